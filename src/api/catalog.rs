@@ -1,0 +1,157 @@
+//! CatalogService: the catalogue, read-only.
+
+use chrono::NaiveDate;
+use tonic::{Request, Response, Status};
+use tracing::instrument;
+
+use super::convert::{
+    indicator_to_proto, organization_kind_from_proto, organization_to_proto, period_to_proto,
+    plan_to_proto,
+};
+use super::error::ApiError;
+use super::pagination;
+use crate::domain::period::today_in_vietnam;
+use crate::proto::catalog_service_server::CatalogService;
+use crate::proto::{
+    GetOrganizationRequest, ListIndicatorsRequest, ListIndicatorsResponse,
+    ListOrganizationsRequest, ListOrganizationsResponse, ListPeriodsRequest, ListPeriodsResponse,
+    ListPlansRequest, ListPlansResponse, Organization,
+};
+use crate::store::Store;
+
+const DEFAULT_PAGE_SIZE: u64 = 100;
+const MAX_PAGE_SIZE: u64 = 1000;
+
+pub struct CatalogApi {
+    store: Store,
+}
+
+impl CatalogApi {
+    pub fn new(store: Store) -> Self {
+        CatalogApi { store }
+    }
+
+    async fn list_organizations(
+        &self,
+        request: ListOrganizationsRequest,
+    ) -> Result<ListOrganizationsResponse, ApiError> {
+        let as_of = as_of_date(&request.as_of)?;
+        let kind = organization_kind_from_proto(request.kind).ok_or_else(|| {
+            ApiError::invalid_argument("kind", format!("unknown kind {}", request.kind))
+        })?;
+        let page_size = pagination::page_size(request.page_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?;
+        let filters = format!(
+            "as_of={as_of};kind={};province={}",
+            request.kind, request.province_code
+        );
+        let after = pagination::resume_after(&request.page_token, &filters)?;
+
+        let catalog = self.store.load_catalog().await?;
+        // Organisations come sorted by code: the page token is the last code of a page.
+        let mut matching = catalog.organizations.iter().filter(|organization| {
+            let Some(version) = organization.version_on(as_of) else {
+                return false;
+            };
+            kind.is_none_or(|kind| organization.kind == kind)
+                && (request.province_code.is_empty()
+                    || version.province_code.as_deref() == Some(request.province_code.as_str()))
+                && after
+                    .as_ref()
+                    .is_none_or(|after| organization.code.as_str() > after.as_str())
+        });
+        let page: Vec<_> = matching.by_ref().take(page_size as usize).collect();
+        let next_page_token = match page.last() {
+            Some(last) if matching.next().is_some() => {
+                pagination::next_page_token(&last.code, &filters)
+            }
+            _ => String::new(),
+        };
+        Ok(ListOrganizationsResponse {
+            organizations: page
+                .into_iter()
+                .map(|organization| organization_to_proto(organization, &catalog.links, as_of))
+                .collect(),
+            next_page_token,
+        })
+    }
+
+    async fn get_organization(
+        &self,
+        request: GetOrganizationRequest,
+    ) -> Result<Organization, ApiError> {
+        let as_of = as_of_date(&request.as_of)?;
+        let organization = self
+            .store
+            .load_organization(&request.code)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("no organisation {:?}", request.code)))?;
+        let links = self.store.load_links_of(&request.code).await?;
+        Ok(organization_to_proto(&organization, &links, as_of))
+    }
+}
+
+/// The date to read the organisation tree on: the one given, or today in Vietnam.
+fn as_of_date(text: &str) -> Result<NaiveDate, ApiError> {
+    if text.is_empty() {
+        return Ok(today_in_vietnam());
+    }
+    text.parse().map_err(|_| {
+        ApiError::invalid_argument("as_of", format!("{text:?} is not a date (YYYY-MM-DD)"))
+    })
+}
+
+#[tonic::async_trait]
+impl CatalogService for CatalogApi {
+    #[instrument(skip_all)]
+    async fn list_organizations(
+        &self,
+        request: Request<ListOrganizationsRequest>,
+    ) -> Result<Response<ListOrganizationsResponse>, Status> {
+        Ok(Response::new(
+            CatalogApi::list_organizations(self, request.into_inner()).await?,
+        ))
+    }
+
+    #[instrument(skip_all, fields(code = %request.get_ref().code))]
+    async fn get_organization(
+        &self,
+        request: Request<GetOrganizationRequest>,
+    ) -> Result<Response<Organization>, Status> {
+        Ok(Response::new(
+            CatalogApi::get_organization(self, request.into_inner()).await?,
+        ))
+    }
+
+    #[instrument(skip_all)]
+    async fn list_indicators(
+        &self,
+        _request: Request<ListIndicatorsRequest>,
+    ) -> Result<Response<ListIndicatorsResponse>, Status> {
+        let indicators = self.store.load_indicators().await.map_err(ApiError::from)?;
+        Ok(Response::new(ListIndicatorsResponse {
+            indicators: indicators.iter().map(indicator_to_proto).collect(),
+        }))
+    }
+
+    #[instrument(skip_all)]
+    async fn list_plans(
+        &self,
+        _request: Request<ListPlansRequest>,
+    ) -> Result<Response<ListPlansResponse>, Status> {
+        let catalog = self.store.load_catalog().await.map_err(ApiError::from)?;
+        Ok(Response::new(ListPlansResponse {
+            plans: catalog.plans.iter().map(plan_to_proto).collect(),
+        }))
+    }
+
+    #[instrument(skip_all)]
+    async fn list_periods(
+        &self,
+        _request: Request<ListPeriodsRequest>,
+    ) -> Result<Response<ListPeriodsResponse>, Status> {
+        let periods = self.store.load_periods().await.map_err(ApiError::from)?;
+        Ok(Response::new(ListPeriodsResponse {
+            periods: periods.iter().map(period_to_proto).collect(),
+        }))
+    }
+}

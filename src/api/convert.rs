@@ -1,0 +1,311 @@
+//! Conversions between wire messages and domain values. Reading a message never fails: whatever is
+//! wrong with it is for the domain's checks to find and report, all at once.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use prost_types::Timestamp;
+
+use crate::domain::indicator::{Indicator, IndicatorType};
+use crate::domain::organization::{
+    AgencyType, Organization, OrganizationKind, OrganizationLink, OrganizationVersion,
+};
+use crate::domain::period::{Period, Timeliness};
+use crate::domain::plan::{Plan, Population, Target, TargetRule};
+use crate::domain::report::{AnnualReport, DigitalPlatform, PlatformOrigin, StaffCounts};
+use crate::proto;
+use crate::store::StoredSubmission;
+
+pub fn report_from_proto(report: proto::AnnualReport) -> AnnualReport {
+    let staff = |counts: Option<proto::StaffCounts>| {
+        let counts = counts.unwrap_or_default();
+        StaffCounts {
+            leaders: counts.leaders,
+            reporters: counts.reporters,
+            editors: counts.editors,
+            other: counts.other,
+        }
+    };
+    AnnualReport {
+        content_on_digital_platforms: report.content_on_digital_platforms,
+        digital_platforms: report
+            .digital_platforms
+            .into_iter()
+            .map(|platform| DigitalPlatform {
+                origin: platform_origin_from_proto(platform.origin),
+                name: platform.name,
+            })
+            .collect(),
+        central_data_platform: report.central_data_platform,
+        ai_in_operations: report.ai_in_operations,
+        converged_newsroom: report.converged_newsroom,
+        newsroom_management_platform: report.newsroom_management_platform,
+        revenue_vnd: report.revenue_vnd,
+        digital_revenue_vnd: report.digital_revenue_vnd,
+        headcount: staff(report.headcount),
+        trained: staff(report.trained),
+        publishes_electronic_press: report.publishes_electronic_press,
+        security_level: report.security_level,
+        digital_products_launched: report.digital_products_launched,
+        digital_radio_platform: report.digital_radio_platform,
+        digital_tv_platform: report.digital_tv_platform,
+    }
+}
+
+/// Unset and unknown origins both become `None`, which the checks report.
+fn platform_origin_from_proto(origin: i32) -> Option<PlatformOrigin> {
+    match proto::PlatformOrigin::try_from(origin).ok()? {
+        proto::PlatformOrigin::Unspecified => None,
+        proto::PlatformOrigin::Own => Some(PlatformOrigin::Own),
+        proto::PlatformOrigin::Domestic => Some(PlatformOrigin::Domestic),
+        proto::PlatformOrigin::Foreign => Some(PlatformOrigin::Foreign),
+    }
+}
+
+pub fn report_to_proto(report: &AnnualReport) -> proto::AnnualReport {
+    let staff = |counts: &StaffCounts| proto::StaffCounts {
+        leaders: counts.leaders,
+        reporters: counts.reporters,
+        editors: counts.editors,
+        other: counts.other,
+    };
+    proto::AnnualReport {
+        content_on_digital_platforms: report.content_on_digital_platforms,
+        digital_platforms: report
+            .digital_platforms
+            .iter()
+            .map(|platform| proto::DigitalPlatform {
+                name: platform.name.clone(),
+                origin: match platform.origin {
+                    None => proto::PlatformOrigin::Unspecified,
+                    Some(PlatformOrigin::Own) => proto::PlatformOrigin::Own,
+                    Some(PlatformOrigin::Domestic) => proto::PlatformOrigin::Domestic,
+                    Some(PlatformOrigin::Foreign) => proto::PlatformOrigin::Foreign,
+                }
+                .into(),
+            })
+            .collect(),
+        central_data_platform: report.central_data_platform,
+        ai_in_operations: report.ai_in_operations,
+        converged_newsroom: report.converged_newsroom,
+        newsroom_management_platform: report.newsroom_management_platform,
+        revenue_vnd: report.revenue_vnd,
+        digital_revenue_vnd: report.digital_revenue_vnd,
+        headcount: Some(staff(&report.headcount)),
+        trained: Some(staff(&report.trained)),
+        publishes_electronic_press: report.publishes_electronic_press,
+        security_level: report.security_level,
+        digital_products_launched: report.digital_products_launched,
+        digital_radio_platform: report.digital_radio_platform,
+        digital_tv_platform: report.digital_tv_platform,
+    }
+}
+
+pub fn timestamp(instant: DateTime<Utc>) -> Timestamp {
+    Timestamp {
+        seconds: instant.timestamp(),
+        nanos: i32::try_from(instant.timestamp_subsec_nanos()).unwrap_or(0),
+    }
+}
+
+pub fn instant(timestamp: &Timestamp) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(timestamp.seconds, u32::try_from(timestamp.nanos).ok()?)
+}
+
+fn timeliness(late: bool) -> proto::Timeliness {
+    if late {
+        proto::Timeliness::Late
+    } else {
+        proto::Timeliness::OnTime
+    }
+}
+
+pub fn timeliness_of(period: &Period, received_at: DateTime<Utc>) -> proto::Timeliness {
+    timeliness(period.timeliness(received_at) == Timeliness::Late)
+}
+
+pub fn submission_to_proto(submission: &StoredSubmission) -> proto::Submission {
+    proto::Submission {
+        submission_id: submission.id,
+        agency_code: submission.agency_code.clone(),
+        period_code: submission.period_code.clone(),
+        revision: submission.revision,
+        request_id: submission.request_id.clone(),
+        received_at: Some(timestamp(submission.received_at)),
+        timeliness: timeliness(submission.late).into(),
+        content_hash: submission.content_hash.clone(),
+        superseded: submission.superseded,
+        report: Some(report_to_proto(&submission.report)),
+    }
+}
+
+/// The receipt for a stored submission.
+pub fn receipt(
+    submission: &StoredSubmission,
+    period: &Period,
+    replayed: bool,
+) -> proto::SubmissionReceipt {
+    proto::SubmissionReceipt {
+        submission_id: submission.id,
+        agency_code: submission.agency_code.clone(),
+        period_code: submission.period_code.clone(),
+        revision: submission.revision,
+        received_at: Some(timestamp(submission.received_at)),
+        timeliness: timeliness(submission.late).into(),
+        deadline: Some(timestamp(period.deadline)),
+        content_hash: submission.content_hash.clone(),
+        validated_only: false,
+        replayed,
+        request_id: submission.request_id.clone(),
+    }
+}
+
+fn date_text(date: Option<NaiveDate>) -> String {
+    date.map(|date| date.to_string()).unwrap_or_default()
+}
+
+pub fn period_to_proto(period: &Period) -> proto::Period {
+    proto::Period {
+        code: period.code.clone(),
+        year: period.year,
+        window_start: period.window_start.to_string(),
+        window_end: period.window_end.to_string(),
+        deadline: Some(timestamp(period.deadline)),
+    }
+}
+
+pub fn indicator_to_proto(indicator: &Indicator) -> proto::Indicator {
+    proto::Indicator {
+        code: indicator.code.clone(),
+        name: indicator.name.clone(),
+        description: indicator.description.clone(),
+        r#type: match indicator.indicator_type {
+            IndicatorType::Boolean => proto::IndicatorType::Boolean,
+            IndicatorType::Count => proto::IndicatorType::Count,
+            IndicatorType::Money => proto::IndicatorType::Money,
+            IndicatorType::Level => proto::IndicatorType::Level,
+            IndicatorType::PlatformList => proto::IndicatorType::PlatformList,
+        }
+        .into(),
+        unit: indicator.unit.clone(),
+        min: indicator.min,
+        max: indicator.max,
+        required: indicator.required,
+    }
+}
+
+pub fn organization_kind_to_proto(kind: OrganizationKind) -> proto::OrganizationKind {
+    match kind {
+        OrganizationKind::Ministry => proto::OrganizationKind::Ministry,
+        OrganizationKind::Province => proto::OrganizationKind::Province,
+        OrganizationKind::Department => proto::OrganizationKind::Department,
+        OrganizationKind::GoverningBody => proto::OrganizationKind::GoverningBody,
+        OrganizationKind::PressAgency => proto::OrganizationKind::PressAgency,
+    }
+}
+
+/// `None` for the unspecified kind, which means "any".
+pub fn organization_kind_from_proto(kind: i32) -> Option<Option<OrganizationKind>> {
+    Some(match proto::OrganizationKind::try_from(kind).ok()? {
+        proto::OrganizationKind::Unspecified => None,
+        proto::OrganizationKind::Ministry => Some(OrganizationKind::Ministry),
+        proto::OrganizationKind::Province => Some(OrganizationKind::Province),
+        proto::OrganizationKind::Department => Some(OrganizationKind::Department),
+        proto::OrganizationKind::GoverningBody => Some(OrganizationKind::GoverningBody),
+        proto::OrganizationKind::PressAgency => Some(OrganizationKind::PressAgency),
+    })
+}
+
+fn agency_type_to_proto(agency_type: Option<AgencyType>) -> proto::AgencyType {
+    match agency_type {
+        None => proto::AgencyType::Unspecified,
+        Some(AgencyType::CentralNewspaper) => proto::AgencyType::CentralNewspaper,
+        Some(AgencyType::LocalNewspaper) => proto::AgencyType::LocalNewspaper,
+        Some(AgencyType::Magazine) => proto::AgencyType::Magazine,
+        Some(AgencyType::ScientificJournal) => proto::AgencyType::ScientificJournal,
+        Some(AgencyType::RadioTv) => proto::AgencyType::RadioTv,
+        Some(AgencyType::LocalNewspaperRadioTv) => proto::AgencyType::LocalNewspaperRadioTv,
+    }
+}
+
+fn version_to_proto(version: &OrganizationVersion) -> proto::OrganizationVersion {
+    proto::OrganizationVersion {
+        valid_from: date_text(version.valid_from),
+        valid_until: date_text(version.valid_until),
+        name: version.name.clone(),
+        province_code: version.province_code.clone().unwrap_or_default(),
+        governing_body_code: version.governing_body_code.clone().unwrap_or_default(),
+        agency_type: agency_type_to_proto(version.agency_type).into(),
+        publishes_electronic_press: version.publishes_electronic_press,
+    }
+}
+
+/// An organisation as it stood on `as_of`, with its history and the links that touch it.
+pub fn organization_to_proto(
+    organization: &Organization,
+    links: &[OrganizationLink],
+    as_of: NaiveDate,
+) -> proto::Organization {
+    let link = |code: &str, link: &OrganizationLink| proto::OrganizationLink {
+        organization_code: code.to_string(),
+        effective_on: link.effective_on.to_string(),
+        kind: link.kind.as_str().to_string(),
+    };
+    proto::Organization {
+        code: organization.code.clone(),
+        kind: organization_kind_to_proto(organization.kind).into(),
+        valid_from: date_text(organization.valid_from),
+        valid_until: date_text(organization.valid_until),
+        current: Some(version_to_proto(organization.version_nearest(as_of))),
+        history: organization.versions.iter().map(version_to_proto).collect(),
+        predecessors: links
+            .iter()
+            .filter(|l| l.successor_code == organization.code)
+            .map(|l| link(&l.predecessor_code, l))
+            .collect(),
+        successors: links
+            .iter()
+            .filter(|l| l.predecessor_code == organization.code)
+            .map(|l| link(&l.successor_code, l))
+            .collect(),
+        illustrative: organization.illustrative,
+        note: organization.note.clone(),
+    }
+}
+
+pub fn plan_to_proto(plan: &Plan) -> proto::Plan {
+    proto::Plan {
+        code: plan.code.clone(),
+        name: plan.name.clone(),
+        decision: plan.decision.clone(),
+        issued_on: date_text(plan.issued_on),
+        province_code: plan.province_code.clone().unwrap_or_default(),
+        targets: plan.targets.iter().map(target_to_proto).collect(),
+    }
+}
+
+fn target_to_proto(target: &Target) -> proto::Target {
+    let measure = match target.rule {
+        TargetRule::AgencyShare { .. } => proto::TargetMeasure::AgencyShare,
+        TargetRule::PeopleShare { .. } => proto::TargetMeasure::PeopleShare,
+    };
+    let population = match target.rule.population() {
+        Population::AllAgencies => proto::TargetPopulation::AllAgencies,
+        Population::ElectronicPressAgencies => proto::TargetPopulation::ElectronicPressAgencies,
+    };
+    proto::Target {
+        code: target.code.clone(),
+        name: target.name.clone(),
+        measure: measure.into(),
+        population: population.into(),
+        rule: target.rule.describe(),
+        milestones: target
+            .milestones
+            .iter()
+            .map(|milestone| proto::Milestone {
+                year: milestone.year,
+                // Shares and parameters are at most 100% (10 000), checked when parsed.
+                required_share_bp: milestone.required_share_bp as i32,
+                parameter_bp: milestone.parameter_bp.map(|bp| bp as i32),
+            })
+            .collect(),
+    }
+}

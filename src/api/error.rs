@@ -1,0 +1,114 @@
+//! The one place where failures become gRPC statuses (https://google.aip.dev/193): a code, a
+//! message a person can act on, and machine-readable details.
+
+use std::collections::HashMap;
+
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+use tracing::error;
+
+use crate::domain::submission::Rejection;
+use crate::store::StoreError;
+
+/// The `domain` of every google.rpc.ErrorInfo pressdx sends.
+pub const ERROR_DOMAIN: &str = "pressdx.v1";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A submission broke one or more rules; nothing was stored.
+    #[error("the report was refused")]
+    Rejected(Rejection),
+    #[error(
+        "request_id {request_id:?} was already used for a different report (submission \
+         {submission_id}); use a new request_id for a new report"
+    )]
+    RequestIdReused {
+        request_id: String,
+        submission_id: i64,
+    },
+    #[error("{0}")]
+    NotFound(String),
+    /// A request field other than a report's is wrong (a filter, a page token, a date).
+    #[error("{field}: {description}")]
+    InvalidArgument { field: String, description: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ApiError {
+    pub fn invalid_argument(field: &str, description: impl Into<String>) -> ApiError {
+        ApiError::InvalidArgument {
+            field: field.to_string(),
+            description: description.into(),
+        }
+    }
+}
+
+impl From<ApiError> for Status {
+    fn from(api_error: ApiError) -> Status {
+        let message = api_error.to_string();
+        match api_error {
+            ApiError::Rejected(rejection) => {
+                let mut details = ErrorDetails::new();
+                for violation in &rejection.violations {
+                    details.add_bad_request_violation(&violation.field, &violation.description);
+                }
+                details.set_error_info(
+                    rejection.reason.as_str(),
+                    ERROR_DOMAIN,
+                    HashMap::from([(
+                        "violations".to_string(),
+                        rejection.violations.len().to_string(),
+                    )]),
+                );
+                let summary: Vec<String> = rejection
+                    .violations
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect();
+                Status::with_error_details(
+                    Code::InvalidArgument,
+                    format!(
+                        "the report was refused, nothing was stored: {}",
+                        summary.join("; ")
+                    ),
+                    details,
+                )
+            }
+            ApiError::RequestIdReused {
+                request_id,
+                submission_id,
+            } => Status::with_error_details(
+                Code::AlreadyExists,
+                message,
+                ErrorDetails::with_error_info(
+                    "REQUEST_ID_REUSED",
+                    ERROR_DOMAIN,
+                    HashMap::from([
+                        ("request_id".to_string(), request_id),
+                        ("submission_id".to_string(), submission_id.to_string()),
+                    ]),
+                ),
+            ),
+            ApiError::NotFound(_) => Status::not_found(message),
+            ApiError::InvalidArgument { field, description } => Status::with_error_details(
+                Code::InvalidArgument,
+                message,
+                ErrorDetails::with_bad_request_violation(field, description),
+            ),
+            ApiError::Store(StoreError::Contention(_)) => {
+                Status::aborted("too many concurrent submits for this report; retry")
+            }
+            ApiError::Store(store_error) => {
+                // The cause goes to the log; the caller learns only that it was not their fault.
+                error!(error = ?store_error, "request failed in the store");
+                match store_error {
+                    StoreError::Database(sea_orm::DbErr::ConnectionAcquire(_)) => {
+                        Status::unavailable("the database is unavailable; retry later")
+                    }
+                    _ => Status::internal("internal error; it has been logged"),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! The gRPC services: each turns wire messages into domain values, calls the domain and the store,
+//! and maps every failure to a gRPC status in one place (`error`).
+
+mod catalog;
+pub mod convert;
+mod error;
+mod pagination;
+mod submission;
+
+pub use catalog::CatalogApi;
+pub use error::{ApiError, ERROR_DOMAIN};
+pub use submission::SubmissionApi;

@@ -1,0 +1,199 @@
+//! `pressdx catalog import` and `pressdx catalog show`: the catalogue tools, working on the
+//! database directly.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use super::{CliResult, EXIT_REFUSED};
+use crate::domain::Catalog;
+use crate::domain::catalog::CatalogError;
+use crate::domain::period::vietnam_time;
+use crate::domain::plan::percent;
+use crate::store::{ImportCounts, Store};
+
+pub async fn import(file: &Path, dry_run: bool, database_url: &str) -> CliResult {
+    let text = std::fs::read_to_string(file)
+        .map_err(|error| format!("cannot read {}: {error}", file.display()))?;
+    let catalog = match Catalog::from_toml(&text) {
+        Ok(catalog) => catalog,
+        Err(CatalogError::Syntax(message)) => {
+            eprintln!("{}: {message}", file.display());
+            return Ok(ExitCode::from(EXIT_REFUSED));
+        }
+        Err(CatalogError::Invalid(violations)) => {
+            eprintln!(
+                "{}: {} problem(s), nothing was imported:",
+                file.display(),
+                violations.len()
+            );
+            for violation in violations {
+                eprintln!("  {violation}");
+            }
+            return Ok(ExitCode::from(EXIT_REFUSED));
+        }
+    };
+    let store = Store::connect(database_url).await?;
+    let import = store.apply_catalog(&catalog, dry_run).await?;
+    let verb = if dry_run { "would change" } else { "changed" };
+    println!("{}: {verb}", file.display(),);
+    for (kind, counts) in [
+        ("periods", import.periods),
+        ("indicators", import.indicators),
+        ("organizations", import.organizations),
+        ("plans", import.plans),
+    ] {
+        println!("  {kind:<14} {}", describe_counts(counts));
+    }
+    if !import.changed_anything() {
+        println!("  (nothing: the database already holds this catalogue)");
+    }
+    store.close().await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn describe_counts(counts: ImportCounts) -> String {
+    let mut text = format!(
+        "{} added, {} changed, {} unchanged",
+        counts.added, counts.changed, counts.unchanged
+    );
+    if counts.kept > 0 {
+        text.push_str(&format!(
+            ", {} kept that the file does not mention",
+            counts.kept
+        ));
+    }
+    text
+}
+
+pub async fn show(database_url: &str) -> CliResult {
+    let store = Store::connect(database_url).await?;
+    let catalog = store.load_catalog().await?;
+    store.close().await?;
+
+    println!("Periods");
+    for period in &catalog.periods {
+        println!(
+            "  {:<6} data {} .. {}, due {}",
+            period.code,
+            period.window_start,
+            period.window_end,
+            period
+                .deadline
+                .with_timezone(&vietnam_time())
+                .format("%Y-%m-%d %H:%M %:z")
+        );
+    }
+
+    println!("\nIndicators");
+    for indicator in &catalog.indicators {
+        let limits = match (indicator.min, indicator.max) {
+            (Some(min), Some(max)) => format!(" {min}..{max}"),
+            (Some(min), None) => format!(" >= {min}"),
+            (None, Some(max)) => format!(" <= {max}"),
+            (None, None) => String::new(),
+        };
+        let required = if indicator.required { ", required" } else { "" };
+        println!(
+            "  {:<30} {}{}{}{required}  {}",
+            indicator.code,
+            indicator.indicator_type,
+            if indicator.unit.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", indicator.unit)
+            },
+            limits,
+            indicator.name
+        );
+    }
+
+    println!("\nOrganisations");
+    for organization in &catalog.organizations {
+        let lifetime = format!(
+            "{} .. {}",
+            organization
+                .valid_from
+                .map_or("…".to_string(), |date| date.to_string()),
+            organization
+                .valid_until
+                .map_or("…".to_string(), |date| date.to_string()),
+        );
+        let illustrative = if organization.illustrative {
+            "  [illustrative]"
+        } else {
+            ""
+        };
+        println!(
+            "  {:<28} {:<15} {lifetime:<24}{illustrative}",
+            organization.code, organization.kind
+        );
+        for version in &organization.versions {
+            let mut attributes = Vec::new();
+            if let Some(province) = &version.province_code {
+                attributes.push(format!("province {province}"));
+            }
+            if let Some(body) = &version.governing_body_code {
+                attributes.push(format!("governed by {body}"));
+            }
+            if let Some(agency_type) = version.agency_type {
+                attributes.push(agency_type.to_string());
+            }
+            if version.publishes_electronic_press {
+                attributes.push("electronic press".into());
+            }
+            println!(
+                "      from {:<10} {}{}",
+                version
+                    .valid_from
+                    .map_or("…".to_string(), |date| date.to_string()),
+                version.name,
+                if attributes.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", attributes.join(", "))
+                }
+            );
+        }
+        for link in catalog
+            .links
+            .iter()
+            .filter(|link| link.successor_code == organization.code)
+        {
+            println!(
+                "      continues {} ({} on {})",
+                link.predecessor_code, link.kind, link.effective_on
+            );
+        }
+    }
+
+    println!("\nPlans");
+    for plan in &catalog.plans {
+        let scope = plan.province_code.as_deref().unwrap_or("national");
+        println!(
+            "  {} ({}, {scope}): {}",
+            plan.code, plan.decision, plan.name
+        );
+        for target in &plan.targets {
+            let milestones: Vec<String> = target
+                .milestones
+                .iter()
+                .map(|milestone| match milestone.parameter_bp {
+                    Some(parameter) => format!(
+                        "{} {} (parameter {})",
+                        milestone.year,
+                        percent(milestone.required_share_bp),
+                        percent(parameter)
+                    ),
+                    None => format!(
+                        "{} {}",
+                        milestone.year,
+                        percent(milestone.required_share_bp)
+                    ),
+                })
+                .collect();
+            println!("    {:<30} {}", target.code, target.rule.describe());
+            println!("    {:<30} {}", "", milestones.join(", "));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,45 @@
+//! The subcommands a person runs: the server itself, the catalogue tools that work on the database
+//! directly, and the client commands that talk to a running server.
+
+mod catalog;
+mod report_file;
+mod submissions;
+
+use std::error::Error;
+use std::process::ExitCode;
+
+use crate::config::{CatalogCommand, Command, SubmissionsCommand};
+use crate::server::{Server, shutdown_signal};
+
+pub use report_file::ReportFile;
+
+/// What a subcommand ends with: an exit code, or an error to print.
+pub type CliResult = Result<ExitCode, Box<dyn Error>>;
+
+/// The exit code of a command whose input was refused (as opposed to one that failed).
+pub const EXIT_REFUSED: u8 = 2;
+
+pub async fn run(command: Command) -> CliResult {
+    match command {
+        Command::Serve(config) => {
+            let server = Server::build(&config).await?;
+            server.run_until_stopped(shutdown_signal()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Catalog(CatalogCommand::Import {
+            file,
+            dry_run,
+            database,
+        }) => catalog::import(&file, dry_run, &database.database_url).await,
+        Command::Catalog(CatalogCommand::Show { database }) => {
+            catalog::show(&database.database_url).await
+        }
+        Command::Submit(args) => submissions::submit(args).await,
+        Command::Submissions(SubmissionsCommand::List {
+            agency,
+            period,
+            latest_only,
+            server,
+        }) => submissions::list(agency, period, latest_only, &server.server).await,
+    }
+}

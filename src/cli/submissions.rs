@@ -1,0 +1,159 @@
+//! `pressdx submit` and `pressdx submissions list`: client commands that talk to a running server.
+
+use std::process::ExitCode;
+
+use tonic::Code;
+use tonic::transport::Channel;
+use tonic_types::StatusExt;
+
+use super::{CliResult, EXIT_REFUSED, ReportFile};
+use crate::api::convert::instant;
+use crate::config::SubmitArgs;
+use crate::domain::period::vietnam_time;
+use crate::proto::submission_service_client::SubmissionServiceClient;
+use crate::proto::{ListSubmissionsRequest, SubmissionReceipt, Timeliness};
+
+async fn connect(server: &str) -> Result<SubmissionServiceClient<Channel>, String> {
+    SubmissionServiceClient::connect(server.to_string())
+        .await
+        .map_err(|error| format!("cannot reach the pressdx server at {server}: {error}"))
+}
+
+pub async fn submit(args: SubmitArgs) -> CliResult {
+    let file = ReportFile::read(&args.file)?;
+    let request = file.into_request(args.request_id, args.validate_only);
+    let mut client = connect(&args.server.server).await?;
+    match client.submit_report(request).await {
+        Ok(response) => {
+            print_receipt(&response.into_inner());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(status) if matches!(status.code(), Code::InvalidArgument | Code::AlreadyExists) => {
+            eprintln!("refused ({:?}): {}", status.code(), status.message());
+            let details = status.get_error_details();
+            if let Some(info) = details.error_info() {
+                eprintln!("  reason: {}", info.reason);
+            }
+            if let Some(bad_request) = details.bad_request() {
+                for violation in &bad_request.field_violations {
+                    eprintln!("  - {}: {}", violation.field, violation.description);
+                }
+            }
+            Ok(ExitCode::from(EXIT_REFUSED))
+        }
+        Err(status) => Err(format!(
+            "the server answered {:?}: {}",
+            status.code(),
+            status.message()
+        )
+        .into()),
+    }
+}
+
+fn print_receipt(receipt: &SubmissionReceipt) {
+    let when = |timestamp: &Option<prost_types::Timestamp>| {
+        timestamp
+            .as_ref()
+            .and_then(instant)
+            .map(|instant| {
+                instant
+                    .with_timezone(&vietnam_time())
+                    .format("%Y-%m-%d %H:%M:%S %:z")
+                    .to_string()
+            })
+            .unwrap_or_default()
+    };
+    let headline = if receipt.validated_only {
+        "valid (validate only: nothing stored)"
+    } else if receipt.replayed {
+        "already accepted under this request id: original receipt, nothing new stored"
+    } else {
+        "accepted"
+    };
+    println!("{headline}");
+    if !receipt.validated_only {
+        println!("  submission   {}", receipt.submission_id);
+    }
+    println!("  agency       {}", receipt.agency_code);
+    println!("  period       {}", receipt.period_code);
+    println!("  revision     {}", receipt.revision);
+    println!("  received     {}", when(&receipt.received_at));
+    let timeliness = match receipt.timeliness() {
+        Timeliness::OnTime => "on time",
+        Timeliness::Late => "LATE",
+        Timeliness::Unspecified => "?",
+    };
+    println!("  deadline     {} ({timeliness})", when(&receipt.deadline));
+    println!("  content hash {}", receipt.content_hash);
+    println!("  request id   {}", receipt.request_id);
+}
+
+pub async fn list(
+    agency: Option<String>,
+    period: Option<String>,
+    latest_only: bool,
+    server: &str,
+) -> CliResult {
+    let mut client = connect(server).await?;
+    let mut request = ListSubmissionsRequest {
+        agency_code: agency.unwrap_or_default(),
+        period_code: period.unwrap_or_default(),
+        latest_only,
+        page_size: 500,
+        page_token: String::new(),
+    };
+    println!(
+        "{:>8}  {:<28} {:<6} {:>3}  {:<25} {:<7} {:<12} status",
+        "id", "agency", "period", "rev", "received", "timely", "hash"
+    );
+    loop {
+        let page = client
+            .list_submissions(request.clone())
+            .await
+            .map_err(|status| {
+                format!(
+                    "the server answered {:?}: {}",
+                    status.code(),
+                    status.message()
+                )
+            })?
+            .into_inner();
+        for submission in &page.submissions {
+            let received = submission
+                .received_at
+                .as_ref()
+                .and_then(instant)
+                .map(|instant| {
+                    instant
+                        .with_timezone(&vietnam_time())
+                        .format("%Y-%m-%d %H:%M:%S %:z")
+                        .to_string()
+                })
+                .unwrap_or_default();
+            let timely = match submission.timeliness() {
+                Timeliness::Late => "late",
+                _ => "on time",
+            };
+            let hash = submission.content_hash.trim_start_matches("sha256:");
+            println!(
+                "{:>8}  {:<28} {:<6} {:>3}  {:<25} {:<7} {:<12} {}",
+                submission.submission_id,
+                submission.agency_code,
+                submission.period_code,
+                submission.revision,
+                received,
+                timely,
+                &hash[..12.min(hash.len())],
+                if submission.superseded {
+                    "superseded"
+                } else {
+                    "latest"
+                }
+            );
+        }
+        if page.next_page_token.is_empty() {
+            return Ok(ExitCode::SUCCESS);
+        }
+        request.page_token = page.next_page_token;
+    }
+}

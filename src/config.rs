@@ -1,0 +1,162 @@
+//! Every setting, from command-line flags and `PRESSDX_*` environment variables.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::store::DEFAULT_DATABASE_URL;
+
+/// pressdx: the press digital-transformation reporting service.
+///
+/// Agencies submit their annual report over gRPC; pressdx checks it, keeps every revision, and
+/// serves it to provincial and Ministry systems.
+#[derive(Debug, Parser)]
+#[command(name = "pressdx", version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Runs the gRPC server (migrating the database, and loading the default catalogue into an
+    /// empty one).
+    Serve(ServeConfig),
+    /// Loads or prints the catalogue, working on the database directly.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+    /// Submits an annual report (TOML or JSON file) to a running server and prints the receipt or
+    /// every violation.
+    Submit(SubmitArgs),
+    /// Reads submissions from a running server.
+    #[command(subcommand)]
+    Submissions(SubmissionsCommand),
+}
+
+#[derive(Clone, Args)]
+pub struct DatabaseArgs {
+    /// Where data is kept: a SQLite file (`sqlite://PATH?mode=rwc`) or PostgreSQL
+    /// (`postgres://user@host/db`).
+    #[arg(long, env = "PRESSDX_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+}
+
+/// Hides a PostgreSQL password from logs and `--help` output.
+impl fmt::Debug for DatabaseArgs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatabaseArgs")
+            .field("database_url", &redact_password(&self.database_url))
+            .finish()
+    }
+}
+
+/// `postgres://user:secret@host/db` -> `postgres://user:***@host/db`.
+pub fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some((credentials, host)) = rest.split_once('@') else {
+        return url.to_string();
+    };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeConfig {
+    /// The address to listen on; port 0 picks a free port.
+    #[arg(long, env = "PRESSDX_LISTEN", default_value = "127.0.0.1:50051")]
+    pub listen: SocketAddr,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Checks a catalogue file, reporting every problem with where it is, and applies it: new
+    /// entries are added, changed ones replaced, unchanged ones left alone.
+    Import {
+        /// The catalogue file (TOML; see catalog/default.toml).
+        file: PathBuf,
+        /// Check the file and say what would change, without changing anything.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Prints the catalogue loaded in the database.
+    Show {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServerArgs {
+    /// The pressdx server to talk to.
+    #[arg(long, env = "PRESSDX_SERVER", default_value = "http://127.0.0.1:50051")]
+    pub server: String,
+}
+
+#[derive(Debug, Args)]
+pub struct SubmitArgs {
+    /// The report: a TOML or JSON file with `agency`, `period`, an optional `request_id`, and a
+    /// `report` table (see README.md).
+    #[arg(long)]
+    pub file: PathBuf,
+    /// Check the report without storing it.
+    #[arg(long)]
+    pub validate_only: bool,
+    /// The request id; by default the file's `request_id`, or else one derived from the report's
+    /// content, so that submitting the same file twice stores it once.
+    #[arg(long)]
+    pub request_id: Option<String>,
+    #[command(flatten)]
+    pub server: ServerArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SubmissionsCommand {
+    /// Lists stored submissions, oldest first.
+    List {
+        /// Only this agency's.
+        #[arg(long)]
+        agency: Option<String>,
+        /// Only this period's.
+        #[arg(long)]
+        period: Option<String>,
+        /// Only the latest revision of each agency and period.
+        #[arg(long)]
+        latest_only: bool,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_the_logs() {
+        assert_eq!(
+            redact_password("postgres://pressdx:s3cret@db:5432/pressdx"),
+            "postgres://pressdx:***@db:5432/pressdx"
+        );
+        assert_eq!(
+            redact_password("postgres://postgres@127.0.0.1/test"),
+            "postgres://postgres@127.0.0.1/test"
+        );
+        assert_eq!(redact_password(DEFAULT_DATABASE_URL), DEFAULT_DATABASE_URL);
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,14 @@
+//! The domain: organisations, periods, indicators, plans and reports, and the rules that hold them
+//! together. Pure logic: nothing here knows about gRPC or the database.
+
+pub mod catalog;
+pub mod indicator;
+pub mod organization;
+pub mod period;
+pub mod plan;
+pub mod report;
+pub mod submission;
+pub mod violation;
+
+pub use catalog::Catalog;
+pub use violation::{FieldViolation, Violations};

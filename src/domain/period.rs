@@ -1,0 +1,79 @@
+//! Reporting periods: a data window with its own deadline, not just a year.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Vietnam's offset from UTC: +07:00 all year, no daylight saving.
+const VIETNAM_UTC_OFFSET_SECONDS: i32 = 7 * 3600;
+
+/// Vietnam's time zone, for showing instants and for "today".
+pub fn vietnam_time() -> FixedOffset {
+    FixedOffset::east_opt(VIETNAM_UTC_OFFSET_SECONDS)
+        .unwrap_or_else(|| unreachable!("+07:00 is in range"))
+}
+
+/// Today's date in Vietnam.
+pub fn today_in_vietnam() -> NaiveDate {
+    (Utc::now() + TimeDelta::seconds(VIETNAM_UTC_OFFSET_SECONDS.into())).date_naive()
+}
+
+/// One reporting period, such as "2025": the window its data covers (both days inclusive) and the
+/// instant after which reports are late.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Period {
+    pub code: String,
+    pub year: i32,
+    pub window_start: NaiveDate,
+    pub window_end: NaiveDate,
+    pub deadline: DateTime<Utc>,
+}
+
+/// Whether a report arrived by its period's deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timeliness {
+    OnTime,
+    Late,
+}
+
+impl Period {
+    /// The day the organisation tree is read on for this period: the last day of its data window.
+    /// An agency reports for a period only if it exists that day, so that a merger counts the
+    /// successor, never both it and its predecessors.
+    pub fn reference_date(&self) -> NaiveDate {
+        self.window_end
+    }
+
+    pub fn timeliness(&self, received_at: DateTime<Utc>) -> Timeliness {
+        if received_at <= self.deadline {
+            Timeliness::OnTime
+        } else {
+            Timeliness::Late
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn period_2025() -> Period {
+        Period {
+            code: "2025".into(),
+            year: 2025,
+            window_start: NaiveDate::from_ymd_opt(2024, 12, 15).unwrap(),
+            window_end: NaiveDate::from_ymd_opt(2025, 12, 14).unwrap(),
+            // 15 November 2025 00:00 in Vietnam (UTC+7).
+            deadline: Utc.with_ymd_and_hms(2025, 11, 14, 17, 0, 0).unwrap(),
+        }
+    }
+
+    #[test]
+    fn the_deadline_instant_itself_is_on_time_and_a_second_later_is_late() {
+        let period = period_2025();
+        let at_deadline = Utc.with_ymd_and_hms(2025, 11, 14, 17, 0, 0).unwrap();
+        assert_eq!(period.timeliness(at_deadline), Timeliness::OnTime);
+        let just_after = Utc.with_ymd_and_hms(2025, 11, 14, 17, 0, 1).unwrap();
+        assert_eq!(period.timeliness(just_after), Timeliness::Late);
+    }
+}

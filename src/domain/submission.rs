@@ -1,0 +1,270 @@
+//! A submission: which agency reports for which period, under which request id. Checks everything
+//! about it at once and yields a [`ValidSubmission`] that cannot be wrong.
+
+use super::indicator::Indicator;
+use super::organization::{Organization, OrganizationKind};
+use super::period::Period;
+use super::report::{AnnualReport, check_report};
+use super::violation::{FieldViolation, Violations};
+
+/// The longest request id accepted: a UUID is 36 characters, so 128 leaves room for any scheme.
+pub const MAX_REQUEST_ID_CHARS: usize = 128;
+
+/// A submission as it arrived, nothing checked yet.
+#[derive(Debug, Clone)]
+pub struct SubmissionDraft {
+    pub request_id: String,
+    pub agency_code: String,
+    pub period_code: String,
+    pub report: Option<AnnualReport>,
+}
+
+/// What the catalogue says about a draft's agency and period, looked up by the caller.
+pub struct SubmissionContext<'a> {
+    pub period: Option<&'a Period>,
+    pub agency: Option<&'a Organization>,
+    pub indicators: &'a [Indicator],
+}
+
+/// A submission that keeps every rule; only [`check_submission`] makes one.
+#[derive(Debug, Clone)]
+pub struct ValidSubmission {
+    pub request_id: String,
+    pub agency_code: String,
+    pub period: Period,
+    pub report: AnnualReport,
+    pub content_hash: String,
+}
+
+/// Why a submission was refused: the machine-readable reason and every field violation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub reason: RejectionReason,
+    pub violations: Vec<FieldViolation>,
+}
+
+/// The one-word reason a refusal gives (google.rpc.ErrorInfo.reason), the gravest that applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RejectionReason {
+    UnknownPeriod,
+    UnknownAgency,
+    NotAPressAgency,
+    AgencyNotInPeriod,
+    ReportInvalid,
+}
+
+impl RejectionReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RejectionReason::UnknownPeriod => "UNKNOWN_PERIOD",
+            RejectionReason::UnknownAgency => "UNKNOWN_AGENCY",
+            RejectionReason::NotAPressAgency => "NOT_A_PRESS_AGENCY",
+            RejectionReason::AgencyNotInPeriod => "AGENCY_NOT_IN_PERIOD",
+            RejectionReason::ReportInvalid => "REPORT_INVALID",
+        }
+    }
+}
+
+/// Checks every rule a submission must keep and reports every violation at once.
+pub fn check_submission(
+    draft: SubmissionDraft,
+    context: &SubmissionContext<'_>,
+) -> Result<ValidSubmission, Rejection> {
+    let mut violations = Violations::new();
+    let mut reason = RejectionReason::ReportInvalid;
+    let mut refuse = |violations: &mut Violations, why, field: &str, description: String| {
+        reason = reason.min(why);
+        violations.add(field, description);
+    };
+
+    let request_id = draft.request_id.trim();
+    if request_id.is_empty() {
+        refuse(
+            &mut violations,
+            RejectionReason::ReportInvalid,
+            "request_id",
+            "required: a unique id per report, such as a UUID, so that a retry is recognised"
+                .into(),
+        );
+    } else if request_id.chars().count() > MAX_REQUEST_ID_CHARS {
+        refuse(
+            &mut violations,
+            RejectionReason::ReportInvalid,
+            "request_id",
+            format!("at most {MAX_REQUEST_ID_CHARS} characters"),
+        );
+    }
+
+    if context.period.is_none() {
+        let description = if draft.period_code.is_empty() {
+            "required".to_string()
+        } else {
+            format!("no reporting period {:?}", draft.period_code)
+        };
+        refuse(
+            &mut violations,
+            RejectionReason::UnknownPeriod,
+            "period_code",
+            description,
+        );
+    }
+
+    match context.agency {
+        None => {
+            let description = if draft.agency_code.is_empty() {
+                "required".to_string()
+            } else {
+                format!("no organisation {:?}", draft.agency_code)
+            };
+            refuse(
+                &mut violations,
+                RejectionReason::UnknownAgency,
+                "agency_code",
+                description,
+            );
+        }
+        Some(agency) if agency.kind != OrganizationKind::PressAgency => refuse(
+            &mut violations,
+            RejectionReason::NotAPressAgency,
+            "agency_code",
+            format!("{:?} is a {}, not a press agency", agency.code, agency.kind),
+        ),
+        Some(agency) => {
+            if let Some(period) = context.period
+                && !agency.exists_on(period.reference_date())
+            {
+                refuse(
+                    &mut violations,
+                    RejectionReason::AgencyNotInPeriod,
+                    "agency_code",
+                    format!(
+                        "{:?} does not exist on {}, the reference date of period {}{}",
+                        agency.code,
+                        period.reference_date(),
+                        period.code,
+                        lifetime_in_words(agency),
+                    ),
+                );
+            }
+        }
+    }
+
+    match &draft.report {
+        None => refuse(
+            &mut violations,
+            RejectionReason::ReportInvalid,
+            "report",
+            "required".into(),
+        ),
+        Some(report) => check_report(report, context.indicators, "report", &mut violations),
+    }
+
+    let (Some(period), Some(report)) = (context.period, draft.report) else {
+        return Err(Rejection {
+            reason,
+            violations: violations.into_result(()).err().unwrap_or_default(),
+        });
+    };
+    let content_hash = report.content_hash(&draft.agency_code, &period.code);
+    violations
+        .into_result(ValidSubmission {
+            request_id: request_id.to_string(),
+            agency_code: draft.agency_code,
+            period: period.clone(),
+            report,
+            content_hash,
+        })
+        .map_err(|violations| Rejection { reason, violations })
+}
+
+fn lifetime_in_words(agency: &Organization) -> String {
+    match (agency.valid_from, agency.valid_until) {
+        (Some(from), Some(until)) => format!(" (it exists from {from} until {until})"),
+        (None, Some(until)) => format!(" (it exists until {until})"),
+        (Some(from), None) => format!(" (it exists from {from})"),
+        (None, None) => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::organization::OrganizationVersion;
+    use crate::domain::report::tests::{complete_report, indicators};
+    use chrono::{NaiveDate, TimeZone, Utc};
+
+    fn period(year: i32) -> Period {
+        Period {
+            code: year.to_string(),
+            year,
+            window_start: NaiveDate::from_ymd_opt(year - 1, 12, 15).unwrap(),
+            window_end: NaiveDate::from_ymd_opt(year, 12, 14).unwrap(),
+            deadline: Utc.with_ymd_and_hms(year, 11, 14, 17, 0, 0).unwrap(),
+        }
+    }
+
+    fn agency_until(until: &str) -> Organization {
+        Organization {
+            code: "bao-nam-dinh".into(),
+            kind: OrganizationKind::PressAgency,
+            valid_from: None,
+            valid_until: Some(until.parse().unwrap()),
+            versions: vec![OrganizationVersion {
+                valid_from: None,
+                valid_until: Some(until.parse().unwrap()),
+                name: "Báo Nam Định".into(),
+                province_code: Some("nam-dinh".into()),
+                governing_body_code: None,
+                agency_type: None,
+                publishes_electronic_press: true,
+            }],
+            illustrative: false,
+            note: String::new(),
+        }
+    }
+
+    fn draft() -> SubmissionDraft {
+        SubmissionDraft {
+            request_id: "r-1".into(),
+            agency_code: "bao-nam-dinh".into(),
+            period_code: "2024".into(),
+            report: Some(complete_report()),
+        }
+    }
+
+    #[test]
+    fn a_merged_agency_reports_for_periods_before_its_merger_only() {
+        let agency = agency_until("2025-07-01");
+        let indicators = indicators();
+        let (p2024, p2025) = (period(2024), period(2025));
+        let context = |period| SubmissionContext {
+            period: Some(period),
+            agency: Some(&agency),
+            indicators: &indicators,
+        };
+        assert!(check_submission(draft(), &context(&p2024)).is_ok());
+        let rejection = check_submission(draft(), &context(&p2025)).unwrap_err();
+        assert_eq!(rejection.reason, RejectionReason::AgencyNotInPeriod);
+        assert_eq!(rejection.violations[0].field, "agency_code");
+    }
+
+    #[test]
+    fn unknown_agency_period_and_missing_request_id_come_back_together() {
+        let indicators = indicators();
+        let context = SubmissionContext {
+            period: None,
+            agency: None,
+            indicators: &indicators,
+        };
+        let mut draft = draft();
+        draft.request_id = "  ".into();
+        let rejection = check_submission(draft, &context).unwrap_err();
+        assert_eq!(rejection.reason, RejectionReason::UnknownPeriod);
+        let fields: Vec<_> = rejection
+            .violations
+            .iter()
+            .map(|v| v.field.as_str())
+            .collect();
+        assert_eq!(fields, ["request_id", "period_code", "agency_code"]);
+    }
+}

@@ -1,0 +1,19 @@
+//! The `pressdx` binary: parses the command line, sets up logging, and hands over to the library.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use pressdx::config::Cli;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    pressdx::telemetry::init();
+    match pressdx::cli::run(cli.command).await {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

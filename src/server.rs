@@ -1,0 +1,159 @@
+//! The gRPC server: binds the listener, wires the services, health and reflection, and runs until
+//! asked to stop, finishing the requests in flight.
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use tokio::net::TcpListener;
+use tonic::transport::server::TcpIncoming;
+use tracing::info;
+
+use crate::api::{CatalogApi, SubmissionApi};
+use crate::config::{ServeConfig, redact_password};
+use crate::domain::Catalog;
+use crate::domain::catalog::DEFAULT_CATALOG;
+use crate::proto::catalog_service_server::CatalogServiceServer;
+use crate::proto::submission_service_server::SubmissionServiceServer;
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        address: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("the built-in catalogue is invalid: {0}")]
+    DefaultCatalog(String),
+    #[error("reflection cannot be built: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
+    #[error("the server failed: {0}")]
+    Transport(#[from] tonic::transport::Error),
+}
+
+/// A server with its listener bound and its database ready, not yet serving.
+pub struct Server {
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    store: Store,
+}
+
+impl Server {
+    /// Connects to the database (migrating it, and loading the default catalogue into an empty
+    /// one) and binds the listen address.
+    pub async fn build(config: &ServeConfig) -> Result<Server, ServerError> {
+        let store = Store::connect(&config.database.database_url).await?;
+        info!(database = %redact_password(&config.database.database_url), "database ready");
+        load_default_catalog_if_empty(&store).await?;
+        let bind_error = |source| ServerError::Bind {
+            address: config.listen,
+            source,
+        };
+        let listener = TcpListener::bind(config.listen).await.map_err(bind_error)?;
+        let local_addr = listener.local_addr().map_err(bind_error)?;
+        Ok(Server {
+            listener,
+            local_addr,
+            store,
+        })
+    }
+
+    /// The address actually bound (the port is chosen by the system when asked for port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting, lets requests in flight finish,
+    /// and closes the database.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> Result<(), ServerError> {
+        let address = self.local_addr();
+        let (health_reporter, health_service) = tonic_health::server::health_reporter();
+        health_reporter
+            .set_serving::<SubmissionServiceServer<SubmissionApi>>()
+            .await;
+        health_reporter
+            .set_serving::<CatalogServiceServer<CatalogApi>>()
+            .await;
+
+        let reflection_v1 = reflection().build_v1()?;
+        let reflection_v1alpha = reflection().build_v1alpha()?;
+
+        info!(%address, "serving gRPC");
+        tonic::transport::Server::builder()
+            .add_service(health_service)
+            .add_service(reflection_v1)
+            .add_service(reflection_v1alpha)
+            .add_service(SubmissionServiceServer::new(SubmissionApi::new(
+                self.store.clone(),
+            )))
+            .add_service(CatalogServiceServer::new(CatalogApi::new(
+                self.store.clone(),
+            )))
+            .serve_with_incoming_shutdown(TcpIncoming::from(self.listener), shutdown)
+            .await?;
+        info!("stopped serving; closing the database");
+        self.store.close().await?;
+        Ok(())
+    }
+}
+
+/// Server reflection over everything served, and over the error details a refusal carries, so
+/// that a tool like grpcurl can decode google.rpc.BadRequest without being given the protos.
+fn reflection() -> tonic_reflection::server::Builder<'static> {
+    tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(crate::proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET)
+}
+
+async fn load_default_catalog_if_empty(store: &Store) -> Result<(), ServerError> {
+    if !store.catalog_is_empty().await? {
+        return Ok(());
+    }
+    let catalog = Catalog::from_toml(DEFAULT_CATALOG)
+        .map_err(|error| ServerError::DefaultCatalog(format!("{error:?}")))?;
+    store.apply_catalog(&catalog, false).await?;
+    info!(
+        organizations = catalog.organizations.len(),
+        plans = catalog.plans.len(),
+        periods = catalog.periods.len(),
+        "empty database: loaded the default catalogue"
+    );
+    Ok(())
+}
+
+/// Completes on Ctrl-C or, on Unix, SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    info!("shutdown requested: finishing requests in flight");
+}

@@ -1,0 +1,592 @@
+//! Reading the catalogue from the database and applying a catalogue file to it.
+
+use std::collections::HashMap;
+
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
+};
+
+use super::entities::{
+    indicator, milestone, organization, organization_link, organization_version, period, plan,
+    target,
+};
+use super::{Store, StoreError};
+use crate::domain::Catalog;
+use crate::domain::indicator::{Indicator, IndicatorType};
+use crate::domain::organization::{
+    AgencyType, LinkKind, Organization, OrganizationKind, OrganizationLink, OrganizationVersion,
+};
+use crate::domain::period::Period;
+use crate::domain::plan::{Milestone, Plan, Target};
+
+/// What applying a catalogue changed, kind by kind.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct CatalogImport {
+    pub periods: ImportCounts,
+    pub indicators: ImportCounts,
+    pub organizations: ImportCounts,
+    pub plans: ImportCounts,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ImportCounts {
+    pub added: usize,
+    pub changed: usize,
+    pub unchanged: usize,
+    /// In the database but not in the file: kept, since reports may refer to them.
+    pub kept: usize,
+}
+
+impl CatalogImport {
+    pub fn changed_anything(&self) -> bool {
+        [
+            self.periods,
+            self.indicators,
+            self.organizations,
+            self.plans,
+        ]
+        .iter()
+        .any(|counts| counts.added + counts.changed > 0)
+    }
+}
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("unknown {what} {value:?}"))
+}
+
+impl Store {
+    /// Whether no catalogue has been loaded yet.
+    pub async fn catalog_is_empty(&self) -> Result<bool, StoreError> {
+        Ok(period::Entity::find().count(&self.db).await? == 0
+            && organization::Entity::find().count(&self.db).await? == 0)
+    }
+
+    /// The whole catalogue as it stands.
+    pub async fn load_catalog(&self) -> Result<Catalog, StoreError> {
+        load_catalog(&self.db).await
+    }
+
+    pub async fn load_period(&self, code: &str) -> Result<Option<Period>, StoreError> {
+        period::Entity::find_by_id(code)
+            .one(&self.db)
+            .await?
+            .map(period_from_row)
+            .transpose()
+    }
+
+    pub async fn load_periods(&self) -> Result<Vec<Period>, StoreError> {
+        period::Entity::find()
+            .order_by_asc(period::Column::WindowStart)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(period_from_row)
+            .collect()
+    }
+
+    pub async fn load_indicators(&self) -> Result<Vec<Indicator>, StoreError> {
+        indicator::Entity::find()
+            .order_by_asc(indicator::Column::Position)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(indicator_from_row)
+            .collect()
+    }
+
+    pub async fn load_organization(&self, code: &str) -> Result<Option<Organization>, StoreError> {
+        let Some(row) = organization::Entity::find_by_id(code).one(&self.db).await? else {
+            return Ok(None);
+        };
+        let versions = organization_version::Entity::find()
+            .filter(organization_version::Column::OrganizationCode.eq(code))
+            .all(&self.db)
+            .await?;
+        organization_from_rows(row, versions).map(Some)
+    }
+
+    /// The links in which `code` is the predecessor or the successor.
+    pub async fn load_links_of(&self, code: &str) -> Result<Vec<OrganizationLink>, StoreError> {
+        organization_link::Entity::find()
+            .filter(
+                organization_link::Column::PredecessorCode
+                    .eq(code)
+                    .or(organization_link::Column::SuccessorCode.eq(code)),
+            )
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(link_from_row)
+            .collect()
+    }
+
+    /// Applies a checked catalogue in one transaction: adds what is new, replaces what changed,
+    /// leaves the rest. Applying the same catalogue twice changes nothing the second time.
+    /// With `dry_run`, says what would change and changes nothing.
+    pub async fn apply_catalog(
+        &self,
+        incoming: &Catalog,
+        dry_run: bool,
+    ) -> Result<CatalogImport, StoreError> {
+        let transaction = self.begin_write().await?;
+        let current = load_catalog(&transaction).await?;
+        let mut import = CatalogImport::default();
+
+        let current_periods: HashMap<_, _> = current
+            .periods
+            .iter()
+            .map(|p| (p.code.as_str(), p))
+            .collect();
+        import.periods = count_changes(
+            incoming.periods.iter().map(|p| (p.code.as_str(), p)),
+            &current_periods,
+        );
+        for period in &incoming.periods {
+            if current_periods.get(period.code.as_str()) != Some(&period) {
+                period::Entity::delete_by_id(period.code.as_str())
+                    .exec(&transaction)
+                    .await?;
+                period_to_row(period)
+                    .into_active_model()
+                    .insert(&transaction)
+                    .await?;
+            }
+        }
+
+        let current_indicators: HashMap<_, _> = current
+            .indicators
+            .iter()
+            .map(|i| (i.code.as_str(), i))
+            .collect();
+        import.indicators = count_changes(
+            incoming.indicators.iter().map(|i| (i.code.as_str(), i)),
+            &current_indicators,
+        );
+        // Positions follow the file; a changed order alone rewrites every row, which is cheap.
+        let order_changed = current
+            .indicators
+            .iter()
+            .map(|i| &i.code)
+            .ne(incoming.indicators.iter().map(|i| &i.code));
+        for (position, indicator) in incoming.indicators.iter().enumerate() {
+            if order_changed || current_indicators.get(indicator.code.as_str()) != Some(&indicator)
+            {
+                indicator::Entity::delete_by_id(indicator.code.as_str())
+                    .exec(&transaction)
+                    .await?;
+                indicator_to_row(indicator, position)
+                    .into_active_model()
+                    .insert(&transaction)
+                    .await?;
+            }
+        }
+
+        // An organisation counts as changed when its attributes or the links to its predecessors do.
+        let predecessors_of = |catalog: &Catalog, code: &str| -> Vec<OrganizationLink> {
+            catalog
+                .links
+                .iter()
+                .filter(|link| link.successor_code == code)
+                .cloned()
+                .collect()
+        };
+        let current_organizations: HashMap<_, _> = current
+            .organizations
+            .iter()
+            .map(|org| {
+                (
+                    org.code.as_str(),
+                    (org.clone(), predecessors_of(&current, &org.code)),
+                )
+            })
+            .collect();
+        let incoming_organizations: Vec<_> = incoming
+            .organizations
+            .iter()
+            .map(|org| {
+                (
+                    org.code.as_str(),
+                    (org.clone(), predecessors_of(incoming, &org.code)),
+                )
+            })
+            .collect();
+        import.organizations = count_changes(
+            incoming_organizations
+                .iter()
+                .map(|(code, entry)| (*code, entry)),
+            &current_organizations
+                .iter()
+                .map(|(code, entry)| (*code, entry))
+                .collect(),
+        );
+        for (code, (organization, links)) in &incoming_organizations {
+            if current_organizations.get(code) == Some(&(organization.clone(), links.clone())) {
+                continue;
+            }
+            organization::Entity::delete_by_id(*code)
+                .exec(&transaction)
+                .await?;
+            organization_version::Entity::delete_many()
+                .filter(organization_version::Column::OrganizationCode.eq(*code))
+                .exec(&transaction)
+                .await?;
+            organization_link::Entity::delete_many()
+                .filter(organization_link::Column::SuccessorCode.eq(*code))
+                .exec(&transaction)
+                .await?;
+            organization_to_row(organization)
+                .into_active_model()
+                .insert(&transaction)
+                .await?;
+            for version in &organization.versions {
+                version_to_row(code, version)
+                    .into_active_model()
+                    .insert(&transaction)
+                    .await?;
+            }
+            for link in links {
+                link_to_row(link)
+                    .into_active_model()
+                    .insert(&transaction)
+                    .await?;
+            }
+        }
+
+        let current_plans: HashMap<_, _> =
+            current.plans.iter().map(|p| (p.code.as_str(), p)).collect();
+        import.plans = count_changes(
+            incoming.plans.iter().map(|p| (p.code.as_str(), p)),
+            &current_plans,
+        );
+        for plan in &incoming.plans {
+            if current_plans.get(plan.code.as_str()) == Some(&plan) {
+                continue;
+            }
+            plan::Entity::delete_by_id(plan.code.as_str())
+                .exec(&transaction)
+                .await?;
+            target::Entity::delete_many()
+                .filter(target::Column::PlanCode.eq(plan.code.as_str()))
+                .exec(&transaction)
+                .await?;
+            milestone::Entity::delete_many()
+                .filter(milestone::Column::PlanCode.eq(plan.code.as_str()))
+                .exec(&transaction)
+                .await?;
+            insert_plan(&transaction, plan).await?;
+        }
+
+        if dry_run {
+            transaction.rollback().await?;
+        } else {
+            transaction.commit().await?;
+        }
+        Ok(import)
+    }
+}
+
+/// Counts which incoming items are new, changed or unchanged against the current ones, and how many
+/// current ones the incoming set does not mention.
+fn count_changes<'a, T: PartialEq + 'a>(
+    incoming: impl Iterator<Item = (&'a str, &'a T)>,
+    current: &HashMap<&str, &T>,
+) -> ImportCounts {
+    let mut counts = ImportCounts::default();
+    let mut mentioned = 0;
+    for (code, item) in incoming {
+        match current.get(code) {
+            None => counts.added += 1,
+            Some(existing) if *existing == item => {
+                counts.unchanged += 1;
+                mentioned += 1;
+            }
+            Some(_) => {
+                counts.changed += 1;
+                mentioned += 1;
+            }
+        }
+    }
+    counts.kept = current.len() - mentioned;
+    counts
+}
+
+async fn load_catalog(db: &impl ConnectionTrait) -> Result<Catalog, StoreError> {
+    let periods = period::Entity::find()
+        .order_by_asc(period::Column::WindowStart)
+        .order_by_asc(period::Column::Code)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(period_from_row)
+        .collect::<Result<_, _>>()?;
+    let indicators = indicator::Entity::find()
+        .order_by_asc(indicator::Column::Position)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(indicator_from_row)
+        .collect::<Result<_, _>>()?;
+
+    let mut versions_by_code: HashMap<String, Vec<organization_version::Model>> = HashMap::new();
+    for version in organization_version::Entity::find().all(db).await? {
+        versions_by_code
+            .entry(version.organization_code.clone())
+            .or_default()
+            .push(version);
+    }
+    let organizations = organization::Entity::find()
+        .order_by_asc(organization::Column::Code)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| {
+            let versions = versions_by_code.remove(&row.code).unwrap_or_default();
+            organization_from_rows(row, versions)
+        })
+        .collect::<Result<_, _>>()?;
+    let mut links: Vec<OrganizationLink> = organization_link::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(link_from_row)
+        .collect::<Result<_, _>>()?;
+    links.sort();
+
+    let mut plans = Vec::new();
+    for plan_row in plan::Entity::find()
+        .order_by_asc(plan::Column::Code)
+        .all(db)
+        .await?
+    {
+        plans.push(load_plan(db, plan_row).await?);
+    }
+    Ok(Catalog {
+        periods,
+        indicators,
+        organizations,
+        links,
+        plans,
+    })
+}
+
+async fn load_plan(db: &impl ConnectionTrait, row: plan::Model) -> Result<Plan, StoreError> {
+    let mut milestones_by_target: HashMap<String, Vec<Milestone>> = HashMap::new();
+    for milestone in milestone::Entity::find()
+        .filter(milestone::Column::PlanCode.eq(row.code.as_str()))
+        .order_by_asc(milestone::Column::Year)
+        .all(db)
+        .await?
+    {
+        let as_bp = |value: i32| {
+            u32::try_from(value).map_err(|_| corrupt("basis points", &value.to_string()))
+        };
+        milestones_by_target
+            .entry(milestone.target_code.clone())
+            .or_default()
+            .push(Milestone {
+                year: milestone.year,
+                required_share_bp: as_bp(milestone.required_share_bp)?,
+                parameter_bp: milestone.parameter_bp.map(as_bp).transpose()?,
+            });
+    }
+    let targets = target::Entity::find()
+        .filter(target::Column::PlanCode.eq(row.code.as_str()))
+        .order_by_asc(target::Column::Position)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|target_row| {
+            Ok(Target {
+                rule: serde_json::from_str(&target_row.rule)
+                    .map_err(|error| StoreError::Corrupt(format!("target rule: {error}")))?,
+                milestones: milestones_by_target
+                    .remove(&target_row.code)
+                    .unwrap_or_default(),
+                code: target_row.code,
+                name: target_row.name,
+            })
+        })
+        .collect::<Result<_, StoreError>>()?;
+    Ok(Plan {
+        code: row.code,
+        name: row.name,
+        decision: row.decision,
+        issued_on: row.issued_on,
+        province_code: row.province_code,
+        targets,
+    })
+}
+
+async fn insert_plan(db: &impl ConnectionTrait, plan: &Plan) -> Result<(), StoreError> {
+    plan::Model {
+        code: plan.code.clone(),
+        name: plan.name.clone(),
+        decision: plan.decision.clone(),
+        issued_on: plan.issued_on,
+        province_code: plan.province_code.clone(),
+    }
+    .into_active_model()
+    .insert(db)
+    .await?;
+    for (position, target) in plan.targets.iter().enumerate() {
+        let mut row = target::ActiveModel::new();
+        row.plan_code = sea_orm::Set(plan.code.clone());
+        row.code = sea_orm::Set(target.code.clone());
+        row.position = sea_orm::Set(position_of(position));
+        row.name = sea_orm::Set(target.name.clone());
+        row.rule = sea_orm::Set(
+            serde_json::to_string(&target.rule)
+                .map_err(|error| StoreError::Corrupt(format!("target rule: {error}")))?,
+        );
+        row.insert(db).await?;
+        for milestone in &target.milestones {
+            let mut row = milestone::ActiveModel::new();
+            row.plan_code = sea_orm::Set(plan.code.clone());
+            row.target_code = sea_orm::Set(target.code.clone());
+            row.year = sea_orm::Set(milestone.year);
+            // Shares are at most 10 000 basis points: checked when the catalogue was parsed.
+            row.required_share_bp = sea_orm::Set(milestone.required_share_bp as i32);
+            row.parameter_bp = sea_orm::Set(milestone.parameter_bp.map(|bp| bp as i32));
+            row.insert(db).await?;
+        }
+    }
+    Ok(())
+}
+
+fn position_of(index: usize) -> i32 {
+    i32::try_from(index).unwrap_or(i32::MAX)
+}
+
+fn period_from_row(row: period::Model) -> Result<Period, StoreError> {
+    Ok(Period {
+        code: row.code,
+        year: row.year,
+        window_start: row.window_start,
+        window_end: row.window_end,
+        deadline: row.deadline,
+    })
+}
+
+fn period_to_row(period: &Period) -> period::Model {
+    period::Model {
+        code: period.code.clone(),
+        year: period.year,
+        window_start: period.window_start,
+        window_end: period.window_end,
+        deadline: period.deadline,
+    }
+}
+
+fn indicator_from_row(row: indicator::Model) -> Result<Indicator, StoreError> {
+    Ok(Indicator {
+        indicator_type: IndicatorType::parse(&row.indicator_type)
+            .ok_or_else(|| corrupt("indicator type", &row.indicator_type))?,
+        code: row.code,
+        name: row.name,
+        description: row.description,
+        unit: row.unit,
+        min: row.min_value,
+        max: row.max_value,
+        required: row.required,
+    })
+}
+
+fn indicator_to_row(indicator: &Indicator, position: usize) -> indicator::Model {
+    indicator::Model {
+        code: indicator.code.clone(),
+        position: position_of(position),
+        name: indicator.name.clone(),
+        description: indicator.description.clone(),
+        indicator_type: indicator.indicator_type.as_str().to_string(),
+        unit: indicator.unit.clone(),
+        min_value: indicator.min,
+        max_value: indicator.max,
+        required: indicator.required,
+    }
+}
+
+fn organization_from_rows(
+    row: organization::Model,
+    mut version_rows: Vec<organization_version::Model>,
+) -> Result<Organization, StoreError> {
+    // Oldest first; an open start sorts before any date.
+    version_rows.sort_by_key(|version| version.valid_from);
+    let versions = version_rows
+        .into_iter()
+        .map(|version| {
+            Ok(OrganizationVersion {
+                valid_from: version.valid_from,
+                valid_until: version.valid_until,
+                name: version.name,
+                province_code: version.province_code,
+                governing_body_code: version.governing_body_code,
+                agency_type: version
+                    .agency_type
+                    .map(|text| {
+                        AgencyType::parse(&text).ok_or_else(|| corrupt("agency type", &text))
+                    })
+                    .transpose()?,
+                publishes_electronic_press: version.publishes_electronic_press,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    if versions.is_empty() {
+        return Err(StoreError::Corrupt(format!(
+            "organisation {:?} has no version",
+            row.code
+        )));
+    }
+    Ok(Organization {
+        kind: OrganizationKind::parse(&row.kind)
+            .ok_or_else(|| corrupt("organisation kind", &row.kind))?,
+        code: row.code,
+        valid_from: row.valid_from,
+        valid_until: row.valid_until,
+        versions,
+        illustrative: row.illustrative,
+        note: row.note,
+    })
+}
+
+fn organization_to_row(organization: &Organization) -> organization::Model {
+    organization::Model {
+        code: organization.code.clone(),
+        kind: organization.kind.as_str().to_string(),
+        valid_from: organization.valid_from,
+        valid_until: organization.valid_until,
+        illustrative: organization.illustrative,
+        note: organization.note.clone(),
+    }
+}
+
+fn version_to_row(code: &str, version: &OrganizationVersion) -> organization_version::ActiveModel {
+    let mut row = organization_version::ActiveModel::new();
+    row.organization_code = sea_orm::Set(code.to_string());
+    row.valid_from = sea_orm::Set(version.valid_from);
+    row.valid_until = sea_orm::Set(version.valid_until);
+    row.name = sea_orm::Set(version.name.clone());
+    row.province_code = sea_orm::Set(version.province_code.clone());
+    row.governing_body_code = sea_orm::Set(version.governing_body_code.clone());
+    row.agency_type = sea_orm::Set(version.agency_type.map(|t| t.as_str().to_string()));
+    row.publishes_electronic_press = sea_orm::Set(version.publishes_electronic_press);
+    row
+}
+
+fn link_from_row(row: organization_link::Model) -> Result<OrganizationLink, StoreError> {
+    Ok(OrganizationLink {
+        kind: LinkKind::parse(&row.kind).ok_or_else(|| corrupt("link kind", &row.kind))?,
+        predecessor_code: row.predecessor_code,
+        successor_code: row.successor_code,
+        effective_on: row.effective_on,
+    })
+}
+
+fn link_to_row(link: &OrganizationLink) -> organization_link::ActiveModel {
+    let mut row = organization_link::ActiveModel::new();
+    row.predecessor_code = sea_orm::Set(link.predecessor_code.clone());
+    row.successor_code = sea_orm::Set(link.successor_code.clone());
+    row.effective_on = sea_orm::Set(link.effective_on);
+    row.kind = sea_orm::Set(link.kind.as_str().to_string());
+    row
+}

@@ -1,0 +1,203 @@
+//! The tables, as sea-orm entities. Vocabulary words (kinds, types) are stored as the words the
+//! catalogue file uses; dates as dates; instants as UTC timestamps; a report as its canonical JSON.
+
+pub mod organization {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "organization")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub code: String,
+        pub kind: String,
+        pub valid_from: Option<Date>,
+        pub valid_until: Option<Date>,
+        pub illustrative: bool,
+        pub note: String,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod organization_version {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "organization_version")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub organization_code: String,
+        pub valid_from: Option<Date>,
+        pub valid_until: Option<Date>,
+        pub name: String,
+        pub province_code: Option<String>,
+        pub governing_body_code: Option<String>,
+        pub agency_type: Option<String>,
+        pub publishes_electronic_press: bool,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod organization_link {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "organization_link")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub predecessor_code: String,
+        pub successor_code: String,
+        pub effective_on: Date,
+        pub kind: String,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod indicator {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "indicator")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub code: String,
+        /// The order indicators are listed in: the catalogue file's.
+        pub position: i32,
+        pub name: String,
+        pub description: String,
+        pub indicator_type: String,
+        pub unit: String,
+        pub min_value: Option<i64>,
+        pub max_value: Option<i64>,
+        pub required: bool,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod plan {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "plan")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub code: String,
+        pub name: String,
+        pub decision: String,
+        pub issued_on: Option<Date>,
+        pub province_code: Option<String>,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod target {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "target")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub plan_code: String,
+        pub code: String,
+        pub position: i32,
+        pub name: String,
+        /// The target's rule (`domain::plan::TargetRule`) as JSON.
+        pub rule: String,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod milestone {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "milestone")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub plan_code: String,
+        pub target_code: String,
+        pub year: i32,
+        pub required_share_bp: i32,
+        pub parameter_bp: Option<i32>,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod period {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "period")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub code: String,
+        pub year: i32,
+        pub window_start: Date,
+        pub window_end: Date,
+        pub deadline: DateTimeUtc,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod submission {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "submission")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        #[sea_orm(unique)]
+        pub request_id: String,
+        pub agency_code: String,
+        pub period_code: String,
+        pub revision: i32,
+        pub received_at: DateTimeUtc,
+        pub late: bool,
+        pub content_hash: String,
+        /// The report (`domain::report::AnnualReport`) as canonical JSON.
+        pub report: String,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod latest_submission {
+    //! One row per agency and period that has reported: its latest revision. Allocating a revision
+    //! is an upsert on this row, which also serialises concurrent submits for the same report.
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "latest_submission")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub agency_code: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub period_code: String,
+        pub revision: i32,
+        pub submission_id: i64,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -1,0 +1,171 @@
+//! The schema, as sea-orm migrations run at every start on SQLite and PostgreSQL alike.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(CreateCatalogAndSubmissions)]
+    }
+}
+
+/// The catalogue (organisations, indicators, plans, periods) and the submissions.
+struct CreateCatalogAndSubmissions;
+
+impl MigrationName for CreateCatalogAndSubmissions {
+    fn name(&self) -> &str {
+        "m20261126_000001_create_catalog_and_submissions"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateCatalogAndSubmissions {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let tables = [
+            Table::create()
+                .table("organization")
+                .col(string("code").primary_key())
+                .col(string("kind"))
+                .col(date_null("valid_from"))
+                .col(date_null("valid_until"))
+                .col(boolean("illustrative"))
+                .col(text("note"))
+                .to_owned(),
+            Table::create()
+                .table("organization_version")
+                .col(big_pk_auto("id"))
+                .col(string("organization_code"))
+                .col(date_null("valid_from"))
+                .col(date_null("valid_until"))
+                .col(string("name"))
+                .col(string_null("province_code"))
+                .col(string_null("governing_body_code"))
+                .col(string_null("agency_type"))
+                .col(boolean("publishes_electronic_press"))
+                .to_owned(),
+            Table::create()
+                .table("organization_link")
+                .col(big_pk_auto("id"))
+                .col(string("predecessor_code"))
+                .col(string("successor_code"))
+                .col(date("effective_on"))
+                .col(string("kind"))
+                .to_owned(),
+            Table::create()
+                .table("indicator")
+                .col(string("code").primary_key())
+                .col(integer("position"))
+                .col(string("name"))
+                .col(text("description"))
+                .col(string("indicator_type"))
+                .col(string("unit"))
+                .col(big_integer_null("min_value"))
+                .col(big_integer_null("max_value"))
+                .col(boolean("required"))
+                .to_owned(),
+            Table::create()
+                .table("plan")
+                .col(string("code").primary_key())
+                .col(string("name"))
+                .col(string("decision"))
+                .col(date_null("issued_on"))
+                .col(string_null("province_code"))
+                .to_owned(),
+            Table::create()
+                .table("target")
+                .col(big_pk_auto("id"))
+                .col(string("plan_code"))
+                .col(string("code"))
+                .col(integer("position"))
+                .col(string("name"))
+                .col(text("rule"))
+                .to_owned(),
+            Table::create()
+                .table("milestone")
+                .col(big_pk_auto("id"))
+                .col(string("plan_code"))
+                .col(string("target_code"))
+                .col(integer("year"))
+                .col(integer("required_share_bp"))
+                .col(integer_null("parameter_bp"))
+                .to_owned(),
+            Table::create()
+                .table("period")
+                .col(string("code").primary_key())
+                .col(integer("year"))
+                .col(date("window_start"))
+                .col(date("window_end"))
+                .col(timestamp_with_time_zone("deadline"))
+                .to_owned(),
+            Table::create()
+                .table("submission")
+                .col(big_pk_auto("id"))
+                .col(string_uniq("request_id"))
+                .col(string("agency_code"))
+                .col(string("period_code"))
+                .col(integer("revision"))
+                .col(timestamp_with_time_zone("received_at"))
+                .col(boolean("late"))
+                .col(string("content_hash"))
+                .col(text("report"))
+                .to_owned(),
+            Table::create()
+                .table("latest_submission")
+                .col(string("agency_code"))
+                .col(string("period_code"))
+                .col(integer("revision"))
+                .col(big_integer("submission_id"))
+                .primary_key(Index::create().col("agency_code").col("period_code"))
+                .to_owned(),
+        ];
+        for table in tables {
+            manager.create_table(table).await?;
+        }
+
+        let indexes = [
+            Index::create()
+                .name("organization_version_by_code")
+                .table("organization_version")
+                .col("organization_code")
+                .to_owned(),
+            Index::create()
+                .name("target_by_plan")
+                .table("target")
+                .col("plan_code")
+                .col("code")
+                .unique()
+                .to_owned(),
+            Index::create()
+                .name("milestone_by_target")
+                .table("milestone")
+                .col("plan_code")
+                .col("target_code")
+                .col("year")
+                .unique()
+                .to_owned(),
+            // One row per revision: two concurrent submits that chose the same revision collide
+            // here, and the loser retries with the next one.
+            Index::create()
+                .name("submission_revision")
+                .table("submission")
+                .col("agency_code")
+                .col("period_code")
+                .col("revision")
+                .unique()
+                .to_owned(),
+            Index::create()
+                .name("submission_by_period")
+                .table("submission")
+                .col("period_code")
+                .col("agency_code")
+                .to_owned(),
+        ];
+        for index in indexes {
+            manager.create_index(index).await?;
+        }
+        Ok(())
+    }
+}

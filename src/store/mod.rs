@@ -1,0 +1,90 @@
+//! Storage: the database (an embedded SQLite file, or PostgreSQL shared by several pressdx
+//! processes), its migrations, and the repository the services call. Every write is one
+//! transaction.
+
+mod catalog;
+mod entities;
+mod migration;
+mod submissions;
+
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+use sea_orm_migration::MigratorTrait;
+
+pub use catalog::{CatalogImport, ImportCounts};
+pub use submissions::{
+    ListSubmissionsQuery, MAX_PAGE_SIZE, StoredSubmission, SubmissionPage, SubmitOutcome,
+};
+
+/// The database URL used when none is given: a SQLite file in the working directory, created if
+/// missing.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://pressdx.db?mode=rwc";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] DbErr),
+    /// A stored value that the code cannot read back: a bug or a hand-edited row.
+    #[error("stored data cannot be read: {0}")]
+    Corrupt(String),
+    /// Too many concurrent writers competed for the same row; the caller may retry.
+    #[error("too much contention: {0}")]
+    Contention(String),
+}
+
+/// The repository: every query and write pressdx makes.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+impl Store {
+    /// Connects to `database_url` (sqlite:// or postgres://) and brings its schema up to date.
+    pub async fn connect(database_url: &str) -> Result<Store, StoreError> {
+        let mut options = ConnectOptions::new(database_url);
+        options
+            .sqlx_logging(false)
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(30))
+            // Durability first: every acknowledged submission is on disk. WAL lets readers go on
+            // while one writer commits; a writer waits its turn rather than failing.
+            .map_sqlx_sqlite_opts(|sqlite| {
+                sqlite
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .busy_timeout(Duration::from_secs(30))
+                    .foreign_keys(true)
+            });
+        let db = Database::connect(options).await?;
+        migration::Migrator::up(&db, None).await?;
+        Ok(Store { db })
+    }
+
+    /// Begins a write transaction. On SQLite it takes the write lock at once (BEGIN IMMEDIATE), so
+    /// that two writers queue instead of deadlocking when both upgrade from reading.
+    async fn begin_write(&self) -> Result<DatabaseTransaction, DbErr> {
+        self.db
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..TransactionOptions::default()
+            })
+            .await
+    }
+
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.db.ping().await?;
+        Ok(())
+    }
+
+    /// Closes the pool, waiting for connections in use to be returned.
+    pub async fn close(self) -> Result<(), StoreError> {
+        self.db.close().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,277 @@
+//! Keeping submissions: every revision, the latest one per agency and period, and the request ids
+//! that make a retried submit harmless.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{OnConflict, Query};
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, SqlErr,
+};
+use tracing::debug;
+
+use super::entities::{latest_submission, submission};
+use super::{Store, StoreError};
+use crate::domain::report::AnnualReport;
+use crate::domain::submission::ValidSubmission;
+
+/// The most a list returns in one page.
+pub const MAX_PAGE_SIZE: u64 = 1000;
+
+/// How often a submit is retried when a concurrent submit took the revision it chose.
+const MAX_REVISION_ATTEMPTS: usize = 20;
+
+/// One stored revision of a report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSubmission {
+    pub id: i64,
+    pub request_id: String,
+    pub agency_code: String,
+    pub period_code: String,
+    pub revision: i32,
+    pub received_at: DateTime<Utc>,
+    pub late: bool,
+    pub content_hash: String,
+    pub report: AnnualReport,
+    /// A later revision for the same agency and period exists.
+    pub superseded: bool,
+}
+
+/// What became of a submit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubmitOutcome {
+    /// Stored as a new revision.
+    Accepted(StoredSubmission),
+    /// The request id was already accepted with the same content: this is that submission, and
+    /// nothing new was stored.
+    Replayed(StoredSubmission),
+    /// The request id was already accepted with different content: nothing was stored.
+    RequestIdReused(StoredSubmission),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListSubmissionsQuery {
+    pub agency_code: Option<String>,
+    pub period_code: Option<String>,
+    pub latest_only: bool,
+    /// Only submissions with a larger id (the previous page's last).
+    pub after_id: Option<i64>,
+    pub page_size: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct SubmissionPage {
+    pub submissions: Vec<StoredSubmission>,
+    /// Whether more submissions follow the last one of this page.
+    pub more: bool,
+}
+
+impl Store {
+    /// The submission a request id was accepted as, if any.
+    pub async fn find_by_request_id(
+        &self,
+        request_id: &str,
+    ) -> Result<Option<StoredSubmission>, StoreError> {
+        find_by_request_id(&self.db, request_id).await
+    }
+
+    /// The latest revision stored for an agency and period; 0 if none.
+    pub async fn latest_revision(
+        &self,
+        agency_code: &str,
+        period_code: &str,
+    ) -> Result<i32, StoreError> {
+        Ok(latest_submission::Entity::find_by_id((
+            agency_code.to_string(),
+            period_code.to_string(),
+        ))
+        .one(&self.db)
+        .await?
+        .map_or(0, |latest| latest.revision))
+    }
+
+    /// Stores a checked submission as the next revision of its agency and period, in one
+    /// transaction, unless its request id was used before.
+    pub async fn store_submission(
+        &self,
+        valid: &ValidSubmission,
+        received_at: DateTime<Utc>,
+    ) -> Result<SubmitOutcome, StoreError> {
+        let report_json = serde_json::to_string(&valid.report)
+            .map_err(|error| StoreError::Corrupt(format!("report: {error}")))?;
+        for attempt in 1..=MAX_REVISION_ATTEMPTS {
+            let transaction = self.begin_write().await?;
+
+            if let Some(existing) = find_by_request_id(&transaction, &valid.request_id).await? {
+                transaction.rollback().await?;
+                return Ok(if existing.content_hash == valid.content_hash {
+                    SubmitOutcome::Replayed(existing)
+                } else {
+                    SubmitOutcome::RequestIdReused(existing)
+                });
+            }
+
+            let previous = latest_submission::Entity::find_by_id((
+                valid.agency_code.clone(),
+                valid.period.code.clone(),
+            ))
+            .one(&transaction)
+            .await?
+            .map_or(0, |latest| latest.revision);
+            let revision = previous + 1;
+
+            let row = submission::ActiveModel {
+                request_id: sea_orm::Set(valid.request_id.clone()),
+                agency_code: sea_orm::Set(valid.agency_code.clone()),
+                period_code: sea_orm::Set(valid.period.code.clone()),
+                revision: sea_orm::Set(revision),
+                received_at: sea_orm::Set(received_at),
+                late: sea_orm::Set(
+                    valid.period.timeliness(received_at) == crate::domain::period::Timeliness::Late,
+                ),
+                content_hash: sea_orm::Set(valid.content_hash.clone()),
+                report: sea_orm::Set(report_json.clone()),
+                ..submission::ActiveModel::new()
+            };
+            let inserted = match row.insert(&transaction).await {
+                Ok(inserted) => inserted,
+                // A concurrent submit took this revision, or this request id, first: start over,
+                // and the next round sees what it stored.
+                Err(error)
+                    if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
+                {
+                    transaction.rollback().await?;
+                    debug!(attempt, agency = %valid.agency_code, "revision or request id taken concurrently, retrying");
+                    continue;
+                }
+                Err(error) => return Err(error.into()),
+            };
+
+            let latest = latest_submission::ActiveModel {
+                agency_code: sea_orm::Set(inserted.agency_code.clone()),
+                period_code: sea_orm::Set(inserted.period_code.clone()),
+                revision: sea_orm::Set(inserted.revision),
+                submission_id: sea_orm::Set(inserted.id),
+            };
+            latest_submission::Entity::insert(latest)
+                .on_conflict(
+                    OnConflict::columns([
+                        latest_submission::Column::AgencyCode,
+                        latest_submission::Column::PeriodCode,
+                    ])
+                    .update_columns([
+                        latest_submission::Column::Revision,
+                        latest_submission::Column::SubmissionId,
+                    ])
+                    .to_owned(),
+                )
+                .exec(&transaction)
+                .await?;
+
+            transaction.commit().await?;
+            return Ok(SubmitOutcome::Accepted(from_row(inserted, false)?));
+        }
+        Err(StoreError::Contention(format!(
+            "no free revision for {} {} after {MAX_REVISION_ATTEMPTS} attempts",
+            valid.agency_code, valid.period.code
+        )))
+    }
+
+    pub async fn get_submission(&self, id: i64) -> Result<Option<StoredSubmission>, StoreError> {
+        let Some(row) = submission::Entity::find_by_id(id).one(&self.db).await? else {
+            return Ok(None);
+        };
+        let latest = latest_ids(&self.db, &[row.id]).await?;
+        from_row(row, latest.is_empty()).map(Some)
+    }
+
+    /// Submissions in id order (the order they were stored in), filtered, one page at a time.
+    pub async fn list_submissions(
+        &self,
+        query: &ListSubmissionsQuery,
+    ) -> Result<SubmissionPage, StoreError> {
+        let mut select = submission::Entity::find().order_by_asc(submission::Column::Id);
+        if let Some(agency_code) = &query.agency_code {
+            select = select.filter(submission::Column::AgencyCode.eq(agency_code.as_str()));
+        }
+        if let Some(period_code) = &query.period_code {
+            select = select.filter(submission::Column::PeriodCode.eq(period_code.as_str()));
+        }
+        if let Some(after_id) = query.after_id {
+            select = select.filter(submission::Column::Id.gt(after_id));
+        }
+        if query.latest_only {
+            select = select.filter(
+                submission::Column::Id.in_subquery(
+                    Query::select()
+                        .column(latest_submission::Column::SubmissionId)
+                        .from(latest_submission::Entity)
+                        .to_owned(),
+                ),
+            );
+        }
+        let page_size = query.page_size.clamp(1, MAX_PAGE_SIZE);
+        // One more than asked for tells whether another page follows.
+        let mut rows = select.limit(page_size + 1).all(&self.db).await?;
+        let more = rows.len() as u64 > page_size;
+        rows.truncate(page_size as usize);
+
+        let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+        let latest = latest_ids(&self.db, &ids).await?;
+        let submissions = rows
+            .into_iter()
+            .map(|row| {
+                let superseded = !latest.contains(&row.id);
+                from_row(row, superseded)
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(SubmissionPage { submissions, more })
+    }
+}
+
+async fn find_by_request_id(
+    db: &impl ConnectionTrait,
+    request_id: &str,
+) -> Result<Option<StoredSubmission>, StoreError> {
+    let Some(row) = submission::Entity::find()
+        .filter(submission::Column::RequestId.eq(request_id))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let latest = latest_ids(db, &[row.id]).await?;
+    from_row(row, latest.is_empty()).map(Some)
+}
+
+/// Which of these submissions are the latest revision of their agency and period.
+async fn latest_ids(db: &impl ConnectionTrait, ids: &[i64]) -> Result<HashSet<i64>, StoreError> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    Ok(latest_submission::Entity::find()
+        .filter(latest_submission::Column::SubmissionId.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|latest| latest.submission_id)
+        .collect())
+}
+
+fn from_row(row: submission::Model, superseded: bool) -> Result<StoredSubmission, StoreError> {
+    let report = serde_json::from_str(&row.report)
+        .map_err(|error| StoreError::Corrupt(format!("submission {}: report: {error}", row.id)))?;
+    Ok(StoredSubmission {
+        id: row.id,
+        request_id: row.request_id,
+        agency_code: row.agency_code,
+        period_code: row.period_code,
+        revision: row.revision,
+        received_at: row.received_at,
+        late: row.late,
+        content_hash: row.content_hash,
+        report,
+        superseded,
+    })
+}

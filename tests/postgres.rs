@@ -1,0 +1,13 @@
+//! The behavioural suite on PostgreSQL (`cargo test --features postgres-tests --test postgres`).
+//! It needs the server at PRESSDX_TEST_POSTGRES_URL (default
+//! postgres://postgres@127.0.0.1:5432/postgres) and fails, never skips, without it.
+
+// Tests may panic on what cannot happen; the server code may not.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+mod suite;
+
+use common::Backend;
+
+behavioural_suite!(Backend::Postgres);

@@ -1,0 +1,321 @@
+//! CatalogService and health, end to end, against the default catalogue.
+
+use pressdx::proto::{
+    GetOrganizationRequest, ListIndicatorsRequest, ListOrganizationsRequest, ListPeriodsRequest,
+    ListPlansRequest, OrganizationKind, TargetMeasure, TargetPopulation,
+};
+use tonic::Code;
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
+
+use super::fixtures::{NEW_AGENCY, OLD_AGENCY};
+use crate::common::{Backend, TestApp};
+
+pub async fn periods_run_from_2023_to_2030_with_their_deadlines(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let periods = app
+        .catalog
+        .clone()
+        .list_periods(ListPeriodsRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .periods;
+    let codes: Vec<_> = periods.iter().map(|p| p.code.as_str()).collect();
+    assert_eq!(
+        codes,
+        [
+            "2023", "2024", "2025", "2026", "2027", "2028", "2029", "2030"
+        ]
+    );
+    let p2025 = &periods[2];
+    assert_eq!(
+        (p2025.window_start.as_str(), p2025.window_end.as_str()),
+        ("2024-12-15", "2025-12-14")
+    );
+    // 2025-11-15T00:00:00+07:00
+    assert_eq!(p2025.deadline.unwrap().seconds, 1_763_139_600);
+}
+
+async fn agencies_on(app: &TestApp, as_of: &str) -> Vec<String> {
+    app.catalog
+        .clone()
+        .list_organizations(ListOrganizationsRequest {
+            as_of: as_of.into(),
+            kind: OrganizationKind::PressAgency.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .organizations
+        .into_iter()
+        .map(|org| org.code)
+        .collect()
+}
+
+pub async fn organisations_are_listed_as_they_stood_on_a_date(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    assert_eq!(
+        agencies_on(&app, "2024-06-01").await,
+        [
+            "bao-ha-nam",
+            "bao-nam-dinh",
+            "bao-ninh-binh",
+            "ptth-ha-nam",
+            "ptth-nam-dinh",
+            "ptth-ninh-binh"
+        ]
+    );
+    // After Nam Định's radio-TV joined Báo Nam Định and Ninh Bình's outlets merged.
+    assert_eq!(
+        agencies_on(&app, "2025-06-01").await,
+        [
+            "bao-ha-nam",
+            "bao-nam-dinh",
+            "bao-ptth-ninh-binh",
+            "ptth-ha-nam"
+        ]
+    );
+    assert_eq!(agencies_on(&app, "2026-01-01").await, [NEW_AGENCY]);
+
+    // Provinces, a page at a time.
+    let mut catalog = app.catalog.clone();
+    let first = catalog
+        .list_organizations(ListOrganizationsRequest {
+            as_of: "2024-06-01".into(),
+            kind: OrganizationKind::Province.into(),
+            page_size: 2,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let second = catalog
+        .list_organizations(ListOrganizationsRequest {
+            as_of: "2024-06-01".into(),
+            kind: OrganizationKind::Province.into(),
+            page_size: 2,
+            page_token: first.next_page_token.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let codes: Vec<_> = first
+        .organizations
+        .iter()
+        .chain(&second.organizations)
+        .map(|org| org.code.as_str())
+        .collect();
+    assert_eq!(codes, ["ha-nam", "nam-dinh", "ninh-binh"]);
+    assert!(second.next_page_token.is_empty());
+
+    // Agencies of one province on a date.
+    let nam_dinh = catalog
+        .list_organizations(ListOrganizationsRequest {
+            as_of: "2024-06-01".into(),
+            kind: OrganizationKind::PressAgency.into(),
+            province_code: "nam-dinh".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let codes: Vec<_> = nam_dinh
+        .organizations
+        .iter()
+        .map(|org| org.code.as_str())
+        .collect();
+    assert_eq!(codes, [OLD_AGENCY, "ptth-nam-dinh"]);
+
+    let status = catalog
+        .list_organizations(ListOrganizationsRequest {
+            as_of: "1 July 2025".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+}
+
+pub async fn an_organisation_shows_its_history_and_links(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut catalog = app.catalog.clone();
+    let bao_nam_dinh = catalog
+        .get_organization(GetOrganizationRequest {
+            code: OLD_AGENCY.into(),
+            as_of: "2024-01-01".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(bao_nam_dinh.valid_until, "2025-07-01");
+    assert_eq!(bao_nam_dinh.current.as_ref().unwrap().name, "Báo Nam Định");
+    assert_eq!(
+        bao_nam_dinh.current.as_ref().unwrap().province_code,
+        "nam-dinh"
+    );
+    assert_eq!(
+        bao_nam_dinh.history.len(),
+        2,
+        "before and after taking over the radio-TV station"
+    );
+    let predecessors: Vec<_> = bao_nam_dinh
+        .predecessors
+        .iter()
+        .map(|l| l.organization_code.as_str())
+        .collect();
+    assert_eq!(predecessors, ["ptth-nam-dinh"]);
+    let successors: Vec<_> = bao_nam_dinh
+        .successors
+        .iter()
+        .map(|l| l.organization_code.as_str())
+        .collect();
+    assert_eq!(successors, [NEW_AGENCY]);
+
+    let successor = catalog
+        .get_organization(GetOrganizationRequest {
+            code: NEW_AGENCY.into(),
+            as_of: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(successor.illustrative, "inferred facts are marked");
+    assert_eq!(successor.current.unwrap().province_code, "ninh-binh-2025");
+    assert_eq!(successor.predecessors.len(), 4);
+
+    let status = catalog
+        .get_organization(GetOrganizationRequest {
+            code: "nowhere".into(),
+            as_of: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::NotFound);
+}
+
+pub async fn plans_carry_their_targets_and_milestones(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let plans = app
+        .catalog
+        .clone()
+        .list_plans(ListPlansRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .plans;
+    assert_eq!(plans.len(), 2);
+    let national = plans
+        .iter()
+        .find(|p| p.decision == "348/QĐ-TTg")
+        .expect("the national plan");
+    assert!(national.province_code.is_empty());
+    let target = |code: &str| national.targets.iter().find(|t| t.code == code).unwrap();
+
+    let revenue = target("revenue_growth");
+    let milestones: Vec<_> = revenue
+        .milestones
+        .iter()
+        .map(|m| (m.year, m.required_share_bp, m.parameter_bp))
+        .collect();
+    // 781/QĐ-BTTTT: 5% of agencies grow >= 5% in 2023, 15% >= 10% in 2024, 30% >= 20% in 2025;
+    // 348/QĐ-TTg: 50% >= 20% by 2030.
+    assert_eq!(
+        milestones,
+        [
+            (2023, 500, Some(500)),
+            (2024, 1500, Some(1000)),
+            (2025, 3000, Some(2000)),
+            (2030, 5000, Some(2000))
+        ]
+    );
+
+    let security = target("information_security");
+    assert_eq!(
+        security.population(),
+        TargetPopulation::ElectronicPressAgencies
+    );
+    let trained = target("staff_trained");
+    assert_eq!(trained.measure(), TargetMeasure::PeopleShare);
+    let content: Vec<_> = target("content_on_digital_platforms")
+        .milestones
+        .iter()
+        .map(|m| (m.year, m.required_share_bp))
+        .collect();
+    assert_eq!(
+        content,
+        [(2023, 3000), (2024, 5000), (2025, 7000), (2030, 10000)]
+    );
+
+    let nam_dinh = plans
+        .iter()
+        .find(|p| p.province_code == "nam-dinh")
+        .expect("the Nam Định plan");
+    let data_ai = nam_dinh
+        .targets
+        .iter()
+        .find(|t| t.code == "data_platform_with_ai")
+        .unwrap();
+    assert!(
+        data_ai.rule.contains("central_data_platform") && data_ai.rule.contains("ai_in_operations")
+    );
+    let shares: Vec<_> = data_ai
+        .milestones
+        .iter()
+        .map(|m| (m.year, m.required_share_bp))
+        .collect();
+    assert_eq!(shares, [(2025, 5000), (2030, 10000)]);
+}
+
+pub async fn indicators_describe_every_report_field(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let indicators = app
+        .catalog
+        .clone()
+        .list_indicators(ListIndicatorsRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .indicators;
+    assert_eq!(
+        indicators.len(),
+        pressdx::domain::indicator::REPORT_FIELDS.len()
+    );
+    let security = indicators
+        .iter()
+        .find(|i| i.code == "security_level")
+        .unwrap();
+    assert_eq!((security.min, security.max), (Some(1), Some(5)));
+    let revenue = indicators.iter().find(|i| i.code == "revenue_vnd").unwrap();
+    assert_eq!(revenue.unit, "VND");
+    assert!(revenue.required);
+}
+
+pub async fn health_reports_serving(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let channel = tonic::transport::Channel::from_shared(format!("http://{}", app.address))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut health = HealthClient::new(channel);
+    for service in [
+        "",
+        "pressdx.v1.SubmissionService",
+        "pressdx.v1.CatalogService",
+    ] {
+        let status = health
+            .check(HealthCheckRequest {
+                service: service.into(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .status();
+        assert_eq!(status, ServingStatus::Serving, "{service:?}");
+    }
+    app.stop().await;
+}

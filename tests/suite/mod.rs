@@ -1,0 +1,46 @@
+//! The behavioural suite: every test talks to a real server over gRPC, and the whole suite runs
+//! once per storage backend (`tests/sqlite.rs`, `tests/postgres.rs`).
+
+pub mod catalog;
+pub mod cli;
+pub mod fixtures;
+pub mod submission;
+
+/// Declares one `#[tokio::test]` per behavioural test, run against `$backend`.
+#[macro_export]
+macro_rules! behavioural_suite {
+    ($backend:expr) => {
+        $crate::behavioural_suite!($backend;
+            submission::a_valid_report_is_accepted_with_a_full_receipt,
+            submission::a_report_breaking_many_rules_gets_every_violation_and_leaves_nothing,
+            submission::each_validation_rule_names_its_field,
+            submission::unknown_agency_period_and_non_agencies_are_refused,
+            submission::a_retried_request_id_stores_nothing_new,
+            submission::a_reused_request_id_with_other_content_is_refused,
+            submission::corrections_become_revisions_and_the_latest_counts,
+            submission::validate_only_checks_everything_and_stores_nothing,
+            submission::a_merged_agency_corrects_old_reports_but_cannot_report_after_its_merger,
+            submission::late_reports_are_kept_and_flagged,
+            submission::listing_pages_through_everything_exactly_once,
+            submission::an_import_stream_answers_each_report_in_order,
+            submission::an_unknown_submission_is_not_found,
+            submission::concurrent_submits_get_distinct_revisions,
+            catalog::periods_run_from_2023_to_2030_with_their_deadlines,
+            catalog::organisations_are_listed_as_they_stood_on_a_date,
+            catalog::an_organisation_shows_its_history_and_links,
+            catalog::plans_carry_their_targets_and_milestones,
+            catalog::indicators_describe_every_report_field,
+            catalog::health_reports_serving,
+            cli::the_cli_submits_a_report_file_and_lists_it,
+            cli::catalog_import_is_idempotent_and_reports_every_problem,
+        );
+    };
+    ($backend:expr; $($module:ident :: $test:ident),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $test() {
+                suite::$module::$test($backend).await;
+            }
+        )+
+    };
+}

@@ -1,0 +1,622 @@
+//! SubmissionService, end to end.
+
+use std::collections::HashSet;
+
+use pressdx::proto::{
+    GetSubmissionRequest, ListSubmissionsRequest, SubmitReportRequest, Timeliness,
+    import_reports_response::Outcome,
+};
+use prost::Message;
+use tonic::Code;
+use tonic_types::pb::BadRequest;
+
+use super::fixtures::*;
+use crate::common::{Backend, TestApp};
+
+async fn stored_count(app: &TestApp) -> usize {
+    let mut client = app.submissions.clone();
+    let mut count = 0;
+    let mut request = ListSubmissionsRequest {
+        page_size: 1000,
+        ..Default::default()
+    };
+    loop {
+        let page = client
+            .list_submissions(request.clone())
+            .await
+            .unwrap()
+            .into_inner();
+        count += page.submissions.len();
+        if page.next_page_token.is_empty() {
+            return count;
+        }
+        request.page_token = page.next_page_token;
+    }
+}
+
+pub async fn a_valid_report_is_accepted_with_a_full_receipt(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut client = app.submissions.clone();
+    let before = chrono::Utc::now();
+    let receipt = client
+        .submit_report(request("r-1", OLD_AGENCY, "2024", complete_report()))
+        .await
+        .unwrap()
+        .into_inner();
+
+    assert!(receipt.submission_id > 0);
+    assert_eq!(receipt.agency_code, OLD_AGENCY);
+    assert_eq!(receipt.period_code, "2024");
+    assert_eq!(receipt.revision, 1);
+    assert_eq!(receipt.request_id, "r-1");
+    assert!(!receipt.replayed && !receipt.validated_only);
+    // "before 15 November 2024" in Vietnam is 2024-11-14T17:00:00Z.
+    assert_eq!(receipt.deadline.unwrap().seconds, 1_731_603_600);
+    let received = receipt.received_at.unwrap().seconds;
+    assert!(received >= before.timestamp() - 1 && received <= chrono::Utc::now().timestamp() + 1);
+    assert_eq!(
+        receipt.timeliness(),
+        Timeliness::Late,
+        "2024's deadline has passed"
+    );
+    let hex = receipt.content_hash.strip_prefix("sha256:").unwrap();
+    assert!(hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit()));
+
+    let stored = client
+        .get_submission(GetSubmissionRequest {
+            submission_id: receipt.submission_id,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        stored.report,
+        Some(complete_report()),
+        "the report reads back as sent"
+    );
+    assert_eq!(stored.content_hash, receipt.content_hash);
+    assert!(!stored.superseded);
+}
+
+pub async fn a_report_breaking_many_rules_gets_every_violation_and_leaves_nothing(
+    backend: Backend,
+) {
+    let app = TestApp::spawn(backend).await;
+    let mut client = app.submissions.clone();
+    let mut report = complete_report();
+    report.converged_newsroom = None; // required
+    report.digital_revenue_vnd = Some(30_000_000_000); // more than the 25 bn total
+    report.trained.as_mut().unwrap().editors = Some(21); // headcount 20
+    report.security_level = Some(6); // 1..5
+    report.revenue_vnd = Some(-1); // negative money, and now digital > total too
+
+    let status = client
+        .submit_report(request("r-bad", OLD_AGENCY, "2024", report))
+        .await
+        .unwrap_err();
+
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(error_reason(&status), "REPORT_INVALID");
+    let fields: HashSet<String> = violated_fields(&status).into_iter().collect();
+    let expected: HashSet<String> = [
+        "report.converged_newsroom",
+        "report.revenue_vnd",
+        "report.security_level",
+        "report.digital_revenue_vnd",
+        "report.trained.editors",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    assert_eq!(fields, expected);
+    assert_eq!(
+        stored_count(&app).await,
+        0,
+        "nothing of a refused report is stored"
+    );
+}
+
+/// Each rule alone, with the one field path it must name.
+pub async fn each_validation_rule_names_its_field(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut client = app.submissions.clone();
+    type Breaker = fn(&mut SubmitReportRequest);
+    let cases: Vec<(&str, Breaker)> = vec![
+        ("request_id", |r| r.request_id = String::new()),
+        ("request_id", |r| r.request_id = "x".repeat(129)),
+        ("report", |r| r.report = None),
+        ("report.content_on_digital_platforms", |r| {
+            r.report.as_mut().unwrap().content_on_digital_platforms = None
+        }),
+        ("report.digital_platforms", |r| {
+            r.report.as_mut().unwrap().content_on_digital_platforms = Some(false)
+        }),
+        ("report.digital_platforms", |r| {
+            r.report.as_mut().unwrap().digital_platforms.clear()
+        }),
+        ("report.digital_platforms[1].origin", |r| {
+            r.report.as_mut().unwrap().digital_platforms[1].origin = 0
+        }),
+        ("report.digital_platforms[0].origin", |r| {
+            r.report.as_mut().unwrap().digital_platforms[0].origin = 99
+        }),
+        ("report.digital_platforms[0].name", |r| {
+            r.report.as_mut().unwrap().digital_platforms[0].name = "  ".into()
+        }),
+        ("report.revenue_vnd", |r| {
+            r.report.as_mut().unwrap().revenue_vnd = None
+        }),
+        ("report.digital_revenue_vnd", |r| {
+            r.report.as_mut().unwrap().digital_revenue_vnd = Some(25_000_000_001)
+        }),
+        ("report.headcount.leaders", |r| {
+            r.report.as_mut().unwrap().headcount = None;
+        }),
+        ("report.trained.reporters", |r| {
+            r.report
+                .as_mut()
+                .unwrap()
+                .trained
+                .as_mut()
+                .unwrap()
+                .reporters = Some(41)
+        }),
+        ("report.trained.other", |r| {
+            r.report.as_mut().unwrap().trained.as_mut().unwrap().other = Some(-3)
+        }),
+        ("report.security_level", |r| {
+            r.report.as_mut().unwrap().security_level = Some(0)
+        }),
+        ("report.security_level", |r| {
+            r.report.as_mut().unwrap().security_level = None
+        }),
+        ("report.publishes_electronic_press", |r| {
+            let report = r.report.as_mut().unwrap();
+            report.publishes_electronic_press = None;
+        }),
+        ("report.digital_products_launched", |r| {
+            r.report.as_mut().unwrap().digital_products_launched = Some(-1)
+        }),
+    ];
+    for (expected_field, breaker) in cases {
+        let mut bad = request(&new_id(), OLD_AGENCY, "2024", complete_report());
+        breaker(&mut bad);
+        let status = client.submit_report(bad).await.unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument, "{expected_field}");
+        let fields = violated_fields(&status);
+        assert!(
+            fields.contains(&expected_field.to_string()),
+            "expected {expected_field} among {fields:?}"
+        );
+    }
+
+    // Without electronic press, a security level is not needed.
+    let mut report = complete_report();
+    report.publishes_electronic_press = Some(false);
+    report.security_level = None;
+    client
+        .submit_report(request(&new_id(), OLD_AGENCY, "2024", report))
+        .await
+        .expect("no security level is needed without electronic press");
+    assert_eq!(stored_count(&app).await, 1);
+}
+
+pub async fn unknown_agency_period_and_non_agencies_are_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut client = app.submissions.clone();
+
+    let status = client
+        .submit_report(request(
+            &new_id(),
+            "no-such-agency",
+            "1999",
+            complete_report(),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(error_reason(&status), "UNKNOWN_PERIOD");
+    assert_eq!(violated_fields(&status), ["period_code", "agency_code"]);
+
+    let status = client
+        .submit_report(request(&new_id(), "nam-dinh", "2024", complete_report()))
+        .await
+        .unwrap_err();
+    assert_eq!(error_reason(&status), "NOT_A_PRESS_AGENCY");
+    assert_eq!(violated_fields(&status), ["agency_code"]);
+    assert_eq!(stored_count(&app).await, 0);
+}
+
+pub async fn a_retried_request_id_stores_nothing_new(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut client = app.submissions.clone();
+    let first = client
+        .submit_report(request("retry-me", OLD_AGENCY, "2024", complete_report()))
+        .await
+        .unwrap()
+        .into_inner();
+    for _ in 0..3 {
+        let again = client
+            .submit_report(request("retry-me", OLD_AGENCY, "2024", complete_report()))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(again.replayed);
+        assert_eq!(again.submission_id, first.submission_id);
+        assert_eq!(again.revision, 1);
+        assert_eq!(again.received_at, first.received_at, "the original receipt");
+        assert_eq!(again.content_hash, first.content_hash);
+    }
+    assert_eq!(stored_count(&app).await, 1);
+}
+
+pub async fn a_reused_request_id_with_other_content_is_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut client = app.submissions.clone();
+    let first = client
+        .submit_report(request("once", OLD_AGENCY, "2024", complete_report()))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut changed = complete_report();
+    changed.revenue_vnd = Some(26_000_000_000);
+    let status = client
+        .submit_report(request("once", OLD_AGENCY, "2024", changed))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::AlreadyExists);
+    assert_eq!(error_reason(&status), "REQUEST_ID_REUSED");
+    assert!(status.message().contains(&first.submission_id.to_string()));
+    assert_eq!(stored_count(&app).await, 1);
+}
+
+pub async fn corrections_become_revisions_and_the_latest_counts(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut client = app.submissions.clone();
+    let mut receipts = Vec::new();
+    for revenue in [20_000_000_000, 21_000_000_000, 22_000_000_000] {
+        let mut report = complete_report();
+        report.revenue_vnd = Some(revenue);
+        receipts.push(
+            client
+                .submit_report(request(&new_id(), OLD_AGENCY, "2024", report))
+                .await
+                .unwrap()
+                .into_inner(),
+        );
+    }
+    let revisions: Vec<i32> = receipts.iter().map(|r| r.revision).collect();
+    assert_eq!(revisions, [1, 2, 3]);
+
+    // Every revision stays readable, with its own content.
+    for (receipt, revenue) in receipts
+        .iter()
+        .zip([20_000_000_000, 21_000_000_000, 22_000_000_000])
+    {
+        let stored = client
+            .get_submission(GetSubmissionRequest {
+                submission_id: receipt.submission_id,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(stored.report.unwrap().revenue_vnd, Some(revenue));
+        assert_eq!(stored.superseded, receipt.revision != 3);
+    }
+
+    // Another period of the same agency starts at revision 1.
+    let other = client
+        .submit_report(request(&new_id(), OLD_AGENCY, "2023", complete_report()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(other.revision, 1);
+
+    let latest = client
+        .list_submissions(ListSubmissionsRequest {
+            agency_code: OLD_AGENCY.into(),
+            latest_only: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let latest: Vec<(String, i32)> = latest
+        .submissions
+        .iter()
+        .map(|s| (s.period_code.clone(), s.revision))
+        .collect();
+    assert_eq!(latest, [("2024".to_string(), 3), ("2023".to_string(), 1)]);
+}
+
+pub async fn validate_only_checks_everything_and_stores_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut client = app.submissions.clone();
+    client
+        .submit_report(request(&new_id(), OLD_AGENCY, "2024", complete_report()))
+        .await
+        .unwrap();
+
+    let mut dry = request(&new_id(), OLD_AGENCY, "2024", complete_report());
+    dry.validate_only = true;
+    let receipt = client
+        .submit_report(dry.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(receipt.validated_only);
+    assert_eq!(receipt.submission_id, 0);
+    assert_eq!(receipt.revision, 2, "the revision it would become");
+
+    dry.report.as_mut().unwrap().security_level = Some(9);
+    let status = client.submit_report(dry).await.unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(violated_fields(&status), ["report.security_level"]);
+    assert_eq!(stored_count(&app).await, 1);
+}
+
+pub async fn a_merged_agency_corrects_old_reports_but_cannot_report_after_its_merger(
+    backend: Backend,
+) {
+    let app = TestApp::spawn(backend).await;
+    let mut client = app.submissions.clone();
+
+    // Báo Nam Định existed through period 2024 and may correct that report, even today.
+    client
+        .submit_report(request(&new_id(), OLD_AGENCY, "2024", complete_report()))
+        .await
+        .unwrap();
+    let mut corrected = complete_report();
+    corrected.converged_newsroom = Some(false);
+    let correction = client
+        .submit_report(request(&new_id(), OLD_AGENCY, "2024", corrected))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(correction.revision, 2);
+
+    // It no longer exists at the end of 2025's data window, nor later.
+    for period in ["2025", "2026"] {
+        let status = client
+            .submit_report(request(&new_id(), OLD_AGENCY, period, complete_report()))
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument, "{period}");
+        assert_eq!(error_reason(&status), "AGENCY_NOT_IN_PERIOD");
+        assert_eq!(violated_fields(&status), ["agency_code"]);
+    }
+
+    // Its successor reports from 2025 on, and not for the years before it existed.
+    client
+        .submit_report(request(&new_id(), NEW_AGENCY, "2025", complete_report()))
+        .await
+        .unwrap();
+    let status = client
+        .submit_report(request(&new_id(), NEW_AGENCY, "2024", complete_report()))
+        .await
+        .unwrap_err();
+    assert_eq!(error_reason(&status), "AGENCY_NOT_IN_PERIOD");
+    assert_eq!(stored_count(&app).await, 3);
+}
+
+pub async fn late_reports_are_kept_and_flagged(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut client = app.submissions.clone();
+    for period in ["2025", "2030"] {
+        let receipt = client
+            .submit_report(request(&new_id(), NEW_AGENCY, period, complete_report()))
+            .await
+            .unwrap()
+            .into_inner();
+        let received = receipt.received_at.unwrap();
+        let deadline = receipt.deadline.unwrap();
+        let expected = if (received.seconds, received.nanos) <= (deadline.seconds, deadline.nanos) {
+            Timeliness::OnTime
+        } else {
+            Timeliness::Late
+        };
+        assert_eq!(receipt.timeliness(), expected, "{period}");
+        let stored = client
+            .get_submission(GetSubmissionRequest {
+                submission_id: receipt.submission_id,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(
+            stored.timeliness(),
+            expected,
+            "stored as received: {period}"
+        );
+    }
+    // 2025's deadline (15 November 2025) is past, for certain.
+    let late = client
+        .list_submissions(ListSubmissionsRequest {
+            period_code: "2025".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(late.submissions[0].timeliness(), Timeliness::Late);
+}
+
+pub async fn listing_pages_through_everything_exactly_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut client = app.submissions.clone();
+    let mut submitted = Vec::new();
+    for (agency, period) in [
+        (OLD_AGENCY, "2023"),
+        (OLD_AGENCY, "2024"),
+        ("bao-ha-nam", "2023"),
+        ("bao-ha-nam", "2024"),
+        ("ptth-ha-nam", "2024"),
+        (NEW_AGENCY, "2025"),
+        (NEW_AGENCY, "2026"),
+    ] {
+        let receipt = client
+            .submit_report(request(&new_id(), agency, period, complete_report()))
+            .await
+            .unwrap()
+            .into_inner();
+        submitted.push(receipt.submission_id);
+    }
+
+    let mut seen = Vec::new();
+    let mut request = ListSubmissionsRequest {
+        page_size: 3,
+        ..Default::default()
+    };
+    let mut pages = 0;
+    loop {
+        let page = client
+            .list_submissions(request.clone())
+            .await
+            .unwrap()
+            .into_inner();
+        pages += 1;
+        seen.extend(page.submissions.iter().map(|s| s.submission_id));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        // A token is only good for the filters it was made under.
+        let mismatched = ListSubmissionsRequest {
+            agency_code: OLD_AGENCY.into(),
+            page_token: page.next_page_token.clone(),
+            ..request.clone()
+        };
+        let status = client.list_submissions(mismatched).await.unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument);
+        request.page_token = page.next_page_token;
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(
+        seen, submitted,
+        "every submission once, in the order stored"
+    );
+
+    let filtered = client
+        .list_submissions(ListSubmissionsRequest {
+            agency_code: "bao-ha-nam".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(filtered.submissions.len(), 2);
+    assert!(filtered.next_page_token.is_empty());
+
+    for bad in [
+        ListSubmissionsRequest {
+            page_size: -1,
+            ..Default::default()
+        },
+        ListSubmissionsRequest {
+            page_token: "not-a-token".into(),
+            ..Default::default()
+        },
+    ] {
+        let status = client.list_submissions(bad).await.unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument);
+    }
+}
+
+pub async fn an_import_stream_answers_each_report_in_order(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut client = app.submissions.clone();
+    let mut bad_trained = complete_report();
+    bad_trained.trained.as_mut().unwrap().leaders = Some(7);
+    let requests = vec![
+        request(&new_id(), OLD_AGENCY, "2023", complete_report()),
+        request(&new_id(), OLD_AGENCY, "2026", complete_report()), // after its merger
+        request(&new_id(), OLD_AGENCY, "2024", complete_report()),
+        request(&new_id(), "bao-ha-nam", "2024", bad_trained), // 7 trained of 6 leaders
+        request(&new_id(), NEW_AGENCY, "2025", complete_report()),
+    ];
+    let responses: Vec<_> = {
+        let mut stream = client
+            .import_reports(tokio_stream::iter(requests))
+            .await
+            .unwrap()
+            .into_inner();
+        let mut responses = Vec::new();
+        while let Some(response) = stream.message().await.unwrap() {
+            responses.push(response);
+        }
+        responses
+    };
+
+    let indexes: Vec<i64> = responses.iter().map(|r| r.index).collect();
+    assert_eq!(indexes, [0, 1, 2, 3, 4]);
+    let accepted: Vec<bool> = responses
+        .iter()
+        .map(|r| matches!(r.outcome, Some(Outcome::Receipt(_))))
+        .collect();
+    assert_eq!(accepted, [true, false, true, false, true]);
+
+    let Some(Outcome::Error(error)) = &responses[3].outcome else {
+        panic!("report 3 is refused");
+    };
+    assert_eq!(error.code, Code::InvalidArgument as i32);
+    let bad_request = error
+        .details
+        .iter()
+        .find(|any| any.type_url.ends_with("google.rpc.BadRequest"))
+        .map(|any| BadRequest::decode(any.value.as_slice()).unwrap())
+        .expect("the error carries its field violations");
+    let fields: Vec<_> = bad_request
+        .field_violations
+        .iter()
+        .map(|v| v.field.as_str())
+        .collect();
+    assert_eq!(fields, ["report.trained.leaders"]);
+    assert_eq!(stored_count(&app).await, 3);
+}
+
+pub async fn an_unknown_submission_is_not_found(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut client = app.submissions.clone();
+    let status = client
+        .get_submission(GetSubmissionRequest {
+            submission_id: 4242,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::NotFound);
+}
+
+/// Many corrections of one report at once: each gets its own revision, none is lost.
+pub async fn concurrent_submits_get_distinct_revisions(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let writers = 12;
+    let tasks: Vec<_> = (0..writers)
+        .map(|writer| {
+            let mut client = app.submissions.clone();
+            tokio::spawn(async move {
+                let mut report = complete_report();
+                report.revenue_vnd = Some(20_000_000_000 + writer);
+                // Each writer also retries its own request once, as a client would on a timeout.
+                let id = new_id();
+                let first = client
+                    .submit_report(request(&id, OLD_AGENCY, "2024", report.clone()))
+                    .await
+                    .unwrap()
+                    .into_inner();
+                let retry = client
+                    .submit_report(request(&id, OLD_AGENCY, "2024", report))
+                    .await
+                    .unwrap()
+                    .into_inner();
+                assert_eq!(retry.submission_id, first.submission_id);
+                first.revision
+            })
+        })
+        .collect();
+    let mut revisions = Vec::new();
+    for task in tasks {
+        revisions.push(task.await.unwrap());
+    }
+    revisions.sort_unstable();
+    assert_eq!(revisions, (1..=writers as i32).collect::<Vec<_>>());
+    assert_eq!(stored_count(&app).await, writers as usize);
+}
