@@ -46,9 +46,9 @@ impl CatalogApi {
         );
         let after = pagination::resume_after(&request.page_token, &filters)?;
 
-        let catalog = self.store.load_catalog().await?;
+        let (organizations, links) = self.store.load_organizations().await?;
         // Organisations come sorted by code: the page token is the last code of a page.
-        let mut matching = catalog.organizations.iter().filter(|organization| {
+        let mut matching = organizations.iter().filter(|organization| {
             let Some(version) = organization.version_on(as_of) else {
                 return false;
             };
@@ -69,7 +69,7 @@ impl CatalogApi {
         Ok(ListOrganizationsResponse {
             organizations: page
                 .into_iter()
-                .map(|organization| organization_to_proto(organization, &catalog.links, as_of))
+                .map(|organization| organization_to_proto(organization, &links, as_of))
                 .collect(),
             next_page_token,
         })

@@ -49,11 +49,13 @@ impl SubmissionApi {
         let period = self.store.load_period(&draft.period_code).await?;
         // A retried request gets its original answer, even if the catalogue changed meanwhile
         // (https://google.aip.dev/155).
-        if let Some(existing) = self
-            .store
-            .find_by_request_id(draft.request_id.trim())
-            .await?
-        {
+        let request_id = draft.request_id.trim();
+        let earlier = if request_id.is_empty() {
+            None
+        } else {
+            self.store.find_by_request_id(request_id).await?
+        };
+        if let Some(existing) = earlier {
             let draft_hash = draft
                 .report
                 .clone()

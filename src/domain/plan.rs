@@ -196,11 +196,10 @@ pub enum ConditionUse {
 /// Formats basis points as a percentage: 7000 -> "70%", 1250 -> "12.5%".
 pub fn percent(basis_points: u32) -> String {
     let whole = basis_points / 100;
-    let fraction = basis_points % 100;
-    if fraction == 0 {
-        format!("{whole}%")
-    } else {
-        format!("{whole}.{fraction:02}%").replace("0%", "%")
+    let hundredths = format!("{:02}", basis_points % 100);
+    match hundredths.trim_end_matches('0') {
+        "" => format!("{whole}%"),
+        fraction => format!("{whole}.{fraction}%"),
     }
 }
 
@@ -234,6 +233,8 @@ mod tests {
             ("0.25%", 25),
             ("100%", 10_000),
             ("0%", 0),
+            ("10.1%", 1010),
+            ("0.05%", 5),
         ] {
             assert_eq!(parse_percent(text), Some(bp), "{text}");
             assert_eq!(percent(bp), text);

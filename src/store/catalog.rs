@@ -106,6 +106,13 @@ impl Store {
         organization_from_rows(row, versions).map(Some)
     }
 
+    /// Every organisation, sorted by code, and every link between them.
+    pub async fn load_organizations(
+        &self,
+    ) -> Result<(Vec<Organization>, Vec<OrganizationLink>), StoreError> {
+        load_organizations(&self.db).await
+    }
+
     /// The links in which `code` is the predecessor or the successor.
     pub async fn load_links_of(&self, code: &str) -> Result<Vec<OrganizationLink>, StoreError> {
         organization_link::Entity::find()
@@ -133,106 +140,67 @@ impl Store {
         let current = load_catalog(&transaction).await?;
         let mut import = CatalogImport::default();
 
-        let current_periods: HashMap<_, _> = current
-            .periods
-            .iter()
-            .map(|p| (p.code.as_str(), p))
-            .collect();
-        import.periods = count_changes(
+        let periods = changes(
             incoming.periods.iter().map(|p| (p.code.as_str(), p)),
-            &current_periods,
+            current.periods.iter().map(|p| (p.code.as_str(), p)),
+            &mut import.periods,
         );
-        for period in &incoming.periods {
-            if current_periods.get(period.code.as_str()) != Some(&period) {
-                period::Entity::delete_by_id(period.code.as_str())
-                    .exec(&transaction)
-                    .await?;
-                period_to_row(period)
-                    .into_active_model()
-                    .insert(&transaction)
-                    .await?;
-            }
+        for period in periods {
+            period::Entity::delete_by_id(period.code.as_str())
+                .exec(&transaction)
+                .await?;
+            period_to_row(period)
+                .into_active_model()
+                .insert(&transaction)
+                .await?;
         }
 
-        let current_indicators: HashMap<_, _> = current
-            .indicators
-            .iter()
-            .map(|i| (i.code.as_str(), i))
-            .collect();
-        import.indicators = count_changes(
-            incoming.indicators.iter().map(|i| (i.code.as_str(), i)),
-            &current_indicators,
+        // An indicator's position is part of it: the order of the file is the order listed.
+        let indicators = changes(
+            incoming
+                .indicators
+                .iter()
+                .enumerate()
+                .map(|(position, i)| (i.code.as_str(), (position, i))),
+            current
+                .indicators
+                .iter()
+                .enumerate()
+                .map(|(position, i)| (i.code.as_str(), (position, i))),
+            &mut import.indicators,
         );
-        // Positions follow the file; a changed order alone rewrites every row, which is cheap.
-        let order_changed = current
-            .indicators
-            .iter()
-            .map(|i| &i.code)
-            .ne(incoming.indicators.iter().map(|i| &i.code));
-        for (position, indicator) in incoming.indicators.iter().enumerate() {
-            if order_changed || current_indicators.get(indicator.code.as_str()) != Some(&indicator)
-            {
-                indicator::Entity::delete_by_id(indicator.code.as_str())
-                    .exec(&transaction)
-                    .await?;
-                indicator_to_row(indicator, position)
-                    .into_active_model()
-                    .insert(&transaction)
-                    .await?;
-            }
+        for (position, indicator) in indicators {
+            indicator::Entity::delete_by_id(indicator.code.as_str())
+                .exec(&transaction)
+                .await?;
+            indicator_to_row(indicator, position)
+                .into_active_model()
+                .insert(&transaction)
+                .await?;
         }
 
-        // An organisation counts as changed when its attributes or the links to its predecessors do.
-        let predecessors_of = |catalog: &Catalog, code: &str| -> Vec<OrganizationLink> {
-            catalog
-                .links
+        let organizations = changes(
+            incoming
+                .organizations
                 .iter()
-                .filter(|link| link.successor_code == code)
-                .cloned()
-                .collect()
-        };
-        let current_organizations: HashMap<_, _> = current
-            .organizations
-            .iter()
-            .map(|org| {
-                (
-                    org.code.as_str(),
-                    (org.clone(), predecessors_of(&current, &org.code)),
-                )
-            })
-            .collect();
-        let incoming_organizations: Vec<_> = incoming
-            .organizations
-            .iter()
-            .map(|org| {
-                (
-                    org.code.as_str(),
-                    (org.clone(), predecessors_of(incoming, &org.code)),
-                )
-            })
-            .collect();
-        import.organizations = count_changes(
-            incoming_organizations
+                .map(|org| with_predecessors(incoming, org)),
+            current
+                .organizations
                 .iter()
-                .map(|(code, entry)| (*code, entry)),
-            &current_organizations
-                .iter()
-                .map(|(code, entry)| (*code, entry))
-                .collect(),
+                .map(|org| with_predecessors(&current, org)),
+            &mut import.organizations,
         );
-        for (code, (organization, links)) in &incoming_organizations {
-            if current_organizations.get(code) == Some(&(organization.clone(), links.clone())) {
-                continue;
-            }
-            organization::Entity::delete_by_id(*code)
+        for (organization, predecessors) in organizations {
+            let code = organization.code.as_str();
+            organization::Entity::delete_by_id(code)
                 .exec(&transaction)
                 .await?;
             organization_version::Entity::delete_many()
-                .filter(organization_version::Column::OrganizationCode.eq(*code))
+                .filter(organization_version::Column::OrganizationCode.eq(code))
                 .exec(&transaction)
                 .await?;
             organization_link::Entity::delete_many()
-                .filter(organization_link::Column::SuccessorCode.eq(*code))
+                .filter(organization_link::Column::SuccessorCode.eq(code))
                 .exec(&transaction)
                 .await?;
             organization_to_row(organization)
@@ -240,29 +208,19 @@ impl Store {
                 .insert(&transaction)
                 .await?;
             for version in &organization.versions {
-                version_to_row(code, version)
-                    .into_active_model()
-                    .insert(&transaction)
-                    .await?;
+                version_to_row(code, version).insert(&transaction).await?;
             }
-            for link in links {
-                link_to_row(link)
-                    .into_active_model()
-                    .insert(&transaction)
-                    .await?;
+            for link in predecessors {
+                link_to_row(link).insert(&transaction).await?;
             }
         }
 
-        let current_plans: HashMap<_, _> =
-            current.plans.iter().map(|p| (p.code.as_str(), p)).collect();
-        import.plans = count_changes(
+        let plans = changes(
             incoming.plans.iter().map(|p| (p.code.as_str(), p)),
-            &current_plans,
+            current.plans.iter().map(|p| (p.code.as_str(), p)),
+            &mut import.plans,
         );
-        for plan in &incoming.plans {
-            if current_plans.get(plan.code.as_str()) == Some(&plan) {
-                continue;
-            }
+        for plan in plans {
             plan::Entity::delete_by_id(plan.code.as_str())
                 .exec(&transaction)
                 .await?;
@@ -286,29 +244,44 @@ impl Store {
     }
 }
 
-/// Counts which incoming items are new, changed or unchanged against the current ones, and how many
-/// current ones the incoming set does not mention.
-fn count_changes<'a, T: PartialEq + 'a>(
-    incoming: impl Iterator<Item = (&'a str, &'a T)>,
-    current: &HashMap<&str, &T>,
-) -> ImportCounts {
-    let mut counts = ImportCounts::default();
-    let mut mentioned = 0;
-    for (code, item) in incoming {
-        match current.get(code) {
-            None => counts.added += 1,
-            Some(existing) if *existing == item => {
-                counts.unchanged += 1;
-                mentioned += 1;
+/// An organisation keyed by its code, with the links to its predecessors: what an organisation
+/// entry of a catalogue file says, and so what is compared to tell whether it changed.
+fn with_predecessors<'a>(
+    catalog: &'a Catalog,
+    organization: &'a Organization,
+) -> (&'a str, (&'a Organization, Vec<&'a OrganizationLink>)) {
+    let predecessors = catalog
+        .links
+        .iter()
+        .filter(|link| link.successor_code == organization.code)
+        .collect();
+    (organization.code.as_str(), (organization, predecessors))
+}
+
+/// The incoming entries that are new or differ from the current ones, keyed by code; counts them,
+/// the unchanged ones, and the current ones the incoming set does not mention.
+fn changes<'a, T: PartialEq>(
+    incoming: impl Iterator<Item = (&'a str, T)>,
+    current: impl Iterator<Item = (&'a str, T)>,
+    counts: &mut ImportCounts,
+) -> Vec<T> {
+    let mut current: HashMap<&str, T> = current.collect();
+    let mut changed = Vec::new();
+    for (code, entry) in incoming {
+        match current.remove(code) {
+            None => {
+                counts.added += 1;
+                changed.push(entry);
             }
+            Some(existing) if existing == entry => counts.unchanged += 1,
             Some(_) => {
                 counts.changed += 1;
-                mentioned += 1;
+                changed.push(entry);
             }
         }
     }
-    counts.kept = current.len() - mentioned;
-    counts
+    counts.kept = current.len();
+    changed
 }
 
 async fn load_catalog(db: &impl ConnectionTrait) -> Result<Catalog, StoreError> {
@@ -328,6 +301,29 @@ async fn load_catalog(db: &impl ConnectionTrait) -> Result<Catalog, StoreError> 
         .map(indicator_from_row)
         .collect::<Result<_, _>>()?;
 
+    let (organizations, links) = load_organizations(db).await?;
+
+    let mut plans = Vec::new();
+    for plan_row in plan::Entity::find()
+        .order_by_asc(plan::Column::Code)
+        .all(db)
+        .await?
+    {
+        plans.push(load_plan(db, plan_row).await?);
+    }
+    Ok(Catalog {
+        periods,
+        indicators,
+        organizations,
+        links,
+        plans,
+    })
+}
+
+/// Every organisation, sorted by code, and every link between them.
+async fn load_organizations(
+    db: &impl ConnectionTrait,
+) -> Result<(Vec<Organization>, Vec<OrganizationLink>), StoreError> {
     let mut versions_by_code: HashMap<String, Vec<organization_version::Model>> = HashMap::new();
     for version in organization_version::Entity::find().all(db).await? {
         versions_by_code
@@ -352,22 +348,7 @@ async fn load_catalog(db: &impl ConnectionTrait) -> Result<Catalog, StoreError> 
         .map(link_from_row)
         .collect::<Result<_, _>>()?;
     links.sort();
-
-    let mut plans = Vec::new();
-    for plan_row in plan::Entity::find()
-        .order_by_asc(plan::Column::Code)
-        .all(db)
-        .await?
-    {
-        plans.push(load_plan(db, plan_row).await?);
-    }
-    Ok(Catalog {
-        periods,
-        indicators,
-        organizations,
-        links,
-        plans,
-    })
+    Ok((organizations, links))
 }
 
 async fn load_plan(db: &impl ConnectionTrait, row: plan::Model) -> Result<Plan, StoreError> {
