@@ -2,11 +2,15 @@
 //! together. Pure logic: nothing here knows about gRPC or the database.
 
 pub mod catalog;
+pub mod evaluation;
 pub mod indicator;
 pub mod organization;
 pub mod period;
 pub mod plan;
+pub mod ratio;
 pub mod report;
+pub mod scope;
+pub mod status;
 pub mod submission;
 pub mod violation;
 

@@ -177,6 +177,9 @@ pub mod submission {
         pub content_hash: String,
         /// The report (`domain::report::AnnualReport`) as canonical JSON.
         pub report: String,
+        /// Its place in the change feed: positions are handed out in commit order, without gaps.
+        #[sea_orm(unique)]
+        pub feed_position: i64,
     }
 
     impl ActiveModelBehavior for ActiveModel {}
@@ -197,6 +200,10 @@ pub mod latest_submission {
         pub period_code: String,
         pub revision: i32,
         pub submission_id: i64,
+        /// When the first revision arrived, and whether that was after the deadline: a report
+        /// sent on time and corrected later was still sent on time.
+        pub first_received_at: DateTimeUtc,
+        pub first_late: bool,
     }
 
     impl ActiveModelBehavior for ActiveModel {}

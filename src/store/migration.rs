@@ -12,7 +12,8 @@ impl MigratorTrait for Migrator {
     }
 }
 
-/// The catalogue (organisations, indicators, plans, periods) and the submissions.
+/// The catalogue (organisations, indicators, plans, periods), the submissions, and the change
+/// feed's counter.
 struct CreateCatalogAndSubmissions;
 
 impl MigrationName for CreateCatalogAndSubmissions {
@@ -111,6 +112,7 @@ impl MigrationTrait for CreateCatalogAndSubmissions {
                 .col(boolean("late"))
                 .col(string("content_hash"))
                 .col(text("report"))
+                .col(big_integer_uniq("feed_position"))
                 .to_owned(),
             Table::create()
                 .table("latest_submission")
@@ -118,7 +120,14 @@ impl MigrationTrait for CreateCatalogAndSubmissions {
                 .col(string("period_code"))
                 .col(integer("revision"))
                 .col(big_integer("submission_id"))
+                .col(timestamp_with_time_zone("first_received_at"))
+                .col(boolean("first_late"))
                 .primary_key(Index::create().col("agency_code").col("period_code"))
+                .to_owned(),
+            Table::create()
+                .table("change_counter")
+                .col(integer("id").primary_key())
+                .col(big_integer("position"))
                 .to_owned(),
         ];
         for table in tables {
@@ -166,6 +175,19 @@ impl MigrationTrait for CreateCatalogAndSubmissions {
         for index in indexes {
             manager.create_index(index).await?;
         }
+
+        // The change feed's head: the position of the last committed submission. A submit
+        // increments it first thing in its transaction and holds the row lock until it commits,
+        // so positions follow commit order, with no gaps.
+        manager
+            .exec_stmt(
+                Query::insert()
+                    .into_table("change_counter")
+                    .columns(["id", "position"])
+                    .values_panic([1.into(), 0.into()])
+                    .to_owned(),
+            )
+            .await?;
         Ok(())
     }
 }

@@ -4,15 +4,16 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{OnConflict, Query};
+use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, SqlErr,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, SqlErr, Statement,
 };
 use tracing::debug;
 
 use super::entities::{latest_submission, submission};
 use super::{Store, StoreError};
+use crate::domain::period::Timeliness;
 use crate::domain::report::AnnualReport;
 use crate::domain::submission::ValidSubmission;
 
@@ -100,8 +101,12 @@ impl Store {
     ) -> Result<SubmitOutcome, StoreError> {
         let report_json = serde_json::to_string(&valid.report)
             .map_err(|error| StoreError::Corrupt(format!("report: {error}")))?;
+        let late = valid.period.timeliness(received_at) == Timeliness::Late;
         for attempt in 1..=MAX_REVISION_ATTEMPTS {
             let transaction = self.begin_write().await?;
+            // First thing: the next feed position. This locks the counter row until commit, so
+            // submits queue here and see each other's commits; positions follow commit order.
+            let feed_position = next_feed_position(&transaction).await?;
 
             if let Some(existing) = find_by_request_id(&transaction, &valid.request_id).await? {
                 transaction.rollback().await?;
@@ -117,9 +122,8 @@ impl Store {
                 valid.period.code.clone(),
             ))
             .one(&transaction)
-            .await?
-            .map_or(0, |latest| latest.revision);
-            let revision = previous + 1;
+            .await?;
+            let revision = previous.as_ref().map_or(0, |latest| latest.revision) + 1;
 
             let row = submission::ActiveModel {
                 request_id: sea_orm::Set(valid.request_id.clone()),
@@ -127,17 +131,16 @@ impl Store {
                 period_code: sea_orm::Set(valid.period.code.clone()),
                 revision: sea_orm::Set(revision),
                 received_at: sea_orm::Set(received_at),
-                late: sea_orm::Set(
-                    valid.period.timeliness(received_at) == crate::domain::period::Timeliness::Late,
-                ),
+                late: sea_orm::Set(late),
                 content_hash: sea_orm::Set(valid.content_hash.clone()),
                 report: sea_orm::Set(report_json.clone()),
+                feed_position: sea_orm::Set(feed_position),
                 ..submission::ActiveModel::new()
             };
             let inserted = match row.insert(&transaction).await {
                 Ok(inserted) => inserted,
-                // A concurrent submit took this revision, or this request id, first: start over,
-                // and the next round sees what it stored.
+                // The unique indexes are the last line of defence should two writers ever get
+                // past the counter together: start over, and the next round sees the other.
                 Err(error)
                     if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
                 {
@@ -148,26 +151,26 @@ impl Store {
                 Err(error) => return Err(error.into()),
             };
 
-            let latest = latest_submission::ActiveModel {
-                agency_code: sea_orm::Set(inserted.agency_code.clone()),
-                period_code: sea_orm::Set(inserted.period_code.clone()),
-                revision: sea_orm::Set(inserted.revision),
-                submission_id: sea_orm::Set(inserted.id),
-            };
-            latest_submission::Entity::insert(latest)
-                .on_conflict(
-                    OnConflict::columns([
-                        latest_submission::Column::AgencyCode,
-                        latest_submission::Column::PeriodCode,
-                    ])
-                    .update_columns([
-                        latest_submission::Column::Revision,
-                        latest_submission::Column::SubmissionId,
-                    ])
-                    .to_owned(),
-                )
-                .exec(&transaction)
-                .await?;
+            match previous {
+                Some(previous) => {
+                    let mut latest = previous.into_active_model();
+                    latest.revision = sea_orm::Set(inserted.revision);
+                    latest.submission_id = sea_orm::Set(inserted.id);
+                    latest.update(&transaction).await?;
+                }
+                None => {
+                    latest_submission::ActiveModel {
+                        agency_code: sea_orm::Set(inserted.agency_code.clone()),
+                        period_code: sea_orm::Set(inserted.period_code.clone()),
+                        revision: sea_orm::Set(inserted.revision),
+                        submission_id: sea_orm::Set(inserted.id),
+                        first_received_at: sea_orm::Set(received_at),
+                        first_late: sea_orm::Set(late),
+                    }
+                    .insert(&transaction)
+                    .await?;
+                }
+            }
 
             transaction.commit().await?;
             return Ok(SubmitOutcome::Accepted(from_row(inserted, false)?));
@@ -228,6 +231,19 @@ impl Store {
             .collect::<Result<_, _>>()?;
         Ok(SubmissionPage { submissions, more })
     }
+}
+
+/// Takes the change feed's next position, locking the counter until the transaction ends.
+async fn next_feed_position(transaction: &DatabaseTransaction) -> Result<i64, StoreError> {
+    let statement = Statement::from_string(
+        transaction.get_database_backend(),
+        "UPDATE change_counter SET position = position + 1 WHERE id = 1 RETURNING position",
+    );
+    let row = transaction
+        .query_one_raw(statement)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("the change counter row is missing".into()))?;
+    Ok(row.try_get_by_index::<i64>(0)?)
 }
 
 async fn find_by_request_id(
