@@ -3,18 +3,24 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tonic::transport::server::TcpIncoming;
 use tracing::info;
 
-use crate::api::{CatalogApi, SubmissionApi};
+use crate::api::{CatalogApi, FeedWatcher, SubmissionApi, SummaryApi};
 use crate::config::{ServeConfig, redact_password};
 use crate::domain::Catalog;
 use crate::domain::catalog::DEFAULT_CATALOG;
 use crate::proto::catalog_service_server::CatalogServiceServer;
 use crate::proto::submission_service_server::SubmissionServiceServer;
+use crate::proto::summary_service_server::SummaryServiceServer;
 use crate::store::{Store, StoreError};
+
+/// How often the server looks for submissions committed by other processes sharing its database,
+/// to wake summary watchers; reads never wait for it.
+const FEED_POLL_INTERVAL: Duration = Duration::from_millis(500);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -79,23 +85,36 @@ impl Server {
         health_reporter
             .set_serving::<CatalogServiceServer<CatalogApi>>()
             .await;
+        health_reporter
+            .set_serving::<SummaryServiceServer<SummaryApi>>()
+            .await;
+
+        let feed = FeedWatcher::new(self.store.feed_head().await?);
+        let feed_poller = feed.spawn_poller(self.store.clone(), FEED_POLL_INTERVAL);
 
         let reflection_v1 = reflection().build_v1()?;
         let reflection_v1alpha = reflection().build_v1alpha()?;
 
         info!(%address, "serving gRPC");
-        tonic::transport::Server::builder()
+        let served = tonic::transport::Server::builder()
             .add_service(health_service)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
             .add_service(SubmissionServiceServer::new(SubmissionApi::new(
                 self.store.clone(),
+                feed.clone(),
             )))
             .add_service(CatalogServiceServer::new(CatalogApi::new(
                 self.store.clone(),
             )))
+            .add_service(SummaryServiceServer::new(SummaryApi::new(
+                self.store.clone(),
+                feed,
+            )))
             .serve_with_incoming_shutdown(TcpIncoming::from(self.listener), shutdown)
-            .await?;
+            .await;
+        feed_poller.abort();
+        served?;
         info!("stopped serving; closing the database");
         self.store.close().await?;
         Ok(())

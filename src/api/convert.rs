@@ -110,7 +110,7 @@ pub fn instant(timestamp: &Timestamp) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(timestamp.seconds, u32::try_from(timestamp.nanos).ok()?)
 }
 
-fn timeliness(late: bool) -> proto::Timeliness {
+pub fn timeliness_of_flag(late: bool) -> proto::Timeliness {
     if late {
         proto::Timeliness::Late
     } else {
@@ -119,7 +119,7 @@ fn timeliness(late: bool) -> proto::Timeliness {
 }
 
 pub fn timeliness_of(period: &Period, received_at: DateTime<Utc>) -> proto::Timeliness {
-    timeliness(period.timeliness(received_at) == Timeliness::Late)
+    timeliness_of_flag(period.timeliness(received_at) == Timeliness::Late)
 }
 
 pub fn submission_to_proto(submission: &StoredSubmission) -> proto::Submission {
@@ -130,7 +130,7 @@ pub fn submission_to_proto(submission: &StoredSubmission) -> proto::Submission {
         revision: submission.revision,
         request_id: submission.request_id.clone(),
         received_at: Some(timestamp(submission.received_at)),
-        timeliness: timeliness(submission.late).into(),
+        timeliness: timeliness_of_flag(submission.late).into(),
         content_hash: submission.content_hash.clone(),
         superseded: submission.superseded,
         report: Some(report_to_proto(&submission.report)),
@@ -149,7 +149,7 @@ pub fn receipt(
         period_code: submission.period_code.clone(),
         revision: submission.revision,
         received_at: Some(timestamp(submission.received_at)),
-        timeliness: timeliness(submission.late).into(),
+        timeliness: timeliness_of_flag(submission.late).into(),
         deadline: Some(timestamp(period.deadline)),
         content_hash: submission.content_hash.clone(),
         validated_only: false,

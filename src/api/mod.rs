@@ -4,9 +4,13 @@
 mod catalog;
 pub mod convert;
 mod error;
+mod feed;
 mod pagination;
 mod submission;
+mod summary;
 
 pub use catalog::CatalogApi;
 pub use error::{ApiError, ERROR_DOMAIN};
+pub use feed::FeedWatcher;
 pub use submission::SubmissionApi;
+pub use summary::SummaryApi;

@@ -12,6 +12,7 @@ use tracing::{info, instrument, warn};
 
 use super::convert::{receipt, report_from_proto, submission_to_proto, timeliness_of, timestamp};
 use super::error::ApiError;
+use super::feed::FeedWatcher;
 use super::pagination;
 use crate::domain::submission::{SubmissionContext, SubmissionDraft, check_submission};
 use crate::proto::submission_service_server::SubmissionService;
@@ -29,11 +30,12 @@ const IMPORT_BUFFER: usize = 32;
 #[derive(Clone)]
 pub struct SubmissionApi {
     store: Store,
+    feed: FeedWatcher,
 }
 
 impl SubmissionApi {
-    pub fn new(store: Store) -> Self {
-        SubmissionApi { store }
+    pub fn new(store: Store, feed: FeedWatcher) -> Self {
+        SubmissionApi { store, feed }
     }
 
     /// Everything a submit does, shared by SubmitReport and ImportReports.
@@ -105,6 +107,7 @@ impl SubmissionApi {
 
         match self.store.store_submission(&valid, received_at).await? {
             SubmitOutcome::Accepted(stored) => {
+                self.feed.advance(stored.feed_position);
                 if stored.late {
                     warn!(agency = %stored.agency_code, period = %stored.period_code, revision = stored.revision, "late submission stored");
                 } else {

@@ -2,7 +2,7 @@
 //! report (or, for people, how many of their staff are trained), agency by agency. Driven by the
 //! target's rule from the catalogue: no target is a special case here.
 
-use super::plan::{Condition, Population, TargetRule};
+use super::plan::{Baseline, Condition, Population, TargetRule};
 use super::ratio::Ratio;
 use super::report::{AnnualReport, FieldValue};
 
@@ -93,8 +93,8 @@ pub struct EvaluationInputs<'a> {
     /// The share an agency must reach on its own to "meet" a people-share target in the
     /// drill-down; the figure itself does not depend on it.
     pub required: Option<Ratio>,
-    /// The baseline of an indicator for an agency.
-    pub baseline: &'a dyn Fn(&str, &str) -> BaselineValue,
+    /// An agency's baseline value of an indicator: `(agency code, indicator, baseline)`.
+    pub baseline: &'a dyn Fn(&str, &str, Baseline) -> BaselineValue,
 }
 
 /// Evaluates a rule over the agencies expected to report (the caller has resolved the scope);
@@ -255,14 +255,17 @@ fn judge(
             }
             Ok((holds, values.join(", ")))
         }
-        Condition::GrowthAtLeastParameter { indicator, .. } => {
+        Condition::GrowthAtLeastParameter {
+            indicator,
+            baseline,
+        } => {
             let FieldValue::Number(current) = report.value_of(indicator) else {
                 return Err(format!("no {indicator} this period"));
             };
             let Some(threshold_bp) = inputs.parameter_bp else {
                 return Err("no growth threshold applies this year".to_string());
             };
-            let baseline = match (inputs.baseline)(agency_code, indicator) {
+            let baseline = match (inputs.baseline)(agency_code, indicator, *baseline) {
                 BaselineValue::Sum(sum) if sum > 0 => sum,
                 BaselineValue::Sum(_) => return Err(format!("the baseline {indicator} is zero")),
                 BaselineValue::Unknown(why) => return Err(why),
@@ -283,10 +286,9 @@ fn judge(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::plan::Baseline;
     use crate::domain::report::tests::complete_report;
 
-    fn no_baseline(_: &str, _: &str) -> BaselineValue {
+    fn no_baseline(_: &str, _: &str, _: Baseline) -> BaselineValue {
         BaselineValue::Unknown("no baseline".into())
     }
 
@@ -355,7 +357,7 @@ mod tests {
         let mut grew_19 = complete_report();
         grew_19.revenue_vnd = Some(11_999);
         let new_agency = complete_report();
-        let baseline = |code: &str, _: &str| match code {
+        let baseline = |code: &str, _: &str, _: Baseline| match code {
             "a" | "b" => BaselineValue::Sum(10_000),
             _ => BaselineValue::Unknown("no report for 2024".into()),
         };

@@ -12,6 +12,7 @@ pub mod report;
 pub mod scope;
 pub mod status;
 pub mod submission;
+pub mod summary;
 pub mod violation;
 
 pub use catalog::Catalog;

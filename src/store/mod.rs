@@ -6,6 +6,7 @@ mod catalog;
 mod entities;
 mod migration;
 mod submissions;
+mod summaries;
 
 use std::time::Duration;
 
@@ -20,6 +21,7 @@ pub use catalog::{CatalogImport, ImportCounts};
 pub use submissions::{
     ListSubmissionsQuery, MAX_PAGE_SIZE, StoredSubmission, SubmissionPage, SubmitOutcome,
 };
+pub use summaries::Change;
 
 /// The database URL used when none is given: a SQLite file in the working directory, created if
 /// missing.

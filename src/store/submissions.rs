@@ -37,6 +37,8 @@ pub struct StoredSubmission {
     pub report: AnnualReport,
     /// A later revision for the same agency and period exists.
     pub superseded: bool,
+    /// Its place in the change feed.
+    pub feed_position: i64,
 }
 
 /// What became of a submit.
@@ -289,5 +291,6 @@ fn from_row(row: submission::Model, superseded: bool) -> Result<StoredSubmission
         content_hash: row.content_hash,
         report,
         superseded,
+        feed_position: row.feed_position,
     })
 }

@@ -1,0 +1,477 @@
+//! SummaryService: per target, period and scope, the figures the provinces and the Ministry pull.
+
+use std::pin::Pin;
+
+use tokio::sync::mpsc;
+use tokio_stream::Stream;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status};
+use tracing::{debug, instrument};
+
+use super::convert::{timeliness_of_flag, timestamp};
+use super::error::ApiError;
+use super::feed::FeedWatcher;
+use super::pagination;
+use crate::domain::Catalog;
+use crate::domain::evaluation::AgencyStanding;
+use crate::domain::period::Period;
+use crate::domain::plan::{Plan, TargetRule};
+use crate::domain::ratio::Ratio;
+use crate::domain::scope::Scope;
+use crate::domain::status::TargetStatus;
+use crate::domain::summary::{self, ReportingStatus, TargetSummary};
+use crate::proto::summary_service_server::SummaryService;
+use crate::proto::{self, Change, ListChangesRequest, ListChangesResponse};
+use crate::store::{MAX_PAGE_SIZE, Store};
+
+const DEFAULT_PAGE_SIZE: u64 = 100;
+
+#[derive(Clone)]
+pub struct SummaryApi {
+    store: Store,
+    feed: FeedWatcher,
+}
+
+/// The catalogue entries a request names, checked.
+struct Subject {
+    catalog: Catalog,
+    plan_index: usize,
+    period: Period,
+    scope: Scope,
+}
+
+impl Subject {
+    fn plan(&self) -> &Plan {
+        &self.catalog.plans[self.plan_index]
+    }
+}
+
+impl SummaryApi {
+    pub fn new(store: Store, feed: FeedWatcher) -> Self {
+        SummaryApi { store, feed }
+    }
+
+    async fn subject(
+        &self,
+        plan_code: &str,
+        period_code: &str,
+        scope: &str,
+    ) -> Result<Subject, ApiError> {
+        let scope = Scope::parse(scope).map_err(|why| ApiError::invalid_argument("scope", why))?;
+        let catalog = self.store.load_catalog().await?;
+        scope
+            .check(&catalog)
+            .map_err(|why| ApiError::invalid_argument("scope", why))?;
+        let plan_index = catalog
+            .plans
+            .iter()
+            .position(|plan| plan.code == plan_code)
+            .ok_or_else(|| ApiError::NotFound(format!("no plan {plan_code:?}")))?;
+        let period = catalog
+            .period(period_code)
+            .cloned()
+            .ok_or_else(|| ApiError::NotFound(format!("no period {period_code:?}")))?;
+        Ok(Subject {
+            catalog,
+            plan_index,
+            period,
+            scope,
+        })
+    }
+
+    /// The summaries of a plan's targets (or of one target), from one snapshot of the reports.
+    async fn summaries(
+        &self,
+        subject: &Subject,
+        only_target: Option<&str>,
+    ) -> Result<(Vec<TargetSummary>, i64), ApiError> {
+        let plan = subject.plan();
+        let targets: Vec<_> = plan
+            .targets
+            .iter()
+            .filter(|target| only_target.is_none_or(|code| target.code == code))
+            .collect();
+        if let Some(code) = only_target
+            && targets.is_empty()
+        {
+            return Err(ApiError::NotFound(format!(
+                "plan {:?} has no target {code:?}",
+                plan.code
+            )));
+        }
+        let periods: Vec<&str> = summary::periods_needed(&subject.catalog, plan, &subject.period)
+            .into_iter()
+            .map(|period| period.code.as_str())
+            .collect();
+        let snapshot = self.store.report_snapshot(&periods).await?;
+        let summaries = targets
+            .into_iter()
+            .map(|target| {
+                summary::summarize(
+                    &subject.catalog,
+                    &snapshot,
+                    plan,
+                    target,
+                    &subject.period,
+                    &subject.scope,
+                )
+            })
+            .collect();
+        Ok((summaries, snapshot.data_as_of))
+    }
+
+    async fn list_target_agencies(
+        &self,
+        request: proto::ListTargetAgenciesRequest,
+    ) -> Result<proto::ListTargetAgenciesResponse, ApiError> {
+        let page_size = pagination::page_size(request.page_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?;
+        let filters = format!(
+            "plan={};target={};period={};scope={}",
+            request.plan_code, request.target_code, request.period_code, request.scope
+        );
+        let after = pagination::resume_after(&request.page_token, &filters)?;
+        let subject = self
+            .subject(&request.plan_code, &request.period_code, &request.scope)
+            .await?;
+        let (summaries, data_as_of) = self.summaries(&subject, Some(&request.target_code)).await?;
+        let Some(summary) = summaries.into_iter().next() else {
+            return Err(ApiError::NotFound(format!(
+                "no target {:?}",
+                request.target_code
+            )));
+        };
+        // Agencies come sorted by code: the page token is the last code of a page.
+        let mut remaining = summary.evaluation.agencies.into_iter().filter(|agency| {
+            after
+                .as_ref()
+                .is_none_or(|after| agency.code.as_str() > after.as_str())
+        });
+        let page: Vec<_> = remaining.by_ref().take(page_size as usize).collect();
+        let next_page_token = match page.last() {
+            Some(last) if remaining.next().is_some() => {
+                pagination::next_page_token(&last.code, &filters)
+            }
+            _ => String::new(),
+        };
+        Ok(proto::ListTargetAgenciesResponse {
+            agencies: page
+                .into_iter()
+                .map(|agency| {
+                    let (people_numerator, people_denominator) = agency.people.unwrap_or((0, 0));
+                    proto::TargetAgency {
+                        standing: standing_to_proto(&agency.standing).into(),
+                        agency_code: agency.code,
+                        agency_name: agency.name,
+                        value: agency.value,
+                        people_numerator: to_i64(people_numerator),
+                        people_denominator: to_i64(people_denominator),
+                    }
+                })
+                .collect(),
+            next_page_token,
+            data_as_of,
+        })
+    }
+
+    async fn reporting_status(
+        &self,
+        request: proto::GetReportingStatusRequest,
+    ) -> Result<proto::ReportingStatus, ApiError> {
+        let scope =
+            Scope::parse(&request.scope).map_err(|why| ApiError::invalid_argument("scope", why))?;
+        let catalog = self.store.load_catalog().await?;
+        scope
+            .check(&catalog)
+            .map_err(|why| ApiError::invalid_argument("scope", why))?;
+        let period = catalog
+            .period(&request.period_code)
+            .ok_or_else(|| ApiError::NotFound(format!("no period {:?}", request.period_code)))?;
+        let snapshot = self.store.report_snapshot(&[period.code.as_str()]).await?;
+        Ok(reporting_status_to_proto(&summary::reporting_status(
+            &catalog, &snapshot, period, &scope,
+        )))
+    }
+
+    async fn list_changes(
+        &self,
+        request: ListChangesRequest,
+    ) -> Result<ListChangesResponse, ApiError> {
+        let page_size = pagination::page_size(request.page_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?;
+        if request.after_position < 0 {
+            return Err(ApiError::invalid_argument(
+                "after_position",
+                "must not be negative",
+            ));
+        }
+        let head_position = self.store.feed_head().await?;
+        let changes = self
+            .store
+            .list_changes(request.after_position, page_size)
+            .await?;
+        let last_position = changes
+            .last()
+            .map_or(request.after_position, |change| change.position);
+        Ok(ListChangesResponse {
+            changes: changes
+                .into_iter()
+                .map(|change| Change {
+                    position: change.position,
+                    submission_id: change.submission_id,
+                    agency_code: change.agency_code,
+                    period_code: change.period_code,
+                    revision: change.revision,
+                    request_id: change.request_id,
+                    content_hash: change.content_hash,
+                    received_at: Some(timestamp(change.received_at)),
+                    timeliness: timeliness_of_flag(change.late).into(),
+                })
+                .collect(),
+            last_position,
+            head_position: head_position.max(last_position),
+        })
+    }
+}
+
+fn to_i64(value: i128) -> i64 {
+    i64::try_from(value).unwrap_or(if value < 0 { i64::MIN } else { i64::MAX })
+}
+
+fn share(ratio: Option<Ratio>) -> f64 {
+    ratio.map_or(0.0, Ratio::to_f64)
+}
+
+fn standing_to_proto(standing: &AgencyStanding) -> proto::AgencyStanding {
+    match standing {
+        AgencyStanding::Meets => proto::AgencyStanding::Meets,
+        AgencyStanding::DoesNotMeet => proto::AgencyStanding::DoesNotMeet,
+        AgencyStanding::NotReported => proto::AgencyStanding::NotReported,
+        AgencyStanding::NotEvaluable(_) => proto::AgencyStanding::NotEvaluable,
+    }
+}
+
+fn status_to_proto(status: TargetStatus) -> proto::TargetStatus {
+    match status {
+        TargetStatus::Achieved => proto::TargetStatus::Achieved,
+        TargetStatus::OnTrack => proto::TargetStatus::OnTrack,
+        TargetStatus::AccelerationNeeded => proto::TargetStatus::AccelerationNeeded,
+        TargetStatus::LimitedProgress => proto::TargetStatus::LimitedProgress,
+        TargetStatus::Deterioration => proto::TargetStatus::Deterioration,
+        TargetStatus::NoData => proto::TargetStatus::NoData,
+        TargetStatus::NoTrend => proto::TargetStatus::NoTrend,
+    }
+}
+
+pub fn summary_to_proto(summary: &TargetSummary) -> proto::TargetSummary {
+    let evaluation = &summary.evaluation;
+    let assessment = &summary.assessment;
+    let requirement = assessment.requirement;
+    let (next_milestone_year, next_milestone_share) = assessment
+        .next_milestone
+        .map_or((0, 0.0), |(year, share)| (year, share.to_f64()));
+    proto::TargetSummary {
+        plan_code: summary.plan_code.clone(),
+        target_code: summary.target.code.clone(),
+        target_name: summary.target.name.clone(),
+        period_code: summary.period_code.clone(),
+        scope: summary.scope.to_string(),
+        measure: match summary.target.rule {
+            TargetRule::AgencyShare { .. } => proto::TargetMeasure::AgencyShare,
+            TargetRule::PeopleShare { .. } => proto::TargetMeasure::PeopleShare,
+        }
+        .into(),
+        rule: summary.target.rule.describe(),
+        numerator: to_i64(evaluation.numerator),
+        denominator: to_i64(evaluation.denominator),
+        share: share(evaluation.share()),
+        evaluated_denominator: to_i64(evaluation.evaluated_denominator),
+        share_among_evaluated: share(evaluation.share_among_evaluated()),
+        expected_agencies: evaluation.expected as i32,
+        reporting_agencies: evaluation.reporting as i32,
+        evaluated_agencies: evaluation.evaluated as i32,
+        missing_agency_codes: evaluation
+            .codes_where(|standing| *standing == AgencyStanding::NotReported),
+        not_evaluable: summary
+            .not_evaluable()
+            .into_iter()
+            .map(|(agency_code, reason)| proto::NotEvaluable {
+                agency_code,
+                reason,
+            })
+            .collect(),
+        requirement_applies: requirement.required.is_some(),
+        required_share: share(requirement.required),
+        required_share_interpolated: requirement.interpolated,
+        // Parameters are at most 100% (10 000 basis points), checked when the catalogue was read.
+        parameter_bp: requirement.parameter_bp.map(|bp| bp as i32),
+        status: status_to_proto(assessment.status).into(),
+        previous_share: summary.previous_share.map(Ratio::to_f64),
+        observed_yearly_progress: assessment.observed_yearly_progress.map(Ratio::to_f64),
+        needed_yearly_progress: assessment.needed_yearly_progress.map(Ratio::to_f64),
+        next_milestone_year,
+        next_milestone_share,
+        explanation: assessment.explanation.clone(),
+        data_as_of: summary.data_as_of,
+    }
+}
+
+fn reporting_status_to_proto(status: &ReportingStatus) -> proto::ReportingStatus {
+    proto::ReportingStatus {
+        period_code: status.period_code.clone(),
+        scope: status.scope.to_string(),
+        expected: status.expected() as i32,
+        received_on_time: status.on_time() as i32,
+        received_late: status.late() as i32,
+        missing: status.missing().len() as i32,
+        reporting_rate: share(status.reporting_rate()),
+        reporting_rate_on_time: share(status.reporting_rate_on_time()),
+        agencies: status
+            .agencies
+            .iter()
+            .map(|agency| proto::AgencyReportingStatus {
+                agency_code: agency.code.clone(),
+                agency_name: agency.name.clone(),
+                received: agency.latest.is_some(),
+                timeliness: match &agency.latest {
+                    None => proto::Timeliness::Unspecified,
+                    Some(latest) => timeliness_of_flag(latest.first_late),
+                }
+                .into(),
+                first_received_at: agency
+                    .latest
+                    .as_ref()
+                    .map(|latest| timestamp(latest.first_received_at)),
+                latest_revision: agency.latest.as_ref().map_or(0, |latest| latest.revision),
+            })
+            .collect(),
+        data_as_of: status.data_as_of,
+    }
+}
+
+type WatchStream =
+    Pin<Box<dyn Stream<Item = Result<proto::WatchSummariesResponse, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl SummaryService for SummaryApi {
+    #[instrument(skip_all, fields(plan = %request.get_ref().plan_code, target = %request.get_ref().target_code, period = %request.get_ref().period_code, scope = %request.get_ref().scope))]
+    async fn get_target_summary(
+        &self,
+        request: Request<proto::GetTargetSummaryRequest>,
+    ) -> Result<Response<proto::TargetSummary>, Status> {
+        let request = request.into_inner();
+        let subject = self
+            .subject(&request.plan_code, &request.period_code, &request.scope)
+            .await?;
+        let (summaries, _) = self.summaries(&subject, Some(&request.target_code)).await?;
+        let summary = summaries
+            .first()
+            .ok_or_else(|| ApiError::NotFound(format!("no target {:?}", request.target_code)))?;
+        Ok(Response::new(summary_to_proto(summary)))
+    }
+
+    #[instrument(skip_all, fields(plan = %request.get_ref().plan_code, period = %request.get_ref().period_code, scope = %request.get_ref().scope))]
+    async fn list_target_summaries(
+        &self,
+        request: Request<proto::ListTargetSummariesRequest>,
+    ) -> Result<Response<proto::ListTargetSummariesResponse>, Status> {
+        let request = request.into_inner();
+        let subject = self
+            .subject(&request.plan_code, &request.period_code, &request.scope)
+            .await?;
+        let (summaries, data_as_of) = self.summaries(&subject, None).await?;
+        Ok(Response::new(proto::ListTargetSummariesResponse {
+            summaries: summaries.iter().map(summary_to_proto).collect(),
+            data_as_of,
+        }))
+    }
+
+    #[instrument(skip_all, fields(plan = %request.get_ref().plan_code, target = %request.get_ref().target_code))]
+    async fn list_target_agencies(
+        &self,
+        request: Request<proto::ListTargetAgenciesRequest>,
+    ) -> Result<Response<proto::ListTargetAgenciesResponse>, Status> {
+        Ok(Response::new(
+            SummaryApi::list_target_agencies(self, request.into_inner()).await?,
+        ))
+    }
+
+    #[instrument(skip_all, fields(period = %request.get_ref().period_code, scope = %request.get_ref().scope))]
+    async fn get_reporting_status(
+        &self,
+        request: Request<proto::GetReportingStatusRequest>,
+    ) -> Result<Response<proto::ReportingStatus>, Status> {
+        Ok(Response::new(
+            self.reporting_status(request.into_inner()).await?,
+        ))
+    }
+
+    type WatchSummariesStream = WatchStream;
+
+    #[instrument(skip_all, fields(plan = %request.get_ref().plan_code, period = %request.get_ref().period_code, scope = %request.get_ref().scope))]
+    async fn watch_summaries(
+        &self,
+        request: Request<proto::WatchSummariesRequest>,
+    ) -> Result<Response<Self::WatchSummariesStream>, Status> {
+        let request = request.into_inner();
+        // Refuse a bad request at once rather than in the stream.
+        let subject = self
+            .subject(&request.plan_code, &request.period_code, &request.scope)
+            .await?;
+        let mut feed = self.feed.subscribe();
+        // One message in flight: a slow reader holds back only its own updates, and the watch
+        // channel keeps just the latest head while it catches up.
+        let (updates, outbound) = mpsc::channel(1);
+        let api = self.clone();
+        tokio::spawn(async move {
+            let mut last_sent: Option<Vec<proto::TargetSummary>> = None;
+            loop {
+                feed.borrow_and_update();
+                let computed = api.summaries(&subject, None).await;
+                let message = match computed {
+                    Ok((summaries, data_as_of)) => {
+                        let summaries: Vec<_> = summaries.iter().map(summary_to_proto).collect();
+                        // Unrelated submissions move data_as_of without changing a figure.
+                        let figures: Vec<_> = summaries
+                            .iter()
+                            .cloned()
+                            .map(|summary| proto::TargetSummary {
+                                data_as_of: 0,
+                                ..summary
+                            })
+                            .collect();
+                        if last_sent.as_ref() == Some(&figures) {
+                            None
+                        } else {
+                            last_sent = Some(figures);
+                            Some(Ok(proto::WatchSummariesResponse {
+                                summaries,
+                                data_as_of,
+                            }))
+                        }
+                    }
+                    Err(error) => Some(Err(Status::from(error))),
+                };
+                if let Some(message) = message {
+                    let failed = message.is_err();
+                    if updates.send(message).await.is_err() || failed {
+                        break;
+                    }
+                }
+                if feed.changed().await.is_err() {
+                    break;
+                }
+            }
+            debug!("summary watch ended");
+        });
+        Ok(Response::new(Box::pin(ReceiverStream::new(outbound))))
+    }
+
+    #[instrument(skip_all, fields(after = request.get_ref().after_position))]
+    async fn list_changes(
+        &self,
+        request: Request<ListChangesRequest>,
+    ) -> Result<Response<ListChangesResponse>, Status> {
+        Ok(Response::new(
+            SummaryApi::list_changes(self, request.into_inner()).await?,
+        ))
+    }
+}

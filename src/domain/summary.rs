@@ -1,0 +1,311 @@
+//! Summaries: a target's figure for a plan, period and scope, with its status and what explains
+//! it; and the reporting status of a period. Pure: the caller hands in the catalogue and the latest
+//! report of every agency for the periods involved.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use super::catalog::Catalog;
+use super::evaluation::{
+    AgencyStanding, BaselineValue, EvaluationInputs, ExpectedAgency, TargetEvaluation, evaluate,
+};
+use super::period::Period;
+use super::plan::{Baseline, Condition, Plan, Target, TargetRule};
+use super::ratio::Ratio;
+use super::report::{AnnualReport, FieldValue};
+use super::scope::{Scope, standing_for};
+use super::status::{Assessment, assess, requirement};
+
+/// The latest revision of one agency's report for one period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LatestReport {
+    pub submission_id: i64,
+    pub revision: i32,
+    pub report: AnnualReport,
+    /// When the first revision arrived, and whether that was late.
+    pub first_received_at: DateTime<Utc>,
+    pub first_late: bool,
+}
+
+/// The latest reports of the periods a summary reads, keyed by (period code, agency code), and the
+/// change-feed position they are complete up to.
+#[derive(Debug, Clone, Default)]
+pub struct ReportSnapshot {
+    pub reports: HashMap<(String, String), LatestReport>,
+    /// Every submission at or before this change-feed position is included, none after it.
+    pub data_as_of: i64,
+}
+
+impl ReportSnapshot {
+    pub fn latest(&self, period_code: &str, agency_code: &str) -> Option<&LatestReport> {
+        self.reports
+            .get(&(period_code.to_string(), agency_code.to_string()))
+    }
+}
+
+/// A target's figure for a plan, period and scope.
+#[derive(Debug, Clone)]
+pub struct TargetSummary {
+    pub plan_code: String,
+    pub target: Target,
+    pub period_code: String,
+    pub year: i32,
+    pub scope: Scope,
+    pub evaluation: TargetEvaluation,
+    /// The share over the same scope in the previous period, if that period had reports.
+    pub previous_share: Option<Ratio>,
+    pub assessment: Assessment,
+    pub data_as_of: i64,
+}
+
+impl TargetSummary {
+    /// The share the status is judged on; `None` when nothing was reported.
+    pub fn share(&self) -> Option<Ratio> {
+        if self.evaluation.reporting == 0 {
+            None
+        } else {
+            self.evaluation.share()
+        }
+    }
+
+    pub fn not_evaluable(&self) -> Vec<(String, String)> {
+        self.evaluation
+            .agencies
+            .iter()
+            .filter_map(|agency| match &agency.standing {
+                AgencyStanding::NotEvaluable(why) => Some((agency.code.clone(), why.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// The periods whose reports a summary of `period` needs: the period, the year before (for the
+/// trend), and every baseline year of the plan's growth targets for both.
+pub fn periods_needed<'a>(catalog: &'a Catalog, plan: &Plan, period: &Period) -> Vec<&'a Period> {
+    let mut years = vec![period.year, period.year - 1];
+    for target in &plan.targets {
+        if let TargetRule::AgencyShare { condition, .. } = &target.rule {
+            for baseline in growth_baselines(condition) {
+                match baseline {
+                    Baseline::PreviousYear => years.extend([period.year - 1, period.year - 2]),
+                    Baseline::Year(year) => years.push(year),
+                }
+            }
+        }
+    }
+    catalog
+        .periods
+        .iter()
+        .filter(|candidate| years.contains(&candidate.year))
+        .collect()
+}
+
+fn growth_baselines(condition: &Condition) -> Vec<Baseline> {
+    match condition {
+        Condition::GrowthAtLeastParameter { baseline, .. } => vec![*baseline],
+        Condition::All { all } => all.iter().flat_map(growth_baselines).collect(),
+        Condition::Yes { .. } | Condition::AtLeast { .. } => vec![],
+    }
+}
+
+fn period_of_year(catalog: &Catalog, year: i32) -> Option<&Period> {
+    catalog.periods.iter().find(|period| period.year == year)
+}
+
+/// Summarises one target of a plan for a period and scope.
+pub fn summarize(
+    catalog: &Catalog,
+    snapshot: &ReportSnapshot,
+    plan: &Plan,
+    target: &Target,
+    period: &Period,
+    scope: &Scope,
+) -> TargetSummary {
+    let evaluation = evaluate_in(catalog, snapshot, target, period, scope);
+    let previous_share = period_of_year(catalog, period.year - 1).and_then(|previous| {
+        let previous = evaluate_in(catalog, snapshot, target, previous, scope);
+        if previous.reporting == 0 {
+            None
+        } else {
+            previous.share()
+        }
+    });
+    let share = if evaluation.reporting == 0 {
+        None
+    } else {
+        evaluation.share()
+    };
+    let assessment = assess(share, previous_share, period.year, &target.milestones);
+    TargetSummary {
+        plan_code: plan.code.clone(),
+        target: target.clone(),
+        period_code: period.code.clone(),
+        year: period.year,
+        scope: scope.clone(),
+        evaluation,
+        previous_share,
+        assessment,
+        data_as_of: snapshot.data_as_of,
+    }
+}
+
+/// A target's evaluation over the agencies in scope on the period's reference date.
+fn evaluate_in(
+    catalog: &Catalog,
+    snapshot: &ReportSnapshot,
+    target: &Target,
+    period: &Period,
+    scope: &Scope,
+) -> TargetEvaluation {
+    let in_scope = scope.agencies_on(catalog, period.reference_date());
+    let agencies: Vec<ExpectedAgency<'_>> = in_scope
+        .iter()
+        .map(|(organization, version)| ExpectedAgency {
+            code: &organization.code,
+            name: &version.name,
+            publishes_electronic_press: version.publishes_electronic_press,
+            report: snapshot
+                .latest(&period.code, &organization.code)
+                .map(|latest| &latest.report),
+        })
+        .collect();
+    let requirement = requirement(&target.milestones, period.year);
+    let baseline = |agency: &str, indicator: &str, baseline: Baseline| {
+        baseline_value(catalog, snapshot, period, agency, indicator, baseline)
+    };
+    let inputs = EvaluationInputs {
+        parameter_bp: requirement.parameter_bp,
+        required: requirement.required,
+        baseline: &baseline,
+    };
+    evaluate(&target.rule, &agencies, &inputs)
+}
+
+/// An agency's baseline: the indicator summed over the organisations the agency stood for in the
+/// baseline period (itself, or the agencies it continues), provided every one of them reported it.
+fn baseline_value(
+    catalog: &Catalog,
+    snapshot: &ReportSnapshot,
+    period: &Period,
+    agency_code: &str,
+    indicator: &str,
+    baseline: Baseline,
+) -> BaselineValue {
+    let year = match baseline {
+        Baseline::PreviousYear => period.year - 1,
+        Baseline::Year(year) => year,
+    };
+    let Some(baseline_period) = period_of_year(catalog, year) else {
+        return BaselineValue::Unknown(format!("no reporting period for {year}"));
+    };
+    let mut predecessors: Vec<String> =
+        standing_for(catalog, agency_code, baseline_period.reference_date())
+            .into_iter()
+            .collect();
+    predecessors.sort();
+    if predecessors.is_empty() {
+        return BaselineValue::Unknown(format!("neither it nor a predecessor existed in {year}"));
+    }
+    let mut sum: i128 = 0;
+    let mut missing = Vec::new();
+    for code in &predecessors {
+        match snapshot
+            .latest(&baseline_period.code, code)
+            .map(|latest| latest.report.value_of(indicator))
+        {
+            Some(FieldValue::Number(value)) => sum += i128::from(value),
+            _ => missing.push(code.as_str()),
+        }
+    }
+    if missing.is_empty() {
+        BaselineValue::Sum(sum)
+    } else {
+        BaselineValue::Unknown(format!(
+            "no {indicator} reported for {year} by {}",
+            missing.join(", ")
+        ))
+    }
+}
+
+/// Who was expected to report for a period in a scope, and who did, on time or late.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportingStatus {
+    pub period_code: String,
+    pub scope: Scope,
+    /// Every agency expected, with its name and where it stands.
+    pub agencies: Vec<AgencyReporting>,
+    pub data_as_of: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgencyReporting {
+    pub code: String,
+    pub name: String,
+    /// `None` when it has not reported.
+    pub latest: Option<LatestReport>,
+}
+
+impl ReportingStatus {
+    pub fn expected(&self) -> usize {
+        self.agencies.len()
+    }
+
+    pub fn received(&self) -> usize {
+        self.agencies.iter().filter(|a| a.latest.is_some()).count()
+    }
+
+    /// Received with the first revision by the deadline; a later correction does not make a report
+    /// late.
+    pub fn on_time(&self) -> usize {
+        self.agencies
+            .iter()
+            .filter(|a| a.latest.as_ref().is_some_and(|latest| !latest.first_late))
+            .count()
+    }
+
+    pub fn late(&self) -> usize {
+        self.received() - self.on_time()
+    }
+
+    pub fn missing(&self) -> Vec<&AgencyReporting> {
+        self.agencies
+            .iter()
+            .filter(|a| a.latest.is_none())
+            .collect()
+    }
+
+    /// DHIS2's reporting rate: received over expected.
+    pub fn reporting_rate(&self) -> Option<Ratio> {
+        Ratio::new(self.received() as i128, self.expected() as i128)
+    }
+
+    /// DHIS2's reporting rate on time: received on time over expected.
+    pub fn reporting_rate_on_time(&self) -> Option<Ratio> {
+        Ratio::new(self.on_time() as i128, self.expected() as i128)
+    }
+}
+
+pub fn reporting_status(
+    catalog: &Catalog,
+    snapshot: &ReportSnapshot,
+    period: &Period,
+    scope: &Scope,
+) -> ReportingStatus {
+    let agencies = scope
+        .agencies_on(catalog, period.reference_date())
+        .into_iter()
+        .map(|(organization, version)| AgencyReporting {
+            code: organization.code.clone(),
+            name: version.name.clone(),
+            latest: snapshot.latest(&period.code, &organization.code).cloned(),
+        })
+        .collect();
+    ReportingStatus {
+        period_code: period.code.clone(),
+        scope: scope.clone(),
+        agencies,
+        data_as_of: snapshot.data_as_of,
+    }
+}

@@ -1,0 +1,151 @@
+//! What the summaries read: the latest report of every agency for some periods, as one consistent
+//! snapshot with the change-feed position it is complete up to; and the change feed itself.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    AccessMode, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, IsolationLevel, QueryFilter,
+    QueryOrder, QuerySelect, Statement, TransactionTrait,
+};
+
+use super::entities::{latest_submission, submission};
+use super::{Store, StoreError};
+use crate::domain::summary::{LatestReport, ReportSnapshot};
+
+/// One accepted submission as the change feed lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub position: i64,
+    pub submission_id: i64,
+    pub agency_code: String,
+    pub period_code: String,
+    pub revision: i32,
+    pub request_id: String,
+    pub content_hash: String,
+    pub received_at: DateTime<Utc>,
+    pub late: bool,
+}
+
+impl Store {
+    /// The latest reports of these periods and the feed position they are complete up to, read in
+    /// one snapshot: a submission is either wholly in it (and at or before `data_as_of`) or not.
+    pub async fn report_snapshot(
+        &self,
+        period_codes: &[&str],
+    ) -> Result<ReportSnapshot, StoreError> {
+        let transaction = match self.db.get_database_backend() {
+            // Repeatable read makes every statement see the same snapshot.
+            DbBackend::Postgres => {
+                self.db
+                    .begin_with_config(
+                        Some(IsolationLevel::RepeatableRead),
+                        Some(AccessMode::ReadOnly),
+                    )
+                    .await?
+            }
+            // A SQLite read transaction in WAL mode is a snapshot from its first read on.
+            _ => self.db.begin().await?,
+        };
+        let data_as_of = feed_head(&transaction).await?;
+        let latest_rows = latest_submission::Entity::find()
+            .filter(latest_submission::Column::PeriodCode.is_in(period_codes.iter().copied()))
+            .all(&transaction)
+            .await?;
+        let ids: Vec<i64> = latest_rows
+            .iter()
+            .map(|latest| latest.submission_id)
+            .collect();
+        let mut report_json: HashMap<i64, String> = HashMap::with_capacity(ids.len());
+        // Bounded batches keep each statement within every backend's parameter limit.
+        for batch in ids.chunks(500) {
+            let rows: Vec<(i64, String)> = submission::Entity::find()
+                .select_only()
+                .column(submission::Column::Id)
+                .column(submission::Column::Report)
+                .filter(submission::Column::Id.is_in(batch.iter().copied()))
+                .into_tuple()
+                .all(&transaction)
+                .await?;
+            report_json.extend(rows);
+        }
+        transaction.commit().await?;
+
+        let mut reports = HashMap::with_capacity(latest_rows.len());
+        for latest in latest_rows {
+            let json = report_json.get(&latest.submission_id).ok_or_else(|| {
+                StoreError::Corrupt(format!(
+                    "latest submission {} is missing",
+                    latest.submission_id
+                ))
+            })?;
+            let report = serde_json::from_str(json).map_err(|error| {
+                StoreError::Corrupt(format!(
+                    "submission {}: report: {error}",
+                    latest.submission_id
+                ))
+            })?;
+            reports.insert(
+                (latest.period_code, latest.agency_code),
+                LatestReport {
+                    submission_id: latest.submission_id,
+                    revision: latest.revision,
+                    report,
+                    first_received_at: latest.first_received_at,
+                    first_late: latest.first_late,
+                },
+            );
+        }
+        Ok(ReportSnapshot {
+            reports,
+            data_as_of,
+        })
+    }
+
+    /// The change feed's head: the position of the last committed submission.
+    pub async fn feed_head(&self) -> Result<i64, StoreError> {
+        feed_head(&self.db).await
+    }
+
+    /// Accepted submissions after `after_position`, in feed order, at most `limit`. Positions are
+    /// handed out in commit order without gaps, so a reader that resumes after the last position it
+    /// saw never misses one.
+    pub async fn list_changes(
+        &self,
+        after_position: i64,
+        limit: u64,
+    ) -> Result<Vec<Change>, StoreError> {
+        let rows = submission::Entity::find()
+            .filter(submission::Column::FeedPosition.gt(after_position))
+            .order_by_asc(submission::Column::FeedPosition)
+            .limit(limit)
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| Change {
+                position: row.feed_position,
+                submission_id: row.id,
+                agency_code: row.agency_code,
+                period_code: row.period_code,
+                revision: row.revision,
+                request_id: row.request_id,
+                content_hash: row.content_hash,
+                received_at: row.received_at,
+                late: row.late,
+            })
+            .collect())
+    }
+}
+
+async fn feed_head(db: &impl ConnectionTrait) -> Result<i64, StoreError> {
+    let statement = Statement::from_string(
+        db.get_database_backend(),
+        "SELECT position FROM change_counter WHERE id = 1",
+    );
+    let row = db
+        .query_one_raw(statement)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("the change counter row is missing".into()))?;
+    Ok(row.try_get_by_index::<i64>(0)?)
+}
