@@ -33,6 +33,38 @@ pub enum Command {
     /// Reads submissions from a running server.
     #[command(subcommand)]
     Submissions(SubmissionsCommand),
+    /// Prints a plan's target summaries for a period and scope: share, requirement, status.
+    Summary(SummaryArgs),
+    /// Prints who was expected to report for a period in a scope, who did (on time or late), and
+    /// who did not.
+    Status(StatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    /// The plan's code (see `pressdx catalog show`).
+    #[arg(long)]
+    pub plan: String,
+    /// The period's code, such as 2025.
+    #[arg(long)]
+    pub period: String,
+    /// country, province:CODE, governing_body:CODE, agency_type:TYPE or agency:CODE.
+    #[arg(long, default_value = "country")]
+    pub scope: String,
+    #[command(flatten)]
+    pub server: ServerArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The period's code, such as 2025.
+    #[arg(long)]
+    pub period: String,
+    /// country, province:CODE, governing_body:CODE, agency_type:TYPE or agency:CODE.
+    #[arg(long, default_value = "country")]
+    pub scope: String,
+    #[command(flatten)]
+    pub server: ServerArgs,
 }
 
 #[derive(Clone, Args)]

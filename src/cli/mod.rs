@@ -4,6 +4,7 @@
 mod catalog;
 mod report_file;
 mod submissions;
+mod summaries;
 
 use std::error::Error;
 use std::process::ExitCode;
@@ -41,5 +42,7 @@ pub async fn run(command: Command) -> CliResult {
             latest_only,
             server,
         }) => submissions::list(agency, period, latest_only, &server.server).await,
+        Command::Summary(args) => summaries::summary(args).await,
+        Command::Status(args) => summaries::status(args).await,
     }
 }

@@ -138,10 +138,16 @@ pub fn assess(
     let needed = target_share.minus(share).scaled(1, years_left);
     assessment.needed_yearly_progress = Some(needed);
 
+    let due = if target_year > year {
+        format!("{target_share} is due by {target_year}")
+    } else {
+        format!("{target_share} was due by {target_year}")
+    };
+
     let Some(previous) = previous else {
         assessment.status = TargetStatus::NoTrend;
         assessment.explanation = format!(
-            "{share}; {target_share} is due by {target_year}, {needed} a year; no share for {} to measure progress against",
+            "{share}; {due}, {needed} a year needed; no share for {} to measure progress against",
             year - 1
         );
         return assessment;
@@ -160,7 +166,7 @@ pub fn assess(
     };
     let pace_text = pace.map_or("-".to_string(), |pace| pace.to_string());
     assessment.explanation = format!(
-        "{share}, {previous} in {}: {observed} a year against {needed} a year needed to reach {target_share} by {target_year} (pace {pace_text})",
+        "{share}, {previous} in {}: {observed} a year against {needed} a year needed ({due}; pace {pace_text})",
         year - 1
     )
     .replace("-0.00%", "0.00%");
@@ -256,7 +262,7 @@ mod tests {
         );
         assert_eq!(
             assessment.explanation,
-            "70.00%, 64.00% in 2026: 6.00% a year against 10.00% a year needed to reach 100.00% by 2030 (pace 60.00%)"
+            "70.00%, 64.00% in 2026: 6.00% a year against 10.00% a year needed (100.00% is due by 2030; pace 60.00%)"
         );
     }
 }

@@ -7,9 +7,12 @@
 use std::net::SocketAddr;
 
 use pressdx::config::{DatabaseArgs, ServeConfig};
+use pressdx::domain::Catalog;
 use pressdx::proto::catalog_service_client::CatalogServiceClient;
 use pressdx::proto::submission_service_client::SubmissionServiceClient;
+use pressdx::proto::summary_service_client::SummaryServiceClient;
 use pressdx::server::Server;
+use pressdx::store::Store;
 use sea_orm::{ConnectionTrait, Database};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
@@ -100,16 +103,29 @@ pub struct TestApp {
     pub database_url: String,
     pub submissions: SubmissionServiceClient<Channel>,
     pub catalog: CatalogServiceClient<Channel>,
+    pub summaries: SummaryServiceClient<Channel>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
-    // Dropped last: the server must stop before its database goes.
-    _database: TestDatabase,
+    // Dropped last: the server must stop before its database goes. `None` for a server that
+    // shares another's database.
+    _database: Option<TestDatabase>,
 }
 
 impl TestApp {
     /// Starts a server on a fresh database of the given kind, loaded with the default catalogue.
     pub async fn spawn(backend: Backend) -> TestApp {
         let (database, database_url) = TestDatabase::create(backend).await;
+        let mut app = TestApp::start(database_url).await;
+        app._database = Some(database);
+        app
+    }
+
+    /// Starts a second server on the same database as `other`, as a second process would.
+    pub async fn spawn_sharing(other: &TestApp) -> TestApp {
+        TestApp::start(other.database_url.clone()).await
+    }
+
+    async fn start(database_url: String) -> TestApp {
         let config = ServeConfig {
             listen: "127.0.0.1:0".parse().expect("an address"),
             database: DatabaseArgs {
@@ -136,11 +152,25 @@ impl TestApp {
             address,
             database_url,
             submissions: SubmissionServiceClient::new(channel.clone()),
-            catalog: CatalogServiceClient::new(channel),
+            catalog: CatalogServiceClient::new(channel.clone()),
+            summaries: SummaryServiceClient::new(channel),
             shutdown: Some(shutdown),
             server: Some(server),
-            _database: database,
+            _database: None,
         }
+    }
+
+    /// Applies a catalogue to the database directly, as `pressdx catalog import` does.
+    pub async fn apply_catalog(&self, text: &str) {
+        let catalog = Catalog::from_toml(text).unwrap_or_else(|error| panic!("{error:?}"));
+        let store = Store::connect(&self.database_url)
+            .await
+            .expect("the store connects");
+        store
+            .apply_catalog(&catalog, false)
+            .await
+            .expect("the catalogue applies");
+        store.close().await.expect("the store closes");
     }
 
     /// Stops the server gracefully and waits until it has.

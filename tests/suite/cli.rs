@@ -170,3 +170,76 @@ pub async fn catalog_import_is_idempotent_and_reports_every_problem(backend: Bac
     );
     assert!(shown.contains("national-348-qd-ttg"));
 }
+
+pub async fn the_cli_prints_summaries_and_reporting_status(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let server = format!("http://{}", app.address);
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/report.toml");
+    let submitted = tokio::task::block_in_place(|| {
+        pressdx(&["submit", "--file", example, "--server", &server])
+    });
+    assert!(submitted.status.success(), "{}", text(&submitted.stderr));
+
+    let summary = tokio::task::block_in_place(|| {
+        pressdx(&[
+            "summary",
+            "--plan",
+            "national-348-qd-ttg",
+            "--period",
+            "2026",
+            "--scope",
+            "province:ninh-binh-2025",
+            "--server",
+            &server,
+        ])
+    });
+    assert!(summary.status.success(), "{}", text(&summary.stderr));
+    let stdout = text(&summary.stdout);
+    let content_line = stdout
+        .lines()
+        .find(|line| line.starts_with("content_on_digital_platforms"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(
+        content_line.contains("1/1") && content_line.contains("achieved"),
+        "{content_line}"
+    );
+    let trained_line = stdout
+        .lines()
+        .find(|line| line.starts_with("staff_trained"))
+        .unwrap();
+    assert!(
+        trained_line.contains("207/260"),
+        "12+120+55+20 of 12+140+60+48: {trained_line}"
+    );
+
+    let status = tokio::task::block_in_place(|| {
+        pressdx(&[
+            "status",
+            "--period",
+            "2024",
+            "--scope",
+            "province:nam-dinh",
+            "--server",
+            &server,
+        ])
+    });
+    assert!(status.status.success(), "{}", text(&status.stderr));
+    let stdout = text(&status.stdout);
+    assert!(
+        stdout.contains("expected 2, received on time 0, late 0, missing 2"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("bao-nam-dinh") && stdout.contains("MISSING"));
+
+    let unknown = tokio::task::block_in_place(|| {
+        pressdx(&[
+            "summary", "--plan", "nope", "--period", "2026", "--server", &server,
+        ])
+    });
+    assert!(!unknown.status.success());
+    assert!(
+        text(&unknown.stderr).contains("no plan"),
+        "{}",
+        text(&unknown.stderr)
+    );
+}

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod cli;
 pub mod fixtures;
 pub mod submission;
+pub mod summary;
 
 /// Declares one `#[tokio::test]` per behavioural test, run against `$backend`.
 #[macro_export]
@@ -31,8 +32,15 @@ macro_rules! behavioural_suite {
             catalog::plans_carry_their_targets_and_milestones,
             catalog::indicators_describe_every_report_field,
             catalog::health_reports_serving,
+            summary::hand_worked_summaries_of_a_small_province,
+            summary::summaries_equal_an_independent_recomputation,
+            summary::the_change_feed_lists_every_submission_once,
+            summary::two_servers_share_a_database_without_losing_anything,
+            summary::a_watcher_hears_of_each_change,
+            summary::summary_requests_are_checked,
             cli::the_cli_submits_a_report_file_and_lists_it,
             cli::catalog_import_is_idempotent_and_reports_every_problem,
+            cli::the_cli_prints_summaries_and_reporting_status,
         );
     };
     ($backend:expr; $($module:ident :: $test:ident),+ $(,)?) => {

@@ -1,0 +1,818 @@
+//! SummaryService, end to end: hand-worked fixtures, an independent recomputation on random data,
+//! the change feed, and two servers writing to one database.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use pressdx::domain::catalog::DEFAULT_CATALOG;
+use pressdx::proto::{
+    AgencyStanding, AnnualReport, DigitalPlatform, GetReportingStatusRequest,
+    GetTargetSummaryRequest, ListChangesRequest, ListTargetAgenciesRequest,
+    ListTargetSummariesRequest, PlatformOrigin, StaffCounts, TargetStatus, TargetSummary,
+    Timeliness, WatchSummariesRequest,
+};
+use tonic::Code;
+
+use super::fixtures::{new_id, request};
+use crate::common::{Backend, TestApp};
+
+const NATIONAL: &str = "national-348-qd-ttg";
+const PROVINCE: &str = "province:test-province";
+const SMALL_PROVINCE: &str = include_str!("../fixtures/small-province.toml");
+const DEADLINE_2023: &str = "2023-11-15T00:00:00+07:00";
+const DEADLINE_2024: &str = "2024-11-15T00:00:00+07:00";
+const FAR_FUTURE: &str = "2100-01-01T00:00:00+07:00";
+
+/// The facts of a report that the national plan's targets read.
+#[derive(Clone, Copy)]
+struct Facts {
+    content: bool,
+    central: bool,
+    ai: bool,
+    converged: bool,
+    revenue: i64,
+    headcount: i64,
+    trained: i64,
+    electronic: bool,
+    security: Option<i64>,
+}
+
+fn report(facts: Facts) -> AnnualReport {
+    // Everybody is counted as a reporter: the target sums the four categories anyway.
+    let staff = |reporters| StaffCounts {
+        leaders: Some(0),
+        reporters: Some(reporters),
+        editors: Some(0),
+        other: Some(0),
+    };
+    AnnualReport {
+        content_on_digital_platforms: Some(facts.content),
+        digital_platforms: if facts.content {
+            vec![DigitalPlatform {
+                name: "Zalo".into(),
+                origin: PlatformOrigin::Domestic.into(),
+            }]
+        } else {
+            vec![]
+        },
+        central_data_platform: Some(facts.central),
+        ai_in_operations: Some(facts.ai),
+        converged_newsroom: Some(facts.converged),
+        newsroom_management_platform: Some(true),
+        revenue_vnd: Some(facts.revenue),
+        digital_revenue_vnd: Some(0),
+        headcount: Some(staff(facts.headcount)),
+        trained: Some(staff(facts.trained)),
+        publishes_electronic_press: Some(facts.electronic),
+        security_level: facts.security,
+        digital_products_launched: None,
+        digital_radio_platform: None,
+        digital_tv_platform: None,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn facts(
+    content: bool,
+    central: bool,
+    ai: bool,
+    converged: bool,
+    revenue: i64,
+    (trained, headcount): (i64, i64),
+    electronic: bool,
+    security: Option<i64>,
+) -> Facts {
+    Facts {
+        content,
+        central,
+        ai,
+        converged,
+        revenue,
+        headcount,
+        trained,
+        electronic,
+        security,
+    }
+}
+
+async fn submit(app: &TestApp, agency: &str, period: &str, facts: Facts) {
+    app.submissions
+        .clone()
+        .submit_report(request(&new_id(), agency, period, report(facts)))
+        .await
+        .unwrap_or_else(|status| panic!("{agency} {period}: {status:?}"));
+}
+
+async fn summaries(app: &TestApp, period: &str, scope: &str) -> Vec<TargetSummary> {
+    app.summaries
+        .clone()
+        .list_target_summaries(ListTargetSummariesRequest {
+            plan_code: NATIONAL.into(),
+            period_code: period.into(),
+            scope: scope.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .summaries
+}
+
+fn find<'a>(summaries: &'a [TargetSummary], target: &str) -> &'a TargetSummary {
+    summaries.iter().find(|s| s.target_code == target).unwrap()
+}
+
+fn fraction(summary: &TargetSummary) -> (i64, i64) {
+    (summary.numerator, summary.denominator)
+}
+
+/// The small province of tests/fixtures/small-province.toml, worked out by hand against the
+/// national plan (2024: content 50%, data and AI 30%, converged 80% in 2025 and 50% in 2024,
+/// revenue 15% growing >= 10%, trained 70%, security 70%; 2025: revenue 30% growing >= 20%).
+pub async fn hand_worked_summaries_of_a_small_province(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    // Deadlines in the future first, so that these reports arrive on time.
+    let early = format!("{DEFAULT_CATALOG}\n{SMALL_PROVINCE}")
+        .replace(DEADLINE_2023, FAR_FUTURE)
+        .replace(DEADLINE_2024, FAR_FUTURE);
+    app.apply_catalog(&early).await;
+
+    // 2023: the baseline year. test-journal never reports; test-new-magazine does not exist yet.
+    submit(
+        &app,
+        "test-bao",
+        "2023",
+        facts(true, true, false, false, 10_000, (5, 10), true, Some(3)),
+    )
+    .await;
+    submit(
+        &app,
+        "test-ptth",
+        "2023",
+        facts(true, false, false, false, 20_000, (5, 20), true, Some(2)),
+    )
+    .await;
+    submit(
+        &app,
+        "test-tap-chi",
+        "2023",
+        facts(false, false, false, false, 5_000, (0, 5), false, None),
+    )
+    .await;
+
+    // 2024, on time. Báo Thử nghiệm's first report is corrected below.
+    submit(
+        &app,
+        "test-bao",
+        "2024",
+        facts(false, false, false, false, 9_000, (0, 10), true, Some(3)),
+    )
+    .await;
+    submit(
+        &app,
+        "test-ptth",
+        "2024",
+        facts(true, true, false, false, 21_000, (10, 20), true, Some(2)),
+    )
+    .await;
+    submit(
+        &app,
+        "test-tap-chi",
+        "2024",
+        facts(false, false, false, true, 5_000, (5, 5), false, None),
+    )
+    .await;
+
+    // Before the correction: content only at Đài PT-TH, 1 of 5 expected agencies.
+    let content =
+        |summaries: &[TargetSummary]| fraction(find(summaries, "content_on_digital_platforms"));
+    assert_eq!(content(&summaries(&app, "2024", PROVINCE).await), (1, 5));
+
+    // The real deadlines: what arrives now is late.
+    app.apply_catalog(&format!("{DEFAULT_CATALOG}\n{SMALL_PROVINCE}"))
+        .await;
+    submit(
+        &app,
+        "test-bao",
+        "2024",
+        facts(true, true, true, true, 11_000, (10, 10), true, Some(3)),
+    )
+    .await;
+    submit(
+        &app,
+        "test-new-magazine",
+        "2024",
+        facts(true, true, true, false, 3_000, (0, 5), true, Some(4)),
+    )
+    .await;
+
+    let all = summaries(&app, "2024", PROVINCE).await;
+    assert_eq!(
+        content(&all),
+        (3, 5),
+        "the correction counts, within the same request cycle"
+    );
+
+    // Content: Báo, Đài, Tạp chí Mới of 5 expected (Tạp chí KH never reported): 60% >= 50%.
+    let content = find(&all, "content_on_digital_platforms");
+    assert_eq!(
+        (content.expected_agencies, content.reporting_agencies),
+        (5, 4)
+    );
+    assert_eq!(content.missing_agency_codes, ["test-journal"]);
+    assert_eq!(content.status(), TargetStatus::Achieved);
+    assert_eq!(content.required_share, 0.5);
+    assert_eq!(content.previous_share, Some(0.5), "2023: 2 of 4");
+
+    // Data platform with AI: Báo and Tạp chí Mới, 2 of 5: 40% >= 30%.
+    let data_ai = find(&all, "data_platform_with_ai");
+    assert_eq!(fraction(data_ai), (2, 5));
+    assert_eq!(data_ai.status(), TargetStatus::Achieved);
+
+    // Converged newsroom: Báo and Tạp chí, 2 of 5 = 40% < 50%. From 0% in 2023, +40 points a
+    // year against (80% - 40%) / 1 year needed for 2025: pace 100%, on track.
+    let converged = find(&all, "converged_newsroom");
+    assert_eq!(fraction(converged), (2, 5));
+    assert_eq!(converged.status(), TargetStatus::OnTrack);
+    assert_eq!(converged.previous_share, Some(0.0));
+    assert_eq!(converged.observed_yearly_progress, Some(0.4));
+    assert_eq!(converged.needed_yearly_progress, Some(0.4));
+    assert_eq!(
+        (
+            converged.next_milestone_year,
+            converged.next_milestone_share
+        ),
+        (2025, 0.8)
+    );
+
+    // Revenue growth >= 10% (the 2024 parameter): Báo +10% exactly meets; Đài +5% and Tạp chí 0%
+    // do not; Tạp chí Mới has no 2023 baseline, so it is not evaluable; 1 of 5 = 20% >= 15%.
+    let revenue = find(&all, "revenue_growth");
+    assert_eq!(fraction(revenue), (1, 5));
+    assert_eq!(revenue.parameter_bp, Some(1000));
+    assert_eq!(
+        (revenue.evaluated_agencies, revenue.evaluated_denominator),
+        (3, 3)
+    );
+    assert_eq!(revenue.not_evaluable.len(), 1);
+    assert_eq!(revenue.not_evaluable[0].agency_code, "test-new-magazine");
+    assert_eq!(revenue.status(), TargetStatus::Achieved);
+
+    // People trained: 10/10 + 10/20 + 5/5 + 0/5 = 25/40 = 62.5% < 70%. In 2023, 10/35. Observed
+    // 25/40 - 10/35 = 19/56 a year against (100% - 62.5%) = 21/56 needed: pace 19/21 = 90.5%.
+    let trained = find(&all, "staff_trained");
+    assert_eq!(fraction(trained), (25, 40));
+    assert_eq!(trained.status(), TargetStatus::AccelerationNeeded);
+    assert!((trained.observed_yearly_progress.unwrap() - 19.0 / 56.0).abs() < 1e-12);
+
+    // Security level >= 3 among electronic press agencies (Báo 3, Đài 2, Tạp chí Mới 4): 2 of 3.
+    // In 2023 Báo and Đài: 1 of 2. Observed 1/6 a year against 1/3 needed: pace 50%, limited.
+    let security = find(&all, "information_security");
+    assert_eq!(fraction(security), (2, 3));
+    assert_eq!(security.expected_agencies, 3);
+    assert_eq!(security.status(), TargetStatus::LimitedProgress);
+    assert_eq!(security.previous_share, Some(0.5));
+
+    // Narrower scopes of the same period.
+    let ubnd = summaries(&app, "2024", "governing_body:test-ubnd").await;
+    assert_eq!(
+        fraction(find(&ubnd, "content_on_digital_platforms")),
+        (2, 4),
+        "Đài, Tạp chí Mới of Đài, Tạp chí, Tạp chí KH, Tạp chí Mới"
+    );
+    let magazines = summaries(&app, "2024", "agency_type:magazine").await;
+    assert_eq!(
+        fraction(find(&magazines, "converged_newsroom")),
+        (1, 2),
+        "Tạp chí of Tạp chí, Tạp chí Mới"
+    );
+    let one = summaries(&app, "2024", "agency:test-bao").await;
+    assert_eq!(fraction(find(&one, "content_on_digital_platforms")), (1, 1));
+
+    // The agencies behind the revenue figure, two per page, by code.
+    let mut page_token = String::new();
+    let mut agencies = Vec::new();
+    loop {
+        let page = app
+            .summaries
+            .clone()
+            .list_target_agencies(ListTargetAgenciesRequest {
+                plan_code: NATIONAL.into(),
+                target_code: "revenue_growth".into(),
+                period_code: "2024".into(),
+                scope: PROVINCE.into(),
+                page_size: 2,
+                page_token: page_token.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        agencies.extend(page.agencies);
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
+    let rows: Vec<(&str, AgencyStanding, &str)> = agencies
+        .iter()
+        .map(|a| (a.agency_code.as_str(), a.standing(), a.value.as_str()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (
+                "test-bao",
+                AgencyStanding::Meets,
+                "+10.00% (11000 against 10000)"
+            ),
+            ("test-journal", AgencyStanding::NotReported, "no report"),
+            (
+                "test-new-magazine",
+                AgencyStanding::NotEvaluable,
+                "neither it nor a predecessor existed in 2023"
+            ),
+            (
+                "test-ptth",
+                AgencyStanding::DoesNotMeet,
+                "+5.00% (21000 against 20000)"
+            ),
+            (
+                "test-tap-chi",
+                AgencyStanding::DoesNotMeet,
+                "+0.00% (5000 against 5000)"
+            ),
+        ]
+    );
+
+    // Who reported for 2024: Báo's first revision was on time, so its late correction leaves it on
+    // time; Tạp chí Mới came late; Tạp chí KH never came.
+    let status = app
+        .summaries
+        .clone()
+        .get_reporting_status(GetReportingStatusRequest {
+            period_code: "2024".into(),
+            scope: PROVINCE.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (
+            status.expected,
+            status.received_on_time,
+            status.received_late,
+            status.missing
+        ),
+        (5, 3, 1, 1)
+    );
+    assert_eq!(
+        (status.reporting_rate, status.reporting_rate_on_time),
+        (0.8, 0.6)
+    );
+    let bao = status
+        .agencies
+        .iter()
+        .find(|a| a.agency_code == "test-bao")
+        .unwrap();
+    assert_eq!(
+        (bao.timeliness(), bao.latest_revision),
+        (Timeliness::OnTime, 2)
+    );
+    let late = status
+        .agencies
+        .iter()
+        .find(|a| a.agency_code == "test-new-magazine")
+        .unwrap();
+    assert_eq!(late.timeliness(), Timeliness::Late);
+
+    // 2025, after the merger of Đài and Tạp chí into Báo và PT-TH: its revenue is compared with
+    // theirs summed (21 000 + 5 000 = 26 000): 31 200 is +20% exactly, which meets the 2025
+    // threshold of 20%; Báo +20% meets; Tạp chí Mới 0% does not. 2 of 4 expected = 50% >= 30%.
+    submit(
+        &app,
+        "test-bao",
+        "2025",
+        facts(true, true, true, true, 13_200, (10, 10), true, Some(3)),
+    )
+    .await;
+    submit(
+        &app,
+        "test-bao-ptth",
+        "2025",
+        facts(true, true, true, true, 31_200, (30, 30), true, Some(3)),
+    )
+    .await;
+    submit(
+        &app,
+        "test-new-magazine",
+        "2025",
+        facts(true, true, true, true, 3_000, (5, 5), true, Some(4)),
+    )
+    .await;
+    let summaries_2025 = summaries(&app, "2025", PROVINCE).await;
+    let revenue = find(&summaries_2025, "revenue_growth");
+    assert_eq!(fraction(revenue), (2, 4));
+    assert_eq!(revenue.parameter_bp, Some(2000));
+    assert_eq!(revenue.status(), TargetStatus::Achieved);
+    // Every summary says which submissions it includes: all 11, positions 1 to 11.
+    assert_eq!(revenue.data_as_of, 11);
+}
+
+/// A tiny deterministic generator, so that a failing case can be replayed from its seed.
+struct Random(u64);
+
+impl Random {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, bound: u64) -> i64 {
+        (self.next() % bound) as i64
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
+
+/// Random provinces and reports: the served summary of every national target for 2024 equals a
+/// straightforward recomputation from the reports as generated.
+pub async fn summaries_equal_an_independent_recomputation(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for seed in [7_u64, 1_234, 99_991, 424_242] {
+        let mut random = Random(seed);
+        let province = format!("prop-{seed}");
+        let agencies = 4 + random.below(9) as usize;
+        let mut catalog = format!(
+            "{DEFAULT_CATALOG}\n[[organization]]\ncode = \"{province}\"\nkind = \"province\"\nname = \"P\"\n"
+        );
+        let mut electronic = Vec::new();
+        for index in 0..agencies {
+            let is_electronic = random.chance(60);
+            electronic.push(is_electronic);
+            catalog.push_str(&format!(
+                "[[organization]]\ncode = \"{province}-{index}\"\nkind = \"press_agency\"\nname = \"A{index}\"\n\
+                 province = \"{province}\"\nagency_type = \"magazine\"\npublishes_electronic_press = {is_electronic}\n"
+            ));
+        }
+        app.apply_catalog(&catalog).await;
+
+        // reports[year][agency]
+        let mut reports: Vec<Vec<Option<Facts>>> = vec![vec![None; agencies], vec![None; agencies]];
+        for (year_index, period) in ["2023", "2024"].into_iter().enumerate() {
+            for index in 0..agencies {
+                if !random.chance(75) {
+                    continue;
+                }
+                let headcount = 1 + random.below(40);
+                let generated = facts(
+                    random.chance(50),
+                    random.chance(50),
+                    random.chance(50),
+                    random.chance(50),
+                    1 + random.below(1_000),
+                    (random.below(headcount as u64 + 1), headcount),
+                    electronic[index],
+                    if electronic[index] {
+                        Some(1 + random.below(5))
+                    } else {
+                        None
+                    },
+                );
+                submit(&app, &format!("{province}-{index}"), period, generated).await;
+                reports[year_index][index] = Some(generated);
+            }
+        }
+
+        // The recomputation, written out plainly.
+        let current = &reports[1];
+        let count = |test: &dyn Fn(&Facts) -> bool| {
+            current.iter().flatten().filter(|f| test(f)).count() as i64
+        };
+        let all = agencies as i64;
+        let electronic_count = electronic.iter().filter(|e| **e).count() as i64;
+        let mut grew = 0;
+        for (now, before) in reports[1].iter().zip(&reports[0]) {
+            if let (Some(now), Some(before)) = (now, before) {
+                // 10% or more, the national 2024 threshold.
+                if (now.revenue - before.revenue) * 10 >= before.revenue {
+                    grew += 1;
+                }
+            }
+        }
+        let trained: i64 = current.iter().flatten().map(|f| f.trained).sum();
+        let employed: i64 = current.iter().flatten().map(|f| f.headcount).sum();
+        let expected = [
+            ("content_on_digital_platforms", count(&|f| f.content), all),
+            ("data_platform_with_ai", count(&|f| f.central && f.ai), all),
+            ("converged_newsroom", count(&|f| f.converged), all),
+            ("revenue_growth", grew, all),
+            ("staff_trained", trained, employed),
+            (
+                "information_security",
+                count(&|f| f.security.unwrap_or(0) >= 3),
+                electronic_count,
+            ),
+        ];
+
+        let served = summaries(&app, "2024", &format!("province:{province}")).await;
+        for (target, numerator, denominator) in expected {
+            assert_eq!(
+                fraction(find(&served, target)),
+                (numerator, denominator),
+                "seed {seed}, target {target}"
+            );
+        }
+    }
+}
+
+/// Every accepted submission appears in the change feed once, in order, with consecutive positions.
+pub async fn the_change_feed_lists_every_submission_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut accepted = Vec::new();
+    for period in ["2025", "2026", "2027"] {
+        for _revision in 0..2 {
+            let receipt = app
+                .submissions
+                .clone()
+                .submit_report(request(
+                    &new_id(),
+                    "bao-ptth-ninh-binh-2025",
+                    period,
+                    super::fixtures::complete_report(),
+                ))
+                .await
+                .unwrap()
+                .into_inner();
+            accepted.push(receipt.submission_id);
+        }
+    }
+    let (positions, ids) = read_feed(&app, 0, 4).await;
+    assert_eq!(positions, (1..=6).collect::<Vec<_>>());
+    assert_eq!(ids, accepted);
+
+    let empty = app
+        .summaries
+        .clone()
+        .list_changes(ListChangesRequest {
+            after_position: 6,
+            page_size: 10,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(empty.changes.is_empty());
+    assert_eq!((empty.last_position, empty.head_position), (6, 6));
+    let status = app
+        .summaries
+        .clone()
+        .list_changes(ListChangesRequest {
+            after_position: -1,
+            page_size: 0,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+}
+
+/// Pages through the change feed after `after`, returning positions and submission ids.
+async fn read_feed(app: &TestApp, mut after: i64, page_size: i32) -> (Vec<i64>, Vec<i64>) {
+    let (mut positions, mut ids) = (Vec::new(), Vec::new());
+    loop {
+        let page = app
+            .summaries
+            .clone()
+            .list_changes(ListChangesRequest {
+                after_position: after,
+                page_size,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        if page.changes.is_empty() {
+            return (positions, ids);
+        }
+        positions.extend(page.changes.iter().map(|c| c.position));
+        ids.extend(page.changes.iter().map(|c| c.submission_id));
+        after = page.last_position;
+    }
+}
+
+/// Two servers on one database, as two processes would be: concurrent submits through both, each
+/// retried through the other server; a reader follows the change feed all along.
+pub async fn two_servers_share_a_database_without_losing_anything(backend: Backend) {
+    let first = TestApp::spawn(backend).await;
+    let second = TestApp::spawn_sharing(&first).await;
+    let agencies = ["bao-ptth-ninh-binh-2025"];
+    let periods = ["2025", "2026", "2027", "2028"];
+    let writers_per_server = 6;
+
+    let reader = {
+        let summaries = first.summaries.clone();
+        tokio::spawn(async move {
+            // Follows the feed while the writers write, resuming after the last position seen.
+            let mut after = 0;
+            let mut seen = Vec::new();
+            for _ in 0..400 {
+                let page = summaries
+                    .clone()
+                    .list_changes(ListChangesRequest {
+                        after_position: after,
+                        page_size: 7,
+                    })
+                    .await
+                    .unwrap()
+                    .into_inner();
+                seen.extend(page.changes.iter().map(|c| (c.position, c.submission_id)));
+                after = page.last_position;
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            seen
+        })
+    };
+
+    let mut writers = Vec::new();
+    for (server, retry_server) in [(&first, &second), (&second, &first)] {
+        for writer in 0..writers_per_server {
+            let (mut client, mut retry_client) =
+                (server.submissions.clone(), retry_server.submissions.clone());
+            writers.push(tokio::spawn(async move {
+                let mut ids = Vec::new();
+                for (round, period) in periods.iter().enumerate() {
+                    let mut report = super::fixtures::complete_report();
+                    report.revenue_vnd = Some(30_000_000_000 + (writer * 100 + round) as i64);
+                    let request = request(&new_id(), agencies[0], period, report);
+                    let receipt = client
+                        .submit_report(request.clone())
+                        .await
+                        .unwrap()
+                        .into_inner();
+                    // The client "timed out" and retries through the other server.
+                    let retried = retry_client
+                        .submit_report(request)
+                        .await
+                        .unwrap()
+                        .into_inner();
+                    assert!(retried.replayed);
+                    assert_eq!(retried.submission_id, receipt.submission_id);
+                    ids.push((receipt.period_code, receipt.revision, receipt.submission_id));
+                }
+                ids
+            }));
+        }
+    }
+    let mut accepted = Vec::new();
+    for writer in writers {
+        accepted.extend(writer.await.unwrap());
+    }
+    let total = 2 * writers_per_server * periods.len();
+    assert_eq!(accepted.len(), total);
+
+    // No lost update: each period's revisions are exactly 1..=n, no duplicate.
+    for period in periods {
+        let mut revisions: Vec<i32> = accepted
+            .iter()
+            .filter(|a| a.0 == period)
+            .map(|a| a.1)
+            .collect();
+        revisions.sort_unstable();
+        assert_eq!(
+            revisions,
+            (1..=(2 * writers_per_server) as i32).collect::<Vec<_>>(),
+            "{period}"
+        );
+    }
+
+    // The concurrent reader missed nothing and saw nothing twice; reading again after the fact
+    // agrees.
+    let seen = reader.await.unwrap();
+    let (positions, ids) = read_feed(&second, 0, 100).await;
+    assert_eq!(positions, (1..=total as i64).collect::<Vec<_>>());
+    let accepted_ids: HashSet<i64> = accepted.iter().map(|a| a.2).collect();
+    assert_eq!(ids.iter().copied().collect::<HashSet<_>>(), accepted_ids);
+    let seen_positions: Vec<i64> = seen.iter().map(|s| s.0).collect();
+    assert_eq!(
+        seen_positions,
+        (1..=seen_positions.len() as i64).collect::<Vec<_>>(),
+        "the live reader saw a prefix of the feed, in order, without gaps"
+    );
+    let seen_pairs: Vec<(i64, i64)> = positions.iter().copied().zip(ids.iter().copied()).collect();
+    assert_eq!(
+        &seen_pairs[..seen.len()],
+        &seen[..],
+        "positions never change meaning"
+    );
+
+    // Both servers serve the same summary.
+    let ask = |app: &TestApp| {
+        let mut client = app.summaries.clone();
+        async move {
+            client
+                .get_target_summary(GetTargetSummaryRequest {
+                    plan_code: NATIONAL.into(),
+                    target_code: "content_on_digital_platforms".into(),
+                    period_code: "2026".into(),
+                    scope: "country".into(),
+                })
+                .await
+                .unwrap()
+                .into_inner()
+        }
+    };
+    assert_eq!(ask(&first).await, ask(&second).await);
+    second.stop().await;
+}
+
+/// A watcher gets the summaries at once, then again when a submit changes them.
+pub async fn a_watcher_hears_of_each_change(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut stream = app
+        .summaries
+        .clone()
+        .watch_summaries(WatchSummariesRequest {
+            plan_code: NATIONAL.into(),
+            period_code: "2026".into(),
+            scope: "province:ninh-binh-2025".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let initial = stream.message().await.unwrap().unwrap();
+    let content = |message: &pressdx::proto::WatchSummariesResponse| {
+        fraction(find(&message.summaries, "content_on_digital_platforms"))
+    };
+    assert_eq!(content(&initial), (0, 1));
+    assert_eq!(
+        find(&initial.summaries, "content_on_digital_platforms").status(),
+        TargetStatus::NoData
+    );
+
+    app.submissions
+        .clone()
+        .submit_report(request(
+            &new_id(),
+            "bao-ptth-ninh-binh-2025",
+            "2026",
+            super::fixtures::complete_report(),
+        ))
+        .await
+        .unwrap();
+    let update = tokio::time::timeout(Duration::from_secs(10), stream.message())
+        .await
+        .expect("an update within 10 s")
+        .unwrap()
+        .unwrap();
+    assert_eq!(content(&update), (1, 1));
+    assert_eq!(update.data_as_of, 1);
+}
+
+/// Unknown plans, targets and periods are NOT_FOUND; a malformed or unknown scope names the field.
+pub async fn summary_requests_are_checked(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut client = app.summaries.clone();
+    let ask = |plan: &str, target: &str, period: &str, scope: &str| GetTargetSummaryRequest {
+        plan_code: plan.into(),
+        target_code: target.into(),
+        period_code: period.into(),
+        scope: scope.into(),
+    };
+    for (request, code) in [
+        (
+            ask("nope", "revenue_growth", "2025", "country"),
+            Code::NotFound,
+        ),
+        (ask(NATIONAL, "nope", "2025", "country"), Code::NotFound),
+        (
+            ask(NATIONAL, "revenue_growth", "1999", "country"),
+            Code::NotFound,
+        ),
+        (
+            ask(NATIONAL, "revenue_growth", "2025", "region:x"),
+            Code::InvalidArgument,
+        ),
+        (
+            ask(NATIONAL, "revenue_growth", "2025", "province:bao-nam-dinh"),
+            Code::InvalidArgument,
+        ),
+        (
+            ask(NATIONAL, "revenue_growth", "2025", "province:atlantis"),
+            Code::InvalidArgument,
+        ),
+    ] {
+        let status = client
+            .get_target_summary(request.clone())
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), code, "{request:?}");
+    }
+    // With no reports at all, every target is NO_DATA, never a guessed 0%.
+    let none = client
+        .get_target_summary(ask(NATIONAL, "revenue_growth", "2025", "country"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(none.status(), TargetStatus::NoData);
+    assert_eq!(none.reporting_agencies, 0);
+}
