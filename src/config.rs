@@ -38,6 +38,42 @@ pub enum Command {
     /// Prints who was expected to report for a period in a scope, who did (on time or late), and
     /// who did not.
     Status(StatusArgs),
+    /// Measures pressdx at national scale against the no-op ceiling of the same server and
+    /// transport, on SQLite and PostgreSQL, and prints a table (and writes it as JSON).
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    /// Multiplies the national catalogue's 800 agencies (10 for 8 000).
+    #[arg(long, default_value_t = 1.0)]
+    pub scale: f64,
+    /// Concurrent gRPC clients, each on its own connection.
+    #[arg(long, default_value_t = 16)]
+    pub clients: usize,
+    /// How long each timed phase runs.
+    #[arg(long, default_value_t = 5)]
+    pub seconds: u64,
+    /// Which databases to measure.
+    #[arg(long, value_enum, default_value = "both")]
+    pub database: BenchDatabase,
+    /// The PostgreSQL server to create a scratch database on.
+    #[arg(
+        long,
+        env = "PRESSDX_BENCH_POSTGRES_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
+    pub postgres_url: String,
+    /// Where to write the figures as JSON.
+    #[arg(long, default_value = "bench-results.json")]
+    pub json: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BenchDatabase {
+    Sqlite,
+    Postgres,
+    Both,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -16,7 +17,7 @@ use crate::domain::catalog::DEFAULT_CATALOG;
 use crate::proto::catalog_service_server::CatalogServiceServer;
 use crate::proto::submission_service_server::SubmissionServiceServer;
 use crate::proto::summary_service_server::SummaryServiceServer;
-use crate::store::{Store, StoreError};
+use crate::store::{ReadModel, Store, StoreError};
 
 /// How often the server looks for submissions committed by other processes sharing its database,
 /// to wake summary watchers; reads never wait for it.
@@ -89,6 +90,7 @@ impl Server {
             .set_serving::<SummaryServiceServer<SummaryApi>>()
             .await;
 
+        let read_model = Arc::new(ReadModel::new(self.store.clone()));
         let feed = FeedWatcher::new(self.store.feed_head().await?);
         let feed_poller = feed.spawn_poller(self.store.clone(), FEED_POLL_INTERVAL);
 
@@ -102,12 +104,14 @@ impl Server {
             .add_service(reflection_v1alpha)
             .add_service(SubmissionServiceServer::new(SubmissionApi::new(
                 self.store.clone(),
+                read_model.clone(),
                 feed.clone(),
             )))
             .add_service(CatalogServiceServer::new(CatalogApi::new(
                 self.store.clone(),
             )))
             .add_service(SummaryServiceServer::new(SummaryApi::new(
+                read_model,
                 self.store.clone(),
                 feed,
             )))

@@ -1,6 +1,7 @@
 //! SubmissionService: agencies submit their annual report and read back what they sent.
 
 use std::pin::Pin;
+use std::sync::Arc;
 
 use chrono::Utc;
 use prost::Message;
@@ -8,7 +9,7 @@ use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
-use tracing::{info, instrument, warn};
+use tracing::{info, instrument};
 
 use super::convert::{receipt, report_from_proto, submission_to_proto, timeliness_of, timestamp};
 use super::error::ApiError;
@@ -20,7 +21,7 @@ use crate::proto::{
     GetSubmissionRequest, ImportReportsResponse, ListSubmissionsRequest, ListSubmissionsResponse,
     Submission, SubmissionReceipt, SubmitReportRequest, import_reports_response,
 };
-use crate::store::{ListSubmissionsQuery, MAX_PAGE_SIZE, Store, SubmitOutcome};
+use crate::store::{ListSubmissionsQuery, MAX_PAGE_SIZE, ReadModel, Store, SubmitOutcome};
 
 const DEFAULT_PAGE_SIZE: u64 = 50;
 
@@ -30,12 +31,17 @@ const IMPORT_BUFFER: usize = 32;
 #[derive(Clone)]
 pub struct SubmissionApi {
     store: Store,
+    read_model: Arc<ReadModel>,
     feed: FeedWatcher,
 }
 
 impl SubmissionApi {
-    pub fn new(store: Store, feed: FeedWatcher) -> Self {
-        SubmissionApi { store, feed }
+    pub fn new(store: Store, read_model: Arc<ReadModel>, feed: FeedWatcher) -> Self {
+        SubmissionApi {
+            store,
+            read_model,
+            feed,
+        }
     }
 
     /// Everything a submit does, shared by SubmitReport and ImportReports.
@@ -48,7 +54,8 @@ impl SubmissionApi {
             report: request.report.map(report_from_proto),
         };
 
-        let period = self.store.load_period(&draft.period_code).await?;
+        let catalog = self.read_model.catalog().await?;
+        let period = catalog.period(&draft.period_code);
         // A retried request gets its original answer, even if the catalogue changed meanwhile
         // (https://google.aip.dev/155).
         let request_id = draft.request_id.trim();
@@ -69,18 +76,15 @@ impl SubmissionApi {
                     submission_id: existing.id,
                 });
             }
-            let original_period = self.store.load_period(&existing.period_code).await?;
-            if let Some(original_period) = original_period {
-                return Ok(receipt(&existing, &original_period, true));
+            if let Some(original_period) = catalog.period(&existing.period_code) {
+                return Ok(receipt(&existing, original_period, true));
             }
         }
 
-        let agency = self.store.load_organization(&draft.agency_code).await?;
-        let indicators = self.store.load_indicators().await?;
         let context = SubmissionContext {
-            period: period.as_ref(),
-            agency: agency.as_ref(),
-            indicators: &indicators,
+            period,
+            agency: catalog.organization(&draft.agency_code),
+            indicators: &catalog.indicators,
         };
         let valid = check_submission(draft, &context).map_err(ApiError::Rejected)?;
 
@@ -108,11 +112,13 @@ impl SubmissionApi {
         match self.store.store_submission(&valid, received_at).await? {
             SubmitOutcome::Accepted(stored) => {
                 self.feed.advance(stored.feed_position);
-                if stored.late {
-                    warn!(agency = %stored.agency_code, period = %stored.period_code, revision = stored.revision, "late submission stored");
-                } else {
-                    info!(agency = %stored.agency_code, period = %stored.period_code, revision = stored.revision, "submission stored");
-                }
+                info!(
+                    agency = %stored.agency_code,
+                    period = %stored.period_code,
+                    revision = stored.revision,
+                    late = stored.late,
+                    "submission stored"
+                );
                 Ok(receipt(&stored, &valid.period, false))
             }
             SubmitOutcome::Replayed(stored) => Ok(receipt(&stored, &valid.period, true)),

@@ -1,6 +1,7 @@
 //! SummaryService: per target, period and scope, the figures the provinces and the Ministry pull.
 
 use std::pin::Pin;
+use std::sync::Arc;
 
 use tokio::sync::mpsc;
 use tokio_stream::Stream;
@@ -15,109 +16,80 @@ use super::pagination;
 use crate::domain::Catalog;
 use crate::domain::evaluation::AgencyStanding;
 use crate::domain::period::Period;
-use crate::domain::plan::{Plan, TargetRule};
+use crate::domain::plan::TargetRule;
 use crate::domain::ratio::Ratio;
 use crate::domain::scope::Scope;
 use crate::domain::status::TargetStatus;
-use crate::domain::summary::{self, ReportingStatus, TargetSummary};
+use crate::domain::summary::{self, ReportSnapshot, ReportingStatus, TargetSummary};
 use crate::proto::summary_service_server::SummaryService;
 use crate::proto::{self, Change, ListChangesRequest, ListChangesResponse};
-use crate::store::{MAX_PAGE_SIZE, Store};
+use crate::store::{MAX_PAGE_SIZE, ReadModel, Store};
 
 const DEFAULT_PAGE_SIZE: u64 = 100;
 
 #[derive(Clone)]
 pub struct SummaryApi {
+    read_model: Arc<ReadModel>,
     store: Store,
     feed: FeedWatcher,
 }
 
 /// The catalogue entries a request names, checked.
+#[derive(Clone)]
 struct Subject {
-    catalog: Catalog,
-    plan_index: usize,
+    plan_code: String,
     period: Period,
     scope: Scope,
 }
 
 impl Subject {
-    fn plan(&self) -> &Plan {
-        &self.catalog.plans[self.plan_index]
-    }
-}
-
-impl SummaryApi {
-    pub fn new(store: Store, feed: FeedWatcher) -> Self {
-        SummaryApi { store, feed }
-    }
-
-    async fn subject(
-        &self,
+    fn resolve(
+        catalog: &Catalog,
         plan_code: &str,
         period_code: &str,
         scope: &str,
     ) -> Result<Subject, ApiError> {
         let scope = Scope::parse(scope).map_err(|why| ApiError::invalid_argument("scope", why))?;
-        let catalog = self.store.load_catalog().await?;
         scope
-            .check(&catalog)
+            .check(catalog)
             .map_err(|why| ApiError::invalid_argument("scope", why))?;
-        let plan_index = catalog
-            .plans
-            .iter()
-            .position(|plan| plan.code == plan_code)
-            .ok_or_else(|| ApiError::NotFound(format!("no plan {plan_code:?}")))?;
+        if !catalog.plans.iter().any(|plan| plan.code == plan_code) {
+            return Err(ApiError::NotFound(format!("no plan {plan_code:?}")));
+        }
         let period = catalog
             .period(period_code)
             .cloned()
             .ok_or_else(|| ApiError::NotFound(format!("no period {period_code:?}")))?;
         Ok(Subject {
-            catalog,
-            plan_index,
+            plan_code: plan_code.to_string(),
             period,
             scope,
         })
     }
+}
 
-    /// The summaries of a plan's targets (or of one target), from one snapshot of the reports.
+impl SummaryApi {
+    pub fn new(read_model: Arc<ReadModel>, store: Store, feed: FeedWatcher) -> Self {
+        SummaryApi {
+            read_model,
+            store,
+            feed,
+        }
+    }
+
+    /// The summaries of a plan's targets (or of one target), from the read model as it stands;
+    /// with `describe_agencies`, each lists the agencies behind it.
     async fn summaries(
         &self,
-        subject: &Subject,
+        plan_code: &str,
+        period_code: &str,
+        scope: &str,
         only_target: Option<&str>,
+        describe_agencies: bool,
     ) -> Result<(Vec<TargetSummary>, i64), ApiError> {
-        let plan = subject.plan();
-        let targets: Vec<_> = plan
-            .targets
-            .iter()
-            .filter(|target| only_target.is_none_or(|code| target.code == code))
-            .collect();
-        if let Some(code) = only_target
-            && targets.is_empty()
-        {
-            return Err(ApiError::NotFound(format!(
-                "plan {:?} has no target {code:?}",
-                plan.code
-            )));
-        }
-        let periods: Vec<&str> = summary::periods_needed(&subject.catalog, plan, &subject.period)
-            .into_iter()
-            .map(|period| period.code.as_str())
-            .collect();
-        let snapshot = self.store.report_snapshot(&periods).await?;
-        let summaries = targets
-            .into_iter()
-            .map(|target| {
-                summary::summarize(
-                    &subject.catalog,
-                    &snapshot,
-                    plan,
-                    target,
-                    &subject.period,
-                    &subject.scope,
-                )
-            })
-            .collect();
-        Ok((summaries, snapshot.data_as_of))
+        let (catalog, reports) = self.read_model.current().await?;
+        let subject = Subject::resolve(&catalog, plan_code, period_code, scope)?;
+        summaries_of(&catalog, &reports, &subject, only_target, describe_agencies)
     }
 
     async fn list_target_agencies(
@@ -130,10 +102,15 @@ impl SummaryApi {
             request.plan_code, request.target_code, request.period_code, request.scope
         );
         let after = pagination::resume_after(&request.page_token, &filters)?;
-        let subject = self
-            .subject(&request.plan_code, &request.period_code, &request.scope)
+        let (summaries, data_as_of) = self
+            .summaries(
+                &request.plan_code,
+                &request.period_code,
+                &request.scope,
+                Some(&request.target_code),
+                true,
+            )
             .await?;
-        let (summaries, data_as_of) = self.summaries(&subject, Some(&request.target_code)).await?;
         let Some(summary) = summaries.into_iter().next() else {
             return Err(ApiError::NotFound(format!(
                 "no target {:?}",
@@ -179,16 +156,15 @@ impl SummaryApi {
     ) -> Result<proto::ReportingStatus, ApiError> {
         let scope =
             Scope::parse(&request.scope).map_err(|why| ApiError::invalid_argument("scope", why))?;
-        let catalog = self.store.load_catalog().await?;
+        let (catalog, reports) = self.read_model.current().await?;
         scope
             .check(&catalog)
             .map_err(|why| ApiError::invalid_argument("scope", why))?;
         let period = catalog
             .period(&request.period_code)
             .ok_or_else(|| ApiError::NotFound(format!("no period {:?}", request.period_code)))?;
-        let snapshot = self.store.report_snapshot(&[period.code.as_str()]).await?;
         Ok(reporting_status_to_proto(&summary::reporting_status(
-            &catalog, &snapshot, period, &scope,
+            &catalog, &reports, period, &scope,
         )))
     }
 
@@ -230,6 +206,54 @@ impl SummaryApi {
             head_position: head_position.max(last_position),
         })
     }
+}
+
+/// The summaries of a plan's targets (or of one target) for a checked subject.
+fn summaries_of(
+    catalog: &Catalog,
+    reports: &ReportSnapshot,
+    subject: &Subject,
+    only_target: Option<&str>,
+    describe_agencies: bool,
+) -> Result<(Vec<TargetSummary>, i64), ApiError> {
+    let Some(plan) = catalog
+        .plans
+        .iter()
+        .find(|plan| plan.code == subject.plan_code)
+    else {
+        return Err(ApiError::NotFound(format!(
+            "no plan {:?}",
+            subject.plan_code
+        )));
+    };
+    let targets: Vec<_> = plan
+        .targets
+        .iter()
+        .filter(|target| only_target.is_none_or(|code| target.code == code))
+        .collect();
+    if let Some(code) = only_target
+        && targets.is_empty()
+    {
+        return Err(ApiError::NotFound(format!(
+            "plan {:?} has no target {code:?}",
+            plan.code
+        )));
+    }
+    let summaries = targets
+        .into_iter()
+        .map(|target| {
+            summary::summarize(
+                catalog,
+                reports,
+                plan,
+                target,
+                &subject.period,
+                &subject.scope,
+                describe_agencies,
+            )
+        })
+        .collect();
+    Ok((summaries, reports.data_as_of))
 }
 
 fn to_i64(value: i128) -> i64 {
@@ -288,14 +312,13 @@ pub fn summary_to_proto(summary: &TargetSummary) -> proto::TargetSummary {
         expected_agencies: evaluation.expected as i32,
         reporting_agencies: evaluation.reporting as i32,
         evaluated_agencies: evaluation.evaluated as i32,
-        missing_agency_codes: evaluation
-            .codes_where(|standing| *standing == AgencyStanding::NotReported),
-        not_evaluable: summary
-            .not_evaluable()
-            .into_iter()
+        missing_agency_codes: evaluation.missing.clone(),
+        not_evaluable: evaluation
+            .not_evaluable
+            .iter()
             .map(|(agency_code, reason)| proto::NotEvaluable {
-                agency_code,
-                reason,
+                agency_code: agency_code.clone(),
+                reason: reason.clone(),
             })
             .collect(),
         requirement_applies: requirement.required.is_some(),
@@ -358,10 +381,15 @@ impl SummaryService for SummaryApi {
         request: Request<proto::GetTargetSummaryRequest>,
     ) -> Result<Response<proto::TargetSummary>, Status> {
         let request = request.into_inner();
-        let subject = self
-            .subject(&request.plan_code, &request.period_code, &request.scope)
+        let (summaries, _) = self
+            .summaries(
+                &request.plan_code,
+                &request.period_code,
+                &request.scope,
+                Some(&request.target_code),
+                false,
+            )
             .await?;
-        let (summaries, _) = self.summaries(&subject, Some(&request.target_code)).await?;
         let summary = summaries
             .first()
             .ok_or_else(|| ApiError::NotFound(format!("no target {:?}", request.target_code)))?;
@@ -374,10 +402,15 @@ impl SummaryService for SummaryApi {
         request: Request<proto::ListTargetSummariesRequest>,
     ) -> Result<Response<proto::ListTargetSummariesResponse>, Status> {
         let request = request.into_inner();
-        let subject = self
-            .subject(&request.plan_code, &request.period_code, &request.scope)
+        let (summaries, data_as_of) = self
+            .summaries(
+                &request.plan_code,
+                &request.period_code,
+                &request.scope,
+                None,
+                false,
+            )
             .await?;
-        let (summaries, data_as_of) = self.summaries(&subject, None).await?;
         Ok(Response::new(proto::ListTargetSummariesResponse {
             summaries: summaries.iter().map(summary_to_proto).collect(),
             data_as_of,
@@ -413,9 +446,14 @@ impl SummaryService for SummaryApi {
     ) -> Result<Response<Self::WatchSummariesStream>, Status> {
         let request = request.into_inner();
         // Refuse a bad request at once rather than in the stream.
-        let subject = self
-            .subject(&request.plan_code, &request.period_code, &request.scope)
-            .await?;
+        self.summaries(
+            &request.plan_code,
+            &request.period_code,
+            &request.scope,
+            None,
+            false,
+        )
+        .await?;
         let mut feed = self.feed.subscribe();
         // One message in flight: a slow reader holds back only its own updates, and the watch
         // channel keeps just the latest head while it catches up.
@@ -425,7 +463,15 @@ impl SummaryService for SummaryApi {
             let mut last_sent: Option<Vec<proto::TargetSummary>> = None;
             loop {
                 feed.borrow_and_update();
-                let computed = api.summaries(&subject, None).await;
+                let computed = api
+                    .summaries(
+                        &request.plan_code,
+                        &request.period_code,
+                        &request.scope,
+                        None,
+                        false,
+                    )
+                    .await;
                 let message = match computed {
                     Ok((summaries, data_as_of)) => {
                         let summaries: Vec<_> = summaries.iter().map(summary_to_proto).collect();

@@ -1,6 +1,7 @@
 //! The subcommands a person runs: the server itself, the catalogue tools that work on the database
 //! directly, and the client commands that talk to a running server.
 
+mod bench;
 mod catalog;
 mod report_file;
 mod submissions;
@@ -44,5 +45,6 @@ pub async fn run(command: Command) -> CliResult {
         }) => submissions::list(agency, period, latest_only, &server.server).await,
         Command::Summary(args) => summaries::summary(args).await,
         Command::Status(args) => summaries::status(args).await,
+        Command::Bench(args) => bench::run(args).await,
     }
 }

@@ -53,8 +53,12 @@ impl Catalog {
         self.periods.iter().find(|period| period.code == code)
     }
 
+    /// Organisations are kept sorted by code, so this is a binary search.
     pub fn organization(&self, code: &str) -> Option<&Organization> {
-        self.organizations.iter().find(|org| org.code == code)
+        self.organizations
+            .binary_search_by(|org| org.code.as_str().cmp(code))
+            .ok()
+            .map(|index| &self.organizations[index])
     }
 }
 

@@ -63,6 +63,12 @@ pub struct TargetEvaluation {
     pub denominator: i128,
     /// The denominator over evaluated agencies only (for agencies: `evaluated`).
     pub evaluated_denominator: i128,
+    /// Expected agencies without a report.
+    pub missing: Vec<String>,
+    /// Reporting agencies whose value cannot be judged, with why.
+    pub not_evaluable: Vec<(String, String)>,
+    /// Every agency with its standing and value, when [`EvaluationInputs::describe_agencies`]
+    /// asks for them (the drill-down); empty otherwise, since a figure alone needs none of it.
     pub agencies: Vec<AgencyResult>,
 }
 
@@ -76,14 +82,6 @@ impl TargetEvaluation {
     pub fn share_among_evaluated(&self) -> Option<Ratio> {
         Ratio::new(self.numerator, self.evaluated_denominator)
     }
-
-    pub fn codes_where(&self, wanted: impl Fn(&AgencyStanding) -> bool) -> Vec<String> {
-        self.agencies
-            .iter()
-            .filter(|agency| wanted(&agency.standing))
-            .map(|agency| agency.code.clone())
-            .collect()
-    }
 }
 
 /// What a target's rule needs beyond the reports: the milestone's parameter and the baselines.
@@ -95,6 +93,8 @@ pub struct EvaluationInputs<'a> {
     pub required: Option<Ratio>,
     /// An agency's baseline value of an indicator: `(agency code, indicator, baseline)`.
     pub baseline: &'a dyn Fn(&str, &str, Baseline) -> BaselineValue,
+    /// Whether to list every agency with its value in words.
+    pub describe_agencies: bool,
 }
 
 /// Evaluates a rule over the agencies expected to report (the caller has resolved the scope);
@@ -119,15 +119,17 @@ pub fn evaluate(
         numerator: 0,
         denominator: 0,
         evaluated_denominator: 0,
-        agencies: Vec::with_capacity(population.len()),
+        missing: Vec::new(),
+        not_evaluable: Vec::new(),
+        agencies: Vec::new(),
     };
     for agency in population {
         let result = match agency.report {
             None => AgencyResult {
                 code: agency.code.to_string(),
-                name: agency.name.to_string(),
+                name: describe(inputs, || agency.name.to_string()),
                 standing: AgencyStanding::NotReported,
-                value: "no report".into(),
+                value: describe(inputs, || "no report".to_string()),
                 people: None,
             },
             Some(report) => {
@@ -159,7 +161,16 @@ pub fn evaluate(
                 }
             }
         }
-        evaluation.agencies.push(result);
+        match &result.standing {
+            AgencyStanding::NotReported => evaluation.missing.push(result.code.clone()),
+            AgencyStanding::NotEvaluable(why) => evaluation
+                .not_evaluable
+                .push((result.code.clone(), why.clone())),
+            AgencyStanding::Meets | AgencyStanding::DoesNotMeet => {}
+        }
+        if inputs.describe_agencies {
+            evaluation.agencies.push(result);
+        }
     }
     evaluation
 }
@@ -172,7 +183,7 @@ fn evaluate_agency(
 ) -> AgencyResult {
     let result = |standing, value: String, people| AgencyResult {
         code: agency.code.to_string(),
-        name: agency.name.to_string(),
+        name: describe(inputs, || agency.name.to_string()),
         standing,
         value,
         people,
@@ -227,6 +238,15 @@ fn evaluate_agency(
     }
 }
 
+/// Words for the drill-down, built only when it asks for them: a figure alone needs none.
+fn describe(inputs: &EvaluationInputs<'_>, words: impl FnOnce() -> String) -> String {
+    if inputs.describe_agencies {
+        words()
+    } else {
+        String::new()
+    }
+}
+
 /// Whether the condition holds on the report, with the value read in words; `Err` when it cannot
 /// be judged.
 fn judge(
@@ -238,12 +258,15 @@ fn judge(
     match condition {
         // An optional field left unanswered is a claim not made: it does not count.
         Condition::Yes { indicator } => Ok(match report.value_of(indicator) {
-            FieldValue::Bool(value) => (value, if value { "yes" } else { "no" }.to_string()),
-            _ => (false, "not answered".to_string()),
+            FieldValue::Bool(value) => (
+                value,
+                describe(inputs, || if value { "yes" } else { "no" }.to_string()),
+            ),
+            _ => (false, describe(inputs, || "not answered".to_string())),
         }),
         Condition::AtLeast { indicator, value } => Ok(match report.value_of(indicator) {
-            FieldValue::Number(found) => (found >= *value, found.to_string()),
-            _ => (false, "not answered".to_string()),
+            FieldValue::Number(found) => (found >= *value, describe(inputs, || found.to_string())),
+            _ => (false, describe(inputs, || "not answered".to_string())),
         }),
         Condition::All { all } => {
             let mut holds = true;
@@ -253,7 +276,7 @@ fn judge(
                 holds &= part_holds;
                 values.push(value);
             }
-            Ok((holds, values.join(", ")))
+            Ok((holds, describe(inputs, || values.join(", "))))
         }
         Condition::GrowthAtLeastParameter {
             indicator,
@@ -332,6 +355,7 @@ mod tests {
             parameter_bp: None,
             required: None,
             baseline: &no_baseline,
+            describe_agencies: true,
         };
         let evaluation = evaluate(&rule, &agencies, &inputs);
         assert_eq!((evaluation.numerator, evaluation.denominator), (1, 3));
@@ -344,10 +368,7 @@ mod tests {
             (3, 2, 2)
         );
         assert_eq!(evaluation.share_among_evaluated(), Ratio::new(1, 2));
-        assert_eq!(
-            evaluation.codes_where(|s| *s == AgencyStanding::NotReported),
-            ["c"]
-        );
+        assert_eq!(evaluation.missing, ["c"]);
     }
 
     #[test]
@@ -377,6 +398,7 @@ mod tests {
             parameter_bp: Some(2000),
             required: None,
             baseline: &baseline,
+            describe_agencies: true,
         };
         let evaluation = evaluate(&rule, &agencies, &inputs);
         let standings: Vec<_> = evaluation
@@ -434,6 +456,7 @@ mod tests {
             parameter_bp: None,
             required: Some(Ratio::from_basis_points(10_000)),
             baseline: &no_baseline,
+            describe_agencies: true,
         };
         let evaluation = evaluate(&rule, &agencies, &inputs);
         assert_eq!(

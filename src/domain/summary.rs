@@ -3,15 +3,16 @@
 //! report of every agency for the periods involved.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use super::catalog::Catalog;
 use super::evaluation::{
-    AgencyStanding, BaselineValue, EvaluationInputs, ExpectedAgency, TargetEvaluation, evaluate,
+    BaselineValue, EvaluationInputs, ExpectedAgency, TargetEvaluation, evaluate,
 };
 use super::period::Period;
-use super::plan::{Baseline, Condition, Plan, Target, TargetRule};
+use super::plan::{Baseline, Plan, Target};
 use super::ratio::Ratio;
 use super::report::{AnnualReport, FieldValue};
 use super::scope::{Scope, standing_for};
@@ -28,19 +29,37 @@ pub struct LatestReport {
     pub first_late: bool,
 }
 
-/// The latest reports of the periods a summary reads, keyed by (period code, agency code), and the
-/// change-feed position they are complete up to.
+/// The latest report of every agency that reported, period by period, and the change-feed
+/// position they are complete up to. Lookups borrow their keys: no allocation per agency read.
 #[derive(Debug, Clone, Default)]
 pub struct ReportSnapshot {
-    pub reports: HashMap<(String, String), LatestReport>,
+    by_period: HashMap<String, HashMap<String, Arc<LatestReport>>>,
     /// Every submission at or before this change-feed position is included, none after it.
     pub data_as_of: i64,
 }
 
 impl ReportSnapshot {
+    pub fn new(data_as_of: i64) -> ReportSnapshot {
+        ReportSnapshot {
+            by_period: HashMap::new(),
+            data_as_of,
+        }
+    }
+
     pub fn latest(&self, period_code: &str, agency_code: &str) -> Option<&LatestReport> {
-        self.reports
-            .get(&(period_code.to_string(), agency_code.to_string()))
+        self.by_period
+            .get(period_code)?
+            .get(agency_code)
+            .map(|latest| latest.as_ref())
+    }
+
+    /// Records the latest report of an agency for a period, replacing the one before.
+    pub fn insert(&mut self, period_code: &str, agency_code: &str, latest: LatestReport) {
+        let period = match self.by_period.get_mut(period_code) {
+            Some(period) => period,
+            None => self.by_period.entry(period_code.to_string()).or_default(),
+        };
+        period.insert(agency_code.to_string(), Arc::new(latest));
     }
 }
 
@@ -68,53 +87,14 @@ impl TargetSummary {
             self.evaluation.share()
         }
     }
-
-    pub fn not_evaluable(&self) -> Vec<(String, String)> {
-        self.evaluation
-            .agencies
-            .iter()
-            .filter_map(|agency| match &agency.standing {
-                AgencyStanding::NotEvaluable(why) => Some((agency.code.clone(), why.clone())),
-                _ => None,
-            })
-            .collect()
-    }
-}
-
-/// The periods whose reports a summary of `period` needs: the period, the year before (for the
-/// trend), and every baseline year of the plan's growth targets for both.
-pub fn periods_needed<'a>(catalog: &'a Catalog, plan: &Plan, period: &Period) -> Vec<&'a Period> {
-    let mut years = vec![period.year, period.year - 1];
-    for target in &plan.targets {
-        if let TargetRule::AgencyShare { condition, .. } = &target.rule {
-            for baseline in growth_baselines(condition) {
-                match baseline {
-                    Baseline::PreviousYear => years.extend([period.year - 1, period.year - 2]),
-                    Baseline::Year(year) => years.push(year),
-                }
-            }
-        }
-    }
-    catalog
-        .periods
-        .iter()
-        .filter(|candidate| years.contains(&candidate.year))
-        .collect()
-}
-
-fn growth_baselines(condition: &Condition) -> Vec<Baseline> {
-    match condition {
-        Condition::GrowthAtLeastParameter { baseline, .. } => vec![*baseline],
-        Condition::All { all } => all.iter().flat_map(growth_baselines).collect(),
-        Condition::Yes { .. } | Condition::AtLeast { .. } => vec![],
-    }
 }
 
 fn period_of_year(catalog: &Catalog, year: i32) -> Option<&Period> {
     catalog.periods.iter().find(|period| period.year == year)
 }
 
-/// Summarises one target of a plan for a period and scope.
+/// Summarises one target of a plan for a period and scope; with `describe_agencies`, the summary
+/// also lists every agency behind the figure with its value in words.
 pub fn summarize(
     catalog: &Catalog,
     snapshot: &ReportSnapshot,
@@ -122,10 +102,11 @@ pub fn summarize(
     target: &Target,
     period: &Period,
     scope: &Scope,
+    describe_agencies: bool,
 ) -> TargetSummary {
-    let evaluation = evaluate_in(catalog, snapshot, target, period, scope);
+    let evaluation = evaluate_in(catalog, snapshot, target, period, scope, describe_agencies);
     let previous_share = period_of_year(catalog, period.year - 1).and_then(|previous| {
-        let previous = evaluate_in(catalog, snapshot, target, previous, scope);
+        let previous = evaluate_in(catalog, snapshot, target, previous, scope, false);
         if previous.reporting == 0 {
             None
         } else {
@@ -158,6 +139,7 @@ fn evaluate_in(
     target: &Target,
     period: &Period,
     scope: &Scope,
+    describe_agencies: bool,
 ) -> TargetEvaluation {
     let in_scope = scope.agencies_on(catalog, period.reference_date());
     let agencies: Vec<ExpectedAgency<'_>> = in_scope
@@ -179,6 +161,7 @@ fn evaluate_in(
         parameter_bp: requirement.parameter_bp,
         required: requirement.required,
         baseline: &baseline,
+        describe_agencies,
     };
     evaluate(&target.rule, &agencies, &inputs)
 }

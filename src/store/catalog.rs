@@ -67,14 +67,6 @@ impl Store {
         load_catalog(&self.db).await
     }
 
-    pub async fn load_period(&self, code: &str) -> Result<Option<Period>, StoreError> {
-        period::Entity::find_by_id(code)
-            .one(&self.db)
-            .await?
-            .map(period_from_row)
-            .transpose()
-    }
-
     pub async fn load_periods(&self) -> Result<Vec<Period>, StoreError> {
         period::Entity::find()
             .order_by_asc(period::Column::WindowStart)
@@ -237,9 +229,17 @@ impl Store {
 
         if dry_run {
             transaction.rollback().await?;
-        } else {
-            transaction.commit().await?;
+            return Ok(import);
         }
+        if import.changed_anything() {
+            // Tells every server sharing the database to reload its copy of the catalogue.
+            transaction
+                .execute_unprepared(
+                    "UPDATE counters SET catalog_revision = catalog_revision + 1 WHERE id = 1",
+                )
+                .await?;
+        }
+        transaction.commit().await?;
         Ok(import)
     }
 }
@@ -331,8 +331,7 @@ async fn load_organizations(
             .or_default()
             .push(version);
     }
-    let organizations = organization::Entity::find()
-        .order_by_asc(organization::Column::Code)
+    let mut organizations = organization::Entity::find()
         .all(db)
         .await?
         .into_iter()
@@ -340,7 +339,10 @@ async fn load_organizations(
             let versions = versions_by_code.remove(&row.code).unwrap_or_default();
             organization_from_rows(row, versions)
         })
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<Vec<_>, _>>()?;
+    // Sorted here, not by the database, whose collation may not order strings byte by byte:
+    // lookups binary-search this order and page tokens compare codes with it.
+    organizations.sort_by(|a, b| a.code.cmp(&b.code));
     let mut links: Vec<OrganizationLink> = organization_link::Entity::find()
         .all(db)
         .await?

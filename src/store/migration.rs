@@ -12,8 +12,8 @@ impl MigratorTrait for Migrator {
     }
 }
 
-/// The catalogue (organisations, indicators, plans, periods), the submissions, and the change
-/// feed's counter.
+/// The catalogue (organisations, indicators, plans, periods), the submissions, and the counters
+/// (change feed head, catalogue revision).
 struct CreateCatalogAndSubmissions;
 
 impl MigrationName for CreateCatalogAndSubmissions {
@@ -125,9 +125,10 @@ impl MigrationTrait for CreateCatalogAndSubmissions {
                 .primary_key(Index::create().col("agency_code").col("period_code"))
                 .to_owned(),
             Table::create()
-                .table("change_counter")
+                .table("counters")
                 .col(integer("id").primary_key())
-                .col(big_integer("position"))
+                .col(big_integer("feed_position"))
+                .col(big_integer("catalog_revision"))
                 .to_owned(),
         ];
         for table in tables {
@@ -176,15 +177,16 @@ impl MigrationTrait for CreateCatalogAndSubmissions {
             manager.create_index(index).await?;
         }
 
-        // The change feed's head: the position of the last committed submission. A submit
-        // increments it first thing in its transaction and holds the row lock until it commits,
-        // so positions follow commit order, with no gaps.
+        // One row. feed_position is the change feed's head, the position of the last committed
+        // submission: a submit increments it first thing in its transaction and holds the row lock
+        // until it commits, so positions follow commit order, with no gaps. catalog_revision moves
+        // whenever a catalogue import changes something, so that servers know to reload theirs.
         manager
             .exec_stmt(
                 Query::insert()
-                    .into_table("change_counter")
-                    .columns(["id", "position"])
-                    .values_panic([1.into(), 0.into()])
+                    .into_table("counters")
+                    .columns(["id", "feed_position", "catalog_revision"])
+                    .values_panic([1.into(), 0.into(), 0.into()])
                     .to_owned(),
             )
             .await?;

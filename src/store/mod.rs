@@ -5,6 +5,7 @@
 mod catalog;
 mod entities;
 mod migration;
+mod read_model;
 mod submissions;
 mod summaries;
 
@@ -18,10 +19,11 @@ use sea_orm::{
 use sea_orm_migration::MigratorTrait;
 
 pub use catalog::{CatalogImport, ImportCounts};
+pub use read_model::ReadModel;
 pub use submissions::{
     ListSubmissionsQuery, MAX_PAGE_SIZE, StoredSubmission, SubmissionPage, SubmitOutcome,
 };
-pub use summaries::Change;
+pub use summaries::{Change, Counters};
 
 /// The database URL used when none is given: a SQLite file in the working directory, created if
 /// missing.

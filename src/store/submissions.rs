@@ -239,12 +239,12 @@ impl Store {
 async fn next_feed_position(transaction: &DatabaseTransaction) -> Result<i64, StoreError> {
     let statement = Statement::from_string(
         transaction.get_database_backend(),
-        "UPDATE change_counter SET position = position + 1 WHERE id = 1 RETURNING position",
+        "UPDATE counters SET feed_position = feed_position + 1 WHERE id = 1 RETURNING feed_position",
     );
     let row = transaction
         .query_one_raw(statement)
         .await?
-        .ok_or_else(|| StoreError::Corrupt("the change counter row is missing".into()))?;
+        .ok_or_else(|| StoreError::Corrupt("the counters row is missing".into()))?;
     Ok(row.try_get_by_index::<i64>(0)?)
 }
 

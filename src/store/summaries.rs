@@ -11,6 +11,7 @@ use sea_orm::{
 
 use super::entities::{latest_submission, submission};
 use super::{Store, StoreError};
+use crate::domain::report::AnnualReport;
 use crate::domain::summary::{LatestReport, ReportSnapshot};
 
 /// One accepted submission as the change feed lists it.
@@ -28,11 +29,12 @@ pub struct Change {
 }
 
 impl Store {
-    /// The latest reports of these periods and the feed position they are complete up to, read in
-    /// one snapshot: a submission is either wholly in it (and at or before `data_as_of`) or not.
+    /// The latest reports of these periods (of every period with `None`) and the feed position they
+    /// are complete up to, read in one snapshot: a submission is either wholly in it (and at or
+    /// before `data_as_of`) or not.
     pub async fn report_snapshot(
         &self,
-        period_codes: &[&str],
+        period_codes: Option<&[&str]>,
     ) -> Result<ReportSnapshot, StoreError> {
         let transaction = match self.db.get_database_backend() {
             // Repeatable read makes every statement see the same snapshot.
@@ -47,11 +49,13 @@ impl Store {
             // A SQLite read transaction in WAL mode is a snapshot from its first read on.
             _ => self.db.begin().await?,
         };
-        let data_as_of = feed_head(&transaction).await?;
-        let latest_rows = latest_submission::Entity::find()
-            .filter(latest_submission::Column::PeriodCode.is_in(period_codes.iter().copied()))
-            .all(&transaction)
-            .await?;
+        let data_as_of = counters(&transaction).await?.feed_position;
+        let mut latest_query = latest_submission::Entity::find();
+        if let Some(period_codes) = period_codes {
+            latest_query = latest_query
+                .filter(latest_submission::Column::PeriodCode.is_in(period_codes.iter().copied()));
+        }
+        let latest_rows = latest_query.all(&transaction).await?;
         let ids: Vec<i64> = latest_rows
             .iter()
             .map(|latest| latest.submission_id)
@@ -71,7 +75,7 @@ impl Store {
         }
         transaction.commit().await?;
 
-        let mut reports = HashMap::with_capacity(latest_rows.len());
+        let mut snapshot = ReportSnapshot::new(data_as_of);
         for latest in latest_rows {
             let json = report_json.get(&latest.submission_id).ok_or_else(|| {
                 StoreError::Corrupt(format!(
@@ -85,8 +89,9 @@ impl Store {
                     latest.submission_id
                 ))
             })?;
-            reports.insert(
-                (latest.period_code, latest.agency_code),
+            snapshot.insert(
+                &latest.period_code,
+                &latest.agency_code,
                 LatestReport {
                     submission_id: latest.submission_id,
                     revision: latest.revision,
@@ -96,15 +101,40 @@ impl Store {
                 },
             );
         }
-        Ok(ReportSnapshot {
-            reports,
-            data_as_of,
-        })
+        Ok(snapshot)
     }
 
     /// The change feed's head: the position of the last committed submission.
     pub async fn feed_head(&self) -> Result<i64, StoreError> {
-        feed_head(&self.db).await
+        Ok(counters(&self.db).await?.feed_position)
+    }
+
+    /// The change feed's head and the catalogue's revision, in one read.
+    pub async fn counters(&self) -> Result<Counters, StoreError> {
+        counters(&self.db).await
+    }
+
+    /// Like [`Store::list_changes`], with each change's report: what a reader needs to bring a
+    /// copy of the latest reports up to date.
+    pub async fn changes_with_reports(
+        &self,
+        after_position: i64,
+        limit: u64,
+    ) -> Result<Vec<(Change, AnnualReport)>, StoreError> {
+        let rows = submission::Entity::find()
+            .filter(submission::Column::FeedPosition.gt(after_position))
+            .order_by_asc(submission::Column::FeedPosition)
+            .limit(limit)
+            .all(&self.db)
+            .await?;
+        rows.into_iter()
+            .map(|row| {
+                let report = serde_json::from_str(&row.report).map_err(|error| {
+                    StoreError::Corrupt(format!("submission {}: report: {error}", row.id))
+                })?;
+                Ok((change_from_row(row), report))
+            })
+            .collect()
     }
 
     /// Accepted submissions after `after_position`, in feed order, at most `limit`. Positions are
@@ -121,31 +151,44 @@ impl Store {
             .limit(limit)
             .all(&self.db)
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| Change {
-                position: row.feed_position,
-                submission_id: row.id,
-                agency_code: row.agency_code,
-                period_code: row.period_code,
-                revision: row.revision,
-                request_id: row.request_id,
-                content_hash: row.content_hash,
-                received_at: row.received_at,
-                late: row.late,
-            })
-            .collect())
+        Ok(rows.into_iter().map(change_from_row).collect())
     }
 }
 
-async fn feed_head(db: &impl ConnectionTrait) -> Result<i64, StoreError> {
+fn change_from_row(row: submission::Model) -> Change {
+    Change {
+        position: row.feed_position,
+        submission_id: row.id,
+        agency_code: row.agency_code,
+        period_code: row.period_code,
+        revision: row.revision,
+        request_id: row.request_id,
+        content_hash: row.content_hash,
+        received_at: row.received_at,
+        late: row.late,
+    }
+}
+
+/// The database's counters, read together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counters {
+    /// The change feed's head.
+    pub feed_position: i64,
+    /// Moves whenever a catalogue import changes something.
+    pub catalog_revision: i64,
+}
+
+async fn counters(db: &impl ConnectionTrait) -> Result<Counters, StoreError> {
     let statement = Statement::from_string(
         db.get_database_backend(),
-        "SELECT position FROM change_counter WHERE id = 1",
+        "SELECT feed_position, catalog_revision FROM counters WHERE id = 1",
     );
     let row = db
         .query_one_raw(statement)
         .await?
-        .ok_or_else(|| StoreError::Corrupt("the change counter row is missing".into()))?;
-    Ok(row.try_get_by_index::<i64>(0)?)
+        .ok_or_else(|| StoreError::Corrupt("the counters row is missing".into()))?;
+    Ok(Counters {
+        feed_position: row.try_get_by_index::<i64>(0)?,
+        catalog_revision: row.try_get_by_index::<i64>(1)?,
+    })
 }
