@@ -1,7 +1,8 @@
 //! SummaryService: per target, period and scope, the figures the provinces and the Ministry pull.
 
+use std::collections::HashMap;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc;
 use tokio_stream::Stream;
@@ -32,7 +33,26 @@ pub struct SummaryApi {
     read_model: Arc<ReadModel>,
     store: Store,
     feed: FeedWatcher,
+    figures: Arc<Mutex<FiguresCache>>,
 }
+
+/// The summaries of a plan for a period and scope, computed once per state of the data: readers
+/// of the same figures between two commits share one computation.
+type FiguresCache = HashMap<FiguresKey, CachedFigures>;
+
+/// (plan, period, scope) as asked.
+type FiguresKey = (String, String, String);
+
+struct CachedFigures {
+    /// The state of the data they were computed from.
+    catalog_revision: i64,
+    data_as_of: i64,
+    summaries: Arc<Vec<proto::TargetSummary>>,
+}
+
+/// Beyond this many (plan, period, scope) combinations the cache starts over: it serves the
+/// handful of views that dashboards poll, not every scope ever asked for.
+const MAX_CACHED_FIGURES: usize = 512;
 
 /// The catalogue entries a request names, checked.
 #[derive(Clone)]
@@ -74,22 +94,81 @@ impl SummaryApi {
             read_model,
             store,
             feed,
+            figures: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
-    /// The summaries of a plan's targets (or of one target), from the read model as it stands;
-    /// with `describe_agencies`, each lists the agencies behind it.
-    async fn summaries(
+    /// Every target's summary of a plan for a period and scope, as the data stands now, and the
+    /// feed position it is complete up to.
+    async fn plan_figures(
         &self,
         plan_code: &str,
         period_code: &str,
         scope: &str,
-        only_target: Option<&str>,
-        describe_agencies: bool,
-    ) -> Result<(Vec<TargetSummary>, i64), ApiError> {
-        let (catalog, reports) = self.read_model.current().await?;
-        let subject = Subject::resolve(&catalog, plan_code, period_code, scope)?;
-        summaries_of(&catalog, &reports, &subject, only_target, describe_agencies)
+    ) -> Result<(Arc<Vec<proto::TargetSummary>>, i64), ApiError> {
+        let view = self.read_model.current().await?;
+        let key = (
+            plan_code.to_string(),
+            period_code.to_string(),
+            scope.to_string(),
+        );
+        let data_as_of = view.reports.data_as_of;
+        if let Some(cached) = self.cached_figures(&key, view.catalog_revision, data_as_of) {
+            return Ok((cached, data_as_of));
+        }
+        let subject = Subject::resolve(&view.catalog, plan_code, period_code, scope)?;
+        let (summaries, _) = summaries_of(&view.catalog, &view.reports, &subject, None, false)?;
+        let summaries = Arc::new(summaries.iter().map(summary_to_proto).collect::<Vec<_>>());
+        if let Ok(mut figures) = self.figures.lock() {
+            if figures.len() >= MAX_CACHED_FIGURES {
+                figures.clear();
+            }
+            figures.insert(
+                key,
+                CachedFigures {
+                    catalog_revision: view.catalog_revision,
+                    data_as_of,
+                    summaries: summaries.clone(),
+                },
+            );
+        }
+        Ok((summaries, data_as_of))
+    }
+
+    fn cached_figures(
+        &self,
+        key: &FiguresKey,
+        catalog_revision: i64,
+        data_as_of: i64,
+    ) -> Option<Arc<Vec<proto::TargetSummary>>> {
+        let figures = self.figures.lock().ok()?;
+        let cached = figures.get(key)?;
+        (cached.catalog_revision == catalog_revision && cached.data_as_of == data_as_of)
+            .then(|| cached.summaries.clone())
+    }
+
+    /// One target's summary with every agency behind it, for the drill-down.
+    async fn described_summary(
+        &self,
+        plan_code: &str,
+        target_code: &str,
+        period_code: &str,
+        scope: &str,
+    ) -> Result<(TargetSummary, i64), ApiError> {
+        let view = self.read_model.current().await?;
+        let subject = Subject::resolve(&view.catalog, plan_code, period_code, scope)?;
+        let (summaries, data_as_of) = summaries_of(
+            &view.catalog,
+            &view.reports,
+            &subject,
+            Some(target_code),
+            true,
+        )?;
+        let summary = summaries
+            .into_iter()
+            .next()
+            .ok_or_else(|| ApiError::NotFound(format!("no target {target_code:?}")))?;
+        Ok((summary, data_as_of))
     }
 
     async fn list_target_agencies(
@@ -102,21 +181,14 @@ impl SummaryApi {
             request.plan_code, request.target_code, request.period_code, request.scope
         );
         let after = pagination::resume_after(&request.page_token, &filters)?;
-        let (summaries, data_as_of) = self
-            .summaries(
+        let (summary, data_as_of) = self
+            .described_summary(
                 &request.plan_code,
+                &request.target_code,
                 &request.period_code,
                 &request.scope,
-                Some(&request.target_code),
-                true,
             )
             .await?;
-        let Some(summary) = summaries.into_iter().next() else {
-            return Err(ApiError::NotFound(format!(
-                "no target {:?}",
-                request.target_code
-            )));
-        };
         // Agencies come sorted by code: the page token is the last code of a page.
         let mut remaining = summary.evaluation.agencies.into_iter().filter(|agency| {
             after
@@ -156,15 +228,16 @@ impl SummaryApi {
     ) -> Result<proto::ReportingStatus, ApiError> {
         let scope =
             Scope::parse(&request.scope).map_err(|why| ApiError::invalid_argument("scope", why))?;
-        let (catalog, reports) = self.read_model.current().await?;
+        let view = self.read_model.current().await?;
+        let (catalog, reports) = (&view.catalog, &view.reports);
         scope
-            .check(&catalog)
+            .check(catalog)
             .map_err(|why| ApiError::invalid_argument("scope", why))?;
         let period = catalog
             .period(&request.period_code)
             .ok_or_else(|| ApiError::NotFound(format!("no period {:?}", request.period_code)))?;
         Ok(reporting_status_to_proto(&summary::reporting_status(
-            &catalog, &reports, period, &scope,
+            catalog, reports, period, &scope,
         )))
     }
 
@@ -382,18 +455,18 @@ impl SummaryService for SummaryApi {
     ) -> Result<Response<proto::TargetSummary>, Status> {
         let request = request.into_inner();
         let (summaries, _) = self
-            .summaries(
-                &request.plan_code,
-                &request.period_code,
-                &request.scope,
-                Some(&request.target_code),
-                false,
-            )
+            .plan_figures(&request.plan_code, &request.period_code, &request.scope)
             .await?;
         let summary = summaries
-            .first()
-            .ok_or_else(|| ApiError::NotFound(format!("no target {:?}", request.target_code)))?;
-        Ok(Response::new(summary_to_proto(summary)))
+            .iter()
+            .find(|summary| summary.target_code == request.target_code)
+            .ok_or_else(|| {
+                ApiError::NotFound(format!(
+                    "plan {:?} has no target {:?}",
+                    request.plan_code, request.target_code
+                ))
+            })?;
+        Ok(Response::new(summary.clone()))
     }
 
     #[instrument(skip_all, fields(plan = %request.get_ref().plan_code, period = %request.get_ref().period_code, scope = %request.get_ref().scope))]
@@ -403,16 +476,10 @@ impl SummaryService for SummaryApi {
     ) -> Result<Response<proto::ListTargetSummariesResponse>, Status> {
         let request = request.into_inner();
         let (summaries, data_as_of) = self
-            .summaries(
-                &request.plan_code,
-                &request.period_code,
-                &request.scope,
-                None,
-                false,
-            )
+            .plan_figures(&request.plan_code, &request.period_code, &request.scope)
             .await?;
         Ok(Response::new(proto::ListTargetSummariesResponse {
-            summaries: summaries.iter().map(summary_to_proto).collect(),
+            summaries: summaries.as_ref().clone(),
             data_as_of,
         }))
     }
@@ -446,14 +513,8 @@ impl SummaryService for SummaryApi {
     ) -> Result<Response<Self::WatchSummariesStream>, Status> {
         let request = request.into_inner();
         // Refuse a bad request at once rather than in the stream.
-        self.summaries(
-            &request.plan_code,
-            &request.period_code,
-            &request.scope,
-            None,
-            false,
-        )
-        .await?;
+        self.plan_figures(&request.plan_code, &request.period_code, &request.scope)
+            .await?;
         let mut feed = self.feed.subscribe();
         // One message in flight: a slow reader holds back only its own updates, and the watch
         // channel keeps just the latest head while it catches up.
@@ -464,17 +525,11 @@ impl SummaryService for SummaryApi {
             loop {
                 feed.borrow_and_update();
                 let computed = api
-                    .summaries(
-                        &request.plan_code,
-                        &request.period_code,
-                        &request.scope,
-                        None,
-                        false,
-                    )
+                    .plan_figures(&request.plan_code, &request.period_code, &request.scope)
                     .await;
                 let message = match computed {
                     Ok((summaries, data_as_of)) => {
-                        let summaries: Vec<_> = summaries.iter().map(summary_to_proto).collect();
+                        let summaries = summaries.as_ref().clone();
                         // Unrelated submissions move data_as_of without changing a figure.
                         let figures: Vec<_> = summaries
                             .iter()

@@ -61,7 +61,8 @@ impl Scope {
         }
     }
 
-    /// The press agencies in scope on `date`, each with its attributes that day, sorted by code.
+    /// The press agencies in scope on `date`, each with its attributes that day, in the catalogue's
+    /// order (by code).
     ///
     /// A province, governing body or agency that no longer (or not yet) exists on `date` stands for
     /// the organisations it continues: last year's figure for today's merged province is the sum of
@@ -77,7 +78,7 @@ impl Scope {
             }
             Scope::Country | Scope::AgencyType(_) => HashSet::new(),
         };
-        let mut agencies: Vec<_> = catalog
+        catalog
             .organizations
             .iter()
             .filter(|organization| organization.kind == OrganizationKind::PressAgency)
@@ -95,9 +96,7 @@ impl Scope {
                 Scope::AgencyType(agency_type) => version.agency_type == Some(*agency_type),
                 Scope::Agency(_) => codes.contains(&organization.code),
             })
-            .collect();
-        agencies.sort_by(|a, b| a.0.code.cmp(&b.0.code));
-        agencies
+            .collect()
     }
 }
 

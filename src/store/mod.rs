@@ -19,7 +19,7 @@ use sea_orm::{
 use sea_orm_migration::MigratorTrait;
 
 pub use catalog::{CatalogImport, ImportCounts};
-pub use read_model::ReadModel;
+pub use read_model::{ReadModel, ReadView};
 pub use submissions::{
     ListSubmissionsQuery, MAX_PAGE_SIZE, StoredSubmission, SubmissionPage, SubmitOutcome,
 };

@@ -18,6 +18,15 @@ use crate::domain::summary::{LatestReport, ReportSnapshot};
 /// How many changes a catch-up reads per query.
 const CATCH_UP_BATCH: u64 = 1000;
 
+/// The catalogue and the latest reports as of one moment. `catalog_revision` and
+/// `reports.data_as_of` together name the moment: equal names, equal data.
+#[derive(Clone)]
+pub struct ReadView {
+    pub catalog: Arc<Catalog>,
+    pub catalog_revision: i64,
+    pub reports: Arc<ReportSnapshot>,
+}
+
 pub struct ReadModel {
     store: Store,
     /// Held while refreshing, so that concurrent readers refresh once, not each.
@@ -47,7 +56,7 @@ impl ReadModel {
     }
 
     /// The catalogue and the latest reports, including every submission committed before the call.
-    pub async fn current(&self) -> Result<(Arc<Catalog>, Arc<ReportSnapshot>), StoreError> {
+    pub async fn current(&self) -> Result<ReadView, StoreError> {
         let counters = self.store.counters().await?;
         let mut cached = self.cached.lock().await;
         let catalog = self
@@ -62,7 +71,11 @@ impl ReadModel {
             }
         };
         cached.reports = Some(reports.clone());
-        Ok((catalog, reports))
+        Ok(ReadView {
+            catalog,
+            catalog_revision: counters.catalog_revision,
+            reports,
+        })
     }
 
     async fn refresh_catalog(
