@@ -115,7 +115,12 @@ impl Server {
                 self.store.clone(),
                 feed,
             )))
-            .serve_with_incoming_shutdown(TcpIncoming::from(self.listener), shutdown)
+            // Without TCP_NODELAY a response written in several segments waits for the client's
+            // delayed ACK: 40 ms added to every summary, measured by `pressdx bench`.
+            .serve_with_incoming_shutdown(
+                TcpIncoming::from(self.listener).with_nodelay(Some(true)),
+                shutdown,
+            )
             .await;
         feed_poller.abort();
         served?;

@@ -44,14 +44,6 @@ impl Ratio {
         }
     }
 
-    pub fn numerator(self) -> i128 {
-        self.numerator
-    }
-
-    pub fn denominator(self) -> i128 {
-        self.denominator
-    }
-
     pub fn to_f64(self) -> f64 {
         self.numerator as f64 / self.denominator as f64
     }

@@ -78,17 +78,6 @@ pub struct TargetSummary {
     pub data_as_of: i64,
 }
 
-impl TargetSummary {
-    /// The share the status is judged on; `None` when nothing was reported.
-    pub fn share(&self) -> Option<Ratio> {
-        if self.evaluation.reporting == 0 {
-            None
-        } else {
-            self.evaluation.share()
-        }
-    }
-}
-
 fn period_of_year(catalog: &Catalog, year: i32) -> Option<&Period> {
     catalog.periods.iter().find(|period| period.year == year)
 }

@@ -80,12 +80,6 @@ impl Store {
             .await
     }
 
-    /// Whether the database answers a trivial query.
-    pub async fn ping(&self) -> Result<(), StoreError> {
-        self.db.ping().await?;
-        Ok(())
-    }
-
     /// Closes the pool, waiting for connections in use to be returned.
     pub async fn close(self) -> Result<(), StoreError> {
         self.db.close().await?;
