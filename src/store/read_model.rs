@@ -1,7 +1,8 @@
 //! The read model: the catalogue and the latest report of every agency for every period, kept in
 //! memory and brought up to date on every read.
 //!
-//! Each read first asks the database for its counters (one single-row query). A new catalogue
+//! Each read first asks the database for its counters (one single-row query, shared by the
+//! readers that arrive while it runs). A new catalogue
 //! revision reloads the catalogue; a feed head past the copy's position applies the submissions
 //! committed since, in feed order. Feed positions are handed out in commit order without gaps, so
 //! the copy always equals the database as of its `data_as_of`, whichever process wrote, and a read
@@ -9,14 +10,29 @@
 
 use std::sync::Arc;
 
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, Notify};
 
-use super::{Store, StoreError};
+use super::{Counters, Store, StoreError};
 use crate::domain::Catalog;
 use crate::domain::summary::{LatestReport, ReportSnapshot};
 
 /// How many changes a catch-up reads per query.
 const CATCH_UP_BATCH: u64 = 1000;
+
+struct FinishCheck<'a> {
+    read_model: &'a ReadModel,
+}
+
+impl Drop for FinishCheck<'_> {
+    fn drop(&mut self) {
+        self.read_model
+            .head_checks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .in_flight = false;
+        self.read_model.head_checked.notify_waiters();
+    }
+}
 
 /// The catalogue and the latest reports as of one moment. `catalog_revision` and
 /// `reports.data_as_of` together name the moment: equal names, equal data.
@@ -31,6 +47,22 @@ pub struct ReadModel {
     store: Store,
     /// Held while refreshing, so that concurrent readers refresh once, not each.
     cached: Mutex<Cached>,
+    head_checks: std::sync::Mutex<HeadChecks>,
+    head_checked: Notify,
+}
+
+/// Reads of the database's counters, shared by the readers that arrive while one is under way.
+///
+/// A reader may use a check that *started* after the reader arrived: that check sees every
+/// commit that finished before the reader came, so read-after-write holds, while a crowd of
+/// readers costs one query per round trip instead of one each.
+#[derive(Default)]
+struct HeadChecks {
+    /// How many checks have started.
+    started: u64,
+    in_flight: bool,
+    /// The latest finished check: its number, and what it read (`None` if it failed).
+    finished: Option<(u64, Option<Counters>)>,
 }
 
 #[derive(Default)]
@@ -44,12 +76,54 @@ impl ReadModel {
         ReadModel {
             store,
             cached: Mutex::new(Cached::default()),
+            head_checks: std::sync::Mutex::new(HeadChecks::default()),
+            head_checked: Notify::new(),
+        }
+    }
+
+    /// The database's counters as of some moment after this call began.
+    async fn counters(&self) -> Result<Counters, StoreError> {
+        let lock = || {
+            self.head_checks
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        let usable_from = lock().started + 1;
+        loop {
+            let notified = self.head_checked.notified();
+            tokio::pin!(notified);
+            // Registered before looking, so that a check finishing in between still wakes us.
+            notified.as_mut().enable();
+            let our_check = {
+                let mut checks = lock();
+                if let Some((number, Some(counters))) = checks.finished
+                    && number >= usable_from
+                {
+                    return Ok(counters);
+                }
+                if checks.in_flight {
+                    None
+                } else {
+                    checks.started += 1;
+                    checks.in_flight = true;
+                    Some(checks.started)
+                }
+            };
+            let Some(number) = our_check else {
+                notified.await;
+                continue;
+            };
+            // Clears `in_flight` and wakes the waiters even if this future is dropped mid-query.
+            let _finish = FinishCheck { read_model: self };
+            let result = self.store.counters().await;
+            lock().finished = Some((number, result.as_ref().ok().copied()));
+            return result;
         }
     }
 
     /// The catalogue as it stands now.
     pub async fn catalog(&self) -> Result<Arc<Catalog>, StoreError> {
-        let counters = self.store.counters().await?;
+        let counters = self.counters().await?;
         let mut cached = self.cached.lock().await;
         self.refresh_catalog(&mut cached, counters.catalog_revision)
             .await
@@ -57,7 +131,7 @@ impl ReadModel {
 
     /// The catalogue and the latest reports, including every submission committed before the call.
     pub async fn current(&self) -> Result<ReadView, StoreError> {
-        let counters = self.store.counters().await?;
+        let counters = self.counters().await?;
         let mut cached = self.cached.lock().await;
         let catalog = self
             .refresh_catalog(&mut cached, counters.catalog_revision)
