@@ -2,8 +2,9 @@
 
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use prost::Message;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -15,7 +16,9 @@ use super::convert::{receipt, report_from_proto, submission_to_proto, timeliness
 use super::error::ApiError;
 use super::feed::FeedWatcher;
 use super::pagination;
-use crate::domain::submission::{SubmissionContext, SubmissionDraft, check_submission};
+use crate::domain::submission::{
+    SubmissionContext, SubmissionDraft, ValidSubmission, check_submission,
+};
 use crate::proto::submission_service_server::SubmissionService;
 use crate::proto::{
     GetSubmissionRequest, ImportReportsResponse, ListSubmissionsRequest, ListSubmissionsResponse,
@@ -26,7 +29,23 @@ use crate::store::{ListSubmissionsQuery, MAX_PAGE_SIZE, ReadModel, Store, Submit
 const DEFAULT_PAGE_SIZE: u64 = 50;
 
 /// How many import results may wait for a slow reader before the import pauses reading.
-const IMPORT_BUFFER: usize = 32;
+const IMPORT_BUFFER: usize = 256;
+
+/// At most this many reports of an import are stored in one transaction...
+const IMPORT_BATCH: usize = 256;
+/// ...gathered for at most this long after the first of them arrives.
+const IMPORT_BATCH_WAIT: Duration = Duration::from_millis(2);
+
+/// What checking a submit request leaves to do.
+enum Checked {
+    /// Answered without storing anything: a replay, or a validate-only request.
+    Answered(SubmissionReceipt),
+    /// A valid report to store.
+    ToStore {
+        valid: ValidSubmission,
+        received_at: DateTime<Utc>,
+    },
+}
 
 #[derive(Clone)]
 pub struct SubmissionApi {
@@ -44,8 +63,61 @@ impl SubmissionApi {
         }
     }
 
-    /// Everything a submit does, shared by SubmitReport and ImportReports.
+    /// Everything SubmitReport does.
     async fn submit(&self, request: SubmitReportRequest) -> Result<SubmissionReceipt, ApiError> {
+        match self.check(request).await? {
+            Checked::Answered(receipt) => Ok(receipt),
+            Checked::ToStore { valid, received_at } => {
+                let outcome = self.store.store_submission(&valid, received_at).await?;
+                self.answer(outcome, &valid)
+            }
+        }
+    }
+
+    /// A batch of an import stream: each request checked as SubmitReport would, the valid ones
+    /// stored in one transaction, and every answer in the order asked.
+    async fn submit_batch(
+        &self,
+        requests: Vec<SubmitReportRequest>,
+    ) -> Vec<Result<SubmissionReceipt, ApiError>> {
+        let mut answers = Vec::with_capacity(requests.len());
+        let mut to_store = Vec::new();
+        for (index, request) in requests.into_iter().enumerate() {
+            answers.push(match self.check(request).await {
+                Ok(Checked::Answered(receipt)) => Ok(receipt),
+                Ok(Checked::ToStore { valid, received_at }) => {
+                    to_store.push((index, valid, received_at));
+                    // Replaced below, once stored.
+                    Ok(SubmissionReceipt::default())
+                }
+                Err(error) => Err(error),
+            });
+        }
+        let batch: Vec<_> = to_store
+            .iter()
+            .map(|(_, valid, received_at)| (valid, *received_at))
+            .collect();
+        match self.store.store_submissions(&batch).await {
+            Ok(outcomes) => {
+                for ((index, valid, _), outcome) in to_store.iter().zip(outcomes) {
+                    answers[*index] = self.answer(outcome, valid);
+                }
+            }
+            // Nothing of the batch was stored: try each alone, so that each gets its own answer.
+            Err(_) => {
+                for (index, valid, received_at) in &to_store {
+                    answers[*index] = match self.store.store_submission(valid, *received_at).await {
+                        Ok(outcome) => self.answer(outcome, valid),
+                        Err(error) => Err(error.into()),
+                    };
+                }
+            }
+        }
+        answers
+    }
+
+    /// Checks a request as far as it can be without storing anything.
+    async fn check(&self, request: SubmitReportRequest) -> Result<Checked, ApiError> {
         let received_at = Utc::now();
         let draft = SubmissionDraft {
             request_id: request.request_id,
@@ -77,7 +149,7 @@ impl SubmissionApi {
                 });
             }
             if let Some(original_period) = catalog.period(&existing.period_code) {
-                return Ok(receipt(&existing, original_period, true));
+                return Ok(Checked::Answered(receipt(&existing, original_period, true)));
             }
         }
 
@@ -88,28 +160,36 @@ impl SubmissionApi {
         };
         let valid = check_submission(draft, &context).map_err(ApiError::Rejected)?;
 
-        if request.validate_only {
-            let revision = self
-                .store
-                .latest_revision(&valid.agency_code, &valid.period.code)
-                .await?
-                + 1;
-            return Ok(SubmissionReceipt {
-                submission_id: 0,
-                agency_code: valid.agency_code,
-                period_code: valid.period.code.clone(),
-                revision,
-                received_at: Some(timestamp(received_at)),
-                timeliness: timeliness_of(&valid.period, received_at).into(),
-                deadline: Some(timestamp(valid.period.deadline)),
-                content_hash: valid.content_hash,
-                validated_only: true,
-                replayed: false,
-                request_id: valid.request_id,
-            });
+        if !request.validate_only {
+            return Ok(Checked::ToStore { valid, received_at });
         }
+        let revision = self
+            .store
+            .latest_revision(&valid.agency_code, &valid.period.code)
+            .await?
+            + 1;
+        Ok(Checked::Answered(SubmissionReceipt {
+            submission_id: 0,
+            agency_code: valid.agency_code,
+            period_code: valid.period.code.clone(),
+            revision,
+            received_at: Some(timestamp(received_at)),
+            timeliness: timeliness_of(&valid.period, received_at).into(),
+            deadline: Some(timestamp(valid.period.deadline)),
+            content_hash: valid.content_hash,
+            validated_only: true,
+            replayed: false,
+            request_id: valid.request_id,
+        }))
+    }
 
-        match self.store.store_submission(&valid, received_at).await? {
+    /// The answer to a stored (or replayed, or refused) submission.
+    fn answer(
+        &self,
+        outcome: SubmitOutcome,
+        valid: &ValidSubmission,
+    ) -> Result<SubmissionReceipt, ApiError> {
+        match outcome {
             SubmitOutcome::Accepted(stored) => {
                 self.feed.advance(stored.feed_position);
                 info!(
@@ -221,41 +301,57 @@ impl SubmissionService for SubmissionApi {
         &self,
         request: Request<Streaming<SubmitReportRequest>>,
     ) -> Result<Response<Self::ImportReportsStream>, Status> {
-        let mut inbound = request.into_inner();
+        // Reports that arrive together are stored together: one transaction, one sync to disk.
+        let mut batches = Box::pin(
+            request
+                .into_inner()
+                .chunks_timeout(IMPORT_BATCH, IMPORT_BATCH_WAIT),
+        );
         let (results, outbound) = mpsc::channel(IMPORT_BUFFER);
         let api = self.clone();
         tokio::spawn(async move {
             let mut index: i64 = 0;
             let (mut accepted, mut refused) = (0_u64, 0_u64);
-            while let Some(message) = inbound.next().await {
-                let result = match message {
-                    Ok(request) => {
-                        let outcome = match api.submit(request).await {
-                            Ok(receipt) => {
-                                accepted += 1;
-                                import_reports_response::Outcome::Receipt(receipt)
-                            }
-                            Err(error) => {
-                                refused += 1;
-                                import_reports_response::Outcome::Error(status_message(
-                                    &Status::from(error),
-                                ))
-                            }
-                        };
-                        Ok(ImportReportsResponse {
-                            index,
-                            outcome: Some(outcome),
-                        })
+            while let Some(messages) = batches.next().await {
+                // The stream itself may break (an undecodable message, a reset): what came
+                // before is answered, then the break, and nothing after it can be read.
+                let mut broken = None;
+                let mut requests = Vec::with_capacity(messages.len());
+                for message in messages {
+                    match message {
+                        Ok(request) if broken.is_none() => requests.push(request),
+                        Ok(_) => {}
+                        Err(status) => {
+                            broken.get_or_insert(status);
+                        }
                     }
-                    // The stream itself broke (an undecodable message, a reset): nothing after it
-                    // can be read, so say so and stop.
-                    Err(status) => Err(status),
-                };
-                let stream_broke = result.is_err();
-                if results.send(result).await.is_err() || stream_broke {
+                }
+                for answer in api.submit_batch(requests).await {
+                    let outcome = match answer {
+                        Ok(receipt) => {
+                            accepted += 1;
+                            import_reports_response::Outcome::Receipt(receipt)
+                        }
+                        Err(error) => {
+                            refused += 1;
+                            import_reports_response::Outcome::Error(status_message(&Status::from(
+                                error,
+                            )))
+                        }
+                    };
+                    let response = ImportReportsResponse {
+                        index,
+                        outcome: Some(outcome),
+                    };
+                    if results.send(Ok(response)).await.is_err() {
+                        return;
+                    }
+                    index += 1;
+                }
+                if let Some(status) = broken {
+                    let _ = results.send(Err(status)).await;
                     break;
                 }
-                index += 1;
             }
             info!(accepted, refused, "import finished");
         });

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, SqlErr, Statement,
+    DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, SqlErr, Statement,
 };
 use tracing::debug;
 
@@ -101,86 +101,53 @@ impl Store {
         valid: &ValidSubmission,
         received_at: DateTime<Utc>,
     ) -> Result<SubmitOutcome, StoreError> {
-        let report_json = serde_json::to_string(&valid.report)
-            .map_err(|error| StoreError::Corrupt(format!("report: {error}")))?;
-        let late = valid.period.timeliness(received_at) == Timeliness::Late;
         for attempt in 1..=MAX_REVISION_ATTEMPTS {
             let transaction = self.begin_write().await?;
-            // First thing: the next feed position. This locks the counter row until commit, so
-            // submits queue here and see each other's commits; positions follow commit order.
-            let feed_position = next_feed_position(&transaction).await?;
-
-            if let Some(existing) = find_by_request_id(&transaction, &valid.request_id).await? {
-                transaction.rollback().await?;
-                return Ok(if existing.content_hash == valid.content_hash {
-                    SubmitOutcome::Replayed(existing)
-                } else {
-                    SubmitOutcome::RequestIdReused(existing)
-                });
-            }
-
-            let previous = latest_submission::Entity::find_by_id((
-                valid.agency_code.clone(),
-                valid.period.code.clone(),
-            ))
-            .one(&transaction)
-            .await?;
-            let revision = previous.as_ref().map_or(0, |latest| latest.revision) + 1;
-
-            let row = submission::ActiveModel {
-                request_id: sea_orm::Set(valid.request_id.clone()),
-                agency_code: sea_orm::Set(valid.agency_code.clone()),
-                period_code: sea_orm::Set(valid.period.code.clone()),
-                revision: sea_orm::Set(revision),
-                received_at: sea_orm::Set(received_at),
-                late: sea_orm::Set(late),
-                content_hash: sea_orm::Set(valid.content_hash.clone()),
-                report: sea_orm::Set(report_json.clone()),
-                feed_position: sea_orm::Set(feed_position),
-                ..submission::ActiveModel::new()
-            };
-            let inserted = match row.insert(&transaction).await {
-                Ok(inserted) => inserted,
-                // The unique indexes are the last line of defence should two writers ever get
-                // past the counter together: start over, and the next round sees the other.
-                Err(error)
-                    if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
-                {
+            match store_one(&transaction, valid, received_at).await {
+                Ok(outcome) => {
+                    transaction.commit().await?;
+                    return Ok(outcome);
+                }
+                // A concurrent submit took this revision, or this request id, first: start over,
+                // and the next round sees what it stored.
+                Err(Stored::Conflict) => {
                     transaction.rollback().await?;
                     debug!(attempt, agency = %valid.agency_code, "revision or request id taken concurrently, retrying");
-                    continue;
                 }
-                Err(error) => return Err(error.into()),
-            };
-
-            match previous {
-                Some(previous) => {
-                    let mut latest = previous.into_active_model();
-                    latest.revision = sea_orm::Set(inserted.revision);
-                    latest.submission_id = sea_orm::Set(inserted.id);
-                    latest.update(&transaction).await?;
-                }
-                None => {
-                    latest_submission::ActiveModel {
-                        agency_code: sea_orm::Set(inserted.agency_code.clone()),
-                        period_code: sea_orm::Set(inserted.period_code.clone()),
-                        revision: sea_orm::Set(inserted.revision),
-                        submission_id: sea_orm::Set(inserted.id),
-                        first_received_at: sea_orm::Set(received_at),
-                        first_late: sea_orm::Set(late),
-                    }
-                    .insert(&transaction)
-                    .await?;
-                }
+                Err(Stored::Failed(error)) => return Err(error),
             }
-
-            transaction.commit().await?;
-            return Ok(SubmitOutcome::Accepted(from_row(inserted, false)?));
         }
         Err(StoreError::Contention(format!(
             "no free revision for {} {} after {MAX_REVISION_ATTEMPTS} attempts",
             valid.agency_code, valid.period.code
         )))
+    }
+
+    /// Stores a batch of checked submissions in one transaction (one commit, one sync to disk),
+    /// each as [`Store::store_submission`] would, in order. Should a concurrent writer collide
+    /// with the batch, it is stored one submission at a time instead.
+    pub async fn store_submissions(
+        &self,
+        batch: &[(&ValidSubmission, DateTime<Utc>)],
+    ) -> Result<Vec<SubmitOutcome>, StoreError> {
+        let transaction = self.begin_write().await?;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for (valid, received_at) in batch {
+            match store_one(&transaction, valid, *received_at).await {
+                Ok(outcome) => outcomes.push(outcome),
+                Err(Stored::Conflict) => {
+                    transaction.rollback().await?;
+                    let mut outcomes = Vec::with_capacity(batch.len());
+                    for (valid, received_at) in batch {
+                        outcomes.push(self.store_submission(valid, *received_at).await?);
+                    }
+                    return Ok(outcomes);
+                }
+                Err(Stored::Failed(error)) => return Err(error),
+            }
+        }
+        transaction.commit().await?;
+        Ok(outcomes)
     }
 
     pub async fn get_submission(&self, id: i64) -> Result<Option<StoredSubmission>, StoreError> {
@@ -233,6 +200,96 @@ impl Store {
             .collect::<Result<_, _>>()?;
         Ok(SubmissionPage { submissions, more })
     }
+}
+
+/// Why storing one submission inside a transaction did not succeed.
+enum Stored {
+    /// A unique index refused the row: a concurrent writer took the revision or the request id.
+    /// The transaction is spoilt; start it over.
+    Conflict,
+    Failed(StoreError),
+}
+
+impl From<DbErr> for Stored {
+    fn from(error: DbErr) -> Stored {
+        match error.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => Stored::Conflict,
+            _ => Stored::Failed(error.into()),
+        }
+    }
+}
+
+impl From<StoreError> for Stored {
+    fn from(error: StoreError) -> Stored {
+        Stored::Failed(error)
+    }
+}
+
+/// Stores one checked submission inside `transaction`: the original's outcome for a request id
+/// seen before, else a new revision with the next change-feed position.
+async fn store_one(
+    transaction: &DatabaseTransaction,
+    valid: &ValidSubmission,
+    received_at: DateTime<Utc>,
+) -> Result<SubmitOutcome, Stored> {
+    if let Some(existing) = find_by_request_id(transaction, &valid.request_id).await? {
+        return Ok(if existing.content_hash == valid.content_hash {
+            SubmitOutcome::Replayed(existing)
+        } else {
+            SubmitOutcome::RequestIdReused(existing)
+        });
+    }
+    let report_json = serde_json::to_string(&valid.report)
+        .map_err(|error| StoreError::Corrupt(format!("report: {error}")))?;
+    let late = valid.period.timeliness(received_at) == Timeliness::Late;
+
+    // The next feed position locks the counter row until the transaction ends, so positions
+    // follow commit order across every process sharing the database.
+    let feed_position = next_feed_position(transaction).await?;
+    let previous = latest_submission::Entity::find_by_id((
+        valid.agency_code.clone(),
+        valid.period.code.clone(),
+    ))
+    .one(transaction)
+    .await?;
+    let revision = previous.as_ref().map_or(0, |latest| latest.revision) + 1;
+
+    let inserted = submission::ActiveModel {
+        request_id: sea_orm::Set(valid.request_id.clone()),
+        agency_code: sea_orm::Set(valid.agency_code.clone()),
+        period_code: sea_orm::Set(valid.period.code.clone()),
+        revision: sea_orm::Set(revision),
+        received_at: sea_orm::Set(received_at),
+        late: sea_orm::Set(late),
+        content_hash: sea_orm::Set(valid.content_hash.clone()),
+        report: sea_orm::Set(report_json),
+        feed_position: sea_orm::Set(feed_position),
+        ..submission::ActiveModel::new()
+    }
+    .insert(transaction)
+    .await?;
+
+    match previous {
+        Some(previous) => {
+            let mut latest = previous.into_active_model();
+            latest.revision = sea_orm::Set(inserted.revision);
+            latest.submission_id = sea_orm::Set(inserted.id);
+            latest.update(transaction).await?;
+        }
+        None => {
+            latest_submission::ActiveModel {
+                agency_code: sea_orm::Set(inserted.agency_code.clone()),
+                period_code: sea_orm::Set(inserted.period_code.clone()),
+                revision: sea_orm::Set(inserted.revision),
+                submission_id: sea_orm::Set(inserted.id),
+                first_received_at: sea_orm::Set(received_at),
+                first_late: sea_orm::Set(late),
+            }
+            .insert(transaction)
+            .await?;
+        }
+    }
+    Ok(SubmitOutcome::Accepted(from_row(inserted, false)?))
 }
 
 /// Takes the change feed's next position, locking the counter until the transaction ends.

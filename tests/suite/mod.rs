@@ -24,6 +24,7 @@ macro_rules! behavioural_suite {
             submission::late_reports_are_kept_and_flagged,
             submission::listing_pages_through_everything_exactly_once,
             submission::an_import_stream_answers_each_report_in_order,
+            submission::an_import_batch_keeps_revisions_and_request_ids,
             submission::an_unknown_submission_is_not_found,
             submission::concurrent_submits_get_distinct_revisions,
             catalog::periods_run_from_2023_to_2030_with_their_deadlines,

@@ -620,3 +620,44 @@ pub async fn concurrent_submits_get_distinct_revisions(backend: Backend) {
     assert_eq!(revisions, (1..=writers as i32).collect::<Vec<_>>());
     assert_eq!(stored_count(&app).await, writers as usize);
 }
+
+/// Reports that arrive together in an import are stored together, and still one by one in
+/// meaning: corrections in the same batch become successive revisions, a repeated request id
+/// replays, a reused one is refused.
+pub async fn an_import_batch_keeps_revisions_and_request_ids(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut client = app.submissions.clone();
+    let mut corrected = complete_report();
+    corrected.revenue_vnd = Some(26_000_000_000);
+    let requests = vec![
+        request("batch-1", OLD_AGENCY, "2024", complete_report()),
+        request("batch-2", OLD_AGENCY, "2024", corrected.clone()),
+        request("batch-1", OLD_AGENCY, "2024", complete_report()), // a retry: replays
+        request("batch-2", OLD_AGENCY, "2023", complete_report()), // reuse: refused
+        request("batch-3", OLD_AGENCY, "2024", corrected),
+    ];
+    let mut stream = client
+        .import_reports(tokio_stream::iter(requests))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut outcomes = Vec::new();
+    while let Some(response) = stream.message().await.unwrap() {
+        outcomes.push(match response.outcome {
+            Some(Outcome::Receipt(receipt)) => (receipt.revision, receipt.replayed, 0),
+            Some(Outcome::Error(error)) => (0, false, error.code),
+            None => panic!("an empty outcome"),
+        });
+    }
+    assert_eq!(
+        outcomes,
+        [
+            (1, false, 0),
+            (2, false, 0),
+            (1, true, 0),
+            (0, false, Code::AlreadyExists as i32),
+            (3, false, 0)
+        ]
+    );
+    assert_eq!(stored_count(&app).await, 3);
+}
