@@ -16,6 +16,7 @@ use super::convert::{receipt, report_from_proto, submission_to_proto, timeliness
 use super::error::ApiError;
 use super::feed::FeedWatcher;
 use super::pagination;
+use crate::domain::Catalog;
 use crate::domain::submission::{
     SubmissionContext, SubmissionDraft, ValidSubmission, check_submission,
 };
@@ -24,7 +25,9 @@ use crate::proto::{
     GetSubmissionRequest, ImportReportsResponse, ListSubmissionsRequest, ListSubmissionsResponse,
     Submission, SubmissionReceipt, SubmitReportRequest, import_reports_response,
 };
-use crate::store::{ListSubmissionsQuery, MAX_PAGE_SIZE, ReadModel, Store, SubmitOutcome};
+use crate::store::{
+    ListSubmissionsQuery, MAX_PAGE_SIZE, ReadModel, Store, StoredSubmission, SubmitOutcome,
+};
 
 const DEFAULT_PAGE_SIZE: u64 = 50;
 
@@ -65,7 +68,14 @@ impl SubmissionApi {
 
     /// Everything SubmitReport does.
     async fn submit(&self, request: SubmitReportRequest) -> Result<SubmissionReceipt, ApiError> {
-        match self.check(request).await? {
+        let catalog = self.read_model.catalog().await?;
+        let request_id = request.request_id.trim();
+        let earlier = if request_id.is_empty() {
+            None
+        } else {
+            self.store.find_by_request_id(request_id).await?
+        };
+        match self.check(request, &catalog, earlier).await? {
             Checked::Answered(receipt) => Ok(receipt),
             Checked::ToStore { valid, received_at } => {
                 let outcome = self.store.store_submission(&valid, received_at).await?;
@@ -80,10 +90,30 @@ impl SubmissionApi {
         &self,
         requests: Vec<SubmitReportRequest>,
     ) -> Vec<Result<SubmissionReceipt, ApiError>> {
+        // One catalogue and one look-up of earlier request ids for the whole batch.
+        let request_ids: Vec<&str> = requests.iter().map(|r| r.request_id.trim()).collect();
+        let looked_up = match self.read_model.catalog().await {
+            Ok(catalog) => self
+                .store
+                .find_by_request_ids(&request_ids)
+                .await
+                .map(|earlier| (catalog, earlier)),
+            Err(error) => Err(error),
+        };
+        let Ok((catalog, mut earlier)) = looked_up else {
+            // The database failed us: each request gets its own attempt, and its own answer.
+            let mut answers = Vec::with_capacity(requests.len());
+            for request in requests {
+                answers.push(self.submit(request).await);
+            }
+            return answers;
+        };
+
         let mut answers = Vec::with_capacity(requests.len());
         let mut to_store = Vec::new();
         for (index, request) in requests.into_iter().enumerate() {
-            answers.push(match self.check(request).await {
+            let earlier = earlier.remove(request.request_id.trim());
+            answers.push(match self.check(request, &catalog, earlier).await {
                 Ok(Checked::Answered(receipt)) => Ok(receipt),
                 Ok(Checked::ToStore { valid, received_at }) => {
                     to_store.push((index, valid, received_at));
@@ -116,8 +146,14 @@ impl SubmissionApi {
         answers
     }
 
-    /// Checks a request as far as it can be without storing anything.
-    async fn check(&self, request: SubmitReportRequest) -> Result<Checked, ApiError> {
+    /// Checks a request as far as it can be without storing anything, against the catalogue and
+    /// the submission its request id was accepted as before, if any.
+    async fn check(
+        &self,
+        request: SubmitReportRequest,
+        catalog: &Catalog,
+        earlier: Option<StoredSubmission>,
+    ) -> Result<Checked, ApiError> {
         let received_at = Utc::now();
         let draft = SubmissionDraft {
             request_id: request.request_id,
@@ -126,16 +162,9 @@ impl SubmissionApi {
             report: request.report.map(report_from_proto),
         };
 
-        let catalog = self.read_model.catalog().await?;
         let period = catalog.period(&draft.period_code);
         // A retried request gets its original answer, even if the catalogue changed meanwhile
         // (https://google.aip.dev/155).
-        let request_id = draft.request_id.trim();
-        let earlier = if request_id.is_empty() {
-            None
-        } else {
-            self.store.find_by_request_id(request_id).await?
-        };
         if let Some(existing) = earlier {
             let draft_hash = draft
                 .report

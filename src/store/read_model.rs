@@ -2,11 +2,11 @@
 //! memory and brought up to date on every read.
 //!
 //! Each read first asks the database for its counters (one single-row query, shared by the
-//! readers that arrive while it runs). A new catalogue
-//! revision reloads the catalogue; a feed head past the copy's position applies the submissions
-//! committed since, in feed order. Feed positions are handed out in commit order without gaps, so
-//! the copy always equals the database as of its `data_as_of`, whichever process wrote, and a read
-//! that follows a submit includes it. Reading a summary never rescans the stored reports.
+//! readers that arrive while it runs). A new catalogue revision reloads the catalogue; a feed head
+//! past the copy's position applies the submissions committed since, in feed order. Feed
+//! positions are handed out in commit order without gaps, so the copy always equals the database
+//! as of its `data_as_of`, whichever process wrote, and a read that follows a submit includes it.
+//! Reading a summary never rescans the stored reports.
 
 use std::sync::Arc;
 
@@ -18,21 +18,6 @@ use crate::domain::summary::{LatestReport, ReportSnapshot};
 
 /// How many changes a catch-up reads per query.
 const CATCH_UP_BATCH: u64 = 1000;
-
-struct FinishCheck<'a> {
-    read_model: &'a ReadModel,
-}
-
-impl Drop for FinishCheck<'_> {
-    fn drop(&mut self) {
-        self.read_model
-            .head_checks
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .in_flight = false;
-        self.read_model.head_checked.notify_waiters();
-    }
-}
 
 /// The catalogue and the latest reports as of one moment. `catalog_revision` and
 /// `reports.data_as_of` together name the moment: equal names, equal data.
@@ -201,5 +186,21 @@ impl ReadModel {
                 return Ok(());
             }
         }
+    }
+}
+
+/// Ends a counters check, however it ends: clears `in_flight` and wakes the readers waiting.
+struct FinishCheck<'a> {
+    read_model: &'a ReadModel,
+}
+
+impl Drop for FinishCheck<'_> {
+    fn drop(&mut self) {
+        self.read_model
+            .head_checks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .in_flight = false;
+        self.read_model.head_checked.notify_waiters();
     }
 }

@@ -1,7 +1,7 @@
 //! Keeping submissions: every revision, the latest one per agency and period, and the request ids
 //! that make a retried submit harmless.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Query;
@@ -77,6 +77,34 @@ impl Store {
         request_id: &str,
     ) -> Result<Option<StoredSubmission>, StoreError> {
         find_by_request_id(&self.db, request_id).await
+    }
+
+    /// The submissions these request ids were accepted as, keyed by request id (empty ids are
+    /// never looked up).
+    pub async fn find_by_request_ids(
+        &self,
+        request_ids: &[&str],
+    ) -> Result<HashMap<String, StoredSubmission>, StoreError> {
+        let mut found = HashMap::new();
+        let wanted: Vec<&str> = request_ids
+            .iter()
+            .copied()
+            .filter(|id| !id.is_empty())
+            .collect();
+        for batch in wanted.chunks(500) {
+            let rows = submission::Entity::find()
+                .filter(submission::Column::RequestId.is_in(batch.iter().copied()))
+                .all(&self.db)
+                .await?;
+            let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+            let latest = latest_ids(&self.db, &ids).await?;
+            for row in rows {
+                let superseded = !latest.contains(&row.id);
+                let stored = from_row(row, superseded)?;
+                found.insert(stored.request_id.clone(), stored);
+            }
+        }
+        Ok(found)
     }
 
     /// The latest revision stored for an agency and period; 0 if none.
