@@ -50,19 +50,21 @@ pub async fn submit(args: SubmitArgs) -> CliResult {
     }
 }
 
+/// An instant as people in Vietnam read it: "2025-11-14 16:59:00 +07:00".
+fn vietnam_local_time(timestamp: Option<&prost_types::Timestamp>) -> String {
+    timestamp
+        .and_then(instant)
+        .map(|instant| {
+            instant
+                .with_timezone(&vietnam_time())
+                .format("%Y-%m-%d %H:%M:%S %:z")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
 fn print_receipt(receipt: &SubmissionReceipt) {
-    let when = |timestamp: &Option<prost_types::Timestamp>| {
-        timestamp
-            .as_ref()
-            .and_then(instant)
-            .map(|instant| {
-                instant
-                    .with_timezone(&vietnam_time())
-                    .format("%Y-%m-%d %H:%M:%S %:z")
-                    .to_string()
-            })
-            .unwrap_or_default()
-    };
+    let when = |timestamp: &Option<prost_types::Timestamp>| vietnam_local_time(timestamp.as_ref());
     let headline = if receipt.validated_only {
         "valid (validate only: nothing stored)"
     } else if receipt.replayed {
@@ -119,17 +121,7 @@ pub async fn list(
             })?
             .into_inner();
         for submission in &page.submissions {
-            let received = submission
-                .received_at
-                .as_ref()
-                .and_then(instant)
-                .map(|instant| {
-                    instant
-                        .with_timezone(&vietnam_time())
-                        .format("%Y-%m-%d %H:%M:%S %:z")
-                        .to_string()
-                })
-                .unwrap_or_default();
+            let received = vietnam_local_time(submission.received_at.as_ref());
             let timely = match submission.timeliness() {
                 Timeliness::Late => "late",
                 _ => "on time",

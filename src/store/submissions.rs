@@ -362,9 +362,14 @@ async fn latest_ids(db: &impl ConnectionTrait, ids: &[i64]) -> Result<HashSet<i6
         .collect())
 }
 
+/// Reads back the report stored as JSON with submission `id`.
+pub(super) fn parse_report(id: i64, json: &str) -> Result<AnnualReport, StoreError> {
+    serde_json::from_str(json)
+        .map_err(|error| StoreError::Corrupt(format!("submission {id}: report: {error}")))
+}
+
 fn from_row(row: submission::Model, superseded: bool) -> Result<StoredSubmission, StoreError> {
-    let report = serde_json::from_str(&row.report)
-        .map_err(|error| StoreError::Corrupt(format!("submission {}: report: {error}", row.id)))?;
+    let report = parse_report(row.id, &row.report)?;
     Ok(StoredSubmission {
         id: row.id,
         request_id: row.request_id,

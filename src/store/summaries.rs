@@ -10,6 +10,7 @@ use sea_orm::{
 };
 
 use super::entities::{latest_submission, submission};
+use super::submissions::parse_report;
 use super::{Store, StoreError};
 use crate::domain::report::AnnualReport;
 use crate::domain::summary::{LatestReport, ReportSnapshot};
@@ -83,12 +84,7 @@ impl Store {
                     latest.submission_id
                 ))
             })?;
-            let report = serde_json::from_str(json).map_err(|error| {
-                StoreError::Corrupt(format!(
-                    "submission {}: report: {error}",
-                    latest.submission_id
-                ))
-            })?;
+            let report = parse_report(latest.submission_id, json)?;
             snapshot.insert(
                 &latest.period_code,
                 &latest.agency_code,
@@ -121,17 +117,11 @@ impl Store {
         after_position: i64,
         limit: u64,
     ) -> Result<Vec<(Change, AnnualReport)>, StoreError> {
-        let rows = submission::Entity::find()
-            .filter(submission::Column::FeedPosition.gt(after_position))
-            .order_by_asc(submission::Column::FeedPosition)
-            .limit(limit)
-            .all(&self.db)
-            .await?;
-        rows.into_iter()
+        self.feed_rows(after_position, limit)
+            .await?
+            .into_iter()
             .map(|row| {
-                let report = serde_json::from_str(&row.report).map_err(|error| {
-                    StoreError::Corrupt(format!("submission {}: report: {error}", row.id))
-                })?;
+                let report = parse_report(row.id, &row.report)?;
                 Ok((change_from_row(row), report))
             })
             .collect()
@@ -145,13 +135,21 @@ impl Store {
         after_position: i64,
         limit: u64,
     ) -> Result<Vec<Change>, StoreError> {
-        let rows = submission::Entity::find()
+        let rows = self.feed_rows(after_position, limit).await?;
+        Ok(rows.into_iter().map(change_from_row).collect())
+    }
+
+    async fn feed_rows(
+        &self,
+        after_position: i64,
+        limit: u64,
+    ) -> Result<Vec<submission::Model>, StoreError> {
+        Ok(submission::Entity::find()
             .filter(submission::Column::FeedPosition.gt(after_position))
             .order_by_asc(submission::Column::FeedPosition)
             .limit(limit)
             .all(&self.db)
-            .await?;
-        Ok(rows.into_iter().map(change_from_row).collect())
+            .await?)
     }
 }
 
