@@ -557,8 +557,11 @@ impl SummaryService for SummaryApi {
                         break;
                     }
                 }
-                if feed.changed().await.is_err() {
-                    break;
+                // Wait for the next commit, or for the reader to hang up, whichever comes first:
+                // a reader gone while nothing is submitted must not leave this task behind.
+                tokio::select! {
+                    changed = feed.changed() => if changed.is_err() { break },
+                    () = updates.closed() => break,
                 }
             }
             debug!("summary watch ended");
