@@ -39,6 +39,7 @@ macro_rules! behavioural_suite {
             summary::two_servers_share_a_database_without_losing_anything,
             summary::a_watcher_hears_of_each_change,
             summary::summary_requests_are_checked,
+            summary::every_plan_is_served_for_every_period_and_scope_kind,
             cli::the_cli_submits_a_report_file_and_lists_it,
             cli::catalog_import_is_idempotent_and_reports_every_problem,
             cli::the_cli_prints_summaries_and_reporting_status,

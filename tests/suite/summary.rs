@@ -816,3 +816,61 @@ pub async fn summary_requests_are_checked(backend: Backend) {
     assert_eq!(none.status(), TargetStatus::NoData);
     assert_eq!(none.reporting_agencies, 0);
 }
+
+/// Every target of both shipped plans is served for every period 2023-2030 at every scope kind,
+/// each with a status and an explanation.
+pub async fn every_plan_is_served_for_every_period_and_scope_kind(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.submissions
+        .clone()
+        .submit_report(request(
+            &new_id(),
+            "bao-nam-dinh",
+            "2024",
+            super::fixtures::complete_report(),
+        ))
+        .await
+        .unwrap();
+    let mut client = app.summaries.clone();
+    for plan in [NATIONAL, "nam-dinh-cds-bao-chi"] {
+        for year in 2023..=2030 {
+            for scope in [
+                "country",
+                "province:nam-dinh",
+                "province:ninh-binh-2025",
+                "governing_body:tinh-uy-nam-dinh",
+                "agency_type:local_newspaper",
+                "agency:bao-nam-dinh",
+            ] {
+                let summaries = client
+                    .list_target_summaries(ListTargetSummariesRequest {
+                        plan_code: plan.into(),
+                        period_code: year.to_string(),
+                        scope: scope.into(),
+                    })
+                    .await
+                    .unwrap_or_else(|status| panic!("{plan} {year} {scope}: {status:?}"))
+                    .into_inner()
+                    .summaries;
+                assert_eq!(summaries.len(), 6, "{plan} {year} {scope}");
+                for summary in &summaries {
+                    assert_ne!(summary.status(), TargetStatus::Unspecified);
+                    assert!(!summary.explanation.is_empty(), "{plan} {year} {scope}");
+                }
+            }
+        }
+    }
+    // The one report counts where it belongs: Nam Định in 2024, under the Nam Định plan too.
+    let nam_dinh_2024 = client
+        .get_target_summary(GetTargetSummaryRequest {
+            plan_code: "nam-dinh-cds-bao-chi".into(),
+            target_code: "content_on_digital_platforms".into(),
+            period_code: "2024".into(),
+            scope: "province:nam-dinh".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((nam_dinh_2024.numerator, nam_dinh_2024.denominator), (1, 2));
+    assert_eq!(nam_dinh_2024.missing_agency_codes, ["ptth-nam-dinh"]);
+}
