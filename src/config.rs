@@ -81,26 +81,29 @@ pub struct SummaryArgs {
     /// The plan's code (see `pressdx catalog show`).
     #[arg(long)]
     pub plan: String,
-    /// The period's code, such as 2025.
-    #[arg(long)]
-    pub period: String,
-    /// country, province:CODE, governing_body:CODE, agency_type:TYPE or agency:CODE.
-    #[arg(long, default_value = "country")]
-    pub scope: String,
+    #[command(flatten)]
+    pub view: PeriodScope,
     #[command(flatten)]
     pub server: ServerArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
+    #[command(flatten)]
+    pub view: PeriodScope,
+    #[command(flatten)]
+    pub server: ServerArgs,
+}
+
+/// Which period, and which organisations, a figure is about.
+#[derive(Debug, Args)]
+pub struct PeriodScope {
     /// The period's code, such as 2025.
     #[arg(long)]
     pub period: String,
     /// country, province:CODE, governing_body:CODE, agency_type:TYPE or agency:CODE.
     #[arg(long, default_value = "country")]
     pub scope: String,
-    #[command(flatten)]
-    pub server: ServerArgs,
 }
 
 #[derive(Clone, Args)]

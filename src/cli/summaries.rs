@@ -47,15 +47,15 @@ pub async fn summary(args: SummaryArgs) -> CliResult {
     let response = client
         .list_target_summaries(ListTargetSummariesRequest {
             plan_code: args.plan.clone(),
-            period_code: args.period.clone(),
-            scope: args.scope.clone(),
+            period_code: args.view.period.clone(),
+            scope: args.view.scope.clone(),
         })
         .await
         .map_err(answered)?
         .into_inner();
     println!(
         "{} {} {} (data as of change {})\n",
-        args.plan, args.period, args.scope, response.data_as_of
+        args.plan, args.view.period, args.view.scope, response.data_as_of
     );
     println!(
         "{:<30} {:>13} {:>7} {:>9}  {:<24} reported",
@@ -104,8 +104,8 @@ pub async fn status(args: StatusArgs) -> CliResult {
     let mut client = connect(&args.server.server).await?;
     let status = client
         .get_reporting_status(GetReportingStatusRequest {
-            period_code: args.period.clone(),
-            scope: args.scope.clone(),
+            period_code: args.view.period.clone(),
+            scope: args.view.scope.clone(),
         })
         .await
         .map_err(answered)?
