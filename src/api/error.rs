@@ -99,6 +99,9 @@ impl From<ApiError> for Status {
             ApiError::Store(StoreError::Contention(_)) => {
                 Status::aborted("too many concurrent submits for this report; retry")
             }
+            ApiError::Store(StoreError::Unavailable(_)) => {
+                Status::unavailable("the server is shutting down; retry")
+            }
             ApiError::Store(store_error) => {
                 // The cause goes to the log; the caller learns only that it was not their fault.
                 error!(error = ?store_error, "request failed in the store");

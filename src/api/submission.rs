@@ -26,7 +26,8 @@ use crate::proto::{
     Submission, SubmissionReceipt, SubmitReportRequest, import_reports_response,
 };
 use crate::store::{
-    ListSubmissionsQuery, MAX_PAGE_SIZE, ReadModel, Store, StoredSubmission, SubmitOutcome,
+    ListSubmissionsQuery, MAX_PAGE_SIZE, ReadModel, Store, StoredSubmission, SubmissionWriter,
+    SubmitOutcome,
 };
 
 const DEFAULT_PAGE_SIZE: u64 = 50;
@@ -55,11 +56,13 @@ pub struct SubmissionApi {
     store: Store,
     read_model: Arc<ReadModel>,
     feed: FeedWatcher,
+    writer: SubmissionWriter,
 }
 
 impl SubmissionApi {
     pub fn new(store: Store, read_model: Arc<ReadModel>, feed: FeedWatcher) -> Self {
         SubmissionApi {
+            writer: SubmissionWriter::spawn(store.clone()),
             store,
             read_model,
             feed,
@@ -78,7 +81,7 @@ impl SubmissionApi {
         match self.check(request, &catalog, earlier).await? {
             Checked::Answered(receipt) => Ok(receipt),
             Checked::ToStore { valid, received_at } => {
-                let outcome = self.store.store_submission(&valid, received_at).await?;
+                let outcome = self.writer.submit(valid.clone(), received_at).await?;
                 self.answer(outcome, &valid)
             }
         }

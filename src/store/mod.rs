@@ -8,6 +8,7 @@ mod migration;
 mod read_model;
 mod submissions;
 mod summaries;
+mod writer;
 
 use std::time::Duration;
 
@@ -24,6 +25,7 @@ pub use submissions::{
     ListSubmissionsQuery, MAX_PAGE_SIZE, StoredSubmission, SubmissionPage, SubmitOutcome,
 };
 pub use summaries::{Change, Counters};
+pub use writer::SubmissionWriter;
 
 /// The database URL used when none is given: a SQLite file in the working directory, created if
 /// missing.
@@ -39,6 +41,9 @@ pub enum StoreError {
     /// Too many concurrent writers competed for the same row; the caller may retry.
     #[error("too much contention: {0}")]
     Contention(String),
+    /// The server is shutting down.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
 }
 
 /// The repository: every query and write pressdx makes.
