@@ -108,7 +108,7 @@ impl Server {
                 feed.clone(),
             )))
             .add_service(CatalogServiceServer::new(CatalogApi::new(
-                self.store.clone(),
+                read_model.clone(),
             )))
             .add_service(SummaryServiceServer::new(SummaryApi::new(
                 read_model,

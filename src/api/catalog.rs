@@ -1,5 +1,7 @@
 //! CatalogService: the catalogue, read-only.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use tonic::{Request, Response, Status};
 use tracing::instrument;
@@ -17,18 +19,20 @@ use crate::proto::{
     ListOrganizationsRequest, ListOrganizationsResponse, ListPeriodsRequest, ListPeriodsResponse,
     ListPlansRequest, ListPlansResponse, Organization,
 };
-use crate::store::Store;
+use crate::store::ReadModel;
 
 const DEFAULT_PAGE_SIZE: u64 = 100;
 const MAX_PAGE_SIZE: u64 = 1000;
 
+/// Answers from the same in-memory catalogue that submissions are checked against, reloaded
+/// whenever an import changes it.
 pub struct CatalogApi {
-    store: Store,
+    read_model: Arc<ReadModel>,
 }
 
 impl CatalogApi {
-    pub fn new(store: Store) -> Self {
-        CatalogApi { store }
+    pub fn new(read_model: Arc<ReadModel>) -> Self {
+        CatalogApi { read_model }
     }
 
     async fn list_organizations(
@@ -46,9 +50,9 @@ impl CatalogApi {
         );
         let after = pagination::resume_after(&request.page_token, &filters)?;
 
-        let (organizations, links) = self.store.load_organizations().await?;
+        let catalog = self.read_model.catalog().await?;
         // Organisations come sorted by code: the page token is the last code of a page.
-        let mut matching = organizations.iter().filter(|organization| {
+        let mut matching = catalog.organizations.iter().filter(|organization| {
             let Some(version) = organization.version_on(as_of) else {
                 return false;
             };
@@ -69,7 +73,7 @@ impl CatalogApi {
         Ok(ListOrganizationsResponse {
             organizations: page
                 .into_iter()
-                .map(|organization| organization_to_proto(organization, &links, as_of))
+                .map(|organization| organization_to_proto(organization, &catalog.links, as_of))
                 .collect(),
             next_page_token,
         })
@@ -80,13 +84,11 @@ impl CatalogApi {
         request: GetOrganizationRequest,
     ) -> Result<Organization, ApiError> {
         let as_of = as_of_date(&request.as_of)?;
-        let organization = self
-            .store
-            .load_organization(&request.code)
-            .await?
+        let catalog = self.read_model.catalog().await?;
+        let organization = catalog
+            .organization(&request.code)
             .ok_or_else(|| ApiError::NotFound(format!("no organisation {:?}", request.code)))?;
-        let links = self.store.load_links_of(&request.code).await?;
-        Ok(organization_to_proto(&organization, &links, as_of))
+        Ok(organization_to_proto(organization, &catalog.links, as_of))
     }
 }
 
@@ -127,9 +129,9 @@ impl CatalogService for CatalogApi {
         &self,
         _request: Request<ListIndicatorsRequest>,
     ) -> Result<Response<ListIndicatorsResponse>, Status> {
-        let indicators = self.store.load_indicators().await.map_err(ApiError::from)?;
+        let catalog = self.read_model.catalog().await.map_err(ApiError::from)?;
         Ok(Response::new(ListIndicatorsResponse {
-            indicators: indicators.iter().map(indicator_to_proto).collect(),
+            indicators: catalog.indicators.iter().map(indicator_to_proto).collect(),
         }))
     }
 
@@ -138,7 +140,7 @@ impl CatalogService for CatalogApi {
         &self,
         _request: Request<ListPlansRequest>,
     ) -> Result<Response<ListPlansResponse>, Status> {
-        let catalog = self.store.load_catalog().await.map_err(ApiError::from)?;
+        let catalog = self.read_model.catalog().await.map_err(ApiError::from)?;
         Ok(Response::new(ListPlansResponse {
             plans: catalog.plans.iter().map(plan_to_proto).collect(),
         }))
@@ -149,9 +151,9 @@ impl CatalogService for CatalogApi {
         &self,
         _request: Request<ListPeriodsRequest>,
     ) -> Result<Response<ListPeriodsResponse>, Status> {
-        let periods = self.store.load_periods().await.map_err(ApiError::from)?;
+        let catalog = self.read_model.catalog().await.map_err(ApiError::from)?;
         Ok(Response::new(ListPeriodsResponse {
-            periods: periods.iter().map(period_to_proto).collect(),
+            periods: catalog.periods.iter().map(period_to_proto).collect(),
         }))
     }
 }

@@ -17,6 +17,7 @@ use super::error::ApiError;
 use super::feed::FeedWatcher;
 use super::pagination;
 use crate::domain::Catalog;
+use crate::domain::period::Period;
 use crate::domain::submission::{
     SubmissionContext, SubmissionDraft, ValidSubmission, check_submission,
 };
@@ -81,8 +82,9 @@ impl SubmissionApi {
         match self.check(request, &catalog, earlier).await? {
             Checked::Answered(receipt) => Ok(receipt),
             Checked::ToStore { valid, received_at } => {
-                let outcome = self.writer.submit(valid.clone(), received_at).await?;
-                self.answer(outcome, &valid)
+                let period = valid.period.clone();
+                let outcome = self.writer.submit(valid, received_at).await?;
+                self.answer(outcome, &period)
             }
         }
     }
@@ -133,14 +135,14 @@ impl SubmissionApi {
         match self.store.store_submissions(&batch).await {
             Ok(outcomes) => {
                 for ((index, valid, _), outcome) in to_store.iter().zip(outcomes) {
-                    answers[*index] = self.answer(outcome, valid);
+                    answers[*index] = self.answer(outcome, &valid.period);
                 }
             }
             // Nothing of the batch was stored: try each alone, so that each gets its own answer.
             Err(_) => {
                 for (index, valid, received_at) in &to_store {
                     answers[*index] = match self.store.store_submission(valid, *received_at).await {
-                        Ok(outcome) => self.answer(outcome, valid),
+                        Ok(outcome) => self.answer(outcome, &valid.period),
                         Err(error) => Err(error.into()),
                     };
                 }
@@ -219,7 +221,7 @@ impl SubmissionApi {
     fn answer(
         &self,
         outcome: SubmitOutcome,
-        valid: &ValidSubmission,
+        period: &Period,
     ) -> Result<SubmissionReceipt, ApiError> {
         match outcome {
             SubmitOutcome::Accepted(stored) => {
@@ -231,9 +233,9 @@ impl SubmissionApi {
                     late = stored.late,
                     "submission stored"
                 );
-                Ok(receipt(&stored, &valid.period, false))
+                Ok(receipt(&stored, period, false))
             }
-            SubmitOutcome::Replayed(stored) => Ok(receipt(&stored, &valid.period, true)),
+            SubmitOutcome::Replayed(stored) => Ok(receipt(&stored, period, true)),
             SubmitOutcome::RequestIdReused(stored) => Err(ApiError::RequestIdReused {
                 request_id: stored.request_id,
                 submission_id: stored.id,

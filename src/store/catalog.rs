@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait,
     IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
 };
 
@@ -65,59 +65,6 @@ impl Store {
     /// The whole catalogue as it stands.
     pub async fn load_catalog(&self) -> Result<Catalog, StoreError> {
         load_catalog(&self.db).await
-    }
-
-    pub async fn load_periods(&self) -> Result<Vec<Period>, StoreError> {
-        period::Entity::find()
-            .order_by_asc(period::Column::WindowStart)
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(period_from_row)
-            .collect()
-    }
-
-    pub async fn load_indicators(&self) -> Result<Vec<Indicator>, StoreError> {
-        indicator::Entity::find()
-            .order_by_asc(indicator::Column::Position)
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(indicator_from_row)
-            .collect()
-    }
-
-    pub async fn load_organization(&self, code: &str) -> Result<Option<Organization>, StoreError> {
-        let Some(row) = organization::Entity::find_by_id(code).one(&self.db).await? else {
-            return Ok(None);
-        };
-        let versions = organization_version::Entity::find()
-            .filter(organization_version::Column::OrganizationCode.eq(code))
-            .all(&self.db)
-            .await?;
-        organization_from_rows(row, versions).map(Some)
-    }
-
-    /// Every organisation, sorted by code, and every link between them.
-    pub async fn load_organizations(
-        &self,
-    ) -> Result<(Vec<Organization>, Vec<OrganizationLink>), StoreError> {
-        load_organizations(&self.db).await
-    }
-
-    /// The links in which `code` is the predecessor or the successor.
-    pub async fn load_links_of(&self, code: &str) -> Result<Vec<OrganizationLink>, StoreError> {
-        organization_link::Entity::find()
-            .filter(
-                organization_link::Column::PredecessorCode
-                    .eq(code)
-                    .or(organization_link::Column::SuccessorCode.eq(code)),
-            )
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(link_from_row)
-            .collect()
     }
 
     /// Applies a checked catalogue in one transaction: adds what is new, replaces what changed,

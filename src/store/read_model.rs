@@ -122,7 +122,7 @@ impl ReadModel {
             .refresh_catalog(&mut cached, counters.catalog_revision)
             .await?;
         let reports = match cached.reports.take() {
-            None => Arc::new(self.store.report_snapshot(None).await?),
+            None => Arc::new(self.store.report_snapshot().await?),
             Some(reports) if reports.data_as_of >= counters.feed_position => reports,
             Some(mut reports) => {
                 self.catch_up(Arc::make_mut(&mut reports)).await?;

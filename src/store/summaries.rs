@@ -30,13 +30,10 @@ pub struct Change {
 }
 
 impl Store {
-    /// The latest reports of these periods (of every period with `None`) and the feed position they
-    /// are complete up to, read in one snapshot: a submission is either wholly in it (and at or
+    /// The latest report of every agency for every period and the feed position they are
+    /// complete up to, read in one snapshot: a submission is either wholly in it (and at or
     /// before `data_as_of`) or not.
-    pub async fn report_snapshot(
-        &self,
-        period_codes: Option<&[&str]>,
-    ) -> Result<ReportSnapshot, StoreError> {
+    pub async fn report_snapshot(&self) -> Result<ReportSnapshot, StoreError> {
         let transaction = match self.db.get_database_backend() {
             // Repeatable read makes every statement see the same snapshot.
             DbBackend::Postgres => {
@@ -51,12 +48,7 @@ impl Store {
             _ => self.db.begin().await?,
         };
         let data_as_of = counters(&transaction).await?.feed_position;
-        let mut latest_query = latest_submission::Entity::find();
-        if let Some(period_codes) = period_codes {
-            latest_query = latest_query
-                .filter(latest_submission::Column::PeriodCode.is_in(period_codes.iter().copied()));
-        }
-        let latest_rows = latest_query.all(&transaction).await?;
+        let latest_rows = latest_submission::Entity::find().all(&transaction).await?;
         let ids: Vec<i64> = latest_rows
             .iter()
             .map(|latest| latest.submission_id)
