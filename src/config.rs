@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::domain::access::Role;
 use crate::store::DEFAULT_DATABASE_URL;
 
 /// pressdx: the press digital-transformation reporting service.
@@ -38,6 +39,13 @@ pub enum Command {
     /// Prints who was expected to report for a period in a scope, who did (on time or late), and
     /// who did not.
     Status(StatusArgs),
+    /// Creates, lists and revokes the credentials callers present, working on the database
+    /// directly: whoever holds the database file or URL is the operator.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Checks the audit log, working on the database directly.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Measures pressdx at national scale against the no-op ceiling of the same server and
     /// transport, on SQLite and PostgreSQL, and prints a table (and writes it as JSON).
     Bench(BenchArgs),
@@ -144,6 +152,53 @@ pub struct ServeConfig {
     pub listen: SocketAddr,
     #[command(flatten)]
     pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub tls: TlsArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Transport security. Without `--tls-cert` the server speaks plaintext, which is only fit for a
+/// loopback address: bearer tokens would cross the network in the clear.
+#[derive(Debug, Clone, Default, Args)]
+pub struct TlsArgs {
+    /// Serve TLS with this certificate chain (PEM).
+    #[arg(long, env = "PRESSDX_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of `--tls-cert` (PEM).
+    #[arg(long, env = "PRESSDX_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Require a client certificate signed by this CA (PEM) on every connection (mutual TLS). A
+    /// client certificate registered with `pressdx token create --client-cert` then acts as its
+    /// principal when no bearer token is sent.
+    #[arg(long, env = "PRESSDX_TLS_CLIENT_CA", requires = "tls_cert")]
+    pub tls_client_ca: Option<PathBuf>,
+}
+
+/// What one caller may ask of the server.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct LimitArgs {
+    /// The largest request message accepted, in bytes; larger ones are refused with
+    /// RESOURCE_EXHAUSTED. A report is about 1 KiB.
+    #[arg(long, env = "PRESSDX_MAX_MESSAGE_BYTES", default_value_t = 1024 * 1024)]
+    pub max_message_bytes: usize,
+    /// Requests a second each credential may make on average, in bursts of up to twice that;
+    /// more are refused with RESOURCE_EXHAUSTED and a retry delay. 0 for no limit.
+    #[arg(long, env = "PRESSDX_RATE_LIMIT", default_value_t = 50)]
+    pub rate_limit: u32,
+    /// The longest a request may take, in seconds, unless the caller's deadline is shorter.
+    #[arg(long, env = "PRESSDX_REQUEST_TIMEOUT", default_value_t = 30)]
+    pub request_timeout: u64,
+}
+
+impl Default for LimitArgs {
+    fn default() -> Self {
+        LimitArgs {
+            max_message_bytes: 1024 * 1024,
+            rate_limit: 50,
+            request_timeout: 30,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -166,11 +221,35 @@ pub enum CatalogCommand {
     },
 }
 
-#[derive(Debug, Clone, Args)]
+#[derive(Clone, Args)]
 pub struct ServerArgs {
-    /// The pressdx server to talk to.
+    /// The pressdx server to talk to (https://... for TLS, with `--tls-ca`).
     #[arg(long, env = "PRESSDX_SERVER", default_value = "http://127.0.0.1:50051")]
     pub server: String,
+    /// The bearer token to call with (see `pressdx token create`).
+    #[arg(long, env = "PRESSDX_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Trust this CA (PEM) for the server's TLS certificate.
+    #[arg(long, env = "PRESSDX_TLS_CA")]
+    pub tls_ca: Option<PathBuf>,
+    /// Present this client certificate (PEM) to a server that requires one.
+    #[arg(long, env = "PRESSDX_TLS_CLIENT_CERT", requires_all = ["tls_client_key", "tls_ca"])]
+    pub tls_client_cert: Option<PathBuf>,
+    /// The private key of `--tls-client-cert` (PEM).
+    #[arg(long, env = "PRESSDX_TLS_CLIENT_KEY", requires = "tls_client_cert")]
+    pub tls_client_key: Option<PathBuf>,
+}
+
+/// Keeps the token out of logs and debug output.
+impl fmt::Debug for ServerArgs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerArgs")
+            .field("server", &self.server)
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .field("tls_ca", &self.tls_ca)
+            .field("tls_client_cert", &self.tls_client_cert)
+            .finish()
+    }
 }
 
 #[derive(Debug, Args)]
@@ -188,6 +267,63 @@ pub struct SubmitArgs {
     pub request_id: Option<String>,
     #[command(flatten)]
     pub server: ServerArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Creates a credential and prints its bearer token on standard output, once: only its hash
+    /// is kept. With `--client-cert`, registers that TLS client certificate instead of a token.
+    Create {
+        /// agency, province, governing_body, ministry or admin.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// The agency, province or governing body the credential acts for (not for ministry or
+        /// admin).
+        #[arg(long)]
+        org: Option<String>,
+        /// When it stops working: a duration such as 90d or 12h, a date (the start of that day in
+        /// Vietnam), or an RFC 3339 instant. Never, if not given.
+        #[arg(long)]
+        expires: Option<String>,
+        /// A note on who holds it, for `token list`.
+        #[arg(long, default_value = "")]
+        label: String,
+        /// Register this client certificate (PEM) rather than create a token: a client presenting
+        /// it over mutual TLS acts as this credential.
+        #[arg(long)]
+        client_cert: Option<PathBuf>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Lists every credential (never its secret).
+    List {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Revokes a credential, for every server sharing the database, from their next request.
+    Revoke {
+        /// The credential's id, as `token create` and `token list` print it.
+        id: i64,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    Role::parse(text).ok_or_else(|| {
+        let roles: Vec<&str> = Role::ALL.iter().map(|role| role.as_str()).collect();
+        format!("not a role: {}", roles.join(", "))
+    })
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recomputes the audit log's hash chain and checks every stored submission against the entry
+    /// that recorded it; names the first broken entry and exits 1 if any is.
+    Verify {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]

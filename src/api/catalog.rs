@@ -10,6 +10,7 @@ use super::convert::{
     indicator_to_proto, organization_kind_from_proto, organization_to_proto, period_to_proto,
     plan_to_proto,
 };
+use super::access::Caller;
 use super::error::ApiError;
 use super::pagination;
 use crate::domain::period::today_in_vietnam;
@@ -38,6 +39,7 @@ impl CatalogApi {
     async fn list_organizations(
         &self,
         request: ListOrganizationsRequest,
+        caller: &Caller,
     ) -> Result<ListOrganizationsResponse, ApiError> {
         let as_of = as_of_date(&request.as_of)?;
         let kind = organization_kind_from_proto(request.kind).ok_or_else(|| {
@@ -50,7 +52,7 @@ impl CatalogApi {
         );
         let after = pagination::resume_after(&request.page_token, &filters)?;
 
-        let catalog = self.read_model.catalog().await?;
+        let catalog = self.read_model.catalog(Some(caller.counters)).await?;
         // Organisations come sorted by code: the page token is the last code of a page.
         let mut matching = catalog.organizations.iter().filter(|organization| {
             let Some(version) = organization.version_on(as_of) else {
@@ -82,9 +84,10 @@ impl CatalogApi {
     async fn get_organization(
         &self,
         request: GetOrganizationRequest,
+        caller: &Caller,
     ) -> Result<Organization, ApiError> {
         let as_of = as_of_date(&request.as_of)?;
-        let catalog = self.read_model.catalog().await?;
+        let catalog = self.read_model.catalog(Some(caller.counters)).await?;
         let organization = catalog
             .organization(&request.code)
             .ok_or_else(|| ApiError::NotFound(format!("no organisation {:?}", request.code)))?;
@@ -109,8 +112,9 @@ impl CatalogService for CatalogApi {
         &self,
         request: Request<ListOrganizationsRequest>,
     ) -> Result<Response<ListOrganizationsResponse>, Status> {
+        let caller = Caller::of(&request)?;
         Ok(Response::new(
-            CatalogApi::list_organizations(self, request.into_inner()).await?,
+            CatalogApi::list_organizations(self, request.into_inner(), &caller).await?,
         ))
     }
 
@@ -119,17 +123,23 @@ impl CatalogService for CatalogApi {
         &self,
         request: Request<GetOrganizationRequest>,
     ) -> Result<Response<Organization>, Status> {
+        let caller = Caller::of(&request)?;
         Ok(Response::new(
-            CatalogApi::get_organization(self, request.into_inner()).await?,
+            CatalogApi::get_organization(self, request.into_inner(), &caller).await?,
         ))
     }
 
     #[instrument(skip_all)]
     async fn list_indicators(
         &self,
-        _request: Request<ListIndicatorsRequest>,
+        request: Request<ListIndicatorsRequest>,
     ) -> Result<Response<ListIndicatorsResponse>, Status> {
-        let catalog = self.read_model.catalog().await.map_err(ApiError::from)?;
+        let caller = Caller::of(&request)?;
+        let catalog = self
+            .read_model
+            .catalog(Some(caller.counters))
+            .await
+            .map_err(ApiError::from)?;
         Ok(Response::new(ListIndicatorsResponse {
             indicators: catalog.indicators.iter().map(indicator_to_proto).collect(),
         }))
@@ -138,9 +148,14 @@ impl CatalogService for CatalogApi {
     #[instrument(skip_all)]
     async fn list_plans(
         &self,
-        _request: Request<ListPlansRequest>,
+        request: Request<ListPlansRequest>,
     ) -> Result<Response<ListPlansResponse>, Status> {
-        let catalog = self.read_model.catalog().await.map_err(ApiError::from)?;
+        let caller = Caller::of(&request)?;
+        let catalog = self
+            .read_model
+            .catalog(Some(caller.counters))
+            .await
+            .map_err(ApiError::from)?;
         Ok(Response::new(ListPlansResponse {
             plans: catalog.plans.iter().map(plan_to_proto).collect(),
         }))
@@ -149,9 +164,14 @@ impl CatalogService for CatalogApi {
     #[instrument(skip_all)]
     async fn list_periods(
         &self,
-        _request: Request<ListPeriodsRequest>,
+        request: Request<ListPeriodsRequest>,
     ) -> Result<Response<ListPeriodsResponse>, Status> {
-        let catalog = self.read_model.catalog().await.map_err(ApiError::from)?;
+        let caller = Caller::of(&request)?;
+        let catalog = self
+            .read_model
+            .catalog(Some(caller.counters))
+            .await
+            .map_err(ApiError::from)?;
         Ok(Response::new(ListPeriodsResponse {
             periods: catalog.periods.iter().map(period_to_proto).collect(),
         }))

@@ -2,6 +2,7 @@
 //! message a person can act on, and machine-readable details.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
@@ -31,11 +32,39 @@ pub enum ApiError {
     /// A request field other than a report's is wrong (a filter, a page token, a date).
     #[error("{field}: {description}")]
     InvalidArgument { field: String, description: String },
+    /// No credential, or one that is unknown, malformed, expired or revoked.
+    #[error("{message}")]
+    Unauthenticated {
+        reason: &'static str,
+        message: String,
+    },
+    /// A valid credential that does not reach what was asked.
+    #[error("{message}")]
+    PermissionDenied {
+        reason: &'static str,
+        message: String,
+    },
+    /// The credential is over its request rate.
+    #[error("{message}; retry in {retry_after:?}")]
+    RateLimited {
+        retry_after: Duration,
+        message: String,
+    },
+    #[error("the request message is larger than this server accepts ({max_message_bytes} bytes)")]
+    MessageTooLarge { max_message_bytes: usize },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
 impl ApiError {
+    /// A refusal for a principal that reaches other agencies or scopes than the one asked about.
+    pub fn out_of_reach(message: impl Into<String>) -> ApiError {
+        ApiError::PermissionDenied {
+            reason: "OUT_OF_SCOPE",
+            message: message.into(),
+        }
+    }
+
     pub fn invalid_argument(field: &str, description: impl Into<String>) -> ApiError {
         ApiError::InvalidArgument {
             field: field.to_string(),
@@ -91,6 +120,33 @@ impl From<ApiError> for Status {
                 ),
             ),
             ApiError::NotFound(_) => Status::not_found(message),
+            ApiError::Unauthenticated { reason, .. } => Status::with_error_details(
+                Code::Unauthenticated,
+                message,
+                ErrorDetails::with_error_info(reason, ERROR_DOMAIN, HashMap::new()),
+            ),
+            ApiError::PermissionDenied { reason, .. } => Status::with_error_details(
+                Code::PermissionDenied,
+                message,
+                ErrorDetails::with_error_info(reason, ERROR_DOMAIN, HashMap::new()),
+            ),
+            ApiError::RateLimited { retry_after, .. } => {
+                let mut details = ErrorDetails::with_retry_info(Some(retry_after));
+                details.set_error_info("RATE_LIMITED", ERROR_DOMAIN, HashMap::new());
+                Status::with_error_details(Code::ResourceExhausted, message, details)
+            }
+            ApiError::MessageTooLarge { max_message_bytes } => Status::with_error_details(
+                Code::ResourceExhausted,
+                message,
+                ErrorDetails::with_error_info(
+                    "MESSAGE_TOO_LARGE",
+                    ERROR_DOMAIN,
+                    HashMap::from([(
+                        "max_message_bytes".to_string(),
+                        max_message_bytes.to_string(),
+                    )]),
+                ),
+            ),
             ApiError::InvalidArgument { field, description } => Status::with_error_details(
                 Code::InvalidArgument,
                 message,

@@ -1,6 +1,7 @@
 //! The gRPC services: each turns wire messages into domain values, calls the domain and the store,
 //! and maps every failure to a gRPC status in one place (`error`).
 
+pub mod access;
 mod catalog;
 pub mod convert;
 mod error;

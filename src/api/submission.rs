@@ -13,10 +13,12 @@ use tonic::{Request, Response, Status, Streaming};
 use tracing::{info, instrument};
 
 use super::convert::{receipt, report_from_proto, submission_to_proto, timeliness_of, timestamp};
+use super::access::Caller;
 use super::error::ApiError;
 use super::feed::FeedWatcher;
 use super::pagination;
 use crate::domain::Catalog;
+use crate::domain::access::{Principal, Reach};
 use crate::domain::period::Period;
 use crate::domain::submission::{
     SubmissionContext, SubmissionDraft, ValidSubmission, check_submission,
@@ -27,7 +29,7 @@ use crate::proto::{
     Submission, SubmissionReceipt, SubmitReportRequest, import_reports_response,
 };
 use crate::store::{
-    ListSubmissionsQuery, MAX_PAGE_SIZE, ReadModel, Store, StoredSubmission, SubmissionWriter,
+    Counters, ListSubmissionsQuery, MAX_PAGE_SIZE, ReadModel, Store, StoredSubmission, SubmissionWriter,
     SubmitOutcome,
 };
 
@@ -58,28 +60,42 @@ pub struct SubmissionApi {
     read_model: Arc<ReadModel>,
     feed: FeedWatcher,
     writer: SubmissionWriter,
+    /// The request size limit, to name in an import stream's refusal of a larger message.
+    max_message_bytes: usize,
 }
 
 impl SubmissionApi {
-    pub fn new(store: Store, read_model: Arc<ReadModel>, feed: FeedWatcher) -> Self {
+    pub fn new(
+        store: Store,
+        read_model: Arc<ReadModel>,
+        feed: FeedWatcher,
+        max_message_bytes: usize,
+    ) -> Self {
         SubmissionApi {
             writer: SubmissionWriter::spawn(store.clone()),
             store,
             read_model,
             feed,
+            max_message_bytes,
         }
     }
 
-    /// Everything SubmitReport does.
-    async fn submit(&self, request: SubmitReportRequest) -> Result<SubmissionReceipt, ApiError> {
-        let catalog = self.read_model.catalog().await?;
+    /// Everything SubmitReport does, for a caller whose counters are `known` (none: read them).
+    async fn submit(
+        &self,
+        request: SubmitReportRequest,
+        principal: &Principal,
+        known: Option<Counters>,
+    ) -> Result<SubmissionReceipt, ApiError> {
+        may_submit(principal, &request)?;
+        let catalog = self.read_model.catalog(known).await?;
         let request_id = request.request_id.trim();
         let earlier = if request_id.is_empty() {
             None
         } else {
             self.store.find_by_request_id(request_id).await?
         };
-        match self.check(request, &catalog, earlier).await? {
+        match self.check(request, principal, &catalog, earlier).await? {
             Checked::Answered(receipt) => Ok(receipt),
             Checked::ToStore { valid, received_at } => {
                 let period = valid.period.clone();
@@ -94,10 +110,11 @@ impl SubmissionApi {
     async fn submit_batch(
         &self,
         requests: Vec<SubmitReportRequest>,
+        principal: &Principal,
     ) -> Vec<Result<SubmissionReceipt, ApiError>> {
         // One catalogue and one look-up of earlier request ids for the whole batch.
         let request_ids: Vec<&str> = requests.iter().map(|r| r.request_id.trim()).collect();
-        let looked_up = match self.read_model.catalog().await {
+        let looked_up = match self.read_model.catalog(None).await {
             Ok(catalog) => self
                 .store
                 .find_by_request_ids(&request_ids)
@@ -109,7 +126,7 @@ impl SubmissionApi {
             // The database failed us: each request gets its own attempt, and its own answer.
             let mut answers = Vec::with_capacity(requests.len());
             for request in requests {
-                answers.push(self.submit(request).await);
+                answers.push(self.submit(request, principal, None).await);
             }
             return answers;
         };
@@ -117,8 +134,12 @@ impl SubmissionApi {
         let mut answers = Vec::with_capacity(requests.len());
         let mut to_store = Vec::new();
         for (index, request) in requests.into_iter().enumerate() {
+            if let Err(refused) = may_submit(principal, &request) {
+                answers.push(Err(refused));
+                continue;
+            }
             let earlier = earlier.remove(request.request_id.trim());
-            answers.push(match self.check(request, &catalog, earlier).await {
+            answers.push(match self.check(request, principal, &catalog, earlier).await {
                 Ok(Checked::Answered(receipt)) => Ok(receipt),
                 Ok(Checked::ToStore { valid, received_at }) => {
                     to_store.push((index, valid, received_at));
@@ -156,6 +177,7 @@ impl SubmissionApi {
     async fn check(
         &self,
         request: SubmitReportRequest,
+        principal: &Principal,
         catalog: &Catalog,
         earlier: Option<StoredSubmission>,
     ) -> Result<Checked, ApiError> {
@@ -165,6 +187,7 @@ impl SubmissionApi {
             agency_code: request.agency_code,
             period_code: request.period_code,
             report: request.report.map(report_from_proto),
+            submitted_by: principal.to_string(),
         };
 
         let period = catalog.period(&draft.period_code);
@@ -243,9 +266,33 @@ impl SubmissionApi {
         }
     }
 
+    /// One submission, if the caller reaches its agency in its period. Like a submission out of
+    /// reach, a missing one is PERMISSION_DENIED to a caller that does not reach everything, so
+    /// that ids cannot be probed (https://google.aip.dev/211).
+    async fn get(&self, id: i64, caller: &Caller) -> Result<Submission, ApiError> {
+        let catalog = self.read_model.catalog(Some(caller.counters)).await?;
+        let stored = self.store.get_submission(id).await?;
+        let reachable = stored.as_ref().is_some_and(|stored| {
+            catalog
+                .period(&stored.period_code)
+                .is_some_and(|period| caller.principal.may_read(&catalog, &stored.agency_code, period))
+        });
+        match stored {
+            Some(stored) if reachable => Ok(submission_to_proto(&stored)),
+            None if visible_reports(&caller.principal, &catalog).is_none() => {
+                Err(ApiError::NotFound(format!("no submission {id}")))
+            }
+            _ => Err(ApiError::out_of_reach(format!(
+                "{} does not reach submission {id}",
+                caller.principal
+            ))),
+        }
+    }
+
     async fn list(
         &self,
         request: ListSubmissionsRequest,
+        caller: &Caller,
     ) -> Result<ListSubmissionsResponse, ApiError> {
         let page_size = pagination::page_size(request.page_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?;
         let filters = format!(
@@ -259,6 +306,23 @@ impl SubmissionApi {
                 })
             })
             .transpose()?;
+        let catalog = self.read_model.catalog(Some(caller.counters)).await?;
+        let visible = visible_reports(&caller.principal, &catalog);
+        if let Some(visible) = &visible {
+            let agency = request.agency_code.as_str();
+            if !agency.is_empty() && !visible
+                    .iter()
+                    .any(|(_, agencies)| agencies.iter().any(|code| code == agency))
+            {
+                return Err(ApiError::out_of_reach(format!(
+                    "{} does not reach the reports of {agency:?}",
+                    caller.principal
+                )));
+            }
+            if visible.is_empty() {
+                return Ok(ListSubmissionsResponse::default());
+            }
+        }
         let non_empty = |text: String| (!text.is_empty()).then_some(text);
         let page = self
             .store
@@ -268,6 +332,7 @@ impl SubmissionApi {
                 latest_only: request.latest_only,
                 after_id,
                 page_size,
+                visible,
             })
             .await?;
         let next_page_token = match page.submissions.last() {
@@ -279,6 +344,44 @@ impl SubmissionApi {
             next_page_token,
         })
     }
+}
+
+/// Only an agency submits, and only its own reports.
+fn may_submit(principal: &Principal, request: &SubmitReportRequest) -> Result<(), ApiError> {
+    let agency = request.agency_code.trim();
+    if principal.may_submit_for(agency) {
+        return Ok(());
+    }
+    Err(ApiError::out_of_reach(format!(
+        "{principal} may not submit for {agency:?}: an agency submits its own reports only"
+    )))
+}
+
+/// The (period, agencies) whose reports a principal may list; `None` for a principal that
+/// reaches everything.
+fn visible_reports(principal: &Principal, catalog: &Catalog) -> Option<Vec<(String, Vec<String>)>> {
+    let mut visible = Vec::new();
+    for period in &catalog.periods {
+        match principal.reach(catalog, period) {
+            Reach::Everything => return None,
+            Reach::Agencies(agencies) if agencies.is_empty() => {}
+            Reach::Agencies(agencies) => {
+                let mut agencies: Vec<String> = agencies.into_iter().collect();
+                agencies.sort();
+                visible.push((period.code.clone(), agencies));
+            }
+        }
+    }
+    Some(visible)
+}
+
+/// A broken import stream's status, with tonic's terse refusal of an oversized message replaced
+/// by pressdx's own (RESOURCE_EXHAUSTED, with the limit).
+fn explain_stream_error(status: Status, max_message_bytes: usize) -> Status {
+    if status.code() == tonic::Code::OutOfRange && status.message().contains("too large") {
+        return ApiError::MessageTooLarge { max_message_bytes }.into();
+    }
+    status
 }
 
 /// The google.rpc.Status a failed submit answers with, details included, to put in an import
@@ -300,7 +403,15 @@ impl SubmissionService for SubmissionApi {
         &self,
         request: Request<SubmitReportRequest>,
     ) -> Result<Response<SubmissionReceipt>, Status> {
-        Ok(Response::new(self.submit(request.into_inner()).await?))
+        let caller = Caller::of(&request)?;
+        let receipt = self
+            .submit(
+                request.into_inner(),
+                &caller.principal,
+                Some(caller.counters),
+            )
+            .await?;
+        Ok(Response::new(receipt))
     }
 
     #[instrument(skip_all, fields(submission_id = request.get_ref().submission_id))]
@@ -308,16 +419,9 @@ impl SubmissionService for SubmissionApi {
         &self,
         request: Request<GetSubmissionRequest>,
     ) -> Result<Response<Submission>, Status> {
+        let caller = Caller::of(&request)?;
         let id = request.into_inner().submission_id;
-        match self
-            .store
-            .get_submission(id)
-            .await
-            .map_err(ApiError::from)?
-        {
-            Some(stored) => Ok(Response::new(submission_to_proto(&stored))),
-            None => Err(ApiError::NotFound(format!("no submission {id}")).into()),
-        }
+        Ok(Response::new(self.get(id, &caller).await?))
     }
 
     #[instrument(skip_all)]
@@ -325,7 +429,8 @@ impl SubmissionService for SubmissionApi {
         &self,
         request: Request<ListSubmissionsRequest>,
     ) -> Result<Response<ListSubmissionsResponse>, Status> {
-        Ok(Response::new(self.list(request.into_inner()).await?))
+        let caller = Caller::of(&request)?;
+        Ok(Response::new(self.list(request.into_inner(), &caller).await?))
     }
 
     type ImportReportsStream = ImportStream;
@@ -335,6 +440,7 @@ impl SubmissionService for SubmissionApi {
         &self,
         request: Request<Streaming<SubmitReportRequest>>,
     ) -> Result<Response<Self::ImportReportsStream>, Status> {
+        let principal = Caller::of(&request)?.principal;
         // Reports that arrive together are stored together: one transaction, one sync to disk.
         let mut batches = Box::pin(
             request
@@ -356,11 +462,11 @@ impl SubmissionService for SubmissionApi {
                         Ok(request) if broken.is_none() => requests.push(request),
                         Ok(_) => {}
                         Err(status) => {
-                            broken.get_or_insert(status);
+                            broken.get_or_insert(explain_stream_error(status, api.max_message_bytes));
                         }
                     }
                 }
-                for answer in api.submit_batch(requests).await {
+                for answer in api.submit_batch(requests, &principal).await {
                     let outcome = match answer {
                         Ok(receipt) => {
                             accepted += 1;

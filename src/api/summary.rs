@@ -11,6 +11,7 @@ use tonic::{Request, Response, Status};
 use tracing::{debug, instrument};
 
 use super::convert::{timeliness_of_flag, timestamp};
+use super::access::Caller;
 use super::error::ApiError;
 use super::feed::FeedWatcher;
 use super::pagination;
@@ -19,12 +20,13 @@ use crate::domain::evaluation::AgencyStanding;
 use crate::domain::period::Period;
 use crate::domain::plan::TargetRule;
 use crate::domain::ratio::Ratio;
+use crate::domain::access::Principal;
 use crate::domain::scope::Scope;
 use crate::domain::status::TargetStatus;
 use crate::domain::summary::{self, ReportSnapshot, ReportingStatus, TargetSummary};
 use crate::proto::summary_service_server::SummaryService;
 use crate::proto::{self, Change, ListChangesRequest, ListChangesResponse};
-use crate::store::{MAX_PAGE_SIZE, ReadModel, Store};
+use crate::store::{Counters, MAX_PAGE_SIZE, ReadModel, Store};
 
 const DEFAULT_PAGE_SIZE: u64 = 100;
 
@@ -63,11 +65,13 @@ struct Subject {
 }
 
 impl Subject {
+    /// Resolves what a request names, and checks that the principal reaches the scope.
     fn resolve(
         catalog: &Catalog,
         plan_code: &str,
         period_code: &str,
         scope: &str,
+        principal: &Principal,
     ) -> Result<Subject, ApiError> {
         let scope = Scope::parse(scope).map_err(|why| ApiError::invalid_argument("scope", why))?;
         scope
@@ -80,12 +84,29 @@ impl Subject {
             .period(period_code)
             .cloned()
             .ok_or_else(|| ApiError::NotFound(format!("no period {period_code:?}")))?;
+        check_scope(catalog, principal, &scope, &period)?;
         Ok(Subject {
             plan_code: plan_code.to_string(),
             period,
             scope,
         })
     }
+}
+
+/// Refuses a principal the figures of a scope it does not wholly reach.
+fn check_scope(
+    catalog: &Catalog,
+    principal: &Principal,
+    scope: &Scope,
+    period: &Period,
+) -> Result<(), ApiError> {
+    if principal.may_read_scope(catalog, scope, period) {
+        return Ok(());
+    }
+    Err(ApiError::out_of_reach(format!(
+        "{principal} does not reach every agency of {scope} in {}",
+        period.code
+    )))
 }
 
 impl SummaryApi {
@@ -105,8 +126,11 @@ impl SummaryApi {
         plan_code: &str,
         period_code: &str,
         scope: &str,
+        principal: &Principal,
+        known: Option<Counters>,
     ) -> Result<(Arc<Vec<proto::TargetSummary>>, i64), ApiError> {
-        let view = self.read_model.current().await?;
+        let view = self.read_model.current(known).await?;
+        let subject = Subject::resolve(&view.catalog, plan_code, period_code, scope, principal)?;
         let key = (
             plan_code.to_string(),
             period_code.to_string(),
@@ -116,7 +140,6 @@ impl SummaryApi {
         if let Some(cached) = self.cached_figures(&key, view.catalog_revision, data_as_of) {
             return Ok((cached, data_as_of));
         }
-        let subject = Subject::resolve(&view.catalog, plan_code, period_code, scope)?;
         let (summaries, _) = summaries_of(&view.catalog, &view.reports, &subject, None, false)?;
         let summaries = Arc::new(summaries.iter().map(summary_to_proto).collect::<Vec<_>>());
         if let Ok(mut figures) = self.figures.lock() {
@@ -154,9 +177,16 @@ impl SummaryApi {
         target_code: &str,
         period_code: &str,
         scope: &str,
+        caller: &Caller,
     ) -> Result<(TargetSummary, i64), ApiError> {
-        let view = self.read_model.current().await?;
-        let subject = Subject::resolve(&view.catalog, plan_code, period_code, scope)?;
+        let view = self.read_model.current(Some(caller.counters)).await?;
+        let subject = Subject::resolve(
+            &view.catalog,
+            plan_code,
+            period_code,
+            scope,
+            &caller.principal,
+        )?;
         let (summaries, data_as_of) = summaries_of(
             &view.catalog,
             &view.reports,
@@ -174,6 +204,7 @@ impl SummaryApi {
     async fn list_target_agencies(
         &self,
         request: proto::ListTargetAgenciesRequest,
+        caller: &Caller,
     ) -> Result<proto::ListTargetAgenciesResponse, ApiError> {
         let page_size = pagination::page_size(request.page_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?;
         let filters = format!(
@@ -187,6 +218,7 @@ impl SummaryApi {
                 &request.target_code,
                 &request.period_code,
                 &request.scope,
+                caller,
             )
             .await?;
         // Agencies come sorted by code: the page token is the last code of a page.
@@ -225,10 +257,11 @@ impl SummaryApi {
     async fn reporting_status(
         &self,
         request: proto::GetReportingStatusRequest,
+        caller: &Caller,
     ) -> Result<proto::ReportingStatus, ApiError> {
         let scope =
             Scope::parse(&request.scope).map_err(|why| ApiError::invalid_argument("scope", why))?;
-        let view = self.read_model.current().await?;
+        let view = self.read_model.current(Some(caller.counters)).await?;
         let (catalog, reports) = (&view.catalog, &view.reports);
         scope
             .check(catalog)
@@ -236,6 +269,7 @@ impl SummaryApi {
         let period = catalog
             .period(&request.period_code)
             .ok_or_else(|| ApiError::NotFound(format!("no period {:?}", request.period_code)))?;
+        check_scope(catalog, &caller.principal, &scope, period)?;
         Ok(reporting_status_to_proto(&summary::reporting_status(
             catalog, reports, period, &scope,
         )))
@@ -453,9 +487,16 @@ impl SummaryService for SummaryApi {
         &self,
         request: Request<proto::GetTargetSummaryRequest>,
     ) -> Result<Response<proto::TargetSummary>, Status> {
+        let caller = Caller::of(&request)?;
         let request = request.into_inner();
         let (summaries, _) = self
-            .plan_figures(&request.plan_code, &request.period_code, &request.scope)
+            .plan_figures(
+                &request.plan_code,
+                &request.period_code,
+                &request.scope,
+                &caller.principal,
+                Some(caller.counters),
+            )
             .await?;
         let summary = summaries
             .iter()
@@ -474,9 +515,16 @@ impl SummaryService for SummaryApi {
         &self,
         request: Request<proto::ListTargetSummariesRequest>,
     ) -> Result<Response<proto::ListTargetSummariesResponse>, Status> {
+        let caller = Caller::of(&request)?;
         let request = request.into_inner();
         let (summaries, data_as_of) = self
-            .plan_figures(&request.plan_code, &request.period_code, &request.scope)
+            .plan_figures(
+                &request.plan_code,
+                &request.period_code,
+                &request.scope,
+                &caller.principal,
+                Some(caller.counters),
+            )
             .await?;
         Ok(Response::new(proto::ListTargetSummariesResponse {
             summaries: summaries.as_ref().clone(),
@@ -489,8 +537,9 @@ impl SummaryService for SummaryApi {
         &self,
         request: Request<proto::ListTargetAgenciesRequest>,
     ) -> Result<Response<proto::ListTargetAgenciesResponse>, Status> {
+        let caller = Caller::of(&request)?;
         Ok(Response::new(
-            SummaryApi::list_target_agencies(self, request.into_inner()).await?,
+            SummaryApi::list_target_agencies(self, request.into_inner(), &caller).await?,
         ))
     }
 
@@ -499,8 +548,9 @@ impl SummaryService for SummaryApi {
         &self,
         request: Request<proto::GetReportingStatusRequest>,
     ) -> Result<Response<proto::ReportingStatus>, Status> {
+        let caller = Caller::of(&request)?;
         Ok(Response::new(
-            self.reporting_status(request.into_inner()).await?,
+            self.reporting_status(request.into_inner(), &caller).await?,
         ))
     }
 
@@ -511,10 +561,18 @@ impl SummaryService for SummaryApi {
         &self,
         request: Request<proto::WatchSummariesRequest>,
     ) -> Result<Response<Self::WatchSummariesStream>, Status> {
+        let caller = Caller::of(&request)?;
+        let principal = caller.principal;
         let request = request.into_inner();
         // Refuse a bad request at once rather than in the stream.
-        self.plan_figures(&request.plan_code, &request.period_code, &request.scope)
-            .await?;
+        self.plan_figures(
+            &request.plan_code,
+            &request.period_code,
+            &request.scope,
+            &principal,
+            Some(caller.counters),
+        )
+        .await?;
         let mut feed = self.feed.subscribe();
         // One message in flight: a slow reader holds back only its own updates, and the watch
         // channel keeps just the latest head while it catches up.
@@ -525,7 +583,13 @@ impl SummaryService for SummaryApi {
             loop {
                 feed.borrow_and_update();
                 let computed = api
-                    .plan_figures(&request.plan_code, &request.period_code, &request.scope)
+                    .plan_figures(
+                        &request.plan_code,
+                        &request.period_code,
+                        &request.scope,
+                        &principal,
+                        None,
+                    )
                     .await;
                 let message = match computed {
                     Ok((summaries, data_as_of)) => {

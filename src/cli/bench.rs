@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use sea_orm::{ConnectionTrait, Database};
 use serde::Serialize;
 use tokio::process::{Child, Command};
+use tonic::metadata::{Ascii, MetadataValue};
 use tonic::transport::Channel;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_client::HealthClient;
@@ -26,7 +27,10 @@ use crate::domain::report::{AnnualReport, DigitalPlatform, PlatformOrigin, Staff
 use crate::proto::submission_service_client::SubmissionServiceClient;
 use crate::proto::summary_service_client::SummaryServiceClient;
 use crate::proto::{ListTargetSummariesRequest, SubmitReportRequest, import_reports_response};
-use crate::store::Store;
+use crate::domain::access::Role;
+use crate::store::{
+    CatalogSource, CredentialKind, NewCredential, Store, new_token, secret_sha256,
+};
 
 const PROVINCES: usize = 34;
 const AGENCIES_AT_SCALE_1: f64 = 800.0;
@@ -34,8 +38,8 @@ const YEARS: std::ops::RangeInclusive<i32> = 2023..=2030;
 /// The year the submit and summary phases work on (its reports are back-filled first).
 const WORKING_YEAR: i32 = 2026;
 const NATIONAL_PLAN: &str = "national-348-qd-ttg";
-/// Parallel streams for the back-fill.
-const IMPORT_STREAMS: usize = 4;
+/// ImportReports streams under way at once during the back-fill (one per agency at a time).
+const IMPORT_STREAMS: usize = 32;
 /// Writers that keep submitting while the summary reads are measured under write load.
 const BACKGROUND_WRITERS: usize = 4;
 
@@ -59,7 +63,7 @@ pub async fn run(args: BenchArgs) -> CliResult {
     let mut results = Vec::new();
     for backend in backends {
         let scratch = ScratchDatabase::create(*backend, &args.postgres_url).await?;
-        let outcome = bench_backend(&args, scratch.url(), &catalog, &national.agency_codes).await;
+        let outcome = bench_backend(&args, scratch.url(), &catalog, &national).await;
         scratch.drop_database().await;
         let result = outcome?;
         print_table(&result);
@@ -132,12 +136,18 @@ async fn bench_backend(
     args: &BenchArgs,
     database_url: &str,
     catalog: &Catalog,
-    agency_codes: &[String],
+    national: &NationalCatalog,
 ) -> Result<BackendResult, Box<dyn std::error::Error>> {
+    let agency_codes = &national.agency_codes;
     let database = database_url.split(':').next().unwrap_or("?").to_string();
     println!("\n== {database}: loading the national catalogue");
     let store = Store::connect(database_url).await?;
-    store.apply_catalog(catalog, false).await?;
+    let source = CatalogSource {
+        text: &national.toml,
+        applied_by: "pressdx bench",
+    };
+    store.apply_catalog(catalog, &source, false).await?;
+    let tokens = BenchTokens::create(&store, agency_codes).await?;
     store.close().await?;
 
     let server = ServerProcess::start(database_url).await?;
@@ -166,10 +176,14 @@ async fn bench_backend(
     phases.push(ceiling);
 
     println!("   back-fill: every agency, every year, over ImportReports");
-    phases.push(backfill(&channels, agency_codes).await?);
+    phases.push(backfill(&channels, &tokens).await?);
 
     println!("   summaries, idle");
-    let idle = drive(&channels, seconds, read_national_summaries).await;
+    let read_summaries = {
+        let ministry = tokens.ministry.clone();
+        move |channel, _| read_national_summaries(channel, ministry.clone())
+    };
+    let idle = drive(&channels, seconds, read_summaries.clone()).await;
     phases.push(Phase::from_latencies(
         "ListTargetSummaries national, idle",
         "calls",
@@ -180,7 +194,7 @@ async fn bench_backend(
 
     println!("   submits");
     let sequence = Arc::new(AtomicU64::new(0));
-    let codes = Arc::new(agency_codes.to_vec());
+    let codes = tokens.agencies.clone();
     let submits = drive(&channels, seconds, {
         let (sequence, codes) = (sequence.clone(), codes.clone());
         move |channel, _| submit_one(channel, sequence.clone(), codes.clone())
@@ -216,7 +230,7 @@ async fn bench_backend(
             })
         })
         .collect();
-    let loaded = drive(&channels, seconds, read_national_summaries).await;
+    let loaded = drive(&channels, seconds, read_summaries).await;
     stop_writers.store(true, Ordering::Relaxed);
     let mut written = 0;
     for writer in writers {
@@ -288,13 +302,63 @@ where
     (latencies, errors, started.elapsed())
 }
 
-async fn read_national_summaries(channel: Channel, _client: usize) -> Result<(), tonic::Status> {
-    SummaryServiceClient::new(channel)
-        .list_target_summaries(ListTargetSummariesRequest {
-            plan_code: NATIONAL_PLAN.into(),
-            period_code: WORKING_YEAR.to_string(),
-            scope: "country".into(),
+/// The credentials the bench calls with: a Ministry token for the national summaries, and each
+/// agency's own token for its reports.
+struct BenchTokens {
+    ministry: Bearer,
+    /// Each agency's code and token, in the catalogue's order.
+    agencies: Arc<Vec<(String, Bearer)>>,
+}
+
+type Bearer = MetadataValue<Ascii>;
+
+impl BenchTokens {
+    async fn create(
+        store: &Store,
+        agency_codes: &[String],
+    ) -> Result<BenchTokens, Box<dyn std::error::Error>> {
+        let create = |role, organization: Option<String>| async move {
+            let token = new_token()?;
+            let new = NewCredential {
+                kind: CredentialKind::Token,
+                secret_sha256: secret_sha256(token.as_bytes()),
+                role,
+                organization,
+                label: "pressdx bench".into(),
+                expires_at: None,
+            };
+            store.create_credential(&new, "pressdx bench").await?;
+            Ok::<_, Box<dyn std::error::Error>>(Bearer::try_from(format!("Bearer {token}"))?)
+        };
+        let ministry = create(Role::Ministry, None).await?;
+        let mut agencies = Vec::with_capacity(agency_codes.len());
+        for code in agency_codes {
+            agencies.push((code.clone(), create(Role::Agency, Some(code.clone())).await?));
+        }
+        Ok(BenchTokens {
+            ministry,
+            agencies: Arc::new(agencies),
         })
+    }
+}
+
+/// A request that carries `token`.
+fn authorized<T>(message: T, token: &Bearer) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request
+        .metadata_mut()
+        .insert("authorization", token.clone());
+    request
+}
+
+async fn read_national_summaries(channel: Channel, ministry: Bearer) -> Result<(), tonic::Status> {
+    let request = ListTargetSummariesRequest {
+        plan_code: NATIONAL_PLAN.into(),
+        period_code: WORKING_YEAR.to_string(),
+        scope: "country".into(),
+    };
+    SummaryServiceClient::new(channel)
+        .list_target_summaries(authorized(request, &ministry))
         .await
         .map(drop)
 }
@@ -303,13 +367,14 @@ async fn read_national_summaries(channel: Channel, _client: usize) -> Result<(),
 async fn submit_one(
     channel: Channel,
     sequence: Arc<AtomicU64>,
-    codes: Arc<Vec<String>>,
+    codes: Arc<Vec<(String, Bearer)>>,
 ) -> Result<(), tonic::Status> {
     let number = sequence.fetch_add(1, Ordering::Relaxed);
     let agency = (number.wrapping_mul(2_654_435_761) % codes.len() as u64) as usize;
+    let (code, token) = &codes[agency];
     let request = SubmitReportRequest {
         request_id: format!("bench-{}-{number}", std::process::id()),
-        agency_code: codes[agency].clone(),
+        agency_code: code.clone(),
         period_code: WORKING_YEAR.to_string(),
         report: Some(report_to_proto(&synthetic_report(
             agency,
@@ -319,46 +384,50 @@ async fn submit_one(
         validate_only: false,
     };
     SubmissionServiceClient::new(channel)
-        .submit_report(request)
+        .submit_report(authorized(request, token))
         .await
         .map(drop)
 }
 
-/// Back-fills every agency's report for every year over parallel ImportReports streams.
+/// Back-fills every agency's report for every year: each agency sends its own eight years over
+/// its own ImportReports stream (an agency submits its own reports only), with this many streams
+/// under way at once.
 async fn backfill(
     channels: &[Channel],
-    agency_codes: &[String],
+    tokens: &BenchTokens,
 ) -> Result<Phase, Box<dyn std::error::Error>> {
-    let mut requests: Vec<Vec<SubmitReportRequest>> = vec![Vec::new(); IMPORT_STREAMS];
-    let mut index = 0;
-    for year in YEARS {
-        for (agency, code) in agency_codes.iter().enumerate() {
-            requests[index % IMPORT_STREAMS].push(SubmitReportRequest {
-                request_id: format!("backfill-{code}-{year}"),
-                agency_code: code.clone(),
-                period_code: year.to_string(),
-                report: Some(report_to_proto(&synthetic_report(agency, year, 0))),
-                validate_only: false,
-            });
-            index += 1;
-        }
-    }
     let started = Instant::now();
-    let streams: Vec<_> = requests
-        .into_iter()
-        .zip(channels.iter().cycle())
-        .map(|(batch, channel)| {
-            let mut client = SubmissionServiceClient::new(channel.clone());
+    let workers: Vec<_> = (0..IMPORT_STREAMS)
+        .map(|worker| {
+            let channel = channels[worker % channels.len()].clone();
+            let agencies = tokens.agencies.clone();
             tokio::spawn(async move {
                 let (mut accepted, mut refused) = (0_u64, 0_u64);
-                let mut responses = client
-                    .import_reports(tokio_stream::iter(batch))
-                    .await?
-                    .into_inner();
-                while let Some(response) = responses.message().await? {
-                    match response.outcome {
-                        Some(import_reports_response::Outcome::Receipt(_)) => accepted += 1,
-                        _ => refused += 1,
+                let mut client = SubmissionServiceClient::new(channel);
+                for (agency, (code, token)) in agencies
+                    .iter()
+                    .enumerate()
+                    .skip(worker)
+                    .step_by(IMPORT_STREAMS)
+                {
+                    let years: Vec<_> = YEARS
+                        .map(|year| SubmitReportRequest {
+                            request_id: format!("backfill-{code}-{year}"),
+                            agency_code: code.clone(),
+                            period_code: year.to_string(),
+                            report: Some(report_to_proto(&synthetic_report(agency, year, 0))),
+                            validate_only: false,
+                        })
+                        .collect();
+                    let mut responses = client
+                        .import_reports(authorized(tokio_stream::iter(years), token))
+                        .await?
+                        .into_inner();
+                    while let Some(response) = responses.message().await? {
+                        match response.outcome {
+                            Some(import_reports_response::Outcome::Receipt(_)) => accepted += 1,
+                            _ => refused += 1,
+                        }
                     }
                 }
                 Ok::<_, tonic::Status>((accepted, refused))
@@ -366,14 +435,14 @@ async fn backfill(
         })
         .collect();
     let (mut accepted, mut refused) = (0, 0);
-    for stream in streams {
-        let (stream_accepted, stream_refused) = stream.await??;
-        accepted += stream_accepted;
-        refused += stream_refused;
+    for worker in workers {
+        let (worker_accepted, worker_refused) = worker.await??;
+        accepted += worker_accepted;
+        refused += worker_refused;
     }
     let elapsed = started.elapsed();
     Ok(Phase {
-        name: format!("ImportReports back-fill, {IMPORT_STREAMS} streams"),
+        name: format!("ImportReports back-fill, a stream per agency, {IMPORT_STREAMS} at once"),
         unit: "reports".into(),
         count: accepted,
         errors: refused,
@@ -561,6 +630,9 @@ impl ServerProcess {
                 &address,
                 "--database-url",
                 database_url,
+                // The limiter stays in the path, far above what the clients can ask.
+                "--rate-limit",
+                "100000000",
             ])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())

@@ -9,7 +9,7 @@ use crate::domain::Catalog;
 use crate::domain::catalog::CatalogError;
 use crate::domain::period::vietnam_time;
 use crate::domain::plan::percent;
-use crate::store::{ImportCounts, Store};
+use crate::store::{CatalogSource, ImportCounts, Store};
 
 pub async fn import(file: &Path, dry_run: bool, database_url: &str) -> CliResult {
     let text = std::fs::read_to_string(file)
@@ -33,7 +33,12 @@ pub async fn import(file: &Path, dry_run: bool, database_url: &str) -> CliResult
         }
     };
     let store = Store::connect(database_url).await?;
-    let import = store.apply_catalog(&catalog, dry_run).await?;
+    let operator = super::operator();
+    let source = CatalogSource {
+        text: &text,
+        applied_by: &operator,
+    };
+    let import = store.apply_catalog(&catalog, &source, dry_run).await?;
     let verb = if dry_run { "would change" } else { "changed" };
     println!("{}: {verb}", file.display(),);
     for (kind, counts) in [

@@ -1,16 +1,19 @@
 //! The subcommands a person runs: the server itself, the catalogue tools that work on the database
 //! directly, and the client commands that talk to a running server.
 
+mod audit;
 mod bench;
 mod catalog;
+mod client;
 mod report_file;
 mod submissions;
 mod summaries;
+mod tokens;
 
 use std::error::Error;
 use std::process::ExitCode;
 
-use crate::config::{CatalogCommand, Command, SubmissionsCommand};
+use crate::config::{AuditCommand, CatalogCommand, Command, SubmissionsCommand, TokenCommand};
 use crate::server::{Server, shutdown_signal};
 
 pub use report_file::ReportFile;
@@ -20,6 +23,15 @@ pub type CliResult = Result<ExitCode, Box<dyn Error>>;
 
 /// The exit code of a command whose input was refused (as opposed to one that failed).
 pub const EXIT_REFUSED: u8 = 2;
+
+/// Who the audit log names for a change made with the CLI on the database directly: whoever holds
+/// the database file or URL is the operator.
+pub fn operator() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".to_string());
+    format!("operator {user} (pressdx cli)")
+}
 
 pub async fn run(command: Command) -> CliResult {
     match command {
@@ -42,9 +54,35 @@ pub async fn run(command: Command) -> CliResult {
             period,
             latest_only,
             server,
-        }) => submissions::list(agency, period, latest_only, &server.server).await,
+        }) => submissions::list(agency, period, latest_only, &server).await,
         Command::Summary(args) => summaries::summary(args).await,
         Command::Status(args) => summaries::status(args).await,
+        Command::Token(TokenCommand::Create {
+            role,
+            org,
+            expires,
+            label,
+            client_cert,
+            database,
+        }) => {
+            let new = tokens::NewToken {
+                role,
+                organization: org,
+                expires,
+                label,
+                client_cert,
+            };
+            tokens::create(new, &database.database_url).await
+        }
+        Command::Token(TokenCommand::List { database }) => {
+            tokens::list(&database.database_url).await
+        }
+        Command::Token(TokenCommand::Revoke { id, database }) => {
+            tokens::revoke(id, &database.database_url).await
+        }
+        Command::Audit(AuditCommand::Verify { database }) => {
+            audit::verify(&database.database_url).await
+        }
         Command::Bench(args) => bench::run(args).await,
     }
 }

@@ -3,26 +3,20 @@
 use std::process::ExitCode;
 
 use tonic::Code;
-use tonic::transport::Channel;
 use tonic_types::StatusExt;
 
+use super::client::connect;
 use super::{CliResult, EXIT_REFUSED, ReportFile};
 use crate::api::convert::instant;
-use crate::config::SubmitArgs;
+use crate::config::{ServerArgs, SubmitArgs};
 use crate::domain::period::vietnam_time;
 use crate::proto::submission_service_client::SubmissionServiceClient;
 use crate::proto::{ListSubmissionsRequest, SubmissionReceipt, Timeliness};
 
-async fn connect(server: &str) -> Result<SubmissionServiceClient<Channel>, String> {
-    SubmissionServiceClient::connect(server.to_string())
-        .await
-        .map_err(|error| format!("cannot reach the pressdx server at {server}: {error}"))
-}
-
 pub async fn submit(args: SubmitArgs) -> CliResult {
     let file = ReportFile::read(&args.file)?;
     let request = file.into_request(args.request_id, args.validate_only);
-    let mut client = connect(&args.server.server).await?;
+    let mut client = SubmissionServiceClient::new(connect(&args.server).await?);
     match client.submit_report(request).await {
         Ok(response) => {
             print_receipt(&response.into_inner());
@@ -94,9 +88,9 @@ pub async fn list(
     agency: Option<String>,
     period: Option<String>,
     latest_only: bool,
-    server: &str,
+    server: &ServerArgs,
 ) -> CliResult {
-    let mut client = connect(server).await?;
+    let mut client = SubmissionServiceClient::new(connect(server).await?);
     let mut request = ListSubmissionsRequest {
         agency_code: agency.unwrap_or_default(),
         period_code: period.unwrap_or_default(),

@@ -2,20 +2,14 @@
 
 use std::process::ExitCode;
 
-use tonic::transport::Channel;
 
 use super::CliResult;
+use super::client::connect;
 use crate::config::{StatusArgs, SummaryArgs};
 use crate::proto::summary_service_client::SummaryServiceClient;
 use crate::proto::{
     GetReportingStatusRequest, ListTargetSummariesRequest, TargetMeasure, TargetStatus, Timeliness,
 };
-
-async fn connect(server: &str) -> Result<SummaryServiceClient<Channel>, String> {
-    SummaryServiceClient::connect(server.to_string())
-        .await
-        .map_err(|error| format!("cannot reach the pressdx server at {server}: {error}"))
-}
 
 fn answered(status: tonic::Status) -> String {
     format!(
@@ -43,7 +37,7 @@ fn status_word(status: TargetStatus) -> &'static str {
 }
 
 pub async fn summary(args: SummaryArgs) -> CliResult {
-    let mut client = connect(&args.server.server).await?;
+    let mut client = SummaryServiceClient::new(connect(&args.server).await?);
     let response = client
         .list_target_summaries(ListTargetSummariesRequest {
             plan_code: args.plan.clone(),
@@ -101,7 +95,7 @@ pub async fn summary(args: SummaryArgs) -> CliResult {
 }
 
 pub async fn status(args: StatusArgs) -> CliResult {
-    let mut client = connect(&args.server.server).await?;
+    let mut client = SummaryServiceClient::new(connect(&args.server).await?);
     let status = client
         .get_reporting_status(GetReportingStatusRequest {
             period_code: args.view.period.clone(),

@@ -1,6 +1,7 @@
 //! The domain: organisations, periods, indicators, plans and reports, and the rules that hold them
 //! together. Pure logic: nothing here knows about gRPC or the database.
 
+pub mod access;
 pub mod catalog;
 pub mod evaluation;
 pub mod indicator;

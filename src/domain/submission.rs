@@ -17,6 +17,8 @@ pub struct SubmissionDraft {
     pub agency_code: String,
     pub period_code: String,
     pub report: Option<AnnualReport>,
+    /// Who sent it, as the audit log names them.
+    pub submitted_by: String,
 }
 
 /// What the catalogue says about a draft's agency and period, looked up by the caller.
@@ -34,6 +36,7 @@ pub struct ValidSubmission {
     pub period: Period,
     pub report: AnnualReport,
     pub content_hash: String,
+    pub submitted_by: String,
 }
 
 /// Why a submission was refused: the machine-readable reason and every field violation.
@@ -173,6 +176,7 @@ pub fn check_submission(
             period: period.clone(),
             report,
             content_hash,
+            submitted_by: draft.submitted_by,
         })
         .map_err(|violations| Rejection { reason, violations })
 }
@@ -229,6 +233,7 @@ mod tests {
             agency_code: "bao-nam-dinh".into(),
             period_code: "2024".into(),
             report: Some(complete_report()),
+            submitted_by: "agency bao-nam-dinh (credential 1)".into(),
         }
     }
 

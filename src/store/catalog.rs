@@ -7,6 +7,10 @@ use sea_orm::{
     IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
 };
 
+use chrono::Utc;
+
+use super::audit::{self, AuditAction, AuditRecord};
+use super::credentials::secret_sha256;
 use super::entities::{
     indicator, milestone, organization, organization_link, organization_version, period, plan,
     target,
@@ -19,6 +23,14 @@ use crate::domain::organization::{
 };
 use crate::domain::period::Period;
 use crate::domain::plan::{Milestone, Plan, Target};
+
+/// Where a catalogue being applied came from: its text (the audit log keeps its SHA-256) and who
+/// applied it.
+#[derive(Debug, Clone, Copy)]
+pub struct CatalogSource<'a> {
+    pub text: &'a str,
+    pub applied_by: &'a str,
+}
 
 /// What applying a catalogue changed, kind by kind.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -49,6 +61,22 @@ impl CatalogImport {
         .iter()
         .any(|counts| counts.added + counts.changed > 0)
     }
+
+    /// "periods +0 ~1, indicators +0 ~0, organizations +2 ~0, plans +0 ~0": added (+) and
+    /// changed (~) entries of each kind.
+    pub fn summary(&self) -> String {
+        let kinds = [
+            ("periods", self.periods),
+            ("indicators", self.indicators),
+            ("organizations", self.organizations),
+            ("plans", self.plans),
+        ];
+        kinds
+            .iter()
+            .map(|(kind, counts)| format!("{kind} +{} ~{}", counts.added, counts.changed))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 fn corrupt(what: &str, value: &str) -> StoreError {
@@ -73,6 +101,7 @@ impl Store {
     pub async fn apply_catalog(
         &self,
         incoming: &Catalog,
+        source: &CatalogSource<'_>,
         dry_run: bool,
     ) -> Result<CatalogImport, StoreError> {
         let transaction = self.begin_write().await?;
@@ -185,6 +214,14 @@ impl Store {
                     "UPDATE counters SET catalog_revision = catalog_revision + 1 WHERE id = 1",
                 )
                 .await?;
+            let record = AuditRecord {
+                principal: source.applied_by.to_string(),
+                action: AuditAction::CatalogApplied,
+                subject: format!("catalogue ({})", import.summary()),
+                request_id: String::new(),
+                content_hash: format!("sha256:{}", secret_sha256(source.text.as_bytes())),
+            };
+            audit::append(&transaction, &[record], Utc::now()).await?;
         }
         transaction.commit().await?;
         Ok(import)

@@ -208,3 +208,53 @@ pub mod latest_submission {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod credential {
+    //! A bearer token or client certificate, by the SHA-256 of its secret, with the role and
+    //! organisation it acts as.
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "credential")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// "token" or "certificate".
+        pub kind: String,
+        #[sea_orm(unique)]
+        pub secret_sha256: String,
+        pub role: String,
+        pub organization_code: Option<String>,
+        pub label: String,
+        pub created_at: DateTimeUtc,
+        pub expires_at: Option<DateTimeUtc>,
+        pub revoked_at: Option<DateTimeUtc>,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod audit_entry {
+    //! One entry of the audit log; `entry_hash` covers every other field and the previous entry's
+    //! hash.
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "audit_entry")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub seq: i64,
+        pub recorded_at: String,
+        pub principal: String,
+        pub action: String,
+        pub subject: String,
+        pub request_id: String,
+        pub content_hash: String,
+        pub previous_hash: String,
+        pub entry_hash: String,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

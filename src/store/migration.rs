@@ -8,7 +8,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(CreateCatalogAndSubmissions)]
+        vec![
+            Box::new(CreateCatalogAndSubmissions),
+            Box::new(CreateCredentialsAndAudit),
+        ]
     }
 }
 
@@ -190,6 +193,78 @@ impl MigrationTrait for CreateCatalogAndSubmissions {
                     .to_owned(),
             )
             .await?;
+        Ok(())
+    }
+}
+
+/// Who may call the server (credentials: bearer tokens and client certificates), and the audit
+/// log every write appends to, chained by hash.
+struct CreateCredentialsAndAudit;
+
+impl MigrationName for CreateCredentialsAndAudit {
+    fn name(&self) -> &str {
+        "m20261127_000001_create_credentials_and_audit"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateCredentialsAndAudit {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("credential")
+                    .col(big_pk_auto("id"))
+                    .col(string("kind"))
+                    // SHA-256 of the bearer token, or of the client certificate (DER): the
+                    // secret itself is never stored.
+                    .col(string_uniq("secret_sha256"))
+                    .col(string("role"))
+                    .col(string_null("organization_code"))
+                    .col(text("label"))
+                    .col(timestamp_with_time_zone("created_at"))
+                    .col(timestamp_with_time_zone_null("expires_at"))
+                    .col(timestamp_with_time_zone_null("revoked_at"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("audit_entry")
+                    .col(big_integer("seq").primary_key())
+                    // Text, not a timestamp column: the entry hash covers these exact characters,
+                    // whatever precision the database would keep.
+                    .col(string("recorded_at"))
+                    .col(text("principal"))
+                    .col(string("action"))
+                    .col(text("subject"))
+                    .col(text("request_id"))
+                    .col(string("content_hash"))
+                    .col(string("previous_hash"))
+                    .col(string("entry_hash"))
+                    .to_owned(),
+            )
+            .await?;
+        // credential_revision moves whenever a credential is created or revoked, so that servers
+        // reload theirs; audit_seq and audit_head are the audit chain's last entry, so that
+        // appending needs no search and a truncated chain is caught by `pressdx audit verify`.
+        // One column per statement: SQLite alters one thing at a time.
+        let columns = [
+            big_integer("credential_revision").default(0).to_owned(),
+            big_integer("audit_seq").default(0).to_owned(),
+            string("audit_head").default("").to_owned(),
+        ];
+        for column in columns {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table("counters")
+                        .add_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
         Ok(())
     }
 }

@@ -2,7 +2,9 @@
 //! processes), its migrations, and the repository the services call. Every write is one
 //! transaction.
 
+mod audit;
 mod catalog;
+mod credentials;
 mod entities;
 mod migration;
 mod read_model;
@@ -19,7 +21,11 @@ use sea_orm::{
 };
 use sea_orm_migration::MigratorTrait;
 
-pub use catalog::{CatalogImport, ImportCounts};
+pub use audit::{AuditVerification, BrokenEntry};
+pub use catalog::{CatalogImport, CatalogSource, ImportCounts};
+pub use credentials::{
+    Credential, CredentialKind, NewCredential, TOKEN_PREFIX, new_token, secret_sha256,
+};
 pub use read_model::{ReadModel, ReadView};
 pub use submissions::{
     ListSubmissionsQuery, MAX_PAGE_SIZE, StoredSubmission, SubmissionPage, SubmitOutcome,

@@ -67,7 +67,7 @@ impl ReadModel {
     }
 
     /// The database's counters as of some moment after this call began.
-    async fn counters(&self) -> Result<Counters, StoreError> {
+    pub async fn counters(&self) -> Result<Counters, StoreError> {
         let lock = || {
             self.head_checks
                 .lock()
@@ -106,19 +106,28 @@ impl ReadModel {
         }
     }
 
-    /// The catalogue as it stands now.
-    pub async fn catalog(&self) -> Result<Arc<Catalog>, StoreError> {
-        let counters = self.counters().await?;
+    /// The catalogue as it stands now, or as of `known` counters read after the request arrived.
+    pub async fn catalog(&self, known: Option<Counters>) -> Result<Arc<Catalog>, StoreError> {
+        let counters = match known {
+            Some(counters) => counters,
+            None => self.counters().await?,
+        };
         let mut cached = self.cached.lock().await;
-        self.refresh_catalog(&mut cached, counters.catalog_revision)
-            .await
+        let (_, catalog) = self
+            .refresh_catalog(&mut cached, counters.catalog_revision)
+            .await?;
+        Ok(catalog)
     }
 
-    /// The catalogue and the latest reports, including every submission committed before the call.
-    pub async fn current(&self) -> Result<ReadView, StoreError> {
-        let counters = self.counters().await?;
+    /// The catalogue and the latest reports, including every submission committed before the call
+    /// (or before `known` counters, read after the request arrived, were read).
+    pub async fn current(&self, known: Option<Counters>) -> Result<ReadView, StoreError> {
+        let counters = match known {
+            Some(counters) => counters,
+            None => self.counters().await?,
+        };
         let mut cached = self.cached.lock().await;
-        let catalog = self
+        let (catalog_revision, catalog) = self
             .refresh_catalog(&mut cached, counters.catalog_revision)
             .await?;
         let reports = match cached.reports.take() {
@@ -132,7 +141,7 @@ impl ReadModel {
         cached.reports = Some(reports.clone());
         Ok(ReadView {
             catalog,
-            catalog_revision: counters.catalog_revision,
+            catalog_revision,
             reports,
         })
     }
@@ -141,15 +150,16 @@ impl ReadModel {
         &self,
         cached: &mut Cached,
         revision: i64,
-    ) -> Result<Arc<Catalog>, StoreError> {
+    ) -> Result<(i64, Arc<Catalog>), StoreError> {
+        // A copy newer than asked for (read for a request that arrived later) serves as well.
         if let Some((cached_revision, catalog)) = &cached.catalog
-            && *cached_revision == revision
+            && *cached_revision >= revision
         {
-            return Ok(catalog.clone());
+            return Ok((*cached_revision, catalog.clone()));
         }
         let catalog = Arc::new(self.store.load_catalog().await?);
         cached.catalog = Some((revision, catalog.clone()));
-        Ok(catalog)
+        Ok((revision, catalog))
     }
 
     /// Applies every change after the copy's position, in feed order.

@@ -6,11 +6,12 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction,
     DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, SqlErr, Statement,
 };
 use tracing::debug;
 
+use super::audit::{self, AuditAction, AuditRecord};
 use super::entities::{latest_submission, submission};
 use super::{Store, StoreError};
 use crate::domain::period::Timeliness;
@@ -61,6 +62,8 @@ pub struct ListSubmissionsQuery {
     /// Only submissions with a larger id (the previous page's last).
     pub after_id: Option<i64>,
     pub page_size: u64,
+    /// Only these agencies' reports for each of these periods (`None`: every report).
+    pub visible: Option<Vec<(String, Vec<String>)>>,
 }
 
 #[derive(Debug, Clone)]
@@ -133,6 +136,8 @@ impl Store {
             let transaction = self.begin_write().await?;
             match store_one(&transaction, valid, received_at).await {
                 Ok(outcome) => {
+                    audit::append(&transaction, &audit_records(&[valid], &[&outcome]), Utc::now())
+                        .await?;
                     transaction.commit().await?;
                     return Ok(outcome);
                 }
@@ -174,6 +179,14 @@ impl Store {
                 Err(Stored::Failed(error)) => return Err(error),
             }
         }
+        let valids: Vec<&ValidSubmission> = batch.iter().map(|(valid, _)| *valid).collect();
+        let outcome_refs: Vec<&SubmitOutcome> = outcomes.iter().collect();
+        audit::append(
+            &transaction,
+            &audit_records(&valids, &outcome_refs),
+            Utc::now(),
+        )
+        .await?;
         transaction.commit().await?;
         Ok(outcomes)
     }
@@ -197,6 +210,17 @@ impl Store {
         }
         if let Some(period_code) = &query.period_code {
             select = select.filter(submission::Column::PeriodCode.eq(period_code.as_str()));
+        }
+        if let Some(visible) = &query.visible {
+            let mut any = Condition::any();
+            for (period_code, agency_codes) in visible {
+                any = any.add(
+                    Condition::all()
+                        .add(submission::Column::PeriodCode.eq(period_code.as_str()))
+                        .add(submission::Column::AgencyCode.is_in(agency_codes.iter().map(String::as_str))),
+                );
+            }
+            select = select.filter(any);
         }
         if let Some(after_id) = query.after_id {
             select = select.filter(submission::Column::Id.gt(after_id));
@@ -228,6 +252,30 @@ impl Store {
             .collect::<Result<_, _>>()?;
         Ok(SubmissionPage { submissions, more })
     }
+}
+
+/// The audit entries of the submissions a transaction accepted (replays and refusals wrote
+/// nothing, so they record nothing).
+fn audit_records(valids: &[&ValidSubmission], outcomes: &[&SubmitOutcome]) -> Vec<AuditRecord> {
+    valids
+        .iter()
+        .zip(outcomes)
+        .filter_map(|(valid, outcome)| match outcome {
+            SubmitOutcome::Accepted(stored) => Some(AuditRecord {
+                principal: valid.submitted_by.clone(),
+                action: AuditAction::SubmissionAccepted,
+                subject: audit::submission_subject(
+                    stored.id,
+                    &stored.agency_code,
+                    &stored.period_code,
+                    stored.revision,
+                ),
+                request_id: stored.request_id.clone(),
+                content_hash: stored.content_hash.clone(),
+            }),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Why storing one submission inside a transaction did not succeed.

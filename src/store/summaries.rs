@@ -166,12 +166,14 @@ pub struct Counters {
     pub feed_position: i64,
     /// Moves whenever a catalogue import changes something.
     pub catalog_revision: i64,
+    /// Moves whenever a credential is created or revoked.
+    pub credential_revision: i64,
 }
 
 async fn counters(db: &impl ConnectionTrait) -> Result<Counters, StoreError> {
     let statement = Statement::from_string(
         db.get_database_backend(),
-        "SELECT feed_position, catalog_revision FROM counters WHERE id = 1",
+        "SELECT feed_position, catalog_revision, credential_revision FROM counters WHERE id = 1",
     );
     let row = db
         .query_one_raw(statement)
@@ -180,5 +182,6 @@ async fn counters(db: &impl ConnectionTrait) -> Result<Counters, StoreError> {
     Ok(Counters {
         feed_position: row.try_get_by_index::<i64>(0)?,
         catalog_revision: row.try_get_by_index::<i64>(1)?,
+        credential_revision: row.try_get_by_index::<i64>(2)?,
     })
 }

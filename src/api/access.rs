@@ -1,0 +1,447 @@
+//! Access control in front of every RPC: who is calling (a bearer token, or a TLS client
+//! certificate), whether their role may call this method at all, and whether they are within
+//! their request rate. Deny by default: a method missing from [`RULES`] is refused to everyone.
+//!
+//! Whether a principal may touch a particular agency or scope is decided by the services, which
+//! know the request's content, through [`Caller`].
+//!
+//! The credentials are read from the database whenever its credential revision moves, checked on
+//! the same single-row counters query that keeps the read model fresh, so a token revoked on any
+//! server sharing the database is refused from the next request on.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use http::header::AUTHORIZATION;
+use tokio::sync::RwLock;
+use tonic::Status;
+use tonic::body::Body;
+use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
+use tower::{Layer, Service};
+
+use super::error::ApiError;
+use crate::domain::access::{Principal, Role};
+use crate::store::{Counters, Credential, CredentialKind, ReadModel, Store, StoreError, secret_sha256};
+
+/// Who may call a method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, with no credential: the health check, for load balancers and orchestrators.
+    Open,
+    /// Any valid credential.
+    AnyRole,
+    /// A valid credential of one of these roles.
+    Roles(&'static [Role]),
+}
+
+/// The roles that read reports and figures, each within its reach.
+const READERS: &[Role] = &[
+    Role::Agency,
+    Role::Province,
+    Role::GoverningBody,
+    Role::Ministry,
+];
+
+/// Every method served, by `service/method` or `service/*`, and who may call it. The proto
+/// comments of each RPC say the same.
+pub const RULES: &[(&str, Access)] = &[
+    ("grpc.health.v1.Health/*", Access::Open),
+    ("grpc.reflection.v1.ServerReflection/*", Access::AnyRole),
+    ("grpc.reflection.v1alpha.ServerReflection/*", Access::AnyRole),
+    ("pressdx.v1.CatalogService/*", Access::AnyRole),
+    ("pressdx.v1.SubmissionService/SubmitReport", Access::Roles(&[Role::Agency])),
+    ("pressdx.v1.SubmissionService/ImportReports", Access::Roles(&[Role::Agency])),
+    ("pressdx.v1.SubmissionService/GetSubmission", Access::Roles(READERS)),
+    ("pressdx.v1.SubmissionService/ListSubmissions", Access::Roles(READERS)),
+    ("pressdx.v1.SummaryService/GetTargetSummary", Access::Roles(READERS)),
+    ("pressdx.v1.SummaryService/ListTargetSummaries", Access::Roles(READERS)),
+    ("pressdx.v1.SummaryService/ListTargetAgencies", Access::Roles(READERS)),
+    ("pressdx.v1.SummaryService/GetReportingStatus", Access::Roles(READERS)),
+    ("pressdx.v1.SummaryService/WatchSummaries", Access::Roles(READERS)),
+    ("pressdx.v1.SummaryService/ListChanges", Access::Roles(&[Role::Ministry])),
+];
+
+/// The rule for a request path (`/service/method`); `None` for a method no rule names.
+pub fn access_rule(path: &str) -> Option<Access> {
+    let method = path.strip_prefix('/')?;
+    let (service, _) = method.split_once('/')?;
+    let wildcard = format!("{service}/*");
+    RULES
+        .iter()
+        .find(|(pattern, _)| *pattern == method || *pattern == wildcard)
+        .map(|(_, access)| *access)
+}
+
+/// What the access layer learnt about a request, handed to the service in its extensions.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub principal: Principal,
+    /// The database's counters read when the request arrived: the service reads as of them
+    /// rather than asking again.
+    pub counters: Counters,
+}
+
+impl Caller {
+    /// The caller of a request that passed the access layer. A request that did not (which only a
+    /// wiring mistake could produce) is refused.
+    pub fn of<T>(request: &tonic::Request<T>) -> Result<Caller, Status> {
+        request.extensions().get::<Caller>().cloned().ok_or_else(|| {
+            Status::permission_denied("the request carries no checked credential")
+        })
+    }
+}
+
+/// Settings of the access layer.
+#[derive(Debug, Clone, Copy)]
+pub struct AccessSettings {
+    /// Requests per second each credential may make on average; 0 for no limit.
+    pub rate_per_second: u32,
+    /// The largest request message accepted, in bytes.
+    pub max_message_bytes: usize,
+}
+
+/// The state the access layer shares across requests and connections.
+pub struct AccessControl {
+    store: Store,
+    read_model: Arc<ReadModel>,
+    credentials: RwLock<Option<Arc<CredentialTable>>>,
+    limiter: RateLimiter,
+    max_message_bytes: usize,
+}
+
+/// The credentials as of one credential revision, by the SHA-256 of their secret.
+struct CredentialTable {
+    revision: i64,
+    by_secret: HashMap<String, Credential>,
+}
+
+impl AccessControl {
+    pub fn new(store: Store, read_model: Arc<ReadModel>, settings: AccessSettings) -> Self {
+        AccessControl {
+            store,
+            read_model,
+            credentials: RwLock::new(None),
+            limiter: RateLimiter::new(settings.rate_per_second),
+            max_message_bytes: settings.max_message_bytes,
+        }
+    }
+
+    /// Checks a request against the rule of its method; the caller if it may go on.
+    async fn admit(
+        &self,
+        method: &str,
+        presented: Option<(CredentialKind, String)>,
+        access: Option<Access>,
+    ) -> Result<Caller, ApiError> {
+        let counters = self.read_model.counters().await?;
+        let table = self.credentials_at(counters.credential_revision).await?;
+        let credential = match &presented {
+            None => {
+                return Err(ApiError::Unauthenticated {
+                    reason: "CREDENTIAL_MISSING",
+                    message: "no credential: send `authorization: Bearer <token>` (see `pressdx token create`), or a client certificate registered with pressdx".into(),
+                });
+            }
+            Some((kind, secret)) => table
+                .by_secret
+                .get(secret)
+                .filter(|credential| credential.kind == *kind)
+                .ok_or_else(|| ApiError::Unauthenticated {
+                    reason: "CREDENTIAL_UNKNOWN",
+                    message: format!("this {} is not one pressdx issued", kind.as_str()),
+                })?,
+        };
+        if let Some(revoked_at) = credential.revoked_at {
+            return Err(ApiError::Unauthenticated {
+                reason: "CREDENTIAL_REVOKED",
+                message: format!("credential {} was revoked at {revoked_at}", credential.id),
+            });
+        }
+        if !credential.is_usable_at(Utc::now()) {
+            return Err(ApiError::Unauthenticated {
+                reason: "CREDENTIAL_EXPIRED",
+                message: format!(
+                    "credential {} expired at {}",
+                    credential.id,
+                    credential.expires_at.unwrap_or_default()
+                ),
+            });
+        }
+        let principal = Principal {
+            credential_id: credential.id,
+            role: credential.role,
+            organization: credential.organization.clone(),
+        };
+        let allowed = match access {
+            Some(Access::Open | Access::AnyRole) => true,
+            Some(Access::Roles(roles)) => roles.contains(&principal.role),
+            None => false,
+        };
+        if !allowed {
+            return Err(ApiError::PermissionDenied {
+                reason: "ROLE_NOT_ALLOWED",
+                message: format!("a {} credential may not call {method}", principal.role),
+            });
+        }
+        if let Err(retry_after) = self.limiter.take(principal.credential_id) {
+            return Err(ApiError::RateLimited {
+                retry_after,
+                message: format!(
+                    "credential {} is over its rate of {} requests a second",
+                    principal.credential_id, self.limiter.per_second
+                ),
+            });
+        }
+        Ok(Caller {
+            principal,
+            counters,
+        })
+    }
+
+    /// The credentials as of `revision`, read again if they are older.
+    async fn credentials_at(&self, revision: i64) -> Result<Arc<CredentialTable>, StoreError> {
+        if let Some(table) = self.credentials.read().await.as_ref()
+            && table.revision >= revision
+        {
+            return Ok(table.clone());
+        }
+        let mut cached = self.credentials.write().await;
+        if let Some(table) = cached.as_ref()
+            && table.revision >= revision
+        {
+            return Ok(table.clone());
+        }
+        let table = Arc::new(CredentialTable {
+            revision,
+            by_secret: self.store.credentials_by_secret().await?.into_iter().collect(),
+        });
+        *cached = Some(table.clone());
+        Ok(table)
+    }
+}
+
+/// The secret a request presents: its bearer token, else its TLS client certificate. A malformed
+/// `authorization` header is refused rather than ignored.
+fn presented_secret(
+    request: &http::Request<Body>,
+) -> Result<Option<(CredentialKind, String)>, ApiError> {
+    if let Some(header) = request.headers().get(AUTHORIZATION) {
+        let malformed = || ApiError::Unauthenticated {
+            reason: "CREDENTIAL_MALFORMED",
+            message: "the authorization header must be `Bearer <token>`".into(),
+        };
+        let value = header.to_str().map_err(|_| malformed())?;
+        let (scheme, token) = value.trim().split_once(' ').ok_or_else(malformed)?;
+        if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+            return Err(malformed());
+        }
+        return Ok(Some((
+            CredentialKind::Token,
+            secret_sha256(token.trim().as_bytes()),
+        )));
+    }
+    let certificate = request
+        .extensions()
+        .get::<TlsConnectInfo<TcpConnectInfo>>()
+        .and_then(TlsConnectInfo::peer_certs)
+        .and_then(|chain| chain.first().map(|leaf| secret_sha256(leaf.as_ref())));
+    Ok(certificate.map(|fingerprint| (CredentialKind::Certificate, fingerprint)))
+}
+
+/// A token bucket per credential: `per_second` on average, bursts of up to two seconds' worth.
+struct RateLimiter {
+    per_second: u32,
+    buckets: std::sync::Mutex<HashMap<i64, Bucket>>,
+}
+
+struct Bucket {
+    tokens: f64,
+    refilled_at: Instant,
+}
+
+impl RateLimiter {
+    fn new(per_second: u32) -> Self {
+        RateLimiter {
+            per_second,
+            buckets: std::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes one request from the credential's bucket, or says how long until one is free.
+    fn take(&self, credential_id: i64) -> Result<(), Duration> {
+        if self.per_second == 0 {
+            return Ok(());
+        }
+        let rate = f64::from(self.per_second);
+        let capacity = 2.0 * rate;
+        let now = Instant::now();
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let bucket = buckets.entry(credential_id).or_insert(Bucket {
+            tokens: capacity,
+            refilled_at: now,
+        });
+        let elapsed = now.duration_since(bucket.refilled_at).as_secs_f64();
+        bucket.tokens = (bucket.tokens + elapsed * rate).min(capacity);
+        bucket.refilled_at = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(Duration::from_secs_f64((1.0 - bucket.tokens) / rate))
+        }
+    }
+}
+
+/// The tower layer that puts [`AccessControl`] in front of every service.
+#[derive(Clone)]
+pub struct AccessLayer {
+    control: Arc<AccessControl>,
+}
+
+impl AccessLayer {
+    pub fn new(control: Arc<AccessControl>) -> Self {
+        AccessLayer { control }
+    }
+}
+
+impl<S> Layer<S> for AccessLayer {
+    type Service = AccessService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        AccessService {
+            inner,
+            control: self.control.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AccessService<S> {
+    inner: S,
+    control: Arc<AccessControl>,
+}
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+impl<S> Service<http::Request<Body>> for AccessService<S>
+where
+    S: Service<http::Request<Body>, Response = http::Response<Body>, Error = Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send,
+{
+    type Response = http::Response<Body>;
+    type Error = Infallible;
+    type Future = BoxFuture<Result<Self::Response, Infallible>>;
+
+    fn poll_ready(&mut self, context: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(context)
+    }
+
+    fn call(&mut self, mut request: http::Request<Body>) -> Self::Future {
+        // The clone that was polled ready serves this request; the fresh clone waits for the next.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let control = self.control.clone();
+        Box::pin(async move {
+            let method = request.uri().path().to_string();
+            let access = access_rule(&method);
+            if access != Some(Access::Open) {
+                // Read before awaiting: a request body may not be shared across threads.
+                let admitted = match presented_secret(&request) {
+                    Ok(presented) => control.admit(&method, presented, access).await,
+                    Err(error) => Err(error),
+                };
+                match admitted {
+                    Ok(caller) => {
+                        request.extensions_mut().insert(caller);
+                    }
+                    Err(error) => return Ok(Status::from(error).into_http()),
+                }
+            }
+            let response = inner.call(request).await?;
+            Ok(explain_oversized(response, control.max_message_bytes))
+        })
+    }
+}
+
+/// tonic refuses a message over the size limit with OUT_OF_RANGE and a terse text; callers are
+/// owed RESOURCE_EXHAUSTED (https://grpc.io/docs/guides/status-codes/) and the limit.
+fn explain_oversized(
+    mut response: http::Response<Body>,
+    max_message_bytes: usize,
+) -> http::Response<Body> {
+    let headers = response.headers();
+    let out_of_range = (tonic::Code::OutOfRange as i32).to_string();
+    let is_oversized = headers
+        .get("grpc-status")
+        .is_some_and(|status| status.as_bytes() == out_of_range.as_bytes())
+        && headers
+            .get("grpc-message")
+            .and_then(|message| message.to_str().ok())
+            .is_some_and(|message| message.contains("message%20length%20too%20large"));
+    if !is_oversized {
+        return response;
+    }
+    let status = Status::from(ApiError::MessageTooLarge { max_message_bytes });
+    let mut replacement = status.into_http::<Body>();
+    std::mem::swap(response.headers_mut(), replacement.headers_mut());
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use prost::Message;
+
+    use super::*;
+
+    /// Every method of every service the server offers has a rule: none is open by omission, and
+    /// none is closed by omission either.
+    #[test]
+    fn every_method_served_has_a_rule() {
+        let descriptors =
+            prost_types::FileDescriptorSet::decode(crate::proto::FILE_DESCRIPTOR_SET).unwrap();
+        let mut methods = 0;
+        for file in &descriptors.file {
+            for service in &file.service {
+                for method in &service.method {
+                    let path = format!(
+                        "/{}.{}/{}",
+                        file.package(),
+                        service.name(),
+                        method.name()
+                    );
+                    assert!(access_rule(&path).is_some(), "{path} has no access rule");
+                    methods += 1;
+                }
+            }
+        }
+        assert_eq!(methods, 15);
+        assert_eq!(access_rule("/grpc.health.v1.Health/Check"), Some(Access::Open));
+        assert_eq!(access_rule("/pressdx.v1.SubmissionService/Unknown"), None);
+        assert_eq!(access_rule("garbage"), None);
+    }
+
+    #[test]
+    fn the_rate_limit_allows_a_burst_then_refuses_with_a_wait() {
+        let limiter = RateLimiter::new(5);
+        for _ in 0..10 {
+            assert!(limiter.take(1).is_ok());
+        }
+        let wait = limiter.take(1).unwrap_err();
+        assert!(wait > Duration::ZERO && wait <= Duration::from_millis(200));
+        // Another credential has its own bucket.
+        assert!(limiter.take(2).is_ok());
+        assert!(RateLimiter::new(0).take(1).is_ok());
+    }
+}

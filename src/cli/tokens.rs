@@ -1,0 +1,191 @@
+//! `pressdx token create | list | revoke`: the operator's credential tools, working on the
+//! database directly.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
+
+use super::{CliResult, EXIT_REFUSED, operator};
+use crate::domain::access::{Role, check_role};
+use crate::domain::period::vietnam_time;
+use crate::store::{Credential, CredentialKind, NewCredential, Store, new_token, secret_sha256};
+
+/// What `pressdx token create` was asked for.
+pub struct NewToken {
+    pub role: Role,
+    pub organization: Option<String>,
+    pub expires: Option<String>,
+    pub label: String,
+    pub client_cert: Option<PathBuf>,
+}
+
+pub async fn create(new: NewToken, database_url: &str) -> CliResult {
+    let expires_at = match new.expires.as_deref().map(parse_expiry).transpose() {
+        Ok(expires_at) => expires_at,
+        Err(message) => {
+            eprintln!("--expires: {message}");
+            return Ok(ExitCode::from(EXIT_REFUSED));
+        }
+    };
+    let (kind, secret_sha256, token) = match &new.client_cert {
+        Some(path) => {
+            let certificate = CertificateDer::from_pem_file(path)
+                .map_err(|error| format!("{}: not a PEM certificate: {error}", path.display()))?;
+            (CredentialKind::Certificate, secret_sha256(certificate.as_ref()), None)
+        }
+        None => {
+            let token = new_token()?;
+            (CredentialKind::Token, secret_sha256(token.as_bytes()), Some(token))
+        }
+    };
+
+    let store = Store::connect(database_url).await?;
+    let catalog = store.load_catalog().await?;
+    if let Err(message) = check_role(&catalog, new.role, new.organization.as_deref()) {
+        eprintln!("refused: {message}");
+        store.close().await?;
+        return Ok(ExitCode::from(EXIT_REFUSED));
+    }
+    let credential = store
+        .create_credential(
+            &NewCredential {
+                kind,
+                secret_sha256,
+                role: new.role,
+                organization: new.organization,
+                label: new.label,
+                expires_at,
+            },
+            &operator(),
+        )
+        .await?;
+    store.close().await?;
+
+    eprintln!("created {}", describe(&credential));
+    match token {
+        Some(token) => {
+            eprintln!("the token follows; it is shown this once and kept only as a hash:");
+            println!("{token}");
+        }
+        None => eprintln!("a client presenting that certificate over mutual TLS now acts as it"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn list(database_url: &str) -> CliResult {
+    let store = Store::connect(database_url).await?;
+    let credentials = store.list_credentials().await?;
+    store.close().await?;
+    if credentials.is_empty() {
+        println!("no credentials yet: create one with `pressdx token create --role ...`");
+    }
+    for credential in &credentials {
+        println!("{}", describe(credential));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn revoke(id: i64, database_url: &str) -> CliResult {
+    let store = Store::connect(database_url).await?;
+    let revoked = store.revoke_credential(id, &operator()).await?;
+    store.close().await?;
+    match revoked {
+        Some(credential) => {
+            println!("revoked {}", describe(&credential));
+            Ok(ExitCode::SUCCESS)
+        }
+        None => {
+            eprintln!("no credential {id}");
+            Ok(ExitCode::from(EXIT_REFUSED))
+        }
+    }
+}
+
+/// One line: "credential 3: token, agency bao-nam-dinh, "CMS of Báo Nam Định", created ...,
+/// expires ..., revoked ...".
+fn describe(credential: &Credential) -> String {
+    let local = |at: DateTime<Utc>| {
+        at.with_timezone(&vietnam_time())
+            .format("%Y-%m-%d %H:%M %:z")
+            .to_string()
+    };
+    let mut line = format!(
+        "credential {}: {}, {}",
+        credential.id,
+        credential.kind.as_str(),
+        credential.role
+    );
+    if let Some(organization) = &credential.organization {
+        line.push_str(&format!(" {organization}"));
+    }
+    if !credential.label.is_empty() {
+        line.push_str(&format!(", {:?}", credential.label));
+    }
+    line.push_str(&format!(", created {}", local(credential.created_at)));
+    match credential.expires_at {
+        Some(at) => line.push_str(&format!(", expires {}", local(at))),
+        None => line.push_str(", never expires"),
+    }
+    if let Some(at) = credential.revoked_at {
+        line.push_str(&format!(", REVOKED {}", local(at)));
+    }
+    line
+}
+
+/// "90d", "12h", "2027-01-01" (the start of that day in Vietnam) or an RFC 3339 instant.
+fn parse_expiry(text: &str) -> Result<DateTime<Utc>, String> {
+    let text = text.trim();
+    let relative = |digits: &str, unit: fn(i64) -> Duration| {
+        digits
+            .parse::<i64>()
+            .ok()
+            .filter(|count| *count > 0 && *count <= 36_500)
+            .map(|count| Utc::now() + unit(count))
+    };
+    if let Some(days) = text.strip_suffix('d')
+        && let Some(at) = relative(days, Duration::days)
+    {
+        return Ok(at);
+    }
+    if let Some(hours) = text.strip_suffix('h')
+        && let Some(at) = relative(hours, Duration::hours)
+    {
+        return Ok(at);
+    }
+    if let Ok(date) = text.parse::<NaiveDate>() {
+        return date
+            .and_hms_opt(0, 0, 0)
+            .and_then(|midnight| midnight.and_local_timezone(vietnam_time()).single())
+            .map(|at| at.with_timezone(&Utc))
+            .ok_or_else(|| format!("{text:?} is not a day"));
+    }
+    DateTime::parse_from_rfc3339(text)
+        .map(|at| at.with_timezone(&Utc))
+        .map_err(|_| {
+            format!("{text:?} is neither a duration (90d, 12h), a date (2027-01-01) nor an RFC 3339 instant")
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiry_reads_durations_dates_and_instants() {
+        let in_90_days = parse_expiry("90d").unwrap() - Utc::now();
+        assert!(in_90_days > Duration::days(89) && in_90_days <= Duration::days(90));
+        assert_eq!(
+            parse_expiry("2027-01-01").unwrap().to_rfc3339(),
+            "2026-12-31T17:00:00+00:00"
+        );
+        assert_eq!(
+            parse_expiry("2027-01-01T08:00:00+07:00").unwrap().to_rfc3339(),
+            "2027-01-01T01:00:00+00:00"
+        );
+        assert!(parse_expiry("soon").is_err());
+        assert!(parse_expiry("0d").is_err());
+    }
+}

@@ -1,0 +1,202 @@
+//! Who may see and do what: the roles a credential acts in, and the agencies each principal can
+//! reach in a period, as the organisation tree stands in that period.
+//!
+//! An agency reaches its own reports only. A province or governing body reaches the agencies in
+//! it on the period's reference date; a province or body that did not exist yet stands for the
+//! ones it continues, exactly as a summary scope does, so a merged province reads its
+//! predecessors' history and a dissolved one reads nothing after its end. The Ministry reaches
+//! every agency. An admin manages the catalogue and credentials and reaches no report.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::catalog::Catalog;
+use super::organization::{OrganizationKind, vocabulary};
+use super::period::Period;
+use super::scope::Scope;
+
+vocabulary! {
+    /// What a credential lets its holder do.
+    Role {
+        Agency = "agency",
+        Province = "province",
+        GoverningBody = "governing_body",
+        Ministry = "ministry",
+        Admin = "admin",
+    }
+}
+
+impl Role {
+    /// The kind of organisation a credential of this role must name, if any.
+    pub fn organization_kind(self) -> Option<OrganizationKind> {
+        match self {
+            Role::Agency => Some(OrganizationKind::PressAgency),
+            Role::Province => Some(OrganizationKind::Province),
+            Role::GoverningBody => Some(OrganizationKind::GoverningBody),
+            Role::Ministry | Role::Admin => None,
+        }
+    }
+}
+
+/// Checks that a credential's role and organisation fit together and that the organisation is in
+/// the catalogue.
+pub fn check_role(catalog: &Catalog, role: Role, organization: Option<&str>) -> Result<(), String> {
+    match (role.organization_kind(), organization) {
+        (None, None) => Ok(()),
+        (None, Some(code)) => Err(format!(
+            "a {role} credential acts for no organisation, but {code:?} was given"
+        )),
+        (Some(kind), None) => Err(format!("a {role} credential needs the {kind} it acts for")),
+        (Some(kind), Some(code)) => match catalog.organization(code) {
+            Some(organization) if organization.kind == kind => Ok(()),
+            Some(organization) => Err(format!(
+                "{code:?} is a {}, not a {kind}",
+                organization.kind
+            )),
+            None => Err(format!("no organisation {code:?} in the catalogue")),
+        },
+    }
+}
+
+/// The caller of a request, as its credential says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub credential_id: i64,
+    pub role: Role,
+    /// The agency, province or governing body it acts for (none for the Ministry and admins).
+    pub organization: Option<String>,
+}
+
+/// The agencies a principal reaches in one period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reach {
+    Everything,
+    Agencies(HashSet<String>),
+}
+
+impl Reach {
+    pub fn contains(&self, agency_code: &str) -> bool {
+        match self {
+            Reach::Everything => true,
+            Reach::Agencies(codes) => codes.contains(agency_code),
+        }
+    }
+}
+
+impl Principal {
+    /// The agencies whose reports this principal may read for `period`.
+    pub fn reach(&self, catalog: &Catalog, period: &Period) -> Reach {
+        let organization = self.organization.clone().unwrap_or_default();
+        let scope = match self.role {
+            Role::Ministry => return Reach::Everything,
+            Role::Admin => return Reach::Agencies(HashSet::new()),
+            Role::Agency => return Reach::Agencies(HashSet::from([organization])),
+            Role::Province => Scope::Province(organization),
+            Role::GoverningBody => Scope::GoverningBody(organization),
+        };
+        Reach::Agencies(
+            scope
+                .agencies_on(catalog, period.reference_date())
+                .into_iter()
+                .map(|(agency, _)| agency.code.clone())
+                .collect(),
+        )
+    }
+
+    /// Whether this principal may read the reports of `agency_code` for `period`.
+    pub fn may_read(&self, catalog: &Catalog, agency_code: &str, period: &Period) -> bool {
+        self.reach(catalog, period).contains(agency_code)
+    }
+
+    /// Whether this principal may read figures of `scope` for `period`: every agency in the
+    /// scope must be within its reach. The whole country and the agency-type blocks span every
+    /// province, so only a principal that reaches everything may read them.
+    pub fn may_read_scope(&self, catalog: &Catalog, scope: &Scope, period: &Period) -> bool {
+        let reach = self.reach(catalog, period);
+        match scope {
+            Scope::Country | Scope::AgencyType(_) => reach == Reach::Everything,
+            _ => scope
+                .agencies_on(catalog, period.reference_date())
+                .iter()
+                .all(|(agency, _)| reach.contains(&agency.code)),
+        }
+    }
+
+    /// Whether this principal may submit reports for `agency_code`: only that agency itself.
+    pub fn may_submit_for(&self, agency_code: &str) -> bool {
+        self.role == Role::Agency && self.organization.as_deref() == Some(agency_code)
+    }
+}
+
+/// How the principal appears in the audit log and the server's log: "agency bao-nam-dinh
+/// (credential 3)".
+impl fmt::Display for Principal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.organization {
+            Some(code) => write!(f, "{} {code}", self.role)?,
+            None => write!(f, "{}", self.role)?,
+        }
+        write!(f, " (credential {})", self.credential_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::catalog::DEFAULT_CATALOG;
+
+    fn principal(role: Role, organization: Option<&str>) -> Principal {
+        Principal {
+            credential_id: 1,
+            role,
+            organization: organization.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn a_province_reaches_its_agencies_as_the_tree_stood_in_each_period() {
+        let catalog = Catalog::from_toml(DEFAULT_CATALOG).unwrap();
+        let (p2024, p2025) = (catalog.period("2024").unwrap(), catalog.period("2025").unwrap());
+        let old_province = principal(Role::Province, Some("nam-dinh"));
+        assert!(old_province.may_read(&catalog, "bao-nam-dinh", p2024));
+        assert!(!old_province.may_read(&catalog, "bao-ha-nam", p2024));
+        // Nam Định province ended on 1 July 2025: it reads nothing of 2025.
+        assert!(!old_province.may_read(&catalog, "bao-ptth-ninh-binh-2025", p2025));
+        // The merged province reads its own agencies, and stands for its predecessors in 2024.
+        let merged = principal(Role::Province, Some("ninh-binh-2025"));
+        assert!(merged.may_read(&catalog, "bao-ptth-ninh-binh-2025", p2025));
+        assert!(merged.may_read(&catalog, "bao-nam-dinh", p2024));
+        assert!(merged.may_read_scope(&catalog, &Scope::Province("nam-dinh".into()), p2024));
+        assert!(!merged.may_read_scope(&catalog, &Scope::Country, p2025));
+        assert!(!old_province.may_read_scope(&catalog, &Scope::Province("ha-nam".into()), p2024));
+    }
+
+    #[test]
+    fn an_agency_reads_and_submits_its_own_only_and_the_ministry_reads_everything() {
+        let catalog = Catalog::from_toml(DEFAULT_CATALOG).unwrap();
+        let p2024 = catalog.period("2024").unwrap();
+        let agency = principal(Role::Agency, Some("bao-nam-dinh"));
+        assert!(agency.may_submit_for("bao-nam-dinh"));
+        assert!(!agency.may_submit_for("bao-ha-nam"));
+        assert!(agency.may_read_scope(&catalog, &Scope::Agency("bao-nam-dinh".into()), p2024));
+        assert!(!agency.may_read_scope(&catalog, &Scope::Province("nam-dinh".into()), p2024));
+        let ministry = principal(Role::Ministry, None);
+        assert!(!ministry.may_submit_for("bao-nam-dinh"));
+        assert!(ministry.may_read_scope(&catalog, &Scope::Country, p2024));
+        let admin = principal(Role::Admin, None);
+        assert!(!admin.may_read(&catalog, "bao-nam-dinh", p2024));
+    }
+
+    #[test]
+    fn a_role_names_an_organisation_of_its_kind() {
+        let catalog = Catalog::from_toml(DEFAULT_CATALOG).unwrap();
+        assert!(check_role(&catalog, Role::Agency, Some("bao-nam-dinh")).is_ok());
+        assert!(check_role(&catalog, Role::Ministry, None).is_ok());
+        assert!(check_role(&catalog, Role::Agency, Some("nam-dinh")).is_err());
+        assert!(check_role(&catalog, Role::Province, None).is_err());
+        assert!(check_role(&catalog, Role::Ministry, Some("nam-dinh")).is_err());
+        assert!(check_role(&catalog, Role::Agency, Some("no-such-agency")).is_err());
+    }
+}

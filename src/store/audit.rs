@@ -1,0 +1,276 @@
+//! The audit log: every write (an accepted submission, a catalogue change, a credential created or
+//! revoked) appends an entry in the same transaction, naming who did it, when, under which request
+//! id, and the SHA-256 of what was written. Each entry's hash covers its fields and the previous
+//! entry's hash, and the counters row holds the last entry's number and hash, so that editing,
+//! deleting or truncating history breaks a chain that [`Store::verify_audit`] recomputes.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement};
+use sea_orm::ColumnTrait;
+use sha2::{Digest, Sha256};
+
+use super::entities::{audit_entry, submission};
+use super::submissions::parse_report;
+use super::{Store, StoreError};
+
+/// The previous hash of the first entry.
+const GENESIS: &str = "";
+
+/// How many rows `verify_audit` reads per query.
+const VERIFY_BATCH: u64 = 1000;
+
+/// What was done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAction {
+    SubmissionAccepted,
+    CatalogApplied,
+    CredentialCreated,
+    CredentialRevoked,
+}
+
+impl AuditAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::SubmissionAccepted => "submission.accepted",
+            AuditAction::CatalogApplied => "catalog.applied",
+            AuditAction::CredentialCreated => "credential.created",
+            AuditAction::CredentialRevoked => "credential.revoked",
+        }
+    }
+}
+
+/// An entry to append.
+#[derive(Debug, Clone)]
+pub struct AuditRecord {
+    pub principal: String,
+    pub action: AuditAction,
+    /// What was written: "submission 42", "catalogue", "credential 3".
+    pub subject: String,
+    pub request_id: String,
+    pub content_hash: String,
+}
+
+/// The subject an accepted submission's entry names: which row, and what it is a revision of.
+pub(super) fn submission_subject(
+    id: i64,
+    agency_code: &str,
+    period_code: &str,
+    revision: i32,
+) -> String {
+    format!("submission {id} ({agency_code} {period_code} revision {revision})")
+}
+
+/// The submission id a subject written by [`submission_subject`] names.
+fn submission_id_of(subject: &str) -> Option<i64> {
+    subject.strip_prefix("submission ")?.split(' ').next()?.parse().ok()
+}
+
+/// The outcome of `pressdx audit verify`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditVerification {
+    pub entries: u64,
+    pub submissions: u64,
+    /// The first entry (or submission) that does not match its chain, and how.
+    pub first_broken: Option<BrokenEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokenEntry {
+    /// The entry's number in the chain (for a submission, the entry that recorded it).
+    pub seq: i64,
+    pub problem: String,
+}
+
+/// The hash of an entry: SHA-256 over a JSON array of its fields and the previous hash. JSON makes
+/// the encoding unambiguous whatever characters a field holds.
+fn entry_hash(entry: &audit_entry::Model) -> String {
+    let fields = serde_json::json!([
+        "pressdx-audit-v1",
+        entry.seq,
+        entry.recorded_at,
+        entry.principal,
+        entry.action,
+        entry.subject,
+        entry.request_id,
+        entry.content_hash,
+        entry.previous_hash,
+    ]);
+    format!("sha256:{:x}", Sha256::digest(fields.to_string().as_bytes()))
+}
+
+/// Appends `records` to the chain inside `transaction`, which must be a write transaction.
+pub(super) async fn append(
+    transaction: &DatabaseTransaction,
+    records: &[AuditRecord],
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    let backend = transaction.get_database_backend();
+    // A no-op update: it locks the counters row until commit on PostgreSQL (SQLite's write lock is
+    // already held), so two processes never both extend the same head.
+    let head = transaction
+        .query_one_raw(Statement::from_string(
+            backend,
+            "UPDATE counters SET audit_seq = audit_seq WHERE id = 1 RETURNING audit_seq, audit_head",
+        ))
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("the counters row is missing".into()))?;
+    let mut seq: i64 = head.try_get_by_index(0)?;
+    let mut previous_hash: String = head.try_get_by_index(1)?;
+
+    let recorded_at = at.to_rfc3339_opts(SecondsFormat::Micros, true);
+    let mut entries = Vec::with_capacity(records.len());
+    for record in records {
+        seq += 1;
+        let mut entry = audit_entry::Model {
+            seq,
+            recorded_at: recorded_at.clone(),
+            principal: record.principal.clone(),
+            action: record.action.as_str().to_string(),
+            subject: record.subject.clone(),
+            request_id: record.request_id.clone(),
+            content_hash: record.content_hash.clone(),
+            previous_hash,
+            entry_hash: String::new(),
+        };
+        entry.entry_hash = entry_hash(&entry);
+        previous_hash = entry.entry_hash.clone();
+        entries.push(audit_entry::ActiveModel::from(entry));
+    }
+    audit_entry::Entity::insert_many(entries)
+        .exec(transaction)
+        .await?;
+    transaction
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            match backend {
+                sea_orm::DatabaseBackend::Postgres => {
+                    "UPDATE counters SET audit_seq = $1, audit_head = $2 WHERE id = 1"
+                }
+                _ => "UPDATE counters SET audit_seq = ?, audit_head = ? WHERE id = 1",
+            },
+            [seq.into(), previous_hash.into()],
+        ))
+        .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Recomputes the whole audit chain, and checks every stored submission against the entry
+    /// that recorded it: its content must still hash to what was accepted.
+    pub async fn verify_audit(&self) -> Result<AuditVerification, StoreError> {
+        let mut verification = AuditVerification {
+            entries: 0,
+            submissions: 0,
+            first_broken: None,
+        };
+        let broken = |seq, problem: String| Some(BrokenEntry { seq, problem });
+
+        // The chain, entry by entry, and which entry recorded each submission.
+        let mut recorded = std::collections::HashMap::new();
+        let mut previous_hash = GENESIS.to_string();
+        let mut expected_seq = 1;
+        loop {
+            let batch = audit_entry::Entity::find()
+                .filter(audit_entry::Column::Seq.gte(expected_seq))
+                .order_by_asc(audit_entry::Column::Seq)
+                .limit(VERIFY_BATCH)
+                .all(&self.db)
+                .await?;
+            let complete = (batch.len() as u64) < VERIFY_BATCH;
+            for entry in batch {
+                let problem = if entry.seq != expected_seq {
+                    Some(format!("entry {expected_seq} is missing"))
+                } else if entry.previous_hash != previous_hash {
+                    Some("its previous_hash is not the hash of the entry before it".to_string())
+                } else if entry.entry_hash != entry_hash(&entry) {
+                    Some("its fields do not hash to its entry_hash: it was altered".to_string())
+                } else {
+                    None
+                };
+                if let Some(problem) = problem {
+                    verification.first_broken = broken(expected_seq, problem);
+                    return Ok(verification);
+                }
+                if entry.action == AuditAction::SubmissionAccepted.as_str()
+                    && let Some(id) = submission_id_of(&entry.subject)
+                {
+                    recorded.insert(id, entry.clone());
+                }
+                previous_hash = entry.entry_hash;
+                verification.entries += 1;
+                expected_seq += 1;
+            }
+            if complete {
+                break;
+            }
+        }
+
+        // The head the counters row keeps: entries cut off the end are caught here.
+        let head = self
+            .db
+            .query_one_raw(Statement::from_string(
+                self.db.get_database_backend(),
+                "SELECT audit_seq, audit_head FROM counters WHERE id = 1",
+            ))
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("the counters row is missing".into()))?;
+        let (head_seq, head_hash): (i64, String) =
+            (head.try_get_by_index(0)?, head.try_get_by_index(1)?);
+        if head_seq != expected_seq - 1 || head_hash != previous_hash {
+            verification.first_broken = broken(
+                expected_seq,
+                format!("the chain should end at entry {head_seq}, but ends at {}", expected_seq - 1),
+            );
+            return Ok(verification);
+        }
+
+        // Every submission must be recorded, and still hash to what was recorded.
+        let mut after_id = 0;
+        loop {
+            let batch = submission::Entity::find()
+                .filter(submission::Column::Id.gt(after_id))
+                .order_by_asc(submission::Column::Id)
+                .limit(VERIFY_BATCH)
+                .all(&self.db)
+                .await?;
+            let complete = (batch.len() as u64) < VERIFY_BATCH;
+            for row in batch {
+                after_id = row.id;
+                verification.submissions += 1;
+                let Some(entry) = recorded.get(&row.id) else {
+                    verification.first_broken = broken(
+                        expected_seq,
+                        format!("submission {} is stored but no entry records it", row.id),
+                    );
+                    return Ok(verification);
+                };
+                let content_hash = parse_report(row.id, &row.report)
+                    .map(|report| report.content_hash(&row.agency_code, &row.period_code))
+                    .unwrap_or_default();
+                let subject =
+                    submission_subject(row.id, &row.agency_code, &row.period_code, row.revision);
+                if content_hash != entry.content_hash
+                    || row.content_hash != entry.content_hash
+                    || subject != entry.subject
+                    || row.request_id != entry.request_id
+                {
+                    verification.first_broken = broken(
+                        entry.seq,
+                        format!(
+                            "submission {} no longer holds the content this entry recorded",
+                            row.id
+                        ),
+                    );
+                    return Ok(verification);
+                }
+            }
+            if complete {
+                break;
+            }
+        }
+        Ok(verification)
+    }
+}
