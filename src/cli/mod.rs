@@ -4,7 +4,7 @@
 mod audit;
 mod bench;
 mod catalog;
-mod client;
+pub mod client;
 mod report_file;
 mod submissions;
 mod summaries;

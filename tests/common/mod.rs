@@ -6,17 +6,25 @@
 
 use std::net::SocketAddr;
 
-use pressdx::config::{DatabaseArgs, ServeConfig};
+use std::collections::HashMap;
+
+use pressdx::cli::client::{BearerToken, Connection};
+use pressdx::config::{DatabaseArgs, LimitArgs, ServeConfig, TlsArgs};
+use pressdx::domain::access::Role;
 use pressdx::domain::Catalog;
 use pressdx::proto::catalog_service_client::CatalogServiceClient;
 use pressdx::proto::submission_service_client::SubmissionServiceClient;
 use pressdx::proto::summary_service_client::SummaryServiceClient;
 use pressdx::server::Server;
-use pressdx::store::Store;
+use pressdx::proto::{SubmissionReceipt, SubmitReportRequest};
+use pressdx::store::{
+    CatalogSource, CredentialKind, NewCredential, Store, new_token, secret_sha256,
+};
 use sea_orm::{ConnectionTrait, Database};
 use tempfile::TempDir;
-use tokio::sync::oneshot;
+use tokio::sync::{Mutex, oneshot};
 use tokio::task::JoinHandle;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
 /// Which database a run of the behavioural suite uses.
@@ -98,12 +106,20 @@ impl Drop for TestDatabase {
 }
 
 /// A running server, its clients, and its database.
+///
+/// The ready-made clients call with a Ministry token, which reads everything and submits nothing;
+/// an agency submits through [`TestApp::agency`] or [`TestApp::submit`], with its own token.
 pub struct TestApp {
     pub address: SocketAddr,
     pub database_url: String,
-    pub submissions: SubmissionServiceClient<Channel>,
-    pub catalog: CatalogServiceClient<Channel>,
-    pub summaries: SummaryServiceClient<Channel>,
+    pub submissions: SubmissionServiceClient<Connection>,
+    pub catalog: CatalogServiceClient<Connection>,
+    pub summaries: SummaryServiceClient<Connection>,
+    pub ministry_token: String,
+    /// A plaintext connection to the server, carrying no credential.
+    pub channel: Channel,
+    store: Store,
+    agency_tokens: Mutex<HashMap<String, String>>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
     // Dropped last: the server must stop before its database goes. `None` for a server that
@@ -111,27 +127,45 @@ pub struct TestApp {
     _database: Option<TestDatabase>,
 }
 
+/// The settings every test server starts with: no rate limit (tests call in bursts; the limit has
+/// its own test), the default message size and timeout, plaintext.
+pub fn test_config(database_url: &str) -> ServeConfig {
+    ServeConfig {
+        listen: "127.0.0.1:0".parse().expect("an address"),
+        database: DatabaseArgs {
+            database_url: database_url.to_string(),
+        },
+        tls: TlsArgs::default(),
+        limits: LimitArgs {
+            rate_limit: 0,
+            ..LimitArgs::default()
+        },
+    }
+}
+
 impl TestApp {
     /// Starts a server on a fresh database of the given kind, loaded with the default catalogue.
     pub async fn spawn(backend: Backend) -> TestApp {
+        TestApp::spawn_with(backend, |_| {}).await
+    }
+
+    /// Like [`TestApp::spawn`], with settings changed by `configure`.
+    pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut ServeConfig)) -> TestApp {
         let (database, database_url) = TestDatabase::create(backend).await;
-        let mut app = TestApp::start(database_url).await;
+        let mut config = test_config(&database_url);
+        configure(&mut config);
+        let mut app = TestApp::start(config).await;
         app._database = Some(database);
         app
     }
 
     /// Starts a second server on the same database as `other`, as a second process would.
     pub async fn spawn_sharing(other: &TestApp) -> TestApp {
-        TestApp::start(other.database_url.clone()).await
+        TestApp::start(test_config(&other.database_url)).await
     }
 
-    async fn start(database_url: String) -> TestApp {
-        let config = ServeConfig {
-            listen: "127.0.0.1:0".parse().expect("an address"),
-            database: DatabaseArgs {
-                database_url: database_url.clone(),
-            },
-        };
+    async fn start(config: ServeConfig) -> TestApp {
+        let database_url = config.database.database_url.clone();
         let server = Server::build(&config).await.expect("the server starts");
         let address = server.local_addr();
         let (shutdown, stop) = oneshot::channel::<()>();
@@ -143,34 +177,87 @@ impl TestApp {
                 .await
                 .expect("the server runs");
         });
+        let store = Store::connect(&database_url)
+            .await
+            .expect("the store connects");
+        let ministry_token = create_token(&store, Role::Ministry, None).await;
         let channel = Channel::from_shared(format!("http://{address}"))
             .expect("a URI")
             .connect()
             .await
             .expect("the client connects");
+        let connection = authorized(&channel, Some(&ministry_token));
         TestApp {
             address,
             database_url,
-            submissions: SubmissionServiceClient::new(channel.clone()),
-            catalog: CatalogServiceClient::new(channel.clone()),
-            summaries: SummaryServiceClient::new(channel),
+            submissions: SubmissionServiceClient::new(connection.clone()),
+            catalog: CatalogServiceClient::new(connection.clone()),
+            summaries: SummaryServiceClient::new(connection),
+            ministry_token,
+            channel,
+            store,
+            agency_tokens: Mutex::new(HashMap::new()),
             shutdown: Some(shutdown),
             server: Some(server),
             _database: None,
         }
     }
 
+    /// Creates a credential on the database directly, as `pressdx token create` does, and returns
+    /// its token.
+    pub async fn token(&self, role: Role, organization: Option<&str>) -> String {
+        create_token(&self.store, role, organization).await
+    }
+
+    /// The store of the server's database, for what only the operator does.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// A connection to this server that calls with `token` (none: no credential).
+    pub fn connection(&self, token: Option<&str>) -> Connection {
+        authorized(&self.channel, token)
+    }
+
+    /// The agency's own token, created on first use.
+    pub async fn agency_token(&self, agency_code: &str) -> String {
+        let mut tokens = self.agency_tokens.lock().await;
+        if let Some(token) = tokens.get(agency_code) {
+            return token.clone();
+        }
+        let token = create_token(&self.store, Role::Agency, Some(agency_code)).await;
+        tokens.insert(agency_code.to_string(), token.clone());
+        token
+    }
+
+    /// A submission client acting as the agency (whose own reports it submits and reads).
+    pub async fn agency(&self, agency_code: &str) -> SubmissionServiceClient<Connection> {
+        let token = self.agency_token(agency_code).await;
+        SubmissionServiceClient::new(self.connection(Some(&token)))
+    }
+
+    /// Submits a report as the agency it is for.
+    pub async fn submit(
+        &self,
+        request: SubmitReportRequest,
+    ) -> Result<tonic::Response<SubmissionReceipt>, tonic::Status> {
+        self.agency(&request.agency_code)
+            .await
+            .submit_report(request)
+            .await
+    }
+
     /// Applies a catalogue to the database directly, as `pressdx catalog import` does.
     pub async fn apply_catalog(&self, text: &str) {
         let catalog = Catalog::from_toml(text).unwrap_or_else(|error| panic!("{error:?}"));
-        let store = Store::connect(&self.database_url)
-            .await
-            .expect("the store connects");
-        store
-            .apply_catalog(&catalog, false)
+        let source = CatalogSource {
+            text,
+            applied_by: "the test harness",
+        };
+        self.store
+            .apply_catalog(&catalog, &source, false)
             .await
             .expect("the catalogue applies");
-        store.close().await.expect("the store closes");
     }
 
     /// Stops the server gracefully and waits until it has.
@@ -182,6 +269,35 @@ impl TestApp {
             server.await.expect("the server stops cleanly");
         }
     }
+}
+
+/// A token for a new credential of `role`, created on the database directly. The organisation is
+/// not checked against the catalogue, so that tests can submit for agencies that do not exist.
+async fn create_token(store: &Store, role: Role, organization: Option<&str>) -> String {
+    let token = new_token().expect("randomness");
+    store
+        .create_credential(
+            &NewCredential {
+                kind: CredentialKind::Token,
+                secret_sha256: secret_sha256(token.as_bytes()),
+                role,
+                organization: organization.map(str::to_string),
+                label: "test".into(),
+                expires_at: None,
+            },
+            "the test harness",
+        )
+        .await
+        .expect("the credential is created");
+    token
+}
+
+/// `channel`, sending `authorization: Bearer <token>` with every request if there is a token.
+pub fn authorized(channel: &Channel, token: Option<&str>) -> Connection {
+    InterceptedService::new(
+        channel.clone(),
+        BearerToken::new(token).expect("a token fit for a header"),
+    )
 }
 
 impl Drop for TestApp {

@@ -8,6 +8,8 @@ fn pressdx(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_pressdx"))
         .args(args)
         .env("RUST_LOG", "warn")
+        // Each command calls with the token it is given, never one from whoever runs the tests.
+        .env_remove("PRESSDX_TOKEN")
         .output()
         .expect("the pressdx binary runs")
 }
@@ -16,13 +18,48 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// Creates a credential as an operator does, with `pressdx token create --role ROLE [--org ORG]`:
+/// its id, from "created credential N: ..." on stderr, and its token, alone on stdout.
+fn create_token(database_url: &str, role: &str, organization: Option<&str>) -> (i64, String) {
+    let mut args = vec![
+        "token",
+        "create",
+        "--role",
+        role,
+        "--database-url",
+        database_url,
+    ];
+    if let Some(organization) = organization {
+        args.extend(["--org", organization]);
+    }
+    let created = tokio::task::block_in_place(|| pressdx(&args));
+    assert!(created.status.success(), "{}", text(&created.stderr));
+    let stderr = text(&created.stderr);
+    let id = stderr
+        .lines()
+        .find_map(|line| line.strip_prefix("created credential "))
+        .and_then(|rest| rest.split_once(':'))
+        .and_then(|(id, _)| id.parse().ok())
+        .unwrap_or_else(|| panic!("no credential id in {stderr:?}"));
+    let token = text(&created.stdout).trim().to_string();
+    assert!(
+        !token.is_empty() && !token.contains(char::is_whitespace),
+        "{token:?}"
+    );
+    (id, token)
+}
+
 pub async fn the_cli_submits_a_report_file_and_lists_it(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let server = format!("http://{}", app.address);
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/report.toml");
+    // The example is the report of this agency, which submits and lists its own reports.
+    let (_, token) = create_token(&app.database_url, "agency", Some("bao-ptth-ninh-binh-2025"));
 
     let submit = |extra: &[&str]| {
-        let mut args = vec!["submit", "--file", example, "--server", &server];
+        let mut args = vec![
+            "submit", "--file", example, "--server", &server, "--token", &token,
+        ];
         args.extend_from_slice(extra);
         pressdx(&args)
     };
@@ -50,6 +87,8 @@ pub async fn the_cli_submits_a_report_file_and_lists_it(backend: Backend) {
             "list",
             "--server",
             &server,
+            "--token",
+            &token,
             "--agency",
             "bao-ptth-ninh-binh-2025",
         ])
@@ -77,6 +116,8 @@ pub async fn the_cli_submits_a_report_file_and_lists_it(backend: Backend) {
             broken.to_str().unwrap(),
             "--server",
             &server,
+            "--token",
+            &token,
         ])
     });
     assert_eq!(refused.status.code(), Some(2));
@@ -175,8 +216,13 @@ pub async fn the_cli_prints_summaries_and_reporting_status(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let server = format!("http://{}", app.address);
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/report.toml");
+    // The agency submits; the Ministry reads the figures of any scope.
+    let (_, agency) = create_token(&app.database_url, "agency", Some("bao-ptth-ninh-binh-2025"));
+    let (_, ministry) = create_token(&app.database_url, "ministry", None);
     let submitted = tokio::task::block_in_place(|| {
-        pressdx(&["submit", "--file", example, "--server", &server])
+        pressdx(&[
+            "submit", "--file", example, "--server", &server, "--token", &agency,
+        ])
     });
     assert!(submitted.status.success(), "{}", text(&submitted.stderr));
 
@@ -191,6 +237,8 @@ pub async fn the_cli_prints_summaries_and_reporting_status(backend: Backend) {
             "province:ninh-binh-2025",
             "--server",
             &server,
+            "--token",
+            &ministry,
         ])
     });
     assert!(summary.status.success(), "{}", text(&summary.stderr));
@@ -221,6 +269,8 @@ pub async fn the_cli_prints_summaries_and_reporting_status(backend: Backend) {
             "province:nam-dinh",
             "--server",
             &server,
+            "--token",
+            &ministry,
         ])
     });
     assert!(status.status.success(), "{}", text(&status.stderr));
@@ -233,7 +283,8 @@ pub async fn the_cli_prints_summaries_and_reporting_status(backend: Backend) {
 
     let unknown = tokio::task::block_in_place(|| {
         pressdx(&[
-            "summary", "--plan", "nope", "--period", "2026", "--server", &server,
+            "summary", "--plan", "nope", "--period", "2026", "--server", &server, "--token",
+            &ministry,
         ])
     });
     assert!(!unknown.status.success());
@@ -242,4 +293,124 @@ pub async fn the_cli_prints_summaries_and_reporting_status(backend: Backend) {
         "{}",
         text(&unknown.stderr)
     );
+}
+
+/// The operator's token tools: created credentials are listed, a revoked token stops working on
+/// the running server at once, and a client command without a token fails, saying why.
+pub async fn the_cli_creates_lists_and_revokes_tokens(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let server = format!("http://{}", app.address);
+    let url = app.database_url.clone();
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/report.toml");
+    let (agency_id, agency) = create_token(&url, "agency", Some("bao-ptth-ninh-binh-2025"));
+    let (ministry_id, ministry) = create_token(&url, "ministry", None);
+    assert_ne!(agency, ministry);
+
+    // A role and an organisation that do not fit together are refused, and nothing is printed
+    // that could pass for a token.
+    let misfit = tokio::task::block_in_place(|| {
+        pressdx(&[
+            "token",
+            "create",
+            "--role",
+            "agency",
+            "--org",
+            "nam-dinh",
+            "--database-url",
+            &url,
+        ])
+    });
+    assert_eq!(misfit.status.code(), Some(2), "{}", text(&misfit.stderr));
+    assert!(text(&misfit.stdout).is_empty(), "{}", text(&misfit.stdout));
+
+    let listed =
+        tokio::task::block_in_place(|| pressdx(&["token", "list", "--database-url", &url]));
+    assert!(listed.status.success(), "{}", text(&listed.stderr));
+    let listed = text(&listed.stdout);
+    let line_of = |listing: &str, id: i64| {
+        listing
+            .lines()
+            .find(|line| line.starts_with(&format!("credential {id}: ")))
+            .map(String::from)
+            .unwrap_or_else(|| panic!("credential {id} is not listed: {listing}"))
+    };
+    let agency_line = line_of(&listed, agency_id);
+    assert!(
+        agency_line.contains("agency bao-ptth-ninh-binh-2025") && !agency_line.contains("REVOKED"),
+        "{agency_line}"
+    );
+    assert!(line_of(&listed, ministry_id).contains("ministry"));
+    assert!(
+        !listed.contains(&agency) && !listed.contains(&ministry),
+        "a token is never shown again"
+    );
+
+    let submit = |token: Option<&str>| {
+        let mut args = vec!["submit", "--file", example, "--server", &server];
+        if let Some(token) = token {
+            args.extend(["--token", token]);
+        }
+        tokio::task::block_in_place(|| pressdx(&args))
+    };
+    let submitted = submit(Some(&agency));
+    assert!(submitted.status.success(), "{}", text(&submitted.stderr));
+
+    // Without a token, the server refuses and the command says so and how to get one.
+    let anonymous = submit(None);
+    assert!(!anonymous.status.success());
+    let stderr = text(&anonymous.stderr);
+    assert!(
+        stderr.contains("Unauthenticated") && stderr.contains("pressdx token create"),
+        "{stderr}"
+    );
+
+    let revoked = tokio::task::block_in_place(|| {
+        pressdx(&[
+            "token",
+            "revoke",
+            &agency_id.to_string(),
+            "--database-url",
+            &url,
+        ])
+    });
+    assert!(revoked.status.success(), "{}", text(&revoked.stderr));
+    assert!(
+        text(&revoked.stdout).contains(&format!("revoked credential {agency_id}: ")),
+        "{}",
+        text(&revoked.stdout)
+    );
+    let listed =
+        tokio::task::block_in_place(|| pressdx(&["token", "list", "--database-url", &url]));
+    assert!(line_of(&text(&listed.stdout), agency_id).contains("REVOKED"));
+
+    // The running server refuses the revoked token from the next request on; the other still works.
+    let refused = submit(Some(&agency));
+    assert!(!refused.status.success());
+    let output = format!("{}{}", text(&refused.stdout), text(&refused.stderr));
+    assert!(
+        output.to_lowercase().contains("unauthenticated") || output.contains("revoked"),
+        "{output}"
+    );
+    let listed_by_ministry = tokio::task::block_in_place(|| {
+        pressdx(&[
+            "submissions",
+            "list",
+            "--server",
+            &server,
+            "--token",
+            &ministry,
+        ])
+    });
+    assert!(
+        listed_by_ministry.status.success(),
+        "{}",
+        text(&listed_by_ministry.stderr)
+    );
+    assert_eq!(text(&listed_by_ministry.stdout).lines().count(), 2);
+
+    // Revoking an id that does not exist is refused.
+    let unknown = tokio::task::block_in_place(|| {
+        pressdx(&["token", "revoke", "999999", "--database-url", &url])
+    });
+    assert_eq!(unknown.status.code(), Some(2));
 }

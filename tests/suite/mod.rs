@@ -1,6 +1,7 @@
 //! The behavioural suite: every test talks to a real server over gRPC, and the whole suite runs
 //! once per storage backend (`tests/sqlite.rs`, `tests/postgres.rs`).
 
+pub mod access;
 pub mod catalog;
 pub mod cli;
 pub mod fixtures;
@@ -43,6 +44,15 @@ macro_rules! behavioural_suite {
             cli::the_cli_submits_a_report_file_and_lists_it,
             cli::catalog_import_is_idempotent_and_reports_every_problem,
             cli::the_cli_prints_summaries_and_reporting_status,
+            access::every_rpc_answers_each_kind_of_caller_as_the_table_says,
+            access::refusals_say_why_and_never_confuse_unauthenticated_with_denied,
+            access::a_province_lists_only_its_own_agencies_reports,
+            access::a_revoked_token_is_refused_at_once_by_every_server,
+            access::the_audit_chain_records_every_write_and_catches_tampering,
+            access::oversized_messages_and_bursts_are_refused_with_resource_exhausted,
+            access::a_deadline_is_honoured,
+            access::tls_serves_encrypted_and_plaintext_clients_are_turned_away,
+            access::mutual_tls_requires_a_client_certificate_that_can_act_as_an_agency,
         );
     };
     ($backend:expr; $($module:ident :: $test:ident),+ $(,)?) => {

@@ -36,7 +36,7 @@ async fn stored_count(app: &TestApp) -> usize {
 
 pub async fn a_valid_report_is_accepted_with_a_full_receipt(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let mut client = app.submissions.clone();
+    let mut client = app.agency(OLD_AGENCY).await;
     let before = chrono::Utc::now();
     let receipt = client
         .submit_report(request("r-1", OLD_AGENCY, "2024", complete_report()))
@@ -82,7 +82,7 @@ pub async fn a_report_breaking_many_rules_gets_every_violation_and_leaves_nothin
     backend: Backend,
 ) {
     let app = TestApp::spawn(backend).await;
-    let mut client = app.submissions.clone();
+    let mut client = app.agency(OLD_AGENCY).await;
     let mut report = complete_report();
     report.converged_newsroom = None; // required
     report.digital_revenue_vnd = Some(30_000_000_000); // more than the 25 bn total
@@ -119,7 +119,7 @@ pub async fn a_report_breaking_many_rules_gets_every_violation_and_leaves_nothin
 /// Each rule alone, with the one field path it must name.
 pub async fn each_validation_rule_names_its_field(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let mut client = app.submissions.clone();
+    let mut client = app.agency(OLD_AGENCY).await;
     type Breaker = fn(&mut SubmitReportRequest);
     let cases: Vec<(&str, Breaker)> = vec![
         ("request_id", |r| r.request_id = String::new()),
@@ -203,10 +203,10 @@ pub async fn each_validation_rule_names_its_field(backend: Backend) {
 
 pub async fn unknown_agency_period_and_non_agencies_are_refused(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let mut client = app.submissions.clone();
 
-    let status = client
-        .submit_report(request(
+    // Each submits as the "agency" it names, so that the refusal is the catalogue's, not access's.
+    let status = app
+        .submit(request(
             &new_id(),
             "no-such-agency",
             "1999",
@@ -218,8 +218,8 @@ pub async fn unknown_agency_period_and_non_agencies_are_refused(backend: Backend
     assert_eq!(error_reason(&status), "UNKNOWN_PERIOD");
     assert_eq!(violated_fields(&status), ["period_code", "agency_code"]);
 
-    let status = client
-        .submit_report(request(&new_id(), "nam-dinh", "2024", complete_report()))
+    let status = app
+        .submit(request(&new_id(), "nam-dinh", "2024", complete_report()))
         .await
         .unwrap_err();
     assert_eq!(error_reason(&status), "NOT_A_PRESS_AGENCY");
@@ -229,7 +229,7 @@ pub async fn unknown_agency_period_and_non_agencies_are_refused(backend: Backend
 
 pub async fn a_retried_request_id_stores_nothing_new(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let mut client = app.submissions.clone();
+    let mut client = app.agency(OLD_AGENCY).await;
     let first = client
         .submit_report(request("retry-me", OLD_AGENCY, "2024", complete_report()))
         .await
@@ -252,7 +252,7 @@ pub async fn a_retried_request_id_stores_nothing_new(backend: Backend) {
 
 pub async fn a_reused_request_id_with_other_content_is_refused(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let mut client = app.submissions.clone();
+    let mut client = app.agency(OLD_AGENCY).await;
     let first = client
         .submit_report(request("once", OLD_AGENCY, "2024", complete_report()))
         .await
@@ -272,7 +272,7 @@ pub async fn a_reused_request_id_with_other_content_is_refused(backend: Backend)
 
 pub async fn corrections_become_revisions_and_the_latest_counts(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let mut client = app.submissions.clone();
+    let mut client = app.agency(OLD_AGENCY).await;
     let mut receipts = Vec::new();
     for revenue in [20_000_000_000, 21_000_000_000, 22_000_000_000] {
         let mut report = complete_report();
@@ -331,7 +331,7 @@ pub async fn corrections_become_revisions_and_the_latest_counts(backend: Backend
 
 pub async fn validate_only_checks_everything_and_stores_nothing(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let mut client = app.submissions.clone();
+    let mut client = app.agency(OLD_AGENCY).await;
     client
         .submit_report(request(&new_id(), OLD_AGENCY, "2024", complete_report()))
         .await
@@ -359,7 +359,8 @@ pub async fn a_merged_agency_corrects_old_reports_but_cannot_report_after_its_me
     backend: Backend,
 ) {
     let app = TestApp::spawn(backend).await;
-    let mut client = app.submissions.clone();
+    let mut client = app.agency(OLD_AGENCY).await;
+    let mut successor = app.agency(NEW_AGENCY).await;
 
     // Báo Nam Định existed through period 2024 and may correct that report, even today.
     client
@@ -387,11 +388,11 @@ pub async fn a_merged_agency_corrects_old_reports_but_cannot_report_after_its_me
     }
 
     // Its successor reports from 2025 on, and not for the years before it existed.
-    client
+    successor
         .submit_report(request(&new_id(), NEW_AGENCY, "2025", complete_report()))
         .await
         .unwrap();
-    let status = client
+    let status = successor
         .submit_report(request(&new_id(), NEW_AGENCY, "2024", complete_report()))
         .await
         .unwrap_err();
@@ -401,7 +402,7 @@ pub async fn a_merged_agency_corrects_old_reports_but_cannot_report_after_its_me
 
 pub async fn late_reports_are_kept_and_flagged(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let mut client = app.submissions.clone();
+    let mut client = app.agency(NEW_AGENCY).await;
     for period in ["2025", "2030"] {
         let receipt = client
             .submit_report(request(&new_id(), NEW_AGENCY, period, complete_report()))
@@ -443,6 +444,7 @@ pub async fn late_reports_are_kept_and_flagged(backend: Backend) {
 
 pub async fn listing_pages_through_everything_exactly_once(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    // Each agency submits its own reports; the Ministry lists them all.
     let mut client = app.submissions.clone();
     let mut submitted = Vec::new();
     for (agency, period) in [
@@ -454,8 +456,8 @@ pub async fn listing_pages_through_everything_exactly_once(backend: Backend) {
         (NEW_AGENCY, "2025"),
         (NEW_AGENCY, "2026"),
     ] {
-        let receipt = client
-            .submit_report(request(&new_id(), agency, period, complete_report()))
+        let receipt = app
+            .submit(request(&new_id(), agency, period, complete_report()))
             .await
             .unwrap()
             .into_inner();
@@ -523,15 +525,16 @@ pub async fn listing_pages_through_everything_exactly_once(backend: Backend) {
 
 pub async fn an_import_stream_answers_each_report_in_order(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let mut client = app.submissions.clone();
+    // An import carries one agency's reports: its credential submits for it alone.
+    let mut client = app.agency(OLD_AGENCY).await;
     let mut bad_trained = complete_report();
     bad_trained.trained.as_mut().unwrap().leaders = Some(7);
     let requests = vec![
         request(&new_id(), OLD_AGENCY, "2023", complete_report()),
         request(&new_id(), OLD_AGENCY, "2026", complete_report()), // after its merger
         request(&new_id(), OLD_AGENCY, "2024", complete_report()),
-        request(&new_id(), "bao-ha-nam", "2024", bad_trained), // 7 trained of 6 leaders
-        request(&new_id(), NEW_AGENCY, "2025", complete_report()),
+        request(&new_id(), OLD_AGENCY, "2024", bad_trained), // 7 trained of 6 leaders
+        request(&new_id(), OLD_AGENCY, "2023", complete_report()), // a correction
     ];
     let responses: Vec<_> = {
         let mut stream = client
@@ -588,10 +591,11 @@ pub async fn an_unknown_submission_is_not_found(backend: Backend) {
 /// Many corrections of one report at once: each gets its own revision, none is lost.
 pub async fn concurrent_submits_get_distinct_revisions(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    let agency = app.agency(OLD_AGENCY).await;
     let writers = 12;
     let tasks: Vec<_> = (0..writers)
         .map(|writer| {
-            let mut client = app.submissions.clone();
+            let mut client = agency.clone();
             tokio::spawn(async move {
                 let mut report = complete_report();
                 report.revenue_vnd = Some(20_000_000_000 + writer);
@@ -626,7 +630,7 @@ pub async fn concurrent_submits_get_distinct_revisions(backend: Backend) {
 /// replays, a reused one is refused.
 pub async fn an_import_batch_keeps_revisions_and_request_ids(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let mut client = app.submissions.clone();
+    let mut client = app.agency(OLD_AGENCY).await;
     let mut corrected = complete_report();
     corrected.revenue_vnd = Some(26_000_000_000);
     let requests = vec![

@@ -95,10 +95,9 @@ fn facts(
     }
 }
 
+/// Submits a report as the agency it is for.
 async fn submit(app: &TestApp, agency: &str, period: &str, facts: Facts) {
-    app.submissions
-        .clone()
-        .submit_report(request(&new_id(), agency, period, report(facts)))
+    app.submit(request(&new_id(), agency, period, report(facts)))
         .await
         .unwrap_or_else(|status| panic!("{agency} {period}: {status:?}"));
 }
@@ -531,12 +530,11 @@ pub async fn summaries_equal_an_independent_recomputation(backend: Backend) {
 /// Every accepted submission appears in the change feed once, in order, with consecutive positions.
 pub async fn the_change_feed_lists_every_submission_once(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    let mut agency = app.agency("bao-ptth-ninh-binh-2025").await;
     let mut accepted = Vec::new();
     for period in ["2025", "2026", "2027"] {
         for _revision in 0..2 {
-            let receipt = app
-                .submissions
-                .clone()
+            let receipt = agency
                 .submit_report(request(
                     &new_id(),
                     "bao-ptth-ninh-binh-2025",
@@ -636,8 +634,11 @@ pub async fn two_servers_share_a_database_without_losing_anything(backend: Backe
     let mut writers = Vec::new();
     for (server, retry_server) in [(&first, &second), (&second, &first)] {
         for writer in 0..writers_per_server {
-            let (mut client, mut retry_client) =
-                (server.submissions.clone(), retry_server.submissions.clone());
+            // The agency's credential is good on both servers: they share the database.
+            let (mut client, mut retry_client) = (
+                server.agency(agencies[0]).await,
+                retry_server.agency(agencies[0]).await,
+            );
             writers.push(tokio::spawn(async move {
                 let mut ids = Vec::new();
                 for (round, period) in periods.iter().enumerate() {
@@ -728,6 +729,9 @@ pub async fn two_servers_share_a_database_without_losing_anything(backend: Backe
 /// A watcher gets the summaries at once, then again when a submit changes them.
 pub async fn a_watcher_hears_of_each_change(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    // The agency's credential is made before the watch starts, so that the watcher's first update
+    // can only come from the report.
+    let mut agency = app.agency("bao-ptth-ninh-binh-2025").await;
     let mut stream = app
         .summaries
         .clone()
@@ -749,8 +753,7 @@ pub async fn a_watcher_hears_of_each_change(backend: Backend) {
         TargetStatus::NoData
     );
 
-    app.submissions
-        .clone()
+    agency
         .submit_report(request(
             &new_id(),
             "bao-ptth-ninh-binh-2025",
@@ -821,16 +824,14 @@ pub async fn summary_requests_are_checked(backend: Backend) {
 /// each with a status and an explanation.
 pub async fn every_plan_is_served_for_every_period_and_scope_kind(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    app.submissions
-        .clone()
-        .submit_report(request(
-            &new_id(),
-            "bao-nam-dinh",
-            "2024",
-            super::fixtures::complete_report(),
-        ))
-        .await
-        .unwrap();
+    app.submit(request(
+        &new_id(),
+        "bao-nam-dinh",
+        "2024",
+        super::fixtures::complete_report(),
+    ))
+    .await
+    .unwrap();
     let mut client = app.summaries.clone();
     for plan in [NATIONAL, "nam-dinh-cds-bao-chi"] {
         for year in 2023..=2030 {

@@ -1,0 +1,757 @@
+//! Who may call what: the table of every RPC against every kind of caller, revocation seen by every
+//! server at once, TLS and mutual TLS, the request limits, and the audit chain catching a row edited
+//! behind pressdx's back.
+
+use std::process::Command;
+use std::time::Duration;
+
+use chrono::Utc;
+use pressdx::domain::access::Role;
+use pressdx::proto::catalog_service_client::CatalogServiceClient;
+use pressdx::proto::submission_service_client::SubmissionServiceClient;
+use pressdx::proto::summary_service_client::SummaryServiceClient;
+use pressdx::proto::{
+    GetOrganizationRequest, GetReportingStatusRequest, GetSubmissionRequest,
+    GetTargetSummaryRequest, ListChangesRequest, ListIndicatorsRequest, ListOrganizationsRequest,
+    ListPeriodsRequest, ListPlansRequest, ListSubmissionsRequest, ListTargetAgenciesRequest,
+    ListTargetSummariesRequest, WatchSummariesRequest, import_reports_response,
+};
+use pressdx::store::{CredentialKind, NewCredential, new_token, secret_sha256};
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
+use sea_orm::{ConnectionTrait, Database};
+use tonic::metadata::MetadataValue;
+use tonic::service::Interceptor;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
+use tonic::{Code, Request, Status};
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_client::HealthClient;
+use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
+use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
+use tonic_reflection::pb::v1::{ServerReflectionRequest, server_reflection_response};
+use tonic_types::StatusExt;
+
+use super::fixtures::{OLD_AGENCY, complete_report, error_reason, new_id, request};
+use crate::common::{Backend, TestApp};
+
+const PLAN: &str = "national-348-qd-ttg";
+const TARGET: &str = "content_on_digital_platforms";
+const PERIOD: &str = "2024";
+/// The scope of the summary calls in the table: the one agency whose report is read.
+const SCOPE: &str = "agency:bao-nam-dinh";
+
+/// Sends an `authorization` header exactly as given, well-formed or not.
+#[derive(Clone)]
+struct RawAuthorization(Option<String>);
+
+impl Interceptor for RawAuthorization {
+    fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
+        if let Some(value) = &self.0 {
+            let value = MetadataValue::try_from(value.as_str()).expect("an ASCII header");
+            request.metadata_mut().insert("authorization", value);
+        }
+        Ok(request)
+    }
+}
+
+type Caller = InterceptedService<Channel, RawAuthorization>;
+
+/// One column of the table: a kind of caller and the credential it presents.
+struct Column {
+    name: &'static str,
+    authorization: Option<String>,
+}
+
+/// Creates every kind of caller the table has columns for.
+async fn columns(app: &TestApp) -> Vec<Column> {
+    let bearer = |token: String| Some(format!("Bearer {token}"));
+    let expired = {
+        let token = new_token().unwrap();
+        let new = NewCredential {
+            kind: CredentialKind::Token,
+            secret_sha256: secret_sha256(token.as_bytes()),
+            role: Role::Agency,
+            organization: Some(OLD_AGENCY.into()),
+            label: "expired".into(),
+            expires_at: Some(Utc::now() - chrono::Duration::seconds(1)),
+        };
+        app.store().create_credential(&new, "test").await.unwrap();
+        token
+    };
+    let revoked = {
+        let token = app.token(Role::Agency, Some(OLD_AGENCY)).await;
+        let id = app.store().list_credentials().await.unwrap().last().unwrap().id;
+        app.store().revoke_credential(id, "test").await.unwrap();
+        token
+    };
+    let token = |role, organization| app.token(role, organization);
+    vec![
+        Column {
+            name: "none",
+            authorization: None,
+        },
+        Column {
+            name: "malformed",
+            authorization: Some("Token abc".into()),
+        },
+        Column {
+            name: "unknown",
+            authorization: bearer(new_token().unwrap()),
+        },
+        Column {
+            name: "expired",
+            authorization: bearer(expired),
+        },
+        Column {
+            name: "revoked",
+            authorization: bearer(revoked),
+        },
+        Column {
+            name: "agency",
+            authorization: bearer(token(Role::Agency, Some(OLD_AGENCY)).await),
+        },
+        Column {
+            name: "other agency",
+            authorization: bearer(token(Role::Agency, Some("bao-ha-nam")).await),
+        },
+        Column {
+            name: "province",
+            authorization: bearer(token(Role::Province, Some("nam-dinh")).await),
+        },
+        Column {
+            name: "other province",
+            authorization: bearer(token(Role::Province, Some("ha-nam")).await),
+        },
+        Column {
+            name: "governing body",
+            authorization: bearer(token(Role::GoverningBody, Some("tinh-uy-nam-dinh")).await),
+        },
+        Column {
+            name: "other body",
+            authorization: bearer(token(Role::GoverningBody, Some("tinh-uy-ha-nam")).await),
+        },
+        Column {
+            name: "ministry",
+            authorization: bearer(token(Role::Ministry, None).await),
+        },
+        Column {
+            name: "admin",
+            authorization: bearer(token(Role::Admin, None).await),
+        },
+    ]
+}
+
+/// The code an RPC answered with. A stream's first message (or, in an import, its first result)
+/// counts, so that a refusal inside the stream is seen too.
+async fn call(rpc: &str, caller: Caller, submission_id: i64) -> Code {
+    let mut submissions = SubmissionServiceClient::new(caller.clone());
+    let mut summaries = SummaryServiceClient::new(caller.clone());
+    let mut catalog = CatalogServiceClient::new(caller.clone());
+    let code = |result: Result<(), Status>| result.map_or_else(|status| status.code(), |()| Code::Ok);
+    let summary_request = || ListTargetSummariesRequest {
+        plan_code: PLAN.into(),
+        period_code: PERIOD.into(),
+        scope: SCOPE.into(),
+    };
+    match rpc {
+        "SubmitReport" => code(
+            submissions
+                .submit_report(request(&new_id(), OLD_AGENCY, PERIOD, complete_report()))
+                .await
+                .map(drop),
+        ),
+        "ImportReports" => {
+            let reports = vec![request(&new_id(), OLD_AGENCY, PERIOD, complete_report())];
+            match submissions.import_reports(tokio_stream::iter(reports)).await {
+                Err(status) => status.code(),
+                Ok(response) => {
+                    let first = response.into_inner().message().await.unwrap().unwrap();
+                    match first.outcome.unwrap() {
+                        import_reports_response::Outcome::Receipt(_) => Code::Ok,
+                        import_reports_response::Outcome::Error(status) => Code::from(status.code),
+                    }
+                }
+            }
+        }
+        "GetSubmission" => code(
+            submissions
+                .get_submission(GetSubmissionRequest { submission_id })
+                .await
+                .map(drop),
+        ),
+        "ListSubmissions" => code(
+            submissions
+                .list_submissions(ListSubmissionsRequest {
+                    agency_code: OLD_AGENCY.into(),
+                    ..Default::default()
+                })
+                .await
+                .map(drop),
+        ),
+        "GetTargetSummary" => code(
+            summaries
+                .get_target_summary(GetTargetSummaryRequest {
+                    plan_code: PLAN.into(),
+                    target_code: TARGET.into(),
+                    period_code: PERIOD.into(),
+                    scope: SCOPE.into(),
+                })
+                .await
+                .map(drop),
+        ),
+        "ListTargetSummaries" => code(
+            summaries
+                .list_target_summaries(summary_request())
+                .await
+                .map(drop),
+        ),
+        "ListTargetSummaries country" => code(
+            summaries
+                .list_target_summaries(ListTargetSummariesRequest {
+                    scope: "country".into(),
+                    ..summary_request()
+                })
+                .await
+                .map(drop),
+        ),
+        "ListTargetAgencies" => code(
+            summaries
+                .list_target_agencies(ListTargetAgenciesRequest {
+                    plan_code: PLAN.into(),
+                    target_code: TARGET.into(),
+                    period_code: PERIOD.into(),
+                    scope: SCOPE.into(),
+                    ..Default::default()
+                })
+                .await
+                .map(drop),
+        ),
+        "GetReportingStatus" => code(
+            summaries
+                .get_reporting_status(GetReportingStatusRequest {
+                    period_code: PERIOD.into(),
+                    scope: SCOPE.into(),
+                })
+                .await
+                .map(drop),
+        ),
+        "WatchSummaries" => {
+            let watched = summaries
+                .watch_summaries(WatchSummariesRequest {
+                    plan_code: PLAN.into(),
+                    period_code: PERIOD.into(),
+                    scope: SCOPE.into(),
+                })
+                .await;
+            match watched {
+                Err(status) => status.code(),
+                Ok(response) => code(response.into_inner().message().await.map(drop)),
+            }
+        }
+        "ListChanges" => code(
+            summaries
+                .list_changes(ListChangesRequest::default())
+                .await
+                .map(drop),
+        ),
+        "ListOrganizations" => code(
+            catalog
+                .list_organizations(ListOrganizationsRequest::default())
+                .await
+                .map(drop),
+        ),
+        "GetOrganization" => code(
+            catalog
+                .get_organization(GetOrganizationRequest {
+                    code: OLD_AGENCY.into(),
+                    ..Default::default()
+                })
+                .await
+                .map(drop),
+        ),
+        "ListIndicators" => code(
+            catalog
+                .list_indicators(ListIndicatorsRequest::default())
+                .await
+                .map(drop),
+        ),
+        "ListPlans" => code(catalog.list_plans(ListPlansRequest::default()).await.map(drop)),
+        "ListPeriods" => code(
+            catalog
+                .list_periods(ListPeriodsRequest::default())
+                .await
+                .map(drop),
+        ),
+        "ServerReflectionInfo" => {
+            let asked = ServerReflectionRequest {
+                host: String::new(),
+                message_request: Some(MessageRequest::ListServices(String::new())),
+            };
+            match ServerReflectionClient::new(caller)
+                .server_reflection_info(tokio_stream::iter([asked]))
+                .await
+            {
+                Err(status) => status.code(),
+                Ok(response) => code(response.into_inner().message().await.map(drop)),
+            }
+        }
+        "Health.Check" => code(
+            HealthClient::new(caller)
+                .check(HealthCheckRequest::default())
+                .await
+                .map(drop),
+        ),
+        other => panic!("no call for {other}"),
+    }
+}
+
+/// The table: for each RPC, the code each column of callers gets. U = UNAUTHENTICATED,
+/// D = PERMISSION_DENIED, ok = OK. The reads are about Báo Nam Định's 2024 report: its own agency,
+/// its province (Nam Định) and its governing body (the Nam Định Party Committee) reach it; their
+/// neighbours in Hà Nam do not; the Ministry reaches everything; an admin reaches no report.
+#[rustfmt::skip]
+const MATRIX: &[(&str, [&str; 13])] = &[
+    //                                none malformed unknown expired revoked agency other-ag province other-pr body other-body ministry admin
+    ("SubmitReport",                ["U", "U", "U", "U", "U", "ok", "D",  "D",  "D", "D",  "D", "D",  "D"]),
+    ("ImportReports",               ["U", "U", "U", "U", "U", "ok", "D",  "D",  "D", "D",  "D", "D",  "D"]),
+    ("GetSubmission",               ["U", "U", "U", "U", "U", "ok", "D",  "ok", "D", "ok", "D", "ok", "D"]),
+    ("ListSubmissions",             ["U", "U", "U", "U", "U", "ok", "D",  "ok", "D", "ok", "D", "ok", "D"]),
+    ("GetTargetSummary",            ["U", "U", "U", "U", "U", "ok", "D",  "ok", "D", "ok", "D", "ok", "D"]),
+    ("ListTargetSummaries",         ["U", "U", "U", "U", "U", "ok", "D",  "ok", "D", "ok", "D", "ok", "D"]),
+    ("ListTargetSummaries country", ["U", "U", "U", "U", "U", "D",  "D",  "D",  "D", "D",  "D", "ok", "D"]),
+    ("ListTargetAgencies",          ["U", "U", "U", "U", "U", "ok", "D",  "ok", "D", "ok", "D", "ok", "D"]),
+    ("GetReportingStatus",          ["U", "U", "U", "U", "U", "ok", "D",  "ok", "D", "ok", "D", "ok", "D"]),
+    ("WatchSummaries",              ["U", "U", "U", "U", "U", "ok", "D",  "ok", "D", "ok", "D", "ok", "D"]),
+    ("ListChanges",                 ["U", "U", "U", "U", "U", "D",  "D",  "D",  "D", "D",  "D", "ok", "D"]),
+    ("ListOrganizations",           ["U", "U", "U", "U", "U", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
+    ("GetOrganization",             ["U", "U", "U", "U", "U", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
+    ("ListIndicators",              ["U", "U", "U", "U", "U", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
+    ("ListPlans",                   ["U", "U", "U", "U", "U", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
+    ("ListPeriods",                 ["U", "U", "U", "U", "U", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
+    ("ServerReflectionInfo",        ["U", "U", "U", "U", "U", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
+    ("Health.Check",                ["ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
+];
+
+fn expected_code(cell: &str) -> Code {
+    match cell {
+        "ok" => Code::Ok,
+        "U" => Code::Unauthenticated,
+        "D" => Code::PermissionDenied,
+        other => panic!("unknown cell {other:?}"),
+    }
+}
+
+pub async fn every_rpc_answers_each_kind_of_caller_as_the_table_says(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let submission_id = app
+        .submit(request(&new_id(), OLD_AGENCY, PERIOD, complete_report()))
+        .await
+        .unwrap()
+        .into_inner()
+        .submission_id;
+    let columns = columns(&app).await;
+    let mut mismatches = Vec::new();
+    for (rpc, cells) in MATRIX {
+        for (column, cell) in columns.iter().zip(cells) {
+            let caller = InterceptedService::new(
+                app.channel.clone(),
+                RawAuthorization(column.authorization.clone()),
+            );
+            let got = call(rpc, caller, submission_id).await;
+            if got != expected_code(cell) {
+                mismatches.push(format!("{rpc} as {}: expected {cell}, got {got:?}", column.name));
+            }
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
+pub async fn refusals_say_why_and_never_confuse_unauthenticated_with_denied(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let summary = |token: Option<String>, scope: &str| {
+        let mut client = SummaryServiceClient::new(app.connection(token.as_deref()));
+        let scope = scope.to_string();
+        async move {
+            client
+                .list_target_summaries(ListTargetSummariesRequest {
+                    plan_code: PLAN.into(),
+                    period_code: PERIOD.into(),
+                    scope,
+                })
+                .await
+                .unwrap_err()
+        }
+    };
+    let missing = summary(None, "country").await;
+    assert_eq!(missing.code(), Code::Unauthenticated);
+    assert_eq!(error_reason(&missing), "CREDENTIAL_MISSING");
+    let unknown = summary(Some(new_token().unwrap()), "country").await;
+    assert_eq!(unknown.code(), Code::Unauthenticated);
+    assert_eq!(error_reason(&unknown), "CREDENTIAL_UNKNOWN");
+
+    let admin = app.token(Role::Admin, None).await;
+    let wrong_role = summary(Some(admin), "country").await;
+    assert_eq!(wrong_role.code(), Code::PermissionDenied);
+    assert_eq!(error_reason(&wrong_role), "ROLE_NOT_ALLOWED");
+    let province = app.token(Role::Province, Some("nam-dinh")).await;
+    let out_of_scope = summary(Some(province), "province:ha-nam").await;
+    assert_eq!(out_of_scope.code(), Code::PermissionDenied);
+    assert_eq!(error_reason(&out_of_scope), "OUT_OF_SCOPE");
+
+    // An agency cannot submit for another one, and nothing is stored.
+    let status = app
+        .agency("bao-ha-nam")
+        .await
+        .submit_report(request(&new_id(), OLD_AGENCY, PERIOD, complete_report()))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::PermissionDenied);
+    assert_eq!(error_reason(&status), "OUT_OF_SCOPE");
+    let listed = app
+        .submissions
+        .clone()
+        .list_submissions(ListSubmissionsRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(listed.submissions.is_empty());
+}
+
+pub async fn a_province_lists_only_its_own_agencies_reports(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for agency in [OLD_AGENCY, "ptth-nam-dinh", "bao-ha-nam"] {
+        app.submit(request(&new_id(), agency, "2023", complete_report()))
+            .await
+            .unwrap();
+    }
+    let province = app.token(Role::Province, Some("nam-dinh")).await;
+    let listed = SubmissionServiceClient::new(app.connection(Some(&province)))
+        .list_submissions(ListSubmissionsRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    let mut agencies: Vec<_> = listed
+        .submissions
+        .iter()
+        .map(|submission| submission.agency_code.as_str())
+        .collect();
+    agencies.sort_unstable();
+    assert_eq!(agencies, ["bao-nam-dinh", "ptth-nam-dinh"]);
+}
+
+pub async fn a_revoked_token_is_refused_at_once_by_every_server(backend: Backend) {
+    let first = TestApp::spawn(backend).await;
+    let second = TestApp::spawn_sharing(&first).await;
+    let token = first.token(Role::Ministry, None).await;
+    let list_plans = |app: &TestApp| {
+        let mut client = CatalogServiceClient::new(app.connection(Some(&token)));
+        async move { client.list_plans(ListPlansRequest::default()).await }
+    };
+    list_plans(&first).await.unwrap();
+    list_plans(&second).await.unwrap();
+
+    let id = first.store().list_credentials().await.unwrap().last().unwrap().id;
+    first.store().revoke_credential(id, "test").await.unwrap();
+    for app in [&first, &second] {
+        let status = list_plans(app).await.unwrap_err();
+        assert_eq!(status.code(), Code::Unauthenticated);
+        assert_eq!(error_reason(&status), "CREDENTIAL_REVOKED");
+    }
+    second.stop().await;
+}
+
+/// `pressdx audit verify` on the app's database: its exit status and what it printed.
+fn audit_verify(app: &TestApp) -> (bool, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_pressdx"))
+        .args(["audit", "verify", "--database-url", &app.database_url])
+        .output()
+        .expect("pressdx runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+pub async fn the_audit_chain_records_every_write_and_catches_tampering(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    // Written so far: the default catalogue, the harness's Ministry token.
+    for period in ["2023", "2024"] {
+        app.submit(request(&new_id(), OLD_AGENCY, period, complete_report()))
+            .await
+            .unwrap();
+    }
+    // The agency's token was created by the first submit: entry 3, then submissions 4 and 5.
+    let verification = app.store().verify_audit().await.unwrap();
+    assert_eq!(verification.first_broken, None);
+    assert_eq!((verification.entries, verification.submissions), (5, 2));
+    let (ok, text) = audit_verify(&app);
+    assert!(ok, "{text}");
+    assert!(text.contains("5 entries, 2 submissions"), "{text}");
+
+    let database = Database::connect(&app.database_url).await.unwrap();
+    let run = |sql: &'static str| {
+        let database = database.clone();
+        async move { database.execute_unprepared(sql).await.unwrap() }
+    };
+
+    // Someone rewrites who submitted the 2023 report: entry 4 no longer hashes right.
+    run("UPDATE audit_entry SET principal = 'ministry (credential 1)' WHERE seq = 4").await;
+    let (ok, text) = audit_verify(&app);
+    assert!(!ok, "{text}");
+    assert!(text.contains("BROKEN at entry 4"), "{text}");
+    assert!(text.contains("altered"), "{text}");
+    run("UPDATE audit_entry SET principal = 'agency bao-nam-dinh (credential 2)' WHERE seq = 4")
+        .await;
+    assert_eq!(app.store().verify_audit().await.unwrap().first_broken, None);
+
+    // Someone edits the stored 2024 report itself: the entry that recorded it (5) is named.
+    run(
+        "UPDATE submission SET report = replace(report, '25000000000', '95000000000') \
+         WHERE period_code = '2024'",
+    )
+    .await;
+    let (ok, text) = audit_verify(&app);
+    assert!(!ok, "{text}");
+    assert!(text.contains("BROKEN at entry 5"), "{text}");
+    assert!(text.contains("no longer holds the content"), "{text}");
+    run(
+        "UPDATE submission SET report = replace(report, '95000000000', '25000000000') \
+         WHERE period_code = '2024'",
+    )
+    .await;
+
+    // Someone deletes the last entry: the chain is cut short of the head the counters keep.
+    run("DELETE FROM audit_entry WHERE seq = 5").await;
+    let (ok, text) = audit_verify(&app);
+    assert!(!ok, "{text}");
+    assert!(text.contains("should end at entry 5"), "{text}");
+    database.close().await.ok();
+}
+
+pub async fn oversized_messages_and_bursts_are_refused_with_resource_exhausted(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |config| {
+        config.limits.max_message_bytes = 4096;
+        config.limits.rate_limit = 5;
+    })
+    .await;
+    let mut agency = app.agency(OLD_AGENCY).await;
+    let mut huge = complete_report();
+    huge.digital_platforms[0].name = "x".repeat(10_000);
+    let status = agency
+        .submit_report(request(&new_id(), OLD_AGENCY, PERIOD, huge.clone()))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    assert_eq!(error_reason(&status), "MESSAGE_TOO_LARGE");
+    assert!(status.message().contains("4096"), "{status:?}");
+
+    // In an import stream, the oversized message ends the stream with the same refusal.
+    let outcome = agency
+        .import_reports(tokio_stream::iter([request(
+            &new_id(),
+            OLD_AGENCY,
+            PERIOD,
+            huge,
+        )]))
+        .await;
+    let status = match outcome {
+        Err(status) => status,
+        Ok(response) => response.into_inner().message().await.unwrap_err(),
+    };
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+
+    // 5 a second in bursts of 10: a quick run of 30 calls meets the limit, with a retry delay.
+    let mut catalog = CatalogServiceClient::new(app.connection(Some(&app.ministry_token)));
+    let mut limited = None;
+    for _ in 0..30 {
+        if let Err(status) = catalog.list_periods(ListPeriodsRequest::default()).await {
+            limited = Some(status);
+            break;
+        }
+    }
+    let status = limited.expect("the burst meets the rate limit");
+    assert_eq!(status.code(), Code::ResourceExhausted);
+    assert_eq!(error_reason(&status), "RATE_LIMITED");
+    let retry = status.get_error_details().retry_info().cloned();
+    assert!(retry.and_then(|retry| retry.retry_delay).is_some());
+    // Another credential has its own allowance.
+    agency
+        .submit_report(request(&new_id(), OLD_AGENCY, PERIOD, complete_report()))
+        .await
+        .unwrap();
+}
+
+pub async fn a_deadline_is_honoured(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut summaries = app.summaries.clone();
+    let mut hurried = Request::new(ListTargetSummariesRequest {
+        plan_code: PLAN.into(),
+        period_code: PERIOD.into(),
+        scope: "country".into(),
+    });
+    hurried.set_timeout(Duration::from_nanos(1));
+    let status = summaries.list_target_summaries(hurried).await.unwrap_err();
+    assert_eq!(status.code(), Code::DeadlineExceeded);
+    // The server is none the worse for it.
+    let mut patient = Request::new(ListTargetSummariesRequest {
+        plan_code: PLAN.into(),
+        period_code: PERIOD.into(),
+        scope: "country".into(),
+    });
+    patient.set_timeout(Duration::from_secs(30));
+    summaries.list_target_summaries(patient).await.unwrap();
+}
+
+/// A test CA, a server certificate for localhost, and client certificates, as PEM files.
+struct TestPki {
+    directory: tempfile::TempDir,
+    ca: String,
+    /// A client certificate signed by the CA, and its key.
+    client: (String, String),
+    /// Another one, signed by the CA but registered with no credential.
+    stranger: (String, String),
+}
+
+impl TestPki {
+    fn new() -> TestPki {
+        use rcgen::{
+            BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
+            KeyPair, KeyUsagePurpose,
+        };
+        let ca_key = KeyPair::generate().unwrap();
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature];
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "pressdx test CA");
+        let ca = ca_params.self_signed(&ca_key).unwrap().pem();
+        let issuer = Issuer::new(ca_params, ca_key);
+        let leaf = |name: &str, usage| {
+            let key = KeyPair::generate().unwrap();
+            let mut params = CertificateParams::new(vec![name.to_string()]).unwrap();
+            params.distinguished_name.push(DnType::CommonName, name);
+            params.extended_key_usages = vec![usage];
+            let certificate = params.signed_by(&key, &issuer).unwrap();
+            (certificate.pem(), key.serialize_pem())
+        };
+        let server = leaf("localhost", ExtendedKeyUsagePurpose::ServerAuth);
+        let client = leaf("newsroom.baonamdinh.vn", ExtendedKeyUsagePurpose::ClientAuth);
+        let stranger = leaf("someone.example", ExtendedKeyUsagePurpose::ClientAuth);
+        let directory = tempfile::tempdir().unwrap();
+        for (name, text) in [
+            ("ca.pem", &ca),
+            ("server.pem", &server.0),
+            ("server.key", &server.1),
+        ] {
+            std::fs::write(directory.path().join(name), text).unwrap();
+        }
+        TestPki {
+            directory,
+            ca,
+            client,
+            stranger,
+        }
+    }
+
+    fn path(&self, name: &str) -> std::path::PathBuf {
+        self.directory.path().join(name)
+    }
+
+    /// A TLS connection to `app`, with a client certificate if given.
+    async fn connect(
+        &self,
+        app: &TestApp,
+        client: Option<&(String, String)>,
+    ) -> Result<Channel, tonic::transport::Error> {
+        let mut tls = ClientTlsConfig::new()
+            .ca_certificate(Certificate::from_pem(&self.ca))
+            .domain_name("localhost");
+        if let Some((certificate, key)) = client {
+            tls = tls.identity(Identity::from_pem(certificate, key));
+        }
+        Channel::from_shared(format!("https://{}", app.address))
+            .unwrap()
+            .tls_config(tls)?
+            .connect()
+            .await
+    }
+}
+
+async fn list_plans(channel: &Channel, token: Option<&str>) -> Result<(), Status> {
+    CatalogServiceClient::new(crate::common::authorized(channel, token))
+        .list_plans(ListPlansRequest::default())
+        .await
+        .map(drop)
+}
+
+pub async fn tls_serves_encrypted_and_plaintext_clients_are_turned_away(backend: Backend) {
+    let pki = TestPki::new();
+    let app = TestApp::spawn_with(backend, |config| {
+        config.tls.tls_cert = Some(pki.path("server.pem"));
+        config.tls.tls_key = Some(pki.path("server.key"));
+    })
+    .await;
+    let channel = pki.connect(&app, None).await.unwrap();
+    list_plans(&channel, Some(&app.ministry_token)).await.unwrap();
+    // Still no way in without a token.
+    let status = list_plans(&channel, None).await.unwrap_err();
+    assert_eq!(status.code(), Code::Unauthenticated);
+    // A plaintext client gets nowhere (the harness's own channel speaks plaintext).
+    assert!(list_plans(&app.channel, Some(&app.ministry_token)).await.is_err());
+}
+
+pub async fn mutual_tls_requires_a_client_certificate_that_can_act_as_an_agency(backend: Backend) {
+    let pki = TestPki::new();
+    let app = TestApp::spawn_with(backend, |config| {
+        config.tls.tls_cert = Some(pki.path("server.pem"));
+        config.tls.tls_key = Some(pki.path("server.key"));
+        config.tls.tls_client_ca = Some(pki.path("ca.pem"));
+    })
+    .await;
+    // No client certificate: the handshake fails, or the first call does.
+    let refused = match pki.connect(&app, None).await {
+        Err(_) => true,
+        Ok(channel) => list_plans(&channel, Some(&app.ministry_token)).await.is_err(),
+    };
+    assert!(refused, "mutual TLS lets a client without a certificate in");
+
+    // The newsroom's certificate, registered as Báo Nam Định's credential, acts as that agency.
+    let der = CertificateDer::from_pem_slice(pki.client.0.as_bytes()).unwrap();
+    app.store()
+        .create_credential(
+            &NewCredential {
+                kind: CredentialKind::Certificate,
+                secret_sha256: secret_sha256(der.as_ref()),
+                role: Role::Agency,
+                organization: Some(OLD_AGENCY.into()),
+                label: "newsroom certificate".into(),
+                expires_at: None,
+            },
+            "test",
+        )
+        .await
+        .unwrap();
+    let newsroom = pki.connect(&app, Some(&pki.client)).await.unwrap();
+    let mut agency = SubmissionServiceClient::new(crate::common::authorized(&newsroom, None));
+    agency
+        .submit_report(request(&new_id(), OLD_AGENCY, PERIOD, complete_report()))
+        .await
+        .unwrap();
+    let status = agency
+        .submit_report(request(&new_id(), "bao-ha-nam", PERIOD, complete_report()))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::PermissionDenied);
+    // A bearer token, when sent, is who the caller is, whatever the certificate.
+    list_plans(&newsroom, Some(&app.ministry_token)).await.unwrap();
+
+    // A certificate the CA signed but no one registered identifies no one.
+    let stranger = pki.connect(&app, Some(&pki.stranger)).await.unwrap();
+    let status = list_plans(&stranger, None).await.unwrap_err();
+    assert_eq!(status.code(), Code::Unauthenticated);
+    assert_eq!(error_reason(&status), "CREDENTIAL_UNKNOWN");
+}
