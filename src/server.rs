@@ -170,7 +170,8 @@ fn server_tls(args: &TlsArgs) -> Result<Option<ServerTlsConfig>, ServerError> {
         return Ok(None);
     };
     let read = |path: &std::path::Path| {
-        std::fs::read(path).map_err(|error| ServerError::Tls(format!("{}: {error}", path.display())))
+        std::fs::read(path)
+            .map_err(|error| ServerError::Tls(format!("{}: {error}", path.display())))
     };
     let mut tls = ServerTlsConfig::new().identity(Identity::from_pem(read(cert)?, read(key)?));
     if let Some(client_ca) = &args.tls_client_ca {

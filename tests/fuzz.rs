@@ -87,8 +87,8 @@ fn staff() -> impl Strategy<Value = Option<StaffCounts>> {
 fn report() -> impl Strategy<Value = AnnualReport> {
     let booleans = proptest::collection::vec(proptest::option::of(any::<bool>()), 7);
     let money = prop_oneof![any::<i64>(), 0_i64..100_000_000_000];
-    let platform = (".{0,40}", any::<i32>())
-        .prop_map(|(name, origin)| DigitalPlatform { name, origin });
+    let platform =
+        (".{0,40}", any::<i32>()).prop_map(|(name, origin)| DigitalPlatform { name, origin });
     (
         booleans,
         proptest::collection::vec(platform, 0..4),
@@ -100,7 +100,16 @@ fn report() -> impl Strategy<Value = AnnualReport> {
         proptest::option::of(prop_oneof![any::<i64>(), 0_i64..10]),
     )
         .prop_map(
-            |(booleans, digital_platforms, revenue, digital_revenue, headcount, trained, level, products)| {
+            |(
+                booleans,
+                digital_platforms,
+                revenue,
+                digital_revenue,
+                headcount,
+                trained,
+                level,
+                products,
+            )| {
                 AnnualReport {
                     content_on_digital_platforms: booleans[0],
                     digital_platforms,
@@ -130,15 +139,22 @@ fn submit_request() -> impl Strategy<Value = SubmitReportRequest> {
         ".{0,20}",
     ];
     let period = prop_oneof![Just("2024".to_string()), Just("2025".to_string()), ".{0,8}"];
-    (".{0,140}", agency, period, proptest::option::of(report()), any::<bool>()).prop_map(
-        |(request_id, agency_code, period_code, report, validate_only)| SubmitReportRequest {
-            request_id,
-            agency_code,
-            period_code,
-            report,
-            validate_only,
-        },
+    (
+        ".{0,140}",
+        agency,
+        period,
+        proptest::option::of(report()),
+        any::<bool>(),
     )
+        .prop_map(
+            |(request_id, agency_code, period_code, report, validate_only)| SubmitReportRequest {
+                request_id,
+                agency_code,
+                period_code,
+                report,
+                validate_only,
+            },
+        )
 }
 
 fn runner() -> TestRunner {
@@ -177,7 +193,10 @@ fn arbitrary_field_values_never_panic_the_checks() {
     runner()
         .run(&submit_request(), |request| {
             let bytes = request.encode_to_vec();
-            prop_assert_eq!(SubmitReportRequest::decode(bytes.as_slice()).unwrap(), request.clone());
+            prop_assert_eq!(
+                SubmitReportRequest::decode(bytes.as_slice()).unwrap(),
+                request.clone()
+            );
             if check_request(request) {
                 accepted.fetch_add(1, Ordering::Relaxed);
             }
@@ -214,7 +233,11 @@ impl Encoder for RawCodec {
     type Item = Vec<u8>;
     type Error = tonic::Status;
 
-    fn encode(&mut self, item: Vec<u8>, destination: &mut EncodeBuf<'_>) -> Result<(), Self::Error> {
+    fn encode(
+        &mut self,
+        item: Vec<u8>,
+        destination: &mut EncodeBuf<'_>,
+    ) -> Result<(), Self::Error> {
         destination.put_slice(&item);
         Ok(())
     }

@@ -27,7 +27,9 @@ use tower::{Layer, Service};
 
 use super::error::ApiError;
 use crate::domain::access::{Principal, Role};
-use crate::store::{Counters, Credential, CredentialKind, ReadModel, Store, StoreError, secret_sha256};
+use crate::store::{
+    Counters, Credential, CredentialKind, ReadModel, Store, StoreError, secret_sha256,
+};
 
 /// Who may call a method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,18 +55,51 @@ const READERS: &[Role] = &[
 pub const RULES: &[(&str, Access)] = &[
     ("grpc.health.v1.Health/*", Access::Open),
     ("grpc.reflection.v1.ServerReflection/*", Access::AnyRole),
-    ("grpc.reflection.v1alpha.ServerReflection/*", Access::AnyRole),
+    (
+        "grpc.reflection.v1alpha.ServerReflection/*",
+        Access::AnyRole,
+    ),
     ("pressdx.v1.CatalogService/*", Access::AnyRole),
-    ("pressdx.v1.SubmissionService/SubmitReport", Access::Roles(&[Role::Agency])),
-    ("pressdx.v1.SubmissionService/ImportReports", Access::Roles(&[Role::Agency])),
-    ("pressdx.v1.SubmissionService/GetSubmission", Access::Roles(READERS)),
-    ("pressdx.v1.SubmissionService/ListSubmissions", Access::Roles(READERS)),
-    ("pressdx.v1.SummaryService/GetTargetSummary", Access::Roles(READERS)),
-    ("pressdx.v1.SummaryService/ListTargetSummaries", Access::Roles(READERS)),
-    ("pressdx.v1.SummaryService/ListTargetAgencies", Access::Roles(READERS)),
-    ("pressdx.v1.SummaryService/GetReportingStatus", Access::Roles(READERS)),
-    ("pressdx.v1.SummaryService/WatchSummaries", Access::Roles(READERS)),
-    ("pressdx.v1.SummaryService/ListChanges", Access::Roles(&[Role::Ministry])),
+    (
+        "pressdx.v1.SubmissionService/SubmitReport",
+        Access::Roles(&[Role::Agency]),
+    ),
+    (
+        "pressdx.v1.SubmissionService/ImportReports",
+        Access::Roles(&[Role::Agency]),
+    ),
+    (
+        "pressdx.v1.SubmissionService/GetSubmission",
+        Access::Roles(READERS),
+    ),
+    (
+        "pressdx.v1.SubmissionService/ListSubmissions",
+        Access::Roles(READERS),
+    ),
+    (
+        "pressdx.v1.SummaryService/GetTargetSummary",
+        Access::Roles(READERS),
+    ),
+    (
+        "pressdx.v1.SummaryService/ListTargetSummaries",
+        Access::Roles(READERS),
+    ),
+    (
+        "pressdx.v1.SummaryService/ListTargetAgencies",
+        Access::Roles(READERS),
+    ),
+    (
+        "pressdx.v1.SummaryService/GetReportingStatus",
+        Access::Roles(READERS),
+    ),
+    (
+        "pressdx.v1.SummaryService/WatchSummaries",
+        Access::Roles(READERS),
+    ),
+    (
+        "pressdx.v1.SummaryService/ListChanges",
+        Access::Roles(&[Role::Ministry]),
+    ),
 ];
 
 /// The rule for a request path (`/service/method`); `None` for a method no rule names.
@@ -91,9 +126,11 @@ impl Caller {
     /// The caller of a request that passed the access layer. A request that did not (which only a
     /// wiring mistake could produce) is refused.
     pub fn of<T>(request: &tonic::Request<T>) -> Result<Caller, Status> {
-        request.extensions().get::<Caller>().cloned().ok_or_else(|| {
-            Status::permission_denied("the request carries no checked credential")
-        })
+        request
+            .extensions()
+            .get::<Caller>()
+            .cloned()
+            .ok_or_else(|| Status::permission_denied("the request carries no checked credential"))
     }
 }
 
@@ -219,7 +256,12 @@ impl AccessControl {
         }
         let table = Arc::new(CredentialTable {
             revision,
-            by_secret: self.store.credentials_by_secret().await?.into_iter().collect(),
+            by_secret: self
+                .store
+                .credentials_by_secret()
+                .await?
+                .into_iter()
+                .collect(),
         });
         *cached = Some(table.clone());
         Ok(table)
@@ -415,19 +457,17 @@ mod tests {
         for file in &descriptors.file {
             for service in &file.service {
                 for method in &service.method {
-                    let path = format!(
-                        "/{}.{}/{}",
-                        file.package(),
-                        service.name(),
-                        method.name()
-                    );
+                    let path = format!("/{}.{}/{}", file.package(), service.name(), method.name());
                     assert!(access_rule(&path).is_some(), "{path} has no access rule");
                     methods += 1;
                 }
             }
         }
         assert_eq!(methods, 15);
-        assert_eq!(access_rule("/grpc.health.v1.Health/Check"), Some(Access::Open));
+        assert_eq!(
+            access_rule("/grpc.health.v1.Health/Check"),
+            Some(Access::Open)
+        );
         assert_eq!(access_rule("/pressdx.v1.SubmissionService/Unknown"), None);
         assert_eq!(access_rule("garbage"), None);
     }

@@ -6,11 +6,11 @@ use chrono::NaiveDate;
 use tonic::{Request, Response, Status};
 use tracing::instrument;
 
+use super::access::Caller;
 use super::convert::{
     indicator_to_proto, organization_kind_from_proto, organization_to_proto, period_to_proto,
     plan_to_proto,
 };
-use super::access::Caller;
 use super::error::ApiError;
 use super::pagination;
 use crate::domain::period::today_in_vietnam;

@@ -12,8 +12,8 @@ use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
 use tracing::{info, instrument};
 
-use super::convert::{receipt, report_from_proto, submission_to_proto, timeliness_of, timestamp};
 use super::access::Caller;
+use super::convert::{receipt, report_from_proto, submission_to_proto, timeliness_of, timestamp};
 use super::error::ApiError;
 use super::feed::FeedWatcher;
 use super::pagination;
@@ -29,8 +29,8 @@ use crate::proto::{
     Submission, SubmissionReceipt, SubmitReportRequest, import_reports_response,
 };
 use crate::store::{
-    Counters, ListSubmissionsQuery, MAX_PAGE_SIZE, ReadModel, Store, StoredSubmission, SubmissionWriter,
-    SubmitOutcome,
+    Counters, ListSubmissionsQuery, MAX_PAGE_SIZE, ReadModel, Store, StoredSubmission,
+    SubmissionWriter, SubmitOutcome,
 };
 
 const DEFAULT_PAGE_SIZE: u64 = 50;
@@ -49,7 +49,7 @@ enum Checked {
     Answered(SubmissionReceipt),
     /// A valid report to store.
     ToStore {
-        valid: ValidSubmission,
+        valid: Box<ValidSubmission>,
         received_at: DateTime<Utc>,
     },
 }
@@ -99,7 +99,7 @@ impl SubmissionApi {
             Checked::Answered(receipt) => Ok(receipt),
             Checked::ToStore { valid, received_at } => {
                 let period = valid.period.clone();
-                let outcome = self.writer.submit(valid, received_at).await?;
+                let outcome = self.writer.submit(*valid, received_at).await?;
                 self.answer(outcome, &period)
             }
         }
@@ -139,15 +139,17 @@ impl SubmissionApi {
                 continue;
             }
             let earlier = earlier.remove(request.request_id.trim());
-            answers.push(match self.check(request, principal, &catalog, earlier).await {
-                Ok(Checked::Answered(receipt)) => Ok(receipt),
-                Ok(Checked::ToStore { valid, received_at }) => {
-                    to_store.push((index, valid, received_at));
-                    // Replaced below, once stored.
-                    Ok(SubmissionReceipt::default())
-                }
-                Err(error) => Err(error),
-            });
+            answers.push(
+                match self.check(request, principal, &catalog, earlier).await {
+                    Ok(Checked::Answered(receipt)) => Ok(receipt),
+                    Ok(Checked::ToStore { valid, received_at }) => {
+                        to_store.push((index, *valid, received_at));
+                        // Replaced below, once stored.
+                        Ok(SubmissionReceipt::default())
+                    }
+                    Err(error) => Err(error),
+                },
+            );
         }
         let batch: Vec<_> = to_store
             .iter()
@@ -218,7 +220,10 @@ impl SubmissionApi {
         let valid = check_submission(draft, &context).map_err(ApiError::Rejected)?;
 
         if !request.validate_only {
-            return Ok(Checked::ToStore { valid, received_at });
+            return Ok(Checked::ToStore {
+                valid: Box::new(valid),
+                received_at,
+            });
         }
         let revision = self
             .store
@@ -273,9 +278,11 @@ impl SubmissionApi {
         let catalog = self.read_model.catalog(Some(caller.counters)).await?;
         let stored = self.store.get_submission(id).await?;
         let reachable = stored.as_ref().is_some_and(|stored| {
-            catalog
-                .period(&stored.period_code)
-                .is_some_and(|period| caller.principal.may_read(&catalog, &stored.agency_code, period))
+            catalog.period(&stored.period_code).is_some_and(|period| {
+                caller
+                    .principal
+                    .may_read(&catalog, &stored.agency_code, period)
+            })
         });
         match stored {
             Some(stored) if reachable => Ok(submission_to_proto(&stored)),
@@ -310,7 +317,8 @@ impl SubmissionApi {
         let visible = visible_reports(&caller.principal, &catalog);
         if let Some(visible) = &visible {
             let agency = request.agency_code.as_str();
-            if !agency.is_empty() && !visible
+            if !agency.is_empty()
+                && !visible
                     .iter()
                     .any(|(_, agencies)| agencies.iter().any(|code| code == agency))
             {
@@ -430,7 +438,9 @@ impl SubmissionService for SubmissionApi {
         request: Request<ListSubmissionsRequest>,
     ) -> Result<Response<ListSubmissionsResponse>, Status> {
         let caller = Caller::of(&request)?;
-        Ok(Response::new(self.list(request.into_inner(), &caller).await?))
+        Ok(Response::new(
+            self.list(request.into_inner(), &caller).await?,
+        ))
     }
 
     type ImportReportsStream = ImportStream;
@@ -462,7 +472,8 @@ impl SubmissionService for SubmissionApi {
                         Ok(request) if broken.is_none() => requests.push(request),
                         Ok(_) => {}
                         Err(status) => {
-                            broken.get_or_insert(explain_stream_error(status, api.max_message_bytes));
+                            broken
+                                .get_or_insert(explain_stream_error(status, api.max_message_bytes));
                         }
                     }
                 }

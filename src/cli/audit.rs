@@ -22,10 +22,7 @@ pub async fn verify(database_url: &str) -> CliResult {
                 "the audit chain is BROKEN at entry {}: {}",
                 broken.seq, broken.problem
             );
-            println!(
-                "({} entries before it verified)",
-                verification.entries
-            );
+            println!("({} entries before it verified)", verification.entries);
             Ok(ExitCode::FAILURE)
         }
     }

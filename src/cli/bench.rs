@@ -22,15 +22,13 @@ use super::CliResult;
 use crate::api::convert::report_to_proto;
 use crate::config::{BenchArgs, BenchDatabase};
 use crate::domain::Catalog;
+use crate::domain::access::Role;
 use crate::domain::catalog::DEFAULT_CATALOG;
 use crate::domain::report::{AnnualReport, DigitalPlatform, PlatformOrigin, StaffCounts};
 use crate::proto::submission_service_client::SubmissionServiceClient;
 use crate::proto::summary_service_client::SummaryServiceClient;
 use crate::proto::{ListTargetSummariesRequest, SubmitReportRequest, import_reports_response};
-use crate::domain::access::Role;
-use crate::store::{
-    CatalogSource, CredentialKind, NewCredential, Store, new_token, secret_sha256,
-};
+use crate::store::{CatalogSource, CredentialKind, NewCredential, Store, new_token, secret_sha256};
 
 const PROVINCES: usize = 34;
 const AGENCIES_AT_SCALE_1: f64 = 800.0;
@@ -333,7 +331,10 @@ impl BenchTokens {
         let ministry = create(Role::Ministry, None).await?;
         let mut agencies = Vec::with_capacity(agency_codes.len());
         for code in agency_codes {
-            agencies.push((code.clone(), create(Role::Agency, Some(code.clone())).await?));
+            agencies.push((
+                code.clone(),
+                create(Role::Agency, Some(code.clone())).await?,
+            ));
         }
         Ok(BenchTokens {
             ministry,

@@ -31,7 +31,9 @@ impl BearerToken {
 impl Interceptor for BearerToken {
     fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
         if let Some(value) = &self.0 {
-            request.metadata_mut().insert("authorization", value.clone());
+            request
+                .metadata_mut()
+                .insert("authorization", value.clone());
         }
         Ok(request)
     }
@@ -40,7 +42,9 @@ impl Interceptor for BearerToken {
 /// Connects to the server the arguments name.
 pub async fn connect(args: &ServerArgs) -> Result<Connection, String> {
     let server = &args.server;
-    let fail = |error: &dyn std::fmt::Display| format!("cannot reach the pressdx server at {server}: {error}");
+    let fail = |error: &dyn std::fmt::Display| {
+        format!("cannot reach the pressdx server at {server}: {error}")
+    };
     let read = |path: &std::path::Path| {
         std::fs::read(path).map_err(|error| format!("{}: {error}", path.display()))
     };
@@ -51,6 +55,12 @@ pub async fn connect(args: &ServerArgs) -> Result<Connection, String> {
             tls = tls.identity(Identity::from_pem(read(cert)?, read(key)?));
         }
         endpoint = endpoint.tls_config(tls).map_err(|error| fail(&error))?;
+    }
+    if args.token.is_none() {
+        eprintln!(
+            "note: no token given (--token or PRESSDX_TOKEN); the server will refuse the call. \
+             An operator creates one with `pressdx token create`."
+        );
     }
     let channel = endpoint.connect().await.map_err(|error| fail(&error))?;
     Ok(InterceptedService::new(

@@ -2,7 +2,6 @@
 
 use std::process::ExitCode;
 
-
 use super::CliResult;
 use super::client::connect;
 use crate::config::{StatusArgs, SummaryArgs};

@@ -34,11 +34,19 @@ pub async fn create(new: NewToken, database_url: &str) -> CliResult {
         Some(path) => {
             let certificate = CertificateDer::from_pem_file(path)
                 .map_err(|error| format!("{}: not a PEM certificate: {error}", path.display()))?;
-            (CredentialKind::Certificate, secret_sha256(certificate.as_ref()), None)
+            (
+                CredentialKind::Certificate,
+                secret_sha256(certificate.as_ref()),
+                None,
+            )
         }
         None => {
             let token = new_token()?;
-            (CredentialKind::Token, secret_sha256(token.as_bytes()), Some(token))
+            (
+                CredentialKind::Token,
+                secret_sha256(token.as_bytes()),
+                Some(token),
+            )
         }
     };
 
@@ -182,7 +190,9 @@ mod tests {
             "2026-12-31T17:00:00+00:00"
         );
         assert_eq!(
-            parse_expiry("2027-01-01T08:00:00+07:00").unwrap().to_rfc3339(),
+            parse_expiry("2027-01-01T08:00:00+07:00")
+                .unwrap()
+                .to_rfc3339(),
             "2027-01-01T01:00:00+00:00"
         );
         assert!(parse_expiry("soon").is_err());

@@ -100,8 +100,10 @@ impl Scope {
     }
 }
 
-/// The organisations that `code` stands for on `date`: itself if it exists then, else, through
-/// the predecessor links that took effect after `date`, the organisations it continues.
+/// The organisations that `code` stands for on `date`: itself if it exists then, and, through the
+/// predecessor links that take effect after `date`, the organisations it goes on to continue. So a
+/// figure for an earlier year is summed over what the organisation is made of today: Báo Nam
+/// Định's 2024 includes the radio-TV station it absorbed in 2025.
 pub fn standing_for(catalog: &Catalog, code: &str, date: NaiveDate) -> HashSet<String> {
     let mut found = HashSet::new();
     let mut to_visit = vec![code.to_string()];

@@ -5,8 +5,11 @@
 //! deleting or truncating history breaks a chain that [`Store::verify_audit`] recomputes.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement};
 use sea_orm::ColumnTrait;
+use sea_orm::{
+    ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Statement,
+};
 use sha2::{Digest, Sha256};
 
 use super::entities::{audit_entry, submission};
@@ -62,7 +65,12 @@ pub(super) fn submission_subject(
 
 /// The submission id a subject written by [`submission_subject`] names.
 fn submission_id_of(subject: &str) -> Option<i64> {
-    subject.strip_prefix("submission ")?.split(' ').next()?.parse().ok()
+    subject
+        .strip_prefix("submission ")?
+        .split(' ')
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// The outcome of `pressdx audit verify`.
@@ -222,7 +230,10 @@ impl Store {
         if head_seq != expected_seq - 1 || head_hash != previous_hash {
             verification.first_broken = broken(
                 expected_seq,
-                format!("the chain should end at entry {head_seq}, but ends at {}", expected_seq - 1),
+                format!(
+                    "the chain should end at entry {head_seq}, but ends at {}",
+                    expected_seq - 1
+                ),
             );
             return Ok(verification);
         }

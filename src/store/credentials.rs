@@ -112,8 +112,16 @@ impl Store {
         .insert(&transaction)
         .await?;
         let created = from_row(row)?;
-        audit::append(&transaction, &[audit_record(&created, AuditAction::CredentialCreated, created_by)], now)
-            .await?;
+        audit::append(
+            &transaction,
+            &[audit_record(
+                &created,
+                AuditAction::CredentialCreated,
+                created_by,
+            )],
+            now,
+        )
+        .await?;
         bump_credential_revision(&transaction).await?;
         transaction.commit().await?;
         Ok(created)
@@ -160,8 +168,16 @@ impl Store {
         let mut revoked = row.into_active_model();
         revoked.revoked_at = sea_orm::Set(Some(now));
         let revoked = from_row(revoked.update(&transaction).await?)?;
-        audit::append(&transaction, &[audit_record(&revoked, AuditAction::CredentialRevoked, revoked_by)], now)
-            .await?;
+        audit::append(
+            &transaction,
+            &[audit_record(
+                &revoked,
+                AuditAction::CredentialRevoked,
+                revoked_by,
+            )],
+            now,
+        )
+        .await?;
         bump_credential_revision(&transaction).await?;
         transaction.commit().await?;
         Ok(Some(revoked))

@@ -6,8 +6,9 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction,
-    DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, SqlErr, Statement,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+    SqlErr, Statement,
 };
 use tracing::debug;
 
@@ -136,8 +137,12 @@ impl Store {
             let transaction = self.begin_write().await?;
             match store_one(&transaction, valid, received_at).await {
                 Ok(outcome) => {
-                    audit::append(&transaction, &audit_records(&[valid], &[&outcome]), Utc::now())
-                        .await?;
+                    audit::append(
+                        &transaction,
+                        &audit_records(&[valid], &[&outcome]),
+                        Utc::now(),
+                    )
+                    .await?;
                     transaction.commit().await?;
                     return Ok(outcome);
                 }
@@ -217,7 +222,10 @@ impl Store {
                 any = any.add(
                     Condition::all()
                         .add(submission::Column::PeriodCode.eq(period_code.as_str()))
-                        .add(submission::Column::AgencyCode.is_in(agency_codes.iter().map(String::as_str))),
+                        .add(
+                            submission::Column::AgencyCode
+                                .is_in(agency_codes.iter().map(String::as_str)),
+                        ),
                 );
             }
             select = select.filter(any);

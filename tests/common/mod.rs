@@ -10,13 +10,13 @@ use std::collections::HashMap;
 
 use pressdx::cli::client::{BearerToken, Connection};
 use pressdx::config::{DatabaseArgs, LimitArgs, ServeConfig, TlsArgs};
-use pressdx::domain::access::Role;
 use pressdx::domain::Catalog;
+use pressdx::domain::access::Role;
 use pressdx::proto::catalog_service_client::CatalogServiceClient;
 use pressdx::proto::submission_service_client::SubmissionServiceClient;
 use pressdx::proto::summary_service_client::SummaryServiceClient;
-use pressdx::server::Server;
 use pressdx::proto::{SubmissionReceipt, SubmitReportRequest};
+use pressdx::server::Server;
 use pressdx::store::{
     CatalogSource, CredentialKind, NewCredential, Store, new_token, secret_sha256,
 };
