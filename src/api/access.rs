@@ -17,13 +17,14 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
+use chrono::{SecondsFormat, Utc};
 use http::header::AUTHORIZATION;
 use tokio::sync::RwLock;
 use tonic::Status;
 use tonic::body::Body;
 use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
 use tower::{Layer, Service};
+use tracing::info;
 
 use super::error::ApiError;
 use crate::domain::access::{Principal, Role};
@@ -197,7 +198,11 @@ impl AccessControl {
         if let Some(revoked_at) = credential.revoked_at {
             return Err(ApiError::Unauthenticated {
                 reason: "CREDENTIAL_REVOKED",
-                message: format!("credential {} was revoked at {revoked_at}", credential.id),
+                message: format!(
+                    "credential {} was revoked at {}",
+                    credential.id,
+                    revoked_at.to_rfc3339_opts(SecondsFormat::Secs, true)
+                ),
             });
         }
         if !credential.is_usable_at(Utc::now()) {
@@ -206,7 +211,10 @@ impl AccessControl {
                 message: format!(
                     "credential {} expired at {}",
                     credential.id,
-                    credential.expires_at.unwrap_or_default()
+                    credential
+                        .expires_at
+                        .unwrap_or_default()
+                        .to_rfc3339_opts(SecondsFormat::Secs, true)
                 ),
             });
         }
@@ -408,7 +416,11 @@ where
                     Ok(caller) => {
                         request.extensions_mut().insert(caller);
                     }
-                    Err(error) => return Ok(Status::from(error).into_http()),
+                    Err(error) => {
+                        // Who was refused and why, never the credential itself.
+                        info!(%method, %error, "request refused");
+                        return Ok(Status::from(error).into_http());
+                    }
                 }
             }
             let response = inner.call(request).await?;
