@@ -106,29 +106,24 @@ fn entry_hash(entry: &audit_entry::Model) -> String {
     format!("sha256:{:x}", Sha256::digest(fields.to_string().as_bytes()))
 }
 
-/// Appends `records` to the chain inside `transaction`, which must be a write transaction.
-pub(super) async fn append(
-    transaction: &DatabaseTransaction,
+/// The audit chain's last entry, as the counters row keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct AuditHead {
+    pub seq: i64,
+    pub hash: String,
+}
+
+/// Links `records` onto the chain after `head`: the entries to insert, and the new head.
+pub(super) fn chain(
+    head: AuditHead,
     records: &[AuditRecord],
     at: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    if records.is_empty() {
-        return Ok(());
-    }
-    let backend = transaction.get_database_backend();
-    // A no-op update: it locks the counters row until commit on PostgreSQL (SQLite's write lock is
-    // already held), so two processes never both extend the same head.
-    let head = transaction
-        .query_one_raw(Statement::from_string(
-            backend,
-            "UPDATE counters SET audit_seq = audit_seq WHERE id = 1 RETURNING audit_seq, audit_head",
-        ))
-        .await?
-        .ok_or_else(|| StoreError::Corrupt("the counters row is missing".into()))?;
-    let mut seq: i64 = head.try_get_by_index(0)?;
-    let mut previous_hash: String = head.try_get_by_index(1)?;
-
+) -> (Vec<audit_entry::ActiveModel>, AuditHead) {
     let recorded_at = at.to_rfc3339_opts(SecondsFormat::Micros, true);
+    let AuditHead {
+        mut seq,
+        hash: mut previous_hash,
+    } = head;
     let mut entries = Vec::with_capacity(records.len());
     for record in records {
         seq += 1;
@@ -147,22 +142,71 @@ pub(super) async fn append(
         previous_hash = entry.entry_hash.clone();
         entries.push(audit_entry::ActiveModel::from(entry));
     }
+    (
+        entries,
+        AuditHead {
+            seq,
+            hash: previous_hash,
+        },
+    )
+}
+
+/// Appends `records` to the chain inside `transaction`, which must be a write transaction.
+pub(super) async fn append(
+    transaction: &DatabaseTransaction,
+    records: &[AuditRecord],
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    let backend = transaction.get_database_backend();
+    // A no-op update: it locks the counters row until commit on PostgreSQL (SQLite's write lock is
+    // already held), so two processes never both extend the same head.
+    let row = transaction
+        .query_one_raw(Statement::from_string(
+            backend,
+            "UPDATE counters SET audit_seq = audit_seq WHERE id = 1 RETURNING audit_seq, audit_head",
+        ))
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("the counters row is missing".into()))?;
+    let head = AuditHead {
+        seq: row.try_get_by_index(0)?,
+        hash: row.try_get_by_index(1)?,
+    };
+    let (entries, head) = chain(head, records, at);
     audit_entry::Entity::insert_many(entries)
-        .exec(transaction)
+        .exec_without_returning(transaction)
         .await?;
     transaction
         .execute_raw(Statement::from_sql_and_values(
             backend,
-            match backend {
-                sea_orm::DatabaseBackend::Postgres => {
-                    "UPDATE counters SET audit_seq = $1, audit_head = $2 WHERE id = 1"
-                }
-                _ => "UPDATE counters SET audit_seq = ?, audit_head = ? WHERE id = 1",
-            },
-            [seq.into(), previous_hash.into()],
+            placeholders(
+                backend,
+                "UPDATE counters SET audit_seq = ?, audit_head = ? WHERE id = 1",
+            ),
+            [head.seq.into(), head.hash.into()],
         ))
         .await?;
     Ok(())
+}
+
+/// `sql` with its `?` placeholders numbered as PostgreSQL wants them ($1, $2, ...).
+pub(super) fn placeholders(backend: sea_orm::DatabaseBackend, sql: &str) -> String {
+    if backend != sea_orm::DatabaseBackend::Postgres {
+        return sql.to_string();
+    }
+    let mut numbered = String::with_capacity(sql.len() + 8);
+    let mut number = 0;
+    for character in sql.chars() {
+        if character == '?' {
+            number += 1;
+            numbered.push_str(&format!("${number}"));
+        } else {
+            numbered.push(character);
+        }
+    }
+    numbered
 }
 
 impl Store {

@@ -4,16 +4,15 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Query;
+use sea_orm::sea_query::{OnConflict, Query};
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
-    SqlErr, Statement,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, SqlErr, Statement,
 };
 use tracing::debug;
 
-use super::audit::{self, AuditAction, AuditRecord};
-use super::entities::{latest_submission, submission};
+use super::audit::{self, AuditAction, AuditHead, AuditRecord};
+use super::entities::{audit_entry, latest_submission, submission};
 use super::{Store, StoreError};
 use crate::domain::period::Timeliness;
 use crate::domain::report::AnnualReport;
@@ -22,8 +21,8 @@ use crate::domain::submission::ValidSubmission;
 /// The most a list returns in one page.
 pub const MAX_PAGE_SIZE: u64 = 1000;
 
-/// How often a submit is retried when a concurrent submit took the revision it chose.
-const MAX_REVISION_ATTEMPTS: usize = 20;
+/// How often a batch is retried when a concurrent writer took a revision or request id it chose.
+const MAX_ATTEMPTS: usize = 20;
 
 /// One stored revision of a report.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,26 +88,7 @@ impl Store {
         &self,
         request_ids: &[&str],
     ) -> Result<HashMap<String, StoredSubmission>, StoreError> {
-        let mut found = HashMap::new();
-        let wanted: Vec<&str> = request_ids
-            .iter()
-            .copied()
-            .filter(|id| !id.is_empty())
-            .collect();
-        for batch in wanted.chunks(500) {
-            let rows = submission::Entity::find()
-                .filter(submission::Column::RequestId.is_in(batch.iter().copied()))
-                .all(&self.db)
-                .await?;
-            let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-            let latest = latest_ids(&self.db, &ids).await?;
-            for row in rows {
-                let superseded = !latest.contains(&row.id);
-                let stored = from_row(row, superseded)?;
-                found.insert(stored.request_id.clone(), stored);
-            }
-        }
-        Ok(found)
+        find_by_request_ids(&self.db, request_ids).await
     }
 
     /// The latest revision stored for an agency and period; 0 if none.
@@ -133,67 +113,42 @@ impl Store {
         valid: &ValidSubmission,
         received_at: DateTime<Utc>,
     ) -> Result<SubmitOutcome, StoreError> {
-        for attempt in 1..=MAX_REVISION_ATTEMPTS {
+        self.store_submissions(&[(valid, received_at)])
+            .await?
+            .pop()
+            .ok_or_else(|| StoreError::Corrupt("a batch of one gave no outcome".into()))
+    }
+
+    /// Stores a batch of checked submissions in one transaction (one commit, one sync to disk),
+    /// each in order as if submitted alone: a request id seen before (in the database or earlier
+    /// in the batch) is replayed or refused, anything else becomes the next revision of its agency
+    /// and period. A handful of statements serve the whole batch, however long.
+    pub async fn store_submissions(
+        &self,
+        batch: &[(&ValidSubmission, DateTime<Utc>)],
+    ) -> Result<Vec<SubmitOutcome>, StoreError> {
+        for attempt in 1..=MAX_ATTEMPTS {
             let transaction = self.begin_write().await?;
-            match store_one(&transaction, valid, received_at).await {
-                Ok(outcome) => {
-                    audit::append(
-                        &transaction,
-                        &audit_records(&[valid], &[&outcome]),
-                        Utc::now(),
-                    )
-                    .await?;
+            match store_batch(&transaction, batch).await {
+                Ok(outcomes) => {
                     transaction.commit().await?;
-                    return Ok(outcome);
+                    return Ok(outcomes);
                 }
-                // A concurrent submit took this revision, or this request id, first: start over,
-                // and the next round sees what it stored.
+                // Writers queue on the counters row, so this takes a writer that ignores it
+                // (a hand-run statement): start over, and the next round sees what it stored.
                 Err(Stored::Conflict) => {
                     transaction.rollback().await?;
-                    debug!(attempt, agency = %valid.agency_code, "revision or request id taken concurrently, retrying");
+                    debug!(
+                        attempt,
+                        "revision or request id taken concurrently, retrying"
+                    );
                 }
                 Err(Stored::Failed(error)) => return Err(error),
             }
         }
         Err(StoreError::Contention(format!(
-            "no free revision for {} {} after {MAX_REVISION_ATTEMPTS} attempts",
-            valid.agency_code, valid.period.code
+            "a revision or request id stayed taken after {MAX_ATTEMPTS} attempts"
         )))
-    }
-
-    /// Stores a batch of checked submissions in one transaction (one commit, one sync to disk),
-    /// each as [`Store::store_submission`] would, in order. Should a concurrent writer collide
-    /// with the batch, it is stored one submission at a time instead.
-    pub async fn store_submissions(
-        &self,
-        batch: &[(&ValidSubmission, DateTime<Utc>)],
-    ) -> Result<Vec<SubmitOutcome>, StoreError> {
-        let transaction = self.begin_write().await?;
-        let mut outcomes = Vec::with_capacity(batch.len());
-        for (valid, received_at) in batch {
-            match store_one(&transaction, valid, *received_at).await {
-                Ok(outcome) => outcomes.push(outcome),
-                Err(Stored::Conflict) => {
-                    transaction.rollback().await?;
-                    let mut outcomes = Vec::with_capacity(batch.len());
-                    for (valid, received_at) in batch {
-                        outcomes.push(self.store_submission(valid, *received_at).await?);
-                    }
-                    return Ok(outcomes);
-                }
-                Err(Stored::Failed(error)) => return Err(error),
-            }
-        }
-        let valids: Vec<&ValidSubmission> = batch.iter().map(|(valid, _)| *valid).collect();
-        let outcome_refs: Vec<&SubmitOutcome> = outcomes.iter().collect();
-        audit::append(
-            &transaction,
-            &audit_records(&valids, &outcome_refs),
-            Utc::now(),
-        )
-        .await?;
-        transaction.commit().await?;
-        Ok(outcomes)
     }
 
     pub async fn get_submission(&self, id: i64) -> Result<Option<StoredSubmission>, StoreError> {
@@ -262,30 +217,6 @@ impl Store {
     }
 }
 
-/// The audit entries of the submissions a transaction accepted (replays and refusals wrote
-/// nothing, so they record nothing).
-fn audit_records(valids: &[&ValidSubmission], outcomes: &[&SubmitOutcome]) -> Vec<AuditRecord> {
-    valids
-        .iter()
-        .zip(outcomes)
-        .filter_map(|(valid, outcome)| match outcome {
-            SubmitOutcome::Accepted(stored) => Some(AuditRecord {
-                principal: valid.submitted_by.clone(),
-                action: AuditAction::SubmissionAccepted,
-                subject: audit::submission_subject(
-                    stored.id,
-                    &stored.agency_code,
-                    &stored.period_code,
-                    stored.revision,
-                ),
-                request_id: stored.request_id.clone(),
-                content_hash: stored.content_hash.clone(),
-            }),
-            _ => None,
-        })
-        .collect()
-}
-
 /// Why storing one submission inside a transaction did not succeed.
 enum Stored {
     /// A unique index refused the row: a concurrent writer took the revision or the request id.
@@ -309,84 +240,279 @@ impl From<StoreError> for Stored {
     }
 }
 
-/// Stores one checked submission inside `transaction`: the original's outcome for a request id
-/// seen before, else a new revision with the next change-feed position.
-async fn store_one(
-    transaction: &DatabaseTransaction,
-    valid: &ValidSubmission,
-    received_at: DateTime<Utc>,
-) -> Result<SubmitOutcome, Stored> {
-    if let Some(existing) = find_by_request_id(transaction, &valid.request_id).await? {
-        return Ok(if existing.content_hash == valid.content_hash {
-            SubmitOutcome::Replayed(existing)
-        } else {
-            SubmitOutcome::RequestIdReused(existing)
-        });
-    }
-    let report_json = serde_json::to_string(&valid.report)
-        .map_err(|error| StoreError::Corrupt(format!("report: {error}")))?;
-    let late = valid.period.timeliness(received_at) == Timeliness::Late;
-
-    // The next feed position locks the counter row until the transaction ends, so positions
-    // follow commit order across every process sharing the database.
-    let feed_position = next_feed_position(transaction).await?;
-    let previous = latest_submission::Entity::find_by_id((
-        valid.agency_code.clone(),
-        valid.period.code.clone(),
-    ))
-    .one(transaction)
-    .await?;
-    let revision = previous.as_ref().map_or(0, |latest| latest.revision) + 1;
-
-    let inserted = submission::ActiveModel {
-        request_id: sea_orm::Set(valid.request_id.clone()),
-        agency_code: sea_orm::Set(valid.agency_code.clone()),
-        period_code: sea_orm::Set(valid.period.code.clone()),
-        revision: sea_orm::Set(revision),
-        received_at: sea_orm::Set(received_at),
-        late: sea_orm::Set(late),
-        content_hash: sea_orm::Set(valid.content_hash.clone()),
-        report: sea_orm::Set(report_json),
-        feed_position: sea_orm::Set(feed_position),
-        ..submission::ActiveModel::new()
-    }
-    .insert(transaction)
-    .await?;
-
-    match previous {
-        Some(previous) => {
-            let mut latest = previous.into_active_model();
-            latest.revision = sea_orm::Set(inserted.revision);
-            latest.submission_id = sea_orm::Set(inserted.id);
-            latest.update(transaction).await?;
-        }
-        None => {
-            latest_submission::ActiveModel {
-                agency_code: sea_orm::Set(inserted.agency_code.clone()),
-                period_code: sea_orm::Set(inserted.period_code.clone()),
-                revision: sea_orm::Set(inserted.revision),
-                submission_id: sea_orm::Set(inserted.id),
-                first_received_at: sea_orm::Set(received_at),
-                first_late: sea_orm::Set(late),
-            }
-            .insert(transaction)
-            .await?;
-        }
-    }
-    Ok(SubmitOutcome::Accepted(from_row(inserted, false)?))
-}
-
-/// Takes the change feed's next position, locking the counter until the transaction ends.
-async fn next_feed_position(transaction: &DatabaseTransaction) -> Result<i64, StoreError> {
-    let statement = Statement::from_string(
-        transaction.get_database_backend(),
-        "UPDATE counters SET feed_position = feed_position + 1 WHERE id = 1 RETURNING feed_position",
-    );
+/// The counters a batch reads first, locking them until it commits (on PostgreSQL; SQLite's
+/// write lock is already held): every writer of every process queues here, so the revisions,
+/// request ids and feed positions a batch reads next cannot change under it, and feed positions
+/// follow commit order.
+async fn lock_counters(transaction: &DatabaseTransaction) -> Result<(i64, AuditHead), StoreError> {
     let row = transaction
-        .query_one_raw(statement)
+        .query_one_raw(Statement::from_string(
+            transaction.get_database_backend(),
+            "UPDATE counters SET feed_position = feed_position WHERE id = 1 \
+             RETURNING feed_position, audit_seq, audit_head",
+        ))
         .await?
         .ok_or_else(|| StoreError::Corrupt("the counters row is missing".into()))?;
-    Ok(row.try_get_by_index::<i64>(0)?)
+    let head = AuditHead {
+        seq: row.try_get_by_index(1)?,
+        hash: row.try_get_by_index(2)?,
+    };
+    Ok((row.try_get_by_index(0)?, head))
+}
+
+/// Stores a batch inside `transaction` (see [`Store::store_submissions`]).
+async fn store_batch(
+    transaction: &DatabaseTransaction,
+    batch: &[(&ValidSubmission, DateTime<Utc>)],
+) -> Result<Vec<SubmitOutcome>, Stored> {
+    let (mut feed_position, audit_head) = lock_counters(transaction).await?;
+
+    // What the database already holds of this batch: its request ids, and the latest revision of
+    // each agency and period it touches.
+    let request_ids: Vec<&str> = batch
+        .iter()
+        .map(|(valid, _)| valid.request_id.as_str())
+        .collect();
+    let earlier = find_by_request_ids(transaction, &request_ids).await?;
+    let mut latest = latest_of(transaction, batch).await?;
+
+    /// What becomes of each submit; rows of this batch are named by their feed position until
+    /// they are inserted and have an id.
+    enum Planned {
+        Done(Box<SubmitOutcome>),
+        Accepted(i64),
+        Replayed(i64),
+        RequestIdReused(i64),
+    }
+    // Request ids accepted earlier in this batch, with their row's position and content hash.
+    let mut in_batch: HashMap<&str, (i64, &str)> = HashMap::new();
+    let mut planned = Vec::with_capacity(batch.len());
+    let mut rows = Vec::new();
+    for (valid, received_at) in batch {
+        if let Some(existing) = earlier.get(&valid.request_id) {
+            let outcome = if existing.content_hash == valid.content_hash {
+                SubmitOutcome::Replayed(existing.clone())
+            } else {
+                SubmitOutcome::RequestIdReused(existing.clone())
+            };
+            planned.push(Planned::Done(Box::new(outcome)));
+            continue;
+        }
+        if let Some((position, content_hash)) = in_batch.get(valid.request_id.as_str()) {
+            planned.push(if *content_hash == valid.content_hash {
+                Planned::Replayed(*position)
+            } else {
+                Planned::RequestIdReused(*position)
+            });
+            continue;
+        }
+        let report = serde_json::to_string(&valid.report)
+            .map_err(|error| StoreError::Corrupt(format!("report: {error}")))?;
+        let key = (valid.agency_code.clone(), valid.period.code.clone());
+        let revision = latest.get(&key).map_or(0, |(revision, _)| *revision) + 1;
+        let late = valid.period.timeliness(*received_at) == Timeliness::Late;
+        feed_position += 1;
+        let row = submission::Model {
+            id: 0,
+            request_id: valid.request_id.clone(),
+            agency_code: valid.agency_code.clone(),
+            period_code: valid.period.code.clone(),
+            revision,
+            received_at: *received_at,
+            late,
+            content_hash: valid.content_hash.clone(),
+            report,
+            feed_position,
+        };
+        // A later submit of the batch with the same request id is a retry of this one.
+        in_batch.insert(&valid.request_id, (feed_position, &valid.content_hash));
+        let first = latest
+            .get(&key)
+            .map_or((*received_at, late), |(_, first)| *first);
+        latest.insert(key, (revision, first));
+        rows.push(row);
+        planned.push(Planned::Accepted(feed_position));
+    }
+    if rows.is_empty() {
+        // Nothing new: every submit was answered from what is stored.
+        return Ok(planned
+            .into_iter()
+            .filter_map(|plan| match plan {
+                Planned::Done(outcome) => Some(*outcome),
+                _ => None,
+            })
+            .collect());
+    }
+
+    let inserted: HashMap<i64, submission::Model> =
+        submission::Entity::insert_many(rows.into_iter().map(|row| {
+            let mut active = row.into_active_model();
+            active.id = sea_orm::NotSet;
+            active
+        }))
+        .exec_with_returning(transaction)
+        .await?
+        .into_iter()
+        .map(|row| (row.feed_position, row))
+        .collect();
+    // A row of this batch as stored, superseded if a later revision is in the batch too.
+    let stored = |position: &i64| {
+        let row = inserted.get(position).cloned().ok_or_else(|| {
+            StoreError::Corrupt(format!("feed position {position} was not inserted"))
+        })?;
+        let superseded = inserted.values().any(|other| {
+            other.agency_code == row.agency_code
+                && other.period_code == row.period_code
+                && other.revision > row.revision
+        });
+        from_row(row, superseded)
+    };
+
+    // The latest revision of each agency and period touched, one row each; the first revision's
+    // arrival stays as it was.
+    let mut newest: HashMap<(String, String), &submission::Model> = HashMap::new();
+    for row in inserted.values() {
+        let key = (row.agency_code.clone(), row.period_code.clone());
+        if newest
+            .get(&key)
+            .is_none_or(|kept| kept.revision < row.revision)
+        {
+            newest.insert(key, row);
+        }
+    }
+    let latest_rows = newest.into_iter().map(|(key, row)| {
+        let (_, (first_received_at, first_late)) = latest[&key];
+        latest_submission::ActiveModel {
+            agency_code: sea_orm::Set(row.agency_code.clone()),
+            period_code: sea_orm::Set(row.period_code.clone()),
+            revision: sea_orm::Set(row.revision),
+            submission_id: sea_orm::Set(row.id),
+            first_received_at: sea_orm::Set(first_received_at),
+            first_late: sea_orm::Set(first_late),
+        }
+    });
+    latest_submission::Entity::insert_many(latest_rows)
+        .on_conflict(
+            OnConflict::columns([
+                latest_submission::Column::AgencyCode,
+                latest_submission::Column::PeriodCode,
+            ])
+            .update_columns([
+                latest_submission::Column::Revision,
+                latest_submission::Column::SubmissionId,
+            ])
+            .to_owned(),
+        )
+        .exec_without_returning(transaction)
+        .await?;
+
+    // The audit entries, in the batch's order, and the new heads of the feed and the chain.
+    let mut outcomes = Vec::with_capacity(planned.len());
+    let mut records = Vec::new();
+    for (plan, (valid, _)) in planned.into_iter().zip(batch) {
+        outcomes.push(match plan {
+            Planned::Done(outcome) => *outcome,
+            Planned::Replayed(position) => SubmitOutcome::Replayed(stored(&position)?),
+            Planned::RequestIdReused(position) => {
+                SubmitOutcome::RequestIdReused(stored(&position)?)
+            }
+            Planned::Accepted(position) => {
+                let stored = stored(&position)?;
+                records.push(AuditRecord {
+                    principal: valid.submitted_by.clone(),
+                    action: AuditAction::SubmissionAccepted,
+                    subject: audit::submission_subject(
+                        stored.id,
+                        &stored.agency_code,
+                        &stored.period_code,
+                        stored.revision,
+                    ),
+                    request_id: stored.request_id.clone(),
+                    content_hash: stored.content_hash.clone(),
+                });
+                SubmitOutcome::Accepted(stored)
+            }
+        });
+    }
+    let (entries, audit_head) = audit::chain(audit_head, &records, Utc::now());
+    audit_entry::Entity::insert_many(entries)
+        .exec_without_returning(transaction)
+        .await?;
+    let backend = transaction.get_database_backend();
+    transaction
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            audit::placeholders(
+                backend,
+                "UPDATE counters SET feed_position = ?, audit_seq = ?, audit_head = ? WHERE id = 1",
+            ),
+            [
+                feed_position.into(),
+                audit_head.seq.into(),
+                audit_head.hash.into(),
+            ],
+        ))
+        .await?;
+    Ok(outcomes)
+}
+
+/// The latest revision of each agency and period in `batch`, with the first revision's arrival
+/// and lateness.
+async fn latest_of(
+    db: &impl ConnectionTrait,
+    batch: &[(&ValidSubmission, DateTime<Utc>)],
+) -> Result<LatestRevisions, StoreError> {
+    let agencies: HashSet<&str> = batch
+        .iter()
+        .map(|(valid, _)| valid.agency_code.as_str())
+        .collect();
+    let periods: HashSet<&str> = batch
+        .iter()
+        .map(|(valid, _)| valid.period.code.as_str())
+        .collect();
+    let rows = latest_submission::Entity::find()
+        .filter(latest_submission::Column::AgencyCode.is_in(agencies))
+        .filter(latest_submission::Column::PeriodCode.is_in(periods))
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            (
+                (row.agency_code, row.period_code),
+                (row.revision, (row.first_received_at, row.first_late)),
+            )
+        })
+        .collect())
+}
+
+/// Per agency and period: the latest revision, and when the first arrived and whether late.
+type LatestRevisions = HashMap<(String, String), (i32, (DateTime<Utc>, bool))>;
+
+async fn find_by_request_ids(
+    db: &impl ConnectionTrait,
+    request_ids: &[&str],
+) -> Result<HashMap<String, StoredSubmission>, StoreError> {
+    let mut found = HashMap::new();
+    let wanted: Vec<&str> = request_ids
+        .iter()
+        .copied()
+        .filter(|id| !id.is_empty())
+        .collect();
+    for batch in wanted.chunks(500) {
+        let rows = submission::Entity::find()
+            .filter(submission::Column::RequestId.is_in(batch.iter().copied()))
+            .all(db)
+            .await?;
+        let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+        let latest = latest_ids(db, &ids).await?;
+        for row in rows {
+            let superseded = !latest.contains(&row.id);
+            let stored = from_row(row, superseded)?;
+            found.insert(stored.request_id.clone(), stored);
+        }
+    }
+    Ok(found)
 }
 
 async fn find_by_request_id(
