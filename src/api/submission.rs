@@ -89,13 +89,36 @@ impl SubmissionApi {
     ) -> Result<SubmissionReceipt, ApiError> {
         may_submit(principal, &request)?;
         let catalog = self.read_model.catalog(known).await?;
-        let request_id = request.request_id.trim();
-        let earlier = if request_id.is_empty() {
-            None
-        } else {
-            self.store.find_by_request_id(request_id).await?
+        // A valid report goes straight to the writer, which answers a retried request id from
+        // what is stored. Only a refused (or validate-only) request first looks for an earlier
+        // acceptance of its request id, so that a retry gets its original answer even if the
+        // catalogue changed since (https://google.aip.dev/155): the common case costs no look-up.
+        let request_id = request.request_id.trim().to_string();
+        let look_up = |request_id: String| async move {
+            if request_id.is_empty() {
+                return Ok(None);
+            }
+            self.store.find_by_request_id(&request_id).await
         };
-        match self.check(request, principal, &catalog, earlier).await? {
+        let earlier = if request.validate_only {
+            look_up(request_id.clone()).await?
+        } else {
+            None
+        };
+        let checked = match self
+            .check(request.clone(), principal, &catalog, earlier)
+            .await
+        {
+            Err(refusal) if !request.validate_only => match look_up(request_id).await? {
+                Some(earlier) => {
+                    self.check(request, principal, &catalog, Some(earlier))
+                        .await?
+                }
+                None => return Err(refusal),
+            },
+            checked => checked?,
+        };
+        match checked {
             Checked::Answered(receipt) => Ok(receipt),
             Checked::ToStore { valid, received_at } => {
                 let period = valid.period.clone();
