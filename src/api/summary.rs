@@ -36,6 +36,8 @@ pub struct SummaryApi {
     store: Store,
     feed: FeedWatcher,
     figures: Arc<Mutex<FiguresCache>>,
+    /// Held while figures are computed.
+    computing: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// The summaries of a plan for a period and scope, computed once per state of the data: readers
@@ -116,6 +118,7 @@ impl SummaryApi {
             store,
             feed,
             figures: Arc::new(Mutex::new(HashMap::new())),
+            computing: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
 
@@ -138,7 +141,13 @@ impl SummaryApi {
         );
         let data_as_of = view.reports.data_as_of;
         if let Some(cached) = self.cached_figures(&key, view.catalog_revision, data_as_of) {
-            return Ok((cached, data_as_of));
+            return Ok(cached);
+        }
+        // One computation at a time: the readers that missed together (after a commit, all of
+        // them) wait for the first and share its figures instead of each computing the same.
+        let _computing = self.computing.lock().await;
+        if let Some(cached) = self.cached_figures(&key, view.catalog_revision, data_as_of) {
+            return Ok(cached);
         }
         let (summaries, _) = summaries_of(&view.catalog, &view.reports, &subject, None, false)?;
         let summaries = Arc::new(summaries.iter().map(summary_to_proto).collect::<Vec<_>>());
@@ -146,28 +155,35 @@ impl SummaryApi {
             if figures.len() >= MAX_CACHED_FIGURES {
                 figures.clear();
             }
-            figures.insert(
-                key,
-                CachedFigures {
-                    catalog_revision: view.catalog_revision,
-                    data_as_of,
-                    summaries: summaries.clone(),
-                },
-            );
+            let newer_kept = figures.get(&key).is_some_and(|kept| {
+                kept.catalog_revision >= view.catalog_revision && kept.data_as_of >= data_as_of
+            });
+            if !newer_kept {
+                figures.insert(
+                    key,
+                    CachedFigures {
+                        catalog_revision: view.catalog_revision,
+                        data_as_of,
+                        summaries: summaries.clone(),
+                    },
+                );
+            }
         }
         Ok((summaries, data_as_of))
     }
 
+    /// Cached figures at least as fresh as the data a reader saw, and the feed position they are
+    /// complete up to. Fresher ones serve as well: they include every commit the reader must see.
     fn cached_figures(
         &self,
         key: &FiguresKey,
         catalog_revision: i64,
         data_as_of: i64,
-    ) -> Option<Arc<Vec<proto::TargetSummary>>> {
+    ) -> Option<(Arc<Vec<proto::TargetSummary>>, i64)> {
         let figures = self.figures.lock().ok()?;
         let cached = figures.get(key)?;
-        (cached.catalog_revision == catalog_revision && cached.data_as_of == data_as_of)
-            .then(|| cached.summaries.clone())
+        (cached.catalog_revision >= catalog_revision && cached.data_as_of >= data_as_of)
+            .then(|| (cached.summaries.clone(), cached.data_as_of))
     }
 
     /// One target's summary with every agency behind it, for the drill-down.
