@@ -362,20 +362,15 @@ fn summaries_of(
             plan.code
         )));
     }
-    let summaries = targets
-        .into_iter()
-        .map(|target| {
-            summary::summarize(
-                catalog,
-                reports,
-                plan,
-                target,
-                &subject.period,
-                &subject.scope,
-                describe_agencies,
-            )
-        })
-        .collect();
+    let summaries = summary::summarize(
+        catalog,
+        reports,
+        plan,
+        &targets,
+        &subject.period,
+        &subject.scope,
+        describe_agencies,
+    );
     Ok((summaries, reports.data_as_of))
 }
 

@@ -82,57 +82,76 @@ fn period_of_year(catalog: &Catalog, year: i32) -> Option<&Period> {
     catalog.periods.iter().find(|period| period.year == year)
 }
 
-/// Summarises one target of a plan for a period and scope; with `describe_agencies`, the summary
-/// also lists every agency behind the figure with its value in words.
+/// Summarises targets of a plan for a period and scope; with `describe_agencies`, each summary
+/// also lists every agency behind the figure with its value in words. The agencies in scope and
+/// their reports are looked up once, for this period and the one before, and shared by the
+/// targets.
 pub fn summarize(
     catalog: &Catalog,
     snapshot: &ReportSnapshot,
     plan: &Plan,
-    target: &Target,
+    targets: &[&Target],
     period: &Period,
     scope: &Scope,
     describe_agencies: bool,
-) -> TargetSummary {
-    let evaluation = evaluate_in(catalog, snapshot, target, period, scope, describe_agencies);
-    let previous_share = period_of_year(catalog, period.year - 1).and_then(|previous| {
-        let previous = evaluate_in(catalog, snapshot, target, previous, scope, false);
-        if previous.reporting == 0 {
-            None
-        } else {
-            previous.share()
-        }
+) -> Vec<TargetSummary> {
+    let current = expected_agencies(catalog, snapshot, period, scope);
+    let previous = period_of_year(catalog, period.year - 1).map(|previous| {
+        (
+            previous,
+            expected_agencies(catalog, snapshot, previous, scope),
+        )
     });
-    let share = if evaluation.reporting == 0 {
-        None
-    } else {
-        evaluation.share()
-    };
-    let assessment = assess(share, previous_share, period.year, &target.milestones);
-    TargetSummary {
-        plan_code: plan.code.clone(),
-        target: target.clone(),
-        period_code: period.code.clone(),
-        year: period.year,
-        scope: scope.clone(),
-        evaluation,
-        previous_share,
-        assessment,
-        data_as_of: snapshot.data_as_of,
-    }
+    targets
+        .iter()
+        .map(|target| {
+            let evaluation = evaluate_in(
+                catalog,
+                snapshot,
+                target,
+                period,
+                &current,
+                describe_agencies,
+            );
+            let previous_share = previous.as_ref().and_then(|(previous, agencies)| {
+                let previous = evaluate_in(catalog, snapshot, target, previous, agencies, false);
+                if previous.reporting == 0 {
+                    None
+                } else {
+                    previous.share()
+                }
+            });
+            let share = if evaluation.reporting == 0 {
+                None
+            } else {
+                evaluation.share()
+            };
+            let assessment = assess(share, previous_share, period.year, &target.milestones);
+            TargetSummary {
+                plan_code: plan.code.clone(),
+                target: (*target).clone(),
+                period_code: period.code.clone(),
+                year: period.year,
+                scope: scope.clone(),
+                evaluation,
+                previous_share,
+                assessment,
+                data_as_of: snapshot.data_as_of,
+            }
+        })
+        .collect()
 }
 
-/// A target's evaluation over the agencies in scope on the period's reference date.
-fn evaluate_in(
-    catalog: &Catalog,
-    snapshot: &ReportSnapshot,
-    target: &Target,
+/// The agencies in scope on the period's reference date, each with its latest report, if any.
+fn expected_agencies<'a>(
+    catalog: &'a Catalog,
+    snapshot: &'a ReportSnapshot,
     period: &Period,
     scope: &Scope,
-    describe_agencies: bool,
-) -> TargetEvaluation {
-    let in_scope = scope.agencies_on(catalog, period.reference_date());
-    let agencies: Vec<ExpectedAgency<'_>> = in_scope
-        .iter()
+) -> Vec<ExpectedAgency<'a>> {
+    scope
+        .agencies_on(catalog, period.reference_date())
+        .into_iter()
         .map(|(organization, version)| ExpectedAgency {
             code: &organization.code,
             name: &version.name,
@@ -141,7 +160,18 @@ fn evaluate_in(
                 .latest(&period.code, &organization.code)
                 .map(|latest| &latest.report),
         })
-        .collect();
+        .collect()
+}
+
+/// A target's evaluation over the agencies expected to report for the period.
+fn evaluate_in(
+    catalog: &Catalog,
+    snapshot: &ReportSnapshot,
+    target: &Target,
+    period: &Period,
+    agencies: &[ExpectedAgency<'_>],
+    describe_agencies: bool,
+) -> TargetEvaluation {
     let requirement = requirement(&target.milestones, period.year);
     let baseline = |agency: &str, indicator: &str, baseline: Baseline| {
         baseline_value(catalog, snapshot, period, agency, indicator, baseline)
@@ -152,7 +182,7 @@ fn evaluate_in(
         baseline: &baseline,
         describe_agencies,
     };
-    evaluate(&target.rule, &agencies, &inputs)
+    evaluate(&target.rule, agencies, &inputs)
 }
 
 /// An agency's baseline: the indicator summed over the organisations the agency stood for in the
