@@ -13,6 +13,7 @@ use super::convert::{
 };
 use super::error::ApiError;
 use super::pagination;
+use crate::domain::Catalog;
 use crate::domain::period::today_in_vietnam;
 use crate::proto::catalog_service_server::CatalogService;
 use crate::proto::{
@@ -95,6 +96,18 @@ impl CatalogApi {
     }
 }
 
+impl CatalogApi {
+    /// The catalogue as of the counters the request arrived with.
+    async fn catalog_for<T>(&self, request: &Request<T>) -> Result<Arc<Catalog>, Status> {
+        let caller = Caller::of(request)?;
+        Ok(self
+            .read_model
+            .catalog(Some(caller.counters))
+            .await
+            .map_err(ApiError::from)?)
+    }
+}
+
 /// The date to read the organisation tree on: the one given, or today in Vietnam.
 fn as_of_date(text: &str) -> Result<NaiveDate, ApiError> {
     if text.is_empty() {
@@ -134,12 +147,7 @@ impl CatalogService for CatalogApi {
         &self,
         request: Request<ListIndicatorsRequest>,
     ) -> Result<Response<ListIndicatorsResponse>, Status> {
-        let caller = Caller::of(&request)?;
-        let catalog = self
-            .read_model
-            .catalog(Some(caller.counters))
-            .await
-            .map_err(ApiError::from)?;
+        let catalog = self.catalog_for(&request).await?;
         Ok(Response::new(ListIndicatorsResponse {
             indicators: catalog.indicators.iter().map(indicator_to_proto).collect(),
         }))
@@ -150,12 +158,7 @@ impl CatalogService for CatalogApi {
         &self,
         request: Request<ListPlansRequest>,
     ) -> Result<Response<ListPlansResponse>, Status> {
-        let caller = Caller::of(&request)?;
-        let catalog = self
-            .read_model
-            .catalog(Some(caller.counters))
-            .await
-            .map_err(ApiError::from)?;
+        let catalog = self.catalog_for(&request).await?;
         Ok(Response::new(ListPlansResponse {
             plans: catalog.plans.iter().map(plan_to_proto).collect(),
         }))
@@ -166,12 +169,7 @@ impl CatalogService for CatalogApi {
         &self,
         request: Request<ListPeriodsRequest>,
     ) -> Result<Response<ListPeriodsResponse>, Status> {
-        let caller = Caller::of(&request)?;
-        let catalog = self
-            .read_model
-            .catalog(Some(caller.counters))
-            .await
-            .map_err(ApiError::from)?;
+        let catalog = self.catalog_for(&request).await?;
         Ok(Response::new(ListPeriodsResponse {
             periods: catalog.periods.iter().map(period_to_proto).collect(),
         }))
