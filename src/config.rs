@@ -180,14 +180,24 @@ pub struct TlsArgs {
 pub struct LimitArgs {
     /// The largest request message accepted, in bytes; larger ones are refused with
     /// RESOURCE_EXHAUSTED. A report is about 1 KiB.
-    #[arg(long, env = "PRESSDX_MAX_MESSAGE_BYTES", default_value_t = 1024 * 1024)]
+    #[arg(
+        long,
+        env = "PRESSDX_MAX_MESSAGE_BYTES",
+        default_value_t = 1024 * 1024,
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..)
+    )]
     pub max_message_bytes: usize,
     /// Requests a second each credential may make on average, in bursts of up to twice that;
     /// more are refused with RESOURCE_EXHAUSTED and a retry delay. 0 for no limit.
     #[arg(long, env = "PRESSDX_RATE_LIMIT", default_value_t = 50)]
     pub rate_limit: u32,
     /// The longest a request may take, in seconds, unless the caller's deadline is shorter.
-    #[arg(long, env = "PRESSDX_REQUEST_TIMEOUT", default_value_t = 30)]
+    #[arg(
+        long,
+        env = "PRESSDX_REQUEST_TIMEOUT",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
     pub request_timeout: u64,
 }
 
@@ -226,7 +236,8 @@ pub struct ServerArgs {
     /// The pressdx server to talk to (https://... for TLS, with `--tls-ca`).
     #[arg(long, env = "PRESSDX_SERVER", default_value = "http://127.0.0.1:50051")]
     pub server: String,
-    /// The bearer token to call with (see `pressdx token create`).
+    /// The bearer token to call with (see `pressdx token create`). Prefer the environment
+    /// variable: a flag is visible to other users of the machine in the process list.
     #[arg(long, env = "PRESSDX_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
     /// Trust this CA (PEM) for the server's TLS certificate.

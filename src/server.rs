@@ -106,14 +106,14 @@ impl Server {
         let feed = FeedWatcher::new(self.store.feed_head().await?);
         let feed_poller = feed.spawn_poller(self.store.clone(), FEED_POLL_INTERVAL);
         let limits = self.limits;
-        let access = AccessLayer::new(Arc::new(AccessControl::new(
+        let access = Arc::new(AccessControl::new(
             self.store.clone(),
             read_model.clone(),
             AccessSettings {
                 rate_per_second: limits.rate_limit,
                 max_message_bytes: limits.max_message_bytes,
             },
-        )));
+        ));
 
         let reflection_v1 = reflection().build_v1()?;
         let reflection_v1alpha = reflection().build_v1alpha()?;
@@ -127,7 +127,7 @@ impl Server {
         let served = builder
             // A caller's shorter deadline (grpc-timeout) wins over this one.
             .timeout(Duration::from_secs(limits.request_timeout))
-            .layer(access)
+            .layer(AccessLayer::new(access.clone()))
             .add_service(health_service)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
@@ -136,6 +136,7 @@ impl Server {
                     self.store.clone(),
                     read_model.clone(),
                     feed.clone(),
+                    access.clone(),
                     limits.max_message_bytes,
                 ))
                 .max_decoding_message_size(limits.max_message_bytes),
@@ -145,8 +146,13 @@ impl Server {
                     .max_decoding_message_size(limits.max_message_bytes),
             )
             .add_service(
-                SummaryServiceServer::new(SummaryApi::new(read_model, self.store.clone(), feed))
-                    .max_decoding_message_size(limits.max_message_bytes),
+                SummaryServiceServer::new(SummaryApi::new(
+                    read_model,
+                    self.store.clone(),
+                    feed,
+                    access,
+                ))
+                .max_decoding_message_size(limits.max_message_bytes),
             )
             // Without TCP_NODELAY a response written in several segments waits for the client's
             // delayed ACK: 40 ms added to every summary, measured by `pressdx bench`.

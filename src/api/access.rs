@@ -249,6 +249,28 @@ impl AccessControl {
         })
     }
 
+    /// Checks, for a stream that outlives the request that opened it, that the principal's
+    /// credential is still neither revoked nor expired.
+    pub async fn recheck(&self, principal: &Principal) -> Result<(), ApiError> {
+        let counters = self.read_model.counters().await?;
+        let table = self.credentials_at(counters.credential_revision).await?;
+        let usable = table
+            .by_secret
+            .values()
+            .find(|credential| credential.id == principal.credential_id)
+            .is_some_and(|credential| credential.is_usable_at(Utc::now()));
+        if usable {
+            return Ok(());
+        }
+        Err(ApiError::Unauthenticated {
+            reason: "CREDENTIAL_REVOKED",
+            message: format!(
+                "credential {} was revoked or has expired since the stream opened",
+                principal.credential_id
+            ),
+        })
+    }
+
     /// The credentials as of `revision`, read again if they are older.
     async fn credentials_at(&self, revision: i64) -> Result<Arc<CredentialTable>, StoreError> {
         if let Some(table) = self.credentials.read().await.as_ref()

@@ -12,7 +12,7 @@ use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
 use tracing::{info, instrument};
 
-use super::access::Caller;
+use super::access::{AccessControl, Caller};
 use super::convert::{receipt, report_from_proto, submission_to_proto, timeliness_of, timestamp};
 use super::error::ApiError;
 use super::feed::FeedWatcher;
@@ -60,6 +60,8 @@ pub struct SubmissionApi {
     read_model: Arc<ReadModel>,
     feed: FeedWatcher,
     writer: SubmissionWriter,
+    /// To check, batch by batch, that an import stream's credential still holds.
+    access: Arc<AccessControl>,
     /// The request size limit, to name in an import stream's refusal of a larger message.
     max_message_bytes: usize,
 }
@@ -69,6 +71,7 @@ impl SubmissionApi {
         store: Store,
         read_model: Arc<ReadModel>,
         feed: FeedWatcher,
+        access: Arc<AccessControl>,
         max_message_bytes: usize,
     ) -> Self {
         SubmissionApi {
@@ -76,6 +79,7 @@ impl SubmissionApi {
             store,
             read_model,
             feed,
+            access,
             max_message_bytes,
         }
     }
@@ -145,7 +149,7 @@ impl SubmissionApi {
                 .map(|earlier| (catalog, earlier)),
             Err(error) => Err(error),
         };
-        let Ok((catalog, mut earlier)) = looked_up else {
+        let Ok((catalog, earlier)) = looked_up else {
             // The database failed us: each request gets its own attempt, and its own answer.
             let mut answers = Vec::with_capacity(requests.len());
             for request in requests {
@@ -161,7 +165,7 @@ impl SubmissionApi {
                 answers.push(Err(refused));
                 continue;
             }
-            let earlier = earlier.remove(request.request_id.trim());
+            let earlier = earlier.get(request.request_id.trim()).cloned();
             answers.push(
                 match self.check(request, principal, &catalog, earlier).await {
                     Ok(Checked::Answered(receipt)) => Ok(receipt),
@@ -173,6 +177,9 @@ impl SubmissionApi {
                     Err(error) => Err(error),
                 },
             );
+        }
+        if to_store.is_empty() {
+            return answers;
         }
         let batch: Vec<_> = to_store
             .iter()
@@ -499,6 +506,11 @@ impl SubmissionService for SubmissionApi {
                                 .get_or_insert(explain_stream_error(status, api.max_message_bytes));
                         }
                     }
+                }
+                // A credential revoked or expired while the stream runs ends it.
+                if let Err(error) = api.access.recheck(&principal).await {
+                    let _ = results.send(Err(Status::from(error))).await;
+                    break;
                 }
                 for answer in api.submit_batch(requests, &principal).await {
                     let outcome = match answer {

@@ -10,7 +10,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 use tracing::{debug, instrument};
 
-use super::access::Caller;
+use super::access::{AccessControl, Caller};
 use super::convert::{timeliness_of_flag, timestamp};
 use super::error::ApiError;
 use super::feed::FeedWatcher;
@@ -23,10 +23,10 @@ use crate::domain::plan::TargetRule;
 use crate::domain::ratio::Ratio;
 use crate::domain::scope::Scope;
 use crate::domain::status::TargetStatus;
-use crate::domain::summary::{self, ReportSnapshot, ReportingStatus, TargetSummary};
+use crate::domain::summary::{self, ReportSnapshot, ReportingStatus, ReportsRead, TargetSummary};
 use crate::proto::summary_service_server::SummaryService;
 use crate::proto::{self, Change, ListChangesRequest, ListChangesResponse};
-use crate::store::{Counters, MAX_PAGE_SIZE, ReadModel, Store};
+use crate::store::{Counters, MAX_PAGE_SIZE, ReadModel, ReadView, Store};
 
 const DEFAULT_PAGE_SIZE: u64 = 100;
 
@@ -35,14 +35,16 @@ pub struct SummaryApi {
     read_model: Arc<ReadModel>,
     store: Store,
     feed: FeedWatcher,
+    /// To check, update by update, that a watcher's credential still holds.
+    access: Arc<AccessControl>,
     figures: Arc<Mutex<FiguresCache>>,
-    /// Held while figures are computed.
-    computing: Arc<tokio::sync::Mutex<()>>,
+    /// One lock per (plan, period, scope), held while its figures are computed.
+    computing: Arc<Mutex<HashMap<FiguresKey, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
 /// The summaries of a plan for a period and scope, computed once per state of the data: readers
 /// of the same figures between two commits share one computation.
-type FiguresCache = HashMap<FiguresKey, CachedFigures>;
+type FiguresCache = HashMap<FiguresKey, Arc<CachedFigures>>;
 
 /// (plan, period, scope) as asked.
 type FiguresKey = (String, String, String);
@@ -52,6 +54,8 @@ struct CachedFigures {
     catalog_revision: i64,
     data_as_of: i64,
     summaries: Arc<Vec<proto::TargetSummary>>,
+    /// Every report they looked up: a reader must reach them all.
+    reads: ReportsRead,
 }
 
 /// Beyond this many (plan, period, scope) combinations the cache starts over: it serves the
@@ -67,13 +71,12 @@ struct Subject {
 }
 
 impl Subject {
-    /// Resolves what a request names, and checks that the principal reaches the scope.
+    /// Resolves what a request names.
     fn resolve(
         catalog: &Catalog,
         plan_code: &str,
         period_code: &str,
         scope: &str,
-        principal: &Principal,
     ) -> Result<Subject, ApiError> {
         let scope = Scope::parse(scope).map_err(|why| ApiError::invalid_argument("scope", why))?;
         scope
@@ -86,7 +89,6 @@ impl Subject {
             .period(period_code)
             .cloned()
             .ok_or_else(|| ApiError::NotFound(format!("no period {period_code:?}")))?;
-        check_scope(catalog, principal, &scope, &period)?;
         Ok(Subject {
             plan_code: plan_code.to_string(),
             period,
@@ -95,7 +97,22 @@ impl Subject {
     }
 }
 
-/// Refuses a principal the figures of a scope it does not wholly reach.
+/// Refuses a principal figures computed from any report it does not reach.
+fn check_reads(
+    catalog: &Catalog,
+    principal: &Principal,
+    reads: &ReportsRead,
+    subject: &str,
+) -> Result<(), ApiError> {
+    if principal.may_see(catalog, reads) {
+        return Ok(());
+    }
+    Err(ApiError::out_of_reach(format!(
+        "{principal} does not reach every report behind the figures of {subject}"
+    )))
+}
+
+/// Refuses a principal the reporting status of a scope it does not wholly reach.
 fn check_scope(
     catalog: &Catalog,
     principal: &Principal,
@@ -112,18 +129,25 @@ fn check_scope(
 }
 
 impl SummaryApi {
-    pub fn new(read_model: Arc<ReadModel>, store: Store, feed: FeedWatcher) -> Self {
+    pub fn new(
+        read_model: Arc<ReadModel>,
+        store: Store,
+        feed: FeedWatcher,
+        access: Arc<AccessControl>,
+    ) -> Self {
         SummaryApi {
             read_model,
             store,
             feed,
+            access,
             figures: Arc::new(Mutex::new(HashMap::new())),
-            computing: Arc::new(tokio::sync::Mutex::new(())),
+            computing: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
     /// Every target's summary of a plan for a period and scope, as the data stands now, and the
-    /// feed position it is complete up to.
+    /// feed position it is complete up to; refused if the principal does not reach every report
+    /// behind them.
     async fn plan_figures(
         &self,
         plan_code: &str,
@@ -133,57 +157,81 @@ impl SummaryApi {
         known: Option<Counters>,
     ) -> Result<(Arc<Vec<proto::TargetSummary>>, i64), ApiError> {
         let view = self.read_model.current(known).await?;
-        let subject = Subject::resolve(&view.catalog, plan_code, period_code, scope, principal)?;
+        let subject = Subject::resolve(&view.catalog, plan_code, period_code, scope)?;
         let key = (
             plan_code.to_string(),
             period_code.to_string(),
             scope.to_string(),
         );
+        let figures = self.figures_of(&key, &subject, &view).await?;
+        check_reads(
+            &view.catalog,
+            principal,
+            &figures.reads,
+            &subject.scope.to_string(),
+        )?;
+        Ok((figures.summaries.clone(), figures.data_as_of))
+    }
+
+    /// The figures of `key` as of `view` or fresher, computed once: readers that miss together
+    /// (after a commit, all of them) wait for the first and share what it computed.
+    async fn figures_of(
+        &self,
+        key: &FiguresKey,
+        subject: &Subject,
+        view: &ReadView,
+    ) -> Result<Arc<CachedFigures>, ApiError> {
         let data_as_of = view.reports.data_as_of;
-        if let Some(cached) = self.cached_figures(&key, view.catalog_revision, data_as_of) {
+        if let Some(cached) = self.cached_figures(key, view.catalog_revision, data_as_of) {
             return Ok(cached);
         }
-        // One computation at a time: the readers that missed together (after a commit, all of
-        // them) wait for the first and share its figures instead of each computing the same.
-        let _computing = self.computing.lock().await;
-        if let Some(cached) = self.cached_figures(&key, view.catalog_revision, data_as_of) {
+        let computing = {
+            let mut computing = self
+                .computing
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if computing.len() >= MAX_CACHED_FIGURES {
+                computing.clear();
+            }
+            computing.entry(key.clone()).or_default().clone()
+        };
+        let _computing = computing.lock().await;
+        if let Some(cached) = self.cached_figures(key, view.catalog_revision, data_as_of) {
             return Ok(cached);
         }
-        let (summaries, _) = summaries_of(&view.catalog, &view.reports, &subject, None, false)?;
-        let summaries = Arc::new(summaries.iter().map(summary_to_proto).collect::<Vec<_>>());
+        let (summaries, reads) = summaries_of(&view.catalog, &view.reports, subject, None, false)?;
+        let computed = Arc::new(CachedFigures {
+            catalog_revision: view.catalog_revision,
+            data_as_of,
+            summaries: Arc::new(summaries.iter().map(summary_to_proto).collect()),
+            reads,
+        });
         if let Ok(mut figures) = self.figures.lock() {
             if figures.len() >= MAX_CACHED_FIGURES {
                 figures.clear();
             }
-            let newer_kept = figures.get(&key).is_some_and(|kept| {
+            let newer_kept = figures.get(key).is_some_and(|kept| {
                 kept.catalog_revision >= view.catalog_revision && kept.data_as_of >= data_as_of
             });
             if !newer_kept {
-                figures.insert(
-                    key,
-                    CachedFigures {
-                        catalog_revision: view.catalog_revision,
-                        data_as_of,
-                        summaries: summaries.clone(),
-                    },
-                );
+                figures.insert(key.clone(), computed.clone());
             }
         }
-        Ok((summaries, data_as_of))
+        Ok(computed)
     }
 
-    /// Cached figures at least as fresh as the data a reader saw, and the feed position they are
-    /// complete up to. Fresher ones serve as well: they include every commit the reader must see.
+    /// Cached figures at least as fresh as the data a reader saw. Fresher ones serve as well:
+    /// they include every commit the reader must see.
     fn cached_figures(
         &self,
         key: &FiguresKey,
         catalog_revision: i64,
         data_as_of: i64,
-    ) -> Option<(Arc<Vec<proto::TargetSummary>>, i64)> {
+    ) -> Option<Arc<CachedFigures>> {
         let figures = self.figures.lock().ok()?;
         let cached = figures.get(key)?;
         (cached.catalog_revision >= catalog_revision && cached.data_as_of >= data_as_of)
-            .then(|| (cached.summaries.clone(), cached.data_as_of))
+            .then(|| cached.clone())
     }
 
     /// One target's summary with every agency behind it, for the drill-down.
@@ -196,20 +244,16 @@ impl SummaryApi {
         caller: &Caller,
     ) -> Result<(TargetSummary, i64), ApiError> {
         let view = self.read_model.current(Some(caller.counters)).await?;
-        let subject = Subject::resolve(
-            &view.catalog,
-            plan_code,
-            period_code,
-            scope,
-            &caller.principal,
-        )?;
-        let (summaries, data_as_of) = summaries_of(
+        let subject = Subject::resolve(&view.catalog, plan_code, period_code, scope)?;
+        let (summaries, reads) = summaries_of(
             &view.catalog,
             &view.reports,
             &subject,
             Some(target_code),
             true,
         )?;
+        check_reads(&view.catalog, &caller.principal, &reads, scope)?;
+        let data_as_of = view.reports.data_as_of;
         let summary = summaries
             .into_iter()
             .next()
@@ -338,7 +382,7 @@ fn summaries_of(
     subject: &Subject,
     only_target: Option<&str>,
     describe_agencies: bool,
-) -> Result<(Vec<TargetSummary>, i64), ApiError> {
+) -> Result<(Vec<TargetSummary>, ReportsRead), ApiError> {
     let Some(plan) = catalog
         .plans
         .iter()
@@ -362,7 +406,7 @@ fn summaries_of(
             plan.code
         )));
     }
-    let summaries = summary::summarize(
+    Ok(summary::summarize(
         catalog,
         reports,
         plan,
@@ -370,8 +414,7 @@ fn summaries_of(
         &subject.period,
         &subject.scope,
         describe_agencies,
-    );
-    Ok((summaries, reports.data_as_of))
+    ))
 }
 
 fn to_i64(value: i128) -> i64 {
@@ -593,6 +636,11 @@ impl SummaryService for SummaryApi {
             let mut last_sent: Option<Vec<proto::TargetSummary>> = None;
             loop {
                 feed.borrow_and_update();
+                // A credential revoked or expired while the watch runs ends it.
+                if let Err(error) = api.access.recheck(&principal).await {
+                    let _ = updates.send(Err(Status::from(error))).await;
+                    break;
+                }
                 let computed = api
                     .plan_figures(
                         &request.plan_code,

@@ -56,7 +56,7 @@ pub async fn connect(args: &ServerArgs) -> Result<Connection, String> {
         }
         endpoint = endpoint.tls_config(tls).map_err(|error| fail(&error))?;
     }
-    if args.token.is_none() {
+    if args.token.is_none() && args.tls_client_cert.is_none() {
         eprintln!(
             "note: no token given (--token or PRESSDX_TOKEN); the server will refuse the call. \
              An operator creates one with `pressdx token create`."

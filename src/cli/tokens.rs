@@ -70,8 +70,7 @@ pub async fn create(new: NewToken, database_url: &str) -> CliResult {
             &operator(),
         )
         .await?;
-    store.close().await?;
-
+    // Shown before anything else can fail: the credential exists from here on.
     eprintln!("created {}", describe(&credential));
     match token {
         Some(token) => {
@@ -80,6 +79,7 @@ pub async fn create(new: NewToken, database_url: &str) -> CliResult {
         }
         None => eprintln!("a client presenting that certificate over mutual TLS now acts as it"),
     }
+    store.close().await?;
     Ok(ExitCode::SUCCESS)
 }
 

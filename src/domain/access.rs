@@ -16,6 +16,7 @@ use super::catalog::Catalog;
 use super::organization::{OrganizationKind, vocabulary};
 use super::period::Period;
 use super::scope::Scope;
+use super::summary::ReportsRead;
 
 vocabulary! {
     /// What a credential lets its holder do.
@@ -120,6 +121,21 @@ impl Principal {
                 .iter()
                 .all(|(agency, _)| reach.contains(&agency.code)),
         }
+    }
+
+    /// Whether this principal reaches every report a figure looked up: a figure (a share, a
+    /// trend, a growth against a baseline) can reveal any report behind it.
+    pub fn may_see(&self, catalog: &Catalog, reads: &ReportsRead) -> bool {
+        if self.role == Role::Ministry {
+            return true;
+        }
+        reads.by_period().all(|(period_code, agencies)| {
+            let Some(period) = catalog.period(period_code) else {
+                return false;
+            };
+            let reach = self.reach(catalog, period);
+            agencies.iter().all(|agency| reach.contains(agency))
+        })
     }
 
     /// Whether this principal may submit reports for `agency_code`: only that agency itself.

@@ -2,7 +2,8 @@
 //! it; and the reporting status of a period. Pure: the caller hands in the catalogue and the latest
 //! report of every agency for the periods involved.
 
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -78,6 +79,27 @@ pub struct TargetSummary {
     pub data_as_of: i64,
 }
 
+/// The reports a computation looked up (whether or not the agency had reported), by period: what
+/// a caller must reach to be shown its result, since a figure can reveal any report behind it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportsRead(BTreeMap<String, BTreeSet<String>>);
+
+impl ReportsRead {
+    fn record(&mut self, period_code: &str, agency_code: &str) {
+        self.0
+            .entry(period_code.to_string())
+            .or_default()
+            .insert(agency_code.to_string());
+    }
+
+    /// Each period's code with the agencies looked up in it.
+    pub fn by_period(&self) -> impl Iterator<Item = (&str, &BTreeSet<String>)> {
+        self.0
+            .iter()
+            .map(|(period, agencies)| (period.as_str(), agencies))
+    }
+}
+
 fn period_of_year(catalog: &Catalog, year: i32) -> Option<&Period> {
     catalog.periods.iter().find(|period| period.year == year)
 }
@@ -85,7 +107,7 @@ fn period_of_year(catalog: &Catalog, year: i32) -> Option<&Period> {
 /// Summarises targets of a plan for a period and scope; with `describe_agencies`, each summary
 /// also lists every agency behind the figure with its value in words. The agencies in scope and
 /// their reports are looked up once, for this period and the one before, and shared by the
-/// targets.
+/// targets. Also returns every report the figures looked up.
 pub fn summarize(
     catalog: &Catalog,
     snapshot: &ReportSnapshot,
@@ -94,27 +116,29 @@ pub fn summarize(
     period: &Period,
     scope: &Scope,
     describe_agencies: bool,
-) -> Vec<TargetSummary> {
-    let current = expected_agencies(catalog, snapshot, period, scope);
+) -> (Vec<TargetSummary>, ReportsRead) {
+    let reads = RefCell::new(ReportsRead::default());
+    let current = expected_agencies(catalog, snapshot, period, scope, &reads);
     let previous = period_of_year(catalog, period.year - 1).map(|previous| {
-        (
-            previous,
-            expected_agencies(catalog, snapshot, previous, scope),
-        )
+        let agencies = expected_agencies(catalog, snapshot, previous, scope, &reads);
+        (previous, agencies)
     });
-    targets
+    let this_period = Evaluating {
+        catalog,
+        snapshot,
+        period,
+        reads: &reads,
+    };
+    let summaries = targets
         .iter()
         .map(|target| {
-            let evaluation = evaluate_in(
-                catalog,
-                snapshot,
-                target,
-                period,
-                &current,
-                describe_agencies,
-            );
+            let evaluation = this_period.evaluate(target, &current, describe_agencies);
             let previous_share = previous.as_ref().and_then(|(previous, agencies)| {
-                let previous = evaluate_in(catalog, snapshot, target, previous, agencies, false);
+                let previous_period = Evaluating {
+                    period: previous,
+                    ..this_period
+                };
+                let previous = previous_period.evaluate(target, agencies, false);
                 if previous.reporting == 0 {
                     None
                 } else {
@@ -139,7 +163,8 @@ pub fn summarize(
                 data_as_of: snapshot.data_as_of,
             }
         })
-        .collect()
+        .collect();
+    (summaries, reads.into_inner())
 }
 
 /// The agencies in scope on the period's reference date, each with its latest report, if any.
@@ -148,53 +173,71 @@ fn expected_agencies<'a>(
     snapshot: &'a ReportSnapshot,
     period: &Period,
     scope: &Scope,
+    reads: &RefCell<ReportsRead>,
 ) -> Vec<ExpectedAgency<'a>> {
+    let mut reads = reads.borrow_mut();
     scope
         .agencies_on(catalog, period.reference_date())
         .into_iter()
-        .map(|(organization, version)| ExpectedAgency {
-            code: &organization.code,
-            name: &version.name,
-            publishes_electronic_press: version.publishes_electronic_press,
-            report: snapshot
-                .latest(&period.code, &organization.code)
-                .map(|latest| &latest.report),
+        .map(|(organization, version)| {
+            reads.record(&period.code, &organization.code);
+            ExpectedAgency {
+                code: &organization.code,
+                name: &version.name,
+                publishes_electronic_press: version.publishes_electronic_press,
+                report: snapshot
+                    .latest(&period.code, &organization.code)
+                    .map(|latest| &latest.report),
+            }
         })
         .collect()
 }
 
-/// A target's evaluation over the agencies expected to report for the period.
-fn evaluate_in(
-    catalog: &Catalog,
-    snapshot: &ReportSnapshot,
-    target: &Target,
-    period: &Period,
-    agencies: &[ExpectedAgency<'_>],
-    describe_agencies: bool,
-) -> TargetEvaluation {
-    let requirement = requirement(&target.milestones, period.year);
-    let baseline = |agency: &str, indicator: &str, baseline: Baseline| {
-        baseline_value(catalog, snapshot, period, agency, indicator, baseline)
-    };
-    let inputs = EvaluationInputs {
-        parameter_bp: requirement.parameter_bp,
-        required: requirement.required,
-        baseline: &baseline,
-        describe_agencies,
-    };
-    evaluate(&target.rule, agencies, &inputs)
+/// What evaluating a target in one period needs, and where its look-ups are recorded.
+#[derive(Clone, Copy)]
+struct Evaluating<'a> {
+    catalog: &'a Catalog,
+    snapshot: &'a ReportSnapshot,
+    period: &'a Period,
+    reads: &'a RefCell<ReportsRead>,
+}
+
+impl Evaluating<'_> {
+    /// A target's evaluation over the agencies expected to report for the period.
+    fn evaluate(
+        &self,
+        target: &Target,
+        agencies: &[ExpectedAgency<'_>],
+        describe_agencies: bool,
+    ) -> TargetEvaluation {
+        let requirement = requirement(&target.milestones, self.period.year);
+        let baseline = |agency: &str, indicator: &str, baseline: Baseline| {
+            baseline_value(self, agency, indicator, baseline)
+        };
+        let inputs = EvaluationInputs {
+            parameter_bp: requirement.parameter_bp,
+            required: requirement.required,
+            baseline: &baseline,
+            describe_agencies,
+        };
+        evaluate(&target.rule, agencies, &inputs)
+    }
 }
 
 /// An agency's baseline: the indicator summed over the organisations the agency stood for in the
 /// baseline period (itself, or the agencies it continues), provided every one of them reported it.
 fn baseline_value(
-    catalog: &Catalog,
-    snapshot: &ReportSnapshot,
-    period: &Period,
+    evaluating: &Evaluating<'_>,
     agency_code: &str,
     indicator: &str,
     baseline: Baseline,
 ) -> BaselineValue {
+    let Evaluating {
+        catalog,
+        snapshot,
+        period,
+        reads,
+    } = *evaluating;
     let year = match baseline {
         Baseline::PreviousYear => period.year - 1,
         Baseline::Year(year) => year,
@@ -213,6 +256,7 @@ fn baseline_value(
     let mut sum: i128 = 0;
     let mut missing = Vec::new();
     for code in &predecessors {
+        reads.borrow_mut().record(&baseline_period.code, code);
         match snapshot
             .latest(&baseline_period.code, code)
             .map(|latest| latest.report.value_of(indicator))

@@ -4,14 +4,16 @@
 //! entry's hash, and the counters row holds the last entry's number and hash, so that editing,
 //! deleting or truncating history breaks a chain that [`Store::verify_audit`] recomputes.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, SecondsFormat, Utc};
-use sea_orm::ColumnTrait;
 use sea_orm::{
-    ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Statement,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Statement,
 };
 use sha2::{Digest, Sha256};
 
+use super::credentials::{audit_record, credential_rows, credential_subject};
 use super::entities::{audit_entry, submission};
 use super::submissions::parse_report;
 use super::{Store, StoreError};
@@ -53,14 +55,19 @@ pub struct AuditRecord {
     pub content_hash: String,
 }
 
-/// The subject an accepted submission's entry names: which row, and what it is a revision of.
-pub(super) fn submission_subject(
-    id: i64,
-    agency_code: &str,
-    period_code: &str,
-    revision: i32,
-) -> String {
-    format!("submission {id} ({agency_code} {period_code} revision {revision})")
+/// The subject an accepted submission's entry names: which row, what it is a revision of, when it
+/// arrived, whether late, and its place in the feed, so that none of them can change unseen.
+pub(super) fn submission_subject(row: &submission::Model) -> String {
+    format!(
+        "submission {} ({} {} revision {}, received {}{}, feed position {})",
+        row.id,
+        row.agency_code,
+        row.period_code,
+        row.revision,
+        row.received_at.to_rfc3339_opts(SecondsFormat::Micros, true),
+        if row.late { ", late" } else { "" },
+        row.feed_position
+    )
 }
 
 /// The submission id a subject written by [`submission_subject`] names.
@@ -78,6 +85,9 @@ fn submission_id_of(subject: &str) -> Option<i64> {
 pub struct AuditVerification {
     pub entries: u64,
     pub submissions: u64,
+    /// The last entry's hash, for the operator to keep outside the database: anyone who can
+    /// rewrite rows can rewrite a whole chain, but not a head written down elsewhere.
+    pub head: String,
     /// The first entry (or submission) that does not match its chain, and how.
     pub first_broken: Option<BrokenEntry>,
 }
@@ -181,7 +191,7 @@ pub(super) async fn append(
     transaction
         .execute_raw(Statement::from_sql_and_values(
             backend,
-            placeholders(
+            super::numbered_placeholders(
                 backend,
                 "UPDATE counters SET audit_seq = ?, audit_head = ? WHERE id = 1",
             ),
@@ -191,141 +201,171 @@ pub(super) async fn append(
     Ok(())
 }
 
-/// `sql` with its `?` placeholders numbered as PostgreSQL wants them ($1, $2, ...).
-pub(super) fn placeholders(backend: sea_orm::DatabaseBackend, sql: &str) -> String {
-    if backend != sea_orm::DatabaseBackend::Postgres {
-        return sql.to_string();
+impl Store {
+    /// Recomputes the whole audit chain, and checks what it recorded against what is stored, all
+    /// in one snapshot of the database (so that writes going on meanwhile cannot look like
+    /// tampering): every stored submission must be recorded and still hash to what was accepted,
+    /// with the same agency, period, revision, arrival and lateness; every recorded submission
+    /// must still be stored; every credential must match its last entry.
+    pub async fn verify_audit(&self) -> Result<AuditVerification, StoreError> {
+        let snapshot = self.begin_snapshot().await?;
+        let verification = verify(&snapshot).await;
+        snapshot.rollback().await?;
+        verification
     }
-    let mut numbered = String::with_capacity(sql.len() + 8);
-    let mut number = 0;
-    for character in sql.chars() {
-        if character == '?' {
-            number += 1;
-            numbered.push_str(&format!("${number}"));
-        } else {
-            numbered.push(character);
-        }
-    }
-    numbered
 }
 
-impl Store {
-    /// Recomputes the whole audit chain, and checks every stored submission against the entry
-    /// that recorded it: its content must still hash to what was accepted.
-    pub async fn verify_audit(&self) -> Result<AuditVerification, StoreError> {
-        let mut verification = AuditVerification {
-            entries: 0,
-            submissions: 0,
-            first_broken: None,
-        };
-        let broken = |seq, problem: String| Some(BrokenEntry { seq, problem });
+async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreError> {
+    let mut verification = AuditVerification {
+        entries: 0,
+        submissions: 0,
+        head: String::new(),
+        first_broken: None,
+    };
+    let broken = |seq, problem: String| Some(BrokenEntry { seq, problem });
 
-        // The chain, entry by entry, and which entry recorded each submission.
-        let mut recorded = std::collections::HashMap::new();
-        let mut previous_hash = GENESIS.to_string();
-        let mut expected_seq = 1;
-        loop {
-            let batch = audit_entry::Entity::find()
-                .filter(audit_entry::Column::Seq.gte(expected_seq))
-                .order_by_asc(audit_entry::Column::Seq)
-                .limit(VERIFY_BATCH)
-                .all(&self.db)
-                .await?;
-            let complete = (batch.len() as u64) < VERIFY_BATCH;
-            for entry in batch {
-                let problem = if entry.seq != expected_seq {
-                    Some(format!("entry {expected_seq} is missing"))
-                } else if entry.previous_hash != previous_hash {
-                    Some("its previous_hash is not the hash of the entry before it".to_string())
-                } else if entry.entry_hash != entry_hash(&entry) {
-                    Some("its fields do not hash to its entry_hash: it was altered".to_string())
-                } else {
-                    None
-                };
-                if let Some(problem) = problem {
-                    verification.first_broken = broken(expected_seq, problem);
-                    return Ok(verification);
-                }
-                if entry.action == AuditAction::SubmissionAccepted.as_str()
-                    && let Some(id) = submission_id_of(&entry.subject)
-                {
-                    recorded.insert(id, entry.clone());
-                }
-                previous_hash = entry.entry_hash;
-                verification.entries += 1;
-                expected_seq += 1;
+    // The chain, entry by entry; the entry that recorded each submission, and each credential's
+    // last entry.
+    let mut submissions_recorded = HashMap::new();
+    let mut credentials_recorded = HashMap::new();
+    let mut previous_hash = GENESIS.to_string();
+    let mut expected_seq = 1;
+    loop {
+        let batch = audit_entry::Entity::find()
+            .filter(audit_entry::Column::Seq.gte(expected_seq))
+            .order_by_asc(audit_entry::Column::Seq)
+            .limit(VERIFY_BATCH)
+            .all(db)
+            .await?;
+        let complete = (batch.len() as u64) < VERIFY_BATCH;
+        for entry in batch {
+            let problem = if entry.seq != expected_seq {
+                Some(format!("entry {expected_seq} is missing"))
+            } else if entry.previous_hash != previous_hash {
+                Some("its previous_hash is not the hash of the entry before it".to_string())
+            } else if entry.entry_hash != entry_hash(&entry) {
+                Some("its fields do not hash to its entry_hash: it was altered".to_string())
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                verification.first_broken = broken(expected_seq, problem);
+                return Ok(verification);
             }
-            if complete {
-                break;
+            if entry.action == AuditAction::SubmissionAccepted.as_str()
+                && let Some(id) = submission_id_of(&entry.subject)
+            {
+                submissions_recorded.insert(id, entry.clone());
+            } else if entry.action == AuditAction::CredentialCreated.as_str()
+                || entry.action == AuditAction::CredentialRevoked.as_str()
+            {
+                credentials_recorded.insert(entry.subject.clone(), entry.clone());
+            }
+            previous_hash = entry.entry_hash;
+            verification.entries += 1;
+            expected_seq += 1;
+        }
+        if complete {
+            break;
+        }
+    }
+
+    // The head the counters row keeps: entries cut off the end are caught here.
+    let head = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT audit_seq, audit_head FROM counters WHERE id = 1",
+        ))
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("the counters row is missing".into()))?;
+    let (head_seq, head_hash): (i64, String) =
+        (head.try_get_by_index(0)?, head.try_get_by_index(1)?);
+    if head_seq != expected_seq - 1 || head_hash != previous_hash {
+        verification.first_broken = broken(
+            expected_seq,
+            format!(
+                "the chain should end at entry {head_seq}, but ends at {}",
+                expected_seq - 1
+            ),
+        );
+        return Ok(verification);
+    }
+    verification.head = head_hash;
+
+    // Every stored submission recorded, unchanged.
+    let mut after_id = 0;
+    loop {
+        let batch = submission::Entity::find()
+            .filter(submission::Column::Id.gt(after_id))
+            .order_by_asc(submission::Column::Id)
+            .limit(VERIFY_BATCH)
+            .all(db)
+            .await?;
+        let complete = (batch.len() as u64) < VERIFY_BATCH;
+        for row in batch {
+            after_id = row.id;
+            verification.submissions += 1;
+            let Some(entry) = submissions_recorded.remove(&row.id) else {
+                verification.first_broken = broken(
+                    expected_seq,
+                    format!("submission {} is stored but no entry records it", row.id),
+                );
+                return Ok(verification);
+            };
+            let content_hash = parse_report(row.id, &row.report)
+                .map(|report| report.content_hash(&row.agency_code, &row.period_code))
+                .unwrap_or_default();
+            if content_hash != entry.content_hash
+                || row.content_hash != entry.content_hash
+                || submission_subject(&row) != entry.subject
+                || row.request_id != entry.request_id
+            {
+                verification.first_broken = broken(
+                    entry.seq,
+                    format!(
+                        "submission {} no longer holds what this entry recorded",
+                        row.id
+                    ),
+                );
+                return Ok(verification);
             }
         }
+        if complete {
+            break;
+        }
+    }
+    // Every recorded submission still stored.
+    if let Some(entry) = submissions_recorded.values().min_by_key(|entry| entry.seq) {
+        verification.first_broken = broken(
+            entry.seq,
+            format!("{} was recorded but is no longer stored", entry.subject),
+        );
+        return Ok(verification);
+    }
 
-        // The head the counters row keeps: entries cut off the end are caught here.
-        let head = self
-            .db
-            .query_one_raw(Statement::from_string(
-                self.db.get_database_backend(),
-                "SELECT audit_seq, audit_head FROM counters WHERE id = 1",
-            ))
-            .await?
-            .ok_or_else(|| StoreError::Corrupt("the counters row is missing".into()))?;
-        let (head_seq, head_hash): (i64, String) =
-            (head.try_get_by_index(0)?, head.try_get_by_index(1)?);
-        if head_seq != expected_seq - 1 || head_hash != previous_hash {
+    // Every credential as its last entry left it.
+    for (secret_hash, credential) in credential_rows(db).await? {
+        let subject = credential_subject(credential.id);
+        let Some(entry) = credentials_recorded.get(&subject) else {
             verification.first_broken = broken(
                 expected_seq,
-                format!(
-                    "the chain should end at entry {head_seq}, but ends at {}",
-                    expected_seq - 1
-                ),
+                format!("{subject} exists but no entry records it"),
+            );
+            return Ok(verification);
+        };
+        let action = if credential.revoked_at.is_some() {
+            AuditAction::CredentialRevoked
+        } else {
+            AuditAction::CredentialCreated
+        };
+        let expected = audit_record(&credential, &secret_hash, action, "");
+        if entry.action != action.as_str() || entry.content_hash != expected.content_hash {
+            verification.first_broken = broken(
+                entry.seq,
+                format!("{subject} no longer grants what this entry recorded"),
             );
             return Ok(verification);
         }
-
-        // Every submission must be recorded, and still hash to what was recorded.
-        let mut after_id = 0;
-        loop {
-            let batch = submission::Entity::find()
-                .filter(submission::Column::Id.gt(after_id))
-                .order_by_asc(submission::Column::Id)
-                .limit(VERIFY_BATCH)
-                .all(&self.db)
-                .await?;
-            let complete = (batch.len() as u64) < VERIFY_BATCH;
-            for row in batch {
-                after_id = row.id;
-                verification.submissions += 1;
-                let Some(entry) = recorded.get(&row.id) else {
-                    verification.first_broken = broken(
-                        expected_seq,
-                        format!("submission {} is stored but no entry records it", row.id),
-                    );
-                    return Ok(verification);
-                };
-                let content_hash = parse_report(row.id, &row.report)
-                    .map(|report| report.content_hash(&row.agency_code, &row.period_code))
-                    .unwrap_or_default();
-                let subject =
-                    submission_subject(row.id, &row.agency_code, &row.period_code, row.revision);
-                if content_hash != entry.content_hash
-                    || row.content_hash != entry.content_hash
-                    || subject != entry.subject
-                    || row.request_id != entry.request_id
-                {
-                    verification.first_broken = broken(
-                        entry.seq,
-                        format!(
-                            "submission {} no longer holds the content this entry recorded",
-                            row.id
-                        ),
-                    );
-                    return Ok(verification);
-                }
-            }
-            if complete {
-                break;
-            }
-        }
-        Ok(verification)
     }
+    Ok(verification)
 }

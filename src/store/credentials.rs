@@ -3,7 +3,7 @@
 //! Creating or revoking one moves the counters' credential revision, so that every server sharing
 //! the database reloads its credentials before its next request, and appends to the audit log.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
     IntoActiveModel, QueryOrder,
@@ -112,16 +112,13 @@ impl Store {
         .insert(&transaction)
         .await?;
         let created = from_row(row)?;
-        audit::append(
-            &transaction,
-            &[audit_record(
-                &created,
-                AuditAction::CredentialCreated,
-                created_by,
-            )],
-            now,
-        )
-        .await?;
+        let record = audit_record(
+            &created,
+            &new.secret_sha256,
+            AuditAction::CredentialCreated,
+            created_by,
+        );
+        audit::append(&transaction, &[record], now).await?;
         bump_credential_revision(&transaction).await?;
         transaction.commit().await?;
         Ok(created)
@@ -141,13 +138,7 @@ impl Store {
     /// Every credential, revoked ones too (so that a caller can be told theirs was revoked), by
     /// the SHA-256 of its secret.
     pub async fn credentials_by_secret(&self) -> Result<Vec<(String, Credential)>, StoreError> {
-        let rows = credential::Entity::find().all(&self.db).await?;
-        rows.into_iter()
-            .map(|row| {
-                let hash = row.secret_sha256.clone();
-                from_row(row).map(|credential| (hash, credential))
-            })
-            .collect()
+        credential_rows(&self.db).await
     }
 
     /// Revokes a credential at once, for every server sharing the database. `None` if there is no
@@ -165,44 +156,73 @@ impl Store {
         if row.revoked_at.is_some() {
             return from_row(row).map(Some);
         }
+        let secret_hash = row.secret_sha256.clone();
         let mut revoked = row.into_active_model();
         revoked.revoked_at = sea_orm::Set(Some(now));
         let revoked = from_row(revoked.update(&transaction).await?)?;
-        audit::append(
-            &transaction,
-            &[audit_record(
-                &revoked,
-                AuditAction::CredentialRevoked,
-                revoked_by,
-            )],
-            now,
-        )
-        .await?;
+        let record = audit_record(
+            &revoked,
+            &secret_hash,
+            AuditAction::CredentialRevoked,
+            revoked_by,
+        );
+        audit::append(&transaction, &[record], now).await?;
         bump_credential_revision(&transaction).await?;
         transaction.commit().await?;
         Ok(Some(revoked))
     }
 }
 
-/// A credential's audit entry: its content hash covers what the credential grants, never its
-/// secret.
-fn audit_record(credential: &Credential, action: AuditAction, by: &str) -> AuditRecord {
+/// A credential's audit entry: its content hash covers what the credential grants and the hash its
+/// secret is known by (never the secret), so that `audit verify` can tell an altered or forged
+/// credential row.
+pub(super) fn audit_record(
+    credential: &Credential,
+    secret_hash: &str,
+    action: AuditAction,
+    by: &str,
+) -> AuditRecord {
+    let at =
+        |at: Option<DateTime<Utc>>| at.map(|at| at.to_rfc3339_opts(SecondsFormat::Micros, true));
     let grants = serde_json::json!([
         credential.id,
         credential.kind.as_str(),
+        secret_hash,
         credential.role.as_str(),
         credential.organization,
         credential.label,
-        credential.expires_at.map(|at| at.to_rfc3339()),
-        credential.revoked_at.map(|at| at.to_rfc3339()),
+        at(Some(credential.created_at)),
+        at(credential.expires_at),
+        at(credential.revoked_at),
     ]);
     AuditRecord {
         principal: by.to_string(),
         action,
-        subject: format!("credential {}", credential.id),
+        subject: credential_subject(credential.id),
         request_id: String::new(),
         content_hash: format!("sha256:{}", secret_sha256(grants.to_string().as_bytes())),
     }
+}
+
+/// The subject a credential's entries name.
+pub(super) fn credential_subject(id: i64) -> String {
+    format!("credential {id}")
+}
+
+/// Every credential row, with its secret's hash, for `audit verify`.
+pub(super) async fn credential_rows(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<(String, Credential)>, StoreError> {
+    credential::Entity::find()
+        .order_by_asc(credential::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| {
+            let hash = row.secret_sha256.clone();
+            from_row(row).map(|credential| (hash, credential))
+        })
+        .collect()
 }
 
 async fn bump_credential_revision(transaction: &DatabaseTransaction) -> Result<(), StoreError> {

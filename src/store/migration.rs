@@ -1,7 +1,12 @@
 //! The schema, as sea-orm migrations run at every start on SQLite and PostgreSQL alike.
 
+use chrono::Utc;
+use sea_orm::{EntityTrait, QueryOrder, Statement};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
+
+use super::audit::{self, AuditAction, AuditHead, AuditRecord};
+use super::entities::{audit_entry, submission};
 
 pub struct Migrator;
 
@@ -265,6 +270,95 @@ impl MigrationTrait for CreateCredentialsAndAudit {
                 )
                 .await?;
         }
-        Ok(())
+        record_earlier_submissions(manager).await
+    }
+}
+
+/// Starts the audit chain of a database that already holds submissions with one entry for each,
+/// so that `pressdx audit verify` holds from the upgrade on. The entries say they were recorded
+/// when the log began, not who submitted.
+async fn record_earlier_submissions(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    let rows = submission::Entity::find()
+        .order_by_asc(submission::Column::Id)
+        .all(db)
+        .await?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let records: Vec<AuditRecord> = rows
+        .iter()
+        .map(|row| AuditRecord {
+            principal: "recorded when the audit log began (submitted before it)".to_string(),
+            action: AuditAction::SubmissionAccepted,
+            subject: audit::submission_subject(row),
+            request_id: row.request_id.clone(),
+            content_hash: row.content_hash.clone(),
+        })
+        .collect();
+    let genesis = AuditHead {
+        seq: 0,
+        hash: String::new(),
+    };
+    let (entries, head) = audit::chain(genesis, &records, Utc::now());
+    for chunk in entries.chunks(500) {
+        audit_entry::Entity::insert_many(chunk.iter().cloned())
+            .exec_without_returning(db)
+            .await?;
+    }
+    let backend = db.get_database_backend();
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        super::numbered_placeholders(
+            backend,
+            "UPDATE counters SET audit_seq = ?, audit_head = ? WHERE id = 1",
+        ),
+        [head.seq.into(), head.hash.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ActiveModelBehavior, ActiveModelTrait, Database};
+
+    use super::*;
+    use crate::store::Store;
+
+    /// A database holding submissions from before the audit log gets one entry for each on
+    /// upgrade, and verifies.
+    #[tokio::test]
+    async fn an_upgraded_database_records_its_earlier_submissions() {
+        let directory = tempfile::tempdir().unwrap();
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            directory.path().join("old.db").display()
+        );
+        let db = Database::connect(&url).await.unwrap();
+        Migrator::up(&db, Some(1)).await.unwrap();
+        let report = crate::domain::report::AnnualReport::default();
+        submission::ActiveModel {
+            request_id: sea_orm::Set("before".into()),
+            agency_code: sea_orm::Set("bao-nam-dinh".into()),
+            period_code: sea_orm::Set("2024".into()),
+            revision: sea_orm::Set(1),
+            received_at: sea_orm::Set(Utc::now()),
+            late: sea_orm::Set(false),
+            content_hash: sea_orm::Set(report.content_hash("bao-nam-dinh", "2024")),
+            report: sea_orm::Set(serde_json::to_string(&report).unwrap()),
+            feed_position: sea_orm::Set(1),
+            ..submission::ActiveModel::new()
+        }
+        .insert(&db)
+        .await
+        .unwrap();
+        db.close().await.unwrap();
+
+        let store = Store::connect(&url).await.unwrap();
+        let verification = store.verify_audit().await.unwrap();
+        assert_eq!(verification.first_broken, None);
+        assert_eq!((verification.entries, verification.submissions), (1, 1));
+        store.close().await.unwrap();
     }
 }

@@ -16,8 +16,8 @@ use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    AccessMode, ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, IsolationLevel, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 
@@ -91,9 +91,45 @@ impl Store {
             .await
     }
 
+    /// Begins a read-only transaction in which every statement sees the same snapshot of the
+    /// database.
+    async fn begin_snapshot(&self) -> Result<DatabaseTransaction, DbErr> {
+        match self.db.get_database_backend() {
+            // Repeatable read makes every statement see the same snapshot.
+            DbBackend::Postgres => {
+                self.db
+                    .begin_with_config(
+                        Some(IsolationLevel::RepeatableRead),
+                        Some(AccessMode::ReadOnly),
+                    )
+                    .await
+            }
+            // A SQLite read transaction in WAL mode is a snapshot from its first read on.
+            _ => self.db.begin().await,
+        }
+    }
+
     /// Closes the pool, waiting for connections in use to be returned.
     pub async fn close(self) -> Result<(), StoreError> {
         self.db.close().await?;
         Ok(())
     }
+}
+
+/// `sql` with its `?` placeholders numbered as PostgreSQL wants them ($1, $2, ...).
+fn numbered_placeholders(backend: sea_orm::DatabaseBackend, sql: &str) -> String {
+    if backend != sea_orm::DatabaseBackend::Postgres {
+        return sql.to_string();
+    }
+    let mut numbered = String::with_capacity(sql.len() + 8);
+    let mut number = 0;
+    for character in sql.chars() {
+        if character == '?' {
+            number += 1;
+            numbered.push_str(&format!("${number}"));
+        } else {
+            numbered.push(character);
+        }
+    }
+    numbered
 }

@@ -79,7 +79,9 @@ impl Store {
         &self,
         request_id: &str,
     ) -> Result<Option<StoredSubmission>, StoreError> {
-        find_by_request_id(&self.db, request_id).await
+        Ok(find_by_request_ids(&self.db, &[request_id])
+            .await?
+            .remove(request_id))
     }
 
     /// The submissions these request ids were accepted as, keyed by request id (empty ids are
@@ -418,15 +420,11 @@ async fn store_batch(
             }
             Planned::Accepted(position) => {
                 let stored = stored(&position)?;
+                let row = &inserted[&position];
                 records.push(AuditRecord {
                     principal: valid.submitted_by.clone(),
                     action: AuditAction::SubmissionAccepted,
-                    subject: audit::submission_subject(
-                        stored.id,
-                        &stored.agency_code,
-                        &stored.period_code,
-                        stored.revision,
-                    ),
+                    subject: audit::submission_subject(row),
                     request_id: stored.request_id.clone(),
                     content_hash: stored.content_hash.clone(),
                 });
@@ -442,7 +440,7 @@ async fn store_batch(
     transaction
         .execute_raw(Statement::from_sql_and_values(
             backend,
-            audit::placeholders(
+            super::numbered_placeholders(
                 backend,
                 "UPDATE counters SET feed_position = ?, audit_seq = ?, audit_head = ? WHERE id = 1",
             ),
@@ -513,21 +511,6 @@ async fn find_by_request_ids(
         }
     }
     Ok(found)
-}
-
-async fn find_by_request_id(
-    db: &impl ConnectionTrait,
-    request_id: &str,
-) -> Result<Option<StoredSubmission>, StoreError> {
-    let Some(row) = submission::Entity::find()
-        .filter(submission::Column::RequestId.eq(request_id))
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let latest = latest_ids(db, &[row.id]).await?;
-    from_row(row, latest.is_empty()).map(Some)
 }
 
 /// Which of these submissions are the latest revision of their agency and period.

@@ -5,8 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    AccessMode, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, IsolationLevel, QueryFilter,
-    QueryOrder, QuerySelect, Statement, TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 
 use super::entities::{latest_submission, submission};
@@ -34,19 +33,7 @@ impl Store {
     /// complete up to, read in one snapshot: a submission is either wholly in it (and at or
     /// before `data_as_of`) or not.
     pub async fn report_snapshot(&self) -> Result<ReportSnapshot, StoreError> {
-        let transaction = match self.db.get_database_backend() {
-            // Repeatable read makes every statement see the same snapshot.
-            DbBackend::Postgres => {
-                self.db
-                    .begin_with_config(
-                        Some(IsolationLevel::RepeatableRead),
-                        Some(AccessMode::ReadOnly),
-                    )
-                    .await?
-            }
-            // A SQLite read transaction in WAL mode is a snapshot from its first read on.
-            _ => self.db.begin().await?,
-        };
+        let transaction = self.begin_snapshot().await?;
         let data_as_of = counters(&transaction).await?.feed_position;
         let latest_rows = latest_submission::Entity::find().all(&transaction).await?;
         let ids: Vec<i64> = latest_rows

@@ -420,6 +420,29 @@ pub async fn refusals_say_why_and_never_confuse_unauthenticated_with_denied(back
     let out_of_scope = summary(Some(province), "province:ha-nam").await;
     assert_eq!(out_of_scope.code(), Code::PermissionDenied);
     assert_eq!(error_reason(&out_of_scope), "OUT_OF_SCOPE");
+    // Nam Định province has no agency left in 2025, but its 2025 summary carries 2024's share as
+    // the trend: a figure is refused to whoever does not reach every report behind it.
+    let neighbour = app.token(Role::Province, Some("ha-nam")).await;
+    let status = SummaryServiceClient::new(app.connection(Some(&neighbour)))
+        .list_target_summaries(ListTargetSummariesRequest {
+            plan_code: PLAN.into(),
+            period_code: "2025".into(),
+            scope: "province:nam-dinh".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::PermissionDenied);
+    assert_eq!(error_reason(&status), "OUT_OF_SCOPE");
+    // The merged province reads its own 2025 figures, trend over its predecessors included.
+    let merged = app.token(Role::Province, Some("ninh-binh-2025")).await;
+    SummaryServiceClient::new(app.connection(Some(&merged)))
+        .list_target_summaries(ListTargetSummariesRequest {
+            plan_code: PLAN.into(),
+            period_code: "2025".into(),
+            scope: "province:ninh-binh-2025".into(),
+        })
+        .await
+        .unwrap();
 
     // An agency cannot submit for another one, and nothing is stored.
     let status = app
@@ -472,6 +495,17 @@ pub async fn a_revoked_token_is_refused_at_once_by_every_server(backend: Backend
     };
     list_plans(&first).await.unwrap();
     list_plans(&second).await.unwrap();
+    // A watch opened before the revocation...
+    let mut watch = SummaryServiceClient::new(first.connection(Some(&token)))
+        .watch_summaries(WatchSummariesRequest {
+            plan_code: PLAN.into(),
+            period_code: PERIOD.into(),
+            scope: "country".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    watch.message().await.unwrap().expect("the first figures");
 
     let id = first
         .store()
@@ -487,6 +521,13 @@ pub async fn a_revoked_token_is_refused_at_once_by_every_server(backend: Backend
         assert_eq!(status.code(), Code::Unauthenticated);
         assert_eq!(error_reason(&status), "CREDENTIAL_REVOKED");
     }
+    // ...ends at its next update instead of sending it.
+    first
+        .submit(request(&new_id(), OLD_AGENCY, PERIOD, complete_report()))
+        .await
+        .unwrap();
+    let status = watch.message().await.unwrap_err();
+    assert_eq!(status.code(), Code::Unauthenticated);
     second.stop().await;
 }
 
@@ -519,6 +560,7 @@ pub async fn the_audit_chain_records_every_write_and_catches_tampering(backend: 
     let (ok, text) = audit_verify(&app);
     assert!(ok, "{text}");
     assert!(text.contains("5 entries, 2 submissions"), "{text}");
+    assert!(text.contains("head: entry 5 sha256:"), "{text}");
 
     let database = Database::connect(&app.database_url).await.unwrap();
     let run = |sql: &'static str| {
@@ -545,14 +587,42 @@ pub async fn the_audit_chain_records_every_write_and_catches_tampering(backend: 
     let (ok, text) = audit_verify(&app);
     assert!(!ok, "{text}");
     assert!(text.contains("BROKEN at entry 5"), "{text}");
-    assert!(text.contains("no longer holds the content"), "{text}");
+    assert!(
+        text.contains("no longer holds what this entry recorded"),
+        "{text}"
+    );
     run(
         "UPDATE submission SET report = replace(report, '95000000000', '25000000000') \
          WHERE period_code = '2024'",
     )
     .await;
+    assert_eq!(app.store().verify_audit().await.unwrap().first_broken, None);
 
-    // Someone deletes the last entry: the chain is cut short of the head the counters keep.
+    // Someone makes a late report look on time: its arrival is part of what was recorded.
+    run("UPDATE submission SET late = NOT late WHERE period_code = '2023'").await;
+    let (ok, text) = audit_verify(&app);
+    assert!(!ok && text.contains("BROKEN at entry 4"), "{text}");
+    run("UPDATE submission SET late = NOT late WHERE period_code = '2023'").await;
+
+    // Someone turns an agency's credential into a Ministry one.
+    run("UPDATE credential SET role = 'ministry', organization_code = NULL WHERE id = 2").await;
+    let (ok, text) = audit_verify(&app);
+    assert!(!ok && text.contains("no longer grants"), "{text}");
+    assert!(text.contains("BROKEN at entry 3"), "{text}");
+    run("UPDATE credential SET role = 'agency', organization_code = 'bao-nam-dinh' WHERE id = 2")
+        .await;
+    assert_eq!(app.store().verify_audit().await.unwrap().first_broken, None);
+
+    // Someone deletes a submission: its entry outlives it.
+    run("DELETE FROM latest_submission WHERE period_code = '2023'").await;
+    run("DELETE FROM submission WHERE period_code = '2023'").await;
+    let (ok, text) = audit_verify(&app);
+    assert!(!ok, "{text}");
+    assert!(text.contains("BROKEN at entry 4"), "{text}");
+    assert!(text.contains("no longer stored"), "{text}");
+
+    // Someone deletes the last entry too: the chain is cut short of the head the counters keep,
+    // which is found before anything the entries recorded.
     run("DELETE FROM audit_entry WHERE seq = 5").await;
     let (ok, text) = audit_verify(&app);
     assert!(!ok, "{text}");
