@@ -2,10 +2,15 @@
 //! reach in a period, as the organisation tree stands in that period.
 //!
 //! An agency reaches its own reports, and those of the agencies merged into it. A province or
-//! governing body reaches the agencies in it on the period's reference date; a province or body that did not exist yet stands for the
-//! ones it continues, exactly as a summary scope does, so a merged province reads its
-//! predecessors' history and a dissolved one reads nothing after its end. The Ministry reaches
-//! every agency. An admin manages the catalogue and credentials and reaches no report.
+//! governing body reaches the agencies in it on the period's reference date; one that did not
+//! exist yet stands for the ones it continues, exactly as a summary scope does, so a merged
+//! province reads its predecessors' history and a dissolved one reads nothing after its end. The
+//! Ministry reaches every agency. An admin credential reaches no report: it reads the catalogue,
+//! while the catalogue and the credentials are managed with the CLI on the database directly.
+//!
+//! A figure is shown only to a principal that reaches every report behind it (this period's, the
+//! previous period's for the trend, the baselines of a growth target): a share can reveal any of
+//! them.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -109,9 +114,10 @@ impl Principal {
         self.reach(catalog, period).contains(agency_code)
     }
 
-    /// Whether this principal may read figures of `scope` for `period`: every agency in the
+    /// Whether this principal may read who reported in `scope` for `period`: every agency in the
     /// scope must be within its reach. The whole country and the agency-type blocks span every
-    /// province, so only a principal that reaches everything may read them.
+    /// province, so only a principal that reaches everything may read them. (Figures are checked
+    /// against every report behind them instead: [`Principal::may_see`].)
     pub fn may_read_scope(&self, catalog: &Catalog, scope: &Scope, period: &Period) -> bool {
         let reach = self.reach(catalog, period);
         match scope {

@@ -1,8 +1,11 @@
 //! The audit log: every write (an accepted submission, a catalogue change, a credential created or
 //! revoked) appends an entry in the same transaction, naming who did it, when, under which request
 //! id, and the SHA-256 of what was written. Each entry's hash covers its fields and the previous
-//! entry's hash, and the counters row holds the last entry's number and hash, so that editing,
-//! deleting or truncating history breaks a chain that [`Store::verify_audit`] recomputes.
+//! entry's hash, and the counters row holds the last entry's number and hash.
+//! [`Store::verify_audit`] recomputes the chain and checks the stored submissions and credentials
+//! against it, so that a row edited, added or deleted behind pressdx's back is found. Someone who
+//! can write the database can also rewrite the whole chain consistently: against that, the
+//! operator keeps the head that `pressdx audit verify` prints somewhere else, and compares.
 
 use std::collections::HashMap;
 
