@@ -28,7 +28,7 @@ use crate::domain::report::{AnnualReport, DigitalPlatform, PlatformOrigin, Staff
 use crate::proto::submission_service_client::SubmissionServiceClient;
 use crate::proto::summary_service_client::SummaryServiceClient;
 use crate::proto::{ListTargetSummariesRequest, SubmitReportRequest, import_reports_response};
-use crate::store::{CatalogSource, CredentialKind, NewCredential, Store, new_token, secret_sha256};
+use crate::store::{CatalogSource, Store};
 
 const PROVINCES: usize = 34;
 const AGENCIES_AT_SCALE_1: f64 = 800.0;
@@ -316,16 +316,9 @@ impl BenchTokens {
         agency_codes: &[String],
     ) -> Result<BenchTokens, Box<dyn std::error::Error>> {
         let create = |role, organization: Option<String>| async move {
-            let token = new_token()?;
-            let new = NewCredential {
-                kind: CredentialKind::Token,
-                secret_sha256: secret_sha256(token.as_bytes()),
-                role,
-                organization,
-                label: "pressdx bench".into(),
-                expires_at: None,
-            };
-            store.create_credential(&new, "pressdx bench").await?;
+            let (token, _) = store
+                .create_token(role, organization, "pressdx bench", None, "pressdx bench")
+                .await?;
             Ok::<_, Box<dyn std::error::Error>>(Bearer::try_from(format!("Bearer {token}"))?)
         };
         let ministry = create(Role::Ministry, None).await?;

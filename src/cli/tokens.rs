@@ -11,7 +11,7 @@ use rustls_pki_types::pem::PemObject;
 use super::{CliResult, EXIT_REFUSED, operator};
 use crate::domain::access::{Role, check_role};
 use crate::domain::period::vietnam_time;
-use crate::store::{Credential, CredentialKind, NewCredential, Store, new_token, secret_sha256};
+use crate::store::{Credential, CredentialKind, NewCredential, Store, secret_sha256};
 
 /// What `pressdx token create` was asked for.
 pub struct NewToken {
@@ -30,24 +30,13 @@ pub async fn create(new: NewToken, database_url: &str) -> CliResult {
             return Ok(ExitCode::from(EXIT_REFUSED));
         }
     };
-    let (kind, secret_sha256, token) = match &new.client_cert {
-        Some(path) => {
-            let certificate = CertificateDer::from_pem_file(path)
-                .map_err(|error| format!("{}: not a PEM certificate: {error}", path.display()))?;
-            (
-                CredentialKind::Certificate,
-                secret_sha256(certificate.as_ref()),
-                None,
-            )
-        }
-        None => {
-            let token = new_token()?;
-            (
-                CredentialKind::Token,
-                secret_sha256(token.as_bytes()),
-                Some(token),
-            )
-        }
+    // Read before touching the database: a wrong path changes nothing.
+    let certificate = match &new.client_cert {
+        Some(path) => Some(
+            CertificateDer::from_pem_file(path)
+                .map_err(|error| format!("{}: not a PEM certificate: {error}", path.display()))?,
+        ),
+        None => None,
     };
 
     let store = Store::connect(database_url).await?;
@@ -57,19 +46,34 @@ pub async fn create(new: NewToken, database_url: &str) -> CliResult {
         store.close().await?;
         return Ok(ExitCode::from(EXIT_REFUSED));
     }
-    let credential = store
-        .create_credential(
-            &NewCredential {
-                kind,
-                secret_sha256,
+    let (token, credential) = match certificate {
+        Some(certificate) => {
+            let registered = NewCredential {
+                kind: CredentialKind::Certificate,
+                secret_sha256: secret_sha256(certificate.as_ref()),
                 role: new.role,
                 organization: new.organization,
                 label: new.label,
                 expires_at,
-            },
-            &operator(),
-        )
-        .await?;
+            };
+            (
+                None,
+                store.create_credential(&registered, &operator()).await?,
+            )
+        }
+        None => {
+            let (token, credential) = store
+                .create_token(
+                    new.role,
+                    new.organization,
+                    &new.label,
+                    expires_at,
+                    &operator(),
+                )
+                .await?;
+            (Some(token), credential)
+        }
+    };
     // Shown before anything else can fail: the credential exists from here on.
     eprintln!("created {}", describe(&credential));
     match token {

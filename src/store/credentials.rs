@@ -124,6 +124,29 @@ impl Store {
         Ok(created)
     }
 
+    /// Creates a bearer token acting as `role` for `organization`, and returns the token with its
+    /// credential: the token itself is kept nowhere, so this is the one chance to hand it over.
+    pub async fn create_token(
+        &self,
+        role: Role,
+        organization: Option<String>,
+        label: &str,
+        expires_at: Option<DateTime<Utc>>,
+        created_by: &str,
+    ) -> Result<(String, Credential), StoreError> {
+        let token = new_token()?;
+        let new = NewCredential {
+            kind: CredentialKind::Token,
+            secret_sha256: secret_sha256(token.as_bytes()),
+            role,
+            organization,
+            label: label.to_string(),
+            expires_at,
+        };
+        let credential = self.create_credential(&new, created_by).await?;
+        Ok((token, credential))
+    }
+
     /// Every credential ever created, oldest first.
     pub async fn list_credentials(&self) -> Result<Vec<Credential>, StoreError> {
         credential::Entity::find()

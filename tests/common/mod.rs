@@ -17,9 +17,7 @@ use pressdx::proto::submission_service_client::SubmissionServiceClient;
 use pressdx::proto::summary_service_client::SummaryServiceClient;
 use pressdx::proto::{SubmissionReceipt, SubmitReportRequest};
 use pressdx::server::Server;
-use pressdx::store::{
-    CatalogSource, CredentialKind, NewCredential, Store, new_token, secret_sha256,
-};
+use pressdx::store::{CatalogSource, Store};
 use sea_orm::{ConnectionTrait, Database};
 use tempfile::TempDir;
 use tokio::sync::{Mutex, oneshot};
@@ -274,17 +272,12 @@ impl TestApp {
 /// A token for a new credential of `role`, created on the database directly. The organisation is
 /// not checked against the catalogue, so that tests can submit for agencies that do not exist.
 async fn create_token(store: &Store, role: Role, organization: Option<&str>) -> String {
-    let token = new_token().expect("randomness");
-    store
-        .create_credential(
-            &NewCredential {
-                kind: CredentialKind::Token,
-                secret_sha256: secret_sha256(token.as_bytes()),
-                role,
-                organization: organization.map(str::to_string),
-                label: "test".into(),
-                expires_at: None,
-            },
+    let (token, _) = store
+        .create_token(
+            role,
+            organization.map(str::to_string),
+            "test",
+            None,
             "the test harness",
         )
         .await

@@ -70,16 +70,18 @@ struct Column {
 async fn columns(app: &TestApp) -> Vec<Column> {
     let bearer = |token: String| Some(format!("Bearer {token}"));
     let expired = {
-        let token = new_token().unwrap();
-        let new = NewCredential {
-            kind: CredentialKind::Token,
-            secret_sha256: secret_sha256(token.as_bytes()),
-            role: Role::Agency,
-            organization: Some(AGENCY.into()),
-            label: "expired".into(),
-            expires_at: Some(Utc::now() - chrono::Duration::seconds(1)),
-        };
-        app.store().create_credential(&new, "test").await.unwrap();
+        let expires_at = Some(Utc::now() - chrono::Duration::seconds(1));
+        let (token, _) = app
+            .store()
+            .create_token(
+                Role::Agency,
+                Some(AGENCY.into()),
+                "expired",
+                expires_at,
+                "test",
+            )
+            .await
+            .unwrap();
         token
     };
     let revoked = {
