@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Statement,
 };
 use sha2::{Digest, Sha256};
@@ -191,16 +191,22 @@ pub(super) async fn append(
     audit_entry::Entity::insert_many(entries)
         .exec_without_returning(transaction)
         .await?;
-    transaction
-        .execute_raw(Statement::from_sql_and_values(
+    save_head(transaction, head).await?;
+    Ok(())
+}
+
+/// Moves the chain's head, as the counters row keeps it, to `head`.
+pub(super) async fn save_head(db: &impl ConnectionTrait, head: AuditHead) -> Result<(), DbErr> {
+    let backend = db.get_database_backend();
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        super::numbered_placeholders(
             backend,
-            super::numbered_placeholders(
-                backend,
-                "UPDATE counters SET audit_seq = ?, audit_head = ? WHERE id = 1",
-            ),
-            [head.seq.into(), head.hash.into()],
-        ))
-        .await?;
+            "UPDATE counters SET audit_seq = ?, audit_head = ? WHERE id = 1",
+        ),
+        [head.seq.into(), head.hash.into()],
+    ))
+    .await?;
     Ok(())
 }
 

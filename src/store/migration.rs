@@ -1,7 +1,7 @@
 //! The schema, as sea-orm migrations run at every start on SQLite and PostgreSQL alike.
 
 use chrono::Utc;
-use sea_orm::{EntityTrait, QueryOrder, Statement};
+use sea_orm::{EntityTrait, QueryOrder};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
@@ -306,16 +306,7 @@ async fn record_earlier_submissions(manager: &SchemaManager<'_>) -> Result<(), D
             .exec_without_returning(db)
             .await?;
     }
-    let backend = db.get_database_backend();
-    db.execute_raw(Statement::from_sql_and_values(
-        backend,
-        super::numbered_placeholders(
-            backend,
-            "UPDATE counters SET audit_seq = ?, audit_head = ? WHERE id = 1",
-        ),
-        [head.seq.into(), head.hash.into()],
-    ))
-    .await?;
+    audit::save_head(db, head).await?;
     Ok(())
 }
 
