@@ -9,7 +9,7 @@ use tonic_types::{ErrorDetails, StatusExt};
 use tracing::error;
 
 use crate::domain::submission::Rejection;
-use crate::store::StoreError;
+use crate::store::{StoreError, StoredSubmission};
 
 /// The `domain` of every google.rpc.ErrorInfo pressdx sends.
 pub const ERROR_DOMAIN: &str = "pressdx.v1";
@@ -20,12 +20,14 @@ pub enum ApiError {
     #[error("the report was refused")]
     Rejected(Rejection),
     #[error(
-        "request_id {request_id:?} was already used for a different report (submission \
-         {submission_id}); use a new request_id for a new report"
+        "request_id {request_id:?} was already used for a different report{}; use a new \
+         request_id for a new report",
+        submission_id.map(|id| format!(" (submission {id})")).unwrap_or_default()
     )]
     RequestIdReused {
         request_id: String,
-        submission_id: i64,
+        /// The submission that holds it, if it is the caller's own agency's to know.
+        submission_id: Option<i64>,
     },
     #[error("{0}")]
     NotFound(String),
@@ -57,6 +59,15 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// A request id already taken by `existing`. Its submission is named only to the agency
+    /// whose report it is: request ids are unique across agencies, but not each other's business.
+    pub fn request_id_reused(existing: &StoredSubmission, asking_agency: &str) -> ApiError {
+        ApiError::RequestIdReused {
+            request_id: existing.request_id.clone(),
+            submission_id: (existing.agency_code == asking_agency).then_some(existing.id),
+        }
+    }
+
     /// A refusal for a principal that reaches other agencies or scopes than the one asked about.
     pub fn out_of_reach(message: impl Into<String>) -> ApiError {
         ApiError::PermissionDenied {
@@ -113,10 +124,12 @@ impl From<ApiError> for Status {
                 ErrorDetails::with_error_info(
                     "REQUEST_ID_REUSED",
                     ERROR_DOMAIN,
-                    HashMap::from([
-                        ("request_id".to_string(), request_id),
-                        ("submission_id".to_string(), submission_id.to_string()),
-                    ]),
+                    [("request_id".to_string(), request_id)]
+                        .into_iter()
+                        .chain(
+                            submission_id.map(|id| ("submission_id".to_string(), id.to_string())),
+                        )
+                        .collect::<HashMap<_, _>>(),
                 ),
             ),
             ApiError::NotFound(_) => Status::not_found(message),

@@ -125,9 +125,9 @@ impl SubmissionApi {
         match checked {
             Checked::Answered(receipt) => Ok(receipt),
             Checked::ToStore { valid, received_at } => {
-                let period = valid.period.clone();
+                let (agency_code, period) = (valid.agency_code.clone(), valid.period.clone());
                 let outcome = self.writer.submit(*valid, received_at).await?;
-                self.answer(outcome, &period)
+                self.answer(outcome, &agency_code, &period)
             }
         }
     }
@@ -188,14 +188,14 @@ impl SubmissionApi {
         match self.store.store_submissions(&batch).await {
             Ok(outcomes) => {
                 for ((index, valid, _), outcome) in to_store.iter().zip(outcomes) {
-                    answers[*index] = self.answer(outcome, &valid.period);
+                    answers[*index] = self.answer(outcome, &valid.agency_code, &valid.period);
                 }
             }
             // Nothing of the batch was stored: try each alone, so that each gets its own answer.
             Err(_) => {
                 for (index, valid, received_at) in &to_store {
                     answers[*index] = match self.store.store_submission(valid, *received_at).await {
-                        Ok(outcome) => self.answer(outcome, &valid.period),
+                        Ok(outcome) => self.answer(outcome, &valid.agency_code, &valid.period),
                         Err(error) => Err(error.into()),
                     };
                 }
@@ -232,10 +232,7 @@ impl SubmissionApi {
                 .unwrap_or_default()
                 .content_hash(&draft.agency_code, &draft.period_code);
             if existing.content_hash != draft_hash {
-                return Err(ApiError::RequestIdReused {
-                    request_id: existing.request_id,
-                    submission_id: existing.id,
-                });
+                return Err(ApiError::request_id_reused(&existing, &draft.agency_code));
             }
             if let Some(original_period) = catalog.period(&existing.period_code) {
                 return Ok(Checked::Answered(receipt(&existing, original_period, true)));
@@ -275,10 +272,11 @@ impl SubmissionApi {
         }))
     }
 
-    /// The answer to a stored (or replayed, or refused) submission.
+    /// The answer to a stored (or replayed, or refused) submission of `agency_code`'s.
     fn answer(
         &self,
         outcome: SubmitOutcome,
+        agency_code: &str,
         period: &Period,
     ) -> Result<SubmissionReceipt, ApiError> {
         match outcome {
@@ -294,10 +292,9 @@ impl SubmissionApi {
                 Ok(receipt(&stored, period, false))
             }
             SubmitOutcome::Replayed(stored) => Ok(receipt(&stored, period, true)),
-            SubmitOutcome::RequestIdReused(stored) => Err(ApiError::RequestIdReused {
-                request_id: stored.request_id,
-                submission_id: stored.id,
-            }),
+            SubmitOutcome::RequestIdReused(stored) => {
+                Err(ApiError::request_id_reused(&stored, agency_code))
+            }
         }
     }
 

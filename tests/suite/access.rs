@@ -446,6 +446,25 @@ pub async fn refusals_say_why_and_never_confuse_unauthenticated_with_denied(back
         .await
         .unwrap();
 
+    // Request ids are unique across agencies, but whose submission holds one is not told.
+    let mut nam_dinh = app.agency(OLD_AGENCY).await;
+    let held = nam_dinh
+        .submit_report(request("shared-id", OLD_AGENCY, PERIOD, complete_report()))
+        .await
+        .unwrap()
+        .into_inner();
+    let status = app
+        .agency(AGENCY)
+        .await
+        .submit_report(request("shared-id", AGENCY, PERIOD, complete_report()))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::AlreadyExists);
+    let info = status.get_error_details().error_info().cloned().unwrap();
+    assert_eq!(info.reason, "REQUEST_ID_REUSED");
+    assert!(!info.metadata.contains_key("submission_id"), "{info:?}");
+    assert!(!status.message().contains(&held.submission_id.to_string()));
+
     // An agency cannot submit for another one, and nothing is stored.
     let status = app
         .agency("bao-ha-nam")
@@ -462,7 +481,11 @@ pub async fn refusals_say_why_and_never_confuse_unauthenticated_with_denied(back
         .await
         .unwrap()
         .into_inner();
-    assert!(listed.submissions.is_empty());
+    assert_eq!(
+        listed.submissions.len(),
+        1,
+        "only the first shared-id report"
+    );
 }
 
 pub async fn a_province_lists_only_its_own_agencies_reports(backend: Backend) {
