@@ -60,6 +60,20 @@ impl Catalog {
             .ok()
             .map(|index| &self.organizations[index])
     }
+
+    /// The links by which `code` continues other organisations. Links are kept sorted, successor
+    /// first, so this is a binary search.
+    pub fn links_to(&self, code: &str) -> &[OrganizationLink] {
+        let start = self
+            .links
+            .partition_point(|link| link.successor_code.as_str() < code);
+        let end = start
+            + self.links[start..]
+                .iter()
+                .take_while(|link| link.successor_code == code)
+                .count();
+        &self.links[start..end]
+    }
 }
 
 // ---- The file format -------------------------------------------------------------------------

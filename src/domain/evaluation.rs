@@ -296,12 +296,14 @@ fn judge(
             let current = i128::from(current);
             // (current - baseline) / baseline >= threshold, without division.
             let holds = (current - baseline) * 10_000 >= i128::from(threshold_bp) * baseline;
-            let growth = Ratio::new(current - baseline, baseline).unwrap_or_else(Ratio::zero);
-            let sign = if growth.is_negative() { "" } else { "+" };
-            Ok((
-                holds,
-                format!("{sign}{growth} ({current} against {baseline})"),
-            ))
+            // Put in words only for the drill-down, like every other value: a summary needs only
+            // whether it holds.
+            let value = describe(inputs, || {
+                let growth = Ratio::new(current - baseline, baseline).unwrap_or_else(Ratio::zero);
+                let sign = if growth.is_negative() { "" } else { "+" };
+                format!("{sign}{growth} ({current} against {baseline})")
+            });
+            Ok((holds, value))
         }
     }
 }

@@ -101,10 +101,13 @@ pub struct OrganizationVersion {
 }
 
 /// "`successor_code` continues `predecessor_code` from `effective_on`."
+///
+/// Ordered by successor first: a catalogue keeps its links sorted, so that the links into one
+/// organisation are found by binary search ([`crate::domain::Catalog::links_to`]).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct OrganizationLink {
-    pub predecessor_code: String,
     pub successor_code: String,
+    pub predecessor_code: String,
     pub effective_on: NaiveDate,
     pub kind: LinkKind,
 }

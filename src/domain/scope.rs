@@ -120,9 +120,9 @@ pub fn standing_for(catalog: &Catalog, code: &str, date: NaiveDate) -> HashSet<S
         }
         to_visit.extend(
             catalog
-                .links
+                .links_to(&current)
                 .iter()
-                .filter(|link| link.successor_code == current && link.effective_on > date)
+                .filter(|link| link.effective_on > date)
                 .map(|link| link.predecessor_code.clone()),
         );
     }
