@@ -85,11 +85,16 @@ pub struct TargetSummary {
 pub struct ReportsRead(BTreeMap<String, BTreeSet<String>>);
 
 impl ReportsRead {
+    /// Notes a look-up; allocates only the first time a period or agency is seen, since the
+    /// targets of a plan look up the same agencies again and again.
     fn record(&mut self, period_code: &str, agency_code: &str) {
-        self.0
-            .entry(period_code.to_string())
-            .or_default()
-            .insert(agency_code.to_string());
+        let agencies = match self.0.get_mut(period_code) {
+            Some(agencies) => agencies,
+            None => self.0.entry(period_code.to_string()).or_default(),
+        };
+        if !agencies.contains(agency_code) {
+            agencies.insert(agency_code.to_string());
+        }
     }
 
     /// Each period's code with the agencies looked up in it.
