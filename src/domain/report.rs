@@ -2,11 +2,15 @@
 //! limits and required fields, and the rules that tie fields together.
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
+use super::canonical::{sha256_hex, to_canonical_json};
 use super::indicator::Indicator;
 use super::organization::vocabulary;
 use super::violation::Violations;
+
+/// The name of the canonical form that content hashes are computed over; it is part of the bytes
+/// hashed, so that a later form can never give one of its hashes to different content.
+pub const CONTENT_HASH_FORM: &str = "pressdx.report.v1";
 
 /// One agency's annual report, field for field as the wire message carries it. Every indicator is
 /// optional here because "not answered" is not "no"; which ones must be present is the catalogue's
@@ -116,24 +120,38 @@ impl AnnualReport {
         }
     }
 
-    /// "sha256:" and the hex digest of the report's canonical form together with whose and which
-    /// period's report it is. Equal content gives an equal hash, whatever request carried it.
+    /// "sha256:" and the hex SHA-256 of the canonical form [`CONTENT_HASH_FORM`] of this report
+    /// together with whose and which period's report it is (see
+    /// pressdx.v1.SubmissionReceipt.content_hash). Equal content gives an equal hash, whatever
+    /// request carried it; a field left unanswered contributes nothing, so a field added to the
+    /// report later leaves the hashes of the reports stored before it unchanged.
     pub fn content_hash(&self, agency_code: &str, period_code: &str) -> String {
-        #[derive(Serialize)]
-        struct Canonical<'a> {
-            agency_code: &'a str,
-            period_code: &'a str,
-            report: &'a AnnualReport,
-        }
-        let canonical = Canonical {
-            agency_code,
-            period_code,
-            report: self,
-        };
-        // Serialising plain structs and vectors to JSON cannot fail.
-        let bytes = serde_json::to_vec(&canonical).unwrap_or_default();
-        format!("sha256:{:x}", Sha256::digest(bytes))
+        content_hash_of(agency_code, period_code, self)
     }
+
+    /// The report as the database keeps it: its canonical JSON, without the fields left
+    /// unanswered.
+    pub fn to_stored_json(&self) -> String {
+        to_canonical_json(self)
+    }
+}
+
+/// The content hash of any report shape: this one, or one with indicators added later.
+fn content_hash_of(agency_code: &str, period_code: &str, report: &impl Serialize) -> String {
+    #[derive(Serialize)]
+    struct Hashed<'a, R> {
+        form: &'static str,
+        agency_code: &'a str,
+        period_code: &'a str,
+        report: &'a R,
+    }
+    let hashed = Hashed {
+        form: CONTENT_HASH_FORM,
+        agency_code,
+        period_code,
+        report,
+    };
+    sha256_hex(to_canonical_json(&hashed).as_bytes())
 }
 
 fn staff_category(counts: &StaffCounts, category: &str) -> Option<i64> {
@@ -385,5 +403,89 @@ pub(crate) mod tests {
         let mut changed = complete_report();
         changed.revenue_vnd = Some(12_000_000_001);
         assert_ne!(hash, changed.content_hash("a", "2025"));
+    }
+
+    /// A report whose hash was worked out outside pressdx, from the words of
+    /// pressdx.v1.SubmissionReceipt.content_hash (Python's `json.dumps(document, sort_keys=True,
+    /// separators=(",", ":"), ensure_ascii=False)`, then SHA-256): if this fails, every stored
+    /// hash and every integrator's recomputation has been broken.
+    #[test]
+    fn the_hash_of_a_known_report_is_pinned() {
+        let staff = |leaders, reporters, editors, other| StaffCounts {
+            leaders,
+            reporters,
+            editors,
+            other,
+        };
+        let report = AnnualReport {
+            content_on_digital_platforms: Some(true),
+            digital_platforms: vec![
+                DigitalPlatform {
+                    name: "Báo Mới \"app\"".into(),
+                    origin: Some(PlatformOrigin::Domestic),
+                },
+                DigitalPlatform {
+                    name: "YouTube".into(),
+                    origin: Some(PlatformOrigin::Foreign),
+                },
+            ],
+            central_data_platform: Some(true),
+            ai_in_operations: Some(false),
+            converged_newsroom: None,
+            newsroom_management_platform: None,
+            // Beyond 2^53: exact, not rounded as a double would be.
+            revenue_vnd: Some(9_007_199_254_740_993),
+            digital_revenue_vnd: Some(0),
+            headcount: staff(Some(5), Some(20), Some(10), Some(5)),
+            trained: staff(Some(5), Some(0), None, None),
+            publishes_electronic_press: Some(true),
+            security_level: Some(3),
+            digital_products_launched: None,
+            digital_radio_platform: None,
+            digital_tv_platform: None,
+        };
+        assert_eq!(
+            report.to_stored_json(),
+            r#"{"ai_in_operations":false,"central_data_platform":true,"content_on_digital_platforms":true,"digital_platforms":[{"name":"Báo Mới \"app\"","origin":"domestic"},{"name":"YouTube","origin":"foreign"}],"digital_revenue_vnd":0,"headcount":{"editors":10,"leaders":5,"other":5,"reporters":20},"publishes_electronic_press":true,"revenue_vnd":9007199254740993,"security_level":3,"trained":{"leaders":5,"reporters":0}}"#
+        );
+        assert_eq!(
+            report.content_hash("bao-nam-dinh", "2024"),
+            "sha256:72535bfbdd09673d1ccfc0caf027be8c2299c0a19c0e6385aa1492752248973b"
+        );
+    }
+
+    /// Next year's report, with an indicator this one does not have: the shape a report takes once
+    /// the Ministry adds one. Only what serialising needs.
+    #[derive(Serialize)]
+    struct NextYearsReport<'a> {
+        #[serde(flatten)]
+        report: &'a AnnualReport,
+        podcasts_launched: Option<i64>,
+        podcast_platforms: Vec<DigitalPlatform>,
+    }
+
+    #[test]
+    fn an_indicator_added_later_leaves_the_hashes_and_stored_form_of_earlier_reports_alone() {
+        let report = complete_report();
+        let extended = NextYearsReport {
+            report: &report,
+            podcasts_launched: None,
+            podcast_platforms: Vec::new(),
+        };
+        assert_eq!(to_canonical_json(&extended), report.to_stored_json());
+        // So a retry of an old request id replays, and `audit verify` recomputes the old hash.
+        assert_eq!(
+            content_hash_of("a", "2025", &extended),
+            report.content_hash("a", "2025")
+        );
+        // The report stored before the indicator existed reads back whole and hashes the same.
+        let read_back: AnnualReport = serde_json::from_str(&report.to_stored_json()).unwrap();
+        assert_eq!(read_back, report);
+        // Answered, the new indicator is part of the content.
+        let answered = NextYearsReport {
+            podcasts_launched: Some(2),
+            ..extended
+        };
+        assert_ne!(to_canonical_json(&answered), report.to_stored_json());
     }
 }

@@ -31,6 +31,8 @@ const VERIFY_BATCH: u64 = 1000;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuditAction {
     SubmissionAccepted,
+    /// A stored submission's content hash recomputed in a newer canonical form (an upgrade).
+    SubmissionRehashed,
     CatalogApplied,
     CredentialCreated,
     CredentialRevoked,
@@ -40,6 +42,7 @@ impl AuditAction {
     pub fn as_str(self) -> &'static str {
         match self {
             AuditAction::SubmissionAccepted => "submission.accepted",
+            AuditAction::SubmissionRehashed => "submission.rehashed",
             AuditAction::CatalogApplied => "catalog.applied",
             AuditAction::CredentialCreated => "credential.created",
             AuditAction::CredentialRevoked => "credential.revoked",
@@ -261,7 +264,9 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
                 verification.first_broken = broken(expected_seq, problem);
                 return Ok(verification);
             }
-            if entry.action == AuditAction::SubmissionAccepted.as_str()
+            // A submission is checked against the last entry that recorded it.
+            if (entry.action == AuditAction::SubmissionAccepted.as_str()
+                || entry.action == AuditAction::SubmissionRehashed.as_str())
                 && let Some(id) = submission_id_of(&entry.subject)
             {
                 submissions_recorded.insert(id, entry.clone());

@@ -1,12 +1,15 @@
 //! The schema, as sea-orm migrations run at every start on SQLite and PostgreSQL alike.
 
 use chrono::Utc;
-use sea_orm::{EntityTrait, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
 use super::audit::{self, AuditAction, AuditHead, AuditRecord};
 use super::entities::{audit_entry, submission};
+use crate::domain::report::AnnualReport;
 
 pub struct Migrator;
 
@@ -16,6 +19,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(CreateCatalogAndSubmissions),
             Box::new(CreateCredentialsAndAudit),
+            Box::new(RehashReportsInCanonicalForm),
         ]
     }
 }
@@ -310,17 +314,115 @@ async fn record_earlier_submissions(manager: &SchemaManager<'_>) -> Result<(), D
     Ok(())
 }
 
+/// Moves the content hashes of the submissions stored before the canonical form
+/// `pressdx.report.v1` to that form, so that retries of their request ids still replay and
+/// `pressdx audit verify` still holds. Each moved hash gets a `submission.rehashed` entry; a
+/// stored hash that does not match its report under the form it was made with (a row edited
+/// behind pressdx's back) is left as it is, for `audit verify` to find.
+struct RehashReportsInCanonicalForm;
+
+impl MigrationName for RehashReportsInCanonicalForm {
+    fn name(&self) -> &str {
+        "m20261128_000001_rehash_reports_in_canonical_form"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for RehashReportsInCanonicalForm {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        let mut records = Vec::new();
+        let mut after_id = 0;
+        loop {
+            let rows = submission::Entity::find()
+                .filter(submission::Column::Id.gt(after_id))
+                .order_by_asc(submission::Column::Id)
+                .limit(1000)
+                .all(db)
+                .await?;
+            let Some(last) = rows.last() else { break };
+            after_id = last.id;
+            for mut row in rows {
+                if row.content_hash != first_form_hash(&row) {
+                    continue;
+                }
+                let Ok(report) = serde_json::from_str::<AnnualReport>(&row.report) else {
+                    continue;
+                };
+                row.content_hash = report.content_hash(&row.agency_code, &row.period_code);
+                submission::Entity::update_many()
+                    .col_expr(
+                        submission::Column::ContentHash,
+                        Expr::value(row.content_hash.clone()),
+                    )
+                    .filter(submission::Column::Id.eq(row.id))
+                    .exec(db)
+                    .await?;
+                records.push(AuditRecord {
+                    principal: "upgrade to the content hash form pressdx.report.v1".to_string(),
+                    action: AuditAction::SubmissionRehashed,
+                    subject: audit::submission_subject(&row),
+                    request_id: row.request_id.clone(),
+                    content_hash: row.content_hash.clone(),
+                });
+            }
+        }
+        if records.is_empty() {
+            return Ok(());
+        }
+        let head = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT audit_seq, audit_head FROM counters WHERE id = 1",
+            ))
+            .await?
+            .ok_or_else(|| DbErr::Custom("the counters row is missing".into()))?;
+        let head = AuditHead {
+            seq: head.try_get_by_index(0)?,
+            hash: head.try_get_by_index(1)?,
+        };
+        let (entries, head) = audit::chain(head, &records, Utc::now());
+        for chunk in entries.chunks(500) {
+            audit_entry::Entity::insert_many(chunk.iter().cloned())
+                .exec_without_returning(db)
+                .await?;
+        }
+        audit::save_head(db, head).await?;
+        Ok(())
+    }
+}
+
+/// The content hash as pressdx made it before `pressdx.report.v1`: SHA-256 over
+/// `{"agency_code":..,"period_code":..,"report":..}` with the report exactly as it was stored then
+/// (serde's JSON of every field, unanswered ones as null). Frozen here, so that it never follows
+/// later changes to the report.
+fn first_form_hash(row: &submission::Model) -> String {
+    let quoted = |text: &str| serde_json::Value::from(text).to_string();
+    let bytes = format!(
+        "{{\"agency_code\":{},\"period_code\":{},\"report\":{}}}",
+        quoted(&row.agency_code),
+        quoted(&row.period_code),
+        row.report
+    );
+    crate::domain::canonical::sha256_hex(bytes.as_bytes())
+}
+
 #[cfg(test)]
 mod tests {
-    use sea_orm::{ActiveModelBehavior, ActiveModelTrait, Database};
+    use sea_orm::{ActiveModelTrait, Database};
 
     use super::*;
-    use crate::store::Store;
+    use crate::domain::period::Period;
+    use crate::domain::submission::ValidSubmission;
+    use crate::store::entities::latest_submission;
+    use crate::store::{Store, SubmitOutcome};
 
-    /// A database holding submissions from before the audit log gets one entry for each on
-    /// upgrade, and verifies.
+    /// A database from before the audit log and the canonical content hash, holding one
+    /// submission stored as pressdx stored it then: on upgrade the audit log records it, its hash
+    /// moves to the canonical form with an entry saying so, the chain verifies, and a retry of
+    /// its request id still replays.
     #[tokio::test]
-    async fn an_upgraded_database_records_its_earlier_submissions() {
+    async fn an_upgraded_database_keeps_its_earlier_submissions_verifiable_and_replayable() {
         let directory = tempfile::tempdir().unwrap();
         let url = format!(
             "sqlite://{}?mode=rwc",
@@ -328,18 +430,38 @@ mod tests {
         );
         let db = Database::connect(&url).await.unwrap();
         Migrator::up(&db, Some(1)).await.unwrap();
-        let report = crate::domain::report::AnnualReport::default();
-        submission::ActiveModel {
-            request_id: sea_orm::Set("before".into()),
+        let mut report = AnnualReport {
+            revenue_vnd: Some(12_000),
+            ..AnnualReport::default()
+        };
+        report.headcount.leaders = Some(3);
+        let received_at = Utc::now();
+        let mut row = submission::Model {
+            id: 1,
+            request_id: "before".into(),
+            agency_code: "bao-nam-dinh".into(),
+            period_code: "2024".into(),
+            revision: 1,
+            received_at,
+            late: false,
+            content_hash: String::new(),
+            // Every field, unanswered ones as null: how reports were stored then.
+            report: serde_json::to_string(&report).unwrap(),
+            feed_position: 1,
+        };
+        row.content_hash = first_form_hash(&row);
+        let first_form = row.content_hash.clone();
+        submission::ActiveModel::from(row)
+            .insert(&db)
+            .await
+            .unwrap();
+        latest_submission::ActiveModel {
             agency_code: sea_orm::Set("bao-nam-dinh".into()),
             period_code: sea_orm::Set("2024".into()),
             revision: sea_orm::Set(1),
-            received_at: sea_orm::Set(Utc::now()),
-            late: sea_orm::Set(false),
-            content_hash: sea_orm::Set(report.content_hash("bao-nam-dinh", "2024")),
-            report: sea_orm::Set(serde_json::to_string(&report).unwrap()),
-            feed_position: sea_orm::Set(1),
-            ..submission::ActiveModel::new()
+            submission_id: sea_orm::Set(1),
+            first_received_at: sea_orm::Set(received_at),
+            first_late: sea_orm::Set(false),
         }
         .insert(&db)
         .await
@@ -349,7 +471,31 @@ mod tests {
         let store = Store::connect(&url).await.unwrap();
         let verification = store.verify_audit().await.unwrap();
         assert_eq!(verification.first_broken, None);
-        assert_eq!((verification.entries, verification.submissions), (1, 1));
+        assert_eq!((verification.entries, verification.submissions), (2, 1));
+        let stored = store.get_submission(1).await.unwrap().unwrap();
+        assert_ne!(stored.content_hash, first_form);
+        assert_eq!(
+            stored.content_hash,
+            report.content_hash("bao-nam-dinh", "2024")
+        );
+
+        let period = Period {
+            code: "2024".into(),
+            year: 2024,
+            window_start: "2023-12-15".parse().unwrap(),
+            window_end: "2024-12-14".parse().unwrap(),
+            deadline: received_at,
+        };
+        let retry = ValidSubmission {
+            request_id: "before".into(),
+            agency_code: "bao-nam-dinh".into(),
+            period,
+            content_hash: report.content_hash("bao-nam-dinh", "2024"),
+            report,
+            submitted_by: "test".into(),
+        };
+        let outcome = store.store_submission(&retry, Utc::now()).await.unwrap();
+        assert!(matches!(outcome, SubmitOutcome::Replayed(_)), "{outcome:?}");
         store.close().await.unwrap();
     }
 }

@@ -308,8 +308,7 @@ async fn store_batch(
             });
             continue;
         }
-        let report = serde_json::to_string(&valid.report)
-            .map_err(|error| StoreError::Corrupt(format!("report: {error}")))?;
+        let report = valid.report.to_stored_json();
         let key = (valid.agency_code.clone(), valid.period.code.clone());
         let revision = latest.get(&key).map_or(0, |(revision, _)| *revision) + 1;
         let late = valid.period.timeliness(*received_at) == Timeliness::Late;
