@@ -112,6 +112,31 @@ pub struct PeriodScope {
     /// country, province:CODE, governing_body:CODE, agency_type:TYPE or agency:CODE.
     #[arg(long, default_value = "country")]
     pub scope: String,
+    /// historical: the scope as the organisation tree stood in the period (a figure to sign).
+    /// current: the scope's organisation as it stands on --as-of (today by default), read back
+    /// over earlier periods to the organisations it continues.
+    #[arg(long, value_enum, default_value_t = BoundariesArg::Historical)]
+    pub boundaries: BoundariesArg,
+    /// With --boundaries current: the date the scope's organisation is taken on (YYYY-MM-DD).
+    #[arg(long)]
+    pub as_of: Option<String>,
+}
+
+/// Which organisation tree a scope is read in (pressdx.v1.Boundaries).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BoundariesArg {
+    Historical,
+    Current,
+}
+
+impl PeriodScope {
+    /// The boundaries as the wire spells them.
+    pub fn boundaries(&self) -> crate::proto::Boundaries {
+        match self.boundaries {
+            BoundariesArg::Historical => crate::proto::Boundaries::Historical,
+            BoundariesArg::Current => crate::proto::Boundaries::Current,
+        }
+    }
 }
 
 #[derive(Clone, Args)]

@@ -425,6 +425,7 @@ async fn arbitrary_bytes_over_grpc_get_clean_errors_and_the_server_stays_up() {
             plan_code: "national-348-qd-ttg".into(),
             period_code: "2024".into(),
             scope: "country".into(),
+            ..Default::default()
         })
         .await
         .expect("the server still answers");

@@ -2,19 +2,17 @@
 
 use std::sync::Arc;
 
-use chrono::NaiveDate;
 use tonic::{Request, Response, Status};
 use tracing::instrument;
 
 use super::access::Caller;
 use super::convert::{
-    indicator_to_proto, organization_kind_from_proto, organization_to_proto, period_to_proto,
-    plan_to_proto,
+    as_of_date, indicator_to_proto, organization_kind_from_proto, organization_to_proto,
+    period_to_proto, plan_to_proto,
 };
 use super::error::ApiError;
 use super::pagination;
 use crate::domain::Catalog;
-use crate::domain::period::today_in_vietnam;
 use crate::proto::catalog_service_server::CatalogService;
 use crate::proto::{
     GetOrganizationRequest, ListIndicatorsRequest, ListIndicatorsResponse,
@@ -106,16 +104,6 @@ impl CatalogApi {
             .await
             .map_err(ApiError::from)?)
     }
-}
-
-/// The date to read the organisation tree on: the one given, or today in Vietnam.
-fn as_of_date(text: &str) -> Result<NaiveDate, ApiError> {
-    if text.is_empty() {
-        return Ok(today_in_vietnam());
-    }
-    text.parse().map_err(|_| {
-        ApiError::invalid_argument("as_of", format!("{text:?} is not a date (YYYY-MM-DD)"))
-    })
 }
 
 #[tonic::async_trait]

@@ -1,5 +1,7 @@
-//! Conversions between wire messages and domain values. Reading a message never fails: whatever is
-//! wrong with it is for the domain's checks to find and report, all at once.
+//! Conversions between wire messages and domain values. Reading a report never fails: whatever is
+//! wrong with it is for the domain's checks to find and report, all at once. The few request
+//! fields read here that can be wrong on their own (a date, a boundaries value) are refused with
+//! their field named.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use prost_types::Timestamp;
@@ -8,11 +10,14 @@ use crate::domain::indicator::{Indicator, IndicatorType};
 use crate::domain::organization::{
     AgencyType, Organization, OrganizationKind, OrganizationLink, OrganizationVersion,
 };
-use crate::domain::period::{Period, Timeliness};
+use crate::domain::period::{Period, Timeliness, today_in_vietnam};
 use crate::domain::plan::{Plan, Population, Target, TargetRule};
 use crate::domain::report::{AnnualReport, DigitalPlatform, PlatformOrigin, StaffCounts};
+use crate::domain::scope::{Absence, AbsenceReason, Boundaries};
 use crate::proto;
 use crate::store::StoredSubmission;
+
+use super::error::ApiError;
 
 pub fn report_from_proto(report: proto::AnnualReport) -> AnnualReport {
     let staff = |counts: Option<proto::StaffCounts>| {
@@ -96,6 +101,66 @@ pub fn report_to_proto(report: &AnnualReport) -> proto::AnnualReport {
         digital_products_launched: report.digital_products_launched,
         digital_radio_platform: report.digital_radio_platform,
         digital_tv_platform: report.digital_tv_platform,
+    }
+}
+
+/// The date to read the organisation tree on: the one given, or today in Vietnam.
+pub fn as_of_date(text: &str) -> Result<NaiveDate, ApiError> {
+    if text.is_empty() {
+        return Ok(today_in_vietnam());
+    }
+    text.parse().map_err(|_| {
+        ApiError::invalid_argument("as_of", format!("{text:?} is not a date (YYYY-MM-DD)"))
+    })
+}
+
+/// A summary request's boundaries and as_of; HISTORICAL when unset. CURRENT without as_of takes
+/// today in Vietnam.
+pub fn boundaries_from_proto(boundaries: i32, as_of: &str) -> Result<Boundaries, ApiError> {
+    match proto::Boundaries::try_from(boundaries) {
+        Ok(proto::Boundaries::Unspecified | proto::Boundaries::Historical) => {
+            if as_of.is_empty() {
+                Ok(Boundaries::Historical)
+            } else {
+                Err(ApiError::invalid_argument(
+                    "as_of",
+                    "applies to CURRENT boundaries only: HISTORICAL reads each period on its own \
+                     reference date",
+                ))
+            }
+        }
+        Ok(proto::Boundaries::Current) => Ok(Boundaries::Current {
+            as_of: as_of_date(as_of)?,
+        }),
+        Err(_) => Err(ApiError::invalid_argument(
+            "boundaries",
+            format!("{boundaries} is not a Boundaries value: HISTORICAL (1) or CURRENT (2)"),
+        )),
+    }
+}
+
+/// How a scope was read, for an answer.
+pub fn scope_resolution_to_proto(
+    boundaries: Boundaries,
+    absence: Option<&Absence>,
+) -> proto::ScopeResolution {
+    let (kind, as_of) = match boundaries {
+        Boundaries::Historical => (proto::Boundaries::Historical, String::new()),
+        Boundaries::Current { as_of } => (proto::Boundaries::Current, as_of.to_string()),
+    };
+    proto::ScopeResolution {
+        boundaries: kind.into(),
+        as_of,
+        absence: absence.map(|absence| proto::ScopeAbsence {
+            organization_code: absence.organization_code.clone(),
+            date: absence.on.to_string(),
+            reason: match absence.reason {
+                AbsenceReason::NotYetFormed => proto::scope_absence::Reason::NotYetFormed,
+                AbsenceReason::Ended => proto::scope_absence::Reason::Ended,
+            }
+            .into(),
+            instead_codes: absence.instead.clone(),
+        }),
     }
 }
 

@@ -11,7 +11,9 @@ use tonic::{Request, Response, Status};
 use tracing::{debug, instrument};
 
 use super::access::{AccessControl, Caller};
-use super::convert::{timeliness_of_flag, timestamp};
+use super::convert::{
+    boundaries_from_proto, scope_resolution_to_proto, timeliness_of_flag, timestamp,
+};
 use super::error::ApiError;
 use super::feed::FeedWatcher;
 use super::pagination;
@@ -21,7 +23,7 @@ use crate::domain::evaluation::AgencyStanding;
 use crate::domain::period::Period;
 use crate::domain::plan::TargetRule;
 use crate::domain::ratio::Ratio;
-use crate::domain::scope::Scope;
+use crate::domain::scope::{Boundaries, Scope};
 use crate::domain::status::TargetStatus;
 use crate::domain::summary::{self, ReportSnapshot, ReportingStatus, ReportsRead, TargetSummary};
 use crate::proto::summary_service_server::SummaryService;
@@ -46,8 +48,8 @@ pub struct SummaryApi {
 /// of the same figures between two commits share one computation.
 type FiguresCache = HashMap<FiguresKey, Arc<CachedFigures>>;
 
-/// (plan, period, scope) as asked.
-type FiguresKey = (String, String, String);
+/// (plan, period, scope) as asked, and the boundaries the scope is read in.
+type FiguresKey = (String, String, String, Boundaries);
 
 struct CachedFigures {
     /// The state of the data they were computed from.
@@ -58,7 +60,7 @@ struct CachedFigures {
     reads: ReportsRead,
 }
 
-/// Beyond this many (plan, period, scope) combinations the cache starts over: it serves the
+/// Beyond this many (plan, period, scope, boundaries) combinations the cache starts over: it serves the
 /// handful of views that dashboards poll, not every scope ever asked for.
 const MAX_CACHED_FIGURES: usize = 512;
 
@@ -68,6 +70,7 @@ struct Subject {
     plan_code: String,
     period: Period,
     scope: Scope,
+    boundaries: Boundaries,
 }
 
 impl Subject {
@@ -77,6 +80,7 @@ impl Subject {
         plan_code: &str,
         period_code: &str,
         scope: &str,
+        boundaries: Boundaries,
     ) -> Result<Subject, ApiError> {
         let scope = Scope::parse(scope).map_err(|why| ApiError::invalid_argument("scope", why))?;
         scope
@@ -93,6 +97,7 @@ impl Subject {
             plan_code: plan_code.to_string(),
             period,
             scope,
+            boundaries,
         })
     }
 }
@@ -117,9 +122,10 @@ fn check_scope(
     catalog: &Catalog,
     principal: &Principal,
     scope: &Scope,
+    boundaries: Boundaries,
     period: &Period,
 ) -> Result<(), ApiError> {
-    if principal.may_read_scope(catalog, scope, period) {
+    if principal.may_read_scope(catalog, scope, boundaries, period) {
         return Ok(());
     }
     Err(ApiError::out_of_reach(format!(
@@ -153,15 +159,17 @@ impl SummaryApi {
         plan_code: &str,
         period_code: &str,
         scope: &str,
+        boundaries: Boundaries,
         principal: &Principal,
         known: Option<Counters>,
     ) -> Result<(Arc<Vec<proto::TargetSummary>>, i64), ApiError> {
         let view = self.read_model.current(known).await?;
-        let subject = Subject::resolve(&view.catalog, plan_code, period_code, scope)?;
+        let subject = Subject::resolve(&view.catalog, plan_code, period_code, scope, boundaries)?;
         let key = (
             plan_code.to_string(),
             period_code.to_string(),
             scope.to_string(),
+            boundaries,
         );
         let figures = self.figures_of(&key, &subject, &view).await?;
         check_reads(
@@ -237,14 +245,19 @@ impl SummaryApi {
     /// One target's summary with every agency behind it, for the drill-down.
     async fn described_summary(
         &self,
-        plan_code: &str,
-        target_code: &str,
-        period_code: &str,
-        scope: &str,
+        request: &proto::ListTargetAgenciesRequest,
+        boundaries: Boundaries,
         caller: &Caller,
     ) -> Result<(TargetSummary, i64), ApiError> {
         let view = self.read_model.current(Some(caller.counters)).await?;
-        let subject = Subject::resolve(&view.catalog, plan_code, period_code, scope)?;
+        let subject = Subject::resolve(
+            &view.catalog,
+            &request.plan_code,
+            &request.period_code,
+            &request.scope,
+            boundaries,
+        )?;
+        let (target_code, scope) = (&request.target_code, &request.scope);
         let (summaries, reads) = summaries_of(
             &view.catalog,
             &view.reports,
@@ -267,20 +280,14 @@ impl SummaryApi {
         caller: &Caller,
     ) -> Result<proto::ListTargetAgenciesResponse, ApiError> {
         let page_size = pagination::page_size(request.page_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?;
+        let boundaries = boundaries_from_proto(request.boundaries, &request.as_of)?;
         let filters = format!(
-            "plan={};target={};period={};scope={}",
+            "plan={};target={};period={};scope={};boundaries={boundaries:?}",
             request.plan_code, request.target_code, request.period_code, request.scope
         );
         let after = pagination::resume_after(&request.page_token, &filters)?;
-        let (summary, data_as_of) = self
-            .described_summary(
-                &request.plan_code,
-                &request.target_code,
-                &request.period_code,
-                &request.scope,
-                caller,
-            )
-            .await?;
+        let (summary, data_as_of) = self.described_summary(&request, boundaries, caller).await?;
+        let scope_resolution = scope_resolution_to_proto(boundaries, summary.absence.as_ref());
         // Agencies come sorted by code: the page token is the last code of a page.
         let mut remaining = summary.evaluation.agencies.into_iter().filter(|agency| {
             after
@@ -311,6 +318,7 @@ impl SummaryApi {
                 .collect(),
             next_page_token,
             data_as_of,
+            scope_resolution: Some(scope_resolution),
         })
     }
 
@@ -321,6 +329,7 @@ impl SummaryApi {
     ) -> Result<proto::ReportingStatus, ApiError> {
         let scope =
             Scope::parse(&request.scope).map_err(|why| ApiError::invalid_argument("scope", why))?;
+        let boundaries = boundaries_from_proto(request.boundaries, &request.as_of)?;
         let view = self.read_model.current(Some(caller.counters)).await?;
         let (catalog, reports) = (&view.catalog, &view.reports);
         scope
@@ -329,9 +338,9 @@ impl SummaryApi {
         let period = catalog
             .period(&request.period_code)
             .ok_or_else(|| ApiError::NotFound(format!("no period {:?}", request.period_code)))?;
-        check_scope(catalog, &caller.principal, &scope, period)?;
+        check_scope(catalog, &caller.principal, &scope, boundaries, period)?;
         Ok(reporting_status_to_proto(&summary::reporting_status(
-            catalog, reports, period, &scope,
+            catalog, reports, period, &scope, boundaries,
         )))
     }
 
@@ -413,6 +422,7 @@ fn summaries_of(
         &targets,
         &subject.period,
         &subject.scope,
+        subject.boundaries,
         describe_agencies,
     ))
 }
@@ -495,6 +505,10 @@ pub fn summary_to_proto(summary: &TargetSummary) -> proto::TargetSummary {
         next_milestone_share,
         explanation: assessment.explanation.clone(),
         data_as_of: summary.data_as_of,
+        scope_resolution: Some(scope_resolution_to_proto(
+            summary.boundaries,
+            summary.absence.as_ref(),
+        )),
     }
 }
 
@@ -528,6 +542,10 @@ fn reporting_status_to_proto(status: &ReportingStatus) -> proto::ReportingStatus
             })
             .collect(),
         data_as_of: status.data_as_of,
+        scope_resolution: Some(scope_resolution_to_proto(
+            status.boundaries,
+            status.absence.as_ref(),
+        )),
     }
 }
 
@@ -543,11 +561,13 @@ impl SummaryService for SummaryApi {
     ) -> Result<Response<proto::TargetSummary>, Status> {
         let caller = Caller::of(&request)?;
         let request = request.into_inner();
+        let boundaries = boundaries_from_proto(request.boundaries, &request.as_of)?;
         let (summaries, _) = self
             .plan_figures(
                 &request.plan_code,
                 &request.period_code,
                 &request.scope,
+                boundaries,
                 &caller.principal,
                 Some(caller.counters),
             )
@@ -571,11 +591,13 @@ impl SummaryService for SummaryApi {
     ) -> Result<Response<proto::ListTargetSummariesResponse>, Status> {
         let caller = Caller::of(&request)?;
         let request = request.into_inner();
+        let boundaries = boundaries_from_proto(request.boundaries, &request.as_of)?;
         let (summaries, data_as_of) = self
             .plan_figures(
                 &request.plan_code,
                 &request.period_code,
                 &request.scope,
+                boundaries,
                 &caller.principal,
                 Some(caller.counters),
             )
@@ -618,11 +640,14 @@ impl SummaryService for SummaryApi {
         let caller = Caller::of(&request)?;
         let principal = caller.principal;
         let request = request.into_inner();
+        // Taken once: a CURRENT watch without as_of keeps the date it started on.
+        let boundaries = boundaries_from_proto(request.boundaries, &request.as_of)?;
         // Refuse a bad request at once rather than in the stream.
         self.plan_figures(
             &request.plan_code,
             &request.period_code,
             &request.scope,
+            boundaries,
             &principal,
             Some(caller.counters),
         )
@@ -646,6 +671,7 @@ impl SummaryService for SummaryApi {
                         &request.plan_code,
                         &request.period_code,
                         &request.scope,
+                        boundaries,
                         &principal,
                         None,
                     )

@@ -350,6 +350,7 @@ async fn read_national_summaries(channel: Channel, ministry: Bearer) -> Result<(
         plan_code: NATIONAL_PLAN.into(),
         period_code: WORKING_YEAR.to_string(),
         scope: "country".into(),
+        ..ListTargetSummariesRequest::default()
     };
     SummaryServiceClient::new(channel)
         .list_target_summaries(authorized(request, &ministry))

@@ -7,7 +7,8 @@ use super::client::connect;
 use crate::config::{StatusArgs, SummaryArgs};
 use crate::proto::summary_service_client::SummaryServiceClient;
 use crate::proto::{
-    GetReportingStatusRequest, ListTargetSummariesRequest, TargetMeasure, TargetStatus, Timeliness,
+    Boundaries, GetReportingStatusRequest, ListTargetSummariesRequest, ScopeResolution,
+    TargetMeasure, TargetStatus, Timeliness, scope_absence,
 };
 
 fn answered(status: tonic::Status) -> String {
@@ -35,6 +36,36 @@ fn status_word(status: TargetStatus) -> &'static str {
     }
 }
 
+/// ", historical boundaries" or ", current boundaries as of 2026-11-27".
+fn boundaries_in_words(resolution: Option<&ScopeResolution>) -> String {
+    match resolution {
+        Some(resolution) if resolution.boundaries() == Boundaries::Current => {
+            format!(", current boundaries as of {}", resolution.as_of)
+        }
+        _ => ", historical boundaries".to_string(),
+    }
+}
+
+/// Says so when the scope's organisation did not exist, and whom to ask for instead.
+fn print_absence(resolution: Option<&ScopeResolution>) {
+    let Some(absence) = resolution.and_then(|resolution| resolution.absence.as_ref()) else {
+        return;
+    };
+    let why = match absence.reason() {
+        scope_absence::Reason::NotYetFormed => "was not formed yet",
+        _ => "no longer existed",
+    };
+    let instead = if absence.instead_codes.is_empty() {
+        String::new()
+    } else {
+        format!("; in its place: {}", absence.instead_codes.join(", "))
+    };
+    println!(
+        "{} {why} on {}, so the scope covers no agency{instead}",
+        absence.organization_code, absence.date
+    );
+}
+
 pub async fn summary(args: SummaryArgs) -> CliResult {
     let mut client = SummaryServiceClient::new(connect(&args.server).await?);
     let response = client
@@ -42,14 +73,26 @@ pub async fn summary(args: SummaryArgs) -> CliResult {
             plan_code: args.plan.clone(),
             period_code: args.view.period.clone(),
             scope: args.view.scope.clone(),
+            boundaries: args.view.boundaries().into(),
+            as_of: args.view.as_of.clone().unwrap_or_default(),
         })
         .await
         .map_err(answered)?
         .into_inner();
+    let resolution = response
+        .summaries
+        .first()
+        .and_then(|summary| summary.scope_resolution.as_ref());
     println!(
-        "{} {} {} (data as of change {})\n",
-        args.plan, args.view.period, args.view.scope, response.data_as_of
+        "{} {} {}{} (data as of change {})",
+        args.plan,
+        args.view.period,
+        args.view.scope,
+        boundaries_in_words(resolution),
+        response.data_as_of
     );
+    print_absence(resolution);
+    println!();
     println!(
         "{:<30} {:>13} {:>7} {:>9}  {:<24} reported",
         "target", "count", "share", "required", "status"
@@ -99,14 +142,21 @@ pub async fn status(args: StatusArgs) -> CliResult {
         .get_reporting_status(GetReportingStatusRequest {
             period_code: args.view.period.clone(),
             scope: args.view.scope.clone(),
+            boundaries: args.view.boundaries().into(),
+            as_of: args.view.as_of.clone().unwrap_or_default(),
         })
         .await
         .map_err(answered)?
         .into_inner();
+    let resolution = status.scope_resolution.as_ref();
     println!(
-        "{} {} (data as of change {})",
-        status.period_code, status.scope, status.data_as_of
+        "{} {}{} (data as of change {})",
+        status.period_code,
+        status.scope,
+        boundaries_in_words(resolution),
+        status.data_as_of
     );
+    print_absence(resolution);
     println!(
         "expected {}, received on time {}, late {}, missing {}",
         status.expected, status.received_on_time, status.received_late, status.missing

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::catalog::Catalog;
 use super::organization::{OrganizationKind, vocabulary};
 use super::period::Period;
-use super::scope::Scope;
+use super::scope::{Boundaries, Scope};
 use super::summary::ReportsRead;
 
 vocabulary! {
@@ -102,7 +102,7 @@ impl Principal {
         };
         Reach::Agencies(
             scope
-                .agencies_on(catalog, period.reference_date())
+                .lineage_on(catalog, period.reference_date())
                 .into_iter()
                 .map(|(agency, _)| agency.code.clone())
                 .collect(),
@@ -114,16 +114,24 @@ impl Principal {
         self.reach(catalog, period).contains(agency_code)
     }
 
-    /// Whether this principal may read who reported in `scope` for `period`: every agency in the
-    /// scope must be within its reach. The whole country and the agency-type blocks span every
-    /// province, so only a principal that reaches everything may read them. (Figures are checked
-    /// against every report behind them instead: [`Principal::may_see`].)
-    pub fn may_read_scope(&self, catalog: &Catalog, scope: &Scope, period: &Period) -> bool {
+    /// Whether this principal may read who reported in `scope` for `period`, read within
+    /// `boundaries`: every agency the scope covers must be within its reach. The whole country and
+    /// the agency-type blocks span every province, so only a principal that reaches everything may
+    /// read them. (Figures are checked against every report behind them instead:
+    /// [`Principal::may_see`].)
+    pub fn may_read_scope(
+        &self,
+        catalog: &Catalog,
+        scope: &Scope,
+        boundaries: Boundaries,
+        period: &Period,
+    ) -> bool {
         let reach = self.reach(catalog, period);
         match scope {
             Scope::Country | Scope::AgencyType(_) => reach == Reach::Everything,
             _ => scope
-                .agencies_on(catalog, period.reference_date())
+                .in_period(catalog, boundaries, period)
+                .agencies
                 .iter()
                 .all(|(agency, _)| reach.contains(&agency.code)),
         }
@@ -191,9 +199,12 @@ mod tests {
         let merged = principal(Role::Province, Some("ninh-binh-2025"));
         assert!(merged.may_read(&catalog, "bao-ptth-ninh-binh-2025", p2025));
         assert!(merged.may_read(&catalog, "bao-nam-dinh", p2024));
-        assert!(merged.may_read_scope(&catalog, &Scope::Province("nam-dinh".into()), p2024));
-        assert!(!merged.may_read_scope(&catalog, &Scope::Country, p2025));
-        assert!(!old_province.may_read_scope(&catalog, &Scope::Province("ha-nam".into()), p2024));
+        let historical = Boundaries::Historical;
+        let nam_dinh = Scope::Province("nam-dinh".into());
+        assert!(merged.may_read_scope(&catalog, &nam_dinh, historical, p2024));
+        assert!(!merged.may_read_scope(&catalog, &Scope::Country, historical, p2025));
+        let ha_nam = Scope::Province("ha-nam".into());
+        assert!(!old_province.may_read_scope(&catalog, &ha_nam, historical, p2024));
     }
 
     #[test]
@@ -203,16 +214,19 @@ mod tests {
         let agency = principal(Role::Agency, Some("bao-nam-dinh"));
         assert!(agency.may_submit_for("bao-nam-dinh"));
         assert!(!agency.may_submit_for("bao-ha-nam"));
-        assert!(agency.may_read_scope(&catalog, &Scope::Agency("bao-nam-dinh".into()), p2024));
-        assert!(!agency.may_read_scope(&catalog, &Scope::Province("ha-nam".into()), p2024));
-        assert!(!agency.may_read_scope(&catalog, &Scope::Country, p2024));
+        let historical = Boundaries::Historical;
+        let own = Scope::Agency("bao-nam-dinh".into());
+        assert!(agency.may_read_scope(&catalog, &own, historical, p2024));
+        let ha_nam = Scope::Province("ha-nam".into());
+        assert!(!agency.may_read_scope(&catalog, &ha_nam, historical, p2024));
+        assert!(!agency.may_read_scope(&catalog, &Scope::Country, historical, p2024));
         // Báo Nam Định absorbed the Nam Định radio-TV station in 2025: the station's history is
         // its own, but it still submits only for itself.
         assert!(agency.may_read(&catalog, "ptth-nam-dinh", p2024));
         assert!(!agency.may_submit_for("ptth-nam-dinh"));
         let ministry = principal(Role::Ministry, None);
         assert!(!ministry.may_submit_for("bao-nam-dinh"));
-        assert!(ministry.may_read_scope(&catalog, &Scope::Country, p2024));
+        assert!(ministry.may_read_scope(&catalog, &Scope::Country, historical, p2024));
         let admin = principal(Role::Admin, None);
         assert!(!admin.may_read(&catalog, "bao-nam-dinh", p2024));
     }

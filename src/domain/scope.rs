@@ -1,13 +1,17 @@
 //! Scopes a summary is asked for (the whole country, a province, a governing body, an agency type,
-//! one agency), resolved as the organisation tree stood on a date.
+//! one agency), and which agencies they cover in a period: as the organisation tree stood then
+//! (HISTORICAL boundaries), or as the scope's organisation stands on a later date, back-cast to
+//! the organisations it continues (CURRENT). The rules are written out for integrators in
+//! proto/pressdx/v1/summary.proto.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::fmt;
 
 use chrono::NaiveDate;
 
 use super::catalog::Catalog;
 use super::organization::{AgencyType, Organization, OrganizationKind, OrganizationVersion};
+use super::period::Period;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Scope {
@@ -61,51 +65,216 @@ impl Scope {
         }
     }
 
-    /// The press agencies in scope on `date`, each with its attributes that day, in the catalogue's
-    /// order (by code).
-    ///
-    /// A province, governing body or agency that no longer (or not yet) exists on `date` stands for
-    /// the organisations it continues: last year's figure for today's merged province is the sum of
-    /// the provinces it was made of.
-    pub fn agencies_on<'a>(
+    /// The code of the organisation the scope names, if it names one.
+    pub fn organization_code(&self) -> Option<&str> {
+        match self {
+            Scope::Province(code) | Scope::GoverningBody(code) | Scope::Agency(code) => Some(code),
+            Scope::Country | Scope::AgencyType(_) => None,
+        }
+    }
+
+    /// What the scope covers in `period` under `boundaries` (see [`Boundaries`]).
+    pub fn in_period<'a>(
         &self,
         catalog: &'a Catalog,
-        date: NaiveDate,
-    ) -> Vec<(&'a Organization, &'a OrganizationVersion)> {
-        let codes = match self {
-            Scope::Province(code) | Scope::GoverningBody(code) | Scope::Agency(code) => {
-                standing_for(catalog, code, date)
-            }
-            Scope::Country | Scope::AgencyType(_) => HashSet::new(),
+        boundaries: Boundaries,
+        period: &Period,
+    ) -> Coverage<'a> {
+        let on = period.reference_date();
+        let taken_on = match boundaries {
+            Boundaries::Historical => on,
+            Boundaries::Current { as_of } => as_of,
         };
+        self.covering(catalog, taken_on, on)
+    }
+
+    /// What the scope of a figure for `period` covers in `previous`, the period its trend is
+    /// measured against: under the same boundaries, except that under HISTORICAL an organisation
+    /// that did not exist yet in `previous` is taken as it stood in `period`, and so covers the
+    /// organisations it continues, as they stood in `previous`.
+    pub fn in_previous_period<'a>(
+        &self,
+        catalog: &'a Catalog,
+        boundaries: Boundaries,
+        period: &Period,
+        previous: &Period,
+    ) -> Coverage<'a> {
+        let on = previous.reference_date();
+        let taken_on = match boundaries {
+            Boundaries::Historical => {
+                let existed_then = self
+                    .organization_code()
+                    .and_then(|code| catalog.organization(code))
+                    .is_none_or(|organization| organization.exists_on(on));
+                if existed_then {
+                    on
+                } else {
+                    period.reference_date()
+                }
+            }
+            Boundaries::Current { as_of } => as_of,
+        };
+        self.covering(catalog, taken_on, on)
+    }
+
+    /// The agencies the scope covers on `on` when its organisation is taken as it stood on
+    /// `taken_on`. The organisation must exist on `taken_on`. Looking back (`on` before
+    /// `taken_on`) it covers the organisations it was made of on `on` ([`made_of`]); looking
+    /// forward it covers itself if it still exists on `on`. Otherwise it covers nothing, and the
+    /// coverage says who stood for it.
+    fn covering<'a>(
+        &self,
+        catalog: &'a Catalog,
+        taken_on: NaiveDate,
+        on: NaiveDate,
+    ) -> Coverage<'a> {
+        let Some(code) = self.organization_code() else {
+            return Coverage {
+                agencies: self.agencies_among(catalog, &BTreeSet::new(), on),
+                absence: None,
+            };
+        };
+        let absent = |date| Coverage {
+            agencies: Vec::new(),
+            absence: Some(Absence::of(catalog, code, date)),
+        };
+        let Some(organization) = catalog.organization(code) else {
+            return absent(taken_on);
+        };
+        if !organization.exists_on(taken_on) {
+            return absent(taken_on);
+        }
+        let organizations = if on <= taken_on {
+            made_of(catalog, code, on, Some(taken_on))
+        } else if organization.exists_on(on) {
+            BTreeSet::from([code.to_string()])
+        } else {
+            return absent(on);
+        };
+        Coverage {
+            agencies: self.agencies_among(catalog, &organizations, on),
+            absence: None,
+        }
+    }
+
+    /// The agencies a principal acting for the scope's organisation reaches on `on`: those of
+    /// the organisations it was, at any time, made of ([`made_of`] with no end), as they stood on
+    /// `on`. An agency reaches the history of the agencies it went on to absorb; a merged province
+    /// reaches its predecessors' history.
+    pub fn lineage_on<'a>(
+        &self,
+        catalog: &'a Catalog,
+        on: NaiveDate,
+    ) -> Vec<(&'a Organization, &'a OrganizationVersion)> {
+        let organizations = match self.organization_code() {
+            Some(code) => made_of(catalog, code, on, None),
+            None => BTreeSet::new(),
+        };
+        self.agencies_among(catalog, &organizations, on)
+    }
+
+    /// The press agencies existing on `on` that the scope's kind selects, each with its attributes
+    /// that day, in the catalogue's order (by code): for an organisation's scope, those belonging
+    /// (province, governing body) or equal (agency) to one of `organizations` that day.
+    fn agencies_among<'a>(
+        &self,
+        catalog: &'a Catalog,
+        organizations: &BTreeSet<String>,
+        on: NaiveDate,
+    ) -> Vec<(&'a Organization, &'a OrganizationVersion)> {
+        let belongs =
+            |code: &Option<String>| code.as_ref().is_some_and(|c| organizations.contains(c));
         catalog
             .organizations
             .iter()
             .filter(|organization| organization.kind == OrganizationKind::PressAgency)
-            .filter_map(|organization| Some((organization, organization.version_on(date)?)))
+            .filter_map(|organization| Some((organization, organization.version_on(on)?)))
             .filter(|(organization, version)| match self {
                 Scope::Country => true,
-                Scope::Province(_) => version
-                    .province_code
-                    .as_ref()
-                    .is_some_and(|code| codes.contains(code)),
-                Scope::GoverningBody(_) => version
-                    .governing_body_code
-                    .as_ref()
-                    .is_some_and(|code| codes.contains(code)),
+                Scope::Province(_) => belongs(&version.province_code),
+                Scope::GoverningBody(_) => belongs(&version.governing_body_code),
                 Scope::AgencyType(agency_type) => version.agency_type == Some(*agency_type),
-                Scope::Agency(_) => codes.contains(&organization.code),
+                Scope::Agency(_) => organizations.contains(&organization.code),
             })
             .collect()
     }
 }
 
-/// The organisations that `code` stands for on `date`: itself if it exists then, and, through the
-/// predecessor links that take effect after `date`, the organisations it goes on to continue. So a
-/// figure for an earlier year is summed over what the organisation is made of today: Báo Nam
-/// Định's 2024 includes the radio-TV station it absorbed in 2025.
-pub fn standing_for(catalog: &Catalog, code: &str, date: NaiveDate) -> HashSet<String> {
-    let mut found = HashSet::new();
+/// Which organisation tree a scope is read in (pressdx.v1.Boundaries).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Boundaries {
+    /// As the tree stood on each period's reference date: `agency:X` is X alone, and a period's
+    /// figure never changes because the tree changed after it.
+    Historical,
+    /// As the scope's organisation stood on `as_of`, back-cast over earlier periods to the
+    /// organisations it continues: a time series over comparable boundaries.
+    Current { as_of: NaiveDate },
+}
+
+/// What a scope covers in one period.
+#[derive(Debug, Clone)]
+pub struct Coverage<'a> {
+    /// The press agencies covered, with their attributes on the period's reference date, by code.
+    pub agencies: Vec<(&'a Organization, &'a OrganizationVersion)>,
+    /// Set when the scope's organisation did not exist on the date it had to be taken on: it then
+    /// covers nothing.
+    pub absence: Option<Absence>,
+}
+
+/// A scope's organisation that did not exist on a date, and who stood for it then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Absence {
+    pub organization_code: String,
+    pub on: NaiveDate,
+    pub reason: AbsenceReason,
+    /// The organisations existing on `on` that stood for it: those it continues (formed later),
+    /// or those that continue it (ended), through any chain of links; by code.
+    pub instead: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AbsenceReason {
+    NotYetFormed,
+    Ended,
+}
+
+impl Absence {
+    fn of(catalog: &Catalog, code: &str, on: NaiveDate) -> Absence {
+        let formed_later = catalog
+            .organization(code)
+            .and_then(|organization| organization.valid_from)
+            .is_some_and(|from| on < from);
+        let (reason, instead) = if formed_later {
+            (
+                AbsenceReason::NotYetFormed,
+                made_of(catalog, code, on, None),
+            )
+        } else {
+            (AbsenceReason::Ended, continued_by(catalog, code, on))
+        };
+        Absence {
+            organization_code: code.to_string(),
+            on,
+            reason,
+            instead: instead.into_iter().collect(),
+        }
+    }
+}
+
+/// The organisations that `code`, as it stood on `taken_on` (at the end of the catalogue's time
+/// when `None`), was made of on `on`, a date no later: itself if it existed on `on`, and each
+/// organisation existing on `on` that it continues through a chain of predecessor links, every
+/// one of them taking effect after `on` and no later than `taken_on`.
+///
+/// Báo Nam Định absorbed the Nam Định radio-TV station on 2025-04-15: taken as it stood at the end
+/// of 2024 it was made of itself alone on 2023-12-14; taken as it stood on 2025-06-30, of both.
+pub fn made_of(
+    catalog: &Catalog,
+    code: &str,
+    on: NaiveDate,
+    taken_on: Option<NaiveDate>,
+) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
     let mut to_visit = vec![code.to_string()];
     let mut visited = HashSet::new();
     while let Some(current) = to_visit.pop() {
@@ -114,7 +283,7 @@ pub fn standing_for(catalog: &Catalog, code: &str, date: NaiveDate) -> HashSet<S
         }
         if catalog
             .organization(&current)
-            .is_some_and(|organization| organization.exists_on(date))
+            .is_some_and(|organization| organization.exists_on(on))
         {
             found.insert(current.clone());
         }
@@ -122,9 +291,39 @@ pub fn standing_for(catalog: &Catalog, code: &str, date: NaiveDate) -> HashSet<S
             catalog
                 .links_to(&current)
                 .iter()
-                .filter(|link| link.effective_on > date)
+                .filter(|link| link.effective_on > on)
+                .filter(|link| taken_on.is_none_or(|taken_on| link.effective_on <= taken_on))
                 .map(|link| link.predecessor_code.clone()),
         );
+    }
+    found
+}
+
+/// The organisations existing on `on` that continue `code` through a chain of successor links
+/// taking effect no later than `on`: whom to ask for instead of an organisation that had ended.
+fn continued_by(catalog: &Catalog, code: &str, on: NaiveDate) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut to_visit = vec![code.to_string()];
+    let mut visited = HashSet::new();
+    while let Some(current) = to_visit.pop() {
+        if !visited.insert(current.clone()) {
+            continue;
+        }
+        for link in catalog
+            .links
+            .iter()
+            .filter(|link| link.predecessor_code == current && link.effective_on <= on)
+        {
+            let successor = &link.successor_code;
+            if catalog
+                .organization(successor)
+                .is_some_and(|organization| organization.exists_on(on))
+            {
+                found.insert(successor.clone());
+            } else {
+                to_visit.push(successor.clone());
+            }
+        }
     }
     found
 }
@@ -150,13 +349,22 @@ mod tests {
         text.parse().unwrap()
     }
 
-    fn codes(scope: &Scope, catalog: &Catalog, on: &str) -> Vec<String> {
-        scope
-            .agencies_on(catalog, date(on))
-            .into_iter()
+    fn codes(coverage: &Coverage<'_>) -> Vec<String> {
+        coverage
+            .agencies
+            .iter()
             .map(|(organization, _)| organization.code.clone())
             .collect()
     }
+
+    const SIX_OLD_AGENCIES: [&str; 6] = [
+        "bao-ha-nam",
+        "bao-nam-dinh",
+        "bao-ninh-binh",
+        "ptth-ha-nam",
+        "ptth-nam-dinh",
+        "ptth-ninh-binh",
+    ];
 
     #[test]
     fn scopes_parse_and_print_back() {
@@ -175,32 +383,141 @@ mod tests {
     }
 
     #[test]
-    fn a_merged_province_stands_for_its_predecessors_before_the_merger() {
+    fn historical_boundaries_read_the_tree_as_it_stood_in_the_period() {
         let catalog = Catalog::from_toml(DEFAULT_CATALOG).unwrap();
-        let new_province = Scope::Province("ninh-binh-2025".into());
+        let (p2024, p2025) = (
+            catalog.period("2024").unwrap(),
+            catalog.period("2025").unwrap(),
+        );
+        let in_period = |scope: &str, period| {
+            Scope::parse(scope)
+                .unwrap()
+                .in_period(&catalog, Boundaries::Historical, period)
+        };
+        let merged = in_period("province:ninh-binh-2025", p2025);
+        assert_eq!(codes(&merged), ["bao-ptth-ninh-binh-2025"]);
+        assert_eq!(merged.absence, None);
+        // Not formed yet in 2024: it covers nothing and names whom to ask for instead.
+        let before = in_period("province:ninh-binh-2025", p2024);
+        assert!(before.agencies.is_empty());
         assert_eq!(
-            codes(&new_province, &catalog, "2025-12-14"),
-            ["bao-ptth-ninh-binh-2025"]
+            before.absence,
+            Some(Absence {
+                organization_code: "ninh-binh-2025".into(),
+                on: date("2024-12-14"),
+                reason: AbsenceReason::NotYetFormed,
+                instead: vec!["ha-nam".into(), "nam-dinh".into(), "ninh-binh".into()],
+            })
         );
         assert_eq!(
-            codes(&new_province, &catalog, "2024-12-14"),
-            [
-                "bao-ha-nam",
-                "bao-nam-dinh",
-                "bao-ninh-binh",
-                "ptth-ha-nam",
-                "ptth-nam-dinh",
-                "ptth-ninh-binh"
-            ]
-        );
-        let old_province = Scope::Province("nam-dinh".into());
-        assert_eq!(
-            codes(&old_province, &catalog, "2024-12-14"),
+            codes(&in_period("province:nam-dinh", p2024)),
             ["bao-nam-dinh", "ptth-nam-dinh"]
         );
+        // Báo Nam Định alone in 2024: the station it absorbed in 2025 was not part of it yet.
         assert_eq!(
-            codes(&old_province, &catalog, "2025-12-14"),
-            Vec::<String>::new()
+            codes(&in_period("agency:bao-nam-dinh", p2024)),
+            ["bao-nam-dinh"]
         );
+        // Ended by the end of 2025: its successors, through every link, are named.
+        let ended = in_period("agency:ptth-nam-dinh", p2025);
+        assert!(ended.agencies.is_empty());
+        let absence = ended.absence.unwrap();
+        assert_eq!(absence.reason, AbsenceReason::Ended);
+        assert_eq!(absence.instead, ["bao-ptth-ninh-binh-2025"]);
+        assert_eq!(
+            in_period("province:nam-dinh", p2025)
+                .absence
+                .unwrap()
+                .instead,
+            ["ninh-binh-2025"]
+        );
+    }
+
+    #[test]
+    fn current_boundaries_back_cast_the_scope_to_what_it_continues() {
+        let catalog = Catalog::from_toml(DEFAULT_CATALOG).unwrap();
+        let (p2023, p2024, p2025) = (
+            catalog.period("2023").unwrap(),
+            catalog.period("2024").unwrap(),
+            catalog.period("2025").unwrap(),
+        );
+        let current = |as_of: &str| Boundaries::Current { as_of: date(as_of) };
+        let in_period = |scope: &str, as_of: &str, period| {
+            Scope::parse(scope)
+                .unwrap()
+                .in_period(&catalog, current(as_of), period)
+        };
+        assert_eq!(
+            codes(&in_period("province:ninh-binh-2025", "2026-11-27", p2023)),
+            SIX_OLD_AGENCIES
+        );
+        assert_eq!(
+            codes(&in_period("province:ninh-binh-2025", "2026-11-27", p2025)),
+            ["bao-ptth-ninh-binh-2025"]
+        );
+        // Báo Nam Định as it stood in June 2025, with the station it had absorbed.
+        assert_eq!(
+            codes(&in_period("agency:bao-nam-dinh", "2025-06-30", p2024)),
+            ["bao-nam-dinh", "ptth-nam-dinh"]
+        );
+        // As it stood in 2024, alone; in 2025 it had ended, so the later period covers nothing.
+        assert_eq!(
+            codes(&in_period("agency:bao-nam-dinh", "2024-06-01", p2023)),
+            ["bao-nam-dinh"]
+        );
+        let later = in_period("agency:bao-nam-dinh", "2024-06-01", p2025);
+        assert!(later.agencies.is_empty());
+        assert_eq!(later.absence.unwrap().on, date("2025-12-14"));
+        // An organisation that no longer exists on as_of covers nothing in any period.
+        let dissolved = in_period("province:nam-dinh", "2026-11-27", p2024);
+        assert!(dissolved.agencies.is_empty());
+        assert_eq!(dissolved.absence.unwrap().instead, ["ninh-binh-2025"]);
+    }
+
+    #[test]
+    fn the_trend_of_a_scope_formed_in_the_period_covers_what_it_continues() {
+        let catalog = Catalog::from_toml(DEFAULT_CATALOG).unwrap();
+        let (p2024, p2025) = (
+            catalog.period("2024").unwrap(),
+            catalog.period("2025").unwrap(),
+        );
+        let merged = Scope::Province("ninh-binh-2025".into());
+        let trend = merged.in_previous_period(&catalog, Boundaries::Historical, p2025, p2024);
+        assert_eq!(codes(&trend), SIX_OLD_AGENCIES);
+        // A scope that existed then is read as it stood then.
+        let bao = Scope::Agency("bao-nam-dinh".into());
+        let p2023 = catalog.period("2023").unwrap();
+        let trend = bao.in_previous_period(&catalog, Boundaries::Historical, p2024, p2023);
+        assert_eq!(codes(&trend), ["bao-nam-dinh"]);
+    }
+
+    #[test]
+    fn an_organisation_is_made_of_what_it_absorbed_by_the_date_it_is_taken_on() {
+        let catalog = Catalog::from_toml(DEFAULT_CATALOG).unwrap();
+        let made_of = |code, on, taken_on: Option<&str>| {
+            made_of(&catalog, code, date(on), taken_on.map(date))
+                .into_iter()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            made_of("bao-nam-dinh", "2023-12-14", Some("2024-12-14")),
+            ["bao-nam-dinh"]
+        );
+        assert_eq!(
+            made_of("bao-nam-dinh", "2024-12-14", Some("2025-12-14")),
+            ["bao-nam-dinh", "ptth-nam-dinh"]
+        );
+        // Through bao-ptth-ninh-binh, which itself did not exist yet in 2024.
+        assert_eq!(
+            made_of("bao-ptth-ninh-binh-2025", "2024-12-14", Some("2025-12-14")),
+            SIX_OLD_AGENCIES
+        );
+        // A principal's reach: whatever it goes on to continue.
+        let lineage: Vec<_> = Scope::Agency("bao-nam-dinh".into())
+            .lineage_on(&catalog, date("2024-12-14"))
+            .into_iter()
+            .map(|(organization, _)| organization.code.as_str())
+            .collect();
+        assert_eq!(lineage, ["bao-nam-dinh", "ptth-nam-dinh"]);
     }
 }

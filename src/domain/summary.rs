@@ -16,7 +16,7 @@ use super::period::Period;
 use super::plan::{Baseline, Plan, Target};
 use super::ratio::Ratio;
 use super::report::{AnnualReport, FieldValue};
-use super::scope::{Scope, standing_for};
+use super::scope::{Absence, Boundaries, Coverage, Scope, made_of};
 use super::status::{Assessment, assess, requirement};
 
 /// The latest revision of one agency's report for one period.
@@ -72,6 +72,10 @@ pub struct TargetSummary {
     pub period_code: String,
     pub year: i32,
     pub scope: Scope,
+    pub boundaries: Boundaries,
+    /// Set when the scope's organisation did not exist when the boundaries take it: it covers
+    /// nothing this period.
+    pub absence: Option<Absence>,
     pub evaluation: TargetEvaluation,
     /// The share over the same scope in the previous period, if that period had reports.
     pub previous_share: Option<Ratio>,
@@ -109,10 +113,12 @@ fn period_of_year(catalog: &Catalog, year: i32) -> Option<&Period> {
     catalog.periods.iter().find(|period| period.year == year)
 }
 
-/// Summarises targets of a plan for a period and scope; with `describe_agencies`, each summary
-/// also lists every agency behind the figure with its value in words. The agencies in scope and
-/// their reports are looked up once, for this period and the one before, and shared by the
-/// targets. Also returns every report the figures looked up.
+/// Summarises targets of a plan for a period and scope read within `boundaries`; with
+/// `describe_agencies`, each summary also lists every agency behind the figure with its value in
+/// words. The agencies in scope and their reports are looked up once, for this period and the one
+/// before (the trend, under the same boundaries), and shared by the targets. Also returns every
+/// report the figures looked up.
+#[allow(clippy::too_many_arguments)]
 pub fn summarize(
     catalog: &Catalog,
     snapshot: &ReportSnapshot,
@@ -120,12 +126,15 @@ pub fn summarize(
     targets: &[&Target],
     period: &Period,
     scope: &Scope,
+    boundaries: Boundaries,
     describe_agencies: bool,
 ) -> (Vec<TargetSummary>, ReportsRead) {
     let reads = RefCell::new(ReportsRead::default());
-    let current = expected_agencies(catalog, snapshot, period, scope, &reads);
+    let coverage = scope.in_period(catalog, boundaries, period);
+    let current = expected_agencies(snapshot, period, &coverage, &reads);
     let previous = period_of_year(catalog, period.year - 1).map(|previous| {
-        let agencies = expected_agencies(catalog, snapshot, previous, scope, &reads);
+        let coverage = scope.in_previous_period(catalog, boundaries, period, previous);
+        let agencies = expected_agencies(snapshot, previous, &coverage, &reads);
         (previous, agencies)
     });
     let this_period = Evaluating {
@@ -162,6 +171,8 @@ pub fn summarize(
                 period_code: period.code.clone(),
                 year: period.year,
                 scope: scope.clone(),
+                boundaries,
+                absence: coverage.absence.clone(),
                 evaluation,
                 previous_share,
                 assessment,
@@ -172,18 +183,17 @@ pub fn summarize(
     (summaries, reads.into_inner())
 }
 
-/// The agencies in scope on the period's reference date, each with its latest report, if any.
+/// The agencies a scope covers in a period, each with its latest report, if any.
 fn expected_agencies<'a>(
-    catalog: &'a Catalog,
     snapshot: &'a ReportSnapshot,
     period: &Period,
-    scope: &Scope,
+    coverage: &Coverage<'a>,
     reads: &RefCell<ReportsRead>,
 ) -> Vec<ExpectedAgency<'a>> {
     let mut reads = reads.borrow_mut();
-    scope
-        .agencies_on(catalog, period.reference_date())
-        .into_iter()
+    coverage
+        .agencies
+        .iter()
         .map(|(organization, version)| {
             reads.record(&period.code, &organization.code);
             ExpectedAgency {
@@ -229,8 +239,11 @@ impl Evaluating<'_> {
     }
 }
 
-/// An agency's baseline: the indicator summed over the organisations the agency stood for in the
-/// baseline period (itself, or the agencies it continues), provided every one of them reported it.
+/// An agency's baseline: the indicator summed over what the agency was made of in the evaluated
+/// period, as those organisations stood in the baseline period (itself if it existed then, and
+/// every organisation it had absorbed or merged from by the evaluated period's reference date:
+/// [`made_of`]), provided every one of them reported it. A merger that takes effect after the
+/// evaluated period does not touch its baseline.
 fn baseline_value(
     evaluating: &Evaluating<'_>,
     agency_code: &str,
@@ -250,11 +263,12 @@ fn baseline_value(
     let Some(baseline_period) = period_of_year(catalog, year) else {
         return BaselineValue::Unknown(format!("no reporting period for {year}"));
     };
-    let mut predecessors: Vec<String> =
-        standing_for(catalog, agency_code, baseline_period.reference_date())
-            .into_iter()
-            .collect();
-    predecessors.sort();
+    let predecessors = made_of(
+        catalog,
+        agency_code,
+        baseline_period.reference_date(),
+        Some(period.reference_date()),
+    );
     if predecessors.is_empty() {
         return BaselineValue::Unknown(format!("neither it nor a predecessor existed in {year}"));
     }
@@ -285,6 +299,9 @@ fn baseline_value(
 pub struct ReportingStatus {
     pub period_code: String,
     pub scope: Scope,
+    pub boundaries: Boundaries,
+    /// Set when the scope's organisation did not exist when the boundaries take it.
+    pub absence: Option<Absence>,
     /// Every agency expected, with its name and where it stands.
     pub agencies: Vec<AgencyReporting>,
     pub data_as_of: i64,
@@ -343,10 +360,12 @@ pub fn reporting_status(
     snapshot: &ReportSnapshot,
     period: &Period,
     scope: &Scope,
+    boundaries: Boundaries,
 ) -> ReportingStatus {
-    let agencies = scope
-        .agencies_on(catalog, period.reference_date())
-        .into_iter()
+    let coverage = scope.in_period(catalog, boundaries, period);
+    let agencies = coverage
+        .agencies
+        .iter()
         .map(|(organization, version)| AgencyReporting {
             code: organization.code.clone(),
             name: version.name.clone(),
@@ -356,6 +375,8 @@ pub fn reporting_status(
     ReportingStatus {
         period_code: period.code.clone(),
         scope: scope.clone(),
+        boundaries,
+        absence: coverage.absence,
         agencies,
         data_as_of: snapshot.data_as_of,
     }

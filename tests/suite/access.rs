@@ -166,6 +166,7 @@ async fn call(rpc: &str, caller: Caller, submission_id: i64) -> Code {
         plan_code: PLAN.into(),
         period_code: PERIOD.into(),
         scope: SCOPE.into(),
+        ..Default::default()
     };
     match rpc {
         "SubmitReport" => code(
@@ -212,6 +213,7 @@ async fn call(rpc: &str, caller: Caller, submission_id: i64) -> Code {
                     target_code: TARGET.into(),
                     period_code: PERIOD.into(),
                     scope: SCOPE.into(),
+                    ..Default::default()
                 })
                 .await
                 .map(drop),
@@ -248,6 +250,7 @@ async fn call(rpc: &str, caller: Caller, submission_id: i64) -> Code {
                 .get_reporting_status(GetReportingStatusRequest {
                     period_code: PERIOD.into(),
                     scope: SCOPE.into(),
+                    ..Default::default()
                 })
                 .await
                 .map(drop),
@@ -258,6 +261,7 @@ async fn call(rpc: &str, caller: Caller, submission_id: i64) -> Code {
                     plan_code: PLAN.into(),
                     period_code: PERIOD.into(),
                     scope: SCOPE.into(),
+                    ..Default::default()
                 })
                 .await;
             match watched {
@@ -402,6 +406,7 @@ pub async fn refusals_say_why_and_never_confuse_unauthenticated_with_denied(back
                     plan_code: PLAN.into(),
                     period_code: PERIOD.into(),
                     scope,
+                    ..Default::default()
                 })
                 .await
                 .unwrap_err()
@@ -430,6 +435,7 @@ pub async fn refusals_say_why_and_never_confuse_unauthenticated_with_denied(back
             plan_code: PLAN.into(),
             period_code: "2025".into(),
             scope: "province:nam-dinh".into(),
+            ..Default::default()
         })
         .await
         .unwrap_err();
@@ -442,6 +448,7 @@ pub async fn refusals_say_why_and_never_confuse_unauthenticated_with_denied(back
             plan_code: PLAN.into(),
             period_code: "2025".into(),
             scope: "province:ninh-binh-2025".into(),
+            ..Default::default()
         })
         .await
         .unwrap();
@@ -526,6 +533,7 @@ pub async fn a_revoked_token_is_refused_at_once_by_every_server(backend: Backend
             plan_code: PLAN.into(),
             period_code: PERIOD.into(),
             scope: "country".into(),
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -715,6 +723,7 @@ pub async fn a_deadline_is_honoured(backend: Backend) {
         plan_code: PLAN.into(),
         period_code: PERIOD.into(),
         scope: "country".into(),
+        ..Default::default()
     });
     hurried.set_timeout(Duration::from_nanos(1));
     let status = summaries.list_target_summaries(hurried).await.unwrap_err();
@@ -730,6 +739,7 @@ pub async fn a_deadline_is_honoured(backend: Backend) {
         plan_code: PLAN.into(),
         period_code: PERIOD.into(),
         scope: "country".into(),
+        ..Default::default()
     });
     patient.set_timeout(Duration::from_secs(30));
     summaries.list_target_summaries(patient).await.unwrap();

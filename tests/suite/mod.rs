@@ -35,6 +35,7 @@ macro_rules! behavioural_suite {
             catalog::indicators_describe_every_report_field,
             catalog::health_reports_serving,
             summary::hand_worked_summaries_of_a_small_province,
+            summary::scopes_over_time_and_baselines_worked_out_by_hand,
             summary::summaries_equal_an_independent_recomputation,
             summary::the_change_feed_lists_every_submission_once,
             summary::two_servers_share_a_database_without_losing_anything,
