@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Certificate, Identity, ServerTlsConfig};
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 use crate::api::access::{AccessControl, AccessLayer, AccessSettings};
 use crate::api::{CatalogApi, FeedWatcher, SubmissionApi, SummaryApi};
@@ -61,6 +61,15 @@ impl Server {
         let store = Store::connect(&config.database.database_url).await?;
         info!(database = %redact_password(&config.database.database_url), "database ready");
         load_default_catalog_if_empty(&store).await?;
+        // Serving goes on (reads are right as of the stored submissions), but every submit
+        // would collide with a stored position: say so where the operator looks first.
+        if let Some(disagreement) = store.feed_disagreement().await? {
+            error!(
+                problem = %disagreement,
+                "the database is inconsistent: submits will fail until it is repaired \
+                 (pressdx audit verify names what changed)"
+            );
+        }
         let bind_error = |source| ServerError::Bind {
             address: config.listen,
             source,

@@ -171,6 +171,20 @@ impl From<ApiError> for Status {
             ApiError::Store(StoreError::Unavailable(_)) => {
                 Status::unavailable("the server is shutting down; retry")
             }
+            ApiError::Store(StoreError::Inconsistent(why)) => {
+                error!(problem = %why, "the database is inconsistent");
+                Status::with_error_details(
+                    Code::Internal,
+                    "the database is inconsistent: it was changed outside pressdx, and retrying \
+                     will not help; an operator must repair it (pressdx audit verify names what \
+                     changed)",
+                    ErrorDetails::with_error_info(
+                        "DATABASE_INCONSISTENT",
+                        ERROR_DOMAIN,
+                        HashMap::new(),
+                    ),
+                )
+            }
             ApiError::Store(store_error) => {
                 // The cause goes to the log; the caller learns only that it was not their fault.
                 error!(error = ?store_error, "request failed in the store");

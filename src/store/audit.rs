@@ -7,17 +7,21 @@
 //! can write the database can also rewrite the whole chain consistently: against that, the
 //! operator keeps the head that `pressdx audit verify` prints somewhere else, and compares.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Statement,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Statement,
 };
 use sha2::{Digest, Sha256};
 
+use crate::domain::Catalog;
+use crate::domain::canonical::sha256_hex;
+
+use super::catalog::{canonical_catalog, catalog_differences, load_catalog};
 use super::credentials::{audit_record, credential_rows, credential_subject};
-use super::entities::{audit_entry, submission};
+use super::entities::{audit_entry, catalog_state, latest_submission, submission};
 use super::submissions::parse_report;
 use super::{Store, StoreError};
 
@@ -34,6 +38,8 @@ pub enum AuditAction {
     /// A stored submission's content hash recomputed in a newer canonical form (an upgrade).
     SubmissionRehashed,
     CatalogApplied,
+    /// The catalogue's state as found when the audit log began recording it (an upgrade).
+    CatalogRecorded,
     CredentialCreated,
     CredentialRevoked,
 }
@@ -44,6 +50,7 @@ impl AuditAction {
             AuditAction::SubmissionAccepted => "submission.accepted",
             AuditAction::SubmissionRehashed => "submission.rehashed",
             AuditAction::CatalogApplied => "catalog.applied",
+            AuditAction::CatalogRecorded => "catalog.recorded",
             AuditAction::CredentialCreated => "credential.created",
             AuditAction::CredentialRevoked => "credential.revoked",
         }
@@ -94,14 +101,23 @@ pub struct AuditVerification {
     /// The last entry's hash, for the operator to keep outside the database: anyone who can
     /// rewrite rows can rewrite a whole chain, but not a head written down elsewhere.
     pub head: String,
-    /// The first entry (or submission) that does not match its chain, and how.
-    pub first_broken: Option<BrokenEntry>,
+    /// Everything found not to match, in the order checked; empty when the chain holds and the
+    /// data is what it recorded. A break in the chain itself stops the checks there, since the
+    /// entries after it cannot be trusted.
+    pub problems: Vec<AuditProblem>,
 }
 
+impl AuditVerification {
+    pub fn holds(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// One thing that does not match what the audit log recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BrokenEntry {
-    /// The entry's number in the chain (for a submission, the entry that recorded it).
-    pub seq: i64,
+pub struct AuditProblem {
+    /// The entry concerned (for a submission, the entry that recorded it), if one is.
+    pub seq: Option<i64>,
     pub problem: String,
 }
 
@@ -167,15 +183,13 @@ pub(super) fn chain(
     )
 }
 
-/// Appends `records` to the chain inside `transaction`, which must be a write transaction.
+/// Appends `records` to the chain inside `transaction`, which must be a write transaction (or a
+/// migration's connection); returns the chain's new head.
 pub(super) async fn append(
-    transaction: &DatabaseTransaction,
+    transaction: &impl ConnectionTrait,
     records: &[AuditRecord],
     at: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    if records.is_empty() {
-        return Ok(());
-    }
+) -> Result<AuditHead, StoreError> {
     let backend = transaction.get_database_backend();
     // A no-op update: it locks the counters row until commit on PostgreSQL (SQLite's write lock is
     // already held), so two processes never both extend the same head.
@@ -191,11 +205,13 @@ pub(super) async fn append(
         hash: row.try_get_by_index(1)?,
     };
     let (entries, head) = chain(head, records, at);
-    audit_entry::Entity::insert_many(entries)
-        .exec_without_returning(transaction)
-        .await?;
-    save_head(transaction, head).await?;
-    Ok(())
+    if !entries.is_empty() {
+        audit_entry::Entity::insert_many(entries)
+            .exec_without_returning(transaction)
+            .await?;
+        save_head(transaction, head.clone()).await?;
+    }
+    Ok(head)
 }
 
 /// Moves the chain's head, as the counters row keeps it, to `head`.
@@ -232,14 +248,13 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
         entries: 0,
         submissions: 0,
         head: String::new(),
-        first_broken: None,
+        problems: Vec::new(),
     };
-    let broken = |seq, problem: String| Some(BrokenEntry { seq, problem });
-
-    // The chain, entry by entry; the entry that recorded each submission, and each credential's
-    // last entry.
+    // The chain, entry by entry; the last entry that recorded each submission, each credential's
+    // last entry, and the last catalogue entry.
     let mut submissions_recorded = HashMap::new();
     let mut credentials_recorded = HashMap::new();
+    let mut catalog_recorded = None;
     let mut previous_hash = GENESIS.to_string();
     let mut expected_seq = 1;
     loop {
@@ -251,7 +266,7 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
             .await?;
         let complete = (batch.len() as u64) < VERIFY_BATCH;
         for entry in batch {
-            let problem = if entry.seq != expected_seq {
+            let broken = if entry.seq != expected_seq {
                 Some(format!("entry {expected_seq} is missing"))
             } else if entry.previous_hash != previous_hash {
                 Some("its previous_hash is not the hash of the entry before it".to_string())
@@ -260,20 +275,28 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
             } else {
                 None
             };
-            if let Some(problem) = problem {
-                verification.first_broken = broken(expected_seq, problem);
+            if let Some(broken) = broken {
+                verification.problems.push(AuditProblem {
+                    seq: Some(expected_seq),
+                    problem: broken,
+                });
                 return Ok(verification);
             }
-            // A submission is checked against the last entry that recorded it.
-            if (entry.action == AuditAction::SubmissionAccepted.as_str()
-                || entry.action == AuditAction::SubmissionRehashed.as_str())
-                && let Some(id) = submission_id_of(&entry.subject)
+            let action = entry.action.as_str();
+            if action == AuditAction::SubmissionAccepted.as_str()
+                || action == AuditAction::SubmissionRehashed.as_str()
             {
-                submissions_recorded.insert(id, entry.clone());
-            } else if entry.action == AuditAction::CredentialCreated.as_str()
-                || entry.action == AuditAction::CredentialRevoked.as_str()
+                if let Some(id) = submission_id_of(&entry.subject) {
+                    submissions_recorded.insert(id, entry.clone());
+                }
+            } else if action == AuditAction::CredentialCreated.as_str()
+                || action == AuditAction::CredentialRevoked.as_str()
             {
                 credentials_recorded.insert(entry.subject.clone(), entry.clone());
+            } else if action == AuditAction::CatalogApplied.as_str()
+                || action == AuditAction::CatalogRecorded.as_str()
+            {
+                catalog_recorded = Some(entry.clone());
             }
             previous_hash = entry.entry_hash;
             verification.entries += 1;
@@ -285,28 +308,75 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
     }
 
     // The head the counters row keeps: entries cut off the end are caught here.
-    let head = db
+    let counters = db
         .query_one_raw(Statement::from_string(
             db.get_database_backend(),
-            "SELECT audit_seq, audit_head FROM counters WHERE id = 1",
+            "SELECT audit_seq, audit_head, feed_position FROM counters WHERE id = 1",
         ))
         .await?
         .ok_or_else(|| StoreError::Corrupt("the counters row is missing".into()))?;
-    let (head_seq, head_hash): (i64, String) =
-        (head.try_get_by_index(0)?, head.try_get_by_index(1)?);
+    let (head_seq, head_hash, feed_head): (i64, String, i64) = (
+        counters.try_get_by_index(0)?,
+        counters.try_get_by_index(1)?,
+        counters.try_get_by_index(2)?,
+    );
     if head_seq != expected_seq - 1 || head_hash != previous_hash {
-        verification.first_broken = broken(
-            expected_seq,
-            format!(
+        verification.problems.push(AuditProblem {
+            seq: Some(expected_seq),
+            problem: format!(
                 "the chain should end at entry {head_seq}, but ends at {}",
                 expected_seq - 1
             ),
-        );
+        });
         return Ok(verification);
     }
     verification.head = head_hash;
 
-    // Every stored submission recorded, unchanged.
+    let recorded_seq: HashMap<i64, i64> = submissions_recorded
+        .iter()
+        .map(|(id, entry)| (*id, entry.seq))
+        .collect();
+    let derived = check_submissions(db, submissions_recorded, &mut verification).await?;
+    check_credentials(db, &credentials_recorded, expected_seq, &mut verification).await?;
+    check_latest_revisions(db, &derived, &recorded_seq, &mut verification).await?;
+    if feed_head != derived.feed_head {
+        verification.problems.push(AuditProblem {
+            seq: None,
+            problem: format!(
+                "the counters row says the change feed ends at position {feed_head}, but the \
+                 stored submissions end at position {}",
+                derived.feed_head
+            ),
+        });
+    }
+    check_catalog(db, catalog_recorded.as_ref(), &mut verification).await?;
+    Ok(verification)
+}
+
+/// What the stored submissions say the derived rows must hold.
+#[derive(Default)]
+struct Derived {
+    /// Per agency and period: the latest revision and its submission, and the first revision's
+    /// arrival and lateness (if revision 1 is stored).
+    reports: HashMap<(String, String), DerivedReport>,
+    /// The largest feed position stored (0 without submissions).
+    feed_head: i64,
+}
+
+struct DerivedReport {
+    revision: i32,
+    submission_id: i64,
+    first: Option<(DateTime<Utc>, bool)>,
+}
+
+/// Every stored submission recorded, unchanged; every recorded submission still stored. Returns
+/// what the submissions say the derived rows must hold.
+async fn check_submissions(
+    db: &impl ConnectionTrait,
+    mut recorded: HashMap<i64, audit_entry::Model>,
+    verification: &mut AuditVerification,
+) -> Result<Derived, StoreError> {
+    let mut derived = Derived::default();
     let mut after_id = 0;
     loop {
         let batch = submission::Entity::find()
@@ -319,12 +389,28 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
         for row in batch {
             after_id = row.id;
             verification.submissions += 1;
-            let Some(entry) = submissions_recorded.remove(&row.id) else {
-                verification.first_broken = broken(
-                    expected_seq,
-                    format!("submission {} is stored but no entry records it", row.id),
-                );
-                return Ok(verification);
+            derived.feed_head = derived.feed_head.max(row.feed_position);
+            let report = derived
+                .reports
+                .entry((row.agency_code.clone(), row.period_code.clone()))
+                .or_insert(DerivedReport {
+                    revision: 0,
+                    submission_id: 0,
+                    first: None,
+                });
+            if row.revision > report.revision {
+                report.revision = row.revision;
+                report.submission_id = row.id;
+            }
+            if row.revision == 1 {
+                report.first = Some((row.received_at, row.late));
+            }
+            let Some(entry) = recorded.remove(&row.id) else {
+                verification.problems.push(AuditProblem {
+                    seq: None,
+                    problem: format!("submission {} is stored but no entry records it", row.id),
+                });
+                continue;
             };
             let content_hash = parse_report(row.id, &row.report)
                 .map(|report| report.content_hash(&row.agency_code, &row.period_code))
@@ -334,38 +420,45 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
                 || submission_subject(&row) != entry.subject
                 || row.request_id != entry.request_id
             {
-                verification.first_broken = broken(
-                    entry.seq,
-                    format!(
+                verification.problems.push(AuditProblem {
+                    seq: Some(entry.seq),
+                    problem: format!(
                         "submission {} no longer holds what this entry recorded",
                         row.id
                     ),
-                );
-                return Ok(verification);
+                });
             }
         }
         if complete {
             break;
         }
     }
-    // Every recorded submission still stored.
-    if let Some(entry) = submissions_recorded.values().min_by_key(|entry| entry.seq) {
-        verification.first_broken = broken(
-            entry.seq,
-            format!("{} was recorded but is no longer stored", entry.subject),
-        );
-        return Ok(verification);
+    let mut gone: Vec<_> = recorded.into_values().collect();
+    gone.sort_by_key(|entry| entry.seq);
+    for entry in gone {
+        verification.problems.push(AuditProblem {
+            seq: Some(entry.seq),
+            problem: format!("{} was recorded but is no longer stored", entry.subject),
+        });
     }
+    Ok(derived)
+}
 
-    // Every credential as its last entry left it.
+/// Every credential as its last entry left it.
+async fn check_credentials(
+    db: &impl ConnectionTrait,
+    recorded: &HashMap<String, audit_entry::Model>,
+    next_seq: i64,
+    verification: &mut AuditVerification,
+) -> Result<(), StoreError> {
     for (secret_hash, credential) in credential_rows(db).await? {
         let subject = credential_subject(credential.id);
-        let Some(entry) = credentials_recorded.get(&subject) else {
-            verification.first_broken = broken(
-                expected_seq,
-                format!("{subject} exists but no entry records it"),
-            );
-            return Ok(verification);
+        let Some(entry) = recorded.get(&subject) else {
+            verification.problems.push(AuditProblem {
+                seq: Some(next_seq),
+                problem: format!("{subject} exists but no entry records it"),
+            });
+            continue;
         };
         let action = if credential.revoked_at.is_some() {
             AuditAction::CredentialRevoked
@@ -374,12 +467,133 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
         };
         let expected = audit_record(&credential, &secret_hash, action, "");
         if entry.action != action.as_str() || entry.content_hash != expected.content_hash {
-            verification.first_broken = broken(
-                entry.seq,
-                format!("{subject} no longer grants what this entry recorded"),
-            );
-            return Ok(verification);
+            verification.problems.push(AuditProblem {
+                seq: Some(entry.seq),
+                problem: format!("{subject} no longer grants what this entry recorded"),
+            });
         }
     }
-    Ok(verification)
+    Ok(())
+}
+
+/// The latest-revision rows (which revision counts, and whether the report came on time) against
+/// what the stored submissions say.
+async fn check_latest_revisions(
+    db: &impl ConnectionTrait,
+    derived: &Derived,
+    recorded_seq: &HashMap<i64, i64>,
+    verification: &mut AuditVerification,
+) -> Result<(), StoreError> {
+    let mut seen = HashSet::new();
+    for row in latest_submission::Entity::find()
+        .order_by_asc(latest_submission::Column::AgencyCode)
+        .order_by_asc(latest_submission::Column::PeriodCode)
+        .all(db)
+        .await?
+    {
+        let key = (row.agency_code.clone(), row.period_code.clone());
+        let report = format!("{} {}", row.agency_code, row.period_code);
+        let Some(expected) = derived.reports.get(&key) else {
+            verification.problems.push(AuditProblem {
+                seq: None,
+                problem: format!(
+                    "the latest revision of {report} is said to be submission {}, but no \
+                     submission of it is stored",
+                    row.submission_id
+                ),
+            });
+            continue;
+        };
+        seen.insert(key);
+        let seq = recorded_seq.get(&expected.submission_id).copied();
+        if (row.revision, row.submission_id) != (expected.revision, expected.submission_id) {
+            verification.problems.push(AuditProblem {
+                seq,
+                problem: format!(
+                    "the latest revision of {report} is said to be revision {} (submission {}), \
+                     but revision {} (submission {}) is the latest stored: another revision \
+                     counts in the figures",
+                    row.revision, row.submission_id, expected.revision, expected.submission_id
+                ),
+            });
+        }
+        let kept = (row.first_received_at, row.first_late);
+        if expected.first.is_some_and(|first| first != kept) {
+            let in_words = |(at, late): (DateTime<Utc>, bool)| {
+                format!(
+                    "{} ({})",
+                    at.to_rfc3339_opts(SecondsFormat::Micros, true),
+                    if late { "late" } else { "on time" }
+                )
+            };
+            verification.problems.push(AuditProblem {
+                seq,
+                problem: format!(
+                    "{report}: the first revision is said to have arrived {}, but revision 1 \
+                     arrived {}",
+                    in_words(kept),
+                    expected.first.map(in_words).unwrap_or_default()
+                ),
+            });
+        }
+    }
+    let mut missing: Vec<_> = derived
+        .reports
+        .iter()
+        .filter(|(key, _)| !seen.contains(*key))
+        .collect();
+    missing.sort_by_key(|(key, _)| (*key).clone());
+    for ((agency, period), expected) in missing {
+        verification.problems.push(AuditProblem {
+            seq: recorded_seq.get(&expected.submission_id).copied(),
+            problem: format!(
+                "{agency} {period} has stored submissions but no latest revision: it counts \
+                 nowhere"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// The catalogue tables against the state the last catalogue entry recorded, naming every
+/// difference.
+async fn check_catalog(
+    db: &impl ConnectionTrait,
+    recorded: Option<&audit_entry::Model>,
+    verification: &mut AuditVerification,
+) -> Result<(), StoreError> {
+    let found = canonical_catalog(&load_catalog(db).await?);
+    let Some(entry) = recorded else {
+        if found != canonical_catalog(&Catalog::default()) {
+            verification.problems.push(AuditProblem {
+                seq: None,
+                problem: "the catalogue tables hold a catalogue that no entry records".into(),
+            });
+        }
+        return Ok(());
+    };
+    let seq = Some(entry.seq);
+    let Some(state) = catalog_state::Entity::find_by_id(entry.seq).one(db).await? else {
+        verification.problems.push(AuditProblem {
+            seq,
+            problem: "the catalogue state this entry recorded is no longer stored".into(),
+        });
+        return Ok(());
+    };
+    if sha256_hex(state.state.as_bytes()) != entry.content_hash {
+        verification.problems.push(AuditProblem {
+            seq,
+            problem: "the catalogue state stored for this entry is not the one it recorded: it \
+                      was altered"
+                .into(),
+        });
+        return Ok(());
+    }
+    for difference in catalog_differences(&state.state, &found) {
+        verification.problems.push(AuditProblem {
+            seq,
+            problem: format!("the catalogue changed since this entry recorded it: {difference}"),
+        });
+    }
+    Ok(())
 }

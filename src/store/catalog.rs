@@ -1,22 +1,24 @@
 //! Reading the catalogue from the database and applying a catalogue file to it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
+use chrono::SecondsFormat;
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait,
     IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
 };
+use serde_json::{Value, json};
 
 use chrono::Utc;
 
 use super::audit::{self, AuditAction, AuditRecord};
-use super::credentials::secret_sha256;
 use super::entities::{
-    indicator, milestone, organization, organization_link, organization_version, period, plan,
-    target,
+    catalog_state, indicator, milestone, organization, organization_link, organization_version,
+    period, plan, target,
 };
 use super::{Store, StoreError};
 use crate::domain::Catalog;
+use crate::domain::canonical::{sha256_hex, to_canonical_json};
 use crate::domain::indicator::{Indicator, IndicatorType};
 use crate::domain::organization::{
     AgencyType, LinkKind, Organization, OrganizationKind, OrganizationLink, OrganizationVersion,
@@ -105,6 +107,14 @@ impl Store {
         dry_run: bool,
     ) -> Result<CatalogImport, StoreError> {
         let transaction = self.begin_write().await?;
+        // Locks the counters row until commit (on PostgreSQL; SQLite's write lock is already
+        // held): imports queue behind each other and behind submits, so the state an import
+        // records is the state it leaves.
+        transaction
+            .execute_unprepared(
+                "UPDATE counters SET catalog_revision = catalog_revision WHERE id = 1",
+            )
+            .await?;
         let current = load_catalog(&transaction).await?;
         let mut import = CatalogImport::default();
 
@@ -217,15 +227,219 @@ impl Store {
             let record = AuditRecord {
                 principal: source.applied_by.to_string(),
                 action: AuditAction::CatalogApplied,
-                subject: format!("catalogue ({})", import.summary()),
+                subject: format!(
+                    "catalogue ({}; file {})",
+                    import.summary(),
+                    sha256_hex(source.text.as_bytes())
+                ),
                 request_id: String::new(),
-                content_hash: format!("sha256:{}", secret_sha256(source.text.as_bytes())),
+                content_hash: String::new(),
             };
-            audit::append(&transaction, &[record], Utc::now()).await?;
+            record_state(&transaction, record).await?;
         }
         transaction.commit().await?;
         Ok(import)
     }
+}
+
+/// The catalogue's whole state in canonical JSON (crate::domain::canonical): every period,
+/// indicator (with its place in the list), organisation (with its versions and predecessor links)
+/// and plan (with its targets and milestones), keyed by code. A catalogue entry of the audit log
+/// records its SHA-256, and the `catalog_state` table the text itself, so that `audit verify` finds
+/// and names any edit made to the catalogue tables outside an import.
+pub(super) fn canonical_catalog(catalog: &Catalog) -> String {
+    let date = |date: Option<chrono::NaiveDate>| date.map(|date| date.to_string());
+    let periods: BTreeMap<&str, Value> = catalog
+        .periods
+        .iter()
+        .map(|period| {
+            let state = json!({
+                "year": period.year,
+                "window_start": period.window_start.to_string(),
+                "window_end": period.window_end.to_string(),
+                "deadline": period.deadline.to_rfc3339_opts(SecondsFormat::Micros, true),
+            });
+            (period.code.as_str(), state)
+        })
+        .collect();
+    let indicators: BTreeMap<&str, Value> = catalog
+        .indicators
+        .iter()
+        .enumerate()
+        .map(|(position, indicator)| {
+            let state = json!({
+                "position": position,
+                "name": indicator.name,
+                "description": indicator.description,
+                "type": indicator.indicator_type.as_str(),
+                "unit": indicator.unit,
+                "min": indicator.min,
+                "max": indicator.max,
+                "required": indicator.required,
+            });
+            (indicator.code.as_str(), state)
+        })
+        .collect();
+    let organizations: BTreeMap<&str, Value> = catalog
+        .organizations
+        .iter()
+        .map(|organization| {
+            let versions: Vec<Value> = organization
+                .versions
+                .iter()
+                .map(|version| {
+                    json!({
+                        "valid_from": date(version.valid_from),
+                        "valid_until": date(version.valid_until),
+                        "name": version.name,
+                        "province": version.province_code,
+                        "governing_body": version.governing_body_code,
+                        "agency_type": version.agency_type.map(|t| t.as_str()),
+                        "publishes_electronic_press": version.publishes_electronic_press,
+                    })
+                })
+                .collect();
+            let predecessors: BTreeMap<String, Value> = catalog
+                .links_to(&organization.code)
+                .iter()
+                .map(|link| {
+                    let state = json!({
+                        "effective_on": link.effective_on.to_string(),
+                        "kind": link.kind.as_str(),
+                    });
+                    (link.predecessor_code.clone(), state)
+                })
+                .collect();
+            let state = json!({
+                "kind": organization.kind.as_str(),
+                "valid_from": date(organization.valid_from),
+                "valid_until": date(organization.valid_until),
+                "illustrative": organization.illustrative,
+                "note": organization.note,
+                "versions": versions,
+                "predecessors": predecessors,
+            });
+            (organization.code.as_str(), state)
+        })
+        .collect();
+    let plans: BTreeMap<&str, Value> = catalog
+        .plans
+        .iter()
+        .map(|plan| {
+            let targets: BTreeMap<&str, Value> = plan
+                .targets
+                .iter()
+                .enumerate()
+                .map(|(position, target)| {
+                    let milestones: BTreeMap<String, Value> = target
+                        .milestones
+                        .iter()
+                        .map(|milestone| {
+                            let state = json!({
+                                "required_share_bp": milestone.required_share_bp,
+                                "parameter_bp": milestone.parameter_bp,
+                            });
+                            (milestone.year.to_string(), state)
+                        })
+                        .collect();
+                    let state = json!({
+                        "position": position,
+                        "name": target.name,
+                        "rule": target.rule,
+                        "milestones": milestones,
+                    });
+                    (target.code.as_str(), state)
+                })
+                .collect();
+            let state = json!({
+                "name": plan.name,
+                "decision": plan.decision,
+                "issued_on": date(plan.issued_on),
+                "province": plan.province_code,
+                "targets": targets,
+            });
+            (plan.code.as_str(), state)
+        })
+        .collect();
+    to_canonical_json(&json!({
+        "form": "pressdx.catalog.v1",
+        "periods": periods,
+        "indicators": indicators,
+        "organizations": organizations,
+        "plans": plans,
+    }))
+}
+
+/// Where two catalogue states (written by [`canonical_catalog`]) differ, one line per difference:
+/// `periods.2024.deadline: recorded "2024-11-14T17:00:00.000000Z", found "…"`.
+pub(super) fn catalog_differences(recorded: &str, found: &str) -> Vec<String> {
+    let parse = |text: &str| serde_json::from_str::<Value>(text).unwrap_or(Value::Null);
+    let mut differences = Vec::new();
+    differ("", &parse(recorded), &parse(found), &mut differences);
+    differences
+}
+
+fn differ(path: &str, recorded: &Value, found: &Value, differences: &mut Vec<String>) {
+    let at = |key: &str| {
+        if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match (recorded, found) {
+        (Value::Object(recorded), Value::Object(found)) => {
+            for (key, value) in recorded {
+                match found.get(key) {
+                    Some(other) => differ(&at(key), value, other, differences),
+                    None => differences.push(format!("{}: recorded, no longer found", at(key))),
+                }
+            }
+            for key in found.keys().filter(|key| !recorded.contains_key(*key)) {
+                differences.push(format!("{}: found, never recorded", at(key)));
+            }
+        }
+        (Value::Array(recorded), Value::Array(found)) if recorded.len() == found.len() => {
+            for (index, (value, other)) in recorded.iter().zip(found).enumerate() {
+                differ(&format!("{path}[{index}]"), value, other, differences);
+            }
+        }
+        _ if recorded == found => {}
+        _ => {
+            let shown = |value: &Value| {
+                let text = value.to_string();
+                if text.chars().count() > 120 {
+                    format!("{}…", text.chars().take(120).collect::<String>())
+                } else {
+                    text
+                }
+            };
+            differences.push(format!(
+                "{path}: recorded {}, found {}",
+                shown(recorded),
+                shown(found)
+            ));
+        }
+    }
+}
+
+/// Appends `record` to the audit log with the catalogue's state, as `transaction` now holds it,
+/// as its content: the hash in the entry, the text in `catalog_state` under the entry's number.
+pub(super) async fn record_state(
+    transaction: &impl ConnectionTrait,
+    mut record: AuditRecord,
+) -> Result<(), StoreError> {
+    let state = canonical_catalog(&load_catalog(transaction).await?);
+    record.content_hash = sha256_hex(state.as_bytes());
+    let head = audit::append(transaction, &[record], Utc::now()).await?;
+    catalog_state::Model {
+        seq: head.seq,
+        state,
+    }
+    .into_active_model()
+    .insert(transaction)
+    .await?;
+    Ok(())
 }
 
 /// An organisation keyed by its code, with the links to its predecessors: what an organisation
@@ -268,7 +482,7 @@ fn changes<'a, T: PartialEq>(
     changed
 }
 
-async fn load_catalog(db: &impl ConnectionTrait) -> Result<Catalog, StoreError> {
+pub(super) async fn load_catalog(db: &impl ConnectionTrait) -> Result<Catalog, StoreError> {
     let periods = period::Entity::find()
         .order_by_asc(period::Column::WindowStart)
         .order_by_asc(period::Column::Code)

@@ -258,3 +258,20 @@ pub mod audit_entry {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod catalog_state {
+    //! The catalogue's state in canonical JSON as a catalogue entry of the audit log recorded it
+    //! (under that entry's number), for `audit verify` to name whatever changed since.
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "catalog_state")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub seq: i64,
+        pub state: String,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -8,7 +8,8 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
 use super::audit::{self, AuditAction, AuditHead, AuditRecord};
-use super::entities::{audit_entry, submission};
+use super::catalog;
+use super::entities::{audit_entry, organization, period, submission};
 use crate::domain::report::AnnualReport;
 
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateCatalogAndSubmissions),
             Box::new(CreateCredentialsAndAudit),
             Box::new(RehashReportsInCanonicalForm),
+            Box::new(RecordCatalogState),
         ]
     }
 }
@@ -392,6 +394,49 @@ impl MigrationTrait for RehashReportsInCanonicalForm {
     }
 }
 
+/// The catalogue's state as each catalogue entry of the audit log records it, so that `audit
+/// verify` can name what changed in the catalogue tables since. A database upgraded with a
+/// catalogue in it records that catalogue's state as found, in a `catalog.recorded` entry.
+struct RecordCatalogState;
+
+impl MigrationName for RecordCatalogState {
+    fn name(&self) -> &str {
+        "m20261128_000002_record_catalog_state"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for RecordCatalogState {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("catalog_state")
+                    .col(big_integer("seq").primary_key())
+                    .col(text("state"))
+                    .to_owned(),
+            )
+            .await?;
+        let db = manager.get_connection();
+        if organization::Entity::find().one(db).await?.is_none()
+            && period::Entity::find().one(db).await?.is_none()
+        {
+            return Ok(());
+        }
+        let record = AuditRecord {
+            principal: "recorded when the audit log began recording the catalogue's state"
+                .to_string(),
+            action: AuditAction::CatalogRecorded,
+            subject: "catalogue (as found)".to_string(),
+            request_id: String::new(),
+            content_hash: String::new(),
+        };
+        catalog::record_state(db, record)
+            .await
+            .map_err(|error| DbErr::Custom(error.to_string()))
+    }
+}
+
 /// The content hash as pressdx made it before `pressdx.report.v1`: SHA-256 over
 /// `{"agency_code":..,"period_code":..,"report":..}` with the report exactly as it was stored then
 /// (serde's JSON of every field, unanswered ones as null). Frozen here, so that it never follows
@@ -466,11 +511,14 @@ mod tests {
         .insert(&db)
         .await
         .unwrap();
+        db.execute_unprepared("UPDATE counters SET feed_position = 1 WHERE id = 1")
+            .await
+            .unwrap();
         db.close().await.unwrap();
 
         let store = Store::connect(&url).await.unwrap();
         let verification = store.verify_audit().await.unwrap();
-        assert_eq!(verification.first_broken, None);
+        assert_eq!(verification.problems, vec![]);
         assert_eq!((verification.entries, verification.submissions), (2, 1));
         let stored = store.get_submission(1).await.unwrap().unwrap();
         assert_ne!(stored.content_hash, first_form);
@@ -496,6 +544,52 @@ mod tests {
         };
         let outcome = store.store_submission(&retry, Utc::now()).await.unwrap();
         assert!(matches!(outcome, SubmitOutcome::Replayed(_)), "{outcome:?}");
+        store.close().await.unwrap();
+    }
+
+    /// A database whose catalogue was loaded before catalogue states were recorded records the
+    /// state it finds on upgrade, and then finds an edit to it.
+    #[tokio::test]
+    async fn an_upgraded_database_records_its_catalogue_as_found() {
+        let directory = tempfile::tempdir().unwrap();
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            directory.path().join("old.db").display()
+        );
+        let db = Database::connect(&url).await.unwrap();
+        Migrator::up(&db, Some(3)).await.unwrap();
+        period::ActiveModel::from(period::Model {
+            code: "2024".into(),
+            year: 2024,
+            window_start: "2023-12-15".parse().unwrap(),
+            window_end: "2024-12-14".parse().unwrap(),
+            deadline: Utc::now(),
+        })
+        .insert(&db)
+        .await
+        .unwrap();
+        db.close().await.unwrap();
+
+        let store = Store::connect(&url).await.unwrap();
+        let verification = store.verify_audit().await.unwrap();
+        assert_eq!(verification.problems, vec![]);
+        assert_eq!(verification.entries, 1);
+        store.close().await.unwrap();
+
+        let db = Database::connect(&url).await.unwrap();
+        db.execute_unprepared("UPDATE period SET year = 2025")
+            .await
+            .unwrap();
+        db.close().await.unwrap();
+        let store = Store::connect(&url).await.unwrap();
+        let problems = store.verify_audit().await.unwrap().problems;
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0]
+                .problem
+                .ends_with("periods.2024.year: recorded 2024, found 2025"),
+            "{problems:?}"
+        );
         store.close().await.unwrap();
     }
 }

@@ -21,7 +21,7 @@ use sea_orm::{
 };
 use sea_orm_migration::MigratorTrait;
 
-pub use audit::{AuditVerification, BrokenEntry};
+pub use audit::{AuditProblem, AuditVerification};
 pub use catalog::{CatalogImport, CatalogSource, ImportCounts};
 pub use credentials::{
     Credential, CredentialKind, NewCredential, TOKEN_PREFIX, new_token, secret_sha256,
@@ -50,6 +50,10 @@ pub enum StoreError {
     /// The server is shutting down.
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// The database disagrees with itself (a row edited behind pressdx's back): retrying will
+    /// not help; an operator must repair it (`pressdx audit verify` names what changed).
+    #[error("the database is inconsistent: {0}")]
+    Inconsistent(String),
 }
 
 /// The repository: every query and write pressdx makes.

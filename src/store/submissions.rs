@@ -138,8 +138,13 @@ impl Store {
                 }
                 // Writers queue on the counters row, so this takes a writer that ignores it
                 // (a hand-run statement): start over, and the next round sees what it stored.
+                // Unless the rows that choose revisions and positions disagree with what is
+                // stored: then every round would collide again.
                 Err(Stored::Conflict) => {
                     transaction.rollback().await?;
+                    if let Some(disagreement) = self.disagreement(batch).await? {
+                        return Err(StoreError::Inconsistent(disagreement));
+                    }
                     debug!(
                         attempt,
                         "revision or request id taken concurrently, retrying"
@@ -151,6 +156,46 @@ impl Store {
         Err(StoreError::Contention(format!(
             "a revision or request id stayed taken after {MAX_ATTEMPTS} attempts"
         )))
+    }
+
+    /// Whether the counters row disagrees with the stored submissions: its feed head must be the
+    /// last position stored. A lower head (a row edited behind pressdx's back) would make every
+    /// submit collide with a stored position. Checked when a server starts.
+    pub async fn feed_disagreement(&self) -> Result<Option<String>, StoreError> {
+        feed_disagreement(&self.db).await
+    }
+
+    /// Why a batch keeps colliding, if the database disagrees with itself: the counters row
+    /// behind the stored feed, or a latest-revision row behind the revisions stored for one of
+    /// the batch's reports.
+    async fn disagreement(
+        &self,
+        batch: &[(&ValidSubmission, DateTime<Utc>)],
+    ) -> Result<Option<String>, StoreError> {
+        if let Some(disagreement) = feed_disagreement(&self.db).await? {
+            return Ok(Some(disagreement));
+        }
+        let keys: HashSet<(&str, &str)> = batch
+            .iter()
+            .map(|(valid, _)| (valid.agency_code.as_str(), valid.period.code.as_str()))
+            .collect();
+        for (agency_code, period_code) in keys {
+            let stored = submission::Entity::find()
+                .filter(submission::Column::AgencyCode.eq(agency_code))
+                .filter(submission::Column::PeriodCode.eq(period_code))
+                .order_by_desc(submission::Column::Revision)
+                .one(&self.db)
+                .await?
+                .map_or(0, |row| row.revision);
+            let latest = self.latest_revision(agency_code, period_code).await?;
+            if latest < stored {
+                return Ok(Some(format!(
+                    "the latest revision of {agency_code} {period_code} is said to be {latest}, \
+                     but revision {stored} is stored"
+                )));
+            }
+        }
+        Ok(None)
     }
 
     pub async fn get_submission(&self, id: i64) -> Result<Option<StoredSubmission>, StoreError> {
@@ -451,6 +496,25 @@ async fn store_batch(
         ))
         .await?;
     Ok(outcomes)
+}
+
+async fn feed_disagreement(db: &impl ConnectionTrait) -> Result<Option<String>, StoreError> {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT (SELECT feed_position FROM counters WHERE id = 1), \
+             (SELECT COALESCE(MAX(feed_position), 0) FROM submission)",
+        ))
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("the counters row is missing".into()))?;
+    let (head, stored): (Option<i64>, i64) = (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
+    let head = head.ok_or_else(|| StoreError::Corrupt("the counters row is missing".into()))?;
+    Ok((head != stored).then(|| {
+        format!(
+            "the counters row says the change feed ends at position {head}, but the stored \
+             submissions end at position {stored}"
+        )
+    }))
 }
 
 /// The latest revision of each agency and period in `batch`, with the first revision's arrival

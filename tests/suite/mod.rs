@@ -51,6 +51,7 @@ macro_rules! behavioural_suite {
             access::a_province_lists_only_its_own_agencies_reports,
             access::a_revoked_token_is_refused_at_once_by_every_server,
             access::the_audit_chain_records_every_write_and_catches_tampering,
+            access::audit_verify_catches_every_edit_behind_a_figure,
             access::oversized_messages_and_bursts_are_refused_with_resource_exhausted,
             access::a_deadline_is_honoured,
             access::tls_serves_encrypted_and_plaintext_clients_are_turned_away,
