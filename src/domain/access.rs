@@ -2,10 +2,10 @@
 //! reach in a period, as the organisation tree stands in that period.
 //!
 //! An agency reaches its own reports, and those of the agencies merged into it. A province or
-//! governing body reaches the agencies in it on the period's reference date; one that did not
-//! exist yet stands for the ones it continues, exactly as a summary scope does, so a merged
-//! province reads its predecessors' history and a dissolved one reads nothing after its end. The
-//! Ministry reaches every agency. An admin credential reaches no report: it reads the catalogue,
+//! governing body reaches the agencies in it on the period's reference date, and those of the
+//! organisations it goes on to continue ([`Scope::lineage_on`]), so a merged province reads its
+//! predecessors' history and a dissolved one reads nothing after its end. The Ministry reaches
+//! every agency. An admin credential reaches no report: it reads the catalogue,
 //! while the catalogue and the credentials are managed with the CLI on the database directly.
 //!
 //! A figure is shown only to a principal that reaches every report behind it (this period's, the

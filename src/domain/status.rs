@@ -158,11 +158,12 @@ pub fn assess(
     let pace = observed.divided_by(needed);
     assessment.status = match pace {
         _ if observed.is_negative() => TargetStatus::Deterioration,
-        // Nothing more is needed: on track by definition.
-        None => TargetStatus::OnTrack,
+        // Nothing more is needed (the next milestone is already reached, though this year's
+        // requirement is not): on track by definition.
+        _ if needed <= Ratio::zero() => TargetStatus::OnTrack,
         Some(pace) if pace >= Ratio::from_basis_points(9_500) => TargetStatus::OnTrack,
         Some(pace) if pace >= Ratio::from_basis_points(6_000) => TargetStatus::AccelerationNeeded,
-        Some(_) => TargetStatus::LimitedProgress,
+        _ => TargetStatus::LimitedProgress,
     };
     let pace_text = pace.map_or("-".to_string(), |pace| pace.to_string());
     assessment.explanation = format!(
@@ -249,6 +250,20 @@ mod tests {
         );
         assert_eq!(status(share(70, 100), None), TargetStatus::NoTrend);
         assert_eq!(status(None, share(70, 100)), TargetStatus::NoData);
+    }
+
+    #[test]
+    fn a_share_past_the_next_milestone_but_short_of_this_year_is_on_track() {
+        // A plan whose requirement falls after 2025 (as a revised plan may): 2026 requires an
+        // interpolated 75%, the next milestone is 60% in 2027. At 70%, nothing more is needed.
+        let milestones = vec![milestone(2025, 9000), milestone(2027, 6000)];
+        let assessment = assess(share(70, 100), share(65, 100), 2026, &milestones);
+        assert_eq!(assessment.requirement.required, share(75, 100));
+        assert_eq!(assessment.needed_yearly_progress, share(-10, 100));
+        assert_eq!(assessment.status, TargetStatus::OnTrack);
+        // Falling is still a deterioration, whatever is needed.
+        let falling = assess(share(70, 100), share(80, 100), 2026, &milestones);
+        assert_eq!(falling.status, TargetStatus::Deterioration);
     }
 
     #[test]
