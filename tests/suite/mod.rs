@@ -5,6 +5,7 @@ pub mod access;
 pub mod catalog;
 pub mod cli;
 pub mod fixtures;
+pub mod recomputation;
 pub mod submission;
 pub mod summary;
 
@@ -42,6 +43,7 @@ macro_rules! behavioural_suite {
             summary::a_watcher_hears_of_each_change,
             summary::summary_requests_are_checked,
             summary::every_plan_is_served_for_every_period_and_scope_kind,
+            recomputation::figures_equal_a_recomputation_from_the_proto_under_both_boundaries,
             cli::the_cli_submits_a_report_file_and_lists_it,
             cli::catalog_import_is_idempotent_and_reports_every_problem,
             cli::the_cli_prints_summaries_and_reporting_status,
