@@ -25,7 +25,9 @@ use crate::domain::plan::TargetRule;
 use crate::domain::ratio::Ratio;
 use crate::domain::scope::{Boundaries, Scope};
 use crate::domain::status::TargetStatus;
-use crate::domain::summary::{self, ReportSnapshot, ReportingStatus, ReportsRead, TargetSummary};
+use crate::domain::summary::{
+    self, PeriodAndScope, ReportSnapshot, ReportingStatus, ReportsRead, TargetSummary,
+};
 use crate::proto::summary_service_server::SummaryService;
 use crate::proto::{self, Change, ListChangesRequest, ListChangesResponse};
 use crate::store::{Counters, MAX_PAGE_SIZE, ReadModel, ReadView, Store};
@@ -60,8 +62,8 @@ struct CachedFigures {
     reads: ReportsRead,
 }
 
-/// Beyond this many (plan, period, scope, boundaries) combinations the cache starts over: it serves the
-/// handful of views that dashboards poll, not every scope ever asked for.
+/// Beyond this many (plan, period, scope, boundaries) combinations the cache starts over: it
+/// serves the handful of views that dashboards poll, not every scope ever asked for.
 const MAX_CACHED_FIGURES: usize = 512;
 
 /// The catalogue entries a request names, checked.
@@ -339,8 +341,13 @@ impl SummaryApi {
             .period(&request.period_code)
             .ok_or_else(|| ApiError::NotFound(format!("no period {:?}", request.period_code)))?;
         check_scope(catalog, &caller.principal, &scope, boundaries, period)?;
+        let about = PeriodAndScope {
+            period,
+            scope: &scope,
+            boundaries,
+        };
         Ok(reporting_status_to_proto(&summary::reporting_status(
-            catalog, reports, period, &scope, boundaries,
+            catalog, reports, about,
         )))
     }
 
@@ -415,14 +422,17 @@ fn summaries_of(
             plan.code
         )));
     }
+    let about = PeriodAndScope {
+        period: &subject.period,
+        scope: &subject.scope,
+        boundaries: subject.boundaries,
+    };
     Ok(summary::summarize(
         catalog,
         reports,
         plan,
         &targets,
-        &subject.period,
-        &subject.scope,
-        subject.boundaries,
+        about,
         describe_agencies,
     ))
 }

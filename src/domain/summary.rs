@@ -113,22 +113,32 @@ fn period_of_year(catalog: &Catalog, year: i32) -> Option<&Period> {
     catalog.periods.iter().find(|period| period.year == year)
 }
 
+/// What figures are about: a period, and a scope read within boundaries.
+#[derive(Debug, Clone, Copy)]
+pub struct PeriodAndScope<'a> {
+    pub period: &'a Period,
+    pub scope: &'a Scope,
+    pub boundaries: Boundaries,
+}
+
 /// Summarises targets of a plan for a period and scope read within `boundaries`; with
 /// `describe_agencies`, each summary also lists every agency behind the figure with its value in
 /// words. The agencies in scope and their reports are looked up once, for this period and the one
 /// before (the trend, under the same boundaries), and shared by the targets. Also returns every
 /// report the figures looked up.
-#[allow(clippy::too_many_arguments)]
 pub fn summarize(
     catalog: &Catalog,
     snapshot: &ReportSnapshot,
     plan: &Plan,
     targets: &[&Target],
-    period: &Period,
-    scope: &Scope,
-    boundaries: Boundaries,
+    about: PeriodAndScope<'_>,
     describe_agencies: bool,
 ) -> (Vec<TargetSummary>, ReportsRead) {
+    let PeriodAndScope {
+        period,
+        scope,
+        boundaries,
+    } = about;
     let reads = RefCell::new(ReportsRead::default());
     let coverage = scope.in_period(catalog, boundaries, period);
     let current = expected_agencies(snapshot, period, &coverage, &reads);
@@ -358,10 +368,13 @@ impl ReportingStatus {
 pub fn reporting_status(
     catalog: &Catalog,
     snapshot: &ReportSnapshot,
-    period: &Period,
-    scope: &Scope,
-    boundaries: Boundaries,
+    about: PeriodAndScope<'_>,
 ) -> ReportingStatus {
+    let PeriodAndScope {
+        period,
+        scope,
+        boundaries,
+    } = about;
     let coverage = scope.in_period(catalog, boundaries, period);
     let agencies = coverage
         .agencies
