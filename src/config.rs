@@ -246,6 +246,11 @@ pub enum CatalogCommand {
         /// Check the file and say what would change, without changing anything.
         #[arg(long)]
         dry_run: bool,
+        /// Apply it even if the catalogue tables were changed outside an import since the last
+        /// import recorded them (pressdx audit verify names such changes): the changes are then
+        /// named in this import's audit entry. Without it, such an import is refused.
+        #[arg(long)]
+        accept_unrecorded_changes: bool,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -354,8 +359,11 @@ fn parse_role(text: &str) -> Result<Role, String> {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Recomputes the audit log's hash chain and checks every stored submission against the entry
-    /// that recorded it; names the first broken entry and exits 1 if any is.
+    /// Recomputes the audit log's hash chain and checks what it recorded against the data: every
+    /// stored submission, which revision counts and whether it came on time, the catalogue, the
+    /// change feed's counter and the credentials. Lists every problem with what changed and exits
+    /// 1 if there is any; else prints the chain's head, to keep somewhere else. Like every command
+    /// that opens the database, it first brings its schema up to date.
     Verify {
         #[command(flatten)]
         database: DatabaseArgs,

@@ -61,13 +61,12 @@ impl Server {
         let store = Store::connect(&config.database.database_url).await?;
         info!(database = %redact_password(&config.database.database_url), "database ready");
         load_default_catalog_if_empty(&store).await?;
-        // Serving goes on (reads are right as of the stored submissions), but every submit
-        // would collide with a stored position: say so where the operator looks first.
+        // Serving goes on (reads are right as of the stored submissions), but submits go wrong
+        // until it is repaired: say so where the operator looks first.
         if let Some(disagreement) = store.feed_disagreement().await? {
             error!(
                 problem = %disagreement,
-                "the database is inconsistent: submits will fail until it is repaired \
-                 (pressdx audit verify names what changed)"
+                "the database is inconsistent (pressdx audit verify names what changed)"
             );
         }
         let bind_error = |source| ServerError::Bind {
@@ -215,6 +214,7 @@ async fn load_default_catalog_if_empty(store: &Store) -> Result<(), ServerError>
     let source = CatalogSource {
         text: DEFAULT_CATALOG,
         applied_by: "pressdx serve (the default catalogue, into an empty database)",
+        accept_unrecorded_changes: false,
     };
     store.apply_catalog(&catalog, &source, false).await?;
     info!(

@@ -283,9 +283,16 @@ impl SummaryApi {
     ) -> Result<proto::ListTargetAgenciesResponse, ApiError> {
         let page_size = pagination::page_size(request.page_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?;
         let boundaries = boundaries_from_proto(request.boundaries, &request.as_of)?;
+        // The request's own words: a CURRENT drill-down without as_of reads each page as of the
+        // day it is asked.
         let filters = format!(
-            "plan={};target={};period={};scope={};boundaries={boundaries:?}",
-            request.plan_code, request.target_code, request.period_code, request.scope
+            "plan={};target={};period={};scope={};boundaries={};as_of={}",
+            request.plan_code,
+            request.target_code,
+            request.period_code,
+            request.scope,
+            request.boundaries,
+            request.as_of
         );
         let after = pagination::resume_after(&request.page_token, &filters)?;
         let (summary, data_as_of) = self.described_summary(&request, boundaries, caller).await?;

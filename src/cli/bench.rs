@@ -143,6 +143,7 @@ async fn bench_backend(
     let source = CatalogSource {
         text: &national.toml,
         applied_by: "pressdx bench",
+        accept_unrecorded_changes: false,
     };
     store.apply_catalog(catalog, &source, false).await?;
     let tokens = BenchTokens::create(&store, agency_codes).await?;

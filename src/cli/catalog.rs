@@ -11,7 +11,18 @@ use crate::domain::period::vietnam_time;
 use crate::domain::plan::percent;
 use crate::store::{CatalogSource, ImportCounts, Store};
 
-pub async fn import(file: &Path, dry_run: bool, database_url: &str) -> CliResult {
+/// How `pressdx catalog import` applies a file.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportOptions {
+    pub dry_run: bool,
+    pub accept_unrecorded_changes: bool,
+}
+
+pub async fn import(file: &Path, how: ImportOptions, database_url: &str) -> CliResult {
+    let ImportOptions {
+        dry_run,
+        accept_unrecorded_changes,
+    } = how;
     let text = std::fs::read_to_string(file)
         .map_err(|error| format!("cannot read {}: {error}", file.display()))?;
     let catalog = match Catalog::from_toml(&text) {
@@ -37,6 +48,7 @@ pub async fn import(file: &Path, dry_run: bool, database_url: &str) -> CliResult
     let source = CatalogSource {
         text: &text,
         applied_by: &operator,
+        accept_unrecorded_changes,
     };
     let import = store.apply_catalog(&catalog, &source, dry_run).await?;
     let verb = if dry_run { "would change" } else { "changed" };
@@ -51,6 +63,12 @@ pub async fn import(file: &Path, dry_run: bool, database_url: &str) -> CliResult
     }
     if !import.changed_anything() {
         println!("  (nothing: the database already holds this catalogue)");
+    }
+    if !import.unrecorded_changes.is_empty() {
+        println!("changed outside an import since the last one (pressdx audit verify):");
+        for change in &import.unrecorded_changes {
+            println!("  {change}");
+        }
     }
     store.close().await?;
     Ok(ExitCode::SUCCESS)

@@ -43,8 +43,15 @@ pub async fn run(command: Command) -> CliResult {
         Command::Catalog(CatalogCommand::Import {
             file,
             dry_run,
+            accept_unrecorded_changes,
             database,
-        }) => catalog::import(&file, dry_run, &database.database_url).await,
+        }) => {
+            let how = catalog::ImportOptions {
+                dry_run,
+                accept_unrecorded_changes,
+            };
+            catalog::import(&file, how, &database.database_url).await
+        }
         Command::Catalog(CatalogCommand::Show { database }) => {
             catalog::show(&database.database_url).await
         }

@@ -539,6 +539,15 @@ fn check_organizations(
                     "an organisation cannot continue itself",
                 );
             }
+            if entry.predecessors[..link_index]
+                .iter()
+                .any(|earlier| earlier.code == link.code)
+            {
+                violations.add(
+                    format!("{link_at}.code"),
+                    format!("{:?} is already a predecessor", link.code),
+                );
+            }
             let successor_start = by_code
                 .get(entry.code.as_str())
                 .and_then(|org| org.valid_from);
@@ -1037,6 +1046,17 @@ mod tests {
             code = "bao-x"
             kind = "newspaper"
             name = ""
+
+            [[organization]]
+            code = "bao-y"
+            kind = "press_agency"
+            name = "Báo Y"
+            agency_type = "local_newspaper"
+            valid_from = "2025-07-01"
+            predecessors = [
+              { code = "bao-x", kind = "merger" },
+              { code = "bao-x", kind = "merger", effective_on = "2025-01-01" },
+            ]
         "#;
         let Err(CatalogError::Invalid(violations)) = Catalog::from_toml(file) else {
             panic!("expected problems");
@@ -1050,6 +1070,7 @@ mod tests {
             r#"organization[1] "bao-x".name"#,
             r#"organization[0] "bao-x".agency_type"#,
             r#"organization[0] "bao-x".province"#,
+            r#"organization[2] "bao-y".predecessors[1].code"#,
             "indicator",
         ] {
             assert!(

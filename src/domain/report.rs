@@ -478,7 +478,8 @@ pub(crate) mod tests {
             content_hash_of("a", "2025", &extended),
             report.content_hash("a", "2025")
         );
-        // The report stored before the indicator existed reads back whole and hashes the same.
+        // The stored form leaves out what was not answered, and reads back whole: a report type
+        // with one more optional field reads it back with that field unset.
         let read_back: AnnualReport = serde_json::from_str(&report.to_stored_json()).unwrap();
         assert_eq!(read_back, report);
         // Answered, the new indicator is part of the content.

@@ -274,56 +274,60 @@ pub fn made_of(
     on: NaiveDate,
     taken_on: Option<NaiveDate>,
 ) -> BTreeSet<String> {
-    let mut found = BTreeSet::new();
-    let mut to_visit = vec![code.to_string()];
-    let mut visited = HashSet::new();
-    while let Some(current) = to_visit.pop() {
-        if !visited.insert(current.clone()) {
-            continue;
-        }
-        if catalog
-            .organization(&current)
-            .is_some_and(|organization| organization.exists_on(on))
-        {
-            found.insert(current.clone());
-        }
-        to_visit.extend(
-            catalog
-                .links_to(&current)
-                .iter()
-                .filter(|link| link.effective_on > on)
-                .filter(|link| taken_on.is_none_or(|taken_on| link.effective_on <= taken_on))
-                .map(|link| link.predecessor_code.clone()),
-        );
-    }
-    found
+    let predecessors = |current: &str| -> Vec<String> {
+        catalog
+            .links_to(current)
+            .iter()
+            .filter(|link| link.effective_on > on)
+            .filter(|link| taken_on.is_none_or(|taken_on| link.effective_on <= taken_on))
+            .map(|link| link.predecessor_code.clone())
+            .collect()
+    };
+    // Going on past an organisation that exists: it may have absorbed others in the meantime.
+    existing_along(catalog, code, on, predecessors, false)
 }
 
-/// The organisations existing on `on` that continue `code` through a chain of successor links
-/// taking effect no later than `on`: whom to ask for instead of an organisation that had ended.
+/// The nearest organisations existing on `on` that continue `code`: following successor links
+/// that take effect no later than `on`, and going no further from one that exists on `on`. Whom
+/// to ask for instead of an organisation that had ended.
 fn continued_by(catalog: &Catalog, code: &str, on: NaiveDate) -> BTreeSet<String> {
-    let mut found = BTreeSet::new();
-    let mut to_visit = vec![code.to_string()];
-    let mut visited = HashSet::new();
-    while let Some(current) = to_visit.pop() {
-        if !visited.insert(current.clone()) {
-            continue;
-        }
-        for link in catalog
+    let successors = |current: &str| -> Vec<String> {
+        catalog
             .links
             .iter()
             .filter(|link| link.predecessor_code == current && link.effective_on <= on)
-        {
-            let successor = &link.successor_code;
-            if catalog
-                .organization(successor)
-                .is_some_and(|organization| organization.exists_on(on))
-            {
-                found.insert(successor.clone());
-            } else {
-                to_visit.push(successor.clone());
+            .map(|link| link.successor_code.clone())
+            .collect()
+    };
+    existing_along(catalog, code, on, successors, true)
+}
+
+/// The organisations existing on `on` among `code` and those reached from it, one link at a time,
+/// by `next`; with `stop_where_found`, going no further from an organisation that exists on `on`.
+fn existing_along(
+    catalog: &Catalog,
+    code: &str,
+    on: NaiveDate,
+    next: impl Fn(&str) -> Vec<String>,
+    stop_where_found: bool,
+) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut to_visit = vec![code.to_string()];
+    let mut visited = HashSet::new();
+    while let Some(current) = to_visit.pop() {
+        if !visited.insert(current.clone()) {
+            continue;
+        }
+        let exists = catalog
+            .organization(&current)
+            .is_some_and(|organization| organization.exists_on(on));
+        if exists {
+            found.insert(current.clone());
+            if stop_where_found {
+                continue;
             }
         }
+        to_visit.extend(next(&current));
     }
     found
 }

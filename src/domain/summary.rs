@@ -273,18 +273,18 @@ fn baseline_value(
     let Some(baseline_period) = period_of_year(catalog, year) else {
         return BaselineValue::Unknown(format!("no reporting period for {year}"));
     };
-    let predecessors = made_of(
+    let components = made_of(
         catalog,
         agency_code,
         baseline_period.reference_date(),
         Some(period.reference_date()),
     );
-    if predecessors.is_empty() {
+    if components.is_empty() {
         return BaselineValue::Unknown(format!("neither it nor a predecessor existed in {year}"));
     }
     let mut sum: i128 = 0;
     let mut missing = Vec::new();
-    for code in &predecessors {
+    for code in &components {
         reads.borrow_mut().record(&baseline_period.code, code);
         match snapshot
             .latest(&baseline_period.code, code)

@@ -16,12 +16,9 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
-use crate::domain::Catalog;
-use crate::domain::canonical::sha256_hex;
-
-use super::catalog::{canonical_catalog, catalog_differences, load_catalog};
+use super::catalog::{load_catalog, unrecorded_changes};
 use super::credentials::{audit_record, credential_rows, credential_subject};
-use super::entities::{audit_entry, catalog_state, latest_submission, submission};
+use super::entities::{audit_entry, latest_submission, submission};
 use super::submissions::parse_report;
 use super::{Store, StoreError};
 
@@ -349,6 +346,17 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
             ),
         });
     }
+    // Positions are unique, so consecutive from 1 exactly when the last equals the count.
+    if derived.feed_head != verification.submissions as i64 {
+        verification.problems.push(AuditProblem {
+            seq: None,
+            problem: format!(
+                "the change feed has gaps: {} submissions are stored, but their positions run up \
+                 to {}",
+                verification.submissions, derived.feed_head
+            ),
+        });
+    }
     check_catalog(db, catalog_recorded.as_ref(), &mut verification).await?;
     Ok(verification)
 }
@@ -562,38 +570,21 @@ async fn check_catalog(
     recorded: Option<&audit_entry::Model>,
     verification: &mut AuditVerification,
 ) -> Result<(), StoreError> {
-    let found = canonical_catalog(&load_catalog(db).await?);
-    let Some(entry) = recorded else {
-        if found != canonical_catalog(&Catalog::default()) {
+    let seq = recorded.map(|entry| entry.seq);
+    let found = match load_catalog(db).await {
+        Ok(found) => found,
+        Err(StoreError::Corrupt(why)) => {
             verification.problems.push(AuditProblem {
-                seq: None,
-                problem: "the catalogue tables hold a catalogue that no entry records".into(),
+                seq,
+                problem: format!("the catalogue tables cannot be read: {why}"),
             });
+            return Ok(());
         }
-        return Ok(());
+        Err(error) => return Err(error),
     };
-    let seq = Some(entry.seq);
-    let Some(state) = catalog_state::Entity::find_by_id(entry.seq).one(db).await? else {
-        verification.problems.push(AuditProblem {
-            seq,
-            problem: "the catalogue state this entry recorded is no longer stored".into(),
-        });
-        return Ok(());
-    };
-    if sha256_hex(state.state.as_bytes()) != entry.content_hash {
-        verification.problems.push(AuditProblem {
-            seq,
-            problem: "the catalogue state stored for this entry is not the one it recorded: it \
-                      was altered"
-                .into(),
-        });
-        return Ok(());
-    }
-    for difference in catalog_differences(&state.state, &found) {
-        verification.problems.push(AuditProblem {
-            seq,
-            problem: format!("the catalogue changed since this entry recorded it: {difference}"),
-        });
+    let recorded = recorded.map(|entry| (entry.seq, entry.content_hash.as_str()));
+    for problem in unrecorded_changes(db, recorded, &found).await? {
+        verification.problems.push(AuditProblem { seq, problem });
     }
     Ok(())
 }

@@ -13,8 +13,8 @@ use chrono::Utc;
 
 use super::audit::{self, AuditAction, AuditRecord};
 use super::entities::{
-    catalog_state, indicator, milestone, organization, organization_link, organization_version,
-    period, plan, target,
+    audit_entry, catalog_state, indicator, milestone, organization, organization_link,
+    organization_version, period, plan, target,
 };
 use super::{Store, StoreError};
 use crate::domain::Catalog;
@@ -32,6 +32,10 @@ use crate::domain::plan::{Milestone, Plan, Target};
 pub struct CatalogSource<'a> {
     pub text: &'a str,
     pub applied_by: &'a str,
+    /// Apply it even if the catalogue tables were changed outside an import since the last one
+    /// recorded them: the changes are then named in the import's audit entry. Without it such an
+    /// import is refused, so that an import never records an edit as if it were its own.
+    pub accept_unrecorded_changes: bool,
 }
 
 /// What applying a catalogue changed, kind by kind.
@@ -41,6 +45,9 @@ pub struct CatalogImport {
     pub indicators: ImportCounts,
     pub organizations: ImportCounts,
     pub plans: ImportCounts,
+    /// How the catalogue tables differed, before the import, from what the last catalogue entry
+    /// of the audit log recorded: changes made outside an import.
+    pub unrecorded_changes: Vec<String>,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -116,7 +123,12 @@ impl Store {
             )
             .await?;
         let current = load_catalog(&transaction).await?;
-        let mut import = CatalogImport::default();
+        let recorded = last_catalog_entry(&transaction).await?;
+        let recorded = recorded.as_ref().map(|(seq, hash)| (*seq, hash.as_str()));
+        let mut import = CatalogImport {
+            unrecorded_changes: unrecorded_changes(&transaction, recorded, &current).await?,
+            ..CatalogImport::default()
+        };
 
         let periods = changes(
             incoming.periods.iter().map(|p| (p.code.as_str(), p)),
@@ -217,6 +229,17 @@ impl Store {
             transaction.rollback().await?;
             return Ok(import);
         }
+        if import.changed_anything()
+            && !import.unrecorded_changes.is_empty()
+            && !source.accept_unrecorded_changes
+        {
+            transaction.rollback().await?;
+            return Err(StoreError::Inconsistent(format!(
+                "{}; restore them (pressdx audit verify names them all), or import with \
+                 --accept-unrecorded-changes to record them as found",
+                import.unrecorded_changes.join("; ")
+            )));
+        }
         if import.changed_anything() {
             // Tells every server sharing the database to reload its copy of the catalogue.
             transaction
@@ -228,9 +251,17 @@ impl Store {
                 principal: source.applied_by.to_string(),
                 action: AuditAction::CatalogApplied,
                 subject: format!(
-                    "catalogue ({}; file {})",
+                    "catalogue ({}; file {}{})",
                     import.summary(),
-                    sha256_hex(source.text.as_bytes())
+                    sha256_hex(source.text.as_bytes()),
+                    if import.unrecorded_changes.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            "; accepted as found, changed outside an import before it: {}",
+                            import.unrecorded_changes.join("; ")
+                        )
+                    }
                 ),
                 request_id: String::new(),
                 content_hash: String::new(),
@@ -299,15 +330,17 @@ pub(super) fn canonical_catalog(catalog: &Catalog) -> String {
                     })
                 })
                 .collect();
-            let predecessors: BTreeMap<String, Value> = catalog
+            // A list, not a map by predecessor: a second link to the same predecessor (which
+            // would change what the organisation is made of) must show.
+            let predecessors: Vec<Value> = catalog
                 .links_to(&organization.code)
                 .iter()
                 .map(|link| {
-                    let state = json!({
+                    json!({
+                        "code": link.predecessor_code,
                         "effective_on": link.effective_on.to_string(),
                         "kind": link.kind.as_str(),
-                    });
-                    (link.predecessor_code.clone(), state)
+                    })
                 })
                 .collect();
             let state = json!({
@@ -370,9 +403,61 @@ pub(super) fn canonical_catalog(catalog: &Catalog) -> String {
     }))
 }
 
+/// The last catalogue entry of the audit log: its number and content hash (the SHA-256 of the
+/// catalogue state it recorded).
+async fn last_catalog_entry(
+    db: &impl ConnectionTrait,
+) -> Result<Option<(i64, String)>, StoreError> {
+    Ok(audit_entry::Entity::find()
+        .filter(audit_entry::Column::Action.is_in([
+            AuditAction::CatalogApplied.as_str(),
+            AuditAction::CatalogRecorded.as_str(),
+        ]))
+        .order_by_desc(audit_entry::Column::Seq)
+        .one(db)
+        .await?
+        .map(|entry| (entry.seq, entry.content_hash)))
+}
+
+/// How the catalogue `found` in the tables differs from the state that the catalogue entry
+/// `recorded` (its number and content hash) recorded, one sentence per difference; the recorded
+/// state itself missing or altered is a difference too. With no catalogue entry, any catalogue
+/// at all is one.
+pub(super) async fn unrecorded_changes(
+    db: &impl ConnectionTrait,
+    recorded: Option<(i64, &str)>,
+    found: &Catalog,
+) -> Result<Vec<String>, StoreError> {
+    let found = canonical_catalog(found);
+    let Some((seq, content_hash)) = recorded else {
+        if found == canonical_catalog(&Catalog::default()) {
+            return Ok(Vec::new());
+        }
+        return Ok(vec![
+            "the catalogue tables hold a catalogue that no entry of the audit log records".into(),
+        ]);
+    };
+    let Some(state) = catalog_state::Entity::find_by_id(seq).one(db).await? else {
+        return Ok(vec![format!(
+            "the catalogue state that entry {seq} recorded is no longer stored"
+        )]);
+    };
+    if sha256_hex(state.state.as_bytes()) != content_hash {
+        return Ok(vec![format!(
+            "the catalogue state stored for entry {seq} is not the one it recorded: it was altered"
+        )]);
+    }
+    Ok(catalog_differences(&state.state, &found)
+        .into_iter()
+        .map(|difference| {
+            format!("the catalogue changed since entry {seq} recorded it: {difference}")
+        })
+        .collect())
+}
+
 /// Where two catalogue states (written by [`canonical_catalog`]) differ, one line per difference:
 /// `periods.2024.deadline: recorded "2024-11-14T17:00:00.000000Z", found "…"`.
-pub(super) fn catalog_differences(recorded: &str, found: &str) -> Vec<String> {
+fn catalog_differences(recorded: &str, found: &str) -> Vec<String> {
     let parse = |text: &str| serde_json::from_str::<Value>(text).unwrap_or(Value::Null);
     let mut differences = Vec::new();
     differ("", &parse(recorded), &parse(found), &mut differences);
@@ -401,7 +486,29 @@ fn differ(path: &str, recorded: &Value, found: &Value, differences: &mut Vec<Str
         }
         (Value::Array(recorded), Value::Array(found)) if recorded.len() == found.len() => {
             for (index, (value, other)) in recorded.iter().zip(found).enumerate() {
-                differ(&format!("{path}[{index}]"), value, other, differences);
+                // An entry that has a code is named by it: predecessors[ptth-nam-dinh].
+                let name = match (value.get("code"), other.get("code")) {
+                    (Some(Value::String(code)), Some(Value::String(same))) if code == same => {
+                        code.clone()
+                    }
+                    _ => index.to_string(),
+                };
+                differ(&format!("{path}[{name}]"), value, other, differences);
+            }
+        }
+        (Value::Array(recorded), Value::Array(found)) => {
+            // Entries added or removed: name each, rather than two long lists.
+            let mut unmatched: Vec<&Value> = found.iter().collect();
+            for value in recorded {
+                match unmatched.iter().position(|other| *other == value) {
+                    Some(index) => {
+                        unmatched.remove(index);
+                    }
+                    None => differences.push(format!("{path}: recorded {value}, no longer found")),
+                }
+            }
+            for value in unmatched {
+                differences.push(format!("{path}: found {value}, never recorded"));
             }
         }
         _ if recorded == found => {}

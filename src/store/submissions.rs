@@ -159,8 +159,9 @@ impl Store {
     }
 
     /// Whether the counters row disagrees with the stored submissions: its feed head must be the
-    /// last position stored. A lower head (a row edited behind pressdx's back) would make every
-    /// submit collide with a stored position. Checked when a server starts.
+    /// last position stored. A lower head (a row edited behind pressdx's back) makes every submit
+    /// collide with a stored position; a higher one leaves a gap in the feed. Checked when a
+    /// server starts.
     pub async fn feed_disagreement(&self) -> Result<Option<String>, StoreError> {
         feed_disagreement(&self.db).await
     }
@@ -509,12 +510,15 @@ async fn feed_disagreement(db: &impl ConnectionTrait) -> Result<Option<String>, 
         .ok_or_else(|| StoreError::Corrupt("the counters row is missing".into()))?;
     let (head, stored): (Option<i64>, i64) = (row.try_get_by_index(0)?, row.try_get_by_index(1)?);
     let head = head.ok_or_else(|| StoreError::Corrupt("the counters row is missing".into()))?;
-    Ok((head != stored).then(|| {
-        format!(
-            "the counters row says the change feed ends at position {head}, but the stored \
-             submissions end at position {stored}"
-        )
-    }))
+    let consequence = match head.cmp(&stored) {
+        std::cmp::Ordering::Equal => return Ok(None),
+        std::cmp::Ordering::Less => "every submit collides with a stored position",
+        std::cmp::Ordering::Greater => "the next submit leaves a gap in the change feed",
+    };
+    Ok(Some(format!(
+        "the counters row says the change feed ends at position {head}, but the stored \
+         submissions end at position {stored}: {consequence}"
+    )))
 }
 
 /// The latest revision of each agency and period in `batch`, with the first revision's arrival

@@ -251,6 +251,7 @@ impl TestApp {
         let source = CatalogSource {
             text,
             applied_by: "the test harness",
+            accept_unrecorded_changes: false,
         };
         self.store
             .apply_catalog(&catalog, &source, false)

@@ -6,7 +6,9 @@ use std::process::Command;
 use std::time::Duration;
 
 use chrono::Utc;
+use pressdx::domain::Catalog;
 use pressdx::domain::access::Role;
+use pressdx::domain::catalog::DEFAULT_CATALOG;
 use pressdx::proto::catalog_service_client::CatalogServiceClient;
 use pressdx::proto::submission_service_client::SubmissionServiceClient;
 use pressdx::proto::summary_service_client::SummaryServiceClient;
@@ -16,7 +18,7 @@ use pressdx::proto::{
     ListPeriodsRequest, ListPlansRequest, ListSubmissionsRequest, ListTargetAgenciesRequest,
     ListTargetSummariesRequest, WatchSummariesRequest, import_reports_response,
 };
-use pressdx::store::{CredentialKind, NewCredential, new_token, secret_sha256};
+use pressdx::store::{CatalogSource, CredentialKind, NewCredential, new_token, secret_sha256};
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 use sea_orm::{ConnectionTrait, Database, Statement};
@@ -726,7 +728,7 @@ pub async fn audit_verify_catches_every_edit_behind_a_figure(backend: Backend) {
              WHERE code = '2024'"
                 .into(),
             format!("UPDATE period SET deadline = '{deadline_2024}' WHERE code = '2024'"),
-            "the catalogue changed since this entry recorded it: periods.2024.deadline: recorded \"2024-11-14T17:00:00.000000Z\", found \"2025-11-14T17:00:00.000000Z\"",
+            "the catalogue changed since entry 1 recorded it: periods.2024.deadline: recorded \"2024-11-14T17:00:00.000000Z\", found \"2025-11-14T17:00:00.000000Z\"",
         ),
         (
             "UPDATE indicator SET max_value = 7 WHERE code = 'security_level'".into(),
@@ -771,7 +773,14 @@ pub async fn audit_verify_catches_every_edit_behind_a_figure(backend: Backend) {
             "UPDATE organization_link SET effective_on = '2025-04-15' \
              WHERE successor_code = 'bao-nam-dinh' AND predecessor_code = 'ptth-nam-dinh'"
                 .into(),
-            "organizations.bao-nam-dinh.predecessors.ptth-nam-dinh.effective_on: recorded \"2025-04-15\", found \"2025-01-01\"",
+            "organizations.bao-nam-dinh.predecessors[ptth-nam-dinh].effective_on: recorded \"2025-04-15\", found \"2025-01-01\"",
+        ),
+        (
+            "INSERT INTO organization_link (predecessor_code, successor_code, effective_on, kind) \
+             VALUES ('ptth-nam-dinh', 'bao-nam-dinh', '2024-06-01', 'merger')"
+                .into(),
+            "DELETE FROM organization_link WHERE effective_on = '2024-06-01'".into(),
+            "organizations.bao-nam-dinh.predecessors: found {\"code\":\"ptth-nam-dinh\",\"effective_on\":\"2024-06-01\",\"kind\":\"merger\"}, never recorded",
         ),
         (
             "UPDATE counters SET feed_position = feed_position - 2 WHERE id = 1".into(),
@@ -798,6 +807,53 @@ pub async fn audit_verify_catches_every_edit_behind_a_figure(backend: Backend) {
         let verification = app.store().verify_audit().await.unwrap();
         assert_eq!(verification.problems, vec![], "after undoing {edit}");
     }
+
+    // An import never records an edit made outside it as its own: refused, unless told to accept
+    // it, and then its entry names the edit.
+    run("UPDATE indicator SET max_value = 7 WHERE code = 'security_level'".into()).await;
+    let moved_2030 = DEFAULT_CATALOG.replace(
+        "deadline = \"2030-11-15T00:00:00+07:00\"",
+        "deadline = \"2030-11-20T00:00:00+07:00\"",
+    );
+    let catalog = Catalog::from_toml(&moved_2030).unwrap();
+    let source = |accept_unrecorded_changes| CatalogSource {
+        text: &moved_2030,
+        applied_by: "an operator",
+        accept_unrecorded_changes,
+    };
+    let refused = app
+        .store()
+        .apply_catalog(&catalog, &source(false), false)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("indicators.security_level.max: recorded 5, found 7"),
+        "{refused}"
+    );
+    let (ok, text) = audit_verify(&app);
+    assert!(!ok, "the refused import recorded nothing: {text}");
+    let import = app
+        .store()
+        .apply_catalog(&catalog, &source(true), false)
+        .await
+        .unwrap();
+    assert_eq!(import.unrecorded_changes.len(), 1);
+    assert_eq!(app.store().verify_audit().await.unwrap().problems, vec![]);
+    let subject: String = database
+        .query_one_raw(Statement::from_string(
+            database.get_database_backend(),
+            "SELECT subject FROM audit_entry ORDER BY seq DESC LIMIT 1",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index(0)
+        .unwrap();
+    assert!(
+        subject.contains("accepted as found") && subject.contains("security_level.max"),
+        "{subject}"
+    );
     database.close().await.ok();
 }
 

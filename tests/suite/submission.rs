@@ -664,4 +664,6 @@ pub async fn an_import_batch_keeps_revisions_and_request_ids(backend: Backend) {
         ]
     );
     assert_eq!(stored_count(&app).await, 3);
+    // Stored together, several revisions of one report still verify, latest revision included.
+    assert_eq!(app.store().verify_audit().await.unwrap().problems, vec![]);
 }

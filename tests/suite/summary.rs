@@ -997,6 +997,8 @@ pub async fn two_servers_share_a_database_without_losing_anything(backend: Backe
         }
     };
     assert_eq!(ask(&first).await, ask(&second).await);
+    // Two processes writing at once leave a database that verifies.
+    assert_eq!(first.store().verify_audit().await.unwrap().problems, vec![]);
     second.stop().await;
 }
 
