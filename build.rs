@@ -28,6 +28,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     tonic_prost_build::configure()
         // google.rpc.Status comes from tonic-types, so that its error details helpers apply.
         .extern_path(".google.rpc", "::tonic_types::pb")
+        // A request that does not decode is the caller's error (src/api/codec.rs).
+        .codec_path("crate::api::codec::StrictProstCodec")
         .compile_fds(file_descriptors)?;
     Ok(())
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::domain::access::Role;
-use crate::store::DEFAULT_DATABASE_URL;
+use crate::store::{DEFAULT_DATABASE_URL, redact_password};
 
 /// pressdx: the press digital-transformation reporting service.
 ///
@@ -142,8 +142,15 @@ impl PeriodScope {
 #[derive(Clone, Args)]
 pub struct DatabaseArgs {
     /// Where data is kept: a SQLite file (`sqlite://PATH?mode=rwc`) or PostgreSQL
-    /// (`postgres://user@host/db`).
-    #[arg(long, env = "PRESSDX_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    /// (`postgres://user@host/db`). Only `serve` creates a database; the operator commands
+    /// (token, catalog, audit) open an existing one.
+    #[arg(
+        long,
+        env = "PRESSDX_DATABASE_URL",
+        default_value = DEFAULT_DATABASE_URL,
+        // The environment's URL may hold a password: --help must not print it.
+        hide_env_values = true
+    )]
     pub database_url: String,
 }
 
@@ -153,20 +160,6 @@ impl fmt::Debug for DatabaseArgs {
         f.debug_struct("DatabaseArgs")
             .field("database_url", &redact_password(&self.database_url))
             .finish()
-    }
-}
-
-/// `postgres://user:secret@host/db` -> `postgres://user:***@host/db`.
-pub fn redact_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let Some((credentials, host)) = rest.split_once('@') else {
-        return url.to_string();
-    };
-    match credentials.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_string(),
     }
 }
 
@@ -398,11 +391,27 @@ mod tests {
             redact_password("postgres://pressdx:s3cret@db:5432/pressdx"),
             "postgres://pressdx:***@db:5432/pressdx"
         );
+        // A password holding '@' (percent-encoded, as URLs require, or not).
+        assert_eq!(
+            redact_password("postgres://pressdx:p%40ss@db/pressdx"),
+            "postgres://pressdx:***@db/pressdx"
+        );
+        assert_eq!(
+            redact_password("postgres://pressdx:p@ss@db/pressdx"),
+            "postgres://pressdx:***@db/pressdx"
+        );
         assert_eq!(
             redact_password("postgres://postgres@127.0.0.1/test"),
             "postgres://postgres@127.0.0.1/test"
         );
         assert_eq!(redact_password(DEFAULT_DATABASE_URL), DEFAULT_DATABASE_URL);
+        let debug = format!(
+            "{:?}",
+            DatabaseArgs {
+                database_url: "postgres://u:s3cret@db/x".into()
+            }
+        );
+        assert!(!debug.contains("s3cret"), "{debug}");
     }
 
     #[test]

@@ -13,13 +13,13 @@ use tracing::{error, info, warn};
 
 use crate::api::access::{AccessControl, AccessLayer, AccessSettings};
 use crate::api::{CatalogApi, FeedWatcher, SubmissionApi, SummaryApi};
-use crate::config::{LimitArgs, ServeConfig, TlsArgs, redact_password};
+use crate::config::{LimitArgs, ServeConfig, TlsArgs};
 use crate::domain::Catalog;
 use crate::domain::catalog::DEFAULT_CATALOG;
 use crate::proto::catalog_service_server::CatalogServiceServer;
 use crate::proto::submission_service_server::SubmissionServiceServer;
 use crate::proto::summary_service_server::SummaryServiceServer;
-use crate::store::{CatalogSource, ReadModel, Store, StoreError};
+use crate::store::{CatalogSource, ReadModel, Store, StoreError, describe_database};
 
 /// How often the server looks for submissions committed by other processes sharing its database,
 /// to wake summary watchers; reads never wait for it.
@@ -59,7 +59,7 @@ impl Server {
     pub async fn build(config: &ServeConfig) -> Result<Server, ServerError> {
         let tls = server_tls(&config.tls)?;
         let store = Store::connect(&config.database.database_url).await?;
-        info!(database = %redact_password(&config.database.database_url), "database ready");
+        info!(database = %describe_database(&config.database.database_url), "database ready");
         load_default_catalog_if_empty(&store).await?;
         // Serving goes on (reads are right as of the stored submissions), but submits go wrong
         // until it is repaired: say so where the operator looks first.
@@ -120,6 +120,7 @@ impl Server {
             AccessSettings {
                 rate_per_second: limits.rate_limit,
                 max_message_bytes: limits.max_message_bytes,
+                request_timeout: Duration::from_secs(limits.request_timeout),
             },
         ));
 
@@ -132,9 +133,9 @@ impl Server {
             builder = builder.tls_config(config)?;
         }
         info!(%address, tls, "serving gRPC");
+        // The server's own request timeout is the access layer's, answered DEADLINE_EXCEEDED;
+        // tonic still ends a request at the caller's shorter deadline (grpc-timeout).
         let served = builder
-            // A caller's shorter deadline (grpc-timeout) wins over this one.
-            .timeout(Duration::from_secs(limits.request_timeout))
             .layer(AccessLayer::new(access.clone()))
             .add_service(health_service)
             .add_service(reflection_v1)

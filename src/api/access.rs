@@ -23,11 +23,13 @@ use tokio::sync::RwLock;
 use tonic::Status;
 use tonic::body::Body;
 use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
+use tonic_types::{ErrorDetails, StatusExt};
 use tower::{Layer, Service};
 use tracing::info;
 
-use super::error::ApiError;
+use super::error::{ApiError, ERROR_DOMAIN};
 use crate::domain::access::{Principal, Role};
+use crate::domain::naming::echo;
 use crate::store::{
     Counters, Credential, CredentialKind, ReadModel, Store, StoreError, secret_sha256,
 };
@@ -142,6 +144,9 @@ pub struct AccessSettings {
     pub rate_per_second: u32,
     /// The largest request message accepted, in bytes.
     pub max_message_bytes: usize,
+    /// How long a request may run before it is answered DEADLINE_EXCEEDED (a caller's own shorter
+    /// deadline ends it sooner).
+    pub request_timeout: Duration,
 }
 
 /// The state the access layer shares across requests and connections.
@@ -151,6 +156,7 @@ pub struct AccessControl {
     credentials: RwLock<Option<Arc<CredentialTable>>>,
     limiter: RateLimiter,
     max_message_bytes: usize,
+    request_timeout: Duration,
 }
 
 /// The credentials as of one credential revision, by the SHA-256 of their secret.
@@ -167,6 +173,7 @@ impl AccessControl {
             credentials: RwLock::new(None),
             limiter: RateLimiter::new(settings.rate_per_second),
             max_message_bytes: settings.max_message_bytes,
+            request_timeout: settings.request_timeout,
         }
     }
 
@@ -326,6 +333,9 @@ fn presented_secret(
     Ok(certificate.map(|fingerprint| (CredentialKind::Certificate, fingerprint)))
 }
 
+/// The shortest wait a rate-limited caller is told to keep.
+const MIN_RETRY_AFTER: Duration = Duration::from_millis(100);
+
 /// A token bucket per credential: `per_second` on average, bursts of up to two seconds' worth.
 struct RateLimiter {
     per_second: u32,
@@ -368,7 +378,10 @@ impl RateLimiter {
             bucket.tokens -= 1.0;
             Ok(())
         } else {
-            Err(Duration::from_secs_f64((1.0 - bucket.tokens) / rate))
+            // Until a tenth of the burst is back: a client that waits this long gets a run of
+            // requests through, not the one it retries with.
+            let refill = (0.1 * capacity - bucket.tokens).max(1.0 - bucket.tokens);
+            Err(Duration::from_secs_f64(refill / rate).max(MIN_RETRY_AFTER))
         }
     }
 }
@@ -428,10 +441,20 @@ where
         Box::pin(async move {
             let method = request.uri().path().to_string();
             let access = access_rule(&method);
-            if access != Some(Access::Open) {
+            let Some(access) = access else {
+                // No rule, no method: nothing is revealed by saying so before authentication.
+                info!(%method, "unknown method");
+                let status = Status::with_error_details(
+                    tonic::Code::Unimplemented,
+                    format!("pressdx serves no method {}", echo(&method)),
+                    ErrorDetails::with_error_info("METHOD_UNKNOWN", ERROR_DOMAIN, HashMap::new()),
+                );
+                return Ok(status.into_http());
+            };
+            if access != Access::Open {
                 // Read before awaiting: a request body may not be shared across threads.
                 let admitted = match presented_secret(&request) {
-                    Ok(presented) => control.admit(&method, presented, access).await,
+                    Ok(presented) => control.admit(&method, presented, Some(access)).await,
                     Err(error) => Err(error),
                 };
                 match admitted {
@@ -445,8 +468,27 @@ where
                     }
                 }
             }
-            let response = inner.call(request).await?;
-            Ok(explain_oversized(response, control.max_message_bytes))
+            // The server's own deadline, answered as one: DEADLINE_EXCEEDED, not the CANCELLED
+            // that tonic's timeout gives. (A stream's deadline covers opening it.)
+            match tokio::time::timeout(control.request_timeout, inner.call(request)).await {
+                Ok(response) => Ok(explain_oversized(response?, control.max_message_bytes)),
+                Err(_) => {
+                    info!(%method, timeout = ?control.request_timeout, "request timed out");
+                    let status = Status::with_error_details(
+                        tonic::Code::DeadlineExceeded,
+                        format!(
+                            "the request took longer than the server's limit of {} s",
+                            control.request_timeout.as_secs_f64()
+                        ),
+                        ErrorDetails::with_error_info(
+                            "SERVER_TIMEOUT",
+                            ERROR_DOMAIN,
+                            HashMap::new(),
+                        ),
+                    );
+                    Ok(status.into_http())
+                }
+            }
         })
     }
 }
@@ -512,8 +554,12 @@ mod tests {
         for _ in 0..10 {
             assert!(limiter.take(1).is_ok());
         }
+        // 5 a second, bursts of 10: a tenth of the burst is back in 200 ms.
         let wait = limiter.take(1).unwrap_err();
-        assert!(wait > Duration::ZERO && wait <= Duration::from_millis(200));
+        assert!(
+            wait >= Duration::from_millis(190) && wait <= Duration::from_millis(200),
+            "{wait:?}"
+        );
         // Another credential has its own bucket.
         assert!(limiter.take(2).is_ok());
         assert!(RateLimiter::new(0).take(1).is_ok());

@@ -11,6 +11,7 @@ use super::convert::{
     period_to_proto, plan_to_proto,
 };
 use super::error::ApiError;
+use super::names::find_organization;
 use super::pagination;
 use crate::domain::Catalog;
 use crate::proto::catalog_service_server::CatalogService;
@@ -87,9 +88,8 @@ impl CatalogApi {
     ) -> Result<Organization, ApiError> {
         let as_of = as_of_date(&request.as_of)?;
         let catalog = self.read_model.catalog(Some(caller.counters)).await?;
-        let organization = catalog
-            .organization(&request.code)
-            .ok_or_else(|| ApiError::NotFound(format!("no organisation {:?}", request.code)))?;
+        ApiError::require(&[("code", &request.code)])?;
+        let organization = find_organization(&catalog, &request.code)?;
         Ok(organization_to_proto(organization, &catalog.links, as_of))
     }
 }

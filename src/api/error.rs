@@ -4,10 +4,12 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use sea_orm::{DbErr, RuntimeErr};
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
-use tracing::error;
+use tracing::{error, warn};
 
+use crate::domain::FieldViolation;
 use crate::domain::submission::Rejection;
 use crate::store::{StoreError, StoredSubmission};
 
@@ -29,11 +31,16 @@ pub enum ApiError {
         /// The submission that holds it, if it is the caller's own agency's to know.
         submission_id: Option<i64>,
     },
-    #[error("{0}")]
-    NotFound(String),
-    /// A request field other than a report's is wrong (a filter, a page token, a date).
-    #[error("{field}: {description}")]
-    InvalidArgument { field: String, description: String },
+    /// What a request names does not exist; `reason` names the kind (`PLAN_NOT_FOUND`...).
+    #[error("{message}")]
+    NotFound {
+        reason: &'static str,
+        message: String,
+    },
+    /// Request fields other than a report's are wrong or missing (a filter, a page token, a
+    /// date): every one of them.
+    #[error("{}", describe_violations(.0))]
+    InvalidArgument(Vec<FieldViolation>),
     /// No credential, or one that is unknown, malformed, expired or revoked.
     #[error("{message}")]
     Unauthenticated {
@@ -77,124 +84,256 @@ impl ApiError {
     }
 
     pub fn invalid_argument(field: &str, description: impl Into<String>) -> ApiError {
-        ApiError::InvalidArgument {
-            field: field.to_string(),
-            description: description.into(),
+        ApiError::InvalidArgument(vec![FieldViolation::new(field, description)])
+    }
+
+    pub fn not_found(reason: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::NotFound {
+            reason,
+            message: message.into(),
         }
+    }
+
+    /// Refuses a request that leaves any of `fields` (name, value) empty, naming every one,
+    /// before anything else is looked at.
+    pub fn require(fields: &[(&str, &str)]) -> Result<(), ApiError> {
+        let missing: Vec<FieldViolation> = fields
+            .iter()
+            .filter(|(_, value)| value.trim().is_empty())
+            .map(|(field, _)| FieldViolation::new(*field, "required"))
+            .collect();
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::InvalidArgument(missing))
+        }
+    }
+}
+
+fn describe_violations(violations: &[FieldViolation]) -> String {
+    violations
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The longest status message sent, in characters: with the error details, a status travels in
+/// the response's trailers, which clients cap (16 KiB is common).
+const MAX_MESSAGE_CHARS: usize = 1024;
+/// The longest description of one field violation sent, in characters.
+const MAX_VIOLATION_CHARS: usize = 300;
+/// The violations a BadRequest lists; past it one more entry says how many were left out.
+const MAX_VIOLATIONS_SENT: usize = 40;
+/// How many violations the message itself spells out; the BadRequest has them all.
+const VIOLATIONS_IN_MESSAGE: usize = 5;
+
+/// How long a client should wait before retrying when the database is unreachable.
+const RETRY_UNAVAILABLE: Duration = Duration::from_secs(1);
+/// How long a client should wait before retrying a submit that lost to concurrent ones.
+const RETRY_CONTENTION: Duration = Duration::from_millis(100);
+
+/// `text` cut to `max` characters, saying so.
+fn capped(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let kept: String = text.chars().take(max).collect();
+    format!("{kept}… (cut)")
+}
+
+/// A google.rpc.BadRequest for `violations`, within the size a client can read.
+fn bad_request(details: &mut ErrorDetails, violations: &[FieldViolation]) {
+    for violation in violations.iter().take(MAX_VIOLATIONS_SENT) {
+        details.add_bad_request_violation(
+            capped(&violation.field, MAX_VIOLATION_CHARS),
+            capped(&violation.description, MAX_VIOLATION_CHARS),
+        );
+    }
+    if violations.len() > MAX_VIOLATIONS_SENT {
+        details.add_bad_request_violation(
+            "",
+            format!(
+                "and {} more violations, left out to keep the answer readable: correct these \
+                 and send it again",
+                violations.len() - MAX_VIOLATIONS_SENT
+            ),
+        );
+    }
+}
+
+/// The first few violations in words, for the status message.
+fn violations_in_words(violations: &[FieldViolation]) -> String {
+    let mut words: Vec<String> = violations
+        .iter()
+        .take(VIOLATIONS_IN_MESSAGE)
+        .map(|violation| capped(&violation.to_string(), 200))
+        .collect();
+    if violations.len() > VIOLATIONS_IN_MESSAGE {
+        words.push(format!(
+            "and {} more (see the google.rpc.BadRequest)",
+            violations.len() - VIOLATIONS_IN_MESSAGE
+        ));
+    }
+    words.join("; ")
+}
+
+/// Whether a database error means the database cannot be reached now (down, restarting, the
+/// connection dropped or the pool exhausted), rather than a statement that failed.
+fn database_unreachable(error: &DbErr) -> bool {
+    use sea_orm::sqlx;
+    let sqlx_error = match error {
+        DbErr::ConnectionAcquire(_) => return true,
+        DbErr::Conn(RuntimeErr::SqlxError(error))
+        | DbErr::Exec(RuntimeErr::SqlxError(error))
+        | DbErr::Query(RuntimeErr::SqlxError(error)) => error,
+        DbErr::Conn(_) => return true,
+        _ => return false,
+    };
+    match sqlx_error.as_ref() {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Tls(_) => true,
+        // PostgreSQL's connection exceptions (08...), and "the server is shutting down or starting
+        // up" (57P01-57P03).
+        sqlx::Error::Database(database) => database
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => false,
     }
 }
 
 impl From<ApiError> for Status {
     fn from(api_error: ApiError) -> Status {
-        let message = api_error.to_string();
-        match api_error {
+        let message = capped(&api_error.to_string(), MAX_MESSAGE_CHARS);
+        let info = |details: &mut ErrorDetails, reason: &str, metadata: HashMap<String, String>| {
+            details.set_error_info(reason, ERROR_DOMAIN, metadata);
+        };
+        let mut details = ErrorDetails::new();
+        let code = match api_error {
             ApiError::Rejected(rejection) => {
-                let mut details = ErrorDetails::new();
-                for violation in &rejection.violations {
-                    details.add_bad_request_violation(&violation.field, &violation.description);
-                }
-                details.set_error_info(
+                bad_request(&mut details, &rejection.violations);
+                info(
+                    &mut details,
                     rejection.reason.as_str(),
-                    ERROR_DOMAIN,
                     HashMap::from([(
                         "violations".to_string(),
                         rejection.violations.len().to_string(),
                     )]),
                 );
-                let summary: Vec<String> = rejection
-                    .violations
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect();
-                Status::with_error_details(
+                let message = format!(
+                    "the report was refused, nothing was stored: {}",
+                    violations_in_words(&rejection.violations)
+                );
+                return Status::with_error_details(
                     Code::InvalidArgument,
-                    format!(
-                        "the report was refused, nothing was stored: {}",
-                        summary.join("; ")
-                    ),
+                    capped(&message, MAX_MESSAGE_CHARS),
                     details,
-                )
+                );
             }
             ApiError::RequestIdReused {
                 request_id,
                 submission_id,
-            } => Status::with_error_details(
-                Code::AlreadyExists,
-                message,
-                ErrorDetails::with_error_info(
-                    "REQUEST_ID_REUSED",
-                    ERROR_DOMAIN,
-                    [("request_id".to_string(), request_id)]
-                        .into_iter()
-                        .chain(
-                            submission_id.map(|id| ("submission_id".to_string(), id.to_string())),
-                        )
-                        .collect::<HashMap<_, _>>(),
-                ),
-            ),
-            ApiError::NotFound(_) => Status::not_found(message),
-            ApiError::Unauthenticated { reason, .. } => Status::with_error_details(
-                Code::Unauthenticated,
-                message,
-                ErrorDetails::with_error_info(reason, ERROR_DOMAIN, HashMap::new()),
-            ),
-            ApiError::PermissionDenied { reason, .. } => Status::with_error_details(
-                Code::PermissionDenied,
-                message,
-                ErrorDetails::with_error_info(reason, ERROR_DOMAIN, HashMap::new()),
-            ),
-            ApiError::RateLimited { retry_after, .. } => {
-                let mut details = ErrorDetails::with_retry_info(Some(retry_after));
-                details.set_error_info("RATE_LIMITED", ERROR_DOMAIN, HashMap::new());
-                Status::with_error_details(Code::ResourceExhausted, message, details)
+            } => {
+                let metadata = [("request_id".to_string(), capped(&request_id, 128))]
+                    .into_iter()
+                    .chain(submission_id.map(|id| ("submission_id".to_string(), id.to_string())))
+                    .collect();
+                info(&mut details, "REQUEST_ID_REUSED", metadata);
+                Code::AlreadyExists
             }
-            ApiError::MessageTooLarge { max_message_bytes } => Status::with_error_details(
-                Code::ResourceExhausted,
-                message,
-                ErrorDetails::with_error_info(
+            ApiError::NotFound { reason, .. } => {
+                info(&mut details, reason, HashMap::new());
+                Code::NotFound
+            }
+            ApiError::Unauthenticated { reason, .. } => {
+                info(&mut details, reason, HashMap::new());
+                Code::Unauthenticated
+            }
+            ApiError::PermissionDenied { reason, .. } => {
+                info(&mut details, reason, HashMap::new());
+                Code::PermissionDenied
+            }
+            ApiError::RateLimited { retry_after, .. } => {
+                details.set_retry_info(Some(retry_after));
+                info(&mut details, "RATE_LIMITED", HashMap::new());
+                Code::ResourceExhausted
+            }
+            ApiError::MessageTooLarge { max_message_bytes } => {
+                info(
+                    &mut details,
                     "MESSAGE_TOO_LARGE",
-                    ERROR_DOMAIN,
                     HashMap::from([(
                         "max_message_bytes".to_string(),
                         max_message_bytes.to_string(),
                     )]),
-                ),
-            ),
-            ApiError::InvalidArgument { field, description } => Status::with_error_details(
-                Code::InvalidArgument,
-                message,
-                ErrorDetails::with_bad_request_violation(field, description),
-            ),
+                );
+                Code::ResourceExhausted
+            }
+            ApiError::InvalidArgument(violations) => {
+                bad_request(&mut details, &violations);
+                info(&mut details, "REQUEST_INVALID", HashMap::new());
+                let message = violations_in_words(&violations);
+                return Status::with_error_details(
+                    Code::InvalidArgument,
+                    capped(&message, MAX_MESSAGE_CHARS),
+                    details,
+                );
+            }
             ApiError::Store(StoreError::Contention(_)) => {
-                Status::aborted("too many concurrent submits for this report; retry")
+                details.set_retry_info(Some(RETRY_CONTENTION));
+                info(&mut details, "CONTENTION", HashMap::new());
+                return Status::with_error_details(
+                    Code::Aborted,
+                    "too many concurrent submits for this report; retry",
+                    details,
+                );
             }
             ApiError::Store(StoreError::Unavailable(_)) => {
-                Status::unavailable("the server is shutting down; retry")
+                details.set_retry_info(Some(RETRY_UNAVAILABLE));
+                info(&mut details, "SHUTTING_DOWN", HashMap::new());
+                return Status::with_error_details(
+                    Code::Unavailable,
+                    "the server is shutting down; retry",
+                    details,
+                );
             }
             ApiError::Store(StoreError::Inconsistent(why)) => {
                 error!(problem = %why, "the database is inconsistent");
-                Status::with_error_details(
+                info(&mut details, "DATABASE_INCONSISTENT", HashMap::new());
+                return Status::with_error_details(
                     Code::Internal,
                     "the database is inconsistent: it was changed outside pressdx, and retrying \
                      will not help; an operator must repair it (pressdx audit verify names what \
                      changed)",
-                    ErrorDetails::with_error_info(
-                        "DATABASE_INCONSISTENT",
-                        ERROR_DOMAIN,
-                        HashMap::new(),
-                    ),
-                )
+                    details,
+                );
+            }
+            ApiError::Store(StoreError::Database(database_error))
+                if database_unreachable(&database_error) =>
+            {
+                warn!(error = %database_error, "the database cannot be reached");
+                details.set_retry_info(Some(RETRY_UNAVAILABLE));
+                info(&mut details, "DATABASE_UNAVAILABLE", HashMap::new());
+                return Status::with_error_details(
+                    Code::Unavailable,
+                    "the database cannot be reached; retry later",
+                    details,
+                );
             }
             ApiError::Store(store_error) => {
                 // The cause goes to the log; the caller learns only that it was not their fault.
                 error!(error = ?store_error, "request failed in the store");
-                match store_error {
-                    StoreError::Database(sea_orm::DbErr::ConnectionAcquire(_)) => {
-                        Status::unavailable("the database is unavailable; retry later")
-                    }
-                    _ => Status::internal("internal error; it has been logged"),
-                }
+                info(&mut details, "INTERNAL", HashMap::new());
+                return Status::with_error_details(
+                    Code::Internal,
+                    "internal error; it has been logged",
+                    details,
+                );
             }
-        }
+        };
+        Status::with_error_details(code, message, details)
     }
 }

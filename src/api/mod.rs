@@ -3,9 +3,11 @@
 
 pub mod access;
 mod catalog;
+pub mod codec;
 pub mod convert;
 mod error;
 mod feed;
+mod names;
 mod pagination;
 mod submission;
 mod summary;

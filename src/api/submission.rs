@@ -19,6 +19,7 @@ use super::feed::FeedWatcher;
 use super::pagination;
 use crate::domain::Catalog;
 use crate::domain::access::{Principal, Reach};
+use crate::domain::naming::echo;
 use crate::domain::period::Period;
 use crate::domain::submission::{
     SubmissionContext, SubmissionDraft, ValidSubmission, check_submission,
@@ -243,6 +244,7 @@ impl SubmissionApi {
             period,
             agency: catalog.organization(&draft.agency_code),
             indicators: &catalog.indicators,
+            known: Some(catalog),
         };
         let valid = check_submission(draft, &context).map_err(ApiError::Rejected)?;
 
@@ -313,9 +315,9 @@ impl SubmissionApi {
         });
         match stored {
             Some(stored) if reachable => Ok(submission_to_proto(&stored)),
-            None if visible_reports(&caller.principal, &catalog).is_none() => {
-                Err(ApiError::NotFound(format!("no submission {id}")))
-            }
+            None if visible_reports(&caller.principal, &catalog).is_none() => Err(
+                ApiError::not_found("SUBMISSION_NOT_FOUND", format!("no submission {id}")),
+            ),
             _ => Err(ApiError::out_of_reach(format!(
                 "{} does not reach submission {id}",
                 caller.principal
@@ -384,11 +386,14 @@ impl SubmissionApi {
 /// Only an agency submits, and only its own reports.
 fn may_submit(principal: &Principal, request: &SubmitReportRequest) -> Result<(), ApiError> {
     let agency = request.agency_code.trim();
-    if principal.may_submit_for(agency) {
+    // A request that names no agency is incomplete, not out of reach: the checks that follow
+    // refuse it with every missing field named.
+    if agency.is_empty() || principal.may_submit_for(agency) {
         return Ok(());
     }
     Err(ApiError::out_of_reach(format!(
-        "{principal} may not submit for {agency:?}: an agency submits its own reports only"
+        "{principal} may not submit for {}: an agency submits its own reports only",
+        echo(agency)
     )))
 }
 

@@ -16,12 +16,14 @@ use super::convert::{
 };
 use super::error::ApiError;
 use super::feed::FeedWatcher;
+use super::names::{find_period, find_plan, find_target, parse_scope};
 use super::pagination;
 use crate::domain::Catalog;
 use crate::domain::access::Principal;
 use crate::domain::evaluation::AgencyStanding;
+use crate::domain::naming::{did_you_mean, echo};
 use crate::domain::period::Period;
-use crate::domain::plan::TargetRule;
+use crate::domain::plan::{Target, TargetRule};
 use crate::domain::ratio::Ratio;
 use crate::domain::scope::{Boundaries, Scope};
 use crate::domain::status::TargetStatus;
@@ -84,17 +86,9 @@ impl Subject {
         scope: &str,
         boundaries: Boundaries,
     ) -> Result<Subject, ApiError> {
-        let scope = Scope::parse(scope).map_err(|why| ApiError::invalid_argument("scope", why))?;
-        scope
-            .check(catalog)
-            .map_err(|why| ApiError::invalid_argument("scope", why))?;
-        if !catalog.plans.iter().any(|plan| plan.code == plan_code) {
-            return Err(ApiError::NotFound(format!("no plan {plan_code:?}")));
-        }
-        let period = catalog
-            .period(period_code)
-            .cloned()
-            .ok_or_else(|| ApiError::NotFound(format!("no period {period_code:?}")))?;
+        let scope = parse_scope(catalog, "scope", scope)?;
+        find_plan(catalog, plan_code)?;
+        let period = find_period(catalog, period_code)?.clone();
         Ok(Subject {
             plan_code: plan_code.to_string(),
             period,
@@ -269,10 +263,11 @@ impl SummaryApi {
         )?;
         check_reads(&view.catalog, &caller.principal, &reads, scope)?;
         let data_as_of = view.reports.data_as_of;
+        // summaries_of refused an unknown target: there is exactly one.
         let summary = summaries
             .into_iter()
             .next()
-            .ok_or_else(|| ApiError::NotFound(format!("no target {target_code:?}")))?;
+            .ok_or_else(|| ApiError::not_found("TARGET_NOT_FOUND", "no such target"))?;
         Ok((summary, data_as_of))
     }
 
@@ -281,6 +276,11 @@ impl SummaryApi {
         request: proto::ListTargetAgenciesRequest,
         caller: &Caller,
     ) -> Result<proto::ListTargetAgenciesResponse, ApiError> {
+        ApiError::require(&[
+            ("plan_code", &request.plan_code),
+            ("target_code", &request.target_code),
+            ("period_code", &request.period_code),
+        ])?;
         let page_size = pagination::page_size(request.page_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?;
         let boundaries = boundaries_from_proto(request.boundaries, &request.as_of)?;
         // The request's own words: a CURRENT drill-down without as_of reads each page as of the
@@ -336,17 +336,12 @@ impl SummaryApi {
         request: proto::GetReportingStatusRequest,
         caller: &Caller,
     ) -> Result<proto::ReportingStatus, ApiError> {
-        let scope =
-            Scope::parse(&request.scope).map_err(|why| ApiError::invalid_argument("scope", why))?;
+        ApiError::require(&[("period_code", &request.period_code)])?;
         let boundaries = boundaries_from_proto(request.boundaries, &request.as_of)?;
         let view = self.read_model.current(Some(caller.counters)).await?;
         let (catalog, reports) = (&view.catalog, &view.reports);
-        scope
-            .check(catalog)
-            .map_err(|why| ApiError::invalid_argument("scope", why))?;
-        let period = catalog
-            .period(&request.period_code)
-            .ok_or_else(|| ApiError::NotFound(format!("no period {:?}", request.period_code)))?;
+        let scope = parse_scope(catalog, "scope", &request.scope)?;
+        let period = find_period(catalog, &request.period_code)?;
         check_scope(catalog, &caller.principal, &scope, boundaries, period)?;
         let about = PeriodAndScope {
             period,
@@ -406,29 +401,11 @@ fn summaries_of(
     only_target: Option<&str>,
     describe_agencies: bool,
 ) -> Result<(Vec<TargetSummary>, ReportsRead), ApiError> {
-    let Some(plan) = catalog
-        .plans
-        .iter()
-        .find(|plan| plan.code == subject.plan_code)
-    else {
-        return Err(ApiError::NotFound(format!(
-            "no plan {:?}",
-            subject.plan_code
-        )));
+    let plan = find_plan(catalog, &subject.plan_code)?;
+    let targets: Vec<&Target> = match only_target {
+        Some(code) => vec![find_target(plan, code)?],
+        None => plan.targets.iter().collect(),
     };
-    let targets: Vec<_> = plan
-        .targets
-        .iter()
-        .filter(|target| only_target.is_none_or(|code| target.code == code))
-        .collect();
-    if let Some(code) = only_target
-        && targets.is_empty()
-    {
-        return Err(ApiError::NotFound(format!(
-            "plan {:?} has no target {code:?}",
-            plan.code
-        )));
-    }
     let about = PeriodAndScope {
         period: &subject.period,
         scope: &subject.scope,
@@ -578,6 +555,11 @@ impl SummaryService for SummaryApi {
     ) -> Result<Response<proto::TargetSummary>, Status> {
         let caller = Caller::of(&request)?;
         let request = request.into_inner();
+        ApiError::require(&[
+            ("plan_code", &request.plan_code),
+            ("target_code", &request.target_code),
+            ("period_code", &request.period_code),
+        ])?;
         let boundaries = boundaries_from_proto(request.boundaries, &request.as_of)?;
         let (summaries, _) = self
             .plan_figures(
@@ -593,10 +575,16 @@ impl SummaryService for SummaryApi {
             .iter()
             .find(|summary| summary.target_code == request.target_code)
             .ok_or_else(|| {
-                ApiError::NotFound(format!(
-                    "plan {:?} has no target {:?}",
-                    request.plan_code, request.target_code
-                ))
+                let known = summaries.iter().map(|summary| summary.target_code.as_str());
+                ApiError::not_found(
+                    "TARGET_NOT_FOUND",
+                    format!(
+                        "plan {} has no target {}{}",
+                        echo(&request.plan_code),
+                        echo(&request.target_code),
+                        did_you_mean(&request.target_code, known)
+                    ),
+                )
             })?;
         Ok(Response::new(summary.clone()))
     }
@@ -608,6 +596,10 @@ impl SummaryService for SummaryApi {
     ) -> Result<Response<proto::ListTargetSummariesResponse>, Status> {
         let caller = Caller::of(&request)?;
         let request = request.into_inner();
+        ApiError::require(&[
+            ("plan_code", &request.plan_code),
+            ("period_code", &request.period_code),
+        ])?;
         let boundaries = boundaries_from_proto(request.boundaries, &request.as_of)?;
         let (summaries, data_as_of) = self
             .plan_figures(
@@ -657,6 +649,10 @@ impl SummaryService for SummaryApi {
         let caller = Caller::of(&request)?;
         let principal = caller.principal;
         let request = request.into_inner();
+        ApiError::require(&[
+            ("plan_code", &request.plan_code),
+            ("period_code", &request.period_code),
+        ])?;
         // Taken once: a CURRENT watch without as_of keeps the date it started on.
         let boundaries = boundaries_from_proto(request.boundaries, &request.as_of)?;
         // Refuse a bad request at once rather than in the stream.

@@ -5,13 +5,12 @@
 use std::process::ExitCode;
 
 use super::CliResult;
-use crate::store::Store;
 
 /// How many problems are printed; the count says how many there are in all.
 const PRINTED_PROBLEMS: usize = 50;
 
 pub async fn verify(database_url: &str) -> CliResult {
-    let store = Store::connect(database_url).await?;
+    let store = super::open_database(database_url).await?;
     let verification = store.verify_audit().await?;
     store.close().await?;
     if verification.holds() {

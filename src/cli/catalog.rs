@@ -9,7 +9,7 @@ use crate::domain::Catalog;
 use crate::domain::catalog::CatalogError;
 use crate::domain::period::vietnam_time;
 use crate::domain::plan::percent;
-use crate::store::{CatalogSource, ImportCounts, Store};
+use crate::store::{CatalogSource, ImportCounts};
 
 /// How `pressdx catalog import` applies a file.
 #[derive(Debug, Clone, Copy)]
@@ -43,7 +43,7 @@ pub async fn import(file: &Path, how: ImportOptions, database_url: &str) -> CliR
             return Ok(ExitCode::from(EXIT_REFUSED));
         }
     };
-    let store = Store::connect(database_url).await?;
+    let store = super::open_database(database_url).await?;
     let operator = super::operator();
     let source = CatalogSource {
         text: &text,
@@ -89,7 +89,7 @@ fn describe_counts(counts: ImportCounts) -> String {
 }
 
 pub async fn show(database_url: &str) -> CliResult {
-    let store = Store::connect(database_url).await?;
+    let store = super::open_database(database_url).await?;
     let catalog = store.load_catalog().await?;
     store.close().await?;
 

@@ -15,6 +15,7 @@ use std::process::ExitCode;
 
 use crate::config::{AuditCommand, CatalogCommand, Command, SubmissionsCommand, TokenCommand};
 use crate::server::{Server, shutdown_signal};
+use crate::store::{Store, describe_database};
 
 pub use report_file::ReportFile;
 
@@ -23,6 +24,13 @@ pub type CliResult = Result<ExitCode, Box<dyn Error>>;
 
 /// The exit code of a command whose input was refused (as opposed to one that failed).
 pub const EXIT_REFUSED: u8 = 2;
+
+/// Opens the database an operator command works on: an existing one only, named on standard
+/// error so that the operator sees which.
+pub async fn open_database(database_url: &str) -> Result<Store, Box<dyn Error>> {
+    eprintln!("database: {}", describe_database(database_url));
+    Ok(Store::open_existing(database_url).await?)
+}
 
 /// Who the audit log names for a change made with the CLI on the database directly: whoever holds
 /// the database file or URL is the operator.

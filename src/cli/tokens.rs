@@ -11,7 +11,7 @@ use rustls_pki_types::pem::PemObject;
 use super::{CliResult, EXIT_REFUSED, operator};
 use crate::domain::access::{Role, check_role};
 use crate::domain::period::vietnam_time;
-use crate::store::{Credential, CredentialKind, NewCredential, Store, secret_sha256};
+use crate::store::{Credential, CredentialKind, NewCredential, secret_sha256};
 
 /// What `pressdx token create` was asked for.
 pub struct NewToken {
@@ -39,7 +39,7 @@ pub async fn create(new: NewToken, database_url: &str) -> CliResult {
         None => None,
     };
 
-    let store = Store::connect(database_url).await?;
+    let store = super::open_database(database_url).await?;
     let catalog = store.load_catalog().await?;
     if let Err(message) = check_role(&catalog, new.role, new.organization.as_deref()) {
         eprintln!("refused: {message}");
@@ -88,7 +88,7 @@ pub async fn create(new: NewToken, database_url: &str) -> CliResult {
 }
 
 pub async fn list(database_url: &str) -> CliResult {
-    let store = Store::connect(database_url).await?;
+    let store = super::open_database(database_url).await?;
     let credentials = store.list_credentials().await?;
     store.close().await?;
     if credentials.is_empty() {
@@ -101,7 +101,7 @@ pub async fn list(database_url: &str) -> CliResult {
 }
 
 pub async fn revoke(id: i64, database_url: &str) -> CliResult {
-    let store = Store::connect(database_url).await?;
+    let store = super::open_database(database_url).await?;
     let revoked = store.revoke_credential(id, &operator()).await?;
     store.close().await?;
     match revoked {

@@ -52,11 +52,8 @@ impl Scope {
 
     /// Whether the scope names organisations that the catalogue has, of the right kind.
     pub fn check(&self, catalog: &Catalog) -> Result<(), String> {
-        let (code, kind) = match self {
-            Scope::Country | Scope::AgencyType(_) => return Ok(()),
-            Scope::Province(code) => (code, OrganizationKind::Province),
-            Scope::GoverningBody(code) => (code, OrganizationKind::GoverningBody),
-            Scope::Agency(code) => (code, OrganizationKind::PressAgency),
+        let (Some(code), Some(kind)) = (self.organization_code(), self.organization_kind()) else {
+            return Ok(());
         };
         match catalog.organization(code) {
             Some(organization) if organization.kind == kind => Ok(()),
@@ -69,6 +66,16 @@ impl Scope {
     pub fn organization_code(&self) -> Option<&str> {
         match self {
             Scope::Province(code) | Scope::GoverningBody(code) | Scope::Agency(code) => Some(code),
+            Scope::Country | Scope::AgencyType(_) => None,
+        }
+    }
+
+    /// The kind of organisation the scope names, if it names one.
+    pub fn organization_kind(&self) -> Option<OrganizationKind> {
+        match self {
+            Scope::Province(_) => Some(OrganizationKind::Province),
+            Scope::GoverningBody(_) => Some(OrganizationKind::GoverningBody),
+            Scope::Agency(_) => Some(OrganizationKind::PressAgency),
             Scope::Country | Scope::AgencyType(_) => None,
         }
     }

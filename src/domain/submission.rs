@@ -1,7 +1,9 @@
 //! A submission: which agency reports for which period, under which request id. Checks everything
 //! about it at once and yields a [`ValidSubmission`] that cannot be wrong.
 
+use super::catalog::Catalog;
 use super::indicator::Indicator;
+use super::naming::{did_you_mean, echo};
 use super::organization::{Organization, OrganizationKind};
 use super::period::Period;
 use super::report::{AnnualReport, check_report};
@@ -26,6 +28,8 @@ pub struct SubmissionContext<'a> {
     pub period: Option<&'a Period>,
     pub agency: Option<&'a Organization>,
     pub indicators: &'a [Indicator],
+    /// The whole catalogue, if at hand: to name the closest codes to an unknown one.
+    pub known: Option<&'a Catalog>,
 }
 
 /// A submission that keeps every rule; only [`check_submission`] makes one.
@@ -102,7 +106,15 @@ pub fn check_submission(
         let description = if draft.period_code.is_empty() {
             "required".to_string()
         } else {
-            format!("no reporting period {:?}", draft.period_code)
+            let known = context.known.map(|catalog| {
+                let codes = catalog.periods.iter().map(|period| period.code.as_str());
+                did_you_mean(&draft.period_code, codes)
+            });
+            format!(
+                "no reporting period {}{}",
+                echo(&draft.period_code),
+                known.unwrap_or_default()
+            )
         };
         refuse(
             &mut violations,
@@ -117,7 +129,19 @@ pub fn check_submission(
             let description = if draft.agency_code.is_empty() {
                 "required".to_string()
             } else {
-                format!("no organisation {:?}", draft.agency_code)
+                let known = context.known.map(|catalog| {
+                    let agencies = catalog
+                        .organizations
+                        .iter()
+                        .filter(|organization| organization.kind == OrganizationKind::PressAgency)
+                        .map(|organization| organization.code.as_str());
+                    did_you_mean(&draft.agency_code, agencies)
+                });
+                format!(
+                    "no organisation {}{}",
+                    echo(&draft.agency_code),
+                    known.unwrap_or_default()
+                )
             };
             refuse(
                 &mut violations,
@@ -246,6 +270,7 @@ mod tests {
             period: Some(period),
             agency: Some(&agency),
             indicators: &indicators,
+            known: None,
         };
         assert!(check_submission(draft(), &context(&p2024)).is_ok());
         let rejection = check_submission(draft(), &context(&p2025)).unwrap_err();
@@ -260,6 +285,7 @@ mod tests {
             period: None,
             agency: None,
             indicators: &indicators,
+            known: None,
         };
         let mut draft = draft();
         draft.request_id = "  ".into();

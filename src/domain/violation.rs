@@ -10,6 +10,15 @@ pub struct FieldViolation {
     pub description: String,
 }
 
+impl FieldViolation {
+    pub fn new(field: impl Into<String>, description: impl Into<String>) -> FieldViolation {
+        FieldViolation {
+            field: field.into(),
+            description: description.into(),
+        }
+    }
+}
+
 impl fmt::Display for FieldViolation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.field, self.description)

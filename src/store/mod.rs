@@ -50,6 +50,12 @@ pub enum StoreError {
     /// The server is shutting down.
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// The database cannot be reached (at connection time).
+    #[error("{0}")]
+    Unreachable(String),
+    /// The database reached is not one pressdx has set up.
+    #[error("{0}")]
+    NotSetUp(String),
     /// The database disagrees with itself (a row edited behind pressdx's back): retrying will
     /// not help; an operator must repair it (`pressdx audit verify` names what changed).
     #[error("the database is inconsistent: {0}")]
@@ -62,14 +68,111 @@ pub struct Store {
     db: DatabaseConnection,
 }
 
+/// How long connecting to the database, or waiting for a free connection, may take before the
+/// database counts as unreachable: a request then answers UNAVAILABLE instead of hanging, and a
+/// server that cannot reach its database says so at start.
+const DATABASE_WAIT: Duration = Duration::from_secs(5);
+
+/// The database a URL names, for a person: a SQLite file's absolute path, or the URL with its
+/// password hidden.
+pub fn describe_database(database_url: &str) -> String {
+    match sqlite_path(database_url) {
+        Some(path) => std::path::absolute(&path)
+            .unwrap_or(path)
+            .display()
+            .to_string(),
+        None => redact_password(database_url),
+    }
+}
+
+/// `postgres://user:secret@host/db` -> `postgres://user:***@host/db`, whatever characters the
+/// password holds.
+pub fn redact_password(database_url: &str) -> String {
+    match url::Url::parse(database_url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            // Only a URL that cannot have a password refuses one.
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(_) => database_url.to_string(),
+        // Not a URL we can read: hide everything between the scheme and the last '@'.
+        Err(_) => match (
+            database_url.split_once("://"),
+            database_url.rsplit_once('@'),
+        ) {
+            (Some((scheme, _)), Some((_, host))) => format!("{scheme}://***@{host}"),
+            _ => database_url.to_string(),
+        },
+    }
+}
+
+/// Why a PostgreSQL server refuses a connection ("connection refused", "password
+/// authentication failed"...), found by connecting once directly: the pool only says it timed
+/// out. `None` for another backend, or when the direct attempt says nothing more.
+async fn why_postgres_refuses(database_url: &str) -> Option<String> {
+    use sea_orm::sqlx::Connection;
+    if !database_url.starts_with("postgres") {
+        return None;
+    }
+    let attempt = sea_orm::sqlx::PgConnection::connect(database_url);
+    match tokio::time::timeout(DATABASE_WAIT, attempt).await {
+        Ok(Err(error)) => Some(error.to_string()),
+        Ok(Ok(_)) | Err(_) => None,
+    }
+}
+
+/// The file a sqlite:// URL names, if it is one (and not an in-memory database).
+fn sqlite_path(database_url: &str) -> Option<std::path::PathBuf> {
+    let rest = database_url.strip_prefix("sqlite://")?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
+}
+
 impl Store {
-    /// Connects to `database_url` (sqlite:// or postgres://) and brings its schema up to date.
+    /// Opens a database that pressdx has already set up (by `pressdx serve`), and brings its
+    /// schema up to date: what the operator commands (token, catalog, audit) use, so that one run
+    /// in the wrong directory does not quietly create an empty database beside the real one.
+    pub async fn open_existing(database_url: &str) -> Result<Store, StoreError> {
+        let where_ = describe_database(database_url);
+        let not_found = || {
+            StoreError::NotSetUp(format!(
+                "no pressdx database at {where_}: run `pressdx serve` there first, or give \
+                 --database-url (PRESSDX_DATABASE_URL)"
+            ))
+        };
+        if let Some(path) = sqlite_path(database_url)
+            && !path.exists()
+        {
+            return Err(not_found());
+        }
+        let store = Store::connect_only(database_url).await?;
+        let set_up = sea_orm_migration::SchemaManager::new(&store.db)
+            .has_table("seaql_migrations")
+            .await?;
+        if !set_up {
+            store.close().await?;
+            return Err(not_found());
+        }
+        migration::Migrator::up(&store.db, None).await?;
+        Ok(store)
+    }
+
+    /// Connects to `database_url` (sqlite:// or postgres://), creating a SQLite file if the URL
+    /// says so (`mode=rwc`), and brings its schema up to date.
     pub async fn connect(database_url: &str) -> Result<Store, StoreError> {
+        let store = Store::connect_only(database_url).await?;
+        migration::Migrator::up(&store.db, None).await?;
+        Ok(store)
+    }
+
+    /// Connects, without touching the schema. A database that cannot be reached within
+    /// [`DATABASE_WAIT`] is an error that names it.
+    async fn connect_only(database_url: &str) -> Result<Store, StoreError> {
         let mut options = ConnectOptions::new(database_url);
         options
             .sqlx_logging(false)
-            .connect_timeout(Duration::from_secs(10))
-            .acquire_timeout(Duration::from_secs(30))
+            .connect_timeout(DATABASE_WAIT)
+            .acquire_timeout(DATABASE_WAIT)
             // Durability first: every acknowledged submission is on disk. WAL lets readers go on
             // while one writer commits; a writer waits its turn rather than failing.
             .map_sqlx_sqlite_opts(|sqlite| {
@@ -79,8 +182,28 @@ impl Store {
                     .busy_timeout(Duration::from_secs(30))
                     .foreign_keys(true)
             });
-        let db = Database::connect(options).await?;
-        migration::Migrator::up(&db, None).await?;
+        let unreachable = |cause: String| {
+            StoreError::Unreachable(format!(
+                "cannot reach the database at {}: {cause}",
+                describe_database(database_url)
+            ))
+        };
+        let db = match tokio::time::timeout(DATABASE_WAIT * 2, Database::connect(options)).await {
+            Ok(Ok(db)) => db,
+            Ok(Err(error)) => {
+                return Err(unreachable(
+                    why_postgres_refuses(database_url)
+                        .await
+                        .unwrap_or_else(|| error.to_string()),
+                ));
+            }
+            Err(_) => {
+                return Err(unreachable(format!(
+                    "no answer within {} s",
+                    (DATABASE_WAIT * 2).as_secs()
+                )));
+            }
+        };
         Ok(Store { db })
     }
 

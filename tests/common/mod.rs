@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 
 use std::collections::HashMap;
 
+use bytes::{Buf, BufMut};
 use pressdx::cli::client::{BearerToken, Connection};
 use pressdx::config::{DatabaseArgs, LimitArgs, ServeConfig, TlsArgs};
 use pressdx::domain::Catalog;
@@ -22,6 +23,7 @@ use sea_orm::{ConnectionTrait, Database};
 use tempfile::TempDir;
 use tokio::sync::{Mutex, oneshot};
 use tokio::task::JoinHandle;
+use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
@@ -302,5 +304,47 @@ impl Drop for TestApp {
         if let Some(server) = self.server.take() {
             server.abort();
         }
+    }
+}
+
+/// Sends and receives message bodies as raw bytes, whatever they hold.
+#[derive(Debug, Clone, Default)]
+pub struct RawCodec;
+
+impl Codec for RawCodec {
+    type Encode = Vec<u8>;
+    type Decode = Vec<u8>;
+    type Encoder = RawCodec;
+    type Decoder = RawCodec;
+
+    fn encoder(&mut self) -> Self::Encoder {
+        RawCodec
+    }
+
+    fn decoder(&mut self) -> Self::Decoder {
+        RawCodec
+    }
+}
+
+impl Encoder for RawCodec {
+    type Item = Vec<u8>;
+    type Error = tonic::Status;
+
+    fn encode(
+        &mut self,
+        item: Vec<u8>,
+        destination: &mut EncodeBuf<'_>,
+    ) -> Result<(), Self::Error> {
+        destination.put_slice(&item);
+        Ok(())
+    }
+}
+
+impl Decoder for RawCodec {
+    type Item = Vec<u8>;
+    type Error = tonic::Status;
+
+    fn decode(&mut self, source: &mut DecodeBuf<'_>) -> Result<Option<Vec<u8>>, Self::Error> {
+        Ok(Some(source.copy_to_bytes(source.remaining()).to_vec()))
     }
 }

@@ -4,7 +4,9 @@
 pub mod access;
 pub mod catalog;
 pub mod cli;
+pub mod contract;
 pub mod fixtures;
+pub mod operators;
 pub mod recomputation;
 pub mod submission;
 pub mod summary;
@@ -58,6 +60,15 @@ macro_rules! behavioural_suite {
             access::a_deadline_is_honoured,
             access::tls_serves_encrypted_and_plaintext_clients_are_turned_away,
             access::mutual_tls_requires_a_client_certificate_that_can_act_as_an_agency,
+            contract::malformed_messages_are_the_callers_error,
+            contract::missing_fields_are_named_before_anything_else,
+            contract::long_input_is_echoed_short,
+            contract::an_unknown_method_is_unimplemented,
+            contract::unknown_codes_name_the_closest_valid_ones,
+            contract::the_servers_timeout_is_deadline_exceeded,
+            operators::operator_commands_open_an_existing_database_only,
+            operators::database_passwords_stay_hidden,
+            operators::an_unreachable_database_is_reported_at_start,
         );
     };
     ($backend:expr; $($module:ident :: $test:ident),+ $(,)?) => {

@@ -1,0 +1,96 @@
+//! Finding what a request names in the catalogue: NOT_FOUND or INVALID_ARGUMENT otherwise, naming
+//! the closest codes the catalogue has (crate::domain::naming).
+
+use super::error::ApiError;
+use crate::domain::Catalog;
+use crate::domain::naming::{did_you_mean, echo};
+use crate::domain::organization::Organization;
+use crate::domain::period::Period;
+use crate::domain::plan::{Plan, Target};
+use crate::domain::scope::Scope;
+
+/// The plan `code` names; NOT_FOUND (PLAN_NOT_FOUND) naming the closest codes otherwise.
+pub fn find_plan<'a>(catalog: &'a Catalog, code: &str) -> Result<&'a Plan, ApiError> {
+    catalog
+        .plans
+        .iter()
+        .find(|plan| plan.code == code)
+        .ok_or_else(|| {
+            let known = catalog.plans.iter().map(|plan| plan.code.as_str());
+            ApiError::not_found(
+                "PLAN_NOT_FOUND",
+                format!("no plan {}{}", echo(code), did_you_mean(code, known)),
+            )
+        })
+}
+
+/// The target `code` names in `plan`; NOT_FOUND (TARGET_NOT_FOUND) naming the closest otherwise.
+pub fn find_target<'a>(plan: &'a Plan, code: &str) -> Result<&'a Target, ApiError> {
+    plan.targets
+        .iter()
+        .find(|target| target.code == code)
+        .ok_or_else(|| {
+            let known = plan.targets.iter().map(|target| target.code.as_str());
+            ApiError::not_found(
+                "TARGET_NOT_FOUND",
+                format!(
+                    "plan {:?} has no target {}{}",
+                    plan.code,
+                    echo(code),
+                    did_you_mean(code, known)
+                ),
+            )
+        })
+}
+
+/// The period `code` names; NOT_FOUND (PERIOD_NOT_FOUND) naming the closest codes otherwise.
+pub fn find_period<'a>(catalog: &'a Catalog, code: &str) -> Result<&'a Period, ApiError> {
+    catalog.period(code).ok_or_else(|| {
+        let known = catalog.periods.iter().map(|period| period.code.as_str());
+        ApiError::not_found(
+            "PERIOD_NOT_FOUND",
+            format!("no period {}{}", echo(code), did_you_mean(code, known)),
+        )
+    })
+}
+
+/// The organisation `code` names; NOT_FOUND (ORGANIZATION_NOT_FOUND) naming the closest codes
+/// otherwise.
+pub fn find_organization<'a>(
+    catalog: &'a Catalog,
+    code: &str,
+) -> Result<&'a Organization, ApiError> {
+    catalog.organization(code).ok_or_else(|| {
+        let known = catalog.organizations.iter().map(|org| org.code.as_str());
+        ApiError::not_found(
+            "ORGANIZATION_NOT_FOUND",
+            format!(
+                "no organisation {}{}",
+                echo(code),
+                did_you_mean(code, known)
+            ),
+        )
+    })
+}
+
+/// Reads and checks a request's scope: INVALID_ARGUMENT on `field` if it is malformed or names an
+/// organisation the catalogue does not have (naming the closest of the right kind) or one of
+/// another kind.
+pub fn parse_scope(catalog: &Catalog, field: &str, text: &str) -> Result<Scope, ApiError> {
+    let scope = Scope::parse(text).map_err(|why| ApiError::invalid_argument(field, why))?;
+    if let Err(why) = scope.check(catalog) {
+        let hint = match (scope.organization_code(), scope.organization_kind()) {
+            (Some(code), Some(kind)) if catalog.organization(code).is_none() => {
+                let known = catalog
+                    .organizations
+                    .iter()
+                    .filter(|organization| organization.kind == kind)
+                    .map(|organization| organization.code.as_str());
+                did_you_mean(code, known)
+            }
+            _ => String::new(),
+        };
+        return Err(ApiError::invalid_argument(field, format!("{why}{hint}")));
+    }
+    Ok(scope)
+}

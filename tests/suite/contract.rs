@@ -1,0 +1,293 @@
+//! The error contract clients' retry logic and monitoring depend on: the right gRPC code for each
+//! kind of failure, a google.rpc.ErrorInfo on every error, every missing field named before
+//! anything else is looked at, answers that stay readable whatever the caller sent, and the
+//! closest valid codes named for an unknown one.
+
+use pressdx::proto::{
+    GetOrganizationRequest, GetReportingStatusRequest, GetTargetSummaryRequest,
+    ListTargetSummariesRequest, SubmitReportRequest,
+};
+use prost::Message;
+use tonic::{Code, Status};
+use tonic_types::StatusExt;
+
+use super::fixtures::{
+    OLD_AGENCY, complete_report, error_reason, new_id, request, violated_fields,
+};
+use crate::common::{Backend, RawCodec, TestApp};
+
+const NATIONAL: &str = "national-348-qd-ttg";
+
+/// Sends `body` as the request message of `method`, over a connection with `token`.
+async fn raw_unary(app: &TestApp, token: &str, method: &'static str, body: Vec<u8>) -> Status {
+    let mut grpc = tonic::client::Grpc::new(app.connection(Some(token)));
+    grpc.ready().await.unwrap();
+    let path = http::uri::PathAndQuery::from_static(method);
+    match grpc.unary(tonic::Request::new(body), path, RawCodec).await {
+        Ok(_) => panic!("{method} accepted what it was sent"),
+        Err(status) => status,
+    }
+}
+
+/// Sends `body` as the one message of an ImportReports stream; the status the stream ends with.
+async fn raw_import(app: &TestApp, token: &str, body: Vec<u8>) -> Status {
+    let mut grpc = tonic::client::Grpc::new(app.connection(Some(token)));
+    grpc.ready().await.unwrap();
+    let path = http::uri::PathAndQuery::from_static("/pressdx.v1.SubmissionService/ImportReports");
+    let request = tonic::Request::new(tokio_stream::iter([body]));
+    match grpc.streaming(request, path, RawCodec).await {
+        Err(status) => status,
+        Ok(response) => {
+            let mut stream = response.into_inner();
+            loop {
+                match stream.message().await {
+                    Ok(Some(_)) => {}
+                    Ok(None) => panic!("the import accepted what it was sent"),
+                    Err(status) => return status,
+                }
+            }
+        }
+    }
+}
+
+/// A message that does not decode (truncated, a wrong wire type, invalid UTF-8 in a string) is
+/// the caller's error: INVALID_ARGUMENT with reason MALFORMED_MESSAGE, unary and streamed alike.
+pub async fn malformed_messages_are_the_callers_error(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let agency = app.agency_token(OLD_AGENCY).await;
+    let valid = request(&new_id(), OLD_AGENCY, "2024", complete_report()).encode_to_vec();
+    let truncated = valid[..valid.len() - 3].to_vec();
+    // Field 1 (request_id, a string) sent as a varint.
+    let wrong_wire_type = vec![0x08, 0x01];
+    // Field 1 as a string of bytes that are not UTF-8.
+    let not_utf8 = vec![0x0a, 0x02, 0xff, 0xfe];
+    for (what, body) in [
+        ("truncated", truncated),
+        ("wrong wire type", wrong_wire_type),
+        ("invalid UTF-8", not_utf8),
+    ] {
+        for status in [
+            raw_unary(
+                &app,
+                &agency,
+                "/pressdx.v1.SubmissionService/SubmitReport",
+                body.clone(),
+            )
+            .await,
+            raw_import(&app, &agency, body.clone()).await,
+            raw_unary(
+                &app,
+                &app.ministry_token,
+                "/pressdx.v1.SummaryService/GetTargetSummary",
+                body.clone(),
+            )
+            .await,
+        ] {
+            assert_eq!(status.code(), Code::InvalidArgument, "{what}: {status:?}");
+            assert_eq!(error_reason(&status), "MALFORMED_MESSAGE", "{what}");
+        }
+    }
+}
+
+/// Missing required fields are INVALID_ARGUMENT, every one named in a BadRequest, before who may
+/// ask for what is looked at.
+pub async fn missing_fields_are_named_before_anything_else(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let empty_submit = app
+        .agency(OLD_AGENCY)
+        .await
+        .submit_report(SubmitReportRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        empty_submit.code(),
+        Code::InvalidArgument,
+        "{empty_submit:?}"
+    );
+    assert_eq!(
+        violated_fields(&empty_submit),
+        ["request_id", "period_code", "agency_code", "report"]
+    );
+
+    let mut summaries = app.summaries.clone();
+    let empty_summary = summaries
+        .get_target_summary(GetTargetSummaryRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(empty_summary.code(), Code::InvalidArgument);
+    assert_eq!(
+        violated_fields(&empty_summary),
+        ["plan_code", "target_code", "period_code"]
+    );
+    assert_eq!(error_reason(&empty_summary), "REQUEST_INVALID");
+    let empty_list = summaries
+        .list_target_summaries(ListTargetSummariesRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&empty_list), ["plan_code", "period_code"]);
+    let empty_status = summaries
+        .get_reporting_status(GetReportingStatusRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&empty_status), ["period_code"]);
+    let empty_organization = app
+        .catalog
+        .clone()
+        .get_organization(GetOrganizationRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&empty_organization), ["code"]);
+}
+
+/// Thousands of characters where a code belongs come back cut short: the answer's trailers stay
+/// small enough for the client to read its details.
+pub async fn long_input_is_echoed_short(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let long = "x".repeat(7_000);
+    let mut agency = app.agency(OLD_AGENCY).await;
+    let refused = agency
+        .submit_report(SubmitReportRequest {
+            request_id: long.clone(),
+            period_code: long.clone(),
+            ..request(&new_id(), OLD_AGENCY, "2024", complete_report())
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::InvalidArgument);
+    assert!(
+        refused.message().len() < 1_100,
+        "{}",
+        refused.message().len()
+    );
+    assert_eq!(violated_fields(&refused), ["request_id", "period_code"]);
+    assert!(
+        refused
+            .get_error_details()
+            .bad_request()
+            .unwrap()
+            .field_violations
+            .iter()
+            .all(|violation| violation.description.len() < 400)
+    );
+
+    let not_found = app
+        .summaries
+        .clone()
+        .get_target_summary(GetTargetSummaryRequest {
+            plan_code: long.clone(),
+            target_code: "revenue_growth".into(),
+            period_code: "2024".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(not_found.code(), Code::NotFound);
+    assert_eq!(error_reason(&not_found), "PLAN_NOT_FOUND");
+    assert!(
+        not_found.message().contains("(7000 characters)"),
+        "{not_found:?}"
+    );
+    assert!(not_found.message().len() < 200);
+}
+
+/// A method pressdx does not serve is UNIMPLEMENTED, with or without a credential.
+pub async fn an_unknown_method_is_unimplemented(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for token in [app.ministry_token.as_str(), "not-a-token"] {
+        let status = raw_unary(
+            &app,
+            token,
+            "/pressdx.v1.SummaryService/GetEverything",
+            Vec::new(),
+        )
+        .await;
+        assert_eq!(status.code(), Code::Unimplemented, "{status:?}");
+        assert_eq!(error_reason(&status), "METHOD_UNKNOWN");
+    }
+}
+
+/// An unknown plan, period, target, organisation or scope names the closest valid codes.
+pub async fn unknown_codes_name_the_closest_valid_ones(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut summaries = app.summaries.clone();
+    let ask = |plan: &str, target: &str, period: &str, scope: &str| GetTargetSummaryRequest {
+        plan_code: plan.into(),
+        target_code: target.into(),
+        period_code: period.into(),
+        scope: scope.into(),
+        ..Default::default()
+    };
+    for (request, code, reason, suggestion) in [
+        (
+            ask("national-348", "revenue_growth", "2024", "country"),
+            Code::NotFound,
+            "PLAN_NOT_FOUND",
+            "did you mean \"national-348-qd-ttg\"?",
+        ),
+        (
+            ask(NATIONAL, "revenue_grwth", "2024", "country"),
+            Code::NotFound,
+            "TARGET_NOT_FOUND",
+            "did you mean \"revenue_growth\"?",
+        ),
+        (
+            ask(NATIONAL, "revenue_growth", "2204", "country"),
+            Code::NotFound,
+            "PERIOD_NOT_FOUND",
+            "did you mean \"2024\"",
+        ),
+        (
+            ask(NATIONAL, "revenue_growth", "2024", "province:nam-dnh"),
+            Code::InvalidArgument,
+            "REQUEST_INVALID",
+            "did you mean \"nam-dinh\"",
+        ),
+    ] {
+        let status = summaries
+            .get_target_summary(request.clone())
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), code, "{request:?}");
+        assert_eq!(error_reason(&status), reason, "{request:?}");
+        assert!(
+            status.message().contains(suggestion),
+            "{request:?}: {}",
+            status.message()
+        );
+    }
+    let organization = app
+        .catalog
+        .clone()
+        .get_organization(GetOrganizationRequest {
+            code: "bao-nam-din".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(error_reason(&organization), "ORGANIZATION_NOT_FOUND");
+    assert!(
+        organization
+            .message()
+            .contains("did you mean \"bao-nam-dinh\""),
+        "{organization:?}"
+    );
+}
+
+/// The server's own request timeout answers DEADLINE_EXCEEDED, not CANCELLED.
+pub async fn the_servers_timeout_is_deadline_exceeded(backend: Backend) {
+    // No request can finish within no time at all: every one that must wait for the database
+    // meets the limit.
+    let app = TestApp::spawn_with(backend, |config| config.limits.request_timeout = 0).await;
+    let status = app
+        .summaries
+        .clone()
+        .list_target_summaries(ListTargetSummariesRequest {
+            plan_code: NATIONAL.into(),
+            period_code: "2024".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+    assert_eq!(error_reason(&status), "SERVER_TIMEOUT");
+}

@@ -1,0 +1,125 @@
+//! What an operator meets running pressdx: commands that never create a database by mistake,
+//! database URLs whose passwords stay hidden, and a database that cannot be reached reported at
+//! once.
+
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use crate::common::{Backend, TestApp};
+
+fn pressdx(args: &[&str], environment: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pressdx"));
+    command
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .env_remove("PRESSDX_TOKEN")
+        .env_remove("PRESSDX_DATABASE_URL");
+    for (name, value) in environment {
+        command.env(name, value);
+    }
+    tokio::task::block_in_place(|| command.output().expect("the pressdx binary runs"))
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// `token`, `catalog` and `audit` run where there is no database refuse, naming where they looked,
+/// and create nothing; run on the real one, they name it.
+pub async fn operator_commands_open_an_existing_database_only(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let elsewhere = tempfile::tempdir().unwrap();
+    let missing = elsewhere.path().join("pressdx.db");
+    let missing_url = format!("sqlite://{}?mode=rwc", missing.display());
+    for args in [
+        vec!["token", "create", "--role", "ministry"],
+        vec!["token", "list"],
+        vec!["catalog", "show"],
+        vec!["audit", "verify"],
+    ] {
+        let mut with_url = args.clone();
+        with_url.extend(["--database-url", &missing_url]);
+        let output = pressdx(&with_url, &[]);
+        assert!(!output.status.success(), "{args:?}: {}", text(&output));
+        assert!(
+            text(&output).contains(&format!("no pressdx database at {}", missing.display())),
+            "{args:?}: {}",
+            text(&output)
+        );
+        assert!(!missing.exists(), "{args:?} created {}", missing.display());
+    }
+    // The default URL, in a directory without a database.
+    let output = tokio::task::block_in_place(|| {
+        Command::new(env!("CARGO_BIN_EXE_pressdx"))
+            .args(["token", "list"])
+            .env_remove("PRESSDX_DATABASE_URL")
+            .current_dir(elsewhere.path())
+            .output()
+            .unwrap()
+    });
+    assert!(!output.status.success());
+    assert!(!missing.exists());
+
+    let listed = pressdx(&["token", "list", "--database-url", &app.database_url], &[]);
+    assert!(listed.status.success(), "{}", text(&listed));
+    let named = String::from_utf8_lossy(&listed.stderr).into_owned();
+    match backend {
+        Backend::Sqlite => {
+            let path = app
+                .database_url
+                .trim_start_matches("sqlite://")
+                .split('?')
+                .next()
+                .unwrap();
+            assert!(named.contains(&format!("database: {path}")), "{named}");
+        }
+        Backend::Postgres => assert!(named.contains("database: postgres://"), "{named}"),
+    }
+}
+
+/// A database password given in the environment never shows in `--help`, nor in a failure.
+pub async fn database_passwords_stay_hidden(_backend: Backend) {
+    let secret_url = "postgres://pressdx:s3cret-p%40ss@127.0.0.1:1/pressdx";
+    let help = pressdx(
+        &["serve", "--help"],
+        &[("PRESSDX_DATABASE_URL", secret_url)],
+    );
+    assert!(help.status.success());
+    assert!(!text(&help).contains("s3cret"), "{}", text(&help));
+    let failed = pressdx(&["token", "list"], &[("PRESSDX_DATABASE_URL", secret_url)]);
+    assert!(!failed.status.success());
+    assert!(!text(&failed).contains("s3cret"), "{}", text(&failed));
+    assert!(
+        text(&failed).contains("postgres://pressdx:***@127.0.0.1:1/pressdx"),
+        "{}",
+        text(&failed)
+    );
+}
+
+/// A server whose database cannot be reached says so within seconds, naming it, and exits.
+pub async fn an_unreachable_database_is_reported_at_start(_backend: Backend) {
+    let started = Instant::now();
+    let output = pressdx(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            "postgres://postgres@127.0.0.1:1/pressdx",
+        ],
+        &[],
+    );
+    let took = started.elapsed();
+    assert!(!output.status.success());
+    assert!(took < Duration::from_secs(15), "took {took:?}");
+    assert!(
+        text(&output)
+            .contains("cannot reach the database at postgres://postgres@127.0.0.1:1/pressdx"),
+        "{}",
+        text(&output)
+    );
+}
