@@ -174,6 +174,11 @@ pub struct ServeConfig {
     pub tls: TlsArgs,
     #[command(flatten)]
     pub limits: LimitArgs,
+    /// Seconds the server keeps serving once asked to stop, with its health check answering
+    /// NOT_SERVING, so that load balancers stop sending it requests before it closes its
+    /// connections. Open streams (summary watches, imports) end at once.
+    #[arg(long, env = "PRESSDX_SHUTDOWN_GRACE", default_value_t = 2)]
+    pub shutdown_grace: u64,
 }
 
 /// Transport security. Without `--tls-cert` the server speaks plaintext, which is only fit for a
@@ -217,6 +222,36 @@ pub struct LimitArgs {
         value_parser = clap::value_parser!(u64).range(1..)
     )]
     pub request_timeout: u64,
+    /// The most connections open at once; one more is closed as soon as it is accepted (and the
+    /// log says so). Keep it below the process's open-file limit (`ulimit -n`).
+    #[arg(
+        long,
+        env = "PRESSDX_MAX_CONNECTIONS",
+        default_value_t = 512,
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..)
+    )]
+    pub max_connections: usize,
+    /// The most requests (HTTP/2 streams) one connection may have open at once.
+    #[arg(
+        long,
+        env = "PRESSDX_MAX_STREAMS_PER_CONNECTION",
+        default_value_t = 100
+    )]
+    pub max_streams_per_connection: u32,
+    /// Seconds a new connection may stay silent before it is closed: a socket opened and never
+    /// used does not hold a place for long.
+    #[arg(
+        long,
+        env = "PRESSDX_HANDSHAKE_TIMEOUT",
+        default_value_t = 10,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub handshake_timeout: u64,
+    /// Failed authentications (unknown, malformed, expired or revoked credentials) a client
+    /// address may make a minute, in bursts of up to that many; past it, its requests are refused
+    /// with RESOURCE_EXHAUSTED before any credential is looked at. 0 for no limit.
+    #[arg(long, env = "PRESSDX_MAX_FAILED_AUTHENTICATIONS", default_value_t = 30)]
+    pub max_failed_authentications: u32,
 }
 
 impl Default for LimitArgs {
@@ -225,6 +260,10 @@ impl Default for LimitArgs {
             max_message_bytes: 1024 * 1024,
             rate_limit: 50,
             request_timeout: 30,
+            max_connections: 512,
+            max_streams_per_connection: 100,
+            handshake_timeout: 10,
+            max_failed_authentications: 30,
         }
     }
 }

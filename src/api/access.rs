@@ -12,12 +12,16 @@
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{SecondsFormat, Utc};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter as GovernorLimiter};
 use http::header::AUTHORIZATION;
 use tokio::sync::RwLock;
 use tonic::Status;
@@ -147,6 +151,8 @@ pub struct AccessSettings {
     /// How long a request may run before it is answered DEADLINE_EXCEEDED (a caller's own shorter
     /// deadline ends it sooner).
     pub request_timeout: Duration,
+    /// Failed authentications a client address may make a minute; 0 for no limit.
+    pub failed_authentications_per_minute: u32,
 }
 
 /// The state the access layer shares across requests and connections.
@@ -155,6 +161,7 @@ pub struct AccessControl {
     read_model: Arc<ReadModel>,
     credentials: RwLock<Option<Arc<CredentialTable>>>,
     limiter: RateLimiter,
+    failures: FailedAuthentications,
     max_message_bytes: usize,
     request_timeout: Duration,
 }
@@ -172,6 +179,7 @@ impl AccessControl {
             read_model,
             credentials: RwLock::new(None),
             limiter: RateLimiter::new(settings.rate_per_second),
+            failures: FailedAuthentications::new(settings.failed_authentications_per_minute),
             max_message_bytes: settings.max_message_bytes,
             request_timeout: settings.request_timeout,
         }
@@ -243,6 +251,7 @@ impl AccessControl {
         }
         if let Err(retry_after) = self.limiter.take(principal.credential_id) {
             return Err(ApiError::RateLimited {
+                reason: "RATE_LIMITED",
                 retry_after,
                 message: format!(
                     "credential {} is over its rate of {} requests a second",
@@ -254,6 +263,12 @@ impl AccessControl {
             principal,
             counters,
         })
+    }
+
+    /// Waits until `principal` may send one more report of an import stream: each report counts
+    /// against its credential's rate, as a SubmitReport would.
+    pub async fn wait_for_report(&self, principal: &Principal) {
+        self.limiter.wait_for(principal.credential_id).await;
     }
 
     /// Checks, for a stream that outlives the request that opened it, that the principal's
@@ -336,54 +351,121 @@ fn presented_secret(
 /// The shortest wait a rate-limited caller is told to keep.
 const MIN_RETRY_AFTER: Duration = Duration::from_millis(100);
 
-/// A token bucket per credential: `per_second` on average, bursts of up to two seconds' worth.
+/// A token bucket per credential: `per_second` on average, bursts of up to two seconds' worth
+/// (governor's generic cell rate algorithm). Every request takes one, and so does every report
+/// of an import stream.
 struct RateLimiter {
     per_second: u32,
-    buckets: std::sync::Mutex<HashMap<i64, Bucket>>,
-}
-
-struct Bucket {
-    tokens: f64,
-    refilled_at: Instant,
+    /// `None` when there is no limit.
+    limiter: Option<DefaultKeyedRateLimiter<i64>>,
 }
 
 impl RateLimiter {
     fn new(per_second: u32) -> Self {
+        let limiter = NonZeroU32::new(per_second).map(|rate| {
+            let burst = rate.saturating_mul(NonZeroU32::MIN.saturating_add(1));
+            GovernorLimiter::keyed(Quota::per_second(rate).allow_burst(burst))
+        });
         RateLimiter {
             per_second,
-            buckets: std::sync::Mutex::new(HashMap::new()),
+            limiter,
         }
     }
 
-    /// Takes one request from the credential's bucket, or says how long until one is free.
+    /// Takes one request from the credential's bucket, or says how long to wait: until a tenth
+    /// of the burst is back, so that a client that waits gets a run of requests through, not
+    /// only the one it retries with.
     fn take(&self, credential_id: i64) -> Result<(), Duration> {
-        if self.per_second == 0 {
+        let Some(limiter) = &self.limiter else {
             return Ok(());
-        }
-        let rate = f64::from(self.per_second);
-        let capacity = 2.0 * rate;
-        let now = Instant::now();
-        let mut buckets = self
-            .buckets
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let bucket = buckets.entry(credential_id).or_insert(Bucket {
-            tokens: capacity,
-            refilled_at: now,
-        });
-        let elapsed = now.duration_since(bucket.refilled_at).as_secs_f64();
-        bucket.tokens = (bucket.tokens + elapsed * rate).min(capacity);
-        bucket.refilled_at = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            Ok(())
-        } else {
-            // Until a tenth of the burst is back: a client that waits this long gets a run of
-            // requests through, not the one it retries with.
-            let refill = (0.1 * capacity - bucket.tokens).max(1.0 - bucket.tokens);
-            Err(Duration::from_secs_f64(refill / rate).max(MIN_RETRY_AFTER))
+        };
+        limiter.check_key(&credential_id).map_err(|not_until| {
+            let first_free = not_until.wait_time_from(DefaultClock::default().now());
+            let tenth_of_burst = Duration::from_secs_f64(0.2);
+            first_free.max(tenth_of_burst).max(MIN_RETRY_AFTER)
+        })
+    }
+
+    /// Waits until the credential may send one more report of an import.
+    async fn wait_for(&self, credential_id: i64) {
+        if let Some(limiter) = &self.limiter {
+            limiter.until_key_ready(&credential_id).await;
         }
     }
+}
+
+/// Failed authentications per client address: each takes one from the address's bucket (a
+/// minute's worth at most); an address whose bucket is empty is refused before its credential is
+/// looked at, until the bucket refills. A flood of made-up tokens then costs the server a map
+/// look-up each, and cannot be used to guess one.
+struct FailedAuthentications {
+    per_minute: u32,
+    /// `None` when there is no limit.
+    limiter: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Addresses refused until an instant, and how many failures since the last clean-up.
+    refused_until: std::sync::Mutex<(HashMap<IpAddr, std::time::Instant>, u32)>,
+}
+
+/// Every this many failures, addresses no longer refused are forgotten.
+const FAILURES_BETWEEN_CLEAN_UPS: u32 = 1_000;
+
+impl FailedAuthentications {
+    fn new(per_minute: u32) -> Self {
+        let limiter = NonZeroU32::new(per_minute)
+            .map(|burst| GovernorLimiter::keyed(Quota::per_minute(burst).allow_burst(burst)));
+        FailedAuthentications {
+            per_minute,
+            limiter,
+            refused_until: std::sync::Mutex::new((HashMap::new(), 0)),
+        }
+    }
+
+    fn refused(&self) -> std::sync::MutexGuard<'_, (HashMap<IpAddr, std::time::Instant>, u32)> {
+        self.refused_until
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// How long `address` is still refused, if it is.
+    fn refusing(&self, address: IpAddr) -> Option<Duration> {
+        let refused = self.refused();
+        let until = refused.0.get(&address)?;
+        until.checked_duration_since(std::time::Instant::now())
+    }
+
+    /// Counts a failed authentication from `address`.
+    fn record(&self, address: IpAddr) {
+        let Some(limiter) = &self.limiter else {
+            return;
+        };
+        let mut refused = self.refused();
+        refused.1 += 1;
+        if refused.1 >= FAILURES_BETWEEN_CLEAN_UPS {
+            let now = std::time::Instant::now();
+            refused.0.retain(|_, until| *until > now);
+            refused.1 = 0;
+            limiter.retain_recent();
+        }
+        if let Err(not_until) = limiter.check_key(&address) {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            refused.0.insert(address, std::time::Instant::now() + wait);
+            info!(%address, per_minute = self.per_minute, "too many failed authentications: refusing the address for now");
+        }
+    }
+}
+
+/// The client's address, as the connection says.
+fn peer_address(request: &http::Request<Body>) -> Option<IpAddr> {
+    let extensions = request.extensions();
+    extensions
+        .get::<TcpConnectInfo>()
+        .and_then(TcpConnectInfo::remote_addr)
+        .or_else(|| {
+            extensions
+                .get::<TlsConnectInfo<TcpConnectInfo>>()
+                .and_then(|tls| tls.get_ref().remote_addr())
+        })
+        .map(|address| address.ip())
 }
 
 /// The tower layer that puts [`AccessControl`] in front of every service.
@@ -452,11 +534,23 @@ where
                 return Ok(status.into_http());
             };
             if access != Access::Open {
+                let peer = peer_address(&request);
+                if let Some(wait) = peer.and_then(|peer| control.failures.refusing(peer)) {
+                    let error = ApiError::RateLimited {
+                        reason: "TOO_MANY_FAILED_AUTHENTICATIONS",
+                        retry_after: wait.max(MIN_RETRY_AFTER),
+                        message: "too many failed authentications from this address".into(),
+                    };
+                    return Ok(Status::from(error).into_http());
+                }
                 // Read before awaiting: a request body may not be shared across threads.
                 let admitted = match presented_secret(&request) {
                     Ok(presented) => control.admit(&method, presented, Some(access)).await,
                     Err(error) => Err(error),
                 };
+                if let (Err(ApiError::Unauthenticated { .. }), Some(peer)) = (&admitted, peer) {
+                    control.failures.record(peer);
+                }
                 match admitted {
                     Ok(caller) => {
                         request.extensions_mut().insert(caller);

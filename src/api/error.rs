@@ -56,6 +56,9 @@ pub enum ApiError {
     /// The credential is over its request rate.
     #[error("{message}; retry in {retry_after:?}")]
     RateLimited {
+        /// RATE_LIMITED (a credential's requests) or TOO_MANY_FAILED_AUTHENTICATIONS (an
+        /// address's failures).
+        reason: &'static str,
         retry_after: Duration,
         message: String,
     },
@@ -133,6 +136,14 @@ const RETRY_UNAVAILABLE: Duration = Duration::from_secs(1);
 /// How long a client should wait before retrying a submit that lost to concurrent ones.
 const RETRY_CONTENTION: Duration = Duration::from_millis(100);
 
+/// How a stream the server ends because it is stopping ends: UNAVAILABLE, to retry elsewhere or
+/// later.
+pub fn shutting_down() -> Status {
+    Status::from(ApiError::Store(StoreError::Unavailable(
+        "the server is stopping".into(),
+    )))
+}
+
 /// `text` cut to `max` characters, saying so.
 fn capped(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
@@ -183,11 +194,11 @@ fn violations_in_words(violations: &[FieldViolation]) -> String {
 fn database_unreachable(error: &DbErr) -> bool {
     use sea_orm::sqlx;
     let sqlx_error = match error {
-        DbErr::ConnectionAcquire(_) => return true,
-        DbErr::Conn(RuntimeErr::SqlxError(error))
-        | DbErr::Exec(RuntimeErr::SqlxError(error))
-        | DbErr::Query(RuntimeErr::SqlxError(error)) => error,
-        DbErr::Conn(_) => return true,
+        // Opening a connection failed, or none was free in time.
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Exec(RuntimeErr::SqlxError(error)) | DbErr::Query(RuntimeErr::SqlxError(error)) => {
+            error
+        }
         _ => return false,
     };
     match sqlx_error.as_ref() {
@@ -256,9 +267,13 @@ impl From<ApiError> for Status {
                 info(&mut details, reason, HashMap::new());
                 Code::PermissionDenied
             }
-            ApiError::RateLimited { retry_after, .. } => {
+            ApiError::RateLimited {
+                reason,
+                retry_after,
+                ..
+            } => {
                 details.set_retry_info(Some(retry_after));
-                info(&mut details, "RATE_LIMITED", HashMap::new());
+                info(&mut details, reason, HashMap::new());
                 Code::ResourceExhausted
             }
             ApiError::MessageTooLarge { max_message_bytes } => {

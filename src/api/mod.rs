@@ -5,6 +5,7 @@ pub mod access;
 mod catalog;
 pub mod codec;
 pub mod convert;
+mod draining;
 mod error;
 mod feed;
 mod names;
@@ -13,6 +14,7 @@ mod submission;
 mod summary;
 
 pub use catalog::CatalogApi;
+pub use draining::Draining;
 pub use error::{ApiError, ERROR_DOMAIN};
 pub use feed::FeedWatcher;
 pub use submission::SubmissionApi;

@@ -14,7 +14,8 @@ use tracing::{info, instrument};
 
 use super::access::{AccessControl, Caller};
 use super::convert::{receipt, report_from_proto, submission_to_proto, timeliness_of, timestamp};
-use super::error::ApiError;
+use super::draining::Draining;
+use super::error::{ApiError, shutting_down};
 use super::feed::FeedWatcher;
 use super::pagination;
 use crate::domain::Catalog;
@@ -65,6 +66,8 @@ pub struct SubmissionApi {
     access: Arc<AccessControl>,
     /// The request size limit, to name in an import stream's refusal of a larger message.
     max_message_bytes: usize,
+    /// Ends import streams when the server stops.
+    draining: Draining,
 }
 
 impl SubmissionApi {
@@ -74,6 +77,7 @@ impl SubmissionApi {
         feed: FeedWatcher,
         access: Arc<AccessControl>,
         max_message_bytes: usize,
+        draining: Draining,
     ) -> Self {
         SubmissionApi {
             writer: SubmissionWriter::spawn(store.clone()),
@@ -82,6 +86,7 @@ impl SubmissionApi {
             feed,
             access,
             max_message_bytes,
+            draining,
         }
     }
 
@@ -494,7 +499,20 @@ impl SubmissionService for SubmissionApi {
         tokio::spawn(async move {
             let mut index: i64 = 0;
             let (mut accepted, mut refused) = (0_u64, 0_u64);
-            while let Some(messages) = batches.next().await {
+            loop {
+                // A stopping server answers what it read, then ends the stream: the client
+                // resumes with the reports not yet answered, each under its own request id.
+                let messages = tokio::select! {
+                    biased;
+                    () = api.draining.started() => {
+                        let _ = results.send(Err(shutting_down())).await;
+                        break;
+                    }
+                    messages = batches.next() => match messages {
+                        Some(messages) => messages,
+                        None => break,
+                    },
+                };
                 // The stream itself may break (an undecodable message, a reset): what came
                 // before is answered, then the break, and nothing after it can be read.
                 let mut broken = None;
@@ -513,6 +531,11 @@ impl SubmissionService for SubmissionApi {
                 if let Err(error) = api.access.recheck(&principal).await {
                     let _ = results.send(Err(Status::from(error))).await;
                     break;
+                }
+                // Each report counts against the credential's rate, as a SubmitReport would: an
+                // import goes no faster than its limit.
+                for _ in &requests {
+                    api.access.wait_for_report(&principal).await;
                 }
                 for answer in api.submit_batch(requests, &principal).await {
                     let outcome = match answer {

@@ -14,7 +14,8 @@ use super::access::{AccessControl, Caller};
 use super::convert::{
     boundaries_from_proto, scope_resolution_to_proto, timeliness_of_flag, timestamp,
 };
-use super::error::ApiError;
+use super::draining::Draining;
+use super::error::{ApiError, shutting_down};
 use super::feed::FeedWatcher;
 use super::names::{find_period, find_plan, find_target, parse_scope};
 use super::pagination;
@@ -43,6 +44,8 @@ pub struct SummaryApi {
     feed: FeedWatcher,
     /// To check, update by update, that a watcher's credential still holds.
     access: Arc<AccessControl>,
+    /// Ends watches when the server stops.
+    draining: Draining,
     figures: Arc<Mutex<FiguresCache>>,
     /// One lock per (plan, period, scope), held while its figures are computed.
     computing: Arc<Mutex<HashMap<FiguresKey, Arc<tokio::sync::Mutex<()>>>>>,
@@ -136,12 +139,14 @@ impl SummaryApi {
         store: Store,
         feed: FeedWatcher,
         access: Arc<AccessControl>,
+        draining: Draining,
     ) -> Self {
         SummaryApi {
             read_model,
             store,
             feed,
             access,
+            draining,
             figures: Arc::new(Mutex::new(HashMap::new())),
             computing: Arc::new(Mutex::new(HashMap::new())),
         }
@@ -724,6 +729,10 @@ impl SummaryService for SummaryApi {
                 tokio::select! {
                     changed = feed.changed() => if changed.is_err() { break },
                     () = updates.closed() => break,
+                    () = api.draining.started() => {
+                        let _ = updates.send(Err(shutting_down())).await;
+                        break;
+                    }
                 }
             }
             debug!("summary watch ended");

@@ -629,6 +629,12 @@ impl ServerProcess {
                 // The limiter stays in the path, far above what the clients can ask.
                 "--rate-limit",
                 "100000000",
+                // 16 clients plus writers, each with connections of its own.
+                "--max-connections",
+                "4096",
+                // Nothing to hand over to when the bench stops it.
+                "--shutdown-grace",
+                "0",
             ])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())

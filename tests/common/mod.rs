@@ -127,8 +127,9 @@ pub struct TestApp {
     _database: Option<TestDatabase>,
 }
 
-/// The settings every test server starts with: no rate limit (tests call in bursts; the limit has
-/// its own test), the default message size and timeout, plaintext.
+/// The settings every test server starts with: no rate limit and no limit on failed
+/// authentications (tests call in bursts, and try bad credentials on purpose; the limits have
+/// their own tests), the default message size and timeout, plaintext.
 pub fn test_config(database_url: &str) -> ServeConfig {
     ServeConfig {
         listen: "127.0.0.1:0".parse().expect("an address"),
@@ -138,8 +139,10 @@ pub fn test_config(database_url: &str) -> ServeConfig {
         tls: TlsArgs::default(),
         limits: LimitArgs {
             rate_limit: 0,
+            max_failed_authentications: 0,
             ..LimitArgs::default()
         },
+        shutdown_grace: 0,
     }
 }
 
@@ -210,6 +213,35 @@ impl TestApp {
     }
 
     /// The store of the server's database, for what only the operator does.
+    /// Lets no connection into a PostgreSQL test database (and ends the ones open), or lets them
+    /// in again: a database outage, as the server sees one. `false` on SQLite, which has no
+    /// server to lose.
+    pub async fn cut_off_database(&self, cut_off: bool) -> bool {
+        let Some(TestDatabase::Postgres { admin_url, name }) = &self._database else {
+            return false;
+        };
+        let admin = Database::connect(admin_url.as_str())
+            .await
+            .expect("the admin database");
+        admin
+            .execute_unprepared(&format!(
+                "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS {}",
+                !cut_off
+            ))
+            .await
+            .expect("alter the test database");
+        if cut_off {
+            admin
+                .execute_unprepared(&format!(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+                ))
+                .await
+                .expect("end the connections");
+        }
+        admin.close().await.ok();
+        true
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }
@@ -263,11 +295,26 @@ impl TestApp {
 
     /// Stops the server gracefully and waits until it has.
     pub async fn stop(mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
+        self.ask_to_stop();
         if let Some(server) = self.server.take() {
             server.await.expect("the server stops cleanly");
+        }
+    }
+
+    /// A connection of its own to the server at `address`, calling with `token`.
+    pub async fn client_of(address: SocketAddr, token: &str) -> Connection {
+        let channel = Channel::from_shared(format!("http://{address}"))
+            .expect("a URI")
+            .connect()
+            .await
+            .expect("the client connects");
+        authorized(&channel, Some(token))
+    }
+
+    /// Asks the server to stop, as Ctrl-C would, without waiting for it to.
+    pub fn ask_to_stop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
         }
     }
 }

@@ -291,3 +291,40 @@ pub async fn the_servers_timeout_is_deadline_exceeded(backend: Backend) {
     assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
     assert_eq!(error_reason(&status), "SERVER_TIMEOUT");
 }
+
+/// While the database cannot be reached, reads and submits answer UNAVAILABLE with a RetryInfo
+/// within seconds, never hang and never answer INTERNAL; once it is back, they succeed again.
+/// (PostgreSQL only: an embedded SQLite file has no server to lose.)
+pub async fn a_database_outage_is_unavailable_with_a_retry_delay(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut agency = app.agency(OLD_AGENCY).await;
+    if !app.cut_off_database(true).await {
+        return;
+    }
+    let read = app
+        .summaries
+        .clone()
+        .list_target_summaries(ListTargetSummariesRequest {
+            plan_code: NATIONAL.into(),
+            period_code: "2024".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    let submit = agency
+        .submit_report(request(&new_id(), OLD_AGENCY, "2024", complete_report()))
+        .await
+        .unwrap_err();
+    for status in [read, submit] {
+        assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+        assert_eq!(error_reason(&status), "DATABASE_UNAVAILABLE");
+        let details = status.get_error_details();
+        let delay = details.retry_info().unwrap().retry_delay.unwrap();
+        assert!(delay >= std::time::Duration::from_millis(500), "{delay:?}");
+    }
+    app.cut_off_database(false).await;
+    agency
+        .submit_report(request(&new_id(), OLD_AGENCY, "2024", complete_report()))
+        .await
+        .expect("the database is back");
+}

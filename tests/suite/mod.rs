@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod cli;
 pub mod contract;
 pub mod fixtures;
+pub mod limits;
 pub mod operators;
 pub mod recomputation;
 pub mod submission;
@@ -66,9 +67,14 @@ macro_rules! behavioural_suite {
             contract::an_unknown_method_is_unimplemented,
             contract::unknown_codes_name_the_closest_valid_ones,
             contract::the_servers_timeout_is_deadline_exceeded,
+            contract::a_database_outage_is_unavailable_with_a_retry_delay,
             operators::operator_commands_open_an_existing_database_only,
             operators::database_passwords_stay_hidden,
             operators::an_unreachable_database_is_reported_at_start,
+            limits::silent_connections_cannot_lock_clients_out,
+            limits::an_import_counts_each_report_against_the_rate,
+            limits::failed_authentications_are_limited_per_address,
+            limits::stopping_ends_open_streams_and_says_not_serving,
         );
     };
     ($backend:expr; $($module:ident :: $test:ident),+ $(,)?) => {

@@ -1,18 +1,23 @@
 //! The gRPC server: binds the listener, wires the services, health and reflection, and runs until
 //! asked to stop, finishing the requests in flight.
 
+mod connections;
+
+use connections::{ConnectionLimits, accept_within};
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tonic::transport::server::TcpIncoming;
+use tonic::server::NamedService;
 use tonic::transport::{Certificate, Identity, ServerTlsConfig};
+use tonic_health::ServingStatus;
 use tracing::{error, info, warn};
 
 use crate::api::access::{AccessControl, AccessLayer, AccessSettings};
-use crate::api::{CatalogApi, FeedWatcher, SubmissionApi, SummaryApi};
+use crate::api::{CatalogApi, Draining, FeedWatcher, SubmissionApi, SummaryApi};
 use crate::config::{LimitArgs, ServeConfig, TlsArgs};
 use crate::domain::Catalog;
 use crate::domain::catalog::DEFAULT_CATALOG;
@@ -24,6 +29,14 @@ use crate::store::{CatalogSource, ReadModel, Store, StoreError, describe_databas
 /// How often the server looks for submissions committed by other processes sharing its database,
 /// to wake summary watchers; reads never wait for it.
 const FEED_POLL_INTERVAL: Duration = Duration::from_millis(500);
+
+/// How often an HTTP/2 connection is pinged, and how long the peer has to answer before the
+/// connection is closed.
+const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(30);
+const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The longest the server waits, once asked to stop, for the requests in flight.
+const DRAIN_LIMIT: Duration = Duration::from_secs(20);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -51,6 +64,7 @@ pub struct Server {
     store: Store,
     tls: Option<ServerTlsConfig>,
     limits: LimitArgs,
+    shutdown_grace: Duration,
 }
 
 impl Server {
@@ -84,6 +98,7 @@ impl Server {
             store,
             tls,
             limits: config.limits,
+            shutdown_grace: Duration::from_secs(config.shutdown_grace),
         })
     }
 
@@ -92,27 +107,23 @@ impl Server {
         self.local_addr
     }
 
-    /// Serves until `shutdown` completes, then stops accepting, lets requests in flight finish,
-    /// and closes the database.
+    /// Serves until `shutdown` completes; then drains: health answers NOT_SERVING and open
+    /// streams (summary watches, imports) end with UNAVAILABLE at once; requests are still served
+    /// for the shutdown grace, so that load balancers move away first; then no new request is
+    /// taken, and those in flight finish (for at most [`DRAIN_LIMIT`]) before the database is
+    /// closed.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send,
     ) -> Result<(), ServerError> {
         let address = self.local_addr();
         let (health_reporter, health_service) = tonic_health::server::health_reporter();
-        health_reporter
-            .set_serving::<SubmissionServiceServer<SubmissionApi>>()
-            .await;
-        health_reporter
-            .set_serving::<CatalogServiceServer<CatalogApi>>()
-            .await;
-        health_reporter
-            .set_serving::<SummaryServiceServer<SummaryApi>>()
-            .await;
+        set_health(&health_reporter, true).await;
 
         let read_model = Arc::new(ReadModel::new(self.store.clone()));
         let feed = FeedWatcher::new(self.store.feed_head().await?);
         let feed_poller = feed.spawn_poller(self.store.clone(), FEED_POLL_INTERVAL);
+        let draining = Draining::new();
         let limits = self.limits;
         let access = Arc::new(AccessControl::new(
             self.store.clone(),
@@ -121,21 +132,48 @@ impl Server {
                 rate_per_second: limits.rate_limit,
                 max_message_bytes: limits.max_message_bytes,
                 request_timeout: Duration::from_secs(limits.request_timeout),
+                failed_authentications_per_minute: limits.max_failed_authentications,
             },
         ));
 
         let reflection_v1 = reflection().build_v1()?;
         let reflection_v1alpha = reflection().build_v1alpha()?;
 
-        let mut builder = tonic::transport::Server::builder();
+        let mut builder = tonic::transport::Server::builder()
+            .max_concurrent_streams(limits.max_streams_per_connection)
+            // Pings find the peers that vanished without closing their connection.
+            .http2_keepalive_interval(Some(KEEPALIVE_INTERVAL))
+            .http2_keepalive_timeout(Some(KEEPALIVE_TIMEOUT));
         let tls = self.tls.is_some();
         if let Some(config) = self.tls {
             builder = builder.tls_config(config)?;
         }
-        info!(%address, tls, "serving gRPC");
+        info!(%address, tls, max_connections = limits.max_connections, "serving gRPC");
+        let incoming = accept_within(
+            self.listener,
+            ConnectionLimits {
+                max_connections: limits.max_connections,
+                handshake_timeout: Duration::from_secs(limits.handshake_timeout),
+            },
+        );
+        // Once asked to stop: health says so first, then the open streams are told to end.
+        let (drain_started, drain_started_at) = tokio::sync::oneshot::channel::<()>();
+        let grace = self.shutdown_grace;
+        let stop_signal = {
+            let draining = draining.clone();
+            async move {
+                shutdown.await;
+                info!(grace = ?grace, "shutdown requested: health says NOT_SERVING, open streams end");
+                set_health(&health_reporter, false).await;
+                draining.start();
+                tokio::time::sleep(grace).await;
+                info!("draining: no new requests; finishing those in flight");
+                let _ = drain_started.send(());
+            }
+        };
         // The server's own request timeout is the access layer's, answered DEADLINE_EXCEEDED;
         // tonic still ends a request at the caller's shorter deadline (grpc-timeout).
-        let served = builder
+        let serving = builder
             .layer(AccessLayer::new(access.clone()))
             .add_service(health_service)
             .add_service(reflection_v1)
@@ -147,6 +185,7 @@ impl Server {
                     feed.clone(),
                     access.clone(),
                     limits.max_message_bytes,
+                    draining.clone(),
                 ))
                 .max_decoding_message_size(limits.max_message_bytes),
             )
@@ -160,21 +199,48 @@ impl Server {
                     self.store.clone(),
                     feed,
                     access,
+                    draining,
                 ))
                 .max_decoding_message_size(limits.max_message_bytes),
             )
-            // Without TCP_NODELAY a response written in several segments waits for the client's
-            // delayed ACK: 40 ms added to every summary, measured by `pressdx bench`.
-            .serve_with_incoming_shutdown(
-                TcpIncoming::from(self.listener).with_nodelay(Some(true)),
-                shutdown,
-            )
-            .await;
+            .serve_with_incoming_shutdown(incoming, stop_signal);
+        // A client that keeps a connection busy cannot hold the stop up for ever.
+        let drain_limit = async {
+            if drain_started_at.await.is_ok() {
+                tokio::time::sleep(DRAIN_LIMIT).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        let served = tokio::select! {
+            served = serving => served,
+            () = drain_limit => {
+                warn!(limit = ?DRAIN_LIMIT, "requests still in flight after the drain limit: stopping anyway");
+                Ok(())
+            }
+        };
         feed_poller.abort();
         served?;
         info!("stopped serving; closing the database");
         self.store.close().await?;
         Ok(())
+    }
+}
+
+/// Marks every service SERVING, or NOT_SERVING while the server drains.
+async fn set_health(reporter: &tonic_health::server::HealthReporter, serving: bool) {
+    let status = if serving {
+        ServingStatus::Serving
+    } else {
+        ServingStatus::NotServing
+    };
+    for service in [
+        "",
+        <SubmissionServiceServer<SubmissionApi> as NamedService>::NAME,
+        <CatalogServiceServer<CatalogApi> as NamedService>::NAME,
+        <SummaryServiceServer<SummaryApi> as NamedService>::NAME,
+    ] {
+        reporter.set_service_status(service, status).await;
     }
 }
 
