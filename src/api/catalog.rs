@@ -12,7 +12,7 @@ use super::convert::{
 };
 use super::error::ApiError;
 use super::names::find_organization;
-use super::pagination;
+use super::pagination::{self, PageTokens};
 use crate::domain::Catalog;
 use crate::proto::catalog_service_server::CatalogService;
 use crate::proto::{
@@ -22,18 +22,37 @@ use crate::proto::{
 };
 use crate::store::ReadModel;
 
-const DEFAULT_PAGE_SIZE: u64 = 100;
-const MAX_PAGE_SIZE: u64 = 1000;
-
 /// Answers from the same in-memory catalogue that submissions are checked against, reloaded
 /// whenever an import changes it.
 pub struct CatalogApi {
     read_model: Arc<ReadModel>,
+    page_tokens: PageTokens,
+}
+
+/// One page of a catalogue list, in the catalogue's order, and the token for the next.
+fn paged<T, P>(
+    page_tokens: &PageTokens,
+    items: &[T],
+    key: impl Fn(&T) -> &str,
+    to_proto: impl Fn(&T) -> P,
+    (page_size, page_token): (i32, &str),
+    list: &str,
+) -> Result<(Vec<P>, String), ApiError> {
+    let size = pagination::page_size(page_size)?;
+    let after = page_tokens.resume_after(page_token, list)?;
+    let (page, resume) = pagination::page_after(items, key, after.as_deref(), size)?;
+    let next_page_token = resume
+        .map(|last| page_tokens.next(last, list))
+        .unwrap_or_default();
+    Ok((page.iter().map(to_proto).collect(), next_page_token))
 }
 
 impl CatalogApi {
-    pub fn new(read_model: Arc<ReadModel>) -> Self {
-        CatalogApi { read_model }
+    pub fn new(read_model: Arc<ReadModel>, page_tokens: PageTokens) -> Self {
+        CatalogApi {
+            read_model,
+            page_tokens,
+        }
     }
 
     async fn list_organizations(
@@ -45,12 +64,14 @@ impl CatalogApi {
         let kind = organization_kind_from_proto(request.kind).ok_or_else(|| {
             ApiError::invalid_argument("kind", format!("unknown kind {}", request.kind))
         })?;
-        let page_size = pagination::page_size(request.page_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?;
+        let page_size = pagination::page_size(request.page_size)?;
         let filters = format!(
             "as_of={as_of};kind={};province={}",
             request.kind, request.province_code
         );
-        let after = pagination::resume_after(&request.page_token, &filters)?;
+        let after = self
+            .page_tokens
+            .resume_after(&request.page_token, &filters)?;
 
         let catalog = self.read_model.catalog(Some(caller.counters)).await?;
         // Organisations come sorted by code: the page token is the last code of a page.
@@ -67,9 +88,7 @@ impl CatalogApi {
         });
         let page: Vec<_> = matching.by_ref().take(page_size as usize).collect();
         let next_page_token = match page.last() {
-            Some(last) if matching.next().is_some() => {
-                pagination::next_page_token(&last.code, &filters)
-            }
+            Some(last) if matching.next().is_some() => self.page_tokens.next(&last.code, &filters),
             _ => String::new(),
         };
         Ok(ListOrganizationsResponse {
@@ -136,8 +155,18 @@ impl CatalogService for CatalogApi {
         request: Request<ListIndicatorsRequest>,
     ) -> Result<Response<ListIndicatorsResponse>, Status> {
         let catalog = self.catalog_for(&request).await?;
+        let request = request.into_inner();
+        let (indicators, next_page_token) = paged(
+            &self.page_tokens,
+            &catalog.indicators,
+            |indicator| &indicator.code,
+            indicator_to_proto,
+            (request.page_size, &request.page_token),
+            "indicators",
+        )?;
         Ok(Response::new(ListIndicatorsResponse {
-            indicators: catalog.indicators.iter().map(indicator_to_proto).collect(),
+            indicators,
+            next_page_token,
         }))
     }
 
@@ -147,8 +176,18 @@ impl CatalogService for CatalogApi {
         request: Request<ListPlansRequest>,
     ) -> Result<Response<ListPlansResponse>, Status> {
         let catalog = self.catalog_for(&request).await?;
+        let request = request.into_inner();
+        let (plans, next_page_token) = paged(
+            &self.page_tokens,
+            &catalog.plans,
+            |plan| &plan.code,
+            plan_to_proto,
+            (request.page_size, &request.page_token),
+            "plans",
+        )?;
         Ok(Response::new(ListPlansResponse {
-            plans: catalog.plans.iter().map(plan_to_proto).collect(),
+            plans,
+            next_page_token,
         }))
     }
 
@@ -158,8 +197,18 @@ impl CatalogService for CatalogApi {
         request: Request<ListPeriodsRequest>,
     ) -> Result<Response<ListPeriodsResponse>, Status> {
         let catalog = self.catalog_for(&request).await?;
+        let request = request.into_inner();
+        let (periods, next_page_token) = paged(
+            &self.page_tokens,
+            &catalog.periods,
+            |period| &period.code,
+            period_to_proto,
+            (request.page_size, &request.page_token),
+            "periods",
+        )?;
         Ok(Response::new(ListPeriodsResponse {
-            periods: catalog.periods.iter().map(period_to_proto).collect(),
+            periods,
+            next_page_token,
         }))
     }
 }

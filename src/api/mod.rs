@@ -17,5 +17,6 @@ pub use catalog::CatalogApi;
 pub use draining::Draining;
 pub use error::{ApiError, ERROR_DOMAIN};
 pub use feed::FeedWatcher;
+pub use pagination::PageTokens;
 pub use submission::SubmissionApi;
 pub use summary::SummaryApi;

@@ -17,7 +17,7 @@ use super::convert::{receipt, report_from_proto, submission_to_proto, timeliness
 use super::draining::Draining;
 use super::error::{ApiError, shutting_down};
 use super::feed::FeedWatcher;
-use super::pagination;
+use super::pagination::{self, PageTokens};
 use crate::domain::Catalog;
 use crate::domain::access::{Principal, Reach};
 use crate::domain::naming::echo;
@@ -31,11 +31,9 @@ use crate::proto::{
     Submission, SubmissionReceipt, SubmitReportRequest, import_reports_response,
 };
 use crate::store::{
-    Counters, ListSubmissionsQuery, MAX_PAGE_SIZE, ReadModel, Store, StoredSubmission,
-    SubmissionWriter, SubmitOutcome,
+    Counters, ListSubmissionsQuery, ReadModel, Store, StoredSubmission, SubmissionWriter,
+    SubmitOutcome,
 };
-
-const DEFAULT_PAGE_SIZE: u64 = 50;
 
 /// How many import results may wait for a slow reader before the import pauses reading.
 const IMPORT_BUFFER: usize = 256;
@@ -68,6 +66,7 @@ pub struct SubmissionApi {
     max_message_bytes: usize,
     /// Ends import streams when the server stops.
     draining: Draining,
+    page_tokens: PageTokens,
 }
 
 impl SubmissionApi {
@@ -78,6 +77,7 @@ impl SubmissionApi {
         access: Arc<AccessControl>,
         max_message_bytes: usize,
         draining: Draining,
+        page_tokens: PageTokens,
     ) -> Self {
         SubmissionApi {
             writer: SubmissionWriter::spawn(store.clone()),
@@ -87,6 +87,7 @@ impl SubmissionApi {
             access,
             max_message_bytes,
             draining,
+            page_tokens,
         }
     }
 
@@ -335,12 +336,14 @@ impl SubmissionApi {
         request: ListSubmissionsRequest,
         caller: &Caller,
     ) -> Result<ListSubmissionsResponse, ApiError> {
-        let page_size = pagination::page_size(request.page_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?;
+        let page_size = pagination::page_size(request.page_size)?;
         let filters = format!(
             "agency={};period={};latest={}",
             request.agency_code, request.period_code, request.latest_only
         );
-        let after_id = pagination::resume_after(&request.page_token, &filters)?
+        let after_id = self
+            .page_tokens
+            .resume_after(&request.page_token, &filters)?
             .map(|key| {
                 key.parse::<i64>().map_err(|_| {
                     ApiError::invalid_argument("page_token", "not a token this list gave out")
@@ -378,7 +381,7 @@ impl SubmissionApi {
             })
             .await?;
         let next_page_token = match page.submissions.last() {
-            Some(last) if page.more => pagination::next_page_token(&last.id.to_string(), &filters),
+            Some(last) if page.more => self.page_tokens.next(&last.id.to_string(), &filters),
             _ => String::new(),
         };
         Ok(ListSubmissionsResponse {

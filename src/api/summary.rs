@@ -18,7 +18,7 @@ use super::draining::Draining;
 use super::error::{ApiError, shutting_down};
 use super::feed::FeedWatcher;
 use super::names::{find_period, find_plan, find_target, parse_scope};
-use super::pagination;
+use super::pagination::{self, PageTokens};
 use crate::domain::Catalog;
 use crate::domain::access::Principal;
 use crate::domain::evaluation::AgencyStanding;
@@ -33,9 +33,7 @@ use crate::domain::summary::{
 };
 use crate::proto::summary_service_server::SummaryService;
 use crate::proto::{self, Change, ListChangesRequest, ListChangesResponse};
-use crate::store::{Counters, MAX_PAGE_SIZE, ReadModel, ReadView, Store};
-
-const DEFAULT_PAGE_SIZE: u64 = 100;
+use crate::store::{Counters, ReadModel, ReadView, Store};
 
 #[derive(Clone)]
 pub struct SummaryApi {
@@ -46,6 +44,7 @@ pub struct SummaryApi {
     access: Arc<AccessControl>,
     /// Ends watches when the server stops.
     draining: Draining,
+    page_tokens: PageTokens,
     figures: Arc<Mutex<FiguresCache>>,
     /// One lock per (plan, period, scope), held while its figures are computed.
     computing: Arc<Mutex<HashMap<FiguresKey, Arc<tokio::sync::Mutex<()>>>>>,
@@ -140,6 +139,7 @@ impl SummaryApi {
         feed: FeedWatcher,
         access: Arc<AccessControl>,
         draining: Draining,
+        page_tokens: PageTokens,
     ) -> Self {
         SummaryApi {
             read_model,
@@ -147,6 +147,7 @@ impl SummaryApi {
             feed,
             access,
             draining,
+            page_tokens,
             figures: Arc::new(Mutex::new(HashMap::new())),
             computing: Arc::new(Mutex::new(HashMap::new())),
         }
@@ -286,7 +287,7 @@ impl SummaryApi {
             ("target_code", &request.target_code),
             ("period_code", &request.period_code),
         ])?;
-        let page_size = pagination::page_size(request.page_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?;
+        let page_size = pagination::page_size(request.page_size)?;
         let boundaries = boundaries_from_proto(request.boundaries, &request.as_of)?;
         // The request's own words: a CURRENT drill-down without as_of reads each page as of the
         // day it is asked.
@@ -299,7 +300,9 @@ impl SummaryApi {
             request.boundaries,
             request.as_of
         );
-        let after = pagination::resume_after(&request.page_token, &filters)?;
+        let after = self
+            .page_tokens
+            .resume_after(&request.page_token, &filters)?;
         let (summary, data_as_of) = self.described_summary(&request, boundaries, caller).await?;
         let scope_resolution = scope_resolution_to_proto(boundaries, summary.absence.as_ref());
         // Agencies come sorted by code: the page token is the last code of a page.
@@ -310,9 +313,7 @@ impl SummaryApi {
         });
         let page: Vec<_> = remaining.by_ref().take(page_size as usize).collect();
         let next_page_token = match page.last() {
-            Some(last) if remaining.next().is_some() => {
-                pagination::next_page_token(&last.code, &filters)
-            }
+            Some(last) if remaining.next().is_some() => self.page_tokens.next(&last.code, &filters),
             _ => String::new(),
         };
         Ok(proto::ListTargetAgenciesResponse {
@@ -362,7 +363,7 @@ impl SummaryApi {
         &self,
         request: ListChangesRequest,
     ) -> Result<ListChangesResponse, ApiError> {
-        let page_size = pagination::page_size(request.page_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?;
+        let page_size = pagination::page_size(request.page_size)?;
         if request.after_position < 0 {
             return Err(ApiError::invalid_argument(
                 "after_position",
@@ -606,6 +607,18 @@ impl SummaryService for SummaryApi {
             ("period_code", &request.period_code),
         ])?;
         let boundaries = boundaries_from_proto(request.boundaries, &request.as_of)?;
+        let size = pagination::page_size(request.page_size)?;
+        let filters = format!(
+            "summaries;plan={};period={};scope={};boundaries={};as_of={}",
+            request.plan_code,
+            request.period_code,
+            request.scope,
+            request.boundaries,
+            request.as_of
+        );
+        let after = self
+            .page_tokens
+            .resume_after(&request.page_token, &filters)?;
         let (summaries, data_as_of) = self
             .plan_figures(
                 &request.plan_code,
@@ -616,9 +629,19 @@ impl SummaryService for SummaryApi {
                 Some(caller.counters),
             )
             .await?;
+        // Targets keep the plan's order; a page resumes after the last target code it named.
+        let (page, resume) = pagination::page_after(
+            &summaries,
+            |summary| &summary.target_code,
+            after.as_deref(),
+            size,
+        )?;
         Ok(Response::new(proto::ListTargetSummariesResponse {
-            summaries: summaries.as_ref().clone(),
+            summaries: page.to_vec(),
             data_as_of,
+            next_page_token: resume
+                .map(|last| self.page_tokens.next(last, &filters))
+                .unwrap_or_default(),
         }))
     }
 

@@ -75,6 +75,9 @@ pub async fn summary(args: SummaryArgs) -> CliResult {
             scope: args.view.scope.clone(),
             boundaries: args.view.boundaries().into(),
             as_of: args.view.as_of.clone().unwrap_or_default(),
+            // A plan has a handful of targets: the first page holds them all.
+            page_size: 1000,
+            page_token: String::new(),
         })
         .await
         .map_err(answered)?

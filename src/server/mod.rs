@@ -17,7 +17,7 @@ use tonic_health::ServingStatus;
 use tracing::{error, info, warn};
 
 use crate::api::access::{AccessControl, AccessLayer, AccessSettings};
-use crate::api::{CatalogApi, Draining, FeedWatcher, SubmissionApi, SummaryApi};
+use crate::api::{CatalogApi, Draining, FeedWatcher, PageTokens, SubmissionApi, SummaryApi};
 use crate::config::{LimitArgs, ServeConfig, TlsArgs};
 use crate::domain::Catalog;
 use crate::domain::catalog::DEFAULT_CATALOG;
@@ -124,6 +124,7 @@ impl Server {
         let feed = FeedWatcher::new(self.store.feed_head().await?);
         let feed_poller = feed.spawn_poller(self.store.clone(), FEED_POLL_INTERVAL);
         let draining = Draining::new();
+        let page_tokens = PageTokens::new(&self.store.page_token_key().await?);
         let limits = self.limits;
         let access = Arc::new(AccessControl::new(
             self.store.clone(),
@@ -186,11 +187,12 @@ impl Server {
                     access.clone(),
                     limits.max_message_bytes,
                     draining.clone(),
+                    page_tokens.clone(),
                 ))
                 .max_decoding_message_size(limits.max_message_bytes),
             )
             .add_service(
-                CatalogServiceServer::new(CatalogApi::new(read_model.clone()))
+                CatalogServiceServer::new(CatalogApi::new(read_model.clone(), page_tokens.clone()))
                     .max_decoding_message_size(limits.max_message_bytes),
             )
             .add_service(
@@ -200,6 +202,7 @@ impl Server {
                     feed,
                     access,
                     draining,
+                    page_tokens,
                 ))
                 .max_decoding_message_size(limits.max_message_bytes),
             )

@@ -22,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateCredentialsAndAudit),
             Box::new(RehashReportsInCanonicalForm),
             Box::new(RecordCatalogState),
+            Box::new(CreatePageTokenKey),
         ]
     }
 }
@@ -434,6 +435,42 @@ impl MigrationTrait for RecordCatalogState {
         catalog::record_state(db, record)
             .await
             .map_err(|error| DbErr::Custom(error.to_string()))
+    }
+}
+
+/// A random key, one per database, that every process sharing it signs page tokens with: a token
+/// is then opaque, and one a client made up (or changed) is refused.
+struct CreatePageTokenKey;
+
+impl MigrationName for CreatePageTokenKey {
+    fn name(&self) -> &str {
+        "m20261128_000003_create_page_token_key"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreatePageTokenKey {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("counters")
+                    .add_column(string("page_token_key").default(""))
+                    .to_owned(),
+            )
+            .await?;
+        let mut key = [0_u8; 32];
+        getrandom::fill(&mut key).map_err(|error| DbErr::Custom(error.to_string()))?;
+        let key: String = key.iter().map(|byte| format!("{byte:02x}")).collect();
+        manager
+            .exec_stmt(
+                Query::update()
+                    .table("counters")
+                    .value("page_token_key", key)
+                    .and_where(Expr::col("id").eq(1))
+                    .to_owned(),
+            )
+            .await
     }
 }
 

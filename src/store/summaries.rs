@@ -84,6 +84,20 @@ impl Store {
         Ok(counters(&self.db).await?.feed_position)
     }
 
+    /// The key page tokens are signed with, the same for every process sharing the database.
+    pub async fn page_token_key(&self) -> Result<Vec<u8>, StoreError> {
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(
+                self.db.get_database_backend(),
+                "SELECT page_token_key FROM counters WHERE id = 1",
+            ))
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("the counters row is missing".into()))?;
+        let key: String = row.try_get_by_index(0)?;
+        Ok(key.into_bytes())
+    }
+
     /// The change feed's head and the catalogue's revision, in one read.
     pub async fn counters(&self) -> Result<Counters, StoreError> {
         counters(&self.db).await

@@ -17,7 +17,7 @@ pub async fn periods_run_from_2023_to_2030_with_their_deadlines(backend: Backend
     let periods = app
         .catalog
         .clone()
-        .list_periods(ListPeriodsRequest {})
+        .list_periods(ListPeriodsRequest::default())
         .await
         .unwrap()
         .into_inner()
@@ -202,7 +202,7 @@ pub async fn plans_carry_their_targets_and_milestones(backend: Backend) {
     let plans = app
         .catalog
         .clone()
-        .list_plans(ListPlansRequest {})
+        .list_plans(ListPlansRequest::default())
         .await
         .unwrap()
         .into_inner()
@@ -275,7 +275,7 @@ pub async fn indicators_describe_every_report_field(backend: Backend) {
     let indicators = app
         .catalog
         .clone()
-        .list_indicators(ListIndicatorsRequest {})
+        .list_indicators(ListIndicatorsRequest::default())
         .await
         .unwrap()
         .into_inner()

@@ -257,6 +257,7 @@ async fn serve_all(
                 scope: scope.text(),
                 boundaries: boundaries.into(),
                 as_of,
+                ..Default::default()
             };
             let mut client = client.clone();
             let index = next;

@@ -441,6 +441,7 @@ async fn summaries_within(
             scope: scope.into(),
             boundaries: boundaries.into(),
             as_of,
+            ..Default::default()
         })
         .await
         .unwrap_or_else(|status| panic!("{period} {scope}: {status:?}"))
