@@ -1,5 +1,6 @@
 //! `pressdx submit` and `pressdx submissions list`: client commands that talk to a running server.
 
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 use tonic::Code;
@@ -11,7 +12,7 @@ use crate::api::convert::instant;
 use crate::config::{ServerArgs, SubmitArgs};
 use crate::domain::period::vietnam_time;
 use crate::proto::submission_service_client::SubmissionServiceClient;
-use crate::proto::{ListSubmissionsRequest, SubmissionReceipt, Timeliness};
+use crate::proto::{ListSubmissionsRequest, Submission, SubmissionReceipt, Timeliness};
 
 pub async fn submit(args: SubmitArgs) -> CliResult {
     let file = ReportFile::read(&args.file)?;
@@ -19,7 +20,7 @@ pub async fn submit(args: SubmitArgs) -> CliResult {
     let mut client = SubmissionServiceClient::new(connect(&args.server).await?);
     match client.submit_report(request).await {
         Ok(response) => {
-            print_receipt(&response.into_inner());
+            print_receipt(&mut io::stdout().lock(), &response.into_inner())?;
             Ok(ExitCode::SUCCESS)
         }
         Err(status) if matches!(status.code(), Code::InvalidArgument | Code::AlreadyExists) => {
@@ -57,7 +58,7 @@ fn vietnam_local_time(timestamp: Option<&prost_types::Timestamp>) -> String {
         .unwrap_or_default()
 }
 
-fn print_receipt(receipt: &SubmissionReceipt) {
+fn print_receipt(out: &mut impl Write, receipt: &SubmissionReceipt) -> io::Result<()> {
     let when = |timestamp: &Option<prost_types::Timestamp>| vietnam_local_time(timestamp.as_ref());
     let headline = if receipt.validated_only {
         "valid (validate only: nothing stored)"
@@ -66,22 +67,26 @@ fn print_receipt(receipt: &SubmissionReceipt) {
     } else {
         "accepted"
     };
-    println!("{headline}");
+    writeln!(out, "{headline}")?;
     if !receipt.validated_only {
-        println!("  submission   {}", receipt.submission_id);
+        writeln!(out, "  submission   {}", receipt.submission_id)?;
     }
-    println!("  agency       {}", receipt.agency_code);
-    println!("  period       {}", receipt.period_code);
-    println!("  revision     {}", receipt.revision);
-    println!("  received     {}", when(&receipt.received_at));
+    writeln!(out, "  agency       {}", receipt.agency_code)?;
+    writeln!(out, "  period       {}", receipt.period_code)?;
+    writeln!(out, "  revision     {}", receipt.revision)?;
+    writeln!(out, "  received     {}", when(&receipt.received_at))?;
     let timeliness = match receipt.timeliness() {
         Timeliness::OnTime => "on time",
         Timeliness::Late => "LATE",
         Timeliness::Unspecified => "?",
     };
-    println!("  deadline     {} ({timeliness})", when(&receipt.deadline));
-    println!("  content hash {}", receipt.content_hash);
-    println!("  request id   {}", receipt.request_id);
+    writeln!(
+        out,
+        "  deadline     {} ({timeliness})",
+        when(&receipt.deadline)
+    )?;
+    writeln!(out, "  content hash {}", receipt.content_hash)?;
+    writeln!(out, "  request id   {}", receipt.request_id)
 }
 
 pub async fn list(
@@ -98,10 +103,7 @@ pub async fn list(
         page_size: 500,
         page_token: String::new(),
     };
-    println!(
-        "{:>8}  {:<28} {:<6} {:>3}  {:<25} {:<7} {:<12} status",
-        "id", "agency", "period", "rev", "received", "timely", "hash"
-    );
+    let mut submissions = Vec::new();
     loop {
         let page = client
             .list_submissions(request.clone())
@@ -114,32 +116,45 @@ pub async fn list(
                 )
             })?
             .into_inner();
-        for submission in &page.submissions {
-            let received = vietnam_local_time(submission.received_at.as_ref());
-            let timely = match submission.timeliness() {
-                Timeliness::Late => "late",
-                _ => "on time",
-            };
-            let hash = submission.content_hash.trim_start_matches("sha256:");
-            println!(
-                "{:>8}  {:<28} {:<6} {:>3}  {:<25} {:<7} {:<12} {}",
-                submission.submission_id,
-                submission.agency_code,
-                submission.period_code,
-                submission.revision,
-                received,
-                timely,
-                &hash[..12.min(hash.len())],
-                if submission.superseded {
-                    "superseded"
-                } else {
-                    "latest"
-                }
-            );
-        }
+        submissions.extend(page.submissions);
         if page.next_page_token.is_empty() {
-            return Ok(ExitCode::SUCCESS);
+            break;
         }
         request.page_token = page.next_page_token;
     }
+    print_submissions(&mut io::stdout().lock(), &submissions)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_submissions(out: &mut impl Write, submissions: &[Submission]) -> io::Result<()> {
+    writeln!(
+        out,
+        "{:>8}  {:<28} {:<6} {:>3}  {:<25} {:<7} {:<12} status",
+        "id", "agency", "period", "rev", "received", "timely", "hash"
+    )?;
+    for submission in submissions {
+        let received = vietnam_local_time(submission.received_at.as_ref());
+        let timely = match submission.timeliness() {
+            Timeliness::Late => "late",
+            _ => "on time",
+        };
+        let hash = submission.content_hash.trim_start_matches("sha256:");
+        writeln!(
+            out,
+            "{:>8}  {:<28} {:<6} {:>3}  {:<25} {:<7} {:<12} {}",
+            submission.submission_id,
+            submission.agency_code,
+            submission.period_code,
+            submission.revision,
+            received,
+            timely,
+            &hash[..12.min(hash.len())],
+            if submission.superseded {
+                "superseded"
+            } else {
+                "latest"
+            }
+        )?;
+    }
+    Ok(())
 }

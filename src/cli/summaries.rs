@@ -1,5 +1,6 @@
 //! `pressdx summary` and `pressdx status`: the figures a province or the Ministry reads, as tables.
 
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 use super::CliResult;
@@ -7,8 +8,8 @@ use super::client::connect;
 use crate::config::{StatusArgs, SummaryArgs};
 use crate::proto::summary_service_client::SummaryServiceClient;
 use crate::proto::{
-    Boundaries, GetReportingStatusRequest, ListTargetSummariesRequest, ScopeResolution,
-    TargetMeasure, TargetStatus, Timeliness, scope_absence,
+    Boundaries, GetReportingStatusRequest, ListTargetSummariesRequest, ListTargetSummariesResponse,
+    ReportingStatus, ScopeResolution, TargetMeasure, TargetStatus, Timeliness, scope_absence,
 };
 
 fn answered(status: tonic::Status) -> String {
@@ -47,9 +48,9 @@ fn boundaries_in_words(resolution: Option<&ScopeResolution>) -> String {
 }
 
 /// Says so when the scope's organisation did not exist, and whom to ask for instead.
-fn print_absence(resolution: Option<&ScopeResolution>) {
+fn print_absence(out: &mut impl Write, resolution: Option<&ScopeResolution>) -> io::Result<()> {
     let Some(absence) = resolution.and_then(|resolution| resolution.absence.as_ref()) else {
-        return;
+        return Ok(());
     };
     let why = match absence.reason() {
         scope_absence::Reason::NotYetFormed => "was not formed yet",
@@ -60,10 +61,11 @@ fn print_absence(resolution: Option<&ScopeResolution>) {
     } else {
         format!("; in its place: {}", absence.instead_codes.join(", "))
     };
-    println!(
+    writeln!(
+        out,
         "{} {why} on {}, so the scope covers no agency{instead}",
         absence.organization_code, absence.date
-    );
+    )
 }
 
 pub async fn summary(args: SummaryArgs) -> CliResult {
@@ -79,24 +81,35 @@ pub async fn summary(args: SummaryArgs) -> CliResult {
         .await
         .map_err(answered)?
         .into_inner();
+    print_summary_table(&mut io::stdout().lock(), &args, &response)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_summary_table(
+    out: &mut impl Write,
+    args: &SummaryArgs,
+    response: &ListTargetSummariesResponse,
+) -> io::Result<()> {
     let resolution = response
         .summaries
         .first()
         .and_then(|summary| summary.scope_resolution.as_ref());
-    println!(
+    writeln!(
+        out,
         "{} {} {}{} (data as of change {})",
         args.plan,
         args.view.period,
         args.view.scope,
         boundaries_in_words(resolution),
         response.data_as_of
-    );
-    print_absence(resolution);
-    println!();
-    println!(
+    )?;
+    print_absence(out, resolution)?;
+    writeln!(out)?;
+    writeln!(
+        out,
         "{:<30} {:>13} {:>7} {:>9}  {:<24} reported",
         "target", "count", "share", "required", "status"
-    );
+    )?;
     for summary in &response.summaries {
         let required = if summary.requirement_applies {
             let mark = if summary.required_share_interpolated {
@@ -112,7 +125,8 @@ pub async fn summary(args: SummaryArgs) -> CliResult {
             TargetMeasure::PeopleShare => "people",
             _ => "agencies",
         };
-        println!(
+        writeln!(
+            out,
             "{:<30} {:>13} {:>7} {:>9}  {:<24} {}/{}",
             summary.target_code,
             format!("{}/{}", summary.numerator, summary.denominator),
@@ -121,19 +135,18 @@ pub async fn summary(args: SummaryArgs) -> CliResult {
             status_word(summary.status()),
             summary.reporting_agencies,
             summary.expected_agencies,
-        );
-        println!("{:<30} {unit}; {}", "", summary.explanation);
+        )?;
+        writeln!(out, "{:<30} {unit}; {}", "", summary.explanation)?;
         if !summary.not_evaluable.is_empty() {
             let codes: Vec<_> = summary
                 .not_evaluable
                 .iter()
                 .map(|n| n.agency_code.as_str())
                 .collect();
-            println!("{:<30} not evaluable: {}", "", codes.join(", "));
+            writeln!(out, "{:<30} not evaluable: {}", "", codes.join(", "))?;
         }
     }
-    println!("\n~ interpolated between milestones");
-    Ok(ExitCode::SUCCESS)
+    writeln!(out, "\n~ interpolated between milestones")
 }
 
 pub async fn status(args: StatusArgs) -> CliResult {
@@ -148,34 +161,43 @@ pub async fn status(args: StatusArgs) -> CliResult {
         .await
         .map_err(answered)?
         .into_inner();
+    print_status_table(&mut io::stdout().lock(), &status)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_status_table(out: &mut impl Write, status: &ReportingStatus) -> io::Result<()> {
     let resolution = status.scope_resolution.as_ref();
-    println!(
+    writeln!(
+        out,
         "{} {}{} (data as of change {})",
         status.period_code,
         status.scope,
         boundaries_in_words(resolution),
         status.data_as_of
-    );
-    print_absence(resolution);
-    println!(
+    )?;
+    print_absence(out, resolution)?;
+    writeln!(
+        out,
         "expected {}, received on time {}, late {}, missing {}",
         status.expected, status.received_on_time, status.received_late, status.missing
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "reporting rate {}, on time {}\n",
         percent(status.reporting_rate),
         percent(status.reporting_rate_on_time)
-    );
+    )?;
     for agency in &status.agencies {
         let state = match (agency.received, agency.timeliness()) {
             (false, _) => "MISSING".to_string(),
             (true, Timeliness::Late) => format!("late, revision {}", agency.latest_revision),
             (true, _) => format!("on time, revision {}", agency.latest_revision),
         };
-        println!(
+        writeln!(
+            out,
             "  {:<28} {:<22} {}",
             agency.agency_code, state, agency.agency_name
-        );
+        )?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }

@@ -1,17 +1,37 @@
 //! The command line a person uses, run as the real binary against a real server and database.
 
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use crate::common::{Backend, TestApp};
 
-fn pressdx(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pressdx"))
+/// The pressdx binary, ready to run with `args`.
+fn pressdx_command(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pressdx"));
+    command
         .args(args)
         .env("RUST_LOG", "warn")
         // Each command calls with the token it is given, never one from whoever runs the tests.
-        .env_remove("PRESSDX_TOKEN")
+        .env_remove("PRESSDX_TOKEN");
+    command
+}
+
+fn pressdx(args: &[&str]) -> Output {
+    pressdx_command(args)
         .output()
         .expect("the pressdx binary runs")
+}
+
+/// Runs pressdx with its standard output going into a pipe whose reader has already gone, as
+/// `pressdx ... | head` leaves it once head has read enough.
+fn pressdx_into_a_closed_pipe(args: &[&str]) -> Output {
+    let mut child = pressdx_command(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the pressdx binary runs");
+    // Closed before pressdx has a word to write: its first write meets the broken pipe.
+    drop(child.stdout.take());
+    child.wait_with_output().expect("pressdx ends")
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -413,4 +433,56 @@ pub async fn the_cli_creates_lists_and_revokes_tokens(backend: Backend) {
         pressdx(&["token", "revoke", "999999", "--database-url", &url])
     });
     assert_eq!(unknown.status.code(), Some(2));
+}
+
+/// `pressdx submit ... | head` and `pressdx summary ... | head -1`: a reader that stops reading
+/// ends the command quietly, never with a panic.
+pub async fn the_cli_ends_quietly_when_its_reader_goes_away(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let server = format!("http://{}", app.address);
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/report.toml");
+    let (_, agency) = create_token(&app.database_url, "agency", Some("bao-ptth-ninh-binh-2025"));
+    let (_, ministry) = create_token(&app.database_url, "ministry", None);
+
+    let submitted = tokio::task::block_in_place(|| {
+        pressdx_into_a_closed_pipe(&[
+            "submit", "--file", example, "--server", &server, "--token", &agency,
+        ])
+    });
+    assert!(submitted.status.success(), "{}", text(&submitted.stderr));
+    assert_eq!(text(&submitted.stderr), "");
+
+    let summary = tokio::task::block_in_place(|| {
+        pressdx_into_a_closed_pipe(&[
+            "summary",
+            "--plan",
+            "national-348-qd-ttg",
+            "--period",
+            "2026",
+            "--server",
+            &server,
+            "--token",
+            &ministry,
+        ])
+    });
+    assert!(summary.status.success(), "{}", text(&summary.stderr));
+    assert_eq!(text(&summary.stderr), "");
+
+    // The report went in all the same: the receipt was lost, not the submission.
+    let listed = tokio::task::block_in_place(|| {
+        pressdx(&[
+            "submissions",
+            "list",
+            "--server",
+            &server,
+            "--token",
+            &ministry,
+        ])
+    });
+    assert_eq!(
+        text(&listed.stdout).lines().count(),
+        2,
+        "{}",
+        text(&listed.stdout)
+    );
 }
