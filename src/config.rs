@@ -91,6 +91,9 @@ pub struct SummaryArgs {
     pub plan: String,
     #[command(flatten)]
     pub view: PeriodScope,
+    /// table, json (the server's answer) or csv (one row per target).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
     #[command(flatten)]
     pub server: ServerArgs,
 }
@@ -99,8 +102,22 @@ pub struct SummaryArgs {
 pub struct StatusArgs {
     #[command(flatten)]
     pub view: PeriodScope,
+    /// table, json (the server's answer) or csv (one row per agency).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
     #[command(flatten)]
     pub server: ServerArgs,
+}
+
+/// How a read command prints what the server answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Columns for people to read.
+    Table,
+    /// One JSON document: the server's answer, with the proto's field names.
+    Json,
+    /// A header row, then one row per item, with the proto's field names as columns.
+    Csv,
 }
 
 /// Which period, and which organisations, a figure is about.
@@ -383,6 +400,10 @@ pub enum SubmissionsCommand {
         /// Only the latest revision of each agency and period.
         #[arg(long)]
         latest_only: bool,
+        /// table, json (every page as one ListSubmissionsResponse) or csv (one row per
+        /// submission, its report included).
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
         #[command(flatten)]
         server: ServerArgs,
     },

@@ -12,6 +12,7 @@ mod audit;
 mod bench;
 mod catalog;
 pub mod client;
+mod output;
 mod report_file;
 mod submissions;
 mod summaries;
@@ -88,8 +89,16 @@ async fn dispatch(command: Command) -> CliResult {
             agency,
             period,
             latest_only,
+            output,
             server,
-        }) => submissions::list(agency, period, latest_only, &server).await,
+        }) => {
+            let filter = submissions::Filter {
+                agency,
+                period,
+                latest_only,
+            };
+            submissions::list(filter, output, &server).await
+        }
         Command::Summary(args) => summaries::summary(args).await,
         Command::Status(args) => summaries::status(args).await,
         Command::Token(TokenCommand::Create {

@@ -7,12 +7,14 @@ use tonic::Code;
 use tonic_types::StatusExt;
 
 use super::client::connect;
-use super::{CliResult, EXIT_REFUSED, ReportFile};
+use super::{CliResult, EXIT_REFUSED, ReportFile, output};
 use crate::api::convert::instant;
-use crate::config::{ServerArgs, SubmitArgs};
+use crate::config::{OutputFormat, ServerArgs, SubmitArgs};
 use crate::domain::period::vietnam_time;
 use crate::proto::submission_service_client::SubmissionServiceClient;
-use crate::proto::{ListSubmissionsRequest, Submission, SubmissionReceipt, Timeliness};
+use crate::proto::{
+    ListSubmissionsRequest, ListSubmissionsResponse, Submission, SubmissionReceipt, Timeliness,
+};
 
 pub async fn submit(args: SubmitArgs) -> CliResult {
     let file = ReportFile::read(&args.file)?;
@@ -89,17 +91,19 @@ fn print_receipt(out: &mut impl Write, receipt: &SubmissionReceipt) -> io::Resul
     writeln!(out, "  request id   {}", receipt.request_id)
 }
 
-pub async fn list(
-    agency: Option<String>,
-    period: Option<String>,
-    latest_only: bool,
-    server: &ServerArgs,
-) -> CliResult {
+/// Which submissions `pressdx submissions list` asks for.
+pub struct Filter {
+    pub agency: Option<String>,
+    pub period: Option<String>,
+    pub latest_only: bool,
+}
+
+pub async fn list(filter: Filter, output: OutputFormat, server: &ServerArgs) -> CliResult {
     let mut client = SubmissionServiceClient::new(connect(server).await?);
     let mut request = ListSubmissionsRequest {
-        agency_code: agency.unwrap_or_default(),
-        period_code: period.unwrap_or_default(),
-        latest_only,
+        agency_code: filter.agency.unwrap_or_default(),
+        period_code: filter.period.unwrap_or_default(),
+        latest_only: filter.latest_only,
         page_size: 500,
         page_token: String::new(),
     };
@@ -122,7 +126,18 @@ pub async fn list(
         }
         request.page_token = page.next_page_token;
     }
-    print_submissions(&mut io::stdout().lock(), &submissions)?;
+    // Every page as one answer: one JSON document, one CSV table.
+    let everything = ListSubmissionsResponse {
+        submissions,
+        next_page_token: String::new(),
+    };
+    let out = &mut io::stdout().lock();
+    const TYPE: &str = "pressdx.v1.ListSubmissionsResponse";
+    match output {
+        OutputFormat::Table => print_submissions(out, &everything.submissions)?,
+        OutputFormat::Json => output::write_json(out, &everything, TYPE)?,
+        OutputFormat::Csv => output::write_csv(out, &everything, TYPE, "submissions")?,
+    }
     Ok(ExitCode::SUCCESS)
 }
 

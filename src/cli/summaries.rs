@@ -1,11 +1,12 @@
-//! `pressdx summary` and `pressdx status`: the figures a province or the Ministry reads, as tables.
+//! `pressdx summary` and `pressdx status`: the figures a province or the Ministry reads, as tables
+//! or, for programs, as JSON or CSV.
 
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use super::CliResult;
 use super::client::connect;
-use crate::config::{StatusArgs, SummaryArgs};
+use super::{CliResult, output};
+use crate::config::{OutputFormat, StatusArgs, SummaryArgs};
 use crate::proto::summary_service_client::SummaryServiceClient;
 use crate::proto::{
     Boundaries, GetReportingStatusRequest, ListTargetSummariesRequest, ListTargetSummariesResponse,
@@ -81,7 +82,13 @@ pub async fn summary(args: SummaryArgs) -> CliResult {
         .await
         .map_err(answered)?
         .into_inner();
-    print_summary_table(&mut io::stdout().lock(), &args, &response)?;
+    let out = &mut io::stdout().lock();
+    const TYPE: &str = "pressdx.v1.ListTargetSummariesResponse";
+    match args.output {
+        OutputFormat::Table => print_summary_table(out, &args, &response)?,
+        OutputFormat::Json => output::write_json(out, &response, TYPE)?,
+        OutputFormat::Csv => output::write_csv(out, &response, TYPE, "summaries")?,
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -161,7 +168,13 @@ pub async fn status(args: StatusArgs) -> CliResult {
         .await
         .map_err(answered)?
         .into_inner();
-    print_status_table(&mut io::stdout().lock(), &status)?;
+    let out = &mut io::stdout().lock();
+    const TYPE: &str = "pressdx.v1.ReportingStatus";
+    match args.output {
+        OutputFormat::Table => print_status_table(out, &status)?,
+        OutputFormat::Json => output::write_json(out, &status, TYPE)?,
+        OutputFormat::Csv => output::write_csv(out, &status, TYPE, "agencies")?,
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,6 +1,9 @@
 //! The command line a person uses, run as the real binary against a real server and database.
 
+use std::collections::HashMap;
 use std::process::{Command, Output, Stdio};
+
+use pressdx::proto::ListTargetSummariesRequest;
 
 use crate::common::{Backend, TestApp};
 
@@ -485,4 +488,128 @@ pub async fn the_cli_ends_quietly_when_its_reader_goes_away(backend: Backend) {
         "{}",
         text(&listed.stdout)
     );
+}
+
+/// `--output json` prints what the server answered, field for field with the proto's names, and
+/// `--output csv` one row per target, agency or submission after a header, quoted where needed.
+pub async fn the_cli_prints_json_and_csv_for_programs(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let server = format!("http://{}", app.address);
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/report.toml");
+    let (_, agency) = create_token(&app.database_url, "agency", Some("bao-ptth-ninh-binh-2025"));
+    let (_, ministry) = create_token(&app.database_url, "ministry", None);
+    let submitted = tokio::task::block_in_place(|| {
+        pressdx(&[
+            "submit", "--file", example, "--server", &server, "--token", &agency,
+        ])
+    });
+    assert!(submitted.status.success(), "{}", text(&submitted.stderr));
+    let read = |command: &[&str], output: &str| {
+        let mut args = command.to_vec();
+        args.extend([
+            "--output", output, "--server", &server, "--token", &ministry,
+        ]);
+        let printed = tokio::task::block_in_place(|| pressdx(&args));
+        assert!(printed.status.success(), "{}", text(&printed.stderr));
+        text(&printed.stdout)
+    };
+    let csv_rows = |printed: &str| -> Vec<HashMap<String, String>> {
+        csv::Reader::from_reader(printed.as_bytes())
+            .deserialize()
+            .collect::<Result<_, _>>()
+            .unwrap_or_else(|error| panic!("{error}: {printed}"))
+    };
+
+    let summary = [
+        "summary",
+        "--plan",
+        "national-348-qd-ttg",
+        "--period",
+        "2026",
+        "--scope",
+        "province:ninh-binh-2025",
+    ];
+    let answered = app
+        .summaries
+        .clone()
+        .list_target_summaries(ListTargetSummariesRequest {
+            plan_code: "national-348-qd-ttg".into(),
+            period_code: "2026".into(),
+            scope: "province:ninh-binh-2025".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let json = read(&summary, "json");
+    let document: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let summaries = document["summaries"].as_array().unwrap();
+    assert_eq!(summaries.len(), answered.summaries.len());
+    for (printed, summary) in summaries.iter().zip(&answered.summaries) {
+        assert_eq!(printed["target_code"], summary.target_code.as_str());
+        assert_eq!(printed["numerator"], summary.numerator);
+        assert_eq!(printed["denominator"], summary.denominator);
+        assert_eq!(printed["share"], summary.share);
+        assert_eq!(printed["status"], summary.status().as_str_name());
+    }
+    assert_eq!(document["data_as_of"], answered.data_as_of);
+    // The proto's order, not the alphabet's: a diff between two runs stays readable.
+    assert!(
+        json.find("\"plan_code\"") < json.find("\"data_as_of\""),
+        "{json}"
+    );
+
+    let rows = csv_rows(&read(&summary, "csv"));
+    let targets: Vec<&str> = rows.iter().map(|row| row["target_code"].as_str()).collect();
+    let expected: Vec<&str> = answered
+        .summaries
+        .iter()
+        .map(|summary| summary.target_code.as_str())
+        .collect();
+    assert_eq!(targets, expected);
+    let trained = rows
+        .iter()
+        .find(|row| row["target_code"] == "staff_trained")
+        .unwrap();
+    assert_eq!(
+        (&*trained["numerator"], &*trained["denominator"]),
+        ("207", "260")
+    );
+    assert_eq!(
+        trained["scope_resolution.boundaries"],
+        "BOUNDARIES_HISTORICAL"
+    );
+
+    // The agency's name holds a comma: quoted, it stays one field.
+    let status = [
+        "status",
+        "--period",
+        "2026",
+        "--scope",
+        "province:ninh-binh-2025",
+    ];
+    let rows = csv_rows(&read(&status, "csv"));
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["agency_code"], "bao-ptth-ninh-binh-2025");
+    assert_eq!(
+        rows[0]["agency_name"],
+        "Báo và Phát thanh, Truyền hình Ninh Bình"
+    );
+    assert_eq!(rows[0]["received"], "true");
+    let document: serde_json::Value = serde_json::from_str(&read(&status, "json")).unwrap();
+    assert_eq!(document["expected"], 1);
+    assert_eq!(document["agencies"][0]["latest_revision"], 1);
+
+    let list = ["submissions", "list"];
+    let document: serde_json::Value = serde_json::from_str(&read(&list, "json")).unwrap();
+    let submissions = document["submissions"].as_array().unwrap();
+    assert_eq!(submissions.len(), 1);
+    assert_eq!(submissions[0]["report"]["headcount"]["reporters"], 140);
+    let rows = csv_rows(&read(&list, "csv"));
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["content_hash"], submissions[0]["content_hash"]);
+    assert_eq!(rows[0]["report.headcount.reporters"], "140");
+
+    // The table stays the default.
+    assert!(read(&list, "table").starts_with("      id  agency"));
 }
