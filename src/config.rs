@@ -31,6 +31,9 @@ pub enum Command {
     /// Submits an annual report (TOML or JSON file) to a running server and prints the receipt or
     /// every violation.
     Submit(SubmitArgs),
+    /// Submits many reports over one stream (ImportReports) to a running server, as a back-fill:
+    /// prints every refusal and the totals, and exits with 2 if any report was refused.
+    Import(ImportArgs),
     /// Reads submissions from a running server.
     #[command(subcommand)]
     Submissions(SubmissionsCommand),
@@ -323,6 +326,20 @@ pub struct SubmitArgs {
     /// content, so that submitting the same file twice stores it once.
     #[arg(long)]
     pub request_id: Option<String>,
+    #[command(flatten)]
+    pub server: ServerArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// A .jsonl file (one report a line, as JSON in the format `pressdx submit --file` reads), a
+    /// .json or .toml report file, or a directory of such files (its subdirectories are not read).
+    /// Each report's request id is its own `request_id`, or else derived from its content, so
+    /// that importing the same files again stores nothing twice.
+    pub path: PathBuf,
+    /// Check every report (validate_only) without storing any.
+    #[arg(long)]
+    pub dry_run: bool,
     #[command(flatten)]
     pub server: ServerArgs,
 }

@@ -68,3 +68,12 @@ pub async fn connect(args: &ServerArgs) -> Result<Connection, String> {
         BearerToken::new(args.token.as_deref())?,
     ))
 }
+
+/// Why a call failed, in one line.
+pub fn call_failed(status: &Status) -> String {
+    format!(
+        "the server answered {:?}: {}",
+        status.code(),
+        status.message()
+    )
+}

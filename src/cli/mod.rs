@@ -12,6 +12,7 @@ mod audit;
 mod bench;
 mod catalog;
 pub mod client;
+mod import;
 mod output;
 mod report_file;
 mod submissions;
@@ -85,6 +86,7 @@ async fn dispatch(command: Command) -> CliResult {
             catalog::show(&database.database_url).await
         }
         Command::Submit(args) => submissions::submit(args).await,
+        Command::Import(args) => import::import(args).await,
         Command::Submissions(SubmissionsCommand::List {
             agency,
             period,

@@ -3,10 +3,10 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use tonic::Code;
+use tonic::{Code, Status};
 use tonic_types::StatusExt;
 
-use super::client::connect;
+use super::client::{call_failed, connect};
 use super::{CliResult, EXIT_REFUSED, ReportFile, output};
 use crate::api::convert::instant;
 use crate::config::{OutputFormat, ServerArgs, SubmitArgs};
@@ -26,24 +26,25 @@ pub async fn submit(args: SubmitArgs) -> CliResult {
             Ok(ExitCode::SUCCESS)
         }
         Err(status) if matches!(status.code(), Code::InvalidArgument | Code::AlreadyExists) => {
-            eprintln!("refused ({:?}): {}", status.code(), status.message());
-            let details = status.get_error_details();
-            if let Some(info) = details.error_info() {
-                eprintln!("  reason: {}", info.reason);
-            }
-            if let Some(bad_request) = details.bad_request() {
-                for violation in &bad_request.field_violations {
-                    eprintln!("  - {}: {}", violation.field, violation.description);
-                }
-            }
+            print_refusal("refused", &status);
             Ok(ExitCode::from(EXIT_REFUSED))
         }
-        Err(status) => Err(format!(
-            "the server answered {:?}: {}",
-            status.code(),
-            status.message()
-        )
-        .into()),
+        Err(status) => Err(call_failed(&status).into()),
+    }
+}
+
+/// Prints on stderr why a report was refused, after `heading`: the code and message, the reason,
+/// and every field violation with its path.
+pub(super) fn print_refusal(heading: &str, status: &Status) {
+    eprintln!("{heading} ({:?}): {}", status.code(), status.message());
+    let details = status.get_error_details();
+    if let Some(info) = details.error_info() {
+        eprintln!("  reason: {}", info.reason);
+    }
+    if let Some(bad_request) = details.bad_request() {
+        for violation in &bad_request.field_violations {
+            eprintln!("  - {}: {}", violation.field, violation.description);
+        }
     }
 }
 
@@ -112,13 +113,7 @@ pub async fn list(filter: Filter, output: OutputFormat, server: &ServerArgs) -> 
         let page = client
             .list_submissions(request.clone())
             .await
-            .map_err(|status| {
-                format!(
-                    "the server answered {:?}: {}",
-                    status.code(),
-                    status.message()
-                )
-            })?
+            .map_err(|status| call_failed(&status))?
             .into_inner();
         submissions.extend(page.submissions);
         if page.next_page_token.is_empty() {

@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use super::client::connect;
+use super::client::{call_failed, connect};
 use super::{CliResult, output};
 use crate::config::{OutputFormat, StatusArgs, SummaryArgs};
 use crate::proto::summary_service_client::SummaryServiceClient;
@@ -12,14 +12,6 @@ use crate::proto::{
     Boundaries, GetReportingStatusRequest, ListTargetSummariesRequest, ListTargetSummariesResponse,
     ReportingStatus, ScopeResolution, TargetMeasure, TargetStatus, Timeliness, scope_absence,
 };
-
-fn answered(status: tonic::Status) -> String {
-    format!(
-        "the server answered {:?}: {}",
-        status.code(),
-        status.message()
-    )
-}
 
 fn percent(share: f64) -> String {
     format!("{:.1}%", share * 100.0)
@@ -80,7 +72,7 @@ pub async fn summary(args: SummaryArgs) -> CliResult {
             as_of: args.view.as_of.clone().unwrap_or_default(),
         })
         .await
-        .map_err(answered)?
+        .map_err(|status| call_failed(&status))?
         .into_inner();
     let out = &mut io::stdout().lock();
     const TYPE: &str = "pressdx.v1.ListTargetSummariesResponse";
@@ -166,7 +158,7 @@ pub async fn status(args: StatusArgs) -> CliResult {
             as_of: args.view.as_of.clone().unwrap_or_default(),
         })
         .await
-        .map_err(answered)?
+        .map_err(|status| call_failed(&status))?
         .into_inner();
     let out = &mut io::stdout().lock();
     const TYPE: &str = "pressdx.v1.ReportingStatus";

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::process::{Command, Output, Stdio};
 
-use pressdx::proto::ListTargetSummariesRequest;
+use pressdx::proto::{ListSubmissionsRequest, ListTargetSummariesRequest};
 
 use crate::common::{Backend, TestApp};
 
@@ -612,4 +612,120 @@ pub async fn the_cli_prints_json_and_csv_for_programs(backend: Backend) {
 
     // The table stays the default.
     assert!(read(&list, "table").starts_with("      id  agency"));
+}
+
+/// `pressdx import` sends a directory's reports (a JSON Lines file's lines, TOML and JSON files)
+/// over one ImportReports stream, names every refusal by file and line, totals what became of
+/// them, and stores nothing on a dry run.
+pub async fn the_cli_imports_a_directory_of_reports(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let server = format!("http://{}", app.address);
+    let (_, agency) = create_token(&app.database_url, "agency", Some("bao-ptth-ninh-binh-2025"));
+    let example =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/report.toml"))
+            .unwrap();
+    let report: serde_json::Value = toml::from_str(&example).unwrap();
+    let json_line = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut report = report.clone();
+        edit(&mut report);
+        serde_json::to_string(&report).unwrap()
+    };
+    let directory = tempfile::tempdir().unwrap();
+    let lines = [
+        json_line(&|_| {}),
+        String::new(),
+        json_line(&|report| report["report"]["security_level"] = 7.into()),
+        r#"{"agency": "bao-ptth-ninh-binh-2025", "period": "#.to_string(),
+        json_line(&|report| report["request_id"] = "back-fill-2026-a".into()),
+    ];
+    std::fs::write(directory.path().join("a.jsonl"), lines.join("\n")).unwrap();
+    // A corrected report, as its own TOML file.
+    std::fs::write(
+        directory.path().join("b.toml"),
+        example.replace("editors = 55", "editors = 50"),
+    )
+    .unwrap();
+    std::fs::write(directory.path().join("notes.txt"), "not a report").unwrap();
+    let path = directory.path().to_str().unwrap();
+
+    let import = |extra: &[&str]| {
+        let mut args = vec!["import", path, "--server", &server, "--token", &agency];
+        args.extend_from_slice(extra);
+        let output = tokio::task::block_in_place(|| pressdx(&args));
+        (
+            output.status.code(),
+            text(&output.stdout),
+            text(&output.stderr),
+        )
+    };
+    let stored = || async {
+        app.submissions
+            .clone()
+            .list_submissions(ListSubmissionsRequest::default())
+            .await
+            .unwrap()
+            .into_inner()
+            .submissions
+            .len()
+    };
+
+    let (code, stdout, stderr) = import(&["--dry-run"]);
+    assert_eq!(code, Some(2), "{stdout}{stderr}");
+    assert!(stdout.contains("5 report(s)"), "{stdout}");
+    assert!(stdout.contains("valid      3"), "{stdout}");
+    assert!(stdout.contains("refused    2"), "{stdout}");
+    let invalid = stderr
+        .lines()
+        .position(|line| line.contains("a.jsonl:3, bao-ptth-ninh-binh-2025 for 2026"))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(
+        stderr
+            .lines()
+            .nth(invalid + 2)
+            .unwrap()
+            .contains("report.security_level"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("a.jsonl:4: cannot be read"), "{stderr}");
+    // The progress bar is drawn only on a terminal.
+    assert!(!stderr.contains('█'), "{stderr}");
+    assert_eq!(stored().await, 0, "a dry run stores nothing");
+
+    let (code, stdout, stderr) = import(&[]);
+    assert_eq!(code, Some(2), "{stdout}{stderr}");
+    // The first line and b.toml are revisions 1 and 2; the line with its own request id carries
+    // the first line's content under another id: revision 3.
+    assert!(stdout.contains("stored     3"), "{stdout}");
+    assert!(stdout.contains("refused    2"), "{stdout}");
+    assert_eq!(stored().await, 3);
+
+    // Again: every request id is known, so nothing is stored twice.
+    let (_, stdout, _) = import(&[]);
+    assert!(
+        stdout.contains("stored     0") && stdout.contains("replayed   3"),
+        "{stdout}"
+    );
+    assert_eq!(stored().await, 3);
+
+    // Nothing refused: exit 0.
+    let (code, stdout, stderr) = {
+        let file = directory.path().join("b.toml");
+        let output = tokio::task::block_in_place(|| {
+            pressdx(&[
+                "import",
+                file.to_str().unwrap(),
+                "--server",
+                &server,
+                "--token",
+                &agency,
+            ])
+        });
+        (
+            output.status.code(),
+            text(&output.stdout),
+            text(&output.stderr),
+        )
+    };
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("replayed   1"), "{stdout}");
 }
