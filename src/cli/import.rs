@@ -10,10 +10,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 use prost::Message;
 use tonic::{Code, Status};
 
-use super::client::{Connection, call_failed, connect};
+use super::client::{Connection, connect};
+use super::diagnosis::call_failed;
 use super::submissions::print_refusal;
 use super::{CliResult, EXIT_REFUSED, ReportFile};
-use crate::config::ImportArgs;
+use crate::config::{ImportArgs, ServerArgs};
 use crate::proto::import_reports_response::Outcome;
 use crate::proto::submission_service_client::SubmissionServiceClient;
 use crate::proto::{SubmissionReceipt, SubmitReportRequest};
@@ -91,7 +92,7 @@ pub async fn import(args: ImportArgs) -> CliResult {
         Ok(())
     } else {
         let client = SubmissionServiceClient::new(connect(&args.server).await?);
-        send(client, requests, &sources, &mut totals).await
+        send(client, requests, &sources, &args.server, &mut totals).await
     };
     // What was answered before a failure is stored: the totals say how far the import went.
     let out = &mut io::stdout().lock();
@@ -111,13 +112,14 @@ async fn send(
     mut client: SubmissionServiceClient<Connection>,
     requests: Vec<SubmitReportRequest>,
     sources: &[String],
+    server: &ServerArgs,
     totals: &mut Totals,
 ) -> Result<(), String> {
     let sent = requests.len();
     let mut answers = client
         .import_reports(tokio_stream::iter(requests))
         .await
-        .map_err(|status| format!("0 of {sent} answers: {}", call_failed(&status)))?
+        .map_err(|status| format!("0 of {sent} answers: {}", call_failed(&status, server)))?
         .into_inner();
 
     // Drawn on stderr, and only when that is a terminal: indicatif hides it otherwise, so that a
@@ -132,7 +134,7 @@ async fn send(
             Ok(Some(answer)) => answer,
             Ok(None) if answered == sent => break None,
             Ok(None) => break Some("the server ended the stream".to_string()),
-            Err(status) => break Some(call_failed(&status)),
+            Err(status) => break Some(call_failed(&status, server)),
         };
         answered += 1;
         bar.inc(1);

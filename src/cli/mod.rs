@@ -12,6 +12,7 @@ mod audit;
 mod bench;
 mod catalog;
 pub mod client;
+mod diagnosis;
 mod import;
 mod output;
 mod report_file;
@@ -56,7 +57,7 @@ pub async fn run(command: Command) -> CliResult {
 
 /// Whether the error, or one of its causes, is a write to a pipe nobody reads any more.
 fn is_broken_pipe(error: &(dyn Error + 'static)) -> bool {
-    std::iter::successors(Some(error), |&error| error.source()).any(|error| {
+    diagnosis::causes(error).any(|error| {
         error
             .downcast_ref::<io::Error>()
             .is_some_and(|error| error.kind() == io::ErrorKind::BrokenPipe)

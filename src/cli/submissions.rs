@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use tonic::{Code, Status};
 use tonic_types::StatusExt;
 
-use super::client::{call_failed, connect};
+use super::client::connect;
+use super::diagnosis::call_failed;
 use super::{CliResult, EXIT_REFUSED, ReportFile, output};
 use crate::api::convert::instant;
 use crate::config::{OutputFormat, ServerArgs, SubmitArgs};
@@ -29,7 +30,7 @@ pub async fn submit(args: SubmitArgs) -> CliResult {
             print_refusal("refused", &status);
             Ok(ExitCode::from(EXIT_REFUSED))
         }
-        Err(status) => Err(call_failed(&status).into()),
+        Err(status) => Err(call_failed(&status, &args.server).into()),
     }
 }
 
@@ -113,7 +114,7 @@ pub async fn list(filter: Filter, output: OutputFormat, server: &ServerArgs) -> 
         let page = client
             .list_submissions(request.clone())
             .await
-            .map_err(|status| call_failed(&status))?
+            .map_err(|status| call_failed(&status, server))?
             .into_inner();
         submissions.extend(page.submissions);
         if page.next_page_token.is_empty() {

@@ -4,7 +4,8 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use super::client::{call_failed, connect};
+use super::client::connect;
+use super::diagnosis::call_failed;
 use super::{CliResult, output};
 use crate::config::{OutputFormat, StatusArgs, SummaryArgs};
 use crate::proto::summary_service_client::SummaryServiceClient;
@@ -72,7 +73,7 @@ pub async fn summary(args: SummaryArgs) -> CliResult {
             as_of: args.view.as_of.clone().unwrap_or_default(),
         })
         .await
-        .map_err(|status| call_failed(&status))?
+        .map_err(|status| call_failed(&status, &args.server))?
         .into_inner();
     let out = &mut io::stdout().lock();
     const TYPE: &str = "pressdx.v1.ListTargetSummariesResponse";
@@ -158,7 +159,7 @@ pub async fn status(args: StatusArgs) -> CliResult {
             as_of: args.view.as_of.clone().unwrap_or_default(),
         })
         .await
-        .map_err(|status| call_failed(&status))?
+        .map_err(|status| call_failed(&status, &args.server))?
         .into_inner();
     let out = &mut io::stdout().lock();
     const TYPE: &str = "pressdx.v1.ReportingStatus";

@@ -729,3 +729,144 @@ pub async fn the_cli_imports_a_directory_of_reports(backend: Backend) {
     assert_eq!(code, Some(0), "{stdout}{stderr}");
     assert!(stdout.contains("replayed   1"), "{stdout}");
 }
+
+/// A CA with a server certificate for localhost and a client certificate, and a CA that signed
+/// neither, as PEM files: ca.pem, server.pem and .key, client.pem and .key, other-ca.pem.
+fn write_test_pki(directory: &std::path::Path) {
+    use rcgen::{
+        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
+        KeyPair, KeyUsagePurpose,
+    };
+    let certificate_authority = |name: &str| {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        params.distinguished_name.push(DnType::CommonName, name);
+        let pem = params.self_signed(&key).unwrap().pem();
+        (pem, Issuer::new(params, key))
+    };
+    let (ca, issuer) = certificate_authority("pressdx test CA");
+    let (other_ca, _) = certificate_authority("someone else's CA");
+    let leaf = |name: &str, usage| {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(vec![name.to_string()]).unwrap();
+        params.distinguished_name.push(DnType::CommonName, name);
+        params.extended_key_usages = vec![usage];
+        let certificate = params.signed_by(&key, &issuer).unwrap();
+        (certificate.pem(), key.serialize_pem())
+    };
+    let server = leaf("localhost", ExtendedKeyUsagePurpose::ServerAuth);
+    let client = leaf("newsroom.example", ExtendedKeyUsagePurpose::ClientAuth);
+    for (name, pem) in [
+        ("ca.pem", &ca),
+        ("other-ca.pem", &other_ca),
+        ("server.pem", &server.0),
+        ("server.key", &server.1),
+        ("client.pem", &client.0),
+        ("client.key", &client.1),
+    ] {
+        std::fs::write(directory.join(name), pem).unwrap();
+    }
+}
+
+/// A connection that fails says why and what to do, not "transport error": nothing listening,
+/// plaintext against TLS and TLS against plaintext, https without a CA, a CA that did not sign
+/// the server's certificate, and a server that requires a client certificate.
+pub async fn the_cli_names_the_cause_of_a_failed_connection(backend: Backend) {
+    let directory = tempfile::tempdir().unwrap();
+    write_test_pki(directory.path());
+    let pem = |name: &str| directory.path().join(name).to_str().unwrap().to_string();
+    let plaintext = TestApp::spawn(backend).await;
+    let tls = TestApp::spawn_with(backend, |config| {
+        config.tls.tls_cert = Some(pem("server.pem").into());
+        config.tls.tls_key = Some(pem("server.key").into());
+    })
+    .await;
+    let mutual_tls = TestApp::spawn_with(backend, |config| {
+        config.tls.tls_cert = Some(pem("server.pem").into());
+        config.tls.tls_key = Some(pem("server.key").into());
+        config.tls.tls_client_ca = Some(pem("ca.pem").into());
+    })
+    .await;
+    // The certificate is for localhost; the test servers listen on 127.0.0.1.
+    let https = |app: &TestApp| format!("https://localhost:{}", app.address.port());
+    let nothing_there = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", listener.local_addr().unwrap())
+    };
+
+    let failure = |server: &str, tls_args: &[&str]| {
+        let mut args = vec!["status", "--period", "2024", "--server", server];
+        args.extend_from_slice(tls_args);
+        args.extend(["--token", "any"]);
+        let output = tokio::task::block_in_place(|| pressdx(&args));
+        assert_eq!(output.status.code(), Some(1), "{}", text(&output.stdout));
+        let stderr = text(&output.stderr);
+        assert!(!stderr.contains("transport error"), "{stderr}");
+        stderr
+    };
+    let says = |stderr: &str, words: &[&str]| {
+        for word in words {
+            assert!(stderr.contains(word), "{word:?} is not in: {stderr}");
+        }
+    };
+    let ca = pem("ca.pem");
+
+    let refused = failure(&nothing_there, &[]);
+    says(
+        &refused,
+        &["connection refused", "running there", "PRESSDX_SERVER"],
+    );
+
+    let plaintext_to_tls = failure(&format!("http://{}", tls.address), &[]);
+    says(&plaintext_to_tls, &["serves TLS", "https://", "--tls-ca"]);
+
+    let tls_to_plaintext = failure(&https(&plaintext), &["--tls-ca", &ca]);
+    says(&tls_to_plaintext, &["does not speak TLS", "http://"]);
+
+    let no_ca = failure(&https(&tls), &[]);
+    says(&no_ca, &["give --tls-ca"]);
+
+    let unknown_ca = failure(&https(&tls), &["--tls-ca", &pem("other-ca.pem")]);
+    says(
+        &unknown_ca,
+        &["not signed by the CA in --tls-ca", "other-ca.pem"],
+    );
+
+    let no_client_certificate = failure(&https(&mutual_tls), &["--tls-ca", &ca]);
+    says(
+        &no_client_certificate,
+        &[
+            "requires a client certificate",
+            "--tls-client-cert",
+            "--tls-client-key",
+        ],
+    );
+
+    // With its certificate, the client gets through to the server, which judges the token.
+    let through = tokio::task::block_in_place(|| {
+        pressdx(&[
+            "status",
+            "--period",
+            "2024",
+            "--server",
+            &https(&mutual_tls),
+            "--tls-ca",
+            &ca,
+            "--tls-client-cert",
+            &pem("client.pem"),
+            "--tls-client-key",
+            &pem("client.key"),
+            "--token",
+            "any",
+        ])
+    });
+    says(
+        &text(&through.stderr),
+        &["the server answered Unauthenticated"],
+    );
+}

@@ -51,6 +51,7 @@ macro_rules! behavioural_suite {
             cli::the_cli_ends_quietly_when_its_reader_goes_away,
             cli::the_cli_prints_json_and_csv_for_programs,
             cli::the_cli_imports_a_directory_of_reports,
+            cli::the_cli_names_the_cause_of_a_failed_connection,
             access::every_rpc_answers_each_kind_of_caller_as_the_table_says,
             access::refusals_say_why_and_never_confuse_unauthenticated_with_denied,
             access::a_province_lists_only_its_own_agencies_reports,
