@@ -301,6 +301,13 @@ pub struct ServerArgs {
     pub tls_client_key: Option<PathBuf>,
 }
 
+impl ServerArgs {
+    /// Whether `--server` names a TLS server (https://).
+    pub fn uses_tls(&self) -> bool {
+        self.server.starts_with("https://")
+    }
+}
+
 /// Keeps the token out of logs and debug output.
 impl fmt::Debug for ServerArgs {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -48,9 +48,8 @@ pub async fn connect(args: &ServerArgs) -> Result<Connection, String> {
     };
     let mut endpoint = Endpoint::from_shared(server.clone())
         .map_err(|error| format!("--server {server}: {error}"))?;
-    let uses_tls = endpoint.uri().scheme_str() == Some("https");
     match &args.tls_ca {
-        Some(ca) if uses_tls => {
+        Some(ca) if args.uses_tls() => {
             let mut tls = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(read(ca)?));
             if let (Some(cert), Some(key)) = (&args.tls_client_cert, &args.tls_client_key) {
                 tls = tls.identity(Identity::from_pem(read(cert)?, read(key)?));
@@ -60,7 +59,7 @@ pub async fn connect(args: &ServerArgs) -> Result<Connection, String> {
                 .map_err(|error| connect_failed(&error, args))?;
         }
         // pressdx trusts no CA it is not given (tonic would only say "transport error").
-        None if uses_tls => {
+        None if args.uses_tls() => {
             return Err(format!(
                 "--server {server} asks for TLS: give --tls-ca (or PRESSDX_TLS_CA), the CA \
                  certificate that signed the server's certificate"

@@ -87,7 +87,6 @@ pub(super) fn causes<'a>(
 /// What went wrong and how to fix it, if the causes tell.
 fn explain(error: &(dyn Error + 'static), args: &ServerArgs) -> Option<String> {
     let server = &args.server;
-    let uses_tls = server.starts_with("https://");
     let explanation = match diagnose(error)? {
         Cause::Refused => format!(
             "nothing accepts connections at {server} (connection refused): is the pressdx server \
@@ -118,7 +117,7 @@ fn explain(error: &(dyn Error + 'static), args: &ServerArgs) -> Option<String> {
         }
         // A TLS server reads a plaintext client's first bytes as a broken TLS record; it answers
         // with an alert (which HTTP/2 reads as an oversized frame) or just hangs up.
-        Cause::NotHttp2 | Cause::Dropped if !uses_tls => format!(
+        Cause::NotHttp2 | Cause::Dropped if !args.uses_tls() => format!(
             "the server at {server} does not speak plaintext HTTP/2: it most likely serves TLS. \
              Use --server https://... with --tls-ca naming the CA that signed its certificate."
         ),

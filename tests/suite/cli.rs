@@ -730,8 +730,9 @@ pub async fn the_cli_imports_a_directory_of_reports(backend: Backend) {
     assert!(stdout.contains("replayed   1"), "{stdout}");
 }
 
-/// A CA with a server certificate for localhost and a client certificate, and a CA that signed
-/// neither, as PEM files: ca.pem, server.pem and .key, client.pem and .key, other-ca.pem.
+/// A CA with a server certificate for localhost and a client certificate, and another CA with a
+/// client certificate of its own, as PEM files: ca.pem, server.pem and .key, client.pem and .key;
+/// other-ca.pem, stranger.pem and .key.
 fn write_test_pki(directory: &std::path::Path) {
     use rcgen::{
         BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
@@ -750,17 +751,26 @@ fn write_test_pki(directory: &std::path::Path) {
         (pem, Issuer::new(params, key))
     };
     let (ca, issuer) = certificate_authority("pressdx test CA");
-    let (other_ca, _) = certificate_authority("someone else's CA");
-    let leaf = |name: &str, usage| {
+    let (other_ca, other_issuer) = certificate_authority("someone else's CA");
+    let leaf = |name: &str, usage, issuer: &Issuer<KeyPair>| {
         let key = KeyPair::generate().unwrap();
         let mut params = CertificateParams::new(vec![name.to_string()]).unwrap();
         params.distinguished_name.push(DnType::CommonName, name);
         params.extended_key_usages = vec![usage];
-        let certificate = params.signed_by(&key, &issuer).unwrap();
+        let certificate = params.signed_by(&key, issuer).unwrap();
         (certificate.pem(), key.serialize_pem())
     };
-    let server = leaf("localhost", ExtendedKeyUsagePurpose::ServerAuth);
-    let client = leaf("newsroom.example", ExtendedKeyUsagePurpose::ClientAuth);
+    let server = leaf("localhost", ExtendedKeyUsagePurpose::ServerAuth, &issuer);
+    let client = leaf(
+        "newsroom.example",
+        ExtendedKeyUsagePurpose::ClientAuth,
+        &issuer,
+    );
+    let stranger = leaf(
+        "stranger.example",
+        ExtendedKeyUsagePurpose::ClientAuth,
+        &other_issuer,
+    );
     for (name, pem) in [
         ("ca.pem", &ca),
         ("other-ca.pem", &other_ca),
@@ -768,6 +778,8 @@ fn write_test_pki(directory: &std::path::Path) {
         ("server.key", &server.1),
         ("client.pem", &client.0),
         ("client.key", &client.1),
+        ("stranger.pem", &stranger.0),
+        ("stranger.key", &stranger.1),
     ] {
         std::fs::write(directory.join(name), pem).unwrap();
     }
@@ -775,7 +787,8 @@ fn write_test_pki(directory: &std::path::Path) {
 
 /// A connection that fails says why and what to do, not "transport error": nothing listening,
 /// plaintext against TLS and TLS against plaintext, https without a CA, a CA that did not sign
-/// the server's certificate, and a server that requires a client certificate.
+/// the server's certificate, a certificate for another name, and a server that requires a client
+/// certificate or refuses the one given.
 pub async fn the_cli_names_the_cause_of_a_failed_connection(backend: Backend) {
     let directory = tempfile::tempdir().unwrap();
     write_test_pki(directory.path());
@@ -837,6 +850,17 @@ pub async fn the_cli_names_the_cause_of_a_failed_connection(backend: Backend) {
         &["not signed by the CA in --tls-ca", "other-ca.pem"],
     );
 
+    let by_address = failure(&format!("https://{}", tls.address), &["--tls-ca", &ca]);
+    says(&by_address, &["issued for localhost, not for the name in"]);
+
+    // tonic would speak plaintext without a word.
+    let tls_settings_on_plaintext =
+        failure(&format!("http://{}", plaintext.address), &["--tls-ca", &ca]);
+    says(
+        &tls_settings_on_plaintext,
+        &["is plaintext; --tls-ca applies only"],
+    );
+
     let no_client_certificate = failure(&https(&mutual_tls), &["--tls-ca", &ca]);
     says(
         &no_client_certificate,
@@ -845,6 +869,22 @@ pub async fn the_cli_names_the_cause_of_a_failed_connection(backend: Backend) {
             "--tls-client-cert",
             "--tls-client-key",
         ],
+    );
+
+    let refused_certificate = failure(
+        &https(&mutual_tls),
+        &[
+            "--tls-ca",
+            &ca,
+            "--tls-client-cert",
+            &pem("stranger.pem"),
+            "--tls-client-key",
+            &pem("stranger.key"),
+        ],
+    );
+    says(
+        &refused_certificate,
+        &["does not accept the client certificate", "--tls-client-ca"],
     );
 
     // With its certificate, the client gets through to the server, which judges the token.
