@@ -31,6 +31,9 @@ pub enum Command {
     /// Submits an annual report (TOML or JSON file) to a running server and prints the receipt or
     /// every violation.
     Submit(SubmitArgs),
+    /// Submits many reports over one stream (ImportReports) to a running server, as a back-fill:
+    /// prints every refusal and the totals, and exits with 2 if any report was refused.
+    Import(ImportArgs),
     /// Reads submissions from a running server.
     #[command(subcommand)]
     Submissions(SubmissionsCommand),
@@ -91,6 +94,9 @@ pub struct SummaryArgs {
     pub plan: String,
     #[command(flatten)]
     pub view: PeriodScope,
+    /// table, json (the server's answer) or csv (one row per target).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
     #[command(flatten)]
     pub server: ServerArgs,
 }
@@ -99,8 +105,22 @@ pub struct SummaryArgs {
 pub struct StatusArgs {
     #[command(flatten)]
     pub view: PeriodScope,
+    /// table, json (the server's answer) or csv (one row per agency).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
     #[command(flatten)]
     pub server: ServerArgs,
+}
+
+/// How a read command prints what the server answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Columns for people to read.
+    Table,
+    /// One JSON document: the server's answer, with the proto's field names.
+    Json,
+    /// A header row, then one row per item, with the proto's field names as columns.
+    Csv,
 }
 
 /// Which period, and which organisations, a figure is about.
@@ -313,6 +333,13 @@ pub struct ServerArgs {
     pub tls_client_key: Option<PathBuf>,
 }
 
+impl ServerArgs {
+    /// Whether `--server` names a TLS server (https://).
+    pub fn uses_tls(&self) -> bool {
+        self.server.starts_with("https://")
+    }
+}
+
 /// Keeps the token out of logs and debug output.
 impl fmt::Debug for ServerArgs {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -338,6 +365,20 @@ pub struct SubmitArgs {
     /// content, so that submitting the same file twice stores it once.
     #[arg(long)]
     pub request_id: Option<String>,
+    #[command(flatten)]
+    pub server: ServerArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// A .jsonl file (one report a line, as JSON in the format `pressdx submit --file` reads), a
+    /// .json or .toml report file, or a directory of such files (its subdirectories are not read).
+    /// Each report's request id is its own `request_id`, or else derived from its content, so
+    /// that importing the same files again stores nothing twice.
+    pub path: PathBuf,
+    /// Check every report (validate_only) without storing any.
+    #[arg(long)]
+    pub dry_run: bool,
     #[command(flatten)]
     pub server: ServerArgs,
 }
@@ -415,6 +456,10 @@ pub enum SubmissionsCommand {
         /// Only the latest revision of each agency and period.
         #[arg(long)]
         latest_only: bool,
+        /// table, json (every page as one ListSubmissionsResponse) or csv (one row per
+        /// submission, its report included).
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
         #[command(flatten)]
         server: ServerArgs,
     },

@@ -4,6 +4,7 @@
 //! a scratch database, so that the server's peak memory is its own.
 
 use std::future::Future;
+use std::io::{self, Write};
 use std::path::Path;
 use std::process::{ExitCode, Stdio};
 use std::sync::Arc;
@@ -51,24 +52,25 @@ pub async fn run(args: BenchArgs) -> CliResult {
         BenchDatabase::Sqlite => &[BenchDatabase::Sqlite],
         BenchDatabase::Postgres => &[BenchDatabase::Postgres],
     };
-    println!(
+    writeln!(
+        io::stdout(),
         "pressdx bench: {agencies} agencies in {PROVINCES} provinces, {} periods; {} clients, {} s a phase; {} cores",
         YEARS.count(),
         args.clients,
         args.seconds,
         std::thread::available_parallelism().map_or(1, |n| n.get())
-    );
+    )?;
     let mut results = Vec::new();
     for backend in backends {
         let scratch = ScratchDatabase::create(*backend, &args.postgres_url).await?;
         let outcome = bench_backend(&args, scratch.url(), &catalog, &national).await;
         scratch.drop_database().await;
         let result = outcome?;
-        print_table(&result);
+        print_table(&result)?;
         results.push(result);
     }
     std::fs::write(&args.json, serde_json::to_string_pretty(&results)?)?;
-    println!("\nfigures written to {}", args.json.display());
+    writeln!(io::stdout(), "\nfigures written to {}", args.json.display())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -138,7 +140,10 @@ async fn bench_backend(
 ) -> Result<BackendResult, Box<dyn std::error::Error>> {
     let agency_codes = &national.agency_codes;
     let database = database_url.split(':').next().unwrap_or("?").to_string();
-    println!("\n== {database}: loading the national catalogue");
+    writeln!(
+        io::stdout(),
+        "\n== {database}: loading the national catalogue"
+    )?;
     let store = Store::connect(database_url).await?;
     let source = CatalogSource {
         text: &national.toml,
@@ -154,7 +159,7 @@ async fn bench_backend(
     let seconds = Duration::from_secs(args.seconds);
     let mut phases = Vec::new();
 
-    println!("   ceiling: health checks");
+    writeln!(io::stdout(), "   ceiling: health checks")?;
     let ceiling = drive(&channels, seconds, |channel, _| async move {
         HealthClient::new(channel)
             .check(HealthCheckRequest {
@@ -174,10 +179,13 @@ async fn bench_backend(
     let ceiling_rate = ceiling.per_second;
     phases.push(ceiling);
 
-    println!("   back-fill: every agency, every year, over ImportReports");
+    writeln!(
+        io::stdout(),
+        "   back-fill: every agency, every year, over ImportReports"
+    )?;
     phases.push(backfill(&channels, &tokens).await?);
 
-    println!("   summaries, idle");
+    writeln!(io::stdout(), "   summaries, idle")?;
     let read_summaries = {
         let ministry = tokens.ministry.clone();
         move |channel, _| read_national_summaries(channel, ministry.clone())
@@ -191,7 +199,7 @@ async fn bench_backend(
         idle.2,
     ));
 
-    println!("   submits");
+    writeln!(io::stdout(), "   submits")?;
     let sequence = Arc::new(AtomicU64::new(0));
     let codes = tokens.agencies.clone();
     let submits = drive(&channels, seconds, {
@@ -207,7 +215,10 @@ async fn bench_backend(
         submits.2,
     ));
 
-    println!("   summaries under write load ({BACKGROUND_WRITERS} writers)");
+    writeln!(
+        io::stdout(),
+        "   summaries under write load ({BACKGROUND_WRITERS} writers)"
+    )?;
     let stop_writers = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let writers: Vec<_> = channels
         .iter()
@@ -697,8 +708,10 @@ impl ServerProcess {
     }
 }
 
-fn print_table(result: &BackendResult) {
-    println!(
+fn print_table(result: &BackendResult) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    writeln!(
+        out,
         "\n{:<58} {:>8} {:>10} {:>8} {:>8} {:>9} {:>9}",
         format!(
             "{} ({} agencies, {} clients)",
@@ -710,9 +723,10 @@ fn print_table(result: &BackendResult) {
         "p99 ms",
         "max ms",
         "/ceiling"
-    );
+    )?;
     for phase in &result.phases {
-        println!(
+        writeln!(
+            out,
             "{:<58} {:>8} {:>10.1} {:>8.2} {:>8.2} {:>9.1} {:>9}",
             phase.name,
             phase.count,
@@ -723,10 +737,14 @@ fn print_table(result: &BackendResult) {
             phase
                 .ratio_to_ceiling
                 .map_or("-".to_string(), |ratio| format!("{:.1}%", ratio * 100.0))
-        );
+        )?;
         if phase.errors > 0 {
-            println!("{:<58} {} errors", "", phase.errors);
+            writeln!(out, "{:<58} {} errors", "", phase.errors)?;
         }
     }
-    println!("server peak RSS: {:.1} MiB", result.server_peak_rss_mib);
+    writeln!(
+        out,
+        "server peak RSS: {:.1} MiB",
+        result.server_peak_rss_mib
+    )
 }

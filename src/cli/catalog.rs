@@ -1,6 +1,7 @@
 //! `pressdx catalog import` and `pressdx catalog show`: the catalogue tools, working on the
 //! database directly.
 
+use std::io::{self, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -51,26 +52,33 @@ pub async fn import(file: &Path, how: ImportOptions, database_url: &str) -> CliR
         accept_unrecorded_changes,
     };
     let import = store.apply_catalog(&catalog, &source, dry_run).await?;
+    store.close().await?;
+    let mut out = io::stdout().lock();
     let verb = if dry_run { "would change" } else { "changed" };
-    println!("{}: {verb}", file.display(),);
+    writeln!(out, "{}: {verb}", file.display(),)?;
     for (kind, counts) in [
         ("periods", import.periods),
         ("indicators", import.indicators),
         ("organizations", import.organizations),
         ("plans", import.plans),
     ] {
-        println!("  {kind:<14} {}", describe_counts(counts));
+        writeln!(out, "  {kind:<14} {}", describe_counts(counts))?;
     }
     if !import.changed_anything() {
-        println!("  (nothing: the database already holds this catalogue)");
+        writeln!(
+            out,
+            "  (nothing: the database already holds this catalogue)"
+        )?;
     }
     if !import.unrecorded_changes.is_empty() {
-        println!("changed outside an import since the last one (pressdx audit verify):");
+        writeln!(
+            out,
+            "changed outside an import since the last one (pressdx audit verify):"
+        )?;
         for change in &import.unrecorded_changes {
-            println!("  {change}");
+            writeln!(out, "  {change}")?;
         }
     }
-    store.close().await?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -93,9 +101,11 @@ pub async fn show(database_url: &str) -> CliResult {
     let catalog = store.load_catalog().await?;
     store.close().await?;
 
-    println!("Periods");
+    let mut out = io::stdout().lock();
+    writeln!(out, "Periods")?;
     for period in &catalog.periods {
-        println!(
+        writeln!(
+            out,
             "  {:<6} data {} .. {}, due {}",
             period.code,
             period.window_start,
@@ -104,10 +114,10 @@ pub async fn show(database_url: &str) -> CliResult {
                 .deadline
                 .with_timezone(&vietnam_time())
                 .format("%Y-%m-%d %H:%M %:z")
-        );
+        )?;
     }
 
-    println!("\nIndicators");
+    writeln!(out, "\nIndicators")?;
     for indicator in &catalog.indicators {
         let limits = match (indicator.min, indicator.max) {
             (Some(min), Some(max)) => format!(" {min}..{max}"),
@@ -116,7 +126,8 @@ pub async fn show(database_url: &str) -> CliResult {
             (None, None) => String::new(),
         };
         let required = if indicator.required { ", required" } else { "" };
-        println!(
+        writeln!(
+            out,
             "  {:<30} {}{}{}{required}  {}",
             indicator.code,
             indicator.indicator_type,
@@ -127,10 +138,10 @@ pub async fn show(database_url: &str) -> CliResult {
             },
             limits,
             indicator.name
-        );
+        )?;
     }
 
-    println!("\nOrganisations");
+    writeln!(out, "\nOrganisations")?;
     for organization in &catalog.organizations {
         let lifetime = format!(
             "{} .. {}",
@@ -146,10 +157,11 @@ pub async fn show(database_url: &str) -> CliResult {
         } else {
             ""
         };
-        println!(
+        writeln!(
+            out,
             "  {:<28} {:<15} {lifetime:<24}{illustrative}",
             organization.code, organization.kind
-        );
+        )?;
         for version in &organization.versions {
             let mut attributes = Vec::new();
             if let Some(province) = &version.province_code {
@@ -164,7 +176,8 @@ pub async fn show(database_url: &str) -> CliResult {
             if version.publishes_electronic_press {
                 attributes.push("electronic press".into());
             }
-            println!(
+            writeln!(
+                out,
                 "      from {:<10} {}{}",
                 version
                     .valid_from
@@ -175,27 +188,29 @@ pub async fn show(database_url: &str) -> CliResult {
                 } else {
                     format!(" ({})", attributes.join(", "))
                 }
-            );
+            )?;
         }
         for link in catalog
             .links
             .iter()
             .filter(|link| link.successor_code == organization.code)
         {
-            println!(
+            writeln!(
+                out,
                 "      continues {} ({} on {})",
                 link.predecessor_code, link.kind, link.effective_on
-            );
+            )?;
         }
     }
 
-    println!("\nPlans");
+    writeln!(out, "\nPlans")?;
     for plan in &catalog.plans {
         let scope = plan.province_code.as_deref().unwrap_or("national");
-        println!(
+        writeln!(
+            out,
             "  {} ({}, {scope}): {}",
             plan.code, plan.decision, plan.name
-        );
+        )?;
         for target in &plan.targets {
             let milestones: Vec<String> = target
                 .milestones
@@ -214,8 +229,8 @@ pub async fn show(database_url: &str) -> CliResult {
                     ),
                 })
                 .collect();
-            println!("    {:<30} {}", target.code, target.rule.describe());
-            println!("    {:<30} {}", "", milestones.join(", "));
+            writeln!(out, "    {:<30} {}", target.code, target.rule.describe())?;
+            writeln!(out, "    {:<30} {}", "", milestones.join(", "))?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -1,16 +1,27 @@
 //! The subcommands a person runs: the server itself, the catalogue tools that work on the database
 //! directly, and the client commands that talk to a running server.
+//!
+//! Commands write to standard output through `writeln!`, never `println!`, which panics when the
+//! reader has gone (`pressdx summary ... | head -1`); the write error travels up instead, and
+//! [`run`] ends the command quietly.
+
+// A `println!` would bring the panic back.
+#![warn(clippy::print_stdout)]
 
 mod audit;
 mod bench;
 mod catalog;
 pub mod client;
+mod diagnosis;
+mod import;
+mod output;
 mod report_file;
 mod submissions;
 mod summaries;
 mod tokens;
 
 use std::error::Error;
+use std::io;
 use std::process::ExitCode;
 
 use crate::config::{AuditCommand, CatalogCommand, Command, SubmissionsCommand, TokenCommand};
@@ -41,7 +52,27 @@ pub fn operator() -> String {
     format!("operator {user} (pressdx cli)")
 }
 
+/// Runs a command. A reader that stopped reading (`| head`) is not a failure: the command has
+/// said all anyone wanted to hear, and ends with success and without a word, as ripgrep does.
+/// (The alternative, restoring the default SIGPIPE action, would need unsafe code and would
+/// also apply to the server's own sockets.)
 pub async fn run(command: Command) -> CliResult {
+    match dispatch(command).await {
+        Err(error) if is_broken_pipe(error.as_ref()) => Ok(ExitCode::SUCCESS),
+        result => result,
+    }
+}
+
+/// Whether the error, or one of its causes, is a write to a pipe nobody reads any more.
+fn is_broken_pipe(error: &(dyn Error + 'static)) -> bool {
+    diagnosis::causes(error).any(|error| {
+        error
+            .downcast_ref::<io::Error>()
+            .is_some_and(|error| error.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+async fn dispatch(command: Command) -> CliResult {
     match command {
         Command::Serve(config) => {
             let server = Server::build(&config).await?;
@@ -64,12 +95,21 @@ pub async fn run(command: Command) -> CliResult {
             catalog::show(&database.database_url).await
         }
         Command::Submit(args) => submissions::submit(args).await,
+        Command::Import(args) => import::import(args).await,
         Command::Submissions(SubmissionsCommand::List {
             agency,
             period,
             latest_only,
+            output,
             server,
-        }) => submissions::list(agency, period, latest_only, &server).await,
+        }) => {
+            let filter = submissions::Filter {
+                agency,
+                period,
+                latest_only,
+            };
+            submissions::list(filter, output, &server).await
+        }
         Command::Summary(args) => summaries::summary(args).await,
         Command::Status(args) => summaries::status(args).await,
         Command::Token(TokenCommand::Create {

@@ -1,5 +1,6 @@
 //! The report file `pressdx submit` reads: TOML or JSON with the agency, the period, an optional
 //! request id, and the report itself, field for field as in `proto/pressdx/v1/report.proto`.
+//! `pressdx import` reads the same, and also a JSON Lines file of them, one report a line.
 
 use std::path::Path;
 
@@ -26,11 +27,17 @@ impl ReportFile {
         let is_json = path
             .extension()
             .is_some_and(|extension| extension == "json");
-        if is_json {
-            serde_json::from_str(&text).map_err(|error| format!("{}: {error}", path.display()))
+        let read = if is_json {
+            ReportFile::from_json(&text)
         } else {
-            toml::from_str(&text).map_err(|error| format!("{}: {error}", path.display()))
-        }
+            toml::from_str(&text).map_err(|error| error.to_string())
+        };
+        read.map_err(|error| format!("{}: {error}", path.display()))
+    }
+
+    /// Reads a report file's content written as JSON.
+    pub fn from_json(text: &str) -> Result<ReportFile, String> {
+        serde_json::from_str(text).map_err(|error| error.to_string())
     }
 
     /// The request to send. Without a request id in the file or on the command line, the id is

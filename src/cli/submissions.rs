@@ -1,17 +1,21 @@
 //! `pressdx submit` and `pressdx submissions list`: client commands that talk to a running server.
 
+use std::io::{self, Write};
 use std::process::ExitCode;
 
-use tonic::Code;
+use tonic::{Code, Status};
 use tonic_types::StatusExt;
 
 use super::client::connect;
-use super::{CliResult, EXIT_REFUSED, ReportFile};
+use super::diagnosis::call_failed;
+use super::{CliResult, EXIT_REFUSED, ReportFile, output};
 use crate::api::convert::instant;
-use crate::config::{ServerArgs, SubmitArgs};
+use crate::config::{OutputFormat, ServerArgs, SubmitArgs};
 use crate::domain::period::vietnam_time;
 use crate::proto::submission_service_client::SubmissionServiceClient;
-use crate::proto::{ListSubmissionsRequest, SubmissionReceipt, Timeliness};
+use crate::proto::{
+    ListSubmissionsRequest, ListSubmissionsResponse, Submission, SubmissionReceipt, Timeliness,
+};
 
 pub async fn submit(args: SubmitArgs) -> CliResult {
     let file = ReportFile::read(&args.file)?;
@@ -19,28 +23,29 @@ pub async fn submit(args: SubmitArgs) -> CliResult {
     let mut client = SubmissionServiceClient::new(connect(&args.server).await?);
     match client.submit_report(request).await {
         Ok(response) => {
-            print_receipt(&response.into_inner());
+            print_receipt(&mut io::stdout().lock(), &response.into_inner())?;
             Ok(ExitCode::SUCCESS)
         }
         Err(status) if matches!(status.code(), Code::InvalidArgument | Code::AlreadyExists) => {
-            eprintln!("refused ({:?}): {}", status.code(), status.message());
-            let details = status.get_error_details();
-            if let Some(info) = details.error_info() {
-                eprintln!("  reason: {}", info.reason);
-            }
-            if let Some(bad_request) = details.bad_request() {
-                for violation in &bad_request.field_violations {
-                    eprintln!("  - {}: {}", violation.field, violation.description);
-                }
-            }
+            print_refusal("refused", &status);
             Ok(ExitCode::from(EXIT_REFUSED))
         }
-        Err(status) => Err(format!(
-            "the server answered {:?}: {}",
-            status.code(),
-            status.message()
-        )
-        .into()),
+        Err(status) => Err(call_failed(&status, &args.server).into()),
+    }
+}
+
+/// Prints on stderr why a report was refused, after `heading`: the code and message, the reason,
+/// and every field violation with its path.
+pub(super) fn print_refusal(heading: &str, status: &Status) {
+    eprintln!("{heading} ({:?}): {}", status.code(), status.message());
+    let details = status.get_error_details();
+    if let Some(info) = details.error_info() {
+        eprintln!("  reason: {}", info.reason);
+    }
+    if let Some(bad_request) = details.bad_request() {
+        for violation in &bad_request.field_violations {
+            eprintln!("  - {}: {}", violation.field, violation.description);
+        }
     }
 }
 
@@ -57,7 +62,7 @@ fn vietnam_local_time(timestamp: Option<&prost_types::Timestamp>) -> String {
         .unwrap_or_default()
 }
 
-fn print_receipt(receipt: &SubmissionReceipt) {
+fn print_receipt(out: &mut impl Write, receipt: &SubmissionReceipt) -> io::Result<()> {
     let when = |timestamp: &Option<prost_types::Timestamp>| vietnam_local_time(timestamp.as_ref());
     let headline = if receipt.validated_only {
         "valid (validate only: nothing stored)"
@@ -66,80 +71,101 @@ fn print_receipt(receipt: &SubmissionReceipt) {
     } else {
         "accepted"
     };
-    println!("{headline}");
+    writeln!(out, "{headline}")?;
     if !receipt.validated_only {
-        println!("  submission   {}", receipt.submission_id);
+        writeln!(out, "  submission   {}", receipt.submission_id)?;
     }
-    println!("  agency       {}", receipt.agency_code);
-    println!("  period       {}", receipt.period_code);
-    println!("  revision     {}", receipt.revision);
-    println!("  received     {}", when(&receipt.received_at));
+    writeln!(out, "  agency       {}", receipt.agency_code)?;
+    writeln!(out, "  period       {}", receipt.period_code)?;
+    writeln!(out, "  revision     {}", receipt.revision)?;
+    writeln!(out, "  received     {}", when(&receipt.received_at))?;
     let timeliness = match receipt.timeliness() {
         Timeliness::OnTime => "on time",
         Timeliness::Late => "LATE",
         Timeliness::Unspecified => "?",
     };
-    println!("  deadline     {} ({timeliness})", when(&receipt.deadline));
-    println!("  content hash {}", receipt.content_hash);
-    println!("  request id   {}", receipt.request_id);
+    writeln!(
+        out,
+        "  deadline     {} ({timeliness})",
+        when(&receipt.deadline)
+    )?;
+    writeln!(out, "  content hash {}", receipt.content_hash)?;
+    writeln!(out, "  request id   {}", receipt.request_id)
 }
 
-pub async fn list(
-    agency: Option<String>,
-    period: Option<String>,
-    latest_only: bool,
-    server: &ServerArgs,
-) -> CliResult {
+/// Which submissions `pressdx submissions list` asks for.
+pub struct Filter {
+    pub agency: Option<String>,
+    pub period: Option<String>,
+    pub latest_only: bool,
+}
+
+pub async fn list(filter: Filter, output: OutputFormat, server: &ServerArgs) -> CliResult {
     let mut client = SubmissionServiceClient::new(connect(server).await?);
     let mut request = ListSubmissionsRequest {
-        agency_code: agency.unwrap_or_default(),
-        period_code: period.unwrap_or_default(),
-        latest_only,
+        agency_code: filter.agency.unwrap_or_default(),
+        period_code: filter.period.unwrap_or_default(),
+        latest_only: filter.latest_only,
         page_size: 500,
         page_token: String::new(),
     };
-    println!(
-        "{:>8}  {:<28} {:<6} {:>3}  {:<25} {:<7} {:<12} status",
-        "id", "agency", "period", "rev", "received", "timely", "hash"
-    );
+    let mut submissions = Vec::new();
     loop {
         let page = client
             .list_submissions(request.clone())
             .await
-            .map_err(|status| {
-                format!(
-                    "the server answered {:?}: {}",
-                    status.code(),
-                    status.message()
-                )
-            })?
+            .map_err(|status| call_failed(&status, server))?
             .into_inner();
-        for submission in &page.submissions {
-            let received = vietnam_local_time(submission.received_at.as_ref());
-            let timely = match submission.timeliness() {
-                Timeliness::Late => "late",
-                _ => "on time",
-            };
-            let hash = submission.content_hash.trim_start_matches("sha256:");
-            println!(
-                "{:>8}  {:<28} {:<6} {:>3}  {:<25} {:<7} {:<12} {}",
-                submission.submission_id,
-                submission.agency_code,
-                submission.period_code,
-                submission.revision,
-                received,
-                timely,
-                &hash[..12.min(hash.len())],
-                if submission.superseded {
-                    "superseded"
-                } else {
-                    "latest"
-                }
-            );
-        }
+        submissions.extend(page.submissions);
         if page.next_page_token.is_empty() {
-            return Ok(ExitCode::SUCCESS);
+            break;
         }
         request.page_token = page.next_page_token;
     }
+    // Every page as one answer: one JSON document, one CSV table.
+    let everything = ListSubmissionsResponse {
+        submissions,
+        next_page_token: String::new(),
+    };
+    let out = &mut io::stdout().lock();
+    const TYPE: &str = "pressdx.v1.ListSubmissionsResponse";
+    match output {
+        OutputFormat::Table => print_submissions(out, &everything.submissions)?,
+        OutputFormat::Json => output::write_json(out, &everything, TYPE)?,
+        OutputFormat::Csv => output::write_csv(out, &everything, TYPE, "submissions")?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_submissions(out: &mut impl Write, submissions: &[Submission]) -> io::Result<()> {
+    writeln!(
+        out,
+        "{:>8}  {:<28} {:<6} {:>3}  {:<25} {:<7} {:<12} status",
+        "id", "agency", "period", "rev", "received", "timely", "hash"
+    )?;
+    for submission in submissions {
+        let received = vietnam_local_time(submission.received_at.as_ref());
+        let timely = match submission.timeliness() {
+            Timeliness::Late => "late",
+            _ => "on time",
+        };
+        let hash = submission.content_hash.trim_start_matches("sha256:");
+        writeln!(
+            out,
+            "{:>8}  {:<28} {:<6} {:>3}  {:<25} {:<7} {:<12} {}",
+            submission.submission_id,
+            submission.agency_code,
+            submission.period_code,
+            submission.revision,
+            received,
+            timely,
+            &hash[..12.min(hash.len())],
+            if submission.superseded {
+                "superseded"
+            } else {
+                "latest"
+            }
+        )?;
+    }
+    Ok(())
 }

@@ -1,23 +1,18 @@
-//! `pressdx summary` and `pressdx status`: the figures a province or the Ministry reads, as tables.
+//! `pressdx summary` and `pressdx status`: the figures a province or the Ministry reads, as tables
+//! or, for programs, as JSON or CSV.
 
+use std::io::{self, Write};
 use std::process::ExitCode;
 
-use super::CliResult;
 use super::client::connect;
-use crate::config::{StatusArgs, SummaryArgs};
+use super::diagnosis::call_failed;
+use super::{CliResult, output};
+use crate::config::{OutputFormat, StatusArgs, SummaryArgs};
 use crate::proto::summary_service_client::SummaryServiceClient;
 use crate::proto::{
-    Boundaries, GetReportingStatusRequest, ListTargetSummariesRequest, ScopeResolution,
-    TargetMeasure, TargetStatus, Timeliness, scope_absence,
+    Boundaries, GetReportingStatusRequest, ListTargetSummariesRequest, ListTargetSummariesResponse,
+    ReportingStatus, ScopeResolution, TargetMeasure, TargetStatus, Timeliness, scope_absence,
 };
-
-fn answered(status: tonic::Status) -> String {
-    format!(
-        "the server answered {:?}: {}",
-        status.code(),
-        status.message()
-    )
-}
 
 fn percent(share: f64) -> String {
     format!("{:.1}%", share * 100.0)
@@ -47,9 +42,9 @@ fn boundaries_in_words(resolution: Option<&ScopeResolution>) -> String {
 }
 
 /// Says so when the scope's organisation did not exist, and whom to ask for instead.
-fn print_absence(resolution: Option<&ScopeResolution>) {
+fn print_absence(out: &mut impl Write, resolution: Option<&ScopeResolution>) -> io::Result<()> {
     let Some(absence) = resolution.and_then(|resolution| resolution.absence.as_ref()) else {
-        return;
+        return Ok(());
     };
     let why = match absence.reason() {
         scope_absence::Reason::NotYetFormed => "was not formed yet",
@@ -60,10 +55,11 @@ fn print_absence(resolution: Option<&ScopeResolution>) {
     } else {
         format!("; in its place: {}", absence.instead_codes.join(", "))
     };
-    println!(
+    writeln!(
+        out,
         "{} {why} on {}, so the scope covers no agency{instead}",
         absence.organization_code, absence.date
-    );
+    )
 }
 
 pub async fn summary(args: SummaryArgs) -> CliResult {
@@ -80,26 +76,43 @@ pub async fn summary(args: SummaryArgs) -> CliResult {
             page_token: String::new(),
         })
         .await
-        .map_err(answered)?
+        .map_err(|status| call_failed(&status, &args.server))?
         .into_inner();
+    let out = &mut io::stdout().lock();
+    const TYPE: &str = "pressdx.v1.ListTargetSummariesResponse";
+    match args.output {
+        OutputFormat::Table => print_summary_table(out, &args, &response)?,
+        OutputFormat::Json => output::write_json(out, &response, TYPE)?,
+        OutputFormat::Csv => output::write_csv(out, &response, TYPE, "summaries")?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_summary_table(
+    out: &mut impl Write,
+    args: &SummaryArgs,
+    response: &ListTargetSummariesResponse,
+) -> io::Result<()> {
     let resolution = response
         .summaries
         .first()
         .and_then(|summary| summary.scope_resolution.as_ref());
-    println!(
+    writeln!(
+        out,
         "{} {} {}{} (data as of change {})",
         args.plan,
         args.view.period,
         args.view.scope,
         boundaries_in_words(resolution),
         response.data_as_of
-    );
-    print_absence(resolution);
-    println!();
-    println!(
+    )?;
+    print_absence(out, resolution)?;
+    writeln!(out)?;
+    writeln!(
+        out,
         "{:<30} {:>13} {:>7} {:>9}  {:<24} reported",
         "target", "count", "share", "required", "status"
-    );
+    )?;
     for summary in &response.summaries {
         let required = if summary.requirement_applies {
             let mark = if summary.required_share_interpolated {
@@ -115,7 +128,8 @@ pub async fn summary(args: SummaryArgs) -> CliResult {
             TargetMeasure::PeopleShare => "people",
             _ => "agencies",
         };
-        println!(
+        writeln!(
+            out,
             "{:<30} {:>13} {:>7} {:>9}  {:<24} {}/{}",
             summary.target_code,
             format!("{}/{}", summary.numerator, summary.denominator),
@@ -124,19 +138,18 @@ pub async fn summary(args: SummaryArgs) -> CliResult {
             status_word(summary.status()),
             summary.reporting_agencies,
             summary.expected_agencies,
-        );
-        println!("{:<30} {unit}; {}", "", summary.explanation);
+        )?;
+        writeln!(out, "{:<30} {unit}; {}", "", summary.explanation)?;
         if !summary.not_evaluable.is_empty() {
             let codes: Vec<_> = summary
                 .not_evaluable
                 .iter()
                 .map(|n| n.agency_code.as_str())
                 .collect();
-            println!("{:<30} not evaluable: {}", "", codes.join(", "));
+            writeln!(out, "{:<30} not evaluable: {}", "", codes.join(", "))?;
         }
     }
-    println!("\n~ interpolated between milestones");
-    Ok(ExitCode::SUCCESS)
+    writeln!(out, "\n~ interpolated between milestones")
 }
 
 pub async fn status(args: StatusArgs) -> CliResult {
@@ -149,36 +162,51 @@ pub async fn status(args: StatusArgs) -> CliResult {
             as_of: args.view.as_of.clone().unwrap_or_default(),
         })
         .await
-        .map_err(answered)?
+        .map_err(|status| call_failed(&status, &args.server))?
         .into_inner();
+    let out = &mut io::stdout().lock();
+    const TYPE: &str = "pressdx.v1.ReportingStatus";
+    match args.output {
+        OutputFormat::Table => print_status_table(out, &status)?,
+        OutputFormat::Json => output::write_json(out, &status, TYPE)?,
+        OutputFormat::Csv => output::write_csv(out, &status, TYPE, "agencies")?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_status_table(out: &mut impl Write, status: &ReportingStatus) -> io::Result<()> {
     let resolution = status.scope_resolution.as_ref();
-    println!(
+    writeln!(
+        out,
         "{} {}{} (data as of change {})",
         status.period_code,
         status.scope,
         boundaries_in_words(resolution),
         status.data_as_of
-    );
-    print_absence(resolution);
-    println!(
+    )?;
+    print_absence(out, resolution)?;
+    writeln!(
+        out,
         "expected {}, received on time {}, late {}, missing {}",
         status.expected, status.received_on_time, status.received_late, status.missing
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "reporting rate {}, on time {}\n",
         percent(status.reporting_rate),
         percent(status.reporting_rate_on_time)
-    );
+    )?;
     for agency in &status.agencies {
         let state = match (agency.received, agency.timeliness()) {
             (false, _) => "MISSING".to_string(),
             (true, Timeliness::Late) => format!("late, revision {}", agency.latest_revision),
             (true, _) => format!("on time, revision {}", agency.latest_revision),
         };
-        println!(
+        writeln!(
+            out,
             "  {:<28} {:<22} {}",
             agency.agency_code, state, agency.agency_name
-        );
+        )?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }

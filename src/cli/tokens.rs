@@ -1,6 +1,7 @@
 //! `pressdx token create | list | revoke`: the operator's credential tools, working on the
 //! database directly.
 
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -79,7 +80,7 @@ pub async fn create(new: NewToken, database_url: &str) -> CliResult {
     match token {
         Some(token) => {
             eprintln!("the token follows; it is shown this once and kept only as a hash:");
-            println!("{token}");
+            writeln!(io::stdout(), "{token}")?;
         }
         None => eprintln!("a client presenting that certificate over mutual TLS now acts as it"),
     }
@@ -91,11 +92,15 @@ pub async fn list(database_url: &str) -> CliResult {
     let store = super::open_database(database_url).await?;
     let credentials = store.list_credentials().await?;
     store.close().await?;
+    let mut out = io::stdout().lock();
     if credentials.is_empty() {
-        println!("no credentials yet: create one with `pressdx token create --role ...`");
+        writeln!(
+            out,
+            "no credentials yet: create one with `pressdx token create --role ...`"
+        )?;
     }
     for credential in &credentials {
-        println!("{}", describe(credential));
+        writeln!(out, "{}", describe(credential))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -106,7 +111,7 @@ pub async fn revoke(id: i64, database_url: &str) -> CliResult {
     store.close().await?;
     match revoked {
         Some(credential) => {
-            println!("revoked {}", describe(&credential));
+            writeln!(io::stdout(), "revoked {}", describe(&credential))?;
             Ok(ExitCode::SUCCESS)
         }
         None => {

@@ -1,17 +1,40 @@
 //! The command line a person uses, run as the real binary against a real server and database.
 
-use std::process::{Command, Output};
+use std::collections::HashMap;
+use std::process::{Command, Output, Stdio};
+
+use pressdx::proto::{ListSubmissionsRequest, ListTargetSummariesRequest};
 
 use crate::common::{Backend, TestApp};
 
-fn pressdx(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pressdx"))
+/// The pressdx binary, ready to run with `args`.
+fn pressdx_command(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pressdx"));
+    command
         .args(args)
         .env("RUST_LOG", "warn")
         // Each command calls with the token it is given, never one from whoever runs the tests.
-        .env_remove("PRESSDX_TOKEN")
+        .env_remove("PRESSDX_TOKEN");
+    command
+}
+
+fn pressdx(args: &[&str]) -> Output {
+    pressdx_command(args)
         .output()
         .expect("the pressdx binary runs")
+}
+
+/// Runs pressdx with its standard output going into a pipe whose reader has already gone, as
+/// `pressdx ... | head` leaves it once head has read enough.
+fn pressdx_into_a_closed_pipe(args: &[&str]) -> Output {
+    let mut child = pressdx_command(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the pressdx binary runs");
+    // Closed before pressdx has a word to write: its first write meets the broken pipe.
+    drop(child.stdout.take());
+    child.wait_with_output().expect("pressdx ends")
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -413,4 +436,477 @@ pub async fn the_cli_creates_lists_and_revokes_tokens(backend: Backend) {
         pressdx(&["token", "revoke", "999999", "--database-url", &url])
     });
     assert_eq!(unknown.status.code(), Some(2));
+}
+
+/// `pressdx submit ... | head` and `pressdx summary ... | head -1`: a reader that stops reading
+/// ends the command quietly, never with a panic.
+pub async fn the_cli_ends_quietly_when_its_reader_goes_away(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let server = format!("http://{}", app.address);
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/report.toml");
+    let (_, agency) = create_token(&app.database_url, "agency", Some("bao-ptth-ninh-binh-2025"));
+    let (_, ministry) = create_token(&app.database_url, "ministry", None);
+
+    let submitted = tokio::task::block_in_place(|| {
+        pressdx_into_a_closed_pipe(&[
+            "submit", "--file", example, "--server", &server, "--token", &agency,
+        ])
+    });
+    assert!(submitted.status.success(), "{}", text(&submitted.stderr));
+    assert_eq!(text(&submitted.stderr), "");
+
+    let summary = tokio::task::block_in_place(|| {
+        pressdx_into_a_closed_pipe(&[
+            "summary",
+            "--plan",
+            "national-348-qd-ttg",
+            "--period",
+            "2026",
+            "--server",
+            &server,
+            "--token",
+            &ministry,
+        ])
+    });
+    assert!(summary.status.success(), "{}", text(&summary.stderr));
+    assert_eq!(text(&summary.stderr), "");
+
+    // The report went in all the same: the receipt was lost, not the submission.
+    let listed = tokio::task::block_in_place(|| {
+        pressdx(&[
+            "submissions",
+            "list",
+            "--server",
+            &server,
+            "--token",
+            &ministry,
+        ])
+    });
+    assert_eq!(
+        text(&listed.stdout).lines().count(),
+        2,
+        "{}",
+        text(&listed.stdout)
+    );
+}
+
+/// `--output json` prints what the server answered, field for field with the proto's names, and
+/// `--output csv` one row per target, agency or submission after a header, quoted where needed.
+pub async fn the_cli_prints_json_and_csv_for_programs(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let server = format!("http://{}", app.address);
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/report.toml");
+    let (_, agency) = create_token(&app.database_url, "agency", Some("bao-ptth-ninh-binh-2025"));
+    let (_, ministry) = create_token(&app.database_url, "ministry", None);
+    let submitted = tokio::task::block_in_place(|| {
+        pressdx(&[
+            "submit", "--file", example, "--server", &server, "--token", &agency,
+        ])
+    });
+    assert!(submitted.status.success(), "{}", text(&submitted.stderr));
+    let read = |command: &[&str], output: &str| {
+        let mut args = command.to_vec();
+        args.extend([
+            "--output", output, "--server", &server, "--token", &ministry,
+        ]);
+        let printed = tokio::task::block_in_place(|| pressdx(&args));
+        assert!(printed.status.success(), "{}", text(&printed.stderr));
+        text(&printed.stdout)
+    };
+    let csv_rows = |printed: &str| -> Vec<HashMap<String, String>> {
+        csv::Reader::from_reader(printed.as_bytes())
+            .deserialize()
+            .collect::<Result<_, _>>()
+            .unwrap_or_else(|error| panic!("{error}: {printed}"))
+    };
+
+    let summary = [
+        "summary",
+        "--plan",
+        "national-348-qd-ttg",
+        "--period",
+        "2026",
+        "--scope",
+        "province:ninh-binh-2025",
+    ];
+    let answered = app
+        .summaries
+        .clone()
+        .list_target_summaries(ListTargetSummariesRequest {
+            plan_code: "national-348-qd-ttg".into(),
+            period_code: "2026".into(),
+            scope: "province:ninh-binh-2025".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let json = read(&summary, "json");
+    let document: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let summaries = document["summaries"].as_array().unwrap();
+    assert_eq!(summaries.len(), answered.summaries.len());
+    for (printed, summary) in summaries.iter().zip(&answered.summaries) {
+        assert_eq!(printed["target_code"], summary.target_code.as_str());
+        assert_eq!(printed["numerator"], summary.numerator);
+        assert_eq!(printed["denominator"], summary.denominator);
+        assert_eq!(printed["share"], summary.share);
+        assert_eq!(printed["status"], summary.status().as_str_name());
+    }
+    assert_eq!(document["data_as_of"], answered.data_as_of);
+    // The proto's order, not the alphabet's: a diff between two runs stays readable.
+    assert!(
+        json.find("\"plan_code\"") < json.find("\"data_as_of\""),
+        "{json}"
+    );
+
+    let rows = csv_rows(&read(&summary, "csv"));
+    let targets: Vec<&str> = rows.iter().map(|row| row["target_code"].as_str()).collect();
+    let expected: Vec<&str> = answered
+        .summaries
+        .iter()
+        .map(|summary| summary.target_code.as_str())
+        .collect();
+    assert_eq!(targets, expected);
+    let trained = rows
+        .iter()
+        .find(|row| row["target_code"] == "staff_trained")
+        .unwrap();
+    assert_eq!(
+        (&*trained["numerator"], &*trained["denominator"]),
+        ("207", "260")
+    );
+    assert_eq!(
+        trained["scope_resolution.boundaries"],
+        "BOUNDARIES_HISTORICAL"
+    );
+
+    // The agency's name holds a comma: quoted, it stays one field.
+    let status = [
+        "status",
+        "--period",
+        "2026",
+        "--scope",
+        "province:ninh-binh-2025",
+    ];
+    let rows = csv_rows(&read(&status, "csv"));
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["agency_code"], "bao-ptth-ninh-binh-2025");
+    assert_eq!(
+        rows[0]["agency_name"],
+        "Báo và Phát thanh, Truyền hình Ninh Bình"
+    );
+    assert_eq!(rows[0]["received"], "true");
+    let document: serde_json::Value = serde_json::from_str(&read(&status, "json")).unwrap();
+    assert_eq!(document["expected"], 1);
+    assert_eq!(document["agencies"][0]["latest_revision"], 1);
+
+    let list = ["submissions", "list"];
+    let document: serde_json::Value = serde_json::from_str(&read(&list, "json")).unwrap();
+    let submissions = document["submissions"].as_array().unwrap();
+    assert_eq!(submissions.len(), 1);
+    assert_eq!(submissions[0]["report"]["headcount"]["reporters"], 140);
+    let rows = csv_rows(&read(&list, "csv"));
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["content_hash"], submissions[0]["content_hash"]);
+    assert_eq!(rows[0]["report.headcount.reporters"], "140");
+
+    // The table stays the default.
+    assert!(read(&list, "table").starts_with("      id  agency"));
+}
+
+/// `pressdx import` sends a directory's reports (a JSON Lines file's lines, TOML and JSON files)
+/// over one ImportReports stream, names every refusal by file and line, totals what became of
+/// them, and stores nothing on a dry run.
+pub async fn the_cli_imports_a_directory_of_reports(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let server = format!("http://{}", app.address);
+    let (_, agency) = create_token(&app.database_url, "agency", Some("bao-ptth-ninh-binh-2025"));
+    let example =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/report.toml"))
+            .unwrap();
+    let report: serde_json::Value = toml::from_str(&example).unwrap();
+    let json_line = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut report = report.clone();
+        edit(&mut report);
+        serde_json::to_string(&report).unwrap()
+    };
+    let directory = tempfile::tempdir().unwrap();
+    let lines = [
+        json_line(&|_| {}),
+        String::new(),
+        json_line(&|report| report["report"]["security_level"] = 7.into()),
+        r#"{"agency": "bao-ptth-ninh-binh-2025", "period": "#.to_string(),
+        json_line(&|report| report["request_id"] = "back-fill-2026-a".into()),
+    ];
+    std::fs::write(directory.path().join("a.jsonl"), lines.join("\n")).unwrap();
+    // A corrected report, as its own TOML file.
+    std::fs::write(
+        directory.path().join("b.toml"),
+        example.replace("editors = 55", "editors = 50"),
+    )
+    .unwrap();
+    std::fs::write(directory.path().join("notes.txt"), "not a report").unwrap();
+    let path = directory.path().to_str().unwrap();
+
+    let import = |extra: &[&str]| {
+        let mut args = vec!["import", path, "--server", &server, "--token", &agency];
+        args.extend_from_slice(extra);
+        let output = tokio::task::block_in_place(|| pressdx(&args));
+        (
+            output.status.code(),
+            text(&output.stdout),
+            text(&output.stderr),
+        )
+    };
+    let stored = || async {
+        app.submissions
+            .clone()
+            .list_submissions(ListSubmissionsRequest::default())
+            .await
+            .unwrap()
+            .into_inner()
+            .submissions
+            .len()
+    };
+
+    let (code, stdout, stderr) = import(&["--dry-run"]);
+    assert_eq!(code, Some(2), "{stdout}{stderr}");
+    assert!(stdout.contains("5 report(s)"), "{stdout}");
+    assert!(stdout.contains("valid      3"), "{stdout}");
+    assert!(stdout.contains("refused    2"), "{stdout}");
+    let invalid = stderr
+        .lines()
+        .position(|line| line.contains("a.jsonl:3, bao-ptth-ninh-binh-2025 for 2026"))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(
+        stderr
+            .lines()
+            .nth(invalid + 2)
+            .unwrap()
+            .contains("report.security_level"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("a.jsonl:4: cannot be read"), "{stderr}");
+    // The progress bar is drawn only on a terminal.
+    assert!(!stderr.contains('█'), "{stderr}");
+    assert_eq!(stored().await, 0, "a dry run stores nothing");
+
+    let (code, stdout, stderr) = import(&[]);
+    assert_eq!(code, Some(2), "{stdout}{stderr}");
+    // The first line and b.toml are revisions 1 and 2; the line with its own request id carries
+    // the first line's content under another id: revision 3.
+    assert!(stdout.contains("stored     3"), "{stdout}");
+    assert!(stdout.contains("refused    2"), "{stdout}");
+    assert_eq!(stored().await, 3);
+
+    // Again: every request id is known, so nothing is stored twice.
+    let (_, stdout, _) = import(&[]);
+    assert!(
+        stdout.contains("stored     0") && stdout.contains("replayed   3"),
+        "{stdout}"
+    );
+    assert_eq!(stored().await, 3);
+
+    // Nothing refused: exit 0.
+    let (code, stdout, stderr) = {
+        let file = directory.path().join("b.toml");
+        let output = tokio::task::block_in_place(|| {
+            pressdx(&[
+                "import",
+                file.to_str().unwrap(),
+                "--server",
+                &server,
+                "--token",
+                &agency,
+            ])
+        });
+        (
+            output.status.code(),
+            text(&output.stdout),
+            text(&output.stderr),
+        )
+    };
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("replayed   1"), "{stdout}");
+}
+
+/// A CA with a server certificate for localhost and a client certificate, and another CA with a
+/// client certificate of its own, as PEM files: ca.pem, server.pem and .key, client.pem and .key;
+/// other-ca.pem, stranger.pem and .key.
+fn write_test_pki(directory: &std::path::Path) {
+    use rcgen::{
+        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
+        KeyPair, KeyUsagePurpose,
+    };
+    let certificate_authority = |name: &str| {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        params.distinguished_name.push(DnType::CommonName, name);
+        let pem = params.self_signed(&key).unwrap().pem();
+        (pem, Issuer::new(params, key))
+    };
+    let (ca, issuer) = certificate_authority("pressdx test CA");
+    let (other_ca, other_issuer) = certificate_authority("someone else's CA");
+    let leaf = |name: &str, usage, issuer: &Issuer<KeyPair>| {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(vec![name.to_string()]).unwrap();
+        params.distinguished_name.push(DnType::CommonName, name);
+        params.extended_key_usages = vec![usage];
+        let certificate = params.signed_by(&key, issuer).unwrap();
+        (certificate.pem(), key.serialize_pem())
+    };
+    let server = leaf("localhost", ExtendedKeyUsagePurpose::ServerAuth, &issuer);
+    let client = leaf(
+        "newsroom.example",
+        ExtendedKeyUsagePurpose::ClientAuth,
+        &issuer,
+    );
+    let stranger = leaf(
+        "stranger.example",
+        ExtendedKeyUsagePurpose::ClientAuth,
+        &other_issuer,
+    );
+    for (name, pem) in [
+        ("ca.pem", &ca),
+        ("other-ca.pem", &other_ca),
+        ("server.pem", &server.0),
+        ("server.key", &server.1),
+        ("client.pem", &client.0),
+        ("client.key", &client.1),
+        ("stranger.pem", &stranger.0),
+        ("stranger.key", &stranger.1),
+    ] {
+        std::fs::write(directory.join(name), pem).unwrap();
+    }
+}
+
+/// A connection that fails says why and what to do, not "transport error": nothing listening,
+/// plaintext against TLS and TLS against plaintext, https without a CA, a CA that did not sign
+/// the server's certificate, a certificate for another name, and a server that requires a client
+/// certificate or refuses the one given.
+pub async fn the_cli_names_the_cause_of_a_failed_connection(backend: Backend) {
+    let directory = tempfile::tempdir().unwrap();
+    write_test_pki(directory.path());
+    let pem = |name: &str| directory.path().join(name).to_str().unwrap().to_string();
+    let plaintext = TestApp::spawn(backend).await;
+    let tls = TestApp::spawn_with(backend, |config| {
+        config.tls.tls_cert = Some(pem("server.pem").into());
+        config.tls.tls_key = Some(pem("server.key").into());
+    })
+    .await;
+    let mutual_tls = TestApp::spawn_with(backend, |config| {
+        config.tls.tls_cert = Some(pem("server.pem").into());
+        config.tls.tls_key = Some(pem("server.key").into());
+        config.tls.tls_client_ca = Some(pem("ca.pem").into());
+    })
+    .await;
+    // The certificate is for localhost; the test servers listen on 127.0.0.1.
+    let https = |app: &TestApp| format!("https://localhost:{}", app.address.port());
+    let nothing_there = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", listener.local_addr().unwrap())
+    };
+
+    let failure = |server: &str, tls_args: &[&str]| {
+        let mut args = vec!["status", "--period", "2024", "--server", server];
+        args.extend_from_slice(tls_args);
+        args.extend(["--token", "any"]);
+        let output = tokio::task::block_in_place(|| pressdx(&args));
+        assert_eq!(output.status.code(), Some(1), "{}", text(&output.stdout));
+        let stderr = text(&output.stderr);
+        assert!(!stderr.contains("transport error"), "{stderr}");
+        stderr
+    };
+    let says = |stderr: &str, words: &[&str]| {
+        for word in words {
+            assert!(stderr.contains(word), "{word:?} is not in: {stderr}");
+        }
+    };
+    let ca = pem("ca.pem");
+
+    let refused = failure(&nothing_there, &[]);
+    says(
+        &refused,
+        &["connection refused", "running there", "PRESSDX_SERVER"],
+    );
+
+    let plaintext_to_tls = failure(&format!("http://{}", tls.address), &[]);
+    says(&plaintext_to_tls, &["serves TLS", "https://", "--tls-ca"]);
+
+    let tls_to_plaintext = failure(&https(&plaintext), &["--tls-ca", &ca]);
+    says(&tls_to_plaintext, &["does not speak TLS", "http://"]);
+
+    let no_ca = failure(&https(&tls), &[]);
+    says(&no_ca, &["give --tls-ca"]);
+
+    let unknown_ca = failure(&https(&tls), &["--tls-ca", &pem("other-ca.pem")]);
+    says(
+        &unknown_ca,
+        &["not signed by the CA in --tls-ca", "other-ca.pem"],
+    );
+
+    let by_address = failure(&format!("https://{}", tls.address), &["--tls-ca", &ca]);
+    says(&by_address, &["issued for localhost, not for the name in"]);
+
+    // tonic would speak plaintext without a word.
+    let tls_settings_on_plaintext =
+        failure(&format!("http://{}", plaintext.address), &["--tls-ca", &ca]);
+    says(
+        &tls_settings_on_plaintext,
+        &["is plaintext; --tls-ca applies only"],
+    );
+
+    let no_client_certificate = failure(&https(&mutual_tls), &["--tls-ca", &ca]);
+    says(
+        &no_client_certificate,
+        &[
+            "requires a client certificate",
+            "--tls-client-cert",
+            "--tls-client-key",
+        ],
+    );
+
+    let refused_certificate = failure(
+        &https(&mutual_tls),
+        &[
+            "--tls-ca",
+            &ca,
+            "--tls-client-cert",
+            &pem("stranger.pem"),
+            "--tls-client-key",
+            &pem("stranger.key"),
+        ],
+    );
+    says(
+        &refused_certificate,
+        &["does not accept the client certificate", "--tls-client-ca"],
+    );
+
+    // With its certificate, the client gets through to the server, which judges the token.
+    let through = tokio::task::block_in_place(|| {
+        pressdx(&[
+            "status",
+            "--period",
+            "2024",
+            "--server",
+            &https(&mutual_tls),
+            "--tls-ca",
+            &ca,
+            "--tls-client-cert",
+            &pem("client.pem"),
+            "--tls-client-key",
+            &pem("client.key"),
+            "--token",
+            "any",
+        ])
+    });
+    says(
+        &text(&through.stderr),
+        &["the server answered Unauthenticated"],
+    );
 }
