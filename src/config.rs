@@ -129,8 +129,9 @@ pub struct PeriodScope {
     /// The period's code, such as 2025.
     #[arg(long)]
     pub period: String,
-    /// country, province:CODE, governing_body:CODE, agency_type:TYPE or agency:CODE.
-    #[arg(long, default_value = "country")]
+    /// country, province:CODE, governing_body:CODE, agency_type:TYPE or agency:CODE. By default,
+    /// the organisation the token acts for (every agency for a Ministry token).
+    #[arg(long, default_value = "")]
     pub scope: String,
     /// historical: the scope as the organisation tree stood in the period (a figure to sign).
     /// current: the scope's organisation as it stands on --as-of (today by default), read back

@@ -203,10 +203,13 @@ pub fn submission_to_proto(submission: &StoredSubmission) -> proto::Submission {
 }
 
 /// The receipt for a stored submission.
+/// The receipt of a stored submission; `latest_revision` is the revision of its agency and period
+/// that counts now.
 pub fn receipt(
     submission: &StoredSubmission,
     period: &Period,
     replayed: bool,
+    latest_revision: i32,
 ) -> proto::SubmissionReceipt {
     proto::SubmissionReceipt {
         submission_id: submission.id,
@@ -220,6 +223,7 @@ pub fn receipt(
         validated_only: false,
         replayed,
         request_id: submission.request_id.clone(),
+        latest_revision,
     }
 }
 

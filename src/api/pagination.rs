@@ -118,9 +118,7 @@ pub fn page_after<'a, T>(
     };
     let end = items.len().min(start.saturating_add(size as usize));
     let page = &items[start..end];
-    let resume = (end < items.len())
-        .then(|| page.last().map(key))
-        .flatten();
+    let resume = (end < items.len()).then(|| page.last().map(key)).flatten();
     Ok((page, resume))
 }
 

@@ -134,7 +134,7 @@ impl SubmissionApi {
             Checked::ToStore { valid, received_at } => {
                 let (agency_code, period) = (valid.agency_code.clone(), valid.period.clone());
                 let outcome = self.writer.submit(*valid, received_at).await?;
-                self.answer(outcome, &agency_code, &period)
+                self.answer(outcome, &agency_code, &period).await
             }
         }
     }
@@ -195,14 +195,19 @@ impl SubmissionApi {
         match self.store.store_submissions(&batch).await {
             Ok(outcomes) => {
                 for ((index, valid, _), outcome) in to_store.iter().zip(outcomes) {
-                    answers[*index] = self.answer(outcome, &valid.agency_code, &valid.period);
+                    answers[*index] = self
+                        .answer(outcome, &valid.agency_code, &valid.period)
+                        .await;
                 }
             }
             // Nothing of the batch was stored: try each alone, so that each gets its own answer.
             Err(_) => {
                 for (index, valid, received_at) in &to_store {
                     answers[*index] = match self.store.store_submission(valid, *received_at).await {
-                        Ok(outcome) => self.answer(outcome, &valid.agency_code, &valid.period),
+                        Ok(outcome) => {
+                            self.answer(outcome, &valid.agency_code, &valid.period)
+                                .await
+                        }
                         Err(error) => Err(error.into()),
                     };
                 }
@@ -231,20 +236,31 @@ impl SubmissionApi {
 
         let period = catalog.period(&draft.period_code);
         // A retried request gets its original answer, even if the catalogue changed meanwhile
-        // (https://google.aip.dev/155).
-        if let Some(existing) = earlier {
-            let draft_hash = draft
-                .report
-                .clone()
-                .unwrap_or_default()
-                .content_hash(&draft.agency_code, &draft.period_code);
-            if existing.content_hash != draft_hash {
+        // (https://google.aip.dev/155); a validate-only one is checked first, against the
+        // catalogue as it is now.
+        let draft_hash = draft
+            .report
+            .clone()
+            .unwrap_or_default()
+            .content_hash(&draft.agency_code, &draft.period_code);
+        let earlier = match earlier {
+            Some(existing) if existing.content_hash != draft_hash => {
                 return Err(ApiError::request_id_reused(&existing, &draft.agency_code));
             }
-            if let Some(original_period) = catalog.period(&existing.period_code) {
-                return Ok(Checked::Answered(receipt(&existing, original_period, true)));
+            Some(existing) if !request.validate_only => {
+                if let Some(original_period) = catalog.period(&existing.period_code) {
+                    let latest = self.latest_revision_of(&existing).await?;
+                    return Ok(Checked::Answered(receipt(
+                        &existing,
+                        original_period,
+                        true,
+                        latest,
+                    )));
+                }
+                None
             }
-        }
+            earlier => earlier,
+        };
 
         let context = SubmissionContext {
             period,
@@ -260,16 +276,22 @@ impl SubmissionApi {
                 received_at,
             });
         }
-        let revision = self
+        let latest_revision = self
             .store
             .latest_revision(&valid.agency_code, &valid.period.code)
-            .await?
-            + 1;
+            .await?;
+        // Valid now; submitted, a known request id would replay what it stored.
+        if let Some(existing) = earlier {
+            return Ok(Checked::Answered(SubmissionReceipt {
+                validated_only: true,
+                ..receipt(&existing, &valid.period, true, latest_revision)
+            }));
+        }
         Ok(Checked::Answered(SubmissionReceipt {
             submission_id: 0,
             agency_code: valid.agency_code,
             period_code: valid.period.code.clone(),
-            revision,
+            revision: latest_revision + 1,
             received_at: Some(timestamp(received_at)),
             timeliness: timeliness_of(&valid.period, received_at).into(),
             deadline: Some(timestamp(valid.period.deadline)),
@@ -277,11 +299,23 @@ impl SubmissionApi {
             validated_only: true,
             replayed: false,
             request_id: valid.request_id,
+            latest_revision,
         }))
     }
 
+    /// The revision of `stored`'s agency and period that counts now.
+    async fn latest_revision_of(&self, stored: &StoredSubmission) -> Result<i32, ApiError> {
+        if !stored.superseded {
+            return Ok(stored.revision);
+        }
+        Ok(self
+            .store
+            .latest_revision(&stored.agency_code, &stored.period_code)
+            .await?)
+    }
+
     /// The answer to a stored (or replayed, or refused) submission of `agency_code`'s.
-    fn answer(
+    async fn answer(
         &self,
         outcome: SubmitOutcome,
         agency_code: &str,
@@ -297,9 +331,13 @@ impl SubmissionApi {
                     late = stored.late,
                     "submission stored"
                 );
-                Ok(receipt(&stored, period, false))
+                let latest = self.latest_revision_of(&stored).await?;
+                Ok(receipt(&stored, period, false, latest))
             }
-            SubmitOutcome::Replayed(stored) => Ok(receipt(&stored, period, true)),
+            SubmitOutcome::Replayed(stored) => {
+                let latest = self.latest_revision_of(&stored).await?;
+                Ok(receipt(&stored, period, true, latest))
+            }
             SubmitOutcome::RequestIdReused(stored) => {
                 Err(ApiError::request_id_reused(&stored, agency_code))
             }

@@ -20,7 +20,7 @@ use super::feed::FeedWatcher;
 use super::names::{find_period, find_plan, find_target, parse_scope};
 use super::pagination::{self, PageTokens};
 use crate::domain::Catalog;
-use crate::domain::access::Principal;
+use crate::domain::access::{Principal, Role};
 use crate::domain::evaluation::AgencyStanding;
 use crate::domain::naming::{did_you_mean, echo};
 use crate::domain::period::Period;
@@ -100,6 +100,24 @@ impl Subject {
     }
 }
 
+/// The scope a request asks for: as written, or, left empty, the caller's own organisation (its
+/// province, governing body or agency; every agency for the Ministry).
+fn scope_or_own(scope: &str, principal: &Principal) -> String {
+    if !scope.trim().is_empty() {
+        return scope.to_string();
+    }
+    let kind = match principal.role {
+        Role::Province => "province",
+        Role::GoverningBody => "governing_body",
+        Role::Agency => "agency",
+        Role::Ministry | Role::Admin => return "country".to_string(),
+    };
+    format!(
+        "{kind}:{}",
+        principal.organization.as_deref().unwrap_or_default()
+    )
+}
+
 /// Refuses a principal figures computed from any report it does not reach.
 fn check_reads(
     catalog: &Catalog,
@@ -165,6 +183,7 @@ impl SummaryApi {
         principal: &Principal,
         known: Option<Counters>,
     ) -> Result<(Arc<Vec<proto::TargetSummary>>, i64), ApiError> {
+        let scope = &scope_or_own(scope, principal);
         let view = self.read_model.current(known).await?;
         let subject = Subject::resolve(&view.catalog, plan_code, period_code, scope, boundaries)?;
         let key = (
@@ -251,15 +270,16 @@ impl SummaryApi {
         boundaries: Boundaries,
         caller: &Caller,
     ) -> Result<(TargetSummary, i64), ApiError> {
+        let scope = &scope_or_own(&request.scope, &caller.principal);
         let view = self.read_model.current(Some(caller.counters)).await?;
         let subject = Subject::resolve(
             &view.catalog,
             &request.plan_code,
             &request.period_code,
-            &request.scope,
+            scope,
             boundaries,
         )?;
-        let (target_code, scope) = (&request.target_code, &request.scope);
+        let target_code = &request.target_code;
         let (summaries, reads) = summaries_of(
             &view.catalog,
             &view.reports,
@@ -346,7 +366,8 @@ impl SummaryApi {
         let boundaries = boundaries_from_proto(request.boundaries, &request.as_of)?;
         let view = self.read_model.current(Some(caller.counters)).await?;
         let (catalog, reports) = (&view.catalog, &view.reports);
-        let scope = parse_scope(catalog, "scope", &request.scope)?;
+        let scope = scope_or_own(&request.scope, &caller.principal);
+        let scope = parse_scope(catalog, "scope", &scope)?;
         let period = find_period(catalog, &request.period_code)?;
         check_scope(catalog, &caller.principal, &scope, boundaries, period)?;
         let about = PeriodAndScope {

@@ -64,15 +64,18 @@ fn vietnam_local_time(timestamp: Option<&prost_types::Timestamp>) -> String {
 
 fn print_receipt(out: &mut impl Write, receipt: &SubmissionReceipt) -> io::Result<()> {
     let when = |timestamp: &Option<prost_types::Timestamp>| vietnam_local_time(timestamp.as_ref());
-    let headline = if receipt.validated_only {
-        "valid (validate only: nothing stored)"
-    } else if receipt.replayed {
-        "already accepted under this request id: original receipt, nothing new stored"
-    } else {
-        "accepted"
+    let headline = match (receipt.validated_only, receipt.replayed) {
+        (true, false) => "valid (validate only: nothing stored)",
+        (true, true) => {
+            "valid (validate only: nothing stored); sent, it would replay this earlier receipt"
+        }
+        (false, true) => {
+            "already accepted under this request id: original receipt, nothing new stored"
+        }
+        (false, false) => "accepted",
     };
     writeln!(out, "{headline}")?;
-    if !receipt.validated_only {
+    if receipt.submission_id != 0 {
         writeln!(out, "  submission   {}", receipt.submission_id)?;
     }
     writeln!(out, "  agency       {}", receipt.agency_code)?;
@@ -90,7 +93,16 @@ fn print_receipt(out: &mut impl Write, receipt: &SubmissionReceipt) -> io::Resul
         when(&receipt.deadline)
     )?;
     writeln!(out, "  content hash {}", receipt.content_hash)?;
-    writeln!(out, "  request id   {}", receipt.request_id)
+    writeln!(out, "  request id   {}", receipt.request_id)?;
+    if receipt.replayed && receipt.latest_revision > receipt.revision {
+        writeln!(
+            out,
+            "note: revision {} was sent since, and it is the one that counts. To make this \
+             report the latest, send it again under a new request id (--request-id NEW-ID).",
+            receipt.latest_revision
+        )?;
+    }
+    Ok(())
 }
 
 /// Which submissions `pressdx submissions list` asks for.

@@ -97,12 +97,17 @@ fn print_summary_table(
         .summaries
         .first()
         .and_then(|summary| summary.scope_resolution.as_ref());
+    // The scope the server read: an empty one is the token's own organisation.
+    let scope = response
+        .summaries
+        .first()
+        .map_or(args.view.scope.as_str(), |summary| summary.scope.as_str());
     writeln!(
         out,
         "{} {} {}{} (data as of change {})",
         args.plan,
         args.view.period,
-        args.view.scope,
+        scope,
         boundaries_in_words(resolution),
         response.data_as_of
     )?;

@@ -3,6 +3,8 @@
 //! anything else is looked at, answers that stay readable whatever the caller sent, and the
 //! closest valid codes named for an unknown one.
 
+use pressdx::domain::access::Role;
+use pressdx::proto::summary_service_client::SummaryServiceClient;
 use pressdx::proto::{
     GetOrganizationRequest, GetReportingStatusRequest, GetTargetSummaryRequest,
     ListTargetSummariesRequest, SubmitReportRequest,
@@ -327,4 +329,34 @@ pub async fn a_database_outage_is_unavailable_with_a_retry_delay(backend: Backen
         .submit_report(request(&new_id(), OLD_AGENCY, "2024", complete_report()))
         .await
         .expect("the database is back");
+}
+
+/// A request that names no scope reads the caller's own organisation (every agency for the
+/// Ministry), where it used to be the whole country, out of reach for all but the Ministry.
+pub async fn an_empty_scope_is_the_callers_own_organisation(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let ask = ListTargetSummariesRequest {
+        plan_code: NATIONAL.into(),
+        period_code: "2024".into(),
+        ..Default::default()
+    };
+    for (role, organization, scope) in [
+        (Role::Province, Some("nam-dinh"), "province:nam-dinh"),
+        (
+            Role::GoverningBody,
+            Some("tinh-uy-nam-dinh"),
+            "governing_body:tinh-uy-nam-dinh",
+        ),
+        (Role::Agency, Some(OLD_AGENCY), "agency:bao-nam-dinh"),
+        (Role::Ministry, None, "country"),
+    ] {
+        let token = app.token(role, organization).await;
+        let summaries = SummaryServiceClient::new(app.connection(Some(&token)))
+            .list_target_summaries(ask.clone())
+            .await
+            .unwrap_or_else(|status| panic!("{role:?}: {status:?}"))
+            .into_inner()
+            .summaries;
+        assert_eq!(summaries[0].scope, scope, "{role:?}");
+    }
 }

@@ -667,3 +667,54 @@ pub async fn an_import_batch_keeps_revisions_and_request_ids(backend: Backend) {
     // Stored together, several revisions of one report still verify, latest revision included.
     assert_eq!(app.store().verify_audit().await.unwrap().problems, vec![]);
 }
+
+/// A replay of an older revision says which revision counts now; validate-only checks the report
+/// against the catalogue as it is now, and says that sending it would replay.
+pub async fn a_replay_says_which_revision_counts_now(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut agency = app.agency(OLD_AGENCY).await;
+    let first = request(&new_id(), OLD_AGENCY, "2024", complete_report());
+    let mut corrected = complete_report();
+    corrected.revenue_vnd = Some(26_000_000_000);
+    let receipt = agency
+        .submit_report(first.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((receipt.revision, receipt.latest_revision), (1, 1));
+    agency
+        .submit_report(request(&new_id(), OLD_AGENCY, "2024", corrected))
+        .await
+        .unwrap();
+
+    let replay = agency
+        .submit_report(first.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(replay.replayed);
+    assert_eq!((replay.revision, replay.latest_revision), (1, 2));
+
+    let checked = agency
+        .submit_report(SubmitReportRequest {
+            validate_only: true,
+            ..first.clone()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(checked.validated_only && checked.replayed, "{checked:?}");
+    assert_eq!((checked.revision, checked.latest_revision), (1, 2));
+
+    // Validate-only still refuses what a submit would refuse: the id with other content.
+    let mut other = complete_report();
+    other.revenue_vnd = Some(1);
+    let reused = agency
+        .submit_report(SubmitReportRequest {
+            validate_only: true,
+            ..request(&first.request_id, OLD_AGENCY, "2024", other)
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(reused.code(), Code::AlreadyExists);
+}
