@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::domain::access::Role;
 use crate::store::{DEFAULT_DATABASE_URL, redact_password};
+use crate::telemetry::LogFormat;
 
 /// pressdx: the press digital-transformation reporting service.
 ///
@@ -18,6 +19,16 @@ use crate::store::{DEFAULT_DATABASE_URL, redact_password};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// How log lines (on standard error) are written: text, coloured on a terminal only, or one
+    /// JSON object a line.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "PRESSDX_LOG_FORMAT",
+        default_value_t = LogFormat::Text
+    )]
+    pub log_format: LogFormat,
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,7 +8,7 @@ use pressdx::config::Cli;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    pressdx::telemetry::init();
+    pressdx::telemetry::init(cli.log_format);
     match pressdx::cli::run(cli.command).await {
         Ok(code) => code,
         Err(error) => {

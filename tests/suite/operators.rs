@@ -123,3 +123,65 @@ pub async fn an_unreachable_database_is_reported_at_start(_backend: Backend) {
         text(&output)
     );
 }
+
+/// The first log lines of a server started with `format`, up to the one saying it serves.
+fn first_log_lines(format: &str) -> Vec<String> {
+    use std::io::{BufRead, BufReader};
+    let directory = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        directory.path().join("pressdx.db").display()
+    );
+    let mut server = Command::new(env!("CARGO_BIN_EXE_pressdx"))
+        .args(["--log-format", format, "serve", "--listen", "127.0.0.1:0"])
+        .args(["--database-url", &url])
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = server.stderr.take().unwrap();
+    let lines = std::thread::spawn(move || {
+        let mut lines = Vec::new();
+        for line in BufReader::new(stderr).lines() {
+            let line = line.unwrap();
+            let serving = line.contains("serving gRPC");
+            lines.push(line);
+            if serving {
+                break;
+            }
+        }
+        lines
+    });
+    let lines = tokio::task::block_in_place(|| {
+        for _ in 0..300 {
+            if lines.is_finished() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = server.kill();
+        lines.join().unwrap()
+    });
+    let _ = server.wait();
+    lines
+}
+
+/// Logs written to a file or a pipe carry no colour codes; `--log-format json` writes one JSON
+/// object a line, with the message and its fields.
+pub async fn logs_are_plain_off_a_terminal_or_json_on_request(_backend: Backend) {
+    let text = first_log_lines("text");
+    assert!(
+        text.iter().any(|line| line.contains("serving gRPC")),
+        "{text:?}"
+    );
+    assert!(text.iter().all(|line| !line.contains('\u{1b}')), "{text:?}");
+
+    let json = first_log_lines("json");
+    let serving = json
+        .iter()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).expect("a JSON line"))
+        .find(|line| line["fields"]["message"] == "serving gRPC")
+        .unwrap_or_else(|| panic!("{json:?}"));
+    assert_eq!(serving["level"], "INFO");
+    assert!(serving["fields"]["address"].is_string(), "{serving}");
+}
