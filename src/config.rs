@@ -33,8 +33,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Runs the gRPC server (migrating the database, and loading the default catalogue into an
-    /// empty one).
+    /// Runs the gRPC server (migrating the database, and loading a catalogue, the default one or
+    /// --catalog, into an empty one).
     Serve(ServeConfig),
     /// Loads or prints the catalogue, working on the database directly.
     #[command(subcommand)]
@@ -206,6 +206,11 @@ pub struct ServeConfig {
     pub tls: TlsArgs,
     #[command(flatten)]
     pub limits: LimitArgs,
+    /// The catalogue (TOML, see catalog/default.toml) to load into an empty database instead of
+    /// the default one; a database that holds a catalogue keeps it (change it with `pressdx
+    /// catalog import`).
+    #[arg(long, env = "PRESSDX_CATALOG")]
+    pub catalog: Option<PathBuf>,
     /// Seconds the server keeps serving once asked to stop, with its health check answering
     /// NOT_SERVING, so that load balancers stop sending it requests before it closes its
     /// connections. Open streams (summary watches, imports) end at once.

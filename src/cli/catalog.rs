@@ -56,13 +56,14 @@ pub async fn import(file: &Path, how: ImportOptions, database_url: &str) -> CliR
     let mut out = io::stdout().lock();
     let verb = if dry_run { "would change" } else { "changed" };
     writeln!(out, "{}: {verb}", file.display(),)?;
-    for (kind, counts) in [
-        ("periods", import.periods),
-        ("indicators", import.indicators),
-        ("organizations", import.organizations),
-        ("plans", import.plans),
-    ] {
+    for (kind, counts) in import.kinds() {
         writeln!(out, "  {kind:<14} {}", describe_counts(counts))?;
+        // Which entries, not only how many: what an operator checks before applying.
+        for (verb, codes) in [("added", &counts.added), ("changed", &counts.changed)] {
+            if !codes.is_empty() {
+                writeln!(out, "    {verb}: {}", codes.join(", "))?;
+            }
+        }
     }
     if !import.changed_anything() {
         writeln!(
@@ -82,10 +83,12 @@ pub async fn import(file: &Path, how: ImportOptions, database_url: &str) -> CliR
     Ok(ExitCode::SUCCESS)
 }
 
-fn describe_counts(counts: ImportCounts) -> String {
+fn describe_counts(counts: &ImportCounts) -> String {
     let mut text = format!(
         "{} added, {} changed, {} unchanged",
-        counts.added, counts.changed, counts.unchanged
+        counts.added.len(),
+        counts.changed.len(),
+        counts.unchanged
     );
     if counts.kept > 0 {
         text.push_str(&format!(

@@ -7,6 +7,7 @@ use connections::{ConnectionLimits, accept_within};
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,7 +21,7 @@ use crate::api::access::{AccessControl, AccessLayer, AccessSettings};
 use crate::api::{CatalogApi, Draining, FeedWatcher, PageTokens, SubmissionApi, SummaryApi};
 use crate::config::{LimitArgs, ServeConfig, TlsArgs};
 use crate::domain::Catalog;
-use crate::domain::catalog::DEFAULT_CATALOG;
+use crate::domain::catalog::{CatalogError, DEFAULT_CATALOG};
 use crate::proto::catalog_service_server::CatalogServiceServer;
 use crate::proto::submission_service_server::SubmissionServiceServer;
 use crate::proto::summary_service_server::SummaryServiceServer;
@@ -47,8 +48,8 @@ pub enum ServerError {
         address: SocketAddr,
         source: std::io::Error,
     },
-    #[error("the built-in catalogue is invalid: {0}")]
-    DefaultCatalog(String),
+    #[error("the catalogue to load is invalid: {0}")]
+    Catalog(String),
     #[error("reflection cannot be built: {0}")]
     Reflection(#[from] tonic_reflection::server::Error),
     #[error("TLS: {0}")]
@@ -68,13 +69,13 @@ pub struct Server {
 }
 
 impl Server {
-    /// Connects to the database (migrating it, and loading the default catalogue into an empty
-    /// one), reads the TLS files, and binds the listen address.
+    /// Connects to the database (migrating it, and loading a catalogue into an empty one), reads
+    /// the TLS files, and binds the listen address.
     pub async fn build(config: &ServeConfig) -> Result<Server, ServerError> {
         let tls = server_tls(&config.tls)?;
         let store = Store::connect(&config.database.database_url).await?;
         info!(database = %describe_database(&config.database.database_url), "database ready");
-        load_default_catalog_if_empty(&store).await?;
+        load_catalog_if_empty(&store, config.catalog.as_deref()).await?;
         // Serving goes on (reads are right as of the stored submissions), but submits go wrong
         // until it is repaired: say so where the operator looks first.
         if let Some(disagreement) = store.feed_disagreement().await? {
@@ -275,23 +276,51 @@ fn reflection() -> tonic_reflection::server::Builder<'static> {
         .register_encoded_file_descriptor_set(tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET)
 }
 
-async fn load_default_catalog_if_empty(store: &Store) -> Result<(), ServerError> {
+/// Loads a catalogue into an empty database: the file `--catalog` names, or the default one. A
+/// database that holds a catalogue already keeps it (`pressdx catalog import` changes it).
+async fn load_catalog_if_empty(store: &Store, file: Option<&Path>) -> Result<(), ServerError> {
     if !store.catalog_is_empty().await? {
+        if let Some(file) = file {
+            warn!(file = %file.display(), "the database holds a catalogue already: --catalog loads one into an empty database only; use `pressdx catalog import` to change it");
+        }
         return Ok(());
     }
-    let catalog = Catalog::from_toml(DEFAULT_CATALOG)
-        .map_err(|error| ServerError::DefaultCatalog(format!("{error:?}")))?;
+    let (text, origin) = match file {
+        Some(file) => {
+            let text = std::fs::read_to_string(file).map_err(|error| {
+                ServerError::Catalog(format!("cannot read {}: {error}", file.display()))
+            })?;
+            (text, file.display().to_string())
+        }
+        None => (
+            DEFAULT_CATALOG.to_string(),
+            "the default catalogue".to_string(),
+        ),
+    };
+    let catalog = Catalog::from_toml(&text).map_err(|error| {
+        let problems = match error {
+            CatalogError::Syntax(message) => message,
+            CatalogError::Invalid(violations) => violations
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; "),
+        };
+        ServerError::Catalog(format!("{origin}: {problems}"))
+    })?;
+    let applied_by = format!("pressdx serve ({origin}, into an empty database)");
     let source = CatalogSource {
-        text: DEFAULT_CATALOG,
-        applied_by: "pressdx serve (the default catalogue, into an empty database)",
+        text: &text,
+        applied_by: &applied_by,
         accept_unrecorded_changes: false,
     };
     store.apply_catalog(&catalog, &source, false).await?;
     info!(
+        catalogue = %origin,
         organizations = catalog.organizations.len(),
         plans = catalog.plans.len(),
         periods = catalog.periods.len(),
-        "empty database: loaded the default catalogue"
+        "empty database: loaded the catalogue"
     );
     Ok(())
 }

@@ -50,10 +50,12 @@ pub struct CatalogImport {
     pub unrecorded_changes: Vec<String>,
 }
 
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+/// What an import did to one kind of entry.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ImportCounts {
-    pub added: usize,
-    pub changed: usize,
+    /// The codes of the entries added, and of those changed, in the file's order.
+    pub added: Vec<String>,
+    pub changed: Vec<String>,
     pub unchanged: usize,
     /// In the database but not in the file: kept, since reports may refer to them.
     pub kept: usize,
@@ -61,28 +63,29 @@ pub struct ImportCounts {
 
 impl CatalogImport {
     pub fn changed_anything(&self) -> bool {
+        self.kinds()
+            .iter()
+            .any(|(_, counts)| !counts.added.is_empty() || !counts.changed.is_empty())
+    }
+
+    /// Each kind of entry with what the import did to it.
+    pub fn kinds(&self) -> [(&'static str, &ImportCounts); 4] {
         [
-            self.periods,
-            self.indicators,
-            self.organizations,
-            self.plans,
+            ("periods", &self.periods),
+            ("indicators", &self.indicators),
+            ("organizations", &self.organizations),
+            ("plans", &self.plans),
         ]
-        .iter()
-        .any(|counts| counts.added + counts.changed > 0)
     }
 
     /// "periods +0 ~1, indicators +0 ~0, organizations +2 ~0, plans +0 ~0": added (+) and
     /// changed (~) entries of each kind.
     pub fn summary(&self) -> String {
-        let kinds = [
-            ("periods", self.periods),
-            ("indicators", self.indicators),
-            ("organizations", self.organizations),
-            ("plans", self.plans),
-        ];
-        kinds
+        self.kinds()
             .iter()
-            .map(|(kind, counts)| format!("{kind} +{} ~{}", counts.added, counts.changed))
+            .map(|(kind, counts)| {
+                format!("{kind} +{} ~{}", counts.added.len(), counts.changed.len())
+            })
             .collect::<Vec<_>>()
             .join(", ")
     }
@@ -575,12 +578,12 @@ fn changes<'a, T: PartialEq>(
     for (code, entry) in incoming {
         match current.remove(code) {
             None => {
-                counts.added += 1;
+                counts.added.push(code.to_string());
                 changed.push(entry);
             }
             Some(existing) if existing == entry => counts.unchanged += 1,
             Some(_) => {
-                counts.changed += 1;
+                counts.changed.push(code.to_string());
                 changed.push(entry);
             }
         }

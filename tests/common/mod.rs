@@ -143,6 +143,7 @@ pub fn test_config(database_url: &str) -> ServeConfig {
             ..LimitArgs::default()
         },
         shutdown_grace: 0,
+        catalog: None,
     }
 }
 
@@ -165,6 +166,11 @@ impl TestApp {
     /// Starts a second server on the same database as `other`, as a second process would.
     pub async fn spawn_sharing(other: &TestApp) -> TestApp {
         TestApp::start(test_config(&other.database_url)).await
+    }
+
+    /// Like [`TestApp::spawn_sharing`], with settings of its own (on `other`'s database).
+    pub async fn spawn_sharing_with(_other: &TestApp, config: ServeConfig) -> TestApp {
+        TestApp::start(config).await
     }
 
     async fn start(config: ServeConfig) -> TestApp {

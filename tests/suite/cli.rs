@@ -189,6 +189,12 @@ pub async fn catalog_import_is_idempotent_and_reports_every_problem(backend: Bac
             "{}",
             text(&output.stdout)
         );
+        // Which one, too.
+        assert!(
+            text(&output.stdout).contains("    changed: 2026\n"),
+            "{}",
+            text(&output.stdout)
+        );
     }
 
     // A broken file: every problem, each with where it is, and nothing applied.

@@ -78,6 +78,7 @@ macro_rules! behavioural_suite {
             operators::database_passwords_stay_hidden,
             operators::an_unreachable_database_is_reported_at_start,
             operators::logs_are_plain_off_a_terminal_or_json_on_request,
+            operators::serve_loads_a_given_catalogue_into_an_empty_database,
             limits::silent_connections_cannot_lock_clients_out,
             limits::an_import_counts_each_report_against_the_rate,
             limits::failed_authentications_are_limited_per_address,
