@@ -65,6 +65,9 @@ pub async fn import(file: &Path, how: ImportOptions, database_url: &str) -> CliR
             }
         }
     }
+    if !import.withdrawn.is_empty() {
+        writeln!(out, "  withdrawn      {}", import.withdrawn.join(", "))?;
+    }
     if !import.changed_anything() {
         writeln!(
             out,

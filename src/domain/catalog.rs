@@ -31,6 +31,19 @@ pub struct Catalog {
     pub organizations: Vec<Organization>,
     pub links: Vec<OrganizationLink>,
     pub plans: Vec<Plan>,
+    /// Organisations taken out of the catalogue, by code.
+    pub withdrawn: Vec<Withdrawal>,
+}
+
+/// An organisation taken out of the catalogue because it should never have been in it: an
+/// illustrative stand-in that a real catalogue replaces. Unlike one that ended (`valid_until`),
+/// it no longer exists at any date, so it counts in no figure; its entry is kept apart, with why,
+/// and an organisation with stored reports cannot be withdrawn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Withdrawal {
+    pub code: String,
+    /// Why it was withdrawn.
+    pub note: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -91,6 +104,15 @@ struct CatalogFile {
     organization: Vec<OrganizationEntry>,
     #[serde(default)]
     plan: Vec<PlanEntry>,
+    #[serde(default)]
+    withdrawn: Vec<WithdrawnEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WithdrawnEntry {
+    code: String,
+    note: String,
 }
 
 #[derive(Deserialize)]
@@ -302,12 +324,20 @@ impl CatalogFile {
         let indicators = check_indicators(&self.indicator, &mut violations);
         let (organizations, links) = check_organizations(&self.organization, &mut violations);
         let plans = check_plans(&self.plan, &indicators, &organizations, &mut violations);
+        let withdrawn = check_withdrawn(
+            &self.withdrawn,
+            &organizations,
+            &links,
+            &plans,
+            &mut violations,
+        );
         violations.into_result(Catalog {
             periods,
             indicators,
             organizations,
             links,
             plans,
+            withdrawn,
         })
     }
 }
@@ -702,6 +732,61 @@ fn check_organization(
         illustrative: entry.illustrative,
         note: entry.note.clone(),
     })
+}
+
+/// Checks the withdrawals: each names a code, says why, and is neither defined nor referred to
+/// elsewhere in the file (references in the database are checked when the file is applied).
+fn check_withdrawn(
+    entries: &[WithdrawnEntry],
+    organizations: &[Organization],
+    links: &[OrganizationLink],
+    plans: &[Plan],
+    violations: &mut Violations,
+) -> Vec<Withdrawal> {
+    let mut withdrawn = Vec::new();
+    for (index, entry) in entries.iter().enumerate() {
+        let at = format!("withdrawn[{index}] {:?}", entry.code);
+        let code = entry.code.as_str();
+        if code.trim().is_empty() {
+            violations.add(format!("{at}.code"), "required");
+            continue;
+        }
+        if entry.note.trim().is_empty() {
+            violations.add(format!("{at}.note"), "say why it is withdrawn");
+        }
+        if organizations
+            .iter()
+            .any(|organization| organization.code == code)
+        {
+            violations.add(
+                format!("{at}.code"),
+                "this file also defines it as an organisation",
+            );
+        }
+        let referred = organizations.iter().any(|organization| {
+            organization.versions.iter().any(|version| {
+                version.province_code.as_deref() == Some(code)
+                    || version.governing_body_code.as_deref() == Some(code)
+            })
+        }) || links
+            .iter()
+            .any(|link| link.predecessor_code == code || link.successor_code == code)
+            || plans
+                .iter()
+                .any(|plan| plan.province_code.as_deref() == Some(code));
+        if referred {
+            violations.add(
+                format!("{at}.code"),
+                "another entry of this file refers to it",
+            );
+        }
+        withdrawn.push(Withdrawal {
+            code: entry.code.clone(),
+            note: entry.note.clone(),
+        });
+    }
+    withdrawn.sort_by(|a, b| a.code.cmp(&b.code));
+    withdrawn
 }
 
 fn check_plans(

@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::SecondsFormat;
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
 };
 use serde_json::{Value, json};
 
@@ -14,11 +14,12 @@ use chrono::Utc;
 use super::audit::{self, AuditAction, AuditRecord};
 use super::entities::{
     audit_entry, catalog_state, indicator, milestone, organization, organization_link,
-    organization_version, period, plan, target,
+    organization_version, period, plan, submission, target, withdrawn_organization,
 };
 use super::{Store, StoreError};
 use crate::domain::Catalog;
 use crate::domain::canonical::{sha256_hex, to_canonical_json};
+use crate::domain::catalog::Withdrawal;
 use crate::domain::indicator::{Indicator, IndicatorType};
 use crate::domain::organization::{
     AgencyType, LinkKind, Organization, OrganizationKind, OrganizationLink, OrganizationVersion,
@@ -45,6 +46,8 @@ pub struct CatalogImport {
     pub indicators: ImportCounts,
     pub organizations: ImportCounts,
     pub plans: ImportCounts,
+    /// The organisations it withdrew.
+    pub withdrawn: Vec<String>,
     /// How the catalogue tables differed, before the import, from what the last catalogue entry
     /// of the audit log recorded: changes made outside an import.
     pub unrecorded_changes: Vec<String>,
@@ -63,9 +66,11 @@ pub struct ImportCounts {
 
 impl CatalogImport {
     pub fn changed_anything(&self) -> bool {
-        self.kinds()
-            .iter()
-            .any(|(_, counts)| !counts.added.is_empty() || !counts.changed.is_empty())
+        !self.withdrawn.is_empty()
+            || self
+                .kinds()
+                .iter()
+                .any(|(_, counts)| !counts.added.is_empty() || !counts.changed.is_empty())
     }
 
     /// Each kind of entry with what the import did to it.
@@ -86,6 +91,10 @@ impl CatalogImport {
             .map(|(kind, counts)| {
                 format!("{kind} +{} ~{}", counts.added.len(), counts.changed.len())
             })
+            .chain(
+                (!self.withdrawn.is_empty())
+                    .then(|| format!("withdrawn {}", self.withdrawn.join(", "))),
+            )
             .collect::<Vec<_>>()
             .join(", ")
     }
@@ -228,6 +237,18 @@ impl Store {
             insert_plan(&transaction, plan).await?;
         }
 
+        for withdrawal in &incoming.withdrawn {
+            if current
+                .withdrawn
+                .iter()
+                .any(|earlier| earlier.code == withdrawal.code)
+            {
+                continue;
+            }
+            withdraw(&transaction, withdrawal).await?;
+            import.withdrawn.push(withdrawal.code.clone());
+        }
+
         if dry_run {
             transaction.rollback().await?;
             return Ok(import);
@@ -318,45 +339,16 @@ pub(super) fn canonical_catalog(catalog: &Catalog) -> String {
         .organizations
         .iter()
         .map(|organization| {
-            let versions: Vec<Value> = organization
-                .versions
-                .iter()
-                .map(|version| {
-                    json!({
-                        "valid_from": date(version.valid_from),
-                        "valid_until": date(version.valid_until),
-                        "name": version.name,
-                        "province": version.province_code,
-                        "governing_body": version.governing_body_code,
-                        "agency_type": version.agency_type.map(|t| t.as_str()),
-                        "publishes_electronic_press": version.publishes_electronic_press,
-                    })
-                })
-                .collect();
-            // A list, not a map by predecessor: a second link to the same predecessor (which
-            // would change what the organisation is made of) must show.
-            let predecessors: Vec<Value> = catalog
-                .links_to(&organization.code)
-                .iter()
-                .map(|link| {
-                    json!({
-                        "code": link.predecessor_code,
-                        "effective_on": link.effective_on.to_string(),
-                        "kind": link.kind.as_str(),
-                    })
-                })
-                .collect();
-            let state = json!({
-                "kind": organization.kind.as_str(),
-                "valid_from": date(organization.valid_from),
-                "valid_until": date(organization.valid_until),
-                "illustrative": organization.illustrative,
-                "note": organization.note,
-                "versions": versions,
-                "predecessors": predecessors,
-            });
-            (organization.code.as_str(), state)
+            (
+                organization.code.as_str(),
+                canonical_organization(catalog, organization),
+            )
         })
+        .collect();
+    let withdrawn: BTreeMap<&str, Value> = catalog
+        .withdrawn
+        .iter()
+        .map(|withdrawal| (withdrawal.code.as_str(), json!({ "note": withdrawal.note })))
         .collect();
     let plans: BTreeMap<&str, Value> = catalog
         .plans
@@ -403,6 +395,7 @@ pub(super) fn canonical_catalog(catalog: &Catalog) -> String {
         "indicators": indicators,
         "organizations": organizations,
         "plans": plans,
+        "withdrawn": withdrawn,
     }))
 }
 
@@ -456,6 +449,49 @@ pub(super) async fn unrecorded_changes(
             format!("the catalogue changed since entry {seq} recorded it: {difference}")
         })
         .collect())
+}
+
+/// One organisation of `catalog` as the catalogue's canonical state holds it: its lifetime,
+/// versions and the links to its predecessors.
+fn canonical_organization(catalog: &Catalog, organization: &Organization) -> Value {
+    let date = |date: Option<chrono::NaiveDate>| date.map(|date| date.to_string());
+    let versions: Vec<Value> = organization
+        .versions
+        .iter()
+        .map(|version| {
+            json!({
+                "valid_from": date(version.valid_from),
+                "valid_until": date(version.valid_until),
+                "name": version.name,
+                "province": version.province_code,
+                "governing_body": version.governing_body_code,
+                "agency_type": version.agency_type.map(|t| t.as_str()),
+                "publishes_electronic_press": version.publishes_electronic_press,
+            })
+        })
+        .collect();
+    // A list, not a map by predecessor: a second link to the same predecessor (which would change
+    // what the organisation is made of) must show.
+    let predecessors: Vec<Value> = catalog
+        .links_to(&organization.code)
+        .iter()
+        .map(|link| {
+            json!({
+                "code": link.predecessor_code,
+                "effective_on": link.effective_on.to_string(),
+                "kind": link.kind.as_str(),
+            })
+        })
+        .collect();
+    json!({
+        "kind": organization.kind.as_str(),
+        "valid_from": date(organization.valid_from),
+        "valid_until": date(organization.valid_until),
+        "illustrative": organization.illustrative,
+        "note": organization.note,
+        "versions": versions,
+        "predecessors": predecessors,
+    })
 }
 
 /// Where two catalogue states (written by [`canonical_catalog`]) differ, one line per difference:
@@ -552,6 +588,88 @@ pub(super) async fn record_state(
     Ok(())
 }
 
+/// Takes an organisation out of the catalogue tables, keeping its entry in
+/// `withdrawn_organization`: refused if reports were stored for it (retire it with `valid_until`
+/// instead, which keeps them counted where they belong) or if anything left in the catalogue
+/// still refers to it.
+async fn withdraw(
+    transaction: &DatabaseTransaction,
+    withdrawal: &Withdrawal,
+) -> Result<(), StoreError> {
+    let code = withdrawal.code.as_str();
+    let refused =
+        |why: String| StoreError::ImportRefused(format!("cannot withdraw {code:?}: {why}"));
+    let catalog = load_catalog(transaction).await?;
+    let Some(organization) = catalog.organization(code) else {
+        return Err(refused("the catalogue has no such organisation".into()));
+    };
+    let reports = submission::Entity::find()
+        .filter(submission::Column::AgencyCode.eq(code))
+        .count(transaction)
+        .await?;
+    if reports > 0 {
+        return Err(refused(format!(
+            "{reports} report(s) are stored for it; retire it instead (valid_until), which keeps \
+             them counted where they belong"
+        )));
+    }
+    let mut referring: Vec<&str> = catalog
+        .organizations
+        .iter()
+        .filter(|other| {
+            other.versions.iter().any(|version| {
+                version.province_code.as_deref() == Some(code)
+                    || version.governing_body_code.as_deref() == Some(code)
+            })
+        })
+        .map(|other| other.code.as_str())
+        .chain(
+            catalog
+                .links
+                .iter()
+                .filter(|link| link.predecessor_code == code)
+                .map(|link| link.successor_code.as_str()),
+        )
+        .chain(
+            catalog
+                .plans
+                .iter()
+                .filter(|plan| plan.province_code.as_deref() == Some(code))
+                .map(|plan| plan.code.as_str()),
+        )
+        .collect();
+    referring.sort_unstable();
+    referring.dedup();
+    if !referring.is_empty() {
+        return Err(refused(format!(
+            "{} still refer(s) to it; change or withdraw them in the same file",
+            referring.join(", ")
+        )));
+    }
+    let entry = canonical_organization(&catalog, organization);
+    organization::Entity::delete_by_id(code)
+        .exec(transaction)
+        .await?;
+    organization_version::Entity::delete_many()
+        .filter(organization_version::Column::OrganizationCode.eq(code))
+        .exec(transaction)
+        .await?;
+    organization_link::Entity::delete_many()
+        .filter(organization_link::Column::SuccessorCode.eq(code))
+        .exec(transaction)
+        .await?;
+    withdrawn_organization::Model {
+        code: code.to_string(),
+        note: withdrawal.note.clone(),
+        withdrawn_at: Utc::now(),
+        entry: entry.to_string(),
+    }
+    .into_active_model()
+    .insert(transaction)
+    .await?;
+    Ok(())
+}
+
 /// An organisation keyed by its code, with the links to its predecessors: what an organisation
 /// entry of a catalogue file says, and so what is compared to tell whether it changed.
 fn with_predecessors<'a>(
@@ -619,12 +737,24 @@ pub(super) async fn load_catalog(db: &impl ConnectionTrait) -> Result<Catalog, S
     {
         plans.push(load_plan(db, plan_row).await?);
     }
+    let withdrawn = withdrawn_organization::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| Withdrawal {
+            code: row.code,
+            note: row.note,
+        })
+        .collect::<Vec<_>>();
+    let mut withdrawn = withdrawn;
+    withdrawn.sort_by(|a, b| a.code.cmp(&b.code));
     Ok(Catalog {
         periods,
         indicators,
         organizations,
         links,
         plans,
+        withdrawn,
     })
 }
 

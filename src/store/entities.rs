@@ -275,3 +275,22 @@ pub mod catalog_state {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod withdrawn_organization {
+    //! An organisation taken out of the catalogue (domain::catalog::Withdrawal): why, when, and
+    //! its entry as it was, in canonical JSON.
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "withdrawn_organization")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub code: String,
+        pub note: String,
+        pub withdrawn_at: DateTimeUtc,
+        pub entry: String,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -21,6 +21,8 @@ impl MigratorTrait for Migrator {
             Box::new(CreateCatalogAndSubmissions),
             Box::new(CreateCredentialsAndAudit),
             Box::new(RehashReportsInCanonicalForm),
+            // Before the catalogue's state is first recorded: reading the catalogue reads them.
+            Box::new(CreateWithdrawnOrganizations),
             Box::new(RecordCatalogState),
             Box::new(CreatePageTokenKey),
         ]
@@ -402,7 +404,7 @@ struct RecordCatalogState;
 
 impl MigrationName for RecordCatalogState {
     fn name(&self) -> &str {
-        "m20261128_000002_record_catalog_state"
+        "m20261128_000003_record_catalog_state"
     }
 }
 
@@ -444,7 +446,7 @@ struct CreatePageTokenKey;
 
 impl MigrationName for CreatePageTokenKey {
     fn name(&self) -> &str {
-        "m20261128_000003_create_page_token_key"
+        "m20261128_000004_create_page_token_key"
     }
 }
 
@@ -468,6 +470,32 @@ impl MigrationTrait for CreatePageTokenKey {
                     .table("counters")
                     .value("page_token_key", key)
                     .and_where(Expr::col("id").eq(1))
+                    .to_owned(),
+            )
+            .await
+    }
+}
+
+/// Organisations taken out of the catalogue by an import, kept apart with why and as they were.
+struct CreateWithdrawnOrganizations;
+
+impl MigrationName for CreateWithdrawnOrganizations {
+    fn name(&self) -> &str {
+        "m20261128_000002_create_withdrawn_organizations"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateWithdrawnOrganizations {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("withdrawn_organization")
+                    .col(string("code").primary_key())
+                    .col(text("note"))
+                    .col(timestamp_with_time_zone("withdrawn_at"))
+                    .col(text("entry"))
                     .to_owned(),
             )
             .await

@@ -56,6 +56,9 @@ pub enum StoreError {
     /// The database reached is not one pressdx has set up.
     #[error("{0}")]
     NotSetUp(String),
+    /// A catalogue import that would leave the catalogue wrong: nothing of it was applied.
+    #[error("{0}")]
+    ImportRefused(String),
     /// The database disagrees with itself (a row edited behind pressdx's back): retrying will
     /// not help; an operator must repair it (`pressdx audit verify` names what changed).
     #[error("the database is inconsistent: {0}")]

@@ -9,7 +9,7 @@ use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
-use super::fixtures::{NEW_AGENCY, OLD_AGENCY};
+use super::fixtures::{NEW_AGENCY, OLD_AGENCY, complete_report, new_id, request};
 use crate::common::{Backend, TestApp};
 
 pub async fn periods_run_from_2023_to_2030_with_their_deadlines(backend: Backend) {
@@ -318,4 +318,104 @@ pub async fn health_reports_serving(backend: Backend) {
         assert_eq!(status, ServingStatus::Serving, "{service:?}");
     }
     app.stop().await;
+}
+
+/// An import withdraws an illustrative organisation: it no longer exists at any date, counts in
+/// no figure and takes no report, while the audit chain still holds; one with reports, or one
+/// something still refers to, is refused and nothing of the import is applied.
+pub async fn an_import_withdraws_an_illustrative_organisation(backend: Backend) {
+    use pressdx::domain::Catalog;
+    use pressdx::domain::catalog::DEFAULT_CATALOG;
+    use pressdx::proto::{GetOrganizationRequest, ListTargetSummariesRequest};
+    use pressdx::store::CatalogSource;
+
+    let app = TestApp::spawn(backend).await;
+    app.submit(request(&new_id(), OLD_AGENCY, "2024", complete_report()))
+        .await
+        .unwrap();
+    let store = app.store().clone();
+    let apply = |text: String| {
+        let store = store.clone();
+        async move {
+            let catalog = Catalog::from_toml(&text).unwrap_or_else(|error| panic!("{error:?}"));
+            let source = CatalogSource {
+                text: &text,
+                applied_by: "the test",
+                accept_unrecorded_changes: false,
+            };
+            store.apply_catalog(&catalog, &source, false).await
+        }
+    };
+    // The default catalogue without the illustrative merged agency of 2025, which it withdraws.
+    let start = DEFAULT_CATALOG
+        .find("[[organization]]\ncode = \"bao-ptth-ninh-binh-2025\"")
+        .unwrap();
+    let end = start + DEFAULT_CATALOG[start..].find("\n# ---- Plans").unwrap();
+    let without = format!("{}{}", &DEFAULT_CATALOG[..start], &DEFAULT_CATALOG[end..]);
+    let withdrawing = format!(
+        "{without}\n[[withdrawn]]\ncode = \"bao-ptth-ninh-binh-2025\"\nnote = \"illustrative; the real catalogue names the merged outlet\"\n"
+    );
+    let import = apply(withdrawing.clone()).await.unwrap();
+    assert_eq!(import.withdrawn, ["bao-ptth-ninh-binh-2025"]);
+    let again = apply(withdrawing).await.unwrap();
+    assert!(
+        !again.changed_anything(),
+        "withdrawing twice changes nothing"
+    );
+
+    let missing = app
+        .catalog
+        .clone()
+        .get_organization(GetOrganizationRequest {
+            code: "bao-ptth-ninh-binh-2025".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(missing.code(), Code::NotFound);
+    // 2026 had no other agency: nobody is expected to report.
+    let summaries = app
+        .summaries
+        .clone()
+        .list_target_summaries(ListTargetSummariesRequest {
+            plan_code: "national-348-qd-ttg".into(),
+            period_code: "2026".into(),
+            scope: "country".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .summaries;
+    assert_eq!(summaries[0].expected_agencies, 0);
+    assert_eq!(app.store().verify_audit().await.unwrap().problems, vec![]);
+
+    // An agency with a stored report is retired, never withdrawn; a province its agencies still
+    // belong to cannot go either. (The database's catalogue, with the organisation taken out and
+    // withdrawn: the import's file would refuse to withdraw what it still defines.)
+    for (code, why) in [
+        (OLD_AGENCY, "report(s) are stored for it"),
+        ("nam-dinh", "still refer(s) to it"),
+    ] {
+        let mut catalog = app.store().load_catalog().await.unwrap();
+        catalog
+            .organizations
+            .retain(|organization| organization.code != code);
+        catalog
+            .withdrawn
+            .push(pressdx::domain::catalog::Withdrawal {
+                code: code.into(),
+                note: "a test".into(),
+            });
+        let source = CatalogSource {
+            text: "",
+            applied_by: "the test",
+            accept_unrecorded_changes: false,
+        };
+        let Err(error) = app.store().apply_catalog(&catalog, &source, false).await else {
+            panic!("withdrawing {code} was allowed");
+        };
+        assert!(error.to_string().contains(why), "{code}: {error}");
+    }
+    assert_eq!(app.store().verify_audit().await.unwrap().problems, vec![]);
 }

@@ -39,6 +39,7 @@ macro_rules! behavioural_suite {
             catalog::plans_carry_their_targets_and_milestones,
             catalog::indicators_describe_every_report_field,
             catalog::health_reports_serving,
+            catalog::an_import_withdraws_an_illustrative_organisation,
             summary::hand_worked_summaries_of_a_small_province,
             summary::scopes_over_time_and_baselines_worked_out_by_hand,
             summary::summaries_equal_an_independent_recomputation,
