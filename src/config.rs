@@ -216,6 +216,48 @@ pub struct ServeConfig {
     /// connections. Open streams (summary watches, imports) end at once.
     #[arg(long, env = "PRESSDX_SHUTDOWN_GRACE", default_value_t = 2)]
     pub shutdown_grace: u64,
+    #[command(flatten)]
+    pub web: WebArgs,
+    /// Serve Prometheus metrics at http://ADDRESS/metrics (for example 127.0.0.1:9464): calls by
+    /// method and status, their latency, submissions by outcome, the change feed's head, summary
+    /// cache hits. The endpoint asks for no credential: keep it on a private address.
+    #[arg(long, env = "PRESSDX_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+}
+
+/// Browsers. grpc-web is served on the gRPC port itself (HTTP/1.1 and HTTP/2), for every service,
+/// with the same credentials and access rules as gRPC.
+#[derive(Debug, Clone, Default, Args)]
+pub struct WebArgs {
+    /// A browser origin (`scheme://host[:port]`, as the browser sends it) whose pages may call
+    /// pressdx over grpc-web (CORS); repeat it, or separate origins with commas. `*` allows every
+    /// origin: harmless to the data, since each call still needs a bearer token, but it lets any
+    /// site use a token a user pastes into it. Without it, only pages served from pressdx's own
+    /// origin (behind the same proxy) can call it.
+    #[arg(
+        long = "cors-allow-origin",
+        env = "PRESSDX_CORS_ALLOW_ORIGIN",
+        value_delimiter = ',',
+        value_parser = parse_origin
+    )]
+    pub cors_allow_origins: Vec<String>,
+}
+
+/// An origin exactly as a browser sends it in its `Origin` header, or `*`.
+fn parse_origin(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text == "*" {
+        return Ok(text.to_string());
+    }
+    let url = url::Url::parse(text).map_err(|error| format!("not an origin: {error}"))?;
+    let origin = url.origin().ascii_serialization();
+    if origin == text {
+        Ok(origin)
+    } else {
+        Err(format!(
+            "not an origin: a browser sends \"{origin}\" (scheme://host[:port], no path or trailing slash)"
+        ))
+    }
 }
 
 /// Transport security. Without `--tls-cert` the server speaks plaintext, which is only fit for a

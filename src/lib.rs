@@ -7,6 +7,7 @@ pub mod api;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod metrics;
 pub mod server;
 pub mod store;
 pub mod telemetry;

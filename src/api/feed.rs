@@ -10,6 +10,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::warn;
 
+use crate::metrics;
 use crate::store::Store;
 
 #[derive(Clone)]
@@ -19,6 +20,7 @@ pub struct FeedWatcher {
 
 impl FeedWatcher {
     pub fn new(head: i64) -> FeedWatcher {
+        metrics::set_feed_head(head);
         FeedWatcher {
             head: Arc::new(watch::Sender::new(head)),
         }
@@ -30,6 +32,7 @@ impl FeedWatcher {
             let moved = position > *head;
             if moved {
                 *head = position;
+                metrics::set_feed_head(position);
             }
             moved
         });

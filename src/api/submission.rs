@@ -25,6 +25,7 @@ use crate::domain::period::Period;
 use crate::domain::submission::{
     SubmissionContext, SubmissionDraft, ValidSubmission, check_submission,
 };
+use crate::metrics;
 use crate::proto::submission_service_server::SubmissionService;
 use crate::proto::{
     GetSubmissionRequest, ImportReportsResponse, ListSubmissionsRequest, ListSubmissionsResponse,
@@ -490,14 +491,16 @@ impl SubmissionService for SubmissionApi {
         request: Request<SubmitReportRequest>,
     ) -> Result<Response<SubmissionReceipt>, Status> {
         let caller = Caller::of(&request)?;
-        let receipt = self
+        let answer = self
             .submit(
                 request.into_inner(),
                 &caller.principal,
                 Some(caller.counters),
             )
-            .await?;
-        Ok(Response::new(receipt))
+            .await
+            .map_err(Status::from);
+        metrics::count_submission(&answer);
+        Ok(Response::new(answer?))
     }
 
     #[instrument(skip_all, fields(submission_id = request.get_ref().submission_id))]
@@ -579,16 +582,16 @@ impl SubmissionService for SubmissionApi {
                     api.access.wait_for_report(&principal).await;
                 }
                 for answer in api.submit_batch(requests, &principal).await {
+                    let answer = answer.map_err(Status::from);
+                    metrics::count_submission(&answer);
                     let outcome = match answer {
                         Ok(receipt) => {
                             accepted += 1;
                             import_reports_response::Outcome::Receipt(receipt)
                         }
-                        Err(error) => {
+                        Err(status) => {
                             refused += 1;
-                            import_reports_response::Outcome::Error(status_message(&Status::from(
-                                error,
-                            )))
+                            import_reports_response::Outcome::Error(status_message(&status))
                         }
                     };
                     let response = ImportReportsResponse {

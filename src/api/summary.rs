@@ -31,6 +31,7 @@ use crate::domain::status::TargetStatus;
 use crate::domain::summary::{
     self, PeriodAndScope, ReportSnapshot, ReportingStatus, ReportsRead, TargetSummary,
 };
+use crate::metrics;
 use crate::proto::summary_service_server::SummaryService;
 use crate::proto::{self, Change, ListChangesRequest, ListChangesResponse};
 use crate::store::{Counters, ReadModel, ReadView, Store};
@@ -212,6 +213,7 @@ impl SummaryApi {
     ) -> Result<Arc<CachedFigures>, ApiError> {
         let data_as_of = view.reports.data_as_of;
         if let Some(cached) = self.cached_figures(key, view.catalog_revision, data_as_of) {
+            metrics::count_summary_cache(true);
             return Ok(cached);
         }
         let computing = {
@@ -226,8 +228,10 @@ impl SummaryApi {
         };
         let _computing = computing.lock().await;
         if let Some(cached) = self.cached_figures(key, view.catalog_revision, data_as_of) {
+            metrics::count_summary_cache(true);
             return Ok(cached);
         }
+        metrics::count_summary_cache(false);
         let (summaries, reads) = summaries_of(&view.catalog, &view.reports, subject, None, false)?;
         let computed = Arc::new(CachedFigures {
             catalog_revision: view.catalog_revision,

@@ -2,6 +2,7 @@
 //! asked to stop, finishing the requests in flight.
 
 mod connections;
+mod web;
 
 use connections::{ConnectionLimits, accept_within};
 
@@ -19,9 +20,10 @@ use tracing::{error, info, warn};
 
 use crate::api::access::{AccessControl, AccessLayer, AccessSettings};
 use crate::api::{CatalogApi, Draining, FeedWatcher, PageTokens, SubmissionApi, SummaryApi};
-use crate::config::{LimitArgs, ServeConfig, TlsArgs};
+use crate::config::{LimitArgs, ServeConfig, TlsArgs, WebArgs};
 use crate::domain::Catalog;
 use crate::domain::catalog::{CatalogError, DEFAULT_CATALOG};
+use crate::metrics::{MetricsEndpoint, RpcMetricsLayer};
 use crate::proto::catalog_service_server::CatalogServiceServer;
 use crate::proto::submission_service_server::SubmissionServiceServer;
 use crate::proto::summary_service_server::SummaryServiceServer;
@@ -66,6 +68,8 @@ pub struct Server {
     tls: Option<ServerTlsConfig>,
     limits: LimitArgs,
     shutdown_grace: Duration,
+    web: WebArgs,
+    metrics: Option<MetricsEndpoint>,
 }
 
 impl Server {
@@ -93,6 +97,14 @@ impl Server {
         if tls.is_none() && !local_addr.ip().is_loopback() {
             warn!(%local_addr, "serving plaintext on a network address: bearer tokens cross the network in the clear; use --tls-cert and --tls-key");
         }
+        let metrics = match config.metrics_listen {
+            Some(address) => Some(
+                MetricsEndpoint::bind(address)
+                    .await
+                    .map_err(|source| ServerError::Bind { address, source })?,
+            ),
+            None => None,
+        };
         Ok(Server {
             listener,
             local_addr,
@@ -100,12 +112,21 @@ impl Server {
             tls,
             limits: config.limits,
             shutdown_grace: Duration::from_secs(config.shutdown_grace),
+            web: config.web.clone(),
+            metrics,
         })
     }
 
     /// The address actually bound (the port is chosen by the system when asked for port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// The address the metrics endpoint is bound to, if there is one.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics
+            .as_ref()
+            .and_then(|metrics| metrics.local_addr().ok())
     }
 
     /// Serves until `shutdown` completes; then drains: health answers NOT_SERVING and open
@@ -138,10 +159,23 @@ impl Server {
             },
         ));
 
+        // Metrics are served until the gRPC server has stopped, drain included.
+        let (metrics_stop, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
+        let metrics = self.metrics.map(|metrics| {
+            if let Ok(address) = metrics.local_addr() {
+                info!(%address, "serving metrics at /metrics");
+            }
+            tokio::spawn(metrics.serve(async {
+                let _ = metrics_stopped.await;
+            }))
+        });
+
         let reflection_v1 = reflection().build_v1()?;
         let reflection_v1alpha = reflection().build_v1alpha()?;
 
         let mut builder = tonic::transport::Server::builder()
+            // grpc-web from browsers comes over HTTP/1.1 as well as HTTP/2.
+            .accept_http1(true)
             .max_concurrent_streams(limits.max_streams_per_connection)
             // Pings find the peers that vanished without closing their connection.
             .http2_keepalive_interval(Some(KEEPALIVE_INTERVAL))
@@ -150,7 +184,13 @@ impl Server {
         if let Some(config) = self.tls {
             builder = builder.tls_config(config)?;
         }
-        info!(%address, tls, max_connections = limits.max_connections, "serving gRPC");
+        info!(
+            %address,
+            tls,
+            max_connections = limits.max_connections,
+            cors_allow_origins = ?self.web.cors_allow_origins,
+            "serving gRPC and grpc-web"
+        );
         let incoming = accept_within(
             self.listener,
             ConnectionLimits {
@@ -175,7 +215,12 @@ impl Server {
         };
         // The server's own request timeout is the access layer's, answered DEADLINE_EXCEEDED;
         // tonic still ends a request at the caller's shorter deadline (grpc-timeout).
+        // Outermost first: CORS answers a browser's preflight, grpc-web becomes gRPC, and then
+        // every call, whichever way it came, is measured and goes through access control.
         let serving = builder
+            .layer(web::cors_layer(&self.web.cors_allow_origins))
+            .layer(tonic_web::GrpcWebLayer::new())
+            .layer(RpcMetricsLayer)
             .layer(AccessLayer::new(access.clone()))
             .add_service(health_service)
             .add_service(reflection_v1)
@@ -224,6 +269,10 @@ impl Server {
             }
         };
         feed_poller.abort();
+        let _ = metrics_stop.send(());
+        if let Some(metrics) = metrics {
+            let _ = metrics.await;
+        }
         served?;
         info!("stopped serving; closing the database");
         self.store.close().await?;

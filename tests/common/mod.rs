@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use bytes::{Buf, BufMut};
 use pressdx::cli::client::{BearerToken, Connection};
-use pressdx::config::{DatabaseArgs, LimitArgs, ServeConfig, TlsArgs};
+use pressdx::config::{DatabaseArgs, LimitArgs, ServeConfig, TlsArgs, WebArgs};
 use pressdx::domain::Catalog;
 use pressdx::domain::access::Role;
 use pressdx::proto::catalog_service_client::CatalogServiceClient;
@@ -111,6 +111,8 @@ impl Drop for TestDatabase {
 /// an agency submits through [`TestApp::agency`] or [`TestApp::submit`], with its own token.
 pub struct TestApp {
     pub address: SocketAddr,
+    /// Where the server serves its metrics, when asked to (`metrics_listen`).
+    pub metrics_address: Option<SocketAddr>,
     pub database_url: String,
     pub submissions: SubmissionServiceClient<Connection>,
     pub catalog: CatalogServiceClient<Connection>,
@@ -144,6 +146,8 @@ pub fn test_config(database_url: &str) -> ServeConfig {
         },
         shutdown_grace: 0,
         catalog: None,
+        web: WebArgs::default(),
+        metrics_listen: None,
     }
 }
 
@@ -177,6 +181,7 @@ impl TestApp {
         let database_url = config.database.database_url.clone();
         let server = Server::build(&config).await.expect("the server starts");
         let address = server.local_addr();
+        let metrics_address = server.metrics_addr();
         let (shutdown, stop) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             server
@@ -198,6 +203,7 @@ impl TestApp {
         let connection = authorized(&channel, Some(&ministry_token));
         TestApp {
             address,
+            metrics_address,
             database_url,
             submissions: SubmissionServiceClient::new(connection.clone()),
             catalog: CatalogServiceClient::new(connection.clone()),

@@ -21,10 +21,10 @@ use crate::common::{Backend, RawCodec, TestApp};
 const NATIONAL: &str = "national-348-qd-ttg";
 
 /// Sends `body` as the request message of `method`, over a connection with `token`.
-async fn raw_unary(app: &TestApp, token: &str, method: &'static str, body: Vec<u8>) -> Status {
+pub(super) async fn raw_unary(app: &TestApp, token: &str, method: &str, body: Vec<u8>) -> Status {
     let mut grpc = tonic::client::Grpc::new(app.connection(Some(token)));
     grpc.ready().await.unwrap();
-    let path = http::uri::PathAndQuery::from_static(method);
+    let path = http::uri::PathAndQuery::try_from(method).expect("a path");
     match grpc.unary(tonic::Request::new(body), path, RawCodec).await {
         Ok(_) => panic!("{method} accepted what it was sent"),
         Err(status) => status,

@@ -11,6 +11,7 @@ pub mod operators;
 pub mod recomputation;
 pub mod submission;
 pub mod summary;
+pub mod web;
 
 /// Declares one `#[tokio::test]` per behavioural test, run against `$backend`.
 #[macro_export]
@@ -78,6 +79,8 @@ macro_rules! behavioural_suite {
             operators::operator_commands_open_an_existing_database_only,
             operators::database_passwords_stay_hidden,
             operators::an_unreachable_database_is_reported_at_start,
+            operators::metrics_count_calls_submissions_and_cache_hits,
+            web::a_browser_page_shows_the_figures_over_grpc_web,
             operators::logs_are_plain_off_a_terminal_or_json_on_request,
             operators::serve_loads_a_given_catalogue_into_an_empty_database,
             limits::silent_connections_cannot_lock_clients_out,

@@ -5,6 +5,10 @@
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+use pressdx::proto::ListTargetSummariesRequest;
+
+use super::contract::raw_unary;
+use super::fixtures::{OLD_AGENCY, complete_report, error_reason, new_id, request};
 use crate::common::{Backend, TestApp};
 
 fn pressdx(args: &[&str], environment: &[(&str, &str)]) -> Output {
@@ -224,4 +228,109 @@ pub async fn serve_loads_a_given_catalogue_into_an_empty_database(backend: Backe
         .await
         .expect("the catalogue in the database is kept");
     second.stop().await;
+}
+
+/// `--metrics-listen` serves Prometheus' text format: calls by method and status code, their
+/// latency, submissions by outcome and refusal reason, the change feed's head, and summary cache
+/// hits. Metrics are process-wide and the suite runs in parallel, so each count is checked to have
+/// grown by at least what this test did.
+pub async fn metrics_count_calls_submissions_and_cache_hits(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |config| {
+        config.metrics_listen = Some("127.0.0.1:0".parse().unwrap());
+    })
+    .await;
+    let address = app.metrics_address.expect("a metrics endpoint");
+    let before = scrape(address).await;
+
+    let accepted = app
+        .submit(request(&new_id(), OLD_AGENCY, "2024", complete_report()))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut broken = complete_report();
+    broken.revenue_vnd = Some(-1);
+    let refused = app
+        .submit(request(&new_id(), OLD_AGENCY, "2024", broken))
+        .await
+        .unwrap_err();
+    let reason = error_reason(&refused);
+    let summaries = ListTargetSummariesRequest {
+        plan_code: "national-348-qd-ttg".into(),
+        period_code: "2024".into(),
+        scope: "country".into(),
+        ..Default::default()
+    };
+    for _ in 0..2 {
+        app.summaries
+            .clone()
+            .list_target_summaries(summaries.clone())
+            .await
+            .unwrap();
+    }
+
+    let after = scrape(address).await;
+    let grew = |series: &str, by: f64| {
+        let (was, is) = (value(&before, series), value(&after, series));
+        assert!(is >= was + by, "{series}: {was} then {is}\n{after}");
+    };
+    grew(
+        r#"pressdx_rpc_requests_total{method="pressdx.v1.SubmissionService/SubmitReport",code="Ok"}"#,
+        1.0,
+    );
+    grew(
+        r#"pressdx_rpc_requests_total{method="pressdx.v1.SubmissionService/SubmitReport",code="InvalidArgument"}"#,
+        1.0,
+    );
+    grew(
+        r#"pressdx_rpc_duration_seconds_count{method="pressdx.v1.SummaryService/ListTargetSummaries"}"#,
+        2.0,
+    );
+    grew(
+        r#"pressdx_submissions_total{outcome="accepted",reason=""}"#,
+        1.0,
+    );
+    grew(
+        &format!(r#"pressdx_submissions_total{{outcome="refused",reason="{reason}"}}"#),
+        1.0,
+    );
+    // The second read of the same figures is served from memory.
+    grew(r#"pressdx_summary_cache_total{result="hit"}"#, 1.0);
+    assert!(value(&after, "pressdx_change_feed_head") >= 1.0, "{after}");
+
+    // A path that is no method is counted under one label, whatever it is, so that callers
+    // cannot grow the label set.
+    let unknown = format!("/pressdx.v1.SummaryService/Get{}", accepted.submission_id);
+    let status = raw_unary(&app, &app.ministry_token, &unknown, Vec::new()).await;
+    assert_eq!(status.code(), tonic::Code::Unimplemented);
+    let after = scrape(address).await;
+    assert!(!after.contains(&unknown[1..]), "{after}");
+    assert!(
+        value(
+            &after,
+            r#"pressdx_rpc_requests_total{method="unknown",code="Unimplemented"}"#
+        ) >= 1.0,
+        "{after}"
+    );
+}
+
+/// One scrape of the metrics endpoint, over plain HTTP/1.1.
+async fn scrape(address: std::net::SocketAddr) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut connection = tokio::net::TcpStream::connect(address).await.unwrap();
+    connection
+        .write_all(b"GET /metrics HTTP/1.1\r\nhost: pressdx\r\nconnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut response = String::new();
+    connection.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    response
+}
+
+/// A series' value in a scrape; 0 if it is not there yet.
+fn value(scrape: &str, series: &str) -> f64 {
+    scrape
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+        .unwrap_or(0.0)
 }

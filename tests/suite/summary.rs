@@ -16,16 +16,16 @@ use tonic::Code;
 use super::fixtures::{new_id, request};
 use crate::common::{Backend, TestApp};
 
-const NATIONAL: &str = "national-348-qd-ttg";
-const PROVINCE: &str = "province:test-province";
-const SMALL_PROVINCE: &str = include_str!("../fixtures/small-province.toml");
-const DEADLINE_2023: &str = "2023-11-15T00:00:00+07:00";
-const DEADLINE_2024: &str = "2024-11-15T00:00:00+07:00";
-const FAR_FUTURE: &str = "2100-01-01T00:00:00+07:00";
+pub(super) const NATIONAL: &str = "national-348-qd-ttg";
+pub(super) const PROVINCE: &str = "province:test-province";
+pub(super) const SMALL_PROVINCE: &str = include_str!("../fixtures/small-province.toml");
+pub(super) const DEADLINE_2023: &str = "2023-11-15T00:00:00+07:00";
+pub(super) const DEADLINE_2024: &str = "2024-11-15T00:00:00+07:00";
+pub(super) const FAR_FUTURE: &str = "2100-01-01T00:00:00+07:00";
 
 /// The facts of a report that the national plan's targets read.
 #[derive(Clone, Copy)]
-struct Facts {
+pub(super) struct Facts {
     content: bool,
     central: bool,
     ai: bool,
@@ -72,7 +72,7 @@ fn report(facts: Facts) -> AnnualReport {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn facts(
+pub(super) fn facts(
     content: bool,
     central: bool,
     ai: bool,
@@ -96,13 +96,13 @@ fn facts(
 }
 
 /// Submits a report as the agency it is for.
-async fn submit(app: &TestApp, agency: &str, period: &str, facts: Facts) {
+pub(super) async fn submit(app: &TestApp, agency: &str, period: &str, facts: Facts) {
     app.submit(request(&new_id(), agency, period, report(facts)))
         .await
         .unwrap_or_else(|status| panic!("{agency} {period}: {status:?}"));
 }
 
-async fn summaries(app: &TestApp, period: &str, scope: &str) -> Vec<TargetSummary> {
+pub(super) async fn summaries(app: &TestApp, period: &str, scope: &str) -> Vec<TargetSummary> {
     app.summaries
         .clone()
         .list_target_summaries(ListTargetSummariesRequest {
