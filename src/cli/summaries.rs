@@ -64,20 +64,35 @@ fn print_absence(out: &mut impl Write, resolution: Option<&ScopeResolution>) -> 
 
 pub async fn summary(args: SummaryArgs) -> CliResult {
     let mut client = SummaryServiceClient::new(connect(&args.server).await?);
-    let response = client
-        .list_target_summaries(ListTargetSummariesRequest {
-            plan_code: args.plan.clone(),
-            period_code: args.view.period.clone(),
-            scope: args.view.scope.clone(),
-            boundaries: args.view.boundaries().into(),
-            as_of: args.view.as_of.clone().unwrap_or_default(),
-            // A plan has a handful of targets: the first page holds them all.
-            page_size: 1000,
-            page_token: String::new(),
-        })
-        .await
-        .map_err(|status| call_failed(&status, &args.server))?
-        .into_inner();
+    let mut request = ListTargetSummariesRequest {
+        plan_code: args.plan.clone(),
+        period_code: args.view.period.clone(),
+        scope: args.view.scope.clone(),
+        boundaries: args.view.boundaries().into(),
+        as_of: args.view.as_of.clone().unwrap_or_default(),
+        page_size: 1000,
+        page_token: String::new(),
+    };
+    // A plan has a handful of targets, so one page holds them all; a longer one is joined into
+    // one answer, complete up to the oldest of its pages' positions.
+    let mut response = ListTargetSummariesResponse::default();
+    loop {
+        let page = client
+            .list_target_summaries(request.clone())
+            .await
+            .map_err(|status| call_failed(&status, &args.server))?
+            .into_inner();
+        response.data_as_of = if response.summaries.is_empty() {
+            page.data_as_of
+        } else {
+            response.data_as_of.min(page.data_as_of)
+        };
+        response.summaries.extend(page.summaries);
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        request.page_token = page.next_page_token;
+    }
     let out = &mut io::stdout().lock();
     const TYPE: &str = "pressdx.v1.ListTargetSummariesResponse";
     match args.output {
