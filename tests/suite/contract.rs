@@ -360,3 +360,97 @@ pub async fn an_empty_scope_is_the_callers_own_organisation(backend: Backend) {
         assert_eq!(summaries[0].scope, scope, "{role:?}");
     }
 }
+
+/// The lists that once answered everything at once (ListIndicators, ListPlans, ListPeriods,
+/// ListTargetSummaries) page like every other: one page of everything by default, and walked a
+/// page of one at a time, the same items in the same order. A made-up token, an altered one, or
+/// one from another list or other filters is INVALID_ARGUMENT.
+pub async fn every_list_pages_with_signed_tokens(backend: Backend) {
+    use pressdx::proto::{ListIndicatorsRequest, ListPeriodsRequest, ListPlansRequest};
+    let app = TestApp::spawn(backend).await;
+    let mut catalog = app.catalog.clone();
+    let mut summaries = app.summaries.clone();
+
+    // Walks a list a page of one at a time, answering the codes seen and the tokens given.
+    macro_rules! walk {
+        ($client:ident . $method:ident, $request:expr, $items:ident, $code:ident) => {{
+            let whole_list = $request;
+            let mut request = whole_list.clone();
+            request.page_size = 1;
+            let (mut codes, mut tokens) = (Vec::new(), Vec::new());
+            loop {
+                let page = $client.$method(request.clone()).await.unwrap().into_inner();
+                assert!(page.$items.len() <= 1);
+                codes.extend(page.$items.iter().map(|item| item.$code.clone()));
+                if page.next_page_token.is_empty() {
+                    break;
+                }
+                tokens.push(page.next_page_token.clone());
+                request.page_token = page.next_page_token;
+            }
+            let whole = $client.$method(whole_list).await.unwrap().into_inner();
+            assert!(
+                whole.next_page_token.is_empty(),
+                "one default page holds them all"
+            );
+            let all: Vec<String> = whole.$items.iter().map(|item| item.$code.clone()).collect();
+            assert_eq!(codes, all);
+            assert!(all.len() > 1, "a list of one proves nothing");
+            (all, tokens)
+        }};
+    }
+    let (_, indicator_tokens) = walk!(
+        catalog.list_indicators,
+        ListIndicatorsRequest::default(),
+        indicators,
+        code
+    );
+    let (plans, _) = walk!(catalog.list_plans, ListPlansRequest::default(), plans, code);
+    let (periods, _) = walk!(
+        catalog.list_periods,
+        ListPeriodsRequest::default(),
+        periods,
+        code
+    );
+    assert_eq!(periods.first().map(String::as_str), Some("2023"));
+    let ask = ListTargetSummariesRequest {
+        plan_code: NATIONAL.into(),
+        period_code: "2024".into(),
+        scope: "country".into(),
+        ..Default::default()
+    };
+    let (targets, target_tokens) = walk!(
+        summaries.list_target_summaries,
+        ask.clone(),
+        summaries,
+        target_code
+    );
+    assert_eq!(targets.len(), 6, "the national plan's six targets");
+    assert!(plans.contains(&NATIONAL.to_string()));
+
+    // Tokens that this list did not give out for this request.
+    let real = &target_tokens[0];
+    let mut altered = real.clone().into_bytes();
+    let last = altered.len() - 1;
+    altered[last] = if altered[last] == b'0' { b'1' } else { b'0' };
+    let forged_hex: String = "2024\nrevenue_growth"
+        .bytes()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    for (token, other_period) in [
+        (String::from_utf8(altered).unwrap(), false),
+        (forged_hex, false),
+        (indicator_tokens[0].clone(), false),
+        (real.clone(), true),
+    ] {
+        let mut request = ask.clone();
+        request.page_size = 1;
+        request.page_token = token.clone();
+        if other_period {
+            request.period_code = "2025".into();
+        }
+        let status = summaries.list_target_summaries(request).await.unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument, "{token}: {status:?}");
+        assert_eq!(violated_fields(&status), ["page_token"], "{token}");
+    }
+}

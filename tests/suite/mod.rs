@@ -76,6 +76,7 @@ macro_rules! behavioural_suite {
             contract::the_servers_timeout_is_deadline_exceeded,
             contract::a_database_outage_is_unavailable_with_a_retry_delay,
             contract::an_empty_scope_is_the_callers_own_organisation,
+            contract::every_list_pages_with_signed_tokens,
             operators::operator_commands_open_an_existing_database_only,
             operators::database_passwords_stay_hidden,
             operators::an_unreachable_database_is_reported_at_start,
