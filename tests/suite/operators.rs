@@ -184,7 +184,7 @@ pub async fn logs_are_plain_off_a_terminal_or_json_on_request(_backend: Backend)
     let serving = json
         .iter()
         .map(|line| serde_json::from_str::<serde_json::Value>(line).expect("a JSON line"))
-        .find(|line| line["fields"]["message"] == "serving gRPC")
+        .find(|line| line["fields"]["message"] == "serving gRPC and grpc-web")
         .unwrap_or_else(|| panic!("{json:?}"));
     assert_eq!(serving["level"], "INFO");
     assert!(serving["fields"]["address"].is_string(), "{serving}");
