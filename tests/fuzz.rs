@@ -44,12 +44,15 @@ fn check_request(request: SubmitReportRequest) -> bool {
         period_code: request.period_code,
         report: request.report.map(report_from_proto),
         submitted_by: "fuzz".into(),
+        on_behalf: false,
+        asserted_received_at: None,
     };
     let context = SubmissionContext {
         period: CATALOG.period(&draft.period_code),
         agency: CATALOG.organization(&draft.agency_code),
         indicators: &CATALOG.indicators,
         known: Some(&CATALOG),
+        now: chrono::Utc::now(),
     };
     match check_submission(draft, &context) {
         Ok(valid) => {
@@ -183,6 +186,7 @@ fn submit_request() -> impl Strategy<Value = SubmitReportRequest> {
                     period_code,
                     report: has_report.then_some(report),
                     validate_only,
+                    received_at: None,
                 }
             },
         )
@@ -318,6 +322,7 @@ async fn arbitrary_bytes_over_grpc_get_clean_errors_and_the_server_stays_up() {
             ..AnnualReport::default()
         }),
         validate_only: true,
+        received_at: None,
     }
     .encode_to_vec();
     let inputs: u64 = std::env::var("PRESSDX_FUZZ_WIRE_CASES")

@@ -67,13 +67,14 @@ pub const RULES: &[(&str, Access)] = &[
         Access::AnyRole,
     ),
     ("pressdx.v1.CatalogService/*", Access::AnyRole),
+    // Each for its own agency; a province for its agencies; the Ministry imports anyone's.
     (
         "pressdx.v1.SubmissionService/SubmitReport",
-        Access::Roles(&[Role::Agency]),
+        Access::Roles(&[Role::Agency, Role::Province]),
     ),
     (
         "pressdx.v1.SubmissionService/ImportReports",
-        Access::Roles(&[Role::Agency]),
+        Access::Roles(&[Role::Agency, Role::Province, Role::Ministry]),
     ),
     (
         "pressdx.v1.SubmissionService/GetSubmission",

@@ -199,6 +199,8 @@ pub fn submission_to_proto(submission: &StoredSubmission) -> proto::Submission {
         content_hash: submission.content_hash.clone(),
         superseded: submission.superseded,
         report: Some(report_to_proto(&submission.report)),
+        entered_by: submission.entered_by.clone().unwrap_or_default(),
+        received_at_asserted: submission.received_at_asserted,
     }
 }
 
@@ -224,6 +226,8 @@ pub fn receipt(
         replayed,
         request_id: submission.request_id.clone(),
         latest_revision,
+        entered_by: submission.entered_by.clone().unwrap_or_default(),
+        received_at_asserted: submission.received_at_asserted,
     }
 }
 

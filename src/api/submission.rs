@@ -13,13 +13,15 @@ use tonic::{Request, Response, Status, Streaming};
 use tracing::{info, instrument};
 
 use super::access::{AccessControl, Caller};
-use super::convert::{receipt, report_from_proto, submission_to_proto, timeliness_of, timestamp};
+use super::convert::{
+    instant, receipt, report_from_proto, submission_to_proto, timeliness_of, timestamp,
+};
 use super::draining::Draining;
 use super::error::{ApiError, shutting_down};
 use super::feed::FeedWatcher;
 use super::pagination::{self, PageTokens};
 use crate::domain::Catalog;
-use crate::domain::access::{Principal, Reach};
+use crate::domain::access::{Principal, Reach, Role, Submitter};
 use crate::domain::naming::echo;
 use crate::domain::period::Period;
 use crate::domain::submission::{
@@ -92,15 +94,17 @@ impl SubmissionApi {
         }
     }
 
-    /// Everything SubmitReport does, for a caller whose counters are `known` (none: read them).
+    /// Everything SubmitReport does (or ImportReports, `importing`, for one report), for a caller
+    /// whose counters are `known` (none: read them).
     async fn submit(
         &self,
         request: SubmitReportRequest,
         principal: &Principal,
         known: Option<Counters>,
+        importing: bool,
     ) -> Result<SubmissionReceipt, ApiError> {
-        may_submit(principal, &request)?;
         let catalog = self.read_model.catalog(known).await?;
+        let submitter = may_submit(principal, &request, &catalog, importing)?;
         // A valid report goes straight to the writer, which answers a retried request id from
         // what is stored. Only a refused (or validate-only) request first looks for an earlier
         // acceptance of its request id, so that a retry gets its original answer even if the
@@ -117,15 +121,13 @@ impl SubmissionApi {
         } else {
             None
         };
-        let checked = match self
-            .check(request.clone(), principal, &catalog, earlier)
-            .await
-        {
+        let sender = Sender {
+            principal,
+            submitter,
+        };
+        let checked = match self.check(request.clone(), sender, &catalog, earlier).await {
             Err(refusal) if !request.validate_only => match look_up(request_id).await? {
-                Some(earlier) => {
-                    self.check(request, principal, &catalog, Some(earlier))
-                        .await?
-                }
+                Some(earlier) => self.check(request, sender, &catalog, Some(earlier)).await?,
                 None => return Err(refusal),
             },
             checked => checked?,
@@ -161,7 +163,7 @@ impl SubmissionApi {
             // The database failed us: each request gets its own attempt, and its own answer.
             let mut answers = Vec::with_capacity(requests.len());
             for request in requests {
-                answers.push(self.submit(request, principal, None).await);
+                answers.push(self.submit(request, principal, None, true).await);
             }
             return answers;
         };
@@ -169,22 +171,27 @@ impl SubmissionApi {
         let mut answers = Vec::with_capacity(requests.len());
         let mut to_store = Vec::new();
         for (index, request) in requests.into_iter().enumerate() {
-            if let Err(refused) = may_submit(principal, &request) {
-                answers.push(Err(refused));
-                continue;
-            }
+            let submitter = match may_submit(principal, &request, &catalog, true) {
+                Ok(submitter) => submitter,
+                Err(refused) => {
+                    answers.push(Err(refused));
+                    continue;
+                }
+            };
+            let sender = Sender {
+                principal,
+                submitter,
+            };
             let earlier = earlier.get(request.request_id.trim()).cloned();
-            answers.push(
-                match self.check(request, principal, &catalog, earlier).await {
-                    Ok(Checked::Answered(receipt)) => Ok(receipt),
-                    Ok(Checked::ToStore { valid, received_at }) => {
-                        to_store.push((index, *valid, received_at));
-                        // Replaced below, once stored.
-                        Ok(SubmissionReceipt::default())
-                    }
-                    Err(error) => Err(error),
-                },
-            );
+            answers.push(match self.check(request, sender, &catalog, earlier).await {
+                Ok(Checked::Answered(receipt)) => Ok(receipt),
+                Ok(Checked::ToStore { valid, received_at }) => {
+                    to_store.push((index, *valid, received_at));
+                    // Replaced below, once stored.
+                    Ok(SubmissionReceipt::default())
+                }
+                Err(error) => Err(error),
+            });
         }
         if to_store.is_empty() {
             return answers;
@@ -222,17 +229,36 @@ impl SubmissionApi {
     async fn check(
         &self,
         request: SubmitReportRequest,
-        principal: &Principal,
+        sender: Sender<'_>,
         catalog: &Catalog,
         earlier: Option<StoredSubmission>,
     ) -> Result<Checked, ApiError> {
-        let received_at = Utc::now();
+        let now = Utc::now();
+        let asserted_received_at =
+            match &request.received_at {
+                None => None,
+                Some(asserted) => Some(instant(asserted).ok_or_else(|| {
+                    ApiError::invalid_argument("received_at", "not a valid instant")
+                })?),
+            };
+        if asserted_received_at.is_some() && sender.submitter == Submitter::TheAgency {
+            return Err(ApiError::PermissionDenied {
+                reason: "RECEIPT_TIME_NOT_ALLOWED",
+                message: format!(
+                    "{} may not assert when a report was received: only a province or the \
+                     Ministry entering a report received before pressdx may",
+                    sender.principal
+                ),
+            });
+        }
         let draft = SubmissionDraft {
             request_id: request.request_id,
             agency_code: request.agency_code,
             period_code: request.period_code,
             report: request.report.map(report_from_proto),
-            submitted_by: principal.to_string(),
+            submitted_by: sender.principal.to_string(),
+            on_behalf: sender.submitter == Submitter::OnBehalf,
+            asserted_received_at,
         };
 
         let period = catalog.period(&draft.period_code);
@@ -268,8 +294,10 @@ impl SubmissionApi {
             agency: catalog.organization(&draft.agency_code),
             indicators: &catalog.indicators,
             known: Some(catalog),
+            now,
         };
         let valid = check_submission(draft, &context).map_err(ApiError::Rejected)?;
+        let received_at = valid.received_at(now);
 
         if !request.validate_only {
             return Ok(Checked::ToStore {
@@ -301,6 +329,12 @@ impl SubmissionApi {
             replayed: false,
             request_id: valid.request_id,
             latest_revision,
+            entered_by: if valid.on_behalf {
+                valid.submitted_by
+            } else {
+                String::new()
+            },
+            received_at_asserted: valid.asserted_received_at.is_some(),
         }))
     }
 
@@ -430,18 +464,45 @@ impl SubmissionApi {
     }
 }
 
-/// Only an agency submits, and only its own reports.
-fn may_submit(principal: &Principal, request: &SubmitReportRequest) -> Result<(), ApiError> {
+/// Who sends a report, and in what capacity.
+#[derive(Clone, Copy)]
+struct Sender<'a> {
+    principal: &'a Principal,
+    submitter: Submitter,
+}
+
+/// Whether `principal` may send this report (over an import: `importing`), and in what capacity:
+/// an agency its own; a province its agencies'; the Ministry, importing, anyone's.
+fn may_submit(
+    principal: &Principal,
+    request: &SubmitReportRequest,
+    catalog: &Catalog,
+    importing: bool,
+) -> Result<Submitter, ApiError> {
     let agency = request.agency_code.trim();
-    // A request that names no agency is incomplete, not out of reach: the checks that follow
-    // refuse it with every missing field named.
-    if agency.is_empty() || principal.may_submit_for(agency) {
-        return Ok(());
+    let capacity = if principal.role == Role::Agency {
+        Submitter::TheAgency
+    } else {
+        Submitter::OnBehalf
+    };
+    // A request that names no agency or no known period is incomplete or wrong, not out of
+    // reach: the checks that follow refuse it with every field named.
+    let Some(period) = catalog.period(request.period_code.trim()) else {
+        return Ok(capacity);
+    };
+    if agency.is_empty() {
+        return Ok(capacity);
     }
-    Err(ApiError::out_of_reach(format!(
-        "{principal} may not submit for {}: an agency submits its own reports only",
-        echo(agency)
-    )))
+    principal
+        .may_submit_for(agency, catalog, period, importing)
+        .ok_or_else(|| {
+            ApiError::out_of_reach(format!(
+                "{principal} may not submit for {} in period {}: an agency submits its own \
+                 reports, a province those of its agencies, the Ministry imports anyone's",
+                echo(agency),
+                period.code
+            ))
+        })
 }
 
 /// The (period, agencies) whose reports a principal may list; `None` for a principal that
@@ -496,6 +557,7 @@ impl SubmissionService for SubmissionApi {
                 request.into_inner(),
                 &caller.principal,
                 Some(caller.counters),
+                false,
             )
             .await
             .map_err(Status::from);

@@ -389,6 +389,7 @@ async fn submit_one(
             number,
         ))),
         validate_only: false,
+        received_at: None,
     };
     SubmissionServiceClient::new(channel)
         .submit_report(authorized(request, token))
@@ -424,6 +425,7 @@ async fn backfill(
                             period_code: year.to_string(),
                             report: Some(report_to_proto(&synthetic_report(agency, year, 0))),
                             validate_only: false,
+                            received_at: None,
                         })
                         .collect();
                     let mut responses = client

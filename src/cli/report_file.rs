@@ -1,12 +1,14 @@
 //! The report file `pressdx submit` reads: TOML or JSON with the agency, the period, an optional
 //! request id, and the report itself, field for field as in `proto/pressdx/v1/report.proto`.
-//! `pressdx import` reads the same, and also a JSON Lines file of them, one report a line.
+//! `pressdx import` reads the same, and also a JSON Lines file of them, one report a line. A
+//! province or the Ministry entering a report received before pressdx adds `received_at`, the
+//! instant it was originally received (RFC 3339, such as "2024-11-10T09:30:00+07:00").
 
 use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::api::convert::report_to_proto;
+use crate::api::convert::{report_to_proto, timestamp};
 use crate::domain::report::AnnualReport;
 use crate::proto::SubmitReportRequest;
 
@@ -16,6 +18,7 @@ pub struct ReportFile {
     pub agency: String,
     pub period: String,
     pub request_id: Option<String>,
+    pub received_at: Option<chrono::DateTime<chrono::FixedOffset>>,
     pub report: AnnualReport,
 }
 
@@ -58,6 +61,9 @@ impl ReportFile {
             period_code: self.period,
             report: Some(report_to_proto(&self.report)),
             validate_only,
+            received_at: self
+                .received_at
+                .map(|instant| timestamp(instant.with_timezone(&chrono::Utc))),
         }
     }
 }

@@ -72,6 +72,14 @@ pub struct Principal {
     pub organization: Option<String>,
 }
 
+/// Who sends a report: the agency itself, or a province or the Ministry on its behalf (who may
+/// also assert when the report was originally received).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Submitter {
+    TheAgency,
+    OnBehalf,
+}
+
 /// The agencies a principal reaches in one period.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reach {
@@ -152,9 +160,26 @@ impl Principal {
         })
     }
 
-    /// Whether this principal may submit reports for `agency_code`: only that agency itself.
-    pub fn may_submit_for(&self, agency_code: &str) -> bool {
-        self.role == Role::Agency && self.organization.as_deref() == Some(agency_code)
+    /// How this principal may submit reports for `agency_code` in `period`: an agency its own; a
+    /// province those of the agencies it reaches in the period (the department typing in a paper
+    /// report); the Ministry anyone's, but only over an import of history (`importing`). `None`
+    /// when it may not.
+    pub fn may_submit_for(
+        &self,
+        agency_code: &str,
+        catalog: &Catalog,
+        period: &Period,
+        importing: bool,
+    ) -> Option<Submitter> {
+        let own = self.organization.as_deref() == Some(agency_code);
+        match self.role {
+            Role::Agency if own => Some(Submitter::TheAgency),
+            Role::Province if self.reach(catalog, period).contains(agency_code) => {
+                Some(Submitter::OnBehalf)
+            }
+            Role::Ministry if importing => Some(Submitter::OnBehalf),
+            _ => None,
+        }
     }
 }
 
@@ -212,8 +237,14 @@ mod tests {
         let catalog = Catalog::from_toml(DEFAULT_CATALOG).unwrap();
         let p2024 = catalog.period("2024").unwrap();
         let agency = principal(Role::Agency, Some("bao-nam-dinh"));
-        assert!(agency.may_submit_for("bao-nam-dinh"));
-        assert!(!agency.may_submit_for("bao-ha-nam"));
+        let submits = |principal: &Principal, code: &str, importing: bool| {
+            principal.may_submit_for(code, &catalog, p2024, importing)
+        };
+        assert_eq!(
+            submits(&agency, "bao-nam-dinh", false),
+            Some(Submitter::TheAgency)
+        );
+        assert_eq!(submits(&agency, "bao-ha-nam", true), None);
         let historical = Boundaries::Historical;
         let own = Scope::Agency("bao-nam-dinh".into());
         assert!(agency.may_read_scope(&catalog, &own, historical, p2024));
@@ -223,9 +254,22 @@ mod tests {
         // Báo Nam Định absorbed the Nam Định radio-TV station in 2025: the station's history is
         // its own, but it still submits only for itself.
         assert!(agency.may_read(&catalog, "ptth-nam-dinh", p2024));
-        assert!(!agency.may_submit_for("ptth-nam-dinh"));
+        assert_eq!(submits(&agency, "ptth-nam-dinh", false), None);
+        // A province enters the reports of its own agencies, the Ministry imports anyone's.
+        let province = principal(Role::Province, Some("nam-dinh"));
+        assert_eq!(
+            submits(&province, "bao-nam-dinh", false),
+            Some(Submitter::OnBehalf)
+        );
+        assert_eq!(submits(&province, "bao-ha-nam", false), None);
         let ministry = principal(Role::Ministry, None);
-        assert!(!ministry.may_submit_for("bao-nam-dinh"));
+        assert_eq!(submits(&ministry, "bao-nam-dinh", false), None);
+        assert_eq!(
+            submits(&ministry, "bao-nam-dinh", true),
+            Some(Submitter::OnBehalf)
+        );
+        let body = principal(Role::GoverningBody, Some("tinh-uy-nam-dinh"));
+        assert_eq!(submits(&body, "bao-nam-dinh", true), None);
         assert!(ministry.may_read_scope(&catalog, &Scope::Country, historical, p2024));
         let admin = principal(Role::Admin, None);
         assert!(!admin.may_read(&catalog, "bao-nam-dinh", p2024));

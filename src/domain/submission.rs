@@ -1,11 +1,13 @@
 //! A submission: which agency reports for which period, under which request id. Checks everything
 //! about it at once and yields a [`ValidSubmission`] that cannot be wrong.
 
+use chrono::{DateTime, Utc};
+
 use super::catalog::Catalog;
 use super::indicator::Indicator;
 use super::naming::{did_you_mean, echo};
 use super::organization::{Organization, OrganizationKind};
-use super::period::Period;
+use super::period::{Period, vietnam_time};
 use super::report::{AnnualReport, check_report};
 use super::violation::{FieldViolation, Violations};
 
@@ -21,6 +23,11 @@ pub struct SubmissionDraft {
     pub report: Option<AnnualReport>,
     /// Who sent it, as the audit log names them.
     pub submitted_by: String,
+    /// Sent by a province or the Ministry for the agency, rather than by the agency itself.
+    pub on_behalf: bool,
+    /// When the report was originally received, as a province or the Ministry asserts it for a
+    /// report that came before pressdx (a paper report, an import of history).
+    pub asserted_received_at: Option<DateTime<Utc>>,
 }
 
 /// What the catalogue says about a draft's agency and period, looked up by the caller.
@@ -30,6 +37,8 @@ pub struct SubmissionContext<'a> {
     pub indicators: &'a [Indicator],
     /// The whole catalogue, if at hand: to name the closest codes to an unknown one.
     pub known: Option<&'a Catalog>,
+    /// The server's clock as the request arrived: an asserted receipt time may not be later.
+    pub now: DateTime<Utc>,
 }
 
 /// A submission that keeps every rule; only [`check_submission`] makes one.
@@ -41,6 +50,15 @@ pub struct ValidSubmission {
     pub report: AnnualReport,
     pub content_hash: String,
     pub submitted_by: String,
+    pub on_behalf: bool,
+    pub asserted_received_at: Option<DateTime<Utc>>,
+}
+
+impl ValidSubmission {
+    /// When the report counts as received: the asserted time if there is one, else `now`.
+    pub fn received_at(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        self.asserted_received_at.unwrap_or(now)
+    }
 }
 
 /// Why a submission was refused: the machine-readable reason and every field violation.
@@ -100,6 +118,32 @@ pub fn check_submission(
             "request_id",
             format!("at most {MAX_REQUEST_ID_CHARS} characters"),
         );
+    }
+
+    if let Some(asserted) = draft.asserted_received_at {
+        let shown = asserted.with_timezone(&vietnam_time()).to_rfc3339();
+        if asserted > context.now {
+            refuse(
+                &mut violations,
+                RejectionReason::ReportInvalid,
+                "received_at",
+                format!(
+                    "{shown} is in the future: a receipt time is asserted only for a report received before"
+                ),
+            );
+        } else if let Some(period) = context.period
+            && asserted.with_timezone(&vietnam_time()).date_naive() < period.window_start
+        {
+            refuse(
+                &mut violations,
+                RejectionReason::ReportInvalid,
+                "received_at",
+                format!(
+                    "{shown} is before period {}'s data window starts ({}): no report for it existed yet",
+                    period.code, period.window_start
+                ),
+            );
+        }
     }
 
     if context.period.is_none() {
@@ -201,6 +245,8 @@ pub fn check_submission(
             report,
             content_hash,
             submitted_by: draft.submitted_by,
+            on_behalf: draft.on_behalf,
+            asserted_received_at: draft.asserted_received_at,
         })
         .map_err(|violations| Rejection { reason, violations })
 }
@@ -258,6 +304,8 @@ mod tests {
             period_code: "2024".into(),
             report: Some(complete_report()),
             submitted_by: "agency bao-nam-dinh (credential 1)".into(),
+            on_behalf: false,
+            asserted_received_at: None,
         }
     }
 
@@ -271,6 +319,7 @@ mod tests {
             agency: Some(&agency),
             indicators: &indicators,
             known: None,
+            now: Utc::now(),
         };
         assert!(check_submission(draft(), &context(&p2024)).is_ok());
         let rejection = check_submission(draft(), &context(&p2025)).unwrap_err();
@@ -286,6 +335,7 @@ mod tests {
             agency: None,
             indicators: &indicators,
             known: None,
+            now: Utc::now(),
         };
         let mut draft = draft();
         draft.request_id = "  ".into();

@@ -67,15 +67,27 @@ pub struct AuditRecord {
 
 /// The subject an accepted submission's entry names: which row, what it is a revision of, when it
 /// arrived, whether late, and its place in the feed, so that none of them can change unseen.
+/// A submission entered for its agency names who entered it, and whether they asserted its
+/// receipt time; one the agency sent reads as it always did.
 pub(super) fn submission_subject(row: &submission::Model) -> String {
+    let entered_by = match &row.entered_by {
+        Some(principal) => format!(", entered by {principal}"),
+        None => String::new(),
+    };
     format!(
-        "submission {} ({} {} revision {}, received {}{}, feed position {})",
+        "submission {} ({} {} revision {}, received {}{}{}{}, feed position {})",
         row.id,
         row.agency_code,
         row.period_code,
         row.revision,
         row.received_at.to_rfc3339_opts(SecondsFormat::Micros, true),
+        if row.received_at_asserted {
+            " as asserted"
+        } else {
+            ""
+        },
         if row.late { ", late" } else { "" },
+        entered_by,
         row.feed_position
     )
 }

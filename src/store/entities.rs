@@ -180,6 +180,10 @@ pub mod submission {
         /// Its place in the change feed: positions are handed out in commit order, without gaps.
         #[sea_orm(unique)]
         pub feed_position: i64,
+        /// Who entered it for the agency (a province, the Ministry); `None` when the agency did.
+        pub entered_by: Option<String>,
+        /// `received_at` is the original receipt time `entered_by` asserted.
+        pub received_at_asserted: bool,
     }
 
     impl ActiveModelBehavior for ActiveModel {}

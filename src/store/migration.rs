@@ -19,6 +19,10 @@ impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![
             Box::new(CreateCatalogAndSubmissions),
+            // Added later, but listed (so run) before every migration that reads submissions
+            // through the entity, which knows these columns: pending migrations run in this
+            // order, whatever their names.
+            Box::new(RecordWhoEnteredSubmissions),
             Box::new(CreateCredentialsAndAudit),
             Box::new(RehashReportsInCanonicalForm),
             // Before the catalogue's state is first recorded: reading the catalogue reads them.
@@ -476,6 +480,38 @@ impl MigrationTrait for CreatePageTokenKey {
     }
 }
 
+/// Who entered a submission when it was not the agency itself (a province typing in a paper
+/// report, the Ministry importing history), and whether its receipt time was asserted by them.
+/// Submissions stored before were all sent by their agency, at the time stored.
+struct RecordWhoEnteredSubmissions;
+
+impl MigrationName for RecordWhoEnteredSubmissions {
+    fn name(&self) -> &str {
+        "m20261129_000001_record_who_entered_submissions"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for RecordWhoEnteredSubmissions {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // One column per statement: SQLite alters one at a time.
+        for column in [
+            string_null("entered_by"),
+            boolean("received_at_asserted").default(false).to_owned(),
+        ] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table("submission")
+                        .add_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+}
+
 /// Organisations taken out of the catalogue by an import, kept apart with why and as they were.
 struct CreateWithdrawnOrganizations;
 
@@ -539,7 +575,8 @@ mod tests {
             directory.path().join("old.db").display()
         );
         let db = Database::connect(&url).await.unwrap();
-        Migrator::up(&db, Some(1)).await.unwrap();
+        // The catalogue and the submissions, with the columns the entity knows.
+        Migrator::up(&db, Some(2)).await.unwrap();
         let mut report = AnnualReport {
             revenue_vnd: Some(12_000),
             ..AnnualReport::default()
@@ -558,6 +595,8 @@ mod tests {
             // Every field, unanswered ones as null: how reports were stored then.
             report: serde_json::to_string(&report).unwrap(),
             feed_position: 1,
+            entered_by: None,
+            received_at_asserted: false,
         };
         row.content_hash = first_form_hash(&row);
         let first_form = row.content_hash.clone();
@@ -606,6 +645,8 @@ mod tests {
             content_hash: report.content_hash("bao-nam-dinh", "2024"),
             report,
             submitted_by: "test".into(),
+            on_behalf: false,
+            asserted_received_at: None,
         };
         let outcome = store.store_submission(&retry, Utc::now()).await.unwrap();
         assert!(matches!(outcome, SubmitOutcome::Replayed(_)), "{outcome:?}");

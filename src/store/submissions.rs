@@ -40,6 +40,10 @@ pub struct StoredSubmission {
     pub superseded: bool,
     /// Its place in the change feed.
     pub feed_position: i64,
+    /// Who entered it for the agency (a province, the Ministry); `None` when the agency did.
+    pub entered_by: Option<String>,
+    /// `received_at` is the original receipt time `entered_by` asserted.
+    pub received_at_asserted: bool,
 }
 
 /// What became of a submit.
@@ -370,6 +374,8 @@ async fn store_batch(
             content_hash: valid.content_hash.clone(),
             report,
             feed_position,
+            entered_by: valid.on_behalf.then(|| valid.submitted_by.clone()),
+            received_at_asserted: valid.asserted_received_at.is_some(),
         };
         // A later submit of the batch with the same request id is a retry of this one.
         in_batch.insert(&valid.request_id, (feed_position, &valid.content_hash));
@@ -614,5 +620,7 @@ fn from_row(row: submission::Model, superseded: bool) -> Result<StoredSubmission
         report,
         superseded,
         feed_position: row.feed_position,
+        entered_by: row.entered_by,
+        received_at_asserted: row.received_at_asserted,
     })
 }

@@ -336,12 +336,13 @@ async fn call(rpc: &str, caller: Caller, submission_id: i64) -> Code {
 /// The table: for each RPC, the code each column of callers gets. U = UNAUTHENTICATED,
 /// D = PERMISSION_DENIED, ok = OK. The calls are about Báo Hà Nam's 2024 report: the agency
 /// itself, its province (Hà Nam) and its governing body (the Hà Nam Party Committee) reach it;
-/// their neighbours in Nam Định do not; the Ministry reaches everything; an admin no report.
+/// their neighbours in Nam Định do not; the Ministry reaches everything; an admin no report. A
+/// province enters its agencies' reports; the Ministry imports anyone's, and submits none live.
 #[rustfmt::skip]
 const MATRIX: &[(&str, [&str; 13])] = &[
     //                                none malformed unknown expired revoked agency other-ag province other-pr body other-body ministry admin
-    ("SubmitReport",                ["U", "U", "U", "U", "U", "ok", "D",  "D",  "D", "D",  "D", "D",  "D"]),
-    ("ImportReports",               ["U", "U", "U", "U", "U", "ok", "D",  "D",  "D", "D",  "D", "D",  "D"]),
+    ("SubmitReport",                ["U", "U", "U", "U", "U", "ok", "D",  "ok", "D", "D",  "D", "D",  "D"]),
+    ("ImportReports",               ["U", "U", "U", "U", "U", "ok", "D",  "ok", "D", "D",  "D", "ok", "D"]),
     ("GetSubmission",               ["U", "U", "U", "U", "U", "ok", "D",  "ok", "D", "ok", "D", "ok", "D"]),
     ("ListSubmissions",             ["U", "U", "U", "U", "U", "ok", "D",  "ok", "D", "ok", "D", "ok", "D"]),
     ("GetTargetSummary",            ["U", "U", "U", "U", "U", "ok", "D",  "ok", "D", "ok", "D", "ok", "D"]),

@@ -59,6 +59,7 @@ pub fn request(
         period_code: period.into(),
         report: Some(report),
         validate_only: false,
+        received_at: None,
     }
 }
 

@@ -718,3 +718,120 @@ pub async fn a_replay_says_which_revision_counts_now(backend: Backend) {
         .unwrap_err();
     assert_eq!(reused.code(), Code::AlreadyExists);
 }
+
+/// A province types in its agencies' paper reports, and may give the time each was originally
+/// received; the Ministry back-fills anyone's history over an import. The receipt, the stored
+/// submission and the audit log say who entered it, and timeliness is judged on the asserted
+/// time: Báo Nam Định's 2024 paper report, received on 10 November 2024, is on time, where the
+/// same report judged on the day it was typed in would be late.
+pub async fn a_province_enters_paper_reports_and_the_ministry_imports_history(backend: Backend) {
+    use pressdx::domain::access::Role;
+    use pressdx::proto::submission_service_client::SubmissionServiceClient;
+    let app = TestApp::spawn(backend).await;
+    let province_token = app.token(Role::Province, Some("nam-dinh")).await;
+    let mut province = SubmissionServiceClient::new(app.connection(Some(&province_token)));
+    // 10 November 2024, 09:30 in Vietnam: five days before the 2024 deadline.
+    let paper_received = prost_types::Timestamp {
+        seconds: 1_731_205_800,
+        nanos: 0,
+    };
+    let mut paper = request(&new_id(), OLD_AGENCY, "2024", complete_report());
+    paper.received_at = Some(paper_received);
+    let receipt = province.submit_report(paper).await.unwrap().into_inner();
+    assert!(receipt.received_at_asserted);
+    assert_eq!(receipt.received_at, Some(paper_received));
+    assert_eq!(receipt.timeliness(), Timeliness::OnTime);
+    assert!(
+        receipt
+            .entered_by
+            .starts_with("province nam-dinh (credential "),
+        "{}",
+        receipt.entered_by
+    );
+    let stored = app
+        .submissions
+        .clone()
+        .get_submission(GetSubmissionRequest {
+            submission_id: receipt.submission_id,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (
+            stored.entered_by.as_str(),
+            stored.received_at_asserted,
+            stored.timeliness()
+        ),
+        (receipt.entered_by.as_str(), true, Timeliness::OnTime)
+    );
+
+    // Typed in without a time, it counts as received now: 2024's deadline is long past.
+    let typed_now = province
+        .submit_report(request(&new_id(), OLD_AGENCY, "2024", complete_report()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!typed_now.received_at_asserted);
+    assert_eq!(typed_now.timeliness(), Timeliness::Late);
+    assert_eq!(typed_now.entered_by, receipt.entered_by);
+
+    // Not another province's agency; no time an agency asserts; no time in the future or before
+    // the period began.
+    let refused = province
+        .submit_report(request(&new_id(), "bao-ha-nam", "2024", complete_report()))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::PermissionDenied);
+    assert_eq!(error_reason(&refused), "OUT_OF_SCOPE");
+    let mut asserted_by_agency = request(&new_id(), OLD_AGENCY, "2024", complete_report());
+    asserted_by_agency.received_at = Some(paper_received);
+    let refused = app.submit(asserted_by_agency).await.unwrap_err();
+    assert_eq!(refused.code(), Code::PermissionDenied);
+    assert_eq!(error_reason(&refused), "RECEIPT_TIME_NOT_ALLOWED");
+    for (seconds, why) in [
+        (4_102_444_800, "in the future"),     // 2100-01-01
+        (1_700_000_000, "before its window"), // 2023-11-15, before 15 December 2023
+    ] {
+        let mut wrong = request(&new_id(), OLD_AGENCY, "2024", complete_report());
+        wrong.received_at = Some(prost_types::Timestamp { seconds, nanos: 0 });
+        let refused = province.submit_report(wrong).await.unwrap_err();
+        assert_eq!(refused.code(), Code::InvalidArgument, "{why}");
+        assert_eq!(violated_fields(&refused), ["received_at"], "{why}");
+    }
+
+    // The Ministry submits nothing live, but imports anyone's history: Báo Hà Nam's 2023 report,
+    // received on 20 November 2023, after that year's deadline.
+    let ministry = app.submissions.clone();
+    let refused = ministry
+        .clone()
+        .submit_report(request(&new_id(), "bao-ha-nam", "2023", complete_report()))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::PermissionDenied);
+    let mut history = request(&new_id(), "bao-ha-nam", "2023", complete_report());
+    history.received_at = Some(prost_types::Timestamp {
+        seconds: 1_700_449_200, // 2023-11-20 10:00 in Vietnam
+        nanos: 0,
+    });
+    let answer = ministry
+        .clone()
+        .import_reports(tokio_stream::iter([history]))
+        .await
+        .unwrap()
+        .into_inner()
+        .message()
+        .await
+        .unwrap()
+        .unwrap();
+    let Some(Outcome::Receipt(imported)) = answer.outcome else {
+        panic!("{answer:?}");
+    };
+    assert!(imported.received_at_asserted);
+    assert_eq!(imported.timeliness(), Timeliness::Late);
+    assert!(imported.entered_by.starts_with("ministry (credential "));
+
+    // Every entry of the audit log still matches what it recorded.
+    let verification = app.store().verify_audit().await.unwrap();
+    assert_eq!(verification.problems, vec![]);
+}
