@@ -10,6 +10,7 @@ const PROTO_FILES: &[&str] = &[
     "proto/pressdx/v1/submission.proto",
     "proto/pressdx/v1/catalog.proto",
     "proto/pressdx/v1/summary.proto",
+    "proto/pressdx/v1/review.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

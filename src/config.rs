@@ -53,6 +53,9 @@ pub enum Command {
     /// Prints who was expected to report for a period in a scope, who did (on time or late), and
     /// who did not.
     Status(StatusArgs),
+    /// The province's checks on its agencies' reports: reopening a closed period for one agency.
+    #[command(subcommand)]
+    Review(ReviewCommand),
     /// Creates, lists and revokes the credentials callers present, working on the database
     /// directly: whoever holds the database file or URL is the operator.
     #[command(subcommand)]
@@ -499,6 +502,29 @@ pub enum AuditCommand {
     Verify {
         #[command(flatten)]
         database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// Reopens a closed period for one agency of the province until an instant, with a reason
+    /// (ReviewService.ReopenPeriod), and prints the reopening.
+    Reopen {
+        /// The agency's code.
+        #[arg(long)]
+        agency: String,
+        /// The period's code, such as 2026.
+        #[arg(long)]
+        period: String,
+        /// Until when the agency may submit: a duration from now (7d, 12h), a date (the start of
+        /// that day in Vietnam), or an RFC 3339 instant.
+        #[arg(long)]
+        until: String,
+        /// Why, for the agency and the audit log.
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        server: ServerArgs,
     },
 }
 

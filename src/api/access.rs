@@ -108,6 +108,10 @@ pub const RULES: &[(&str, Access)] = &[
         "pressdx.v1.SummaryService/ListChanges",
         Access::Roles(&[Role::Ministry]),
     ),
+    (
+        "pressdx.v1.ReviewService/ReopenPeriod",
+        Access::Roles(&[Role::Province]),
+    ),
 ];
 
 /// The rule for a request path (`/service/method`); `None` for a method no rule names.
@@ -634,7 +638,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(methods, 15);
+        assert_eq!(methods, 16);
         assert_eq!(
             access_rule("/grpc.health.v1.Health/Check"),
             Some(Access::Open)

@@ -242,6 +242,7 @@ pub fn period_to_proto(period: &Period) -> proto::Period {
         window_start: period.window_start.to_string(),
         window_end: period.window_end.to_string(),
         deadline: Some(timestamp(period.deadline)),
+        closes_at: period.closes_at.map(timestamp),
     }
 }
 

@@ -53,6 +53,14 @@ pub enum ApiError {
         reason: &'static str,
         message: String,
     },
+    /// A well-formed request the system cannot take in its present state (a closed period): one
+    /// google.rpc.PreconditionFailure violation, of type `reason`, about `subject`.
+    #[error("{message}")]
+    FailedPrecondition {
+        reason: &'static str,
+        subject: String,
+        message: String,
+    },
     /// The credential is over its request rate.
     #[error("{message}; retry in {retry_after:?}")]
     RateLimited {
@@ -275,6 +283,19 @@ impl From<ApiError> for Status {
                 details.set_retry_info(Some(retry_after));
                 info(&mut details, reason, HashMap::new());
                 Code::ResourceExhausted
+            }
+            ApiError::FailedPrecondition {
+                reason,
+                subject,
+                message,
+            } => {
+                details.add_precondition_failure_violation(
+                    reason,
+                    subject,
+                    capped(&message, MAX_MESSAGE_CHARS),
+                );
+                info(&mut details, reason, HashMap::new());
+                Code::FailedPrecondition
             }
             ApiError::MessageTooLarge { max_message_bytes } => {
                 info(

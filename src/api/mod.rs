@@ -10,6 +10,7 @@ mod error;
 mod feed;
 mod names;
 mod pagination;
+mod review;
 mod submission;
 mod summary;
 
@@ -18,5 +19,6 @@ pub use draining::Draining;
 pub use error::{ApiError, ERROR_DOMAIN};
 pub use feed::FeedWatcher;
 pub use pagination::PageTokens;
+pub use review::ReviewApi;
 pub use submission::SubmissionApi;
 pub use summary::SummaryApi;

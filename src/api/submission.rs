@@ -23,7 +23,7 @@ use super::pagination::{self, PageTokens};
 use crate::domain::Catalog;
 use crate::domain::access::{Principal, Reach, Role, Submitter};
 use crate::domain::naming::echo;
-use crate::domain::period::Period;
+use crate::domain::period::{Period, vietnam_time};
 use crate::domain::submission::{
     SubmissionContext, SubmissionDraft, ValidSubmission, check_submission,
 };
@@ -298,6 +298,16 @@ impl SubmissionApi {
         };
         let valid = check_submission(draft, &context).map_err(ApiError::Rejected)?;
         let received_at = valid.received_at(now);
+        if valid.period.is_closed_at(received_at) {
+            let reopened = self
+                .store
+                .latest_reopening(&valid.agency_code, &valid.period.code)
+                .await?
+                .is_some_and(|reopening| reopening.allows(now));
+            if !reopened {
+                return Err(period_closed(&valid.period, &valid.agency_code));
+            }
+        }
 
         if !request.validate_only {
             return Ok(Checked::ToStore {
@@ -461,6 +471,23 @@ impl SubmissionApi {
             submissions: page.submissions.iter().map(submission_to_proto).collect(),
             next_page_token,
         })
+    }
+}
+
+/// The refusal of a report for a period that closed before it was received.
+fn period_closed(period: &Period, agency_code: &str) -> ApiError {
+    let closed_at = period
+        .closes_at
+        .map(|instant| instant.with_timezone(&vietnam_time()).to_rfc3339())
+        .unwrap_or_default();
+    ApiError::FailedPrecondition {
+        reason: "PERIOD_CLOSED",
+        subject: format!("periods/{}", period.code),
+        message: format!(
+            "period {} closed at {closed_at}: no report is taken for it any more; the province \
+             can reopen it for {agency_code} (ReviewService.ReopenPeriod)",
+            period.code
+        ),
     }
 }
 

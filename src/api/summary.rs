@@ -19,6 +19,7 @@ use super::error::{ApiError, shutting_down};
 use super::feed::FeedWatcher;
 use super::names::{find_period, find_plan, find_target, parse_scope};
 use super::pagination::{self, PageTokens};
+use super::review::reopening_to_proto;
 use crate::domain::Catalog;
 use crate::domain::access::{Principal, Role};
 use crate::domain::evaluation::AgencyStanding;
@@ -34,7 +35,7 @@ use crate::domain::summary::{
 use crate::metrics;
 use crate::proto::summary_service_server::SummaryService;
 use crate::proto::{self, Change, ListChangesRequest, ListChangesResponse};
-use crate::store::{Counters, ReadModel, ReadView, Store};
+use crate::store::{Counters, ReadModel, ReadView, Reopening, Store};
 
 #[derive(Clone)]
 pub struct SummaryApi {
@@ -379,9 +380,20 @@ impl SummaryApi {
             scope: &scope,
             boundaries,
         };
-        Ok(reporting_status_to_proto(&summary::reporting_status(
-            catalog, reports, about,
-        )))
+        let reopenings: HashMap<String, Reopening> = self
+            .store
+            .reopenings(&period.code)
+            .await?
+            .into_iter()
+            .map(|reopening| (reopening.agency_code.clone(), reopening))
+            .collect();
+        let mut status =
+            reporting_status_to_proto(&summary::reporting_status(catalog, reports, about));
+        status.closes_at = period.closes_at.map(timestamp);
+        for agency in &mut status.agencies {
+            agency.reopening = reopenings.get(&agency.agency_code).map(reopening_to_proto);
+        }
+        Ok(status)
     }
 
     async fn list_changes(
@@ -564,6 +576,7 @@ fn reporting_status_to_proto(status: &ReportingStatus) -> proto::ReportingStatus
                     .as_ref()
                     .map(|latest| timestamp(latest.first_received_at)),
                 latest_revision: agency.latest.as_ref().map_or(0, |latest| latest.revision),
+                reopening: None,
             })
             .collect(),
         data_as_of: status.data_as_of,
@@ -571,6 +584,7 @@ fn reporting_status_to_proto(status: &ReportingStatus) -> proto::ReportingStatus
             status.boundaries,
             status.absence.as_ref(),
         )),
+        closes_at: None,
     }
 }
 

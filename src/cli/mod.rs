@@ -16,6 +16,7 @@ mod diagnosis;
 mod import;
 mod output;
 mod report_file;
+mod review;
 mod submissions;
 mod summaries;
 mod tokens;
@@ -24,7 +25,9 @@ use std::error::Error;
 use std::io;
 use std::process::ExitCode;
 
-use crate::config::{AuditCommand, CatalogCommand, Command, SubmissionsCommand, TokenCommand};
+use crate::config::{
+    AuditCommand, CatalogCommand, Command, ReviewCommand, SubmissionsCommand, TokenCommand,
+};
 use crate::server::{Server, shutdown_signal};
 use crate::store::{Store, describe_database};
 
@@ -112,6 +115,13 @@ async fn dispatch(command: Command) -> CliResult {
         }
         Command::Summary(args) => summaries::summary(args).await,
         Command::Status(args) => summaries::status(args).await,
+        Command::Review(ReviewCommand::Reopen {
+            agency,
+            period,
+            until,
+            reason,
+            server,
+        }) => review::reopen(&agency, &period, &until, &reason, &server).await,
         Command::Token(TokenCommand::Create {
             role,
             org,

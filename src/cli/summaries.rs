@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use super::client::connect;
 use super::diagnosis::call_failed;
 use super::{CliResult, output};
+use crate::api::convert::instant;
 use crate::config::{OutputFormat, StatusArgs, SummaryArgs};
+use crate::domain::period::vietnam_time;
 use crate::proto::summary_service_client::SummaryServiceClient;
 use crate::proto::{
     Boundaries, GetReportingStatusRequest, ListTargetSummariesRequest, ListTargetSummariesResponse,
@@ -216,6 +218,16 @@ fn print_status_table(out: &mut impl Write, status: &ReportingStatus) -> io::Res
         percent(status.reporting_rate),
         percent(status.reporting_rate_on_time)
     )?;
+    let local = |at: Option<&prost_types::Timestamp>| {
+        at.and_then(instant).map(|at| {
+            at.with_timezone(&vietnam_time())
+                .format("%Y-%m-%d %H:%M %:z")
+                .to_string()
+        })
+    };
+    if let Some(closes_at) = local(status.closes_at.as_ref()) {
+        writeln!(out, "the period closes {closes_at}\n")?;
+    }
     for agency in &status.agencies {
         let state = match (agency.received, agency.timeliness()) {
             (false, _) => "MISSING".to_string(),
@@ -227,6 +239,16 @@ fn print_status_table(out: &mut impl Write, status: &ReportingStatus) -> io::Res
             "  {:<28} {:<22} {}",
             agency.agency_code, state, agency.agency_name
         )?;
+        if let Some(reopening) = &agency.reopening {
+            writeln!(
+                out,
+                "  {:<28} reopened until {} by {}: {}",
+                "",
+                local(reopening.until.as_ref()).unwrap_or_default(),
+                reopening.reopened_by,
+                reopening.reason
+            )?;
+        }
     }
     Ok(())
 }

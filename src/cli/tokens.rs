@@ -24,7 +24,7 @@ pub struct NewToken {
 }
 
 pub async fn create(new: NewToken, database_url: &str) -> CliResult {
-    let expires_at = match new.expires.as_deref().map(parse_expiry).transpose() {
+    let expires_at = match new.expires.as_deref().map(parse_instant).transpose() {
         Ok(expires_at) => expires_at,
         Err(message) => {
             eprintln!("--expires: {message}");
@@ -152,8 +152,10 @@ fn describe(credential: &Credential) -> String {
     line
 }
 
-/// "90d", "12h", "2027-01-01" (the start of that day in Vietnam) or an RFC 3339 instant.
-fn parse_expiry(text: &str) -> Result<DateTime<Utc>, String> {
+/// An instant given as a duration from now ("90d", "12h"), a date ("2027-01-01", the start of
+/// that day in Vietnam) or an RFC 3339 instant: when a credential expires, until when a period is
+/// reopened.
+pub(super) fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
     let text = text.trim();
     let relative = |digits: &str, unit: fn(i64) -> Duration| {
         digits
@@ -192,19 +194,19 @@ mod tests {
 
     #[test]
     fn expiry_reads_durations_dates_and_instants() {
-        let in_90_days = parse_expiry("90d").unwrap() - Utc::now();
+        let in_90_days = parse_instant("90d").unwrap() - Utc::now();
         assert!(in_90_days > Duration::days(89) && in_90_days <= Duration::days(90));
         assert_eq!(
-            parse_expiry("2027-01-01").unwrap().to_rfc3339(),
+            parse_instant("2027-01-01").unwrap().to_rfc3339(),
             "2026-12-31T17:00:00+00:00"
         );
         assert_eq!(
-            parse_expiry("2027-01-01T08:00:00+07:00")
+            parse_instant("2027-01-01T08:00:00+07:00")
                 .unwrap()
                 .to_rfc3339(),
             "2027-01-01T01:00:00+00:00"
         );
-        assert!(parse_expiry("soon").is_err());
-        assert!(parse_expiry("0d").is_err());
+        assert!(parse_instant("soon").is_err());
+        assert!(parse_instant("0d").is_err());
     }
 }

@@ -123,6 +123,8 @@ struct PeriodEntry {
     window_start: String,
     window_end: String,
     deadline: String,
+    #[serde(default)]
+    closes_at: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -373,6 +375,33 @@ fn check_periods(entries: &[PeriodEntry], violations: &mut Violations) -> Vec<Pe
                 None
             }
         };
+        let closes_at = entry.closes_at.as_ref().and_then(|text| {
+            let field = format!("{at}.closes_at");
+            match DateTime::parse_from_rfc3339(text) {
+                Ok(instant) => Some(instant.with_timezone(&Utc)),
+                Err(_) => {
+                    violations.add(
+                        field,
+                        format!(
+                            "{text:?} is not an instant with its offset, such as 2025-12-15T00:00:00+07:00"
+                        ),
+                    );
+                    None
+                }
+            }
+        });
+        if let (Some(deadline), Some(closes_at)) = (deadline, closes_at)
+            && closes_at < deadline
+        {
+            violations.add(
+                format!("{at}.closes_at"),
+                format!(
+                    "the period closes ({}) before its deadline ({}): late reports must have a chance",
+                    entry.closes_at.as_deref().unwrap_or_default(),
+                    entry.deadline
+                ),
+            );
+        }
         if let (Some(start), Some(end)) = (start, end)
             && start > end
         {
@@ -388,6 +417,7 @@ fn check_periods(entries: &[PeriodEntry], violations: &mut Violations) -> Vec<Pe
                 window_start,
                 window_end,
                 deadline,
+                closes_at,
             });
         }
     }

@@ -17,8 +17,9 @@ pub fn today_in_vietnam() -> NaiveDate {
     (Utc::now() + TimeDelta::seconds(VIETNAM_UTC_OFFSET_SECONDS.into())).date_naive()
 }
 
-/// One reporting period, such as "2025": the window its data covers (both days inclusive) and the
-/// instant after which reports are late.
+/// One reporting period, such as "2025": the window its data covers (both days inclusive), the
+/// instant after which reports are late, and the instant after which agencies can no longer
+/// submit (unless the province reopens it for one of them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Period {
     pub code: String,
@@ -26,6 +27,9 @@ pub struct Period {
     pub window_start: NaiveDate,
     pub window_end: NaiveDate,
     pub deadline: DateTime<Utc>,
+    /// After this instant the period is closed to submissions; `None`: it never closes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closes_at: Option<DateTime<Utc>>,
 }
 
 /// Whether a report arrived by its period's deadline.
@@ -41,6 +45,12 @@ impl Period {
     /// successor, never both it and its predecessors.
     pub fn reference_date(&self) -> NaiveDate {
         self.window_end
+    }
+
+    /// Whether a report received at `received_at` comes after the period closed.
+    pub fn is_closed_at(&self, received_at: DateTime<Utc>) -> bool {
+        self.closes_at
+            .is_some_and(|closes_at| received_at > closes_at)
     }
 
     pub fn timeliness(&self, received_at: DateTime<Utc>) -> Timeliness {
@@ -65,6 +75,7 @@ mod tests {
             window_end: NaiveDate::from_ymd_opt(2025, 12, 14).unwrap(),
             // 15 November 2025 00:00 in Vietnam (UTC+7).
             deadline: Utc.with_ymd_and_hms(2025, 11, 14, 17, 0, 0).unwrap(),
+            closes_at: Some(Utc.with_ymd_and_hms(2025, 12, 14, 17, 0, 0).unwrap()),
         }
     }
 
@@ -75,5 +86,15 @@ mod tests {
         assert_eq!(period.timeliness(at_deadline), Timeliness::OnTime);
         let just_after = Utc.with_ymd_and_hms(2025, 11, 14, 17, 0, 1).unwrap();
         assert_eq!(period.timeliness(just_after), Timeliness::Late);
+    }
+
+    #[test]
+    fn a_period_closes_after_its_closing_instant_and_never_without_one() {
+        let mut period = period_2025();
+        let closing = Utc.with_ymd_and_hms(2025, 12, 14, 17, 0, 0).unwrap();
+        assert!(!period.is_closed_at(closing));
+        assert!(period.is_closed_at(closing + chrono::TimeDelta::seconds(1)));
+        period.closes_at = None;
+        assert!(!period.is_closed_at(Utc.with_ymd_and_hms(2100, 1, 1, 0, 0, 0).unwrap()));
     }
 }

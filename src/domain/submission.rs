@@ -274,6 +274,7 @@ mod tests {
             window_start: NaiveDate::from_ymd_opt(year - 1, 12, 15).unwrap(),
             window_end: NaiveDate::from_ymd_opt(year, 12, 14).unwrap(),
             deadline: Utc.with_ymd_and_hms(year, 11, 14, 17, 0, 0).unwrap(),
+            closes_at: None,
         }
     }
 

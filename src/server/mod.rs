@@ -19,12 +19,15 @@ use tonic_health::ServingStatus;
 use tracing::{error, info, warn};
 
 use crate::api::access::{AccessControl, AccessLayer, AccessSettings};
-use crate::api::{CatalogApi, Draining, FeedWatcher, PageTokens, SubmissionApi, SummaryApi};
+use crate::api::{
+    CatalogApi, Draining, FeedWatcher, PageTokens, ReviewApi, SubmissionApi, SummaryApi,
+};
 use crate::config::{LimitArgs, ServeConfig, TlsArgs, WebArgs};
 use crate::domain::Catalog;
 use crate::domain::catalog::{CatalogError, DEFAULT_CATALOG};
 use crate::metrics::{MetricsEndpoint, RpcMetricsLayer};
 use crate::proto::catalog_service_server::CatalogServiceServer;
+use crate::proto::review_service_server::ReviewServiceServer;
 use crate::proto::submission_service_server::SubmissionServiceServer;
 use crate::proto::summary_service_server::SummaryServiceServer;
 use crate::store::{CatalogSource, ReadModel, Store, StoreError, describe_database};
@@ -242,6 +245,10 @@ impl Server {
                     .max_decoding_message_size(limits.max_message_bytes),
             )
             .add_service(
+                ReviewServiceServer::new(ReviewApi::new(read_model.clone(), self.store.clone()))
+                    .max_decoding_message_size(limits.max_message_bytes),
+            )
+            .add_service(
                 SummaryServiceServer::new(SummaryApi::new(
                     read_model,
                     self.store.clone(),
@@ -292,6 +299,7 @@ async fn set_health(reporter: &tonic_health::server::HealthReporter, serving: bo
         <SubmissionServiceServer<SubmissionApi> as NamedService>::NAME,
         <CatalogServiceServer<CatalogApi> as NamedService>::NAME,
         <SummaryServiceServer<SummaryApi> as NamedService>::NAME,
+        <ReviewServiceServer<ReviewApi> as NamedService>::NAME,
     ] {
         reporter.set_service_status(service, status).await;
     }

@@ -1,5 +1,5 @@
 //! The audit log: every write (an accepted submission, a catalogue change, a credential created or
-//! revoked) appends an entry in the same transaction, naming who did it, when, under which request
+//! revoked, a period reopened) appends an entry in the same transaction, naming who did it, when, under which request
 //! id, and the SHA-256 of what was written. Each entry's hash covers its fields and the previous
 //! entry's hash, and the counters row holds the last entry's number and hash.
 //! [`Store::verify_audit`] recomputes the chain and checks the stored submissions and credentials
@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 use super::catalog::{load_catalog, unrecorded_changes};
 use super::credentials::{audit_record, credential_rows, credential_subject};
 use super::entities::{audit_entry, latest_submission, submission};
+use super::reopenings::check_reopenings;
 use super::submissions::parse_report;
 use super::{Store, StoreError};
 
@@ -39,6 +40,8 @@ pub enum AuditAction {
     CatalogRecorded,
     CredentialCreated,
     CredentialRevoked,
+    /// A closed period reopened for one agency.
+    PeriodReopened,
 }
 
 impl AuditAction {
@@ -50,6 +53,7 @@ impl AuditAction {
             AuditAction::CatalogRecorded => "catalog.recorded",
             AuditAction::CredentialCreated => "credential.created",
             AuditAction::CredentialRevoked => "credential.revoked",
+            AuditAction::PeriodReopened => "period.reopened",
         }
     }
 }
@@ -263,6 +267,7 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
     // last entry, and the last catalogue entry.
     let mut submissions_recorded = HashMap::new();
     let mut credentials_recorded = HashMap::new();
+    let mut reopenings_recorded = HashMap::new();
     let mut catalog_recorded = None;
     let mut previous_hash = GENESIS.to_string();
     let mut expected_seq = 1;
@@ -302,6 +307,8 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
                 || action == AuditAction::CredentialRevoked.as_str()
             {
                 credentials_recorded.insert(entry.subject.clone(), entry.clone());
+            } else if action == AuditAction::PeriodReopened.as_str() {
+                reopenings_recorded.insert(entry.subject.clone(), entry.clone());
             } else if action == AuditAction::CatalogApplied.as_str()
                 || action == AuditAction::CatalogRecorded.as_str()
             {
@@ -347,6 +354,7 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
         .collect();
     let derived = check_submissions(db, submissions_recorded, &mut verification).await?;
     check_credentials(db, &credentials_recorded, expected_seq, &mut verification).await?;
+    check_reopenings(db, &reopenings_recorded, expected_seq, &mut verification).await?;
     check_latest_revisions(db, &derived, &recorded_seq, &mut verification).await?;
     if feed_head != derived.feed_head {
         verification.problems.push(AuditProblem {

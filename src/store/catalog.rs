@@ -308,12 +308,18 @@ pub(super) fn canonical_catalog(catalog: &Catalog) -> String {
         .periods
         .iter()
         .map(|period| {
-            let state = json!({
+            let mut state = json!({
                 "year": period.year,
                 "window_start": period.window_start.to_string(),
                 "window_end": period.window_end.to_string(),
                 "deadline": period.deadline.to_rfc3339_opts(SecondsFormat::Micros, true),
             });
+            // Only when set, so that the state recorded before periods could close still
+            // matches the same catalogue.
+            if let Some(closes_at) = period.closes_at {
+                state["closes_at"] =
+                    Value::from(closes_at.to_rfc3339_opts(SecondsFormat::Micros, true));
+            }
             (period.code.as_str(), state)
         })
         .collect();
@@ -886,6 +892,7 @@ fn period_from_row(row: period::Model) -> Result<Period, StoreError> {
         window_start: row.window_start,
         window_end: row.window_end,
         deadline: row.deadline,
+        closes_at: row.closes_at,
     })
 }
 
@@ -896,6 +903,7 @@ fn period_to_row(period: &Period) -> period::Model {
         window_start: period.window_start,
         window_end: period.window_end,
         deadline: period.deadline,
+        closes_at: period.closes_at,
     }
 }
 

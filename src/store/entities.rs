@@ -153,6 +153,8 @@ pub mod period {
         pub window_start: Date,
         pub window_end: Date,
         pub deadline: DateTimeUtc,
+        /// After this instant agencies can no longer submit; `None`: never.
+        pub closes_at: Option<DateTimeUtc>,
     }
 
     impl ActiveModelBehavior for ActiveModel {}
@@ -294,6 +296,28 @@ pub mod withdrawn_organization {
         pub note: String,
         pub withdrawn_at: DateTimeUtc,
         pub entry: String,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod period_reopening {
+    //! A closed period reopened for one agency until an instant, by its province, with why. The
+    //! latest reopening of an agency and period is the one in force.
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "period_reopening")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub agency_code: String,
+        pub period_code: String,
+        pub until: DateTimeUtc,
+        pub reason: String,
+        pub reopened_by: String,
+        pub reopened_at: DateTimeUtc,
     }
 
     impl ActiveModelBehavior for ActiveModel {}

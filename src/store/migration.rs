@@ -23,6 +23,7 @@ impl MigratorTrait for Migrator {
             // through the entity, which knows these columns: pending migrations run in this
             // order, whatever their names.
             Box::new(RecordWhoEnteredSubmissions),
+            Box::new(ClosePeriods),
             Box::new(CreateCredentialsAndAudit),
             Box::new(RehashReportsInCanonicalForm),
             // Before the catalogue's state is first recorded: reading the catalogue reads them.
@@ -512,6 +513,54 @@ impl MigrationTrait for RecordWhoEnteredSubmissions {
     }
 }
 
+/// When each period closes to agencies' submits, and the reopenings a province grants one of its
+/// agencies after that.
+struct ClosePeriods;
+
+impl MigrationName for ClosePeriods {
+    fn name(&self) -> &str {
+        "m20261129_000002_close_periods"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for ClosePeriods {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("period")
+                    .add_column(timestamp_with_time_zone_null("closes_at"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("period_reopening")
+                    .col(big_pk_auto("id"))
+                    .col(string("agency_code"))
+                    .col(string("period_code"))
+                    .col(timestamp_with_time_zone("until"))
+                    .col(text("reason"))
+                    .col(string("reopened_by"))
+                    .col(timestamp_with_time_zone("reopened_at"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("period_reopening_by_period")
+                    .table("period_reopening")
+                    .col("period_code")
+                    .col("agency_code")
+                    .to_owned(),
+            )
+            .await
+    }
+}
+
 /// Organisations taken out of the catalogue by an import, kept apart with why and as they were.
 struct CreateWithdrawnOrganizations;
 
@@ -632,6 +681,7 @@ mod tests {
         );
 
         let period = Period {
+            closes_at: None,
             code: "2024".into(),
             year: 2024,
             window_start: "2023-12-15".parse().unwrap(),
@@ -663,13 +713,15 @@ mod tests {
             directory.path().join("old.db").display()
         );
         let db = Database::connect(&url).await.unwrap();
-        Migrator::up(&db, Some(3)).await.unwrap();
+        // Up to the canonical content hash: the audit log, not yet the catalogue states.
+        Migrator::up(&db, Some(5)).await.unwrap();
         period::ActiveModel::from(period::Model {
             code: "2024".into(),
             year: 2024,
             window_start: "2023-12-15".parse().unwrap(),
             window_end: "2024-12-14".parse().unwrap(),
             deadline: Utc::now(),
+            closes_at: None,
         })
         .insert(&db)
         .await

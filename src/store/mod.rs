@@ -8,6 +8,7 @@ mod credentials;
 mod entities;
 mod migration;
 mod read_model;
+mod reopenings;
 mod submissions;
 mod summaries;
 mod writer;
@@ -27,6 +28,7 @@ pub use credentials::{
     Credential, CredentialKind, NewCredential, TOKEN_PREFIX, new_token, secret_sha256,
 };
 pub use read_model::{ReadModel, ReadView};
+pub use reopenings::{NewReopening, Reopening};
 pub use submissions::{
     ListSubmissionsQuery, MAX_PAGE_SIZE, StoredSubmission, SubmissionPage, SubmitOutcome,
 };

@@ -4,9 +4,10 @@
 // Each test binary (sqlite, postgres) uses one backend of this shared harness.
 #![allow(dead_code)]
 
-use std::net::SocketAddr;
-
 use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 use bytes::{Buf, BufMut};
 use pressdx::cli::client::{BearerToken, Connection};
@@ -26,6 +27,44 @@ use tokio::task::JoinHandle;
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
+
+/// The default catalogue with its periods never closing, so that what a test may submit does not
+/// depend on the day it runs; closing has tests of its own, which set closing times.
+pub static TEST_CATALOG: TestCatalog = TestCatalog(LazyLock::new(|| {
+    pressdx::domain::catalog::DEFAULT_CATALOG
+        .lines()
+        .filter(|line| !line.starts_with("closes_at = "))
+        .map(|line| format!("{line}\n"))
+        .collect()
+}));
+
+/// The text of [`TEST_CATALOG`], made once; it reads like the `&str` of the default catalogue.
+pub struct TestCatalog(LazyLock<String>);
+
+impl std::ops::Deref for TestCatalog {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for TestCatalog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
+
+/// [`TEST_CATALOG`] in a file, as `serve --catalog` and `catalog import` read it.
+pub fn test_catalog_file() -> &'static Path {
+    static FILE: LazyLock<PathBuf> = LazyLock::new(|| {
+        let file =
+            std::env::temp_dir().join(format!("pressdx-test-catalog-{}.toml", std::process::id()));
+        std::fs::write(&file, &*TEST_CATALOG).expect("the test catalogue is written");
+        file
+    });
+    &FILE
+}
 
 /// Which database a run of the behavioural suite uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,14 +184,14 @@ pub fn test_config(database_url: &str) -> ServeConfig {
             ..LimitArgs::default()
         },
         shutdown_grace: 0,
-        catalog: None,
+        catalog: Some(test_catalog_file().to_path_buf()),
         web: WebArgs::default(),
         metrics_listen: None,
     }
 }
 
 impl TestApp {
-    /// Starts a server on a fresh database of the given kind, loaded with the default catalogue.
+    /// Starts a server on a fresh database of the given kind, loaded with [`TEST_CATALOG`].
     pub async fn spawn(backend: Backend) -> TestApp {
         TestApp::spawn_with(backend, |_| {}).await
     }

@@ -5,18 +5,20 @@
 use std::process::Command;
 use std::time::Duration;
 
+use crate::common::TEST_CATALOG;
 use chrono::Utc;
 use pressdx::domain::Catalog;
 use pressdx::domain::access::Role;
-use pressdx::domain::catalog::DEFAULT_CATALOG;
 use pressdx::proto::catalog_service_client::CatalogServiceClient;
+use pressdx::proto::review_service_client::ReviewServiceClient;
 use pressdx::proto::submission_service_client::SubmissionServiceClient;
 use pressdx::proto::summary_service_client::SummaryServiceClient;
 use pressdx::proto::{
     GetOrganizationRequest, GetReportingStatusRequest, GetSubmissionRequest,
     GetTargetSummaryRequest, ListChangesRequest, ListIndicatorsRequest, ListOrganizationsRequest,
     ListPeriodsRequest, ListPlansRequest, ListSubmissionsRequest, ListTargetAgenciesRequest,
-    ListTargetSummariesRequest, WatchSummariesRequest, import_reports_response,
+    ListTargetSummariesRequest, ReopenPeriodRequest, WatchSummariesRequest,
+    import_reports_response,
 };
 use pressdx::store::{CatalogSource, CredentialKind, NewCredential, new_token, secret_sha256};
 use rustls_pki_types::CertificateDer;
@@ -271,6 +273,20 @@ async fn call(rpc: &str, caller: Caller, submission_id: i64) -> Code {
                 Ok(response) => code(response.into_inner().message().await.map(drop)),
             }
         }
+        "ReopenPeriod" => code(
+            ReviewServiceClient::new(caller)
+                .reopen_period(ReopenPeriodRequest {
+                    agency_code: AGENCY.into(),
+                    period_code: PERIOD.into(),
+                    until: Some(prost_types::Timestamp {
+                        seconds: 4_102_444_800,
+                        nanos: 0,
+                    }),
+                    reason: "a test".into(),
+                })
+                .await
+                .map(drop),
+        ),
         "ListChanges" => code(
             summaries
                 .list_changes(ListChangesRequest::default())
@@ -338,6 +354,7 @@ async fn call(rpc: &str, caller: Caller, submission_id: i64) -> Code {
 /// itself, its province (Hà Nam) and its governing body (the Hà Nam Party Committee) reach it;
 /// their neighbours in Nam Định do not; the Ministry reaches everything; an admin no report. A
 /// province enters its agencies' reports; the Ministry imports anyone's, and submits none live.
+/// I = INVALID_ARGUMENT: let through, then refused for what it asks (2024 never closes).
 #[rustfmt::skip]
 const MATRIX: &[(&str, [&str; 13])] = &[
     //                                none malformed unknown expired revoked agency other-ag province other-pr body other-body ministry admin
@@ -352,6 +369,7 @@ const MATRIX: &[(&str, [&str; 13])] = &[
     ("GetReportingStatus",          ["U", "U", "U", "U", "U", "ok", "D",  "ok", "D", "ok", "D", "ok", "D"]),
     ("WatchSummaries",              ["U", "U", "U", "U", "U", "ok", "D",  "ok", "D", "ok", "D", "ok", "D"]),
     ("ListChanges",                 ["U", "U", "U", "U", "U", "D",  "D",  "D",  "D", "D",  "D", "ok", "D"]),
+    ("ReopenPeriod",                ["U", "U", "U", "U", "U", "D",  "D",  "I",  "D", "D",  "D", "D",  "D"]),
     ("ListOrganizations",           ["U", "U", "U", "U", "U", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
     ("GetOrganization",             ["U", "U", "U", "U", "U", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
     ("ListIndicators",              ["U", "U", "U", "U", "U", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
@@ -365,6 +383,7 @@ fn expected_code(cell: &str) -> Code {
     match cell {
         "ok" => Code::Ok,
         "U" => Code::Unauthenticated,
+        "I" => Code::InvalidArgument,
         "D" => Code::PermissionDenied,
         other => panic!("unknown cell {other:?}"),
     }
@@ -812,7 +831,7 @@ pub async fn audit_verify_catches_every_edit_behind_a_figure(backend: Backend) {
     // An import never records an edit made outside it as its own: refused, unless told to accept
     // it, and then its entry names the edit.
     run("UPDATE indicator SET max_value = 7 WHERE code = 'security_level'".into()).await;
-    let moved_2030 = DEFAULT_CATALOG.replace(
+    let moved_2030 = TEST_CATALOG.replace(
         "deadline = \"2030-11-15T00:00:00+07:00\"",
         "deadline = \"2030-11-20T00:00:00+07:00\"",
     );

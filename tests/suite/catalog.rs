@@ -324,8 +324,8 @@ pub async fn health_reports_serving(backend: Backend) {
 /// no figure and takes no report, while the audit chain still holds; one with reports, or one
 /// something still refers to, is refused and nothing of the import is applied.
 pub async fn an_import_withdraws_an_illustrative_organisation(backend: Backend) {
+    use crate::common::TEST_CATALOG;
     use pressdx::domain::Catalog;
-    use pressdx::domain::catalog::DEFAULT_CATALOG;
     use pressdx::proto::{GetOrganizationRequest, ListTargetSummariesRequest};
     use pressdx::store::CatalogSource;
 
@@ -347,11 +347,11 @@ pub async fn an_import_withdraws_an_illustrative_organisation(backend: Backend) 
         }
     };
     // The default catalogue without the illustrative merged agency of 2025, which it withdraws.
-    let start = DEFAULT_CATALOG
+    let start = TEST_CATALOG
         .find("[[organization]]\ncode = \"bao-ptth-ninh-binh-2025\"")
         .unwrap();
-    let end = start + DEFAULT_CATALOG[start..].find("\n# ---- Plans").unwrap();
-    let without = format!("{}{}", &DEFAULT_CATALOG[..start], &DEFAULT_CATALOG[end..]);
+    let end = start + TEST_CATALOG[start..].find("\n# ---- Plans").unwrap();
+    let without = format!("{}{}", &TEST_CATALOG[..start], &TEST_CATALOG[end..]);
     let withdrawing = format!(
         "{without}\n[[withdrawn]]\ncode = \"bao-ptth-ninh-binh-2025\"\nnote = \"illustrative; the real catalogue names the merged outlet\"\n"
     );

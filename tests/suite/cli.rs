@@ -153,10 +153,12 @@ pub async fn the_cli_submits_a_report_file_and_lists_it(backend: Backend) {
 
 pub async fn catalog_import_is_idempotent_and_reports_every_problem(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let catalog = concat!(env!("CARGO_MANIFEST_DIR"), "/catalog/default.toml");
+    let catalog = crate::common::test_catalog_file()
+        .to_str()
+        .expect("a UTF-8 path");
     let url = app.database_url.clone();
 
-    // The server loaded the default catalogue already: importing it again changes nothing.
+    // The server loaded this catalogue already: importing it again changes nothing.
     let again = tokio::task::block_in_place(|| {
         pressdx(&["catalog", "import", catalog, "--database-url", &url])
     });

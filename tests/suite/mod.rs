@@ -9,6 +9,7 @@ pub mod fixtures;
 pub mod limits;
 pub mod operators;
 pub mod recomputation;
+pub mod review;
 pub mod submission;
 pub mod summary;
 pub mod web;
@@ -89,6 +90,7 @@ macro_rules! behavioural_suite {
             limits::an_import_counts_each_report_against_the_rate,
             limits::failed_authentications_are_limited_per_address,
             limits::stopping_ends_open_streams_and_says_not_serving,
+            review::a_closed_period_takes_reports_only_where_the_province_reopened_it,
         );
     };
     ($backend:expr; $($module:ident :: $test:ident),+ $(,)?) => {

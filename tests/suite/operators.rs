@@ -193,12 +193,12 @@ pub async fn logs_are_plain_off_a_terminal_or_json_on_request(_backend: Backend)
 /// `serve --catalog FILE` loads that catalogue into an empty database instead of the default one;
 /// a database that holds a catalogue keeps it.
 pub async fn serve_loads_a_given_catalogue_into_an_empty_database(backend: Backend) {
-    use pressdx::domain::catalog::DEFAULT_CATALOG;
+    use crate::common::TEST_CATALOG;
     use pressdx::proto::GetOrganizationRequest;
     let directory = tempfile::tempdir().unwrap();
     let file = directory.path().join("province.toml");
     let small_province = include_str!("../fixtures/small-province.toml");
-    std::fs::write(&file, format!("{DEFAULT_CATALOG}\n{small_province}")).unwrap();
+    std::fs::write(&file, format!("{TEST_CATALOG}\n{small_province}")).unwrap();
     let app = TestApp::spawn_with(backend, |config| config.catalog = Some(file.clone())).await;
     let organization = app
         .catalog
@@ -214,7 +214,7 @@ pub async fn serve_loads_a_given_catalogue_into_an_empty_database(backend: Backe
 
     // Started again on the same database with the default catalogue's text only: nothing moves.
     let default_only = directory.path().join("default.toml");
-    std::fs::write(&default_only, DEFAULT_CATALOG).unwrap();
+    std::fs::write(&default_only, &*TEST_CATALOG).unwrap();
     let mut config = crate::common::test_config(&app.database_url);
     config.catalog = Some(default_only);
     let second = TestApp::spawn_sharing_with(&app, config).await;

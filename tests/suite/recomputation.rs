@@ -26,9 +26,9 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use crate::common::TEST_CATALOG;
 use chrono::{Days, NaiveDate};
 use pressdx::cli::client::Connection;
-use pressdx::domain::catalog::DEFAULT_CATALOG;
 use pressdx::proto::summary_service_client::SummaryServiceClient;
 use pressdx::proto::{
     AnnualReport, Boundaries, DigitalPlatform, ListTargetSummariesRequest, PlatformOrigin,
@@ -1466,7 +1466,7 @@ impl Random {
 /// The default catalogue, with revenue and two staff counts made optional so that reports can
 /// leave them unset (the proto's rules say what an unset field does).
 fn base_catalog() -> String {
-    let mut text = DEFAULT_CATALOG.to_string();
+    let mut text = TEST_CATALOG.to_string();
     for code in [
         "revenue_vnd",
         "digital_revenue_vnd",

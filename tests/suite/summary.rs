@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use pressdx::domain::catalog::DEFAULT_CATALOG;
+use crate::common::TEST_CATALOG;
 use pressdx::proto::{
     AgencyStanding, AnnualReport, Boundaries, DigitalPlatform, GetReportingStatusRequest,
     GetTargetSummaryRequest, ListChangesRequest, ListTargetAgenciesRequest,
@@ -131,7 +131,7 @@ fn fraction(summary: &TargetSummary) -> (i64, i64) {
 pub async fn hand_worked_summaries_of_a_small_province(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     // Deadlines in the future first, so that these reports arrive on time.
-    let early = format!("{DEFAULT_CATALOG}\n{SMALL_PROVINCE}")
+    let early = format!("{TEST_CATALOG}\n{SMALL_PROVINCE}")
         .replace(DEADLINE_2023, FAR_FUTURE)
         .replace(DEADLINE_2024, FAR_FUTURE);
     app.apply_catalog(&early).await;
@@ -188,7 +188,7 @@ pub async fn hand_worked_summaries_of_a_small_province(backend: Backend) {
     assert_eq!(content(&summaries(&app, "2024", PROVINCE).await), (1, 5));
 
     // The real deadlines: what arrives now is late.
-    app.apply_catalog(&format!("{DEFAULT_CATALOG}\n{SMALL_PROVINCE}"))
+    app.apply_catalog(&format!("{TEST_CATALOG}\n{SMALL_PROVINCE}"))
         .await;
     submit(
         &app,
@@ -498,7 +498,7 @@ async fn revenue_agencies(
 /// | test-united-ptth  |        |        | 10 320 |
 pub async fn scopes_over_time_and_baselines_worked_out_by_hand(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let before = format!("{DEFAULT_CATALOG}\n{SMALL_PROVINCE}\n{EAST_WEST_2024}");
+    let before = format!("{TEST_CATALOG}\n{SMALL_PROVINCE}\n{EAST_WEST_2024}");
     app.apply_catalog(&before).await;
     let revenue_facts = |revenue| facts(true, true, true, true, revenue, (1, 2), true, Some(3));
     for (agency, revenues) in [
@@ -532,7 +532,7 @@ pub async fn scopes_over_time_and_baselines_worked_out_by_hand(backend: Backend)
 
     // The 2025 reorganisation is imported: no 2024 figure moves.
     app.apply_catalog(&format!(
-        "{DEFAULT_CATALOG}\n{SMALL_PROVINCE}\n{EAST_WEST_2025}"
+        "{TEST_CATALOG}\n{SMALL_PROVINCE}\n{EAST_WEST_2025}"
     ))
     .await;
     for (scope, before) in signed_scopes.iter().zip(&signed) {
@@ -719,7 +719,7 @@ pub async fn summaries_equal_an_independent_recomputation(backend: Backend) {
         let province = format!("prop-{seed}");
         let agencies = 4 + random.below(9) as usize;
         let mut catalog = format!(
-            "{DEFAULT_CATALOG}\n[[organization]]\ncode = \"{province}\"\nkind = \"province\"\nname = \"P\"\n"
+            "{TEST_CATALOG}\n[[organization]]\ncode = \"{province}\"\nkind = \"province\"\nname = \"P\"\n"
         );
         let mut electronic = Vec::new();
         for index in 0..agencies {

@@ -9,8 +9,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::Command;
 
+use crate::common::TEST_CATALOG;
 use pressdx::domain::access::Role;
-use pressdx::domain::catalog::DEFAULT_CATALOG;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -34,7 +34,7 @@ pub async fn a_browser_page_shows_the_figures_over_grpc_web(backend: Backend) {
     // The small province in 2024, worked out by hand (as in summary.rs): content on digital
     // platforms at Đài PT-TH only, of the 5 agencies expected: 1 / 5; people trained
     // 0 + 10 + 5 of 10 + 20 + 5 employed: 15 / 35.
-    let on_time = format!("{DEFAULT_CATALOG}\n{SMALL_PROVINCE}")
+    let on_time = format!("{TEST_CATALOG}\n{SMALL_PROVINCE}")
         .replace(DEADLINE_2023, FAR_FUTURE)
         .replace(DEADLINE_2024, FAR_FUTURE);
     app.apply_catalog(&on_time).await;

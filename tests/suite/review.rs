@@ -1,0 +1,208 @@
+//! ReviewService and the province's checks: closing a period, and reopening it for one agency.
+
+use pressdx::domain::access::Role;
+use pressdx::proto::review_service_client::ReviewServiceClient;
+use pressdx::proto::submission_service_client::SubmissionServiceClient;
+use pressdx::proto::summary_service_client::SummaryServiceClient;
+use pressdx::proto::{GetReportingStatusRequest, ListPeriodsRequest, ReopenPeriodRequest};
+use sea_orm::{ConnectionTrait, Database};
+use tonic::Code;
+use tonic_types::StatusExt;
+
+use super::fixtures::{complete_report, error_reason, new_id, request, violated_fields};
+use crate::common::{Backend, TEST_CATALOG, TestApp};
+
+const AGENCY: &str = "bao-ptth-ninh-binh-2025";
+/// A second agency of the same province, from the day it was formed.
+const OTHER_AGENCY: &str = "tap-chi-thu-nghiem";
+const PROVINCE: &str = "ninh-binh-2025";
+const DEADLINE_2026: &str = "deadline = \"2026-11-15T00:00:00+07:00\"\n";
+/// Five days after the 2026 deadline: in the past whenever this test runs.
+const CLOSED_2026: &str = "closes_at = \"2026-11-20T00:00:00+07:00\"\n";
+
+/// The test catalogue with a second agency in the merged province, and 2026 closed or not.
+fn catalog(closed: bool) -> String {
+    let closing = if closed { CLOSED_2026 } else { "" };
+    format!(
+        "{}\n[[organization]]\ncode = \"{OTHER_AGENCY}\"\nkind = \"press_agency\"\n\
+         name = \"Tạp chí Thử nghiệm\"\nvalid_from = \"2025-07-01\"\nprovince = \"{PROVINCE}\"\n\
+         governing_body = \"tinh-uy-ninh-binh-2025\"\nagency_type = \"magazine\"\n\
+         publishes_electronic_press = false\nnote = \"a test agency\"\nillustrative = true\n",
+        TEST_CATALOG.replace(DEADLINE_2026, &format!("{DEADLINE_2026}{closing}"))
+    )
+}
+
+fn reopen(agency: &str, period: &str, until_seconds: i64, reason: &str) -> ReopenPeriodRequest {
+    ReopenPeriodRequest {
+        agency_code: agency.into(),
+        period_code: period.into(),
+        until: Some(prost_types::Timestamp {
+            seconds: until_seconds,
+            nanos: 0,
+        }),
+        reason: reason.into(),
+    }
+}
+
+/// After a period closes, an agency's submit is FAILED_PRECONDITION (PERIOD_CLOSED, with a
+/// PreconditionFailure naming the period and when it closed), while a request accepted before
+/// still replays. Its province reopens it for one agency until an instant, with a reason: that
+/// agency submits again, the others stay closed, the reporting status shows it, and `audit
+/// verify` checks the reopening against its entry.
+pub async fn a_closed_period_takes_reports_only_where_the_province_reopened_it(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.apply_catalog(&catalog(false)).await;
+    let sent_while_open = request(&new_id(), AGENCY, "2026", complete_report());
+    app.submit(sent_while_open.clone()).await.unwrap();
+    app.apply_catalog(&catalog(true)).await;
+
+    // The catalogue says when the period closed.
+    let periods = app
+        .catalog
+        .clone()
+        .list_periods(ListPeriodsRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .periods;
+    let period_2026 = periods.iter().find(|period| period.code == "2026").unwrap();
+    // 2026-11-20 00:00 in Vietnam.
+    assert_eq!(period_2026.closes_at.unwrap().seconds, 1_795_107_600);
+    let period_2024 = periods.iter().find(|period| period.code == "2024").unwrap();
+    assert_eq!(period_2024.closes_at, None);
+
+    let replayed = app.submit(sent_while_open).await.unwrap().into_inner();
+    assert!(
+        replayed.replayed,
+        "a request accepted before closing replays"
+    );
+    let refused = app
+        .submit(request(&new_id(), AGENCY, "2026", complete_report()))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::FailedPrecondition, "{refused:?}");
+    assert_eq!(error_reason(&refused), "PERIOD_CLOSED");
+    let details = refused.get_error_details();
+    let violation = &details.precondition_failure().unwrap().violations[0];
+    assert_eq!(
+        (violation.r#type.as_str(), violation.subject.as_str()),
+        ("PERIOD_CLOSED", "periods/2026")
+    );
+    assert!(violation.description.contains("2026-11-20T00:00:00+07:00"));
+
+    let province_token = app.token(Role::Province, Some(PROVINCE)).await;
+    let mut province = ReviewServiceClient::new(app.connection(Some(&province_token)));
+    let tomorrow = chrono::Utc::now().timestamp() + 86_400;
+    // Refused: the reason missing; an instant already past; a period that never closes; another
+    // province's credential.
+    let status = province
+        .reopen_period(reopen(AGENCY, "2026", tomorrow, " "))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&status), ["reason"]);
+    let status = province
+        .reopen_period(reopen(AGENCY, "2026", 1_795_107_600, "paper report"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (status.code(), violated_fields(&status)),
+        (Code::InvalidArgument, vec!["until".to_string()])
+    );
+    let status = province
+        .reopen_period(reopen("bao-nam-dinh", "2024", tomorrow, "paper report"))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&status), ["period_code"]);
+    let stranger = app.token(Role::Province, Some("nam-dinh")).await;
+    let status = ReviewServiceClient::new(app.connection(Some(&stranger)))
+        .reopen_period(reopen(AGENCY, "2026", tomorrow, "paper report"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (status.code(), error_reason(&status).as_str()),
+        (Code::PermissionDenied, "OUT_OF_SCOPE")
+    );
+
+    let reopening = province
+        .reopen_period(reopen(
+            AGENCY,
+            "2026",
+            tomorrow,
+            "the report was sent by post before the closing",
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        reopening
+            .reopened_by
+            .starts_with(&format!("province {PROVINCE} (credential ")),
+        "{reopening:?}"
+    );
+    assert_eq!(reopening.until.unwrap().seconds, tomorrow);
+
+    // That agency submits again; the other agency of the province does not.
+    let accepted = app
+        .submit(request(&new_id(), AGENCY, "2026", complete_report()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(accepted.revision, 2);
+    let other = app
+        .submit(request(&new_id(), OTHER_AGENCY, "2026", complete_report()))
+        .await
+        .unwrap_err();
+    assert_eq!(error_reason(&other), "PERIOD_CLOSED");
+    // Nor does the province enter a paper report for it, without a reopening.
+    let entered = SubmissionServiceClient::new(app.connection(Some(&province_token)))
+        .submit_report(request(&new_id(), OTHER_AGENCY, "2026", complete_report()))
+        .await
+        .unwrap_err();
+    assert_eq!(error_reason(&entered), "PERIOD_CLOSED");
+
+    // The reporting status shows when the period closed and whom it was reopened for.
+    let status = SummaryServiceClient::new(app.connection(Some(&province_token)))
+        .get_reporting_status(GetReportingStatusRequest {
+            period_code: "2026".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(status.closes_at.unwrap().seconds, 1_795_107_600);
+    let reopened: Vec<(&str, &str)> = status
+        .agencies
+        .iter()
+        .filter_map(|agency| {
+            let reopening = agency.reopening.as_ref()?;
+            Some((agency.agency_code.as_str(), reopening.reason.as_str()))
+        })
+        .collect();
+    assert_eq!(
+        reopened,
+        [(AGENCY, "the report was sent by post before the closing")]
+    );
+
+    // The audit log recorded the reopening, and catches an edit to it.
+    let verification = app.store().verify_audit().await.unwrap();
+    assert_eq!(verification.problems, vec![]);
+    let database = Database::connect(&app.database_url).await.unwrap();
+    database
+        .execute_unprepared("UPDATE period_reopening SET reason = 'nothing to see'")
+        .await
+        .unwrap();
+    let verification = app.store().verify_audit().await.unwrap();
+    let problems: Vec<&str> = verification
+        .problems
+        .iter()
+        .map(|problem| problem.problem.as_str())
+        .collect();
+    assert_eq!(
+        problems,
+        [format!(
+            "reopening {} ({AGENCY} 2026) no longer says what this entry recorded",
+            1
+        )]
+    );
+    database.close().await.unwrap();
+}
