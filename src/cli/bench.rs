@@ -516,7 +516,13 @@ struct NationalCatalog {
 
 fn national_catalog(agencies: usize) -> NationalCatalog {
     use std::fmt::Write;
-    let mut toml = String::from(DEFAULT_CATALOG);
+    // The bench back-fills and submits every year whatever the day it runs: its periods never
+    // close.
+    let mut toml: String = DEFAULT_CATALOG
+        .lines()
+        .filter(|line| !line.starts_with("closes_at = "))
+        .map(|line| format!("{line}\n"))
+        .collect();
     for province in 0..PROVINCES {
         let _ = write!(
             toml,
