@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod metrics;
+pub mod report;
 pub mod server;
 pub mod store;
 pub mod telemetry;
