@@ -53,7 +53,8 @@ pub enum Command {
     /// Prints who was expected to report for a period in a scope, who did (on time or late), and
     /// who did not.
     Status(StatusArgs),
-    /// The province's checks on its agencies' reports: reopening a closed period for one agency.
+    /// The province's checks on its agencies' reports: accepting or returning a submission,
+    /// reopening a closed period for one agency.
     #[command(subcommand)]
     Review(ReviewCommand),
     /// Creates, lists and revokes the credentials callers present, working on the database
@@ -505,8 +506,52 @@ pub enum AuditCommand {
     },
 }
 
+/// A review state, as `submissions list --review-state` takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReviewStateArg {
+    /// Received, not yet reviewed in its latest revision.
+    Awaiting,
+    Accepted,
+    Returned,
+}
+
+impl ReviewStateArg {
+    pub fn to_proto(self) -> crate::proto::ReviewState {
+        match self {
+            ReviewStateArg::Awaiting => crate::proto::ReviewState::AwaitingReview,
+            ReviewStateArg::Accepted => crate::proto::ReviewState::Accepted,
+            ReviewStateArg::Returned => crate::proto::ReviewState::Returned,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum ReviewCommand {
+    /// Accepts a submission, its agency's latest revision for the period
+    /// (ReviewService.ReviewSubmission).
+    Accept {
+        /// The submission's id (`pressdx submissions list --review-state awaiting`).
+        #[arg(long)]
+        submission: i64,
+        /// A remark for the agency, optionally about a field: "report.revenue_vnd: text" or
+        /// "text"; repeat it for several.
+        #[arg(long)]
+        remark: Vec<String>,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Returns a submission to its agency with reasons, to correct with a new revision.
+    Return {
+        /// The submission's id.
+        #[arg(long)]
+        submission: i64,
+        /// Why, optionally about a field: "report.trained.editors: more than the headcount" or
+        /// "text"; at least one, repeat it for several.
+        #[arg(long, required = true)]
+        reason: Vec<String>,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
     /// Reopens a closed period for one agency of the province until an instant, with a reason
     /// (ReviewService.ReopenPeriod), and prints the reopening.
     Reopen {
@@ -541,6 +586,9 @@ pub enum SubmissionsCommand {
         /// Only the latest revision of each agency and period.
         #[arg(long)]
         latest_only: bool,
+        /// Only the latest revisions in this review state (implies --latest-only).
+        #[arg(long, value_enum)]
+        review_state: Option<ReviewStateArg>,
         /// table, json (every page as one ListSubmissionsResponse) or csv (one row per
         /// submission, its report included).
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]

@@ -112,6 +112,10 @@ pub const RULES: &[(&str, Access)] = &[
         "pressdx.v1.ReviewService/ReopenPeriod",
         Access::Roles(&[Role::Province]),
     ),
+    (
+        "pressdx.v1.ReviewService/ReviewSubmission",
+        Access::Roles(&[Role::Province]),
+    ),
 ];
 
 /// The rule for a request path (`/service/method`); `None` for a method no rule names.
@@ -638,7 +642,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(methods, 16);
+        assert_eq!(methods, 17);
         assert_eq!(
             access_rule("/grpc.health.v1.Health/Check"),
             Some(Access::Open)

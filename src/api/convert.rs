@@ -201,10 +201,11 @@ pub fn submission_to_proto(submission: &StoredSubmission) -> proto::Submission {
         report: Some(report_to_proto(&submission.report)),
         entered_by: submission.entered_by.clone().unwrap_or_default(),
         received_at_asserted: submission.received_at_asserted,
+        // Its review is the store's to look up: see SubmissionApi.
+        review: None,
     }
 }
 
-/// The receipt for a stored submission.
 /// The receipt of a stored submission; `latest_revision` is the revision of its agency and period
 /// that counts now.
 pub fn receipt(

@@ -1,5 +1,5 @@
-//! ReviewService: what a province does with its agencies' reports once they come in. For now,
-//! reopening a closed period for one agency.
+//! ReviewService: what a province does with its agencies' reports once they come in: reviews
+//! them (accept, or return with reasons), and reopens a closed period for one agency.
 
 use std::sync::Arc;
 
@@ -11,13 +11,17 @@ use super::access::Caller;
 use super::convert::{instant, timestamp};
 use super::error::ApiError;
 use super::names::find_period;
+use crate::domain::Catalog;
 use crate::domain::naming::echo;
 use crate::domain::organization::OrganizationKind;
 use crate::domain::period::vietnam_time;
 use crate::domain::violation::FieldViolation;
 use crate::proto::review_service_server::ReviewService;
-use crate::proto::{self, ReopenPeriodRequest};
-use crate::store::{NewReopening, ReadModel, Reopening, Store};
+use crate::proto::{self, ReopenPeriodRequest, ReviewSubmissionRequest};
+use crate::store::{
+    NewReopening, NewReview, ReadModel, Reopening, Review, ReviewDecision, ReviewReason, Reviewed,
+    Store,
+};
 
 /// The longest reason kept: a paragraph, not a document.
 const MAX_REASON_CHARS: usize = 2000;
@@ -124,6 +128,164 @@ impl ReviewApi {
     }
 }
 
+impl ReviewApi {
+    async fn review(
+        &self,
+        request: ReviewSubmissionRequest,
+        caller: &Caller,
+    ) -> Result<Review, ApiError> {
+        // What was asked, every problem at once.
+        let mut violations = Vec::new();
+        if request.submission_id <= 0 {
+            violations.push(FieldViolation::new("submission_id", "required"));
+        }
+        let decision = match proto::ReviewDecision::try_from(request.decision) {
+            Ok(proto::ReviewDecision::Accept) => Some(ReviewDecision::Accept),
+            Ok(proto::ReviewDecision::Return) => Some(ReviewDecision::Return),
+            _ => {
+                violations.push(FieldViolation::new(
+                    "decision",
+                    "required: ACCEPT or RETURN",
+                ));
+                None
+            }
+        };
+        if decision == Some(ReviewDecision::Return) && request.reasons.is_empty() {
+            violations.push(FieldViolation::new(
+                "reasons",
+                "a returned report needs at least one reason, for the agency to correct",
+            ));
+        }
+        let catalog = self.read_model.catalog(Some(caller.counters)).await?;
+        let mut reasons = Vec::with_capacity(request.reasons.len());
+        for (index, reason) in request.reasons.iter().enumerate() {
+            let text = reason.reason.trim();
+            if text.is_empty() {
+                violations.push(FieldViolation::new(
+                    format!("reasons[{index}].reason"),
+                    "required",
+                ));
+            } else if text.chars().count() > MAX_REASON_CHARS {
+                violations.push(FieldViolation::new(
+                    format!("reasons[{index}].reason"),
+                    format!("at most {MAX_REASON_CHARS} characters"),
+                ));
+            }
+            let field = reason.field.trim();
+            if !field.is_empty() && !names_a_report_field(&catalog, field) {
+                violations.push(FieldViolation::new(
+                    format!("reasons[{index}].field"),
+                    format!(
+                        "{} is not a field of the report: \"report.\" and an indicator, such as \
+                         report.revenue_vnd or report.trained.editors",
+                        echo(field)
+                    ),
+                ));
+            }
+            reasons.push(ReviewReason {
+                field: field.to_string(),
+                reason: text.to_string(),
+            });
+        }
+        let Some(decision) = decision.filter(|_| violations.is_empty()) else {
+            return Err(ApiError::InvalidArgument(violations));
+        };
+
+        // Whose submission: a missing one is refused like one out of reach, so that ids cannot
+        // be probed.
+        let principal = &caller.principal;
+        let id = request.submission_id;
+        let out_of_reach = || {
+            ApiError::out_of_reach(format!(
+                "{principal} does not reach submission {id}: a province reviews its own agencies' \
+                 reports"
+            ))
+        };
+        let stored = self
+            .store
+            .get_submission(id)
+            .await?
+            .ok_or_else(out_of_reach)?;
+        let reaches = catalog.period(&stored.period_code).is_some_and(|period| {
+            principal
+                .reach(&catalog, period)
+                .contains(&stored.agency_code)
+        });
+        if !reaches {
+            return Err(out_of_reach());
+        }
+        let reviewed_by = principal.to_string();
+        match self
+            .store
+            .review_submission(NewReview {
+                submission_id: id,
+                decision,
+                reasons: &reasons,
+                reviewed_by: &reviewed_by,
+            })
+            .await?
+        {
+            Reviewed::Recorded(review) => {
+                info!(
+                    submission = id,
+                    decision = decision.as_str(),
+                    "submission reviewed"
+                );
+                Ok(review)
+            }
+            Reviewed::Superseded {
+                latest_submission_id,
+            } => Err(ApiError::FailedPrecondition {
+                reason: "REVISION_SUPERSEDED",
+                subject: format!("submissions/{latest_submission_id}"),
+                message: format!(
+                    "submission {id} is not the latest revision of {} {} any more: review \
+                     submission {latest_submission_id}",
+                    stored.agency_code, stored.period_code
+                ),
+            }),
+            Reviewed::NoSuchSubmission => Err(out_of_reach()),
+        }
+    }
+}
+
+/// Whether `path` names a field of the annual report: "report." and an indicator of the
+/// catalogue, then its parts if any ("report.trained.editors", "report.digital_platforms[0]").
+fn names_a_report_field(catalog: &Catalog, path: &str) -> bool {
+    let Some(rest) = path.strip_prefix("report.") else {
+        return false;
+    };
+    let indicator = rest.split(['.', '[']).next().unwrap_or_default();
+    catalog
+        .indicators
+        .iter()
+        .any(|known| known.code == indicator)
+}
+
+pub fn review_to_proto(review: &Review) -> proto::Review {
+    proto::Review {
+        submission_id: review.submission_id,
+        agency_code: review.agency_code.clone(),
+        period_code: review.period_code.clone(),
+        revision: review.revision,
+        decision: match review.decision {
+            ReviewDecision::Accept => proto::ReviewDecision::Accept,
+            ReviewDecision::Return => proto::ReviewDecision::Return,
+        }
+        .into(),
+        reasons: review
+            .reasons
+            .iter()
+            .map(|reason| proto::ReviewReason {
+                field: reason.field.clone(),
+                reason: reason.reason.clone(),
+            })
+            .collect(),
+        reviewed_by: review.reviewed_by.clone(),
+        reviewed_at: Some(timestamp(review.reviewed_at)),
+    }
+}
+
 pub fn reopening_to_proto(reopening: &Reopening) -> proto::Reopening {
     proto::Reopening {
         agency_code: reopening.agency_code.clone(),
@@ -145,5 +307,15 @@ impl ReviewService for ReviewApi {
         let caller = Caller::of(&request)?;
         let reopening = self.reopen(request.into_inner(), &caller).await?;
         Ok(Response::new(reopening_to_proto(&reopening)))
+    }
+
+    #[instrument(skip_all, fields(submission_id = request.get_ref().submission_id))]
+    async fn review_submission(
+        &self,
+        request: Request<ReviewSubmissionRequest>,
+    ) -> Result<Response<proto::Review>, Status> {
+        let caller = Caller::of(&request)?;
+        let review = self.review(request.into_inner(), &caller).await?;
+        Ok(Response::new(review_to_proto(&review)))
     }
 }

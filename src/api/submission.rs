@@ -20,6 +20,7 @@ use super::draining::Draining;
 use super::error::{ApiError, shutting_down};
 use super::feed::FeedWatcher;
 use super::pagination::{self, PageTokens};
+use super::review::review_to_proto;
 use crate::domain::Catalog;
 use crate::domain::access::{Principal, Reach, Role, Submitter};
 use crate::domain::naming::echo;
@@ -30,12 +31,13 @@ use crate::domain::submission::{
 use crate::metrics;
 use crate::proto::submission_service_server::SubmissionService;
 use crate::proto::{
-    GetSubmissionRequest, ImportReportsResponse, ListSubmissionsRequest, ListSubmissionsResponse,
-    Submission, SubmissionReceipt, SubmitReportRequest, import_reports_response,
+    self, GetSubmissionRequest, ImportReportsResponse, ListSubmissionsRequest,
+    ListSubmissionsResponse, Submission, SubmissionReceipt, SubmitReportRequest,
+    import_reports_response,
 };
 use crate::store::{
-    Counters, ListSubmissionsQuery, ReadModel, Store, StoredSubmission, SubmissionWriter,
-    SubmitOutcome,
+    Counters, ListSubmissionsQuery, ReadModel, ReviewState, Store, StoredSubmission,
+    SubmissionWriter, SubmitOutcome,
 };
 
 /// How many import results may wait for a slow reader before the import pauses reading.
@@ -403,7 +405,12 @@ impl SubmissionApi {
             })
         });
         match stored {
-            Some(stored) if reachable => Ok(submission_to_proto(&stored)),
+            Some(stored) if reachable => {
+                let reviews = self.store.latest_reviews(&[stored.id]).await?;
+                let mut submission = submission_to_proto(&stored);
+                submission.review = reviews.get(&stored.id).map(review_to_proto);
+                Ok(submission)
+            }
             None if visible_reports(&caller.principal, &catalog).is_none() => Err(
                 ApiError::not_found("SUBMISSION_NOT_FOUND", format!("no submission {id}")),
             ),
@@ -420,9 +427,21 @@ impl SubmissionApi {
         caller: &Caller,
     ) -> Result<ListSubmissionsResponse, ApiError> {
         let page_size = pagination::page_size(request.page_size)?;
+        let review_state = match proto::ReviewState::try_from(request.review_state) {
+            Ok(proto::ReviewState::Unspecified) => None,
+            Ok(proto::ReviewState::AwaitingReview) => Some(ReviewState::AwaitingReview),
+            Ok(proto::ReviewState::Accepted) => Some(ReviewState::Accepted),
+            Ok(proto::ReviewState::Returned) => Some(ReviewState::Returned),
+            Err(_) => {
+                return Err(ApiError::invalid_argument(
+                    "review_state",
+                    format!("{} is not a ReviewState", request.review_state),
+                ));
+            }
+        };
         let filters = format!(
-            "agency={};period={};latest={}",
-            request.agency_code, request.period_code, request.latest_only
+            "agency={};period={};latest={};review={}",
+            request.agency_code, request.period_code, request.latest_only, request.review_state
         );
         let after_id = self
             .page_tokens
@@ -461,14 +480,25 @@ impl SubmissionApi {
                 after_id,
                 page_size,
                 visible,
+                review_state,
             })
             .await?;
+        let ids: Vec<i64> = page.submissions.iter().map(|stored| stored.id).collect();
+        let reviews = self.store.latest_reviews(&ids).await?;
         let next_page_token = match page.submissions.last() {
             Some(last) if page.more => self.page_tokens.next(&last.id.to_string(), &filters),
             _ => String::new(),
         };
+        let submissions = page
+            .submissions
+            .iter()
+            .map(|stored| proto::Submission {
+                review: reviews.get(&stored.id).map(review_to_proto),
+                ..submission_to_proto(stored)
+            })
+            .collect();
         Ok(ListSubmissionsResponse {
-            submissions: page.submissions.iter().map(submission_to_proto).collect(),
+            submissions,
             next_page_token,
         })
     }

@@ -35,7 +35,7 @@ use crate::domain::summary::{
 use crate::metrics;
 use crate::proto::summary_service_server::SummaryService;
 use crate::proto::{self, Change, ListChangesRequest, ListChangesResponse};
-use crate::store::{Counters, ReadModel, ReadView, Reopening, Store};
+use crate::store::{Counters, ReadModel, ReadView, Reopening, ReviewState, Store};
 
 #[derive(Clone)]
 pub struct SummaryApi {
@@ -390,8 +390,23 @@ impl SummaryApi {
         let mut status =
             reporting_status_to_proto(&summary::reporting_status(catalog, reports, about));
         status.closes_at = period.closes_at.map(timestamp);
+        let reviews = self.store.period_reviews(&period.code).await?;
         for agency in &mut status.agencies {
             agency.reopening = reopenings.get(&agency.agency_code).map(reopening_to_proto);
+            if !agency.received {
+                continue;
+            }
+            let review = reviews.get(&(agency.agency_code.clone(), agency.latest_revision));
+            let (state, count) = match ReviewState::of(review) {
+                ReviewState::AwaitingReview => (
+                    proto::ReviewState::AwaitingReview,
+                    &mut status.awaiting_review,
+                ),
+                ReviewState::Accepted => (proto::ReviewState::Accepted, &mut status.accepted),
+                ReviewState::Returned => (proto::ReviewState::Returned, &mut status.returned),
+            };
+            agency.review_state = state.into();
+            *count += 1;
         }
         Ok(status)
     }
@@ -577,6 +592,7 @@ fn reporting_status_to_proto(status: &ReportingStatus) -> proto::ReportingStatus
                     .map(|latest| timestamp(latest.first_received_at)),
                 latest_revision: agency.latest.as_ref().map_or(0, |latest| latest.revision),
                 reopening: None,
+                review_state: proto::ReviewState::Unspecified.into(),
             })
             .collect(),
         data_as_of: status.data_as_of,
@@ -585,6 +601,9 @@ fn reporting_status_to_proto(status: &ReportingStatus) -> proto::ReportingStatus
             status.absence.as_ref(),
         )),
         closes_at: None,
+        awaiting_review: 0,
+        accepted: 0,
+        returned: 0,
     }
 }
 

@@ -28,6 +28,7 @@ use std::process::ExitCode;
 use crate::config::{
     AuditCommand, CatalogCommand, Command, ReviewCommand, SubmissionsCommand, TokenCommand,
 };
+use crate::proto::ReviewDecision;
 use crate::server::{Server, shutdown_signal};
 use crate::store::{Store, describe_database};
 
@@ -103,6 +104,7 @@ async fn dispatch(command: Command) -> CliResult {
             agency,
             period,
             latest_only,
+            review_state,
             output,
             server,
         }) => {
@@ -110,6 +112,7 @@ async fn dispatch(command: Command) -> CliResult {
                 agency,
                 period,
                 latest_only,
+                review_state,
             };
             submissions::list(filter, output, &server).await
         }
@@ -122,6 +125,16 @@ async fn dispatch(command: Command) -> CliResult {
             reason,
             server,
         }) => review::reopen(&agency, &period, &until, &reason, &server).await,
+        Command::Review(ReviewCommand::Accept {
+            submission,
+            remark,
+            server,
+        }) => review::decide(submission, ReviewDecision::Accept, &remark, &server).await,
+        Command::Review(ReviewCommand::Return {
+            submission,
+            reason,
+            server,
+        }) => review::decide(submission, ReviewDecision::Return, &reason, &server).await,
         Command::Token(TokenCommand::Create {
             role,
             org,

@@ -10,8 +10,8 @@ use super::{CliResult, EXIT_REFUSED};
 use crate::api::convert::{instant, timestamp};
 use crate::config::ServerArgs;
 use crate::domain::period::vietnam_time;
-use crate::proto::ReopenPeriodRequest;
 use crate::proto::review_service_client::ReviewServiceClient;
+use crate::proto::{ReopenPeriodRequest, ReviewDecision, ReviewReason, ReviewSubmissionRequest};
 
 /// `pressdx review reopen`: reopens a closed period for one agency, and prints the reopening.
 pub async fn reopen(
@@ -58,5 +58,62 @@ pub async fn reopen(
         reopening.reopened_by,
         local(reopening.reopened_at.as_ref()),
     )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `pressdx review accept|return`: records the decision with its reasons ("field: text" or
+/// "text"), and prints the review.
+pub async fn decide(
+    submission: i64,
+    decision: ReviewDecision,
+    reasons: &[String],
+    server: &ServerArgs,
+) -> CliResult {
+    let reasons = reasons
+        .iter()
+        .map(|text| match text.split_once(": ") {
+            Some((field, reason)) if field.starts_with("report.") && !field.contains(' ') => {
+                ReviewReason {
+                    field: field.to_string(),
+                    reason: reason.to_string(),
+                }
+            }
+            _ => ReviewReason {
+                field: String::new(),
+                reason: text.clone(),
+            },
+        })
+        .collect();
+    let mut client = ReviewServiceClient::new(connect(server).await?);
+    let review = client
+        .review_submission(ReviewSubmissionRequest {
+            submission_id: submission,
+            decision: decision.into(),
+            reasons,
+        })
+        .await
+        .map_err(|status| call_failed(&status, server))?
+        .into_inner();
+    let out = &mut io::stdout().lock();
+    let verb = match review.decision() {
+        ReviewDecision::Return => "returned",
+        _ => "accepted",
+    };
+    writeln!(
+        out,
+        "{verb} submission {} ({} {} revision {}), by {}",
+        review.submission_id,
+        review.agency_code,
+        review.period_code,
+        review.revision,
+        review.reviewed_by
+    )?;
+    for reason in &review.reasons {
+        if reason.field.is_empty() {
+            writeln!(out, "  {}", reason.reason)?;
+        } else {
+            writeln!(out, "  {}: {}", reason.field, reason.reason)?;
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }

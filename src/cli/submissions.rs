@@ -10,11 +10,12 @@ use super::client::connect;
 use super::diagnosis::call_failed;
 use super::{CliResult, EXIT_REFUSED, ReportFile, output};
 use crate::api::convert::instant;
-use crate::config::{OutputFormat, ServerArgs, SubmitArgs};
+use crate::config::{OutputFormat, ReviewStateArg, ServerArgs, SubmitArgs};
 use crate::domain::period::vietnam_time;
 use crate::proto::submission_service_client::SubmissionServiceClient;
 use crate::proto::{
-    ListSubmissionsRequest, ListSubmissionsResponse, Submission, SubmissionReceipt, Timeliness,
+    ListSubmissionsRequest, ListSubmissionsResponse, ReviewDecision, ReviewState, Submission,
+    SubmissionReceipt, Timeliness,
 };
 
 pub async fn submit(args: SubmitArgs) -> CliResult {
@@ -110,6 +111,7 @@ pub struct Filter {
     pub agency: Option<String>,
     pub period: Option<String>,
     pub latest_only: bool,
+    pub review_state: Option<ReviewStateArg>,
 }
 
 pub async fn list(filter: Filter, output: OutputFormat, server: &ServerArgs) -> CliResult {
@@ -120,6 +122,10 @@ pub async fn list(filter: Filter, output: OutputFormat, server: &ServerArgs) -> 
         latest_only: filter.latest_only,
         page_size: 500,
         page_token: String::new(),
+        review_state: filter
+            .review_state
+            .map_or(ReviewState::Unspecified, ReviewStateArg::to_proto)
+            .into(),
     };
     let mut submissions = Vec::new();
     loop {
@@ -149,6 +155,20 @@ pub async fn list(filter: Filter, output: OutputFormat, server: &ServerArgs) -> 
     Ok(ExitCode::SUCCESS)
 }
 
+/// Latest or superseded, and what the province decided about it, if it did.
+fn status_in_words(submission: &Submission) -> String {
+    let standing = if submission.superseded {
+        "superseded"
+    } else {
+        "latest"
+    };
+    match submission.review.as_ref().map(|review| review.decision()) {
+        Some(ReviewDecision::Accept) => format!("{standing}, accepted"),
+        Some(ReviewDecision::Return) => format!("{standing}, returned"),
+        _ => standing.to_string(),
+    }
+}
+
 fn print_submissions(out: &mut impl Write, submissions: &[Submission]) -> io::Result<()> {
     writeln!(
         out,
@@ -172,12 +192,18 @@ fn print_submissions(out: &mut impl Write, submissions: &[Submission]) -> io::Re
             received,
             timely,
             &hash[..12.min(hash.len())],
-            if submission.superseded {
-                "superseded"
-            } else {
-                "latest"
-            }
+            status_in_words(submission)
         )?;
+        if let Some(review) = &submission.review {
+            for reason in &review.reasons {
+                let field = if reason.field.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}: ", reason.field)
+                };
+                writeln!(out, "{:>10}{field}{}", "", reason.reason)?;
+            }
+        }
     }
     Ok(())
 }

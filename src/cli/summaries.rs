@@ -214,9 +214,14 @@ fn print_status_table(out: &mut impl Write, status: &ReportingStatus) -> io::Res
     )?;
     writeln!(
         out,
-        "reporting rate {}, on time {}\n",
+        "reporting rate {}, on time {}",
         percent(status.reporting_rate),
         percent(status.reporting_rate_on_time)
+    )?;
+    writeln!(
+        out,
+        "reviewed: accepted {}, returned {}, awaiting review {}\n",
+        status.accepted, status.returned, status.awaiting_review
     )?;
     let local = |at: Option<&prost_types::Timestamp>| {
         at.and_then(instant).map(|at| {

@@ -1,5 +1,5 @@
 //! The audit log: every write (an accepted submission, a catalogue change, a credential created or
-//! revoked, a period reopened) appends an entry in the same transaction, naming who did it, when, under which request
+//! revoked, a period reopened, a submission reviewed) appends an entry in the same transaction, naming who did it, when, under which request
 //! id, and the SHA-256 of what was written. Each entry's hash covers its fields and the previous
 //! entry's hash, and the counters row holds the last entry's number and hash.
 //! [`Store::verify_audit`] recomputes the chain and checks the stored submissions and credentials
@@ -19,7 +19,8 @@ use sha2::{Digest, Sha256};
 use super::catalog::{load_catalog, unrecorded_changes};
 use super::credentials::{audit_record, credential_rows, credential_subject};
 use super::entities::{audit_entry, latest_submission, submission};
-use super::reopenings::check_reopenings;
+use super::reopenings::recorded_reopenings;
+use super::reviews::recorded_reviews;
 use super::submissions::parse_report;
 use super::{Store, StoreError};
 
@@ -42,6 +43,8 @@ pub enum AuditAction {
     CredentialRevoked,
     /// A closed period reopened for one agency.
     PeriodReopened,
+    /// A province's decision on a submission.
+    SubmissionReviewed,
 }
 
 impl AuditAction {
@@ -54,6 +57,7 @@ impl AuditAction {
             AuditAction::CredentialCreated => "credential.created",
             AuditAction::CredentialRevoked => "credential.revoked",
             AuditAction::PeriodReopened => "period.reopened",
+            AuditAction::SubmissionReviewed => "submission.reviewed",
         }
     }
 }
@@ -268,6 +272,7 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
     let mut submissions_recorded = HashMap::new();
     let mut credentials_recorded = HashMap::new();
     let mut reopenings_recorded = HashMap::new();
+    let mut reviews_recorded = HashMap::new();
     let mut catalog_recorded = None;
     let mut previous_hash = GENESIS.to_string();
     let mut expected_seq = 1;
@@ -309,6 +314,8 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
                 credentials_recorded.insert(entry.subject.clone(), entry.clone());
             } else if action == AuditAction::PeriodReopened.as_str() {
                 reopenings_recorded.insert(entry.subject.clone(), entry.clone());
+            } else if action == AuditAction::SubmissionReviewed.as_str() {
+                reviews_recorded.insert(entry.subject.clone(), entry.clone());
             } else if action == AuditAction::CatalogApplied.as_str()
                 || action == AuditAction::CatalogRecorded.as_str()
             {
@@ -354,7 +361,15 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
         .collect();
     let derived = check_submissions(db, submissions_recorded, &mut verification).await?;
     check_credentials(db, &credentials_recorded, expected_seq, &mut verification).await?;
-    check_reopenings(db, &reopenings_recorded, expected_seq, &mut verification).await?;
+    let reopenings = recorded_reopenings(db).await?;
+    check_recorded(
+        &reopenings,
+        &reopenings_recorded,
+        expected_seq,
+        &mut verification,
+    );
+    let reviews = recorded_reviews(db).await?;
+    check_recorded(&reviews, &reviews_recorded, expected_seq, &mut verification);
     check_latest_revisions(db, &derived, &recorded_seq, &mut verification).await?;
     if feed_head != derived.feed_head {
         verification.problems.push(AuditProblem {
@@ -470,6 +485,56 @@ async fn check_submissions(
         });
     }
     Ok(derived)
+}
+
+/// A stored row that an audit entry recorded once and for all (a reopening, a review): the subject
+/// its entry names, the content hash the row gives now, and what it is, for a person.
+pub(super) struct RecordedRow {
+    pub subject: String,
+    pub content_hash: String,
+    pub described: String,
+}
+
+/// Rows of one kind against the entries that recorded them (`recorded`, by subject): none added,
+/// altered or removed behind pressdx's back.
+fn check_recorded(
+    rows: &[RecordedRow],
+    recorded: &HashMap<String, audit_entry::Model>,
+    next_seq: i64,
+    verification: &mut AuditVerification,
+) {
+    let mut seen = HashSet::new();
+    for row in rows {
+        seen.insert(row.subject.as_str());
+        match recorded.get(&row.subject) {
+            None => verification.problems.push(AuditProblem {
+                seq: Some(next_seq),
+                problem: format!("{} exists but no entry records it", row.subject),
+            }),
+            Some(entry) if entry.content_hash != row.content_hash => {
+                verification.problems.push(AuditProblem {
+                    seq: Some(entry.seq),
+                    problem: format!(
+                        "{} ({}) no longer says what this entry recorded",
+                        row.subject, row.described
+                    ),
+                });
+            }
+            Some(_) => {}
+        }
+    }
+    let mut vanished: Vec<&audit_entry::Model> = recorded
+        .iter()
+        .filter(|(subject, _)| !seen.contains(subject.as_str()))
+        .map(|(_, entry)| entry)
+        .collect();
+    vanished.sort_by_key(|entry| entry.seq);
+    for entry in vanished {
+        verification.problems.push(AuditProblem {
+            seq: Some(entry.seq),
+            problem: format!("{} was recorded but is no longer stored", entry.subject),
+        });
+    }
 }
 
 /// Every credential as its last entry left it.

@@ -322,3 +322,29 @@ pub mod period_reopening {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod review {
+    //! A province's decision on one submission; the latest review of a submission is the one in
+    //! force, and the earlier ones are kept.
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "review")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub submission_id: i64,
+        pub agency_code: String,
+        pub period_code: String,
+        pub revision: i32,
+        /// "accept" or "return".
+        pub decision: String,
+        /// The reasons, as JSON: `[{"field": ..., "reason": ...}]`.
+        pub reasons: String,
+        pub reviewed_by: String,
+        pub reviewed_at: DateTimeUtc,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

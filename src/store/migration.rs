@@ -24,6 +24,7 @@ impl MigratorTrait for Migrator {
             // order, whatever their names.
             Box::new(RecordWhoEnteredSubmissions),
             Box::new(ClosePeriods),
+            Box::new(CreateReviews),
             Box::new(CreateCredentialsAndAudit),
             Box::new(RehashReportsInCanonicalForm),
             // Before the catalogue's state is first recorded: reading the catalogue reads them.
@@ -558,6 +559,52 @@ impl MigrationTrait for ClosePeriods {
                     .to_owned(),
             )
             .await
+    }
+}
+
+/// The province's reviews of its agencies' submissions.
+struct CreateReviews;
+
+impl MigrationName for CreateReviews {
+    fn name(&self) -> &str {
+        "m20261129_000003_create_reviews"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateReviews {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("review")
+                    .col(big_pk_auto("id"))
+                    .col(big_integer("submission_id"))
+                    .col(string("agency_code"))
+                    .col(string("period_code"))
+                    .col(integer("revision"))
+                    .col(string("decision"))
+                    .col(text("reasons"))
+                    .col(string("reviewed_by"))
+                    .col(timestamp_with_time_zone("reviewed_at"))
+                    .to_owned(),
+            )
+            .await?;
+        for (name, column) in [
+            ("review_by_submission", "submission_id"),
+            ("review_by_period", "period_code"),
+        ] {
+            manager
+                .create_index(
+                    Index::create()
+                        .name(name)
+                        .table("review")
+                        .col(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
     }
 }
 

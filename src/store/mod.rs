@@ -9,6 +9,7 @@ mod entities;
 mod migration;
 mod read_model;
 mod reopenings;
+mod reviews;
 mod submissions;
 mod summaries;
 mod writer;
@@ -29,6 +30,7 @@ pub use credentials::{
 };
 pub use read_model::{ReadModel, ReadView};
 pub use reopenings::{NewReopening, Reopening};
+pub use reviews::{NewReview, Review, ReviewDecision, ReviewReason, ReviewState, Reviewed};
 pub use submissions::{
     ListSubmissionsQuery, MAX_PAGE_SIZE, StoredSubmission, SubmissionPage, SubmitOutcome,
 };

@@ -5,8 +5,8 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::audit::{self, AuditAction, AuditProblem, AuditRecord, AuditVerification};
-use super::entities::{audit_entry, period_reopening};
+use super::audit::{self, AuditAction, AuditRecord};
+use super::entities::period_reopening;
 use super::{Store, StoreError};
 use crate::domain::canonical::sha256_hex;
 
@@ -139,47 +139,22 @@ fn audit_record(reopening: &Reopening) -> AuditRecord {
     }
 }
 
-/// Every reopening stored against the entry that recorded it: none added, altered or removed
-/// behind pressdx's back. `recorded` holds the reopening entries by subject.
-pub(super) async fn check_reopenings(
+/// Every reopening stored, as `audit::check_recorded` compares it with its entry.
+pub(super) async fn recorded_reopenings(
     db: &impl ConnectionTrait,
-    recorded: &std::collections::HashMap<String, audit_entry::Model>,
-    next_seq: i64,
-    verification: &mut AuditVerification,
-) -> Result<(), StoreError> {
-    let mut seen = std::collections::HashSet::new();
-    for row in period_reopening::Entity::find()
+) -> Result<Vec<audit::RecordedRow>, StoreError> {
+    Ok(period_reopening::Entity::find()
         .order_by_asc(period_reopening::Column::Id)
         .all(db)
         .await?
-    {
-        let reopening = from_row(row);
-        let subject = subject(reopening.id);
-        seen.insert(subject.clone());
-        match recorded.get(&subject) {
-            None => verification.problems.push(AuditProblem {
-                seq: Some(next_seq),
-                problem: format!("{subject} exists but no entry records it"),
-            }),
-            Some(entry) if entry.content_hash != audit_record(&reopening).content_hash => {
-                verification.problems.push(AuditProblem {
-                    seq: Some(entry.seq),
-                    problem: format!(
-                        "{subject} ({} {}) no longer says what this entry recorded",
-                        reopening.agency_code, reopening.period_code
-                    ),
-                });
+        .into_iter()
+        .map(|row| {
+            let reopening = from_row(row);
+            audit::RecordedRow {
+                subject: subject(reopening.id),
+                content_hash: audit_record(&reopening).content_hash,
+                described: format!("{} {}", reopening.agency_code, reopening.period_code),
             }
-            Some(_) => {}
-        }
-    }
-    for (subject, entry) in recorded {
-        if !seen.contains(subject) {
-            verification.problems.push(AuditProblem {
-                seq: Some(entry.seq),
-                problem: format!("{subject} was recorded but is no longer stored"),
-            });
-        }
-    }
-    Ok(())
+        })
+        .collect())
 }

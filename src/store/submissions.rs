@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{OnConflict, Query};
+use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, SqlErr, Statement,
@@ -13,6 +13,7 @@ use tracing::debug;
 
 use super::audit::{self, AuditAction, AuditHead, AuditRecord};
 use super::entities::{audit_entry, latest_submission, submission};
+use super::reviews::{ReviewState, review_state_condition};
 use super::{Store, StoreError};
 use crate::domain::period::Timeliness;
 use crate::domain::report::AnnualReport;
@@ -68,6 +69,8 @@ pub struct ListSubmissionsQuery {
     pub page_size: u64,
     /// Only these agencies' reports for each of these periods (`None`: every report).
     pub visible: Option<Vec<(String, Vec<String>)>>,
+    /// Only the latest revisions in this review state.
+    pub review_state: Option<ReviewState>,
 }
 
 #[derive(Debug, Clone)]
@@ -240,7 +243,10 @@ impl Store {
         if let Some(after_id) = query.after_id {
             select = select.filter(submission::Column::Id.gt(after_id));
         }
-        if query.latest_only {
+        if let Some(state) = query.review_state {
+            select = select.filter(Expr::cust(review_state_condition(state)));
+        }
+        if query.latest_only || query.review_state.is_some() {
             select = select.filter(
                 submission::Column::Id.in_subquery(
                     Query::select()

@@ -17,8 +17,8 @@ use pressdx::proto::{
     GetOrganizationRequest, GetReportingStatusRequest, GetSubmissionRequest,
     GetTargetSummaryRequest, ListChangesRequest, ListIndicatorsRequest, ListOrganizationsRequest,
     ListPeriodsRequest, ListPlansRequest, ListSubmissionsRequest, ListTargetAgenciesRequest,
-    ListTargetSummariesRequest, ReopenPeriodRequest, WatchSummariesRequest,
-    import_reports_response,
+    ListTargetSummariesRequest, ReopenPeriodRequest, ReviewDecision, ReviewSubmissionRequest,
+    WatchSummariesRequest, import_reports_response,
 };
 use pressdx::store::{CatalogSource, CredentialKind, NewCredential, new_token, secret_sha256};
 use rustls_pki_types::CertificateDer;
@@ -287,6 +287,16 @@ async fn call(rpc: &str, caller: Caller, submission_id: i64) -> Code {
                 .await
                 .map(drop),
         ),
+        "ReviewSubmission" => code(
+            ReviewServiceClient::new(caller)
+                .review_submission(ReviewSubmissionRequest {
+                    submission_id,
+                    decision: ReviewDecision::Accept.into(),
+                    reasons: vec![],
+                })
+                .await
+                .map(drop),
+        ),
         "ListChanges" => code(
             summaries
                 .list_changes(ListChangesRequest::default())
@@ -354,7 +364,8 @@ async fn call(rpc: &str, caller: Caller, submission_id: i64) -> Code {
 /// itself, its province (Hà Nam) and its governing body (the Hà Nam Party Committee) reach it;
 /// their neighbours in Nam Định do not; the Ministry reaches everything; an admin no report. A
 /// province enters its agencies' reports; the Ministry imports anyone's, and submits none live.
-/// I = INVALID_ARGUMENT: let through, then refused for what it asks (2024 never closes).
+/// I = INVALID_ARGUMENT and P = FAILED_PRECONDITION: let through, then refused for what it asks
+/// (2024 never closes; the submission reviewed was superseded by the submits above it).
 #[rustfmt::skip]
 const MATRIX: &[(&str, [&str; 13])] = &[
     //                                none malformed unknown expired revoked agency other-ag province other-pr body other-body ministry admin
@@ -370,6 +381,7 @@ const MATRIX: &[(&str, [&str; 13])] = &[
     ("WatchSummaries",              ["U", "U", "U", "U", "U", "ok", "D",  "ok", "D", "ok", "D", "ok", "D"]),
     ("ListChanges",                 ["U", "U", "U", "U", "U", "D",  "D",  "D",  "D", "D",  "D", "ok", "D"]),
     ("ReopenPeriod",                ["U", "U", "U", "U", "U", "D",  "D",  "I",  "D", "D",  "D", "D",  "D"]),
+    ("ReviewSubmission",            ["U", "U", "U", "U", "U", "D",  "D",  "P",  "D", "D",  "D", "D",  "D"]),
     ("ListOrganizations",           ["U", "U", "U", "U", "U", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
     ("GetOrganization",             ["U", "U", "U", "U", "U", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
     ("ListIndicators",              ["U", "U", "U", "U", "U", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
@@ -384,6 +396,7 @@ fn expected_code(cell: &str) -> Code {
         "ok" => Code::Ok,
         "U" => Code::Unauthenticated,
         "I" => Code::InvalidArgument,
+        "P" => Code::FailedPrecondition,
         "D" => Code::PermissionDenied,
         other => panic!("unknown cell {other:?}"),
     }

@@ -91,6 +91,7 @@ macro_rules! behavioural_suite {
             limits::failed_authentications_are_limited_per_address,
             limits::stopping_ends_open_streams_and_says_not_serving,
             review::a_closed_period_takes_reports_only_where_the_province_reopened_it,
+            review::a_province_returns_a_report_and_accepts_its_correction,
         );
     };
     ($backend:expr; $($module:ident :: $test:ident),+ $(,)?) => {

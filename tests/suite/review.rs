@@ -206,3 +206,230 @@ pub async fn a_closed_period_takes_reports_only_where_the_province_reopened_it(b
     );
     database.close().await.unwrap();
 }
+
+/// The province returns its agency's report with a reason tied to a field; the agency reads it on
+/// its submission and corrects; the correction awaits review again, the old revision can no
+/// longer be reviewed, and the province accepts the new one. The reporting status counts the
+/// states, ListSubmissions filters on them, and `audit verify` checks every review.
+pub async fn a_province_returns_a_report_and_accepts_its_correction(backend: Backend) {
+    use pressdx::proto::{
+        GetSubmissionRequest, ListSubmissionsRequest, ReviewDecision, ReviewReason, ReviewState,
+        ReviewSubmissionRequest,
+    };
+    let app = TestApp::spawn(backend).await;
+    let agency = "bao-nam-dinh";
+    let first = app
+        .submit(request(&new_id(), agency, "2024", complete_report()))
+        .await
+        .unwrap()
+        .into_inner()
+        .submission_id;
+    let province_token = app.token(Role::Province, Some("nam-dinh")).await;
+    let mut province = ReviewServiceClient::new(app.connection(Some(&province_token)));
+    let decide = |submission_id: i64, decision: ReviewDecision, reasons: Vec<ReviewReason>| {
+        ReviewSubmissionRequest {
+            submission_id,
+            decision: decision.into(),
+            reasons,
+        }
+    };
+    let reason = |field: &str, reason: &str| ReviewReason {
+        field: field.into(),
+        reason: reason.into(),
+    };
+
+    // Every problem of a review at once.
+    let status = province
+        .review_submission(decide(0, ReviewDecision::Unspecified, vec![]))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&status), ["submission_id", "decision"]);
+    let status = province
+        .review_submission(decide(first, ReviewDecision::Return, vec![]))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&status), ["reasons"]);
+    let status = province
+        .review_submission(decide(
+            first,
+            ReviewDecision::Return,
+            vec![reason("report.no_such_thing", " ")],
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        violated_fields(&status),
+        ["reasons[0].reason", "reasons[0].field"]
+    );
+    // Not another province's agency; an unknown id is refused the same way.
+    let stranger = app.token(Role::Province, Some("ha-nam")).await;
+    let mut stranger = ReviewServiceClient::new(app.connection(Some(&stranger)));
+    for id in [first, 999_999] {
+        let status = stranger
+            .review_submission(decide(id, ReviewDecision::Accept, vec![]))
+            .await
+            .unwrap_err();
+        assert_eq!(error_reason(&status), "OUT_OF_SCOPE", "{id}");
+    }
+
+    let returned = province
+        .review_submission(decide(
+            first,
+            ReviewDecision::Return,
+            vec![reason(
+                "report.revenue_vnd",
+                "lower than the audited accounts",
+            )],
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(returned.revision, 1);
+    assert!(
+        returned
+            .reviewed_by
+            .starts_with("province nam-dinh (credential ")
+    );
+
+    // The agency reads why on its own submission.
+    let mut own = app.agency(agency).await;
+    let seen = own
+        .get_submission(GetSubmissionRequest {
+            submission_id: first,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .review
+        .unwrap();
+    assert_eq!(seen.decision(), ReviewDecision::Return);
+    assert_eq!(
+        seen.reasons,
+        [reason(
+            "report.revenue_vnd",
+            "lower than the audited accounts"
+        )]
+    );
+
+    let counts = |app: &TestApp| {
+        let token = province_token.clone();
+        let channel = app.connection(Some(&token));
+        async move {
+            let status = SummaryServiceClient::new(channel)
+                .get_reporting_status(GetReportingStatusRequest {
+                    period_code: "2024".into(),
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+                .into_inner();
+            let state = status
+                .agencies
+                .iter()
+                .find(|status| status.agency_code == agency)
+                .unwrap()
+                .review_state();
+            (
+                status.awaiting_review,
+                status.accepted,
+                status.returned,
+                status.missing,
+                status.expected,
+                state,
+            )
+        }
+    };
+    let (awaiting, accepted, returned_count, missing, expected, state) = counts(&app).await;
+    assert_eq!(
+        (awaiting, accepted, returned_count, state),
+        (0, 0, 1, ReviewState::Returned)
+    );
+    assert_eq!(missing, expected - 1);
+    let in_state = |state: ReviewState| ListSubmissionsRequest {
+        period_code: "2024".into(),
+        review_state: state.into(),
+        ..Default::default()
+    };
+    let ids = |response: pressdx::proto::ListSubmissionsResponse| -> Vec<i64> {
+        response
+            .submissions
+            .iter()
+            .map(|submission| submission.submission_id)
+            .collect()
+    };
+    let mut listing = app.submissions.clone();
+    let listed = listing
+        .list_submissions(in_state(ReviewState::Returned))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(ids(listed), [first]);
+
+    // The correction awaits review; the returned revision can no longer be reviewed.
+    let second = app
+        .submit(request(&new_id(), agency, "2024", complete_report()))
+        .await
+        .unwrap()
+        .into_inner()
+        .submission_id;
+    let (awaiting, _, returned_count, _, _, state) = counts(&app).await;
+    assert_eq!(
+        (awaiting, returned_count, state),
+        (1, 0, ReviewState::AwaitingReview)
+    );
+    let listed = listing
+        .list_submissions(in_state(ReviewState::AwaitingReview))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(ids(listed), [second]);
+    let stale = province
+        .review_submission(decide(first, ReviewDecision::Accept, vec![]))
+        .await
+        .unwrap_err();
+    assert_eq!(stale.code(), Code::FailedPrecondition);
+    assert_eq!(error_reason(&stale), "REVISION_SUPERSEDED");
+    let details = stale.get_error_details();
+    assert_eq!(
+        details.precondition_failure().unwrap().violations[0].subject,
+        format!("submissions/{second}")
+    );
+
+    province
+        .review_submission(decide(second, ReviewDecision::Accept, vec![]))
+        .await
+        .unwrap();
+    let (awaiting, accepted, returned_count, _, _, state) = counts(&app).await;
+    assert_eq!(
+        (awaiting, accepted, returned_count, state),
+        (0, 1, 0, ReviewState::Accepted)
+    );
+    let listed = listing
+        .list_submissions(in_state(ReviewState::Accepted))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(ids(listed), [second]);
+
+    // Every review is in the audit log, and an edit to one is found.
+    let verification = app.store().verify_audit().await.unwrap();
+    assert_eq!(verification.problems, vec![]);
+    let database = Database::connect(&app.database_url).await.unwrap();
+    database
+        .execute_unprepared("UPDATE review SET decision = 'accept' WHERE revision = 1")
+        .await
+        .unwrap();
+    let verification = app.store().verify_audit().await.unwrap();
+    let problems: Vec<&str> = verification
+        .problems
+        .iter()
+        .map(|problem| problem.problem.as_str())
+        .collect();
+    assert_eq!(
+        problems,
+        [format!(
+            "review 1 ({agency} 2024 revision 1) no longer says what this entry recorded"
+        )]
+    );
+    database.close().await.unwrap();
+}
