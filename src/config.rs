@@ -109,6 +109,9 @@ pub struct SummaryArgs {
     pub plan: String,
     #[command(flatten)]
     pub view: PeriodScope,
+    /// Count only the reports the province accepted; the others count as not reported.
+    #[arg(long)]
+    pub accepted_only: bool,
     /// table, json (the server's answer) or csv (one row per target).
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,

@@ -184,10 +184,19 @@ impl SummaryApi {
         boundaries: Boundaries,
         principal: &Principal,
         known: Option<Counters>,
+        accepted_only: bool,
     ) -> Result<(Arc<Vec<proto::TargetSummary>>, i64), ApiError> {
         let scope = &scope_or_own(scope, principal);
         let view = self.read_model.current(known).await?;
         let subject = Subject::resolve(&view.catalog, plan_code, period_code, scope, boundaries)?;
+        if accepted_only {
+            // Reviews move no change-feed position, so these figures are computed afresh.
+            let reports = self.accepted_reports(&view).await?;
+            let (summaries, reads) = summaries_of(&view.catalog, &reports, &subject, None, false)?;
+            check_reads(&view.catalog, principal, &reads, &subject.scope.to_string())?;
+            let summaries = summaries.iter().map(summary_to_proto).collect();
+            return Ok((Arc::new(summaries), reports.data_as_of));
+        }
         let key = (
             plan_code.to_string(),
             period_code.to_string(),
@@ -268,6 +277,14 @@ impl SummaryApi {
             .then(|| cached.clone())
     }
 
+    /// The view's reports, with only those the province accepted.
+    async fn accepted_reports(&self, view: &ReadView) -> Result<ReportSnapshot, ApiError> {
+        let accepted = self.store.accepted_submissions().await?;
+        Ok(view
+            .reports
+            .retain(|latest| accepted.contains(&latest.submission_id)))
+    }
+
     /// One target's summary with every agency behind it, for the drill-down.
     async fn described_summary(
         &self,
@@ -285,15 +302,17 @@ impl SummaryApi {
             boundaries,
         )?;
         let target_code = &request.target_code;
-        let (summaries, reads) = summaries_of(
-            &view.catalog,
-            &view.reports,
-            &subject,
-            Some(target_code),
-            true,
-        )?;
+        let accepted;
+        let reports = if request.accepted_only {
+            accepted = self.accepted_reports(&view).await?;
+            &accepted
+        } else {
+            view.reports.as_ref()
+        };
+        let (summaries, reads) =
+            summaries_of(&view.catalog, reports, &subject, Some(target_code), true)?;
         check_reads(&view.catalog, &caller.principal, &reads, scope)?;
-        let data_as_of = view.reports.data_as_of;
+        let data_as_of = reports.data_as_of;
         // summaries_of refused an unknown target: there is exactly one.
         let summary = summaries
             .into_iter()
@@ -317,13 +336,14 @@ impl SummaryApi {
         // The request's own words: a CURRENT drill-down without as_of reads each page as of the
         // day it is asked.
         let filters = format!(
-            "plan={};target={};period={};scope={};boundaries={};as_of={}",
+            "plan={};target={};period={};scope={};boundaries={};as_of={};accepted_only={}",
             request.plan_code,
             request.target_code,
             request.period_code,
             request.scope,
             request.boundaries,
-            request.as_of
+            request.as_of,
+            request.accepted_only
         );
         let after = self
             .page_tokens
@@ -633,6 +653,7 @@ impl SummaryService for SummaryApi {
                 boundaries,
                 &caller.principal,
                 Some(caller.counters),
+                request.accepted_only,
             )
             .await?;
         let summary = summaries
@@ -667,12 +688,13 @@ impl SummaryService for SummaryApi {
         let boundaries = boundaries_from_proto(request.boundaries, &request.as_of)?;
         let size = pagination::page_size(request.page_size)?;
         let filters = format!(
-            "summaries;plan={};period={};scope={};boundaries={};as_of={}",
+            "summaries;plan={};period={};scope={};boundaries={};as_of={};accepted_only={}",
             request.plan_code,
             request.period_code,
             request.scope,
             request.boundaries,
-            request.as_of
+            request.as_of,
+            request.accepted_only
         );
         let after = self
             .page_tokens
@@ -685,6 +707,7 @@ impl SummaryService for SummaryApi {
                 boundaries,
                 &caller.principal,
                 Some(caller.counters),
+                request.accepted_only,
             )
             .await?;
         // Targets keep the plan's order; a page resumes after the last target code it named.
@@ -749,6 +772,7 @@ impl SummaryService for SummaryApi {
             boundaries,
             &principal,
             Some(caller.counters),
+            false,
         )
         .await?;
         let mut feed = self.feed.subscribe();
@@ -773,6 +797,7 @@ impl SummaryService for SummaryApi {
                         boundaries,
                         &principal,
                         None,
+                        false,
                     )
                     .await;
                 let message = match computed {

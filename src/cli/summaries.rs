@@ -74,6 +74,7 @@ pub async fn summary(args: SummaryArgs) -> CliResult {
         as_of: args.view.as_of.clone().unwrap_or_default(),
         page_size: 1000,
         page_token: String::new(),
+        accepted_only: args.accepted_only,
     };
     // A plan has a handful of targets, so one page holds them all; a longer one is joined into
     // one answer, complete up to the oldest of its pages' positions.

@@ -54,6 +54,27 @@ impl ReportSnapshot {
             .map(|latest| latest.as_ref())
     }
 
+    /// The same snapshot with only the latest reports `keep` keeps; the others count as not
+    /// reported.
+    pub fn retain(&self, keep: impl Fn(&LatestReport) -> bool) -> ReportSnapshot {
+        let by_period = self
+            .by_period
+            .iter()
+            .map(|(period, agencies)| {
+                let kept = agencies
+                    .iter()
+                    .filter(|(_, latest)| keep(latest))
+                    .map(|(agency, latest)| (agency.clone(), latest.clone()))
+                    .collect();
+                (period.clone(), kept)
+            })
+            .collect();
+        ReportSnapshot {
+            by_period,
+            data_as_of: self.data_as_of,
+        }
+    }
+
     /// Records the latest report of an agency for a period, replacing the one before.
     pub fn insert(&mut self, period_code: &str, agency_code: &str, latest: LatestReport) {
         let period = match self.by_period.get_mut(period_code) {

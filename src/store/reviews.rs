@@ -2,7 +2,7 @@
 //! review is kept (the latest of a submission is in force), written in the same transaction as
 //! its audit entry, and checked by `audit verify`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -169,6 +169,23 @@ impl Store {
             }
         }
         Ok(latest)
+    }
+
+    /// The submissions whose latest review accepted them.
+    pub async fn accepted_submissions(&self) -> Result<HashSet<i64>, StoreError> {
+        let mut decisions = HashMap::new();
+        for row in review::Entity::find()
+            .order_by_asc(review::Column::Id)
+            .all(&self.db)
+            .await?
+        {
+            decisions.insert(row.submission_id, row.decision);
+        }
+        Ok(decisions
+            .into_iter()
+            .filter(|(_, decision)| decision == ReviewDecision::Accept.as_str())
+            .map(|(id, _)| id)
+            .collect())
     }
 
     /// The latest review of every reviewed revision of a period, by agency and revision.

@@ -4,7 +4,9 @@ use pressdx::domain::access::Role;
 use pressdx::proto::review_service_client::ReviewServiceClient;
 use pressdx::proto::submission_service_client::SubmissionServiceClient;
 use pressdx::proto::summary_service_client::SummaryServiceClient;
-use pressdx::proto::{GetReportingStatusRequest, ListPeriodsRequest, ReopenPeriodRequest};
+use pressdx::proto::{
+    GetReportingStatusRequest, ListPeriodsRequest, ListTargetSummariesRequest, ReopenPeriodRequest,
+};
 use sea_orm::{ConnectionTrait, Database};
 use tonic::Code;
 use tonic_types::StatusExt;
@@ -345,6 +347,25 @@ pub async fn a_province_returns_a_report_and_accepts_its_correction(backend: Bac
         (0, 0, 1, ReviewState::Returned)
     );
     assert_eq!(missing, expected - 1);
+    // Counting accepted reports only, Nam Định's one report is not counted while returned.
+    let reporting = |accepted_only: bool| {
+        let channel = app.connection(Some(&province_token));
+        async move {
+            SummaryServiceClient::new(channel)
+                .list_target_summaries(ListTargetSummariesRequest {
+                    plan_code: "national-348-qd-ttg".into(),
+                    period_code: "2024".into(),
+                    accepted_only,
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+                .into_inner()
+                .summaries[0]
+                .reporting_agencies
+        }
+    };
+    assert_eq!((reporting(false).await, reporting(true).await), (1, 0));
     let in_state = |state: ReviewState| ListSubmissionsRequest {
         period_code: "2024".into(),
         review_state: state.into(),
@@ -404,6 +425,7 @@ pub async fn a_province_returns_a_report_and_accepts_its_correction(backend: Bac
         (awaiting, accepted, returned_count, state),
         (0, 1, 0, ReviewState::Accepted)
     );
+    assert_eq!((reporting(false).await, reporting(true).await), (1, 1));
     let listed = listing
         .list_submissions(in_state(ReviewState::Accepted))
         .await
