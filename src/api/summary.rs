@@ -152,6 +152,17 @@ fn check_scope(
     )))
 }
 
+/// Which figures of a plan are asked for.
+#[derive(Clone, Copy)]
+struct PlanFigures<'a> {
+    plan_code: &'a str,
+    period_code: &'a str,
+    scope: &'a str,
+    boundaries: Boundaries,
+    /// Only the reports the province accepted count.
+    accepted_only: bool,
+}
+
 impl SummaryApi {
     pub fn new(
         read_model: Arc<ReadModel>,
@@ -178,14 +189,17 @@ impl SummaryApi {
     /// behind them.
     async fn plan_figures(
         &self,
-        plan_code: &str,
-        period_code: &str,
-        scope: &str,
-        boundaries: Boundaries,
+        asked: PlanFigures<'_>,
         principal: &Principal,
         known: Option<Counters>,
-        accepted_only: bool,
     ) -> Result<(Arc<Vec<proto::TargetSummary>>, i64), ApiError> {
+        let PlanFigures {
+            plan_code,
+            period_code,
+            scope,
+            boundaries,
+            accepted_only,
+        } = asked;
         let scope = &scope_or_own(scope, principal);
         let view = self.read_model.current(known).await?;
         let subject = Subject::resolve(&view.catalog, plan_code, period_code, scope, boundaries)?;
@@ -647,13 +661,15 @@ impl SummaryService for SummaryApi {
         let boundaries = boundaries_from_proto(request.boundaries, &request.as_of)?;
         let (summaries, _) = self
             .plan_figures(
-                &request.plan_code,
-                &request.period_code,
-                &request.scope,
-                boundaries,
+                PlanFigures {
+                    plan_code: &request.plan_code,
+                    period_code: &request.period_code,
+                    scope: &request.scope,
+                    boundaries,
+                    accepted_only: request.accepted_only,
+                },
                 &caller.principal,
                 Some(caller.counters),
-                request.accepted_only,
             )
             .await?;
         let summary = summaries
@@ -701,13 +717,15 @@ impl SummaryService for SummaryApi {
             .resume_after(&request.page_token, &filters)?;
         let (summaries, data_as_of) = self
             .plan_figures(
-                &request.plan_code,
-                &request.period_code,
-                &request.scope,
-                boundaries,
+                PlanFigures {
+                    plan_code: &request.plan_code,
+                    period_code: &request.period_code,
+                    scope: &request.scope,
+                    boundaries,
+                    accepted_only: request.accepted_only,
+                },
                 &caller.principal,
                 Some(caller.counters),
-                request.accepted_only,
             )
             .await?;
         // Targets keep the plan's order; a page resumes after the last target code it named.
@@ -766,13 +784,15 @@ impl SummaryService for SummaryApi {
         let boundaries = boundaries_from_proto(request.boundaries, &request.as_of)?;
         // Refuse a bad request at once rather than in the stream.
         self.plan_figures(
-            &request.plan_code,
-            &request.period_code,
-            &request.scope,
-            boundaries,
+            PlanFigures {
+                plan_code: &request.plan_code,
+                period_code: &request.period_code,
+                scope: &request.scope,
+                boundaries,
+                accepted_only: false,
+            },
             &principal,
             Some(caller.counters),
-            false,
         )
         .await?;
         let mut feed = self.feed.subscribe();
@@ -791,13 +811,15 @@ impl SummaryService for SummaryApi {
                 }
                 let computed = api
                     .plan_figures(
-                        &request.plan_code,
-                        &request.period_code,
-                        &request.scope,
-                        boundaries,
+                        PlanFigures {
+                            plan_code: &request.plan_code,
+                            period_code: &request.period_code,
+                            scope: &request.scope,
+                            boundaries,
+                            accepted_only: false,
+                        },
                         &principal,
                         None,
-                        false,
                     )
                     .await;
                 let message = match computed {
