@@ -26,6 +26,7 @@ use crate::domain::evaluation::AgencyStanding;
 use crate::domain::naming::{did_you_mean, echo};
 use crate::domain::period::Period;
 use crate::domain::plan::{Target, TargetRule};
+use crate::domain::projection::{MilestoneProjection, ProjectionOutcome};
 use crate::domain::ratio::Ratio;
 use crate::domain::scope::{Boundaries, Scope};
 use crate::domain::status::TargetStatus;
@@ -542,6 +543,25 @@ fn status_to_proto(status: TargetStatus) -> proto::TargetStatus {
     }
 }
 
+fn milestone_projection_to_proto(milestone: &MilestoneProjection) -> proto::MilestoneProjection {
+    let outcome = match milestone.outcome {
+        ProjectionOutcome::Met => proto::ProjectionOutcome::Met,
+        ProjectionOutcome::Missed => proto::ProjectionOutcome::Missed,
+        ProjectionOutcome::NoData => proto::ProjectionOutcome::NoData,
+        ProjectionOutcome::TooFewYears => proto::ProjectionOutcome::TooFewYears,
+        ProjectionOutcome::OnPace => proto::ProjectionOutcome::OnPace,
+        ProjectionOutcome::OffPace => proto::ProjectionOutcome::OffPace,
+    };
+    proto::MilestoneProjection {
+        year: milestone.year,
+        required_share: milestone.required.to_f64(),
+        outcome: outcome.into(),
+        observed_share: milestone.observed_share.map(Ratio::to_f64),
+        projected_share: milestone.projected_share,
+        projected_year: milestone.projected_year,
+    }
+}
+
 pub fn summary_to_proto(summary: &TargetSummary) -> proto::TargetSummary {
     let evaluation = &summary.evaluation;
     let assessment = &summary.assessment;
@@ -595,6 +615,32 @@ pub fn summary_to_proto(summary: &TargetSummary) -> proto::TargetSummary {
             summary.boundaries,
             summary.absence.as_ref(),
         )),
+        history: summary
+            .history
+            .iter()
+            .map(|(year, figure)| proto::YearShare {
+                year: *year,
+                numerator: to_i64(figure.numerator),
+                denominator: to_i64(figure.denominator),
+                share: figure.share.to_f64(),
+            })
+            .collect(),
+        trend: summary
+            .projection
+            .trend
+            .as_ref()
+            .map(|trend| proto::ProjectionTrend {
+                years: trend.years.clone(),
+                slope_per_year: trend.slope_per_year,
+                last_year: trend.last_year,
+                share_at_last_year: trend.share_at_last_year,
+            }),
+        milestone_projections: summary
+            .projection
+            .milestones
+            .iter()
+            .map(milestone_projection_to_proto)
+            .collect(),
     }
 }
 

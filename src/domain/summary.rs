@@ -14,6 +14,7 @@ use super::evaluation::{
 };
 use super::period::Period;
 use super::plan::{Baseline, Plan, Target};
+use super::projection::{Projection, project};
 use super::ratio::Ratio;
 use super::report::{AnnualReport, FieldValue};
 use super::scope::{Absence, Boundaries, Coverage, Scope, made_of};
@@ -100,8 +101,22 @@ pub struct TargetSummary {
     pub evaluation: TargetEvaluation,
     /// The share over the same scope in the previous period, if that period had reports.
     pub previous_share: Option<Ratio>,
+    /// The shares over the same scope in every period of the catalogue up to this one, by year:
+    /// the years whose period had reports (under the same boundaries, as the trend reads them).
+    pub history: BTreeMap<i32, YearShare>,
+    /// Where the target's milestones stand: met or missed, or on pace or not at the trend of
+    /// `history`.
+    pub projection: Projection,
     pub assessment: Assessment,
     pub data_as_of: i64,
+}
+
+/// A target's share in one year: numerator over denominator.
+#[derive(Debug, Clone, Copy)]
+pub struct YearShare {
+    pub numerator: i128,
+    pub denominator: i128,
+    pub share: Ratio,
 }
 
 /// The reports a computation looked up (whether or not the agency had reported), by period: what
@@ -163,11 +178,18 @@ pub fn summarize(
     let reads = RefCell::new(ReportsRead::default());
     let coverage = scope.in_period(catalog, boundaries, period);
     let current = expected_agencies(snapshot, period, &coverage, &reads);
-    let previous = period_of_year(catalog, period.year - 1).map(|previous| {
-        let coverage = scope.in_previous_period(catalog, boundaries, period, previous);
-        let agencies = expected_agencies(snapshot, previous, &coverage, &reads);
-        (previous, agencies)
-    });
+    // Every earlier period of the catalogue, read as the trend reads the previous one: the trend
+    // and the projection stand on them.
+    let earlier: Vec<_> = catalog
+        .periods
+        .iter()
+        .filter(|earlier| earlier.year < period.year)
+        .map(|earlier| {
+            let coverage = scope.in_previous_period(catalog, boundaries, period, earlier);
+            let agencies = expected_agencies(snapshot, earlier, &coverage, &reads);
+            (earlier, agencies)
+        })
+        .collect();
     let this_period = Evaluating {
         catalog,
         snapshot,
@@ -178,23 +200,39 @@ pub fn summarize(
         .iter()
         .map(|target| {
             let evaluation = this_period.evaluate(target, &current, describe_agencies);
-            let previous_share = previous.as_ref().and_then(|(previous, agencies)| {
-                let previous_period = Evaluating {
-                    period: previous,
-                    ..this_period
-                };
-                let previous = previous_period.evaluate(target, agencies, false);
-                if previous.reporting == 0 {
+            let share_of = |evaluation: &TargetEvaluation| {
+                if evaluation.reporting == 0 {
                     None
                 } else {
-                    previous.share()
+                    evaluation.share().map(|share| YearShare {
+                        numerator: evaluation.numerator,
+                        denominator: evaluation.denominator,
+                        share,
+                    })
                 }
-            });
-            let share = if evaluation.reporting == 0 {
-                None
-            } else {
-                evaluation.share()
             };
+            let mut history: BTreeMap<i32, YearShare> = earlier
+                .iter()
+                .filter_map(|(earlier, agencies)| {
+                    let earlier_period = Evaluating {
+                        period: earlier,
+                        ..this_period
+                    };
+                    let share = share_of(&earlier_period.evaluate(target, agencies, false))?;
+                    Some((earlier.year, share))
+                })
+                .collect();
+            let previous_share = history.get(&(period.year - 1)).map(|year| year.share);
+            let this_year = share_of(&evaluation);
+            let share = this_year.map(|year| year.share);
+            if let Some(this_year) = this_year {
+                history.insert(period.year, this_year);
+            }
+            let shares = history
+                .iter()
+                .map(|(year, figure)| (*year, figure.share))
+                .collect();
+            let projection = project(&shares, period.year, &target.milestones);
             let assessment = assess(share, previous_share, period.year, &target.milestones);
             TargetSummary {
                 plan_code: plan.code.clone(),
@@ -206,6 +244,8 @@ pub fn summarize(
                 absence: coverage.absence.clone(),
                 evaluation,
                 previous_share,
+                history,
+                projection,
                 assessment,
                 data_as_of: snapshot.data_as_of,
             }

@@ -8,8 +8,8 @@ use crate::common::TEST_CATALOG;
 use pressdx::proto::{
     AgencyStanding, AnnualReport, Boundaries, DigitalPlatform, GetReportingStatusRequest,
     GetTargetSummaryRequest, ListChangesRequest, ListTargetAgenciesRequest,
-    ListTargetSummariesRequest, ListTargetSummariesResponse, PlatformOrigin, StaffCounts,
-    TargetStatus, TargetSummary, Timeliness, WatchSummariesRequest, scope_absence,
+    ListTargetSummariesRequest, ListTargetSummariesResponse, PlatformOrigin, ProjectionOutcome,
+    StaffCounts, TargetStatus, TargetSummary, Timeliness, WatchSummariesRequest, scope_absence,
 };
 use tonic::Code;
 
@@ -263,6 +263,39 @@ pub async fn hand_worked_summaries_of_a_small_province(backend: Backend) {
     assert_eq!(fraction(trained), (25, 40));
     assert_eq!(trained.status(), TargetStatus::AccelerationNeeded);
     assert!((trained.observed_yearly_progress.unwrap() - 19.0 / 56.0).abs() < 1e-12);
+    // Its history is 2023 10/35 and 2024 25/40. The national plan's milestones: 2023 40% (10/35
+    // = 28.6%: missed), 2024 70% (62.5%: missed), 2025 100%, ahead: the line through two points
+    // rises 19/56 a year, so 2025 is 25/40 + 19/56 = 54/56 = 96.4% < 100%: off pace; 2026 is
+    // 25/40 + 38/56 = 130% capped to 100%, which meets it: the projected year.
+    let history: Vec<(i32, i64, i64)> = trained
+        .history
+        .iter()
+        .map(|year| (year.year, year.numerator, year.denominator))
+        .collect();
+    assert_eq!(history, [(2023, 10, 35), (2024, 25, 40)]);
+    let trend = trained.trend.as_ref().unwrap();
+    assert!((trend.slope_per_year - 19.0 / 56.0).abs() < 1e-12);
+    let milestones: Vec<_> = trained
+        .milestone_projections
+        .iter()
+        .map(|milestone| {
+            (
+                milestone.year,
+                milestone.outcome(),
+                milestone.projected_year,
+            )
+        })
+        .collect();
+    assert_eq!(
+        milestones,
+        [
+            (2023, ProjectionOutcome::Missed, None),
+            (2024, ProjectionOutcome::Missed, None),
+            (2025, ProjectionOutcome::OffPace, Some(2026)),
+        ]
+    );
+    let projected_2025 = trained.milestone_projections[2].projected_share.unwrap();
+    assert!((projected_2025 - 54.0 / 56.0).abs() < 1e-12);
 
     // Security level >= 3 among electronic press agencies (Báo 3, Đài 2, Tạp chí Mới 4): 2 of 3.
     // In 2023 Báo and Đài: 1 of 2. Observed 1/6 a year against 1/3 needed: pace 50%, limited.
