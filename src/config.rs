@@ -541,6 +541,9 @@ pub enum SubmissionsCommand {
         /// Only the latest revision of each agency and period.
         #[arg(long)]
         latest_only: bool,
+        /// Only submissions accepted with at least one plausibility warning.
+        #[arg(long)]
+        with_warnings: bool,
         /// table, json (every page as one ListSubmissionsResponse) or csv (one row per
         /// submission, its report included).
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]

@@ -15,6 +15,7 @@ use tracing::{info, instrument};
 use super::access::{AccessControl, Caller};
 use super::convert::{
     instant, receipt, report_from_proto, submission_to_proto, timeliness_of, timestamp,
+    warnings_to_proto,
 };
 use super::draining::Draining;
 use super::error::{ApiError, shutting_down};
@@ -24,6 +25,7 @@ use crate::domain::Catalog;
 use crate::domain::access::{Principal, Reach, Role, Submitter};
 use crate::domain::naming::echo;
 use crate::domain::period::{Period, vietnam_time};
+use crate::domain::plausibility::{self, Check, Previous, Warning};
 use crate::domain::submission::{
     SubmissionContext, SubmissionDraft, ValidSubmission, check_submission,
 };
@@ -296,7 +298,7 @@ impl SubmissionApi {
             known: Some(catalog),
             now,
         };
-        let valid = check_submission(draft, &context).map_err(ApiError::Rejected)?;
+        let mut valid = check_submission(draft, &context).map_err(ApiError::Rejected)?;
         let received_at = valid.received_at(now);
         if valid.period.is_closed_at(received_at) {
             let reopened = self
@@ -308,6 +310,9 @@ impl SubmissionApi {
                 return Err(period_closed(&valid.period, &valid.agency_code));
             }
         }
+
+        // Never a refusal: the report is stored (or found acceptable) with them.
+        valid.warnings = self.plausibility_warnings(&valid, catalog).await?;
 
         if !request.validate_only {
             return Ok(Checked::ToStore {
@@ -345,7 +350,49 @@ impl SubmissionApi {
                 String::new()
             },
             received_at_asserted: valid.asserted_received_at.is_some(),
+            warnings: warnings_to_proto(&valid.warnings),
         }))
+    }
+
+    /// The catalogue's plausibility warnings for a valid report, against the same agency's latest
+    /// report for the period of the year before (from the read model), if any.
+    async fn plausibility_warnings(
+        &self,
+        valid: &ValidSubmission,
+        catalog: &Catalog,
+    ) -> Result<Vec<Warning>, ApiError> {
+        if catalog.plausibility.is_empty() {
+            return Ok(Vec::new());
+        }
+        let compares = catalog
+            .plausibility
+            .iter()
+            .any(|rule| !matches!(rule.check, Check::OutsideRange { .. }));
+        let previous_period = catalog
+            .periods
+            .iter()
+            .find(|period| period.year == valid.period.year - 1);
+        let previous_report = match previous_period {
+            Some(period) if compares => self
+                .read_model
+                .current(None)
+                .await?
+                .reports
+                .latest(&period.code, &valid.agency_code)
+                .map(|latest| (period.code.as_str(), latest.report.clone())),
+            _ => None,
+        };
+        let previous = previous_report
+            .as_ref()
+            .map(|(period_code, report)| Previous {
+                period_code,
+                report,
+            });
+        Ok(plausibility::warnings(
+            &valid.report,
+            previous,
+            &catalog.plausibility,
+        ))
     }
 
     /// The revision of `stored`'s agency and period that counts now.
@@ -420,9 +467,17 @@ impl SubmissionApi {
         caller: &Caller,
     ) -> Result<ListSubmissionsResponse, ApiError> {
         let page_size = pagination::page_size(request.page_size)?;
+        // with_warnings is named only when set, so that tokens given out before it still work.
         let filters = format!(
-            "agency={};period={};latest={}",
-            request.agency_code, request.period_code, request.latest_only
+            "agency={};period={};latest={}{}",
+            request.agency_code,
+            request.period_code,
+            request.latest_only,
+            if request.with_warnings {
+                ";with_warnings"
+            } else {
+                ""
+            }
         );
         let after_id = self
             .page_tokens
@@ -461,6 +516,7 @@ impl SubmissionApi {
                 after_id,
                 page_size,
                 visible,
+                with_warnings: request.with_warnings,
             })
             .await?;
         let next_page_token = match page.submissions.last() {

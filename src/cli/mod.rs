@@ -103,6 +103,7 @@ async fn dispatch(command: Command) -> CliResult {
             agency,
             period,
             latest_only,
+            with_warnings,
             output,
             server,
         }) => {
@@ -110,6 +111,7 @@ async fn dispatch(command: Command) -> CliResult {
                 agency,
                 period,
                 latest_only,
+                with_warnings,
             };
             submissions::list(filter, output, &server).await
         }

@@ -15,6 +15,7 @@ use crate::domain::period::vietnam_time;
 use crate::proto::submission_service_client::SubmissionServiceClient;
 use crate::proto::{
     ListSubmissionsRequest, ListSubmissionsResponse, Submission, SubmissionReceipt, Timeliness,
+    Warning,
 };
 
 pub async fn submit(args: SubmitArgs) -> CliResult {
@@ -102,6 +103,28 @@ fn print_receipt(out: &mut impl Write, receipt: &SubmissionReceipt) -> io::Resul
             receipt.latest_revision
         )?;
     }
+    print_warnings(out, &receipt.warnings)?;
+    Ok(())
+}
+
+/// The plausibility warnings of a report, one per line with the field and the rule: never a
+/// refusal, what to look at twice.
+fn print_warnings(out: &mut impl Write, warnings: &[Warning]) -> io::Result<()> {
+    if warnings.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "warnings ({}; the report is accepted all the same, check these figures):",
+        warnings.len()
+    )?;
+    for warning in warnings {
+        writeln!(
+            out,
+            "  - {} [{}]: {}",
+            warning.field, warning.rule, warning.message
+        )?;
+    }
     Ok(())
 }
 
@@ -110,6 +133,8 @@ pub struct Filter {
     pub agency: Option<String>,
     pub period: Option<String>,
     pub latest_only: bool,
+    /// Only submissions with at least one plausibility warning.
+    pub with_warnings: bool,
 }
 
 pub async fn list(filter: Filter, output: OutputFormat, server: &ServerArgs) -> CliResult {
@@ -120,6 +145,7 @@ pub async fn list(filter: Filter, output: OutputFormat, server: &ServerArgs) -> 
         latest_only: filter.latest_only,
         page_size: 500,
         page_token: String::new(),
+        with_warnings: filter.with_warnings,
     };
     let mut submissions = Vec::new();
     loop {
@@ -152,8 +178,8 @@ pub async fn list(filter: Filter, output: OutputFormat, server: &ServerArgs) -> 
 fn print_submissions(out: &mut impl Write, submissions: &[Submission]) -> io::Result<()> {
     writeln!(
         out,
-        "{:>8}  {:<28} {:<6} {:>3}  {:<25} {:<7} {:<12} status",
-        "id", "agency", "period", "rev", "received", "timely", "hash"
+        "{:>8}  {:<28} {:<6} {:>3}  {:<25} {:<7} {:<12} {:<10} warnings",
+        "id", "agency", "period", "rev", "received", "timely", "hash", "status"
     )?;
     for submission in submissions {
         let received = vietnam_local_time(submission.received_at.as_ref());
@@ -164,7 +190,7 @@ fn print_submissions(out: &mut impl Write, submissions: &[Submission]) -> io::Re
         let hash = submission.content_hash.trim_start_matches("sha256:");
         writeln!(
             out,
-            "{:>8}  {:<28} {:<6} {:>3}  {:<25} {:<7} {:<12} {}",
+            "{:>8}  {:<28} {:<6} {:>3}  {:<25} {:<7} {:<12} {:<10} {}",
             submission.submission_id,
             submission.agency_code,
             submission.period_code,
@@ -176,7 +202,13 @@ fn print_submissions(out: &mut impl Write, submissions: &[Submission]) -> io::Re
                 "superseded"
             } else {
                 "latest"
-            }
+            },
+            submission
+                .warnings
+                .iter()
+                .map(|warning| warning.rule.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
         )?;
     }
     Ok(())

@@ -15,6 +15,7 @@ use super::audit::{self, AuditAction, AuditHead, AuditRecord};
 use super::entities::{audit_entry, latest_submission, submission};
 use super::{Store, StoreError};
 use crate::domain::period::Timeliness;
+use crate::domain::plausibility::Warning;
 use crate::domain::report::AnnualReport;
 use crate::domain::submission::ValidSubmission;
 
@@ -44,6 +45,8 @@ pub struct StoredSubmission {
     pub entered_by: Option<String>,
     /// `received_at` is the original receipt time `entered_by` asserted.
     pub received_at_asserted: bool,
+    /// The plausibility warnings it was accepted with.
+    pub warnings: Vec<Warning>,
 }
 
 /// What became of a submit.
@@ -68,6 +71,8 @@ pub struct ListSubmissionsQuery {
     pub page_size: u64,
     /// Only these agencies' reports for each of these periods (`None`: every report).
     pub visible: Option<Vec<(String, Vec<String>)>>,
+    /// Only submissions accepted with at least one plausibility warning.
+    pub with_warnings: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -240,6 +245,9 @@ impl Store {
         if let Some(after_id) = query.after_id {
             select = select.filter(submission::Column::Id.gt(after_id));
         }
+        if query.with_warnings {
+            select = select.filter(submission::Column::Warnings.ne("[]"));
+        }
         if query.latest_only {
             select = select.filter(
                 submission::Column::Id.in_subquery(
@@ -376,6 +384,8 @@ async fn store_batch(
             feed_position,
             entered_by: valid.on_behalf.then(|| valid.submitted_by.clone()),
             received_at_asserted: valid.asserted_received_at.is_some(),
+            warnings: serde_json::to_string(&valid.warnings)
+                .map_err(|error| StoreError::Corrupt(format!("warnings: {error}")))?,
         };
         // A later submit of the batch with the same request id is a retry of this one.
         in_batch.insert(&valid.request_id, (feed_position, &valid.content_hash));
@@ -608,6 +618,9 @@ pub(super) fn parse_report(id: i64, json: &str) -> Result<AnnualReport, StoreErr
 
 fn from_row(row: submission::Model, superseded: bool) -> Result<StoredSubmission, StoreError> {
     let report = parse_report(row.id, &row.report)?;
+    let warnings = serde_json::from_str(&row.warnings).map_err(|error| {
+        StoreError::Corrupt(format!("submission {}: warnings: {error}", row.id))
+    })?;
     Ok(StoredSubmission {
         id: row.id,
         request_id: row.request_id,
@@ -622,5 +635,6 @@ fn from_row(row: submission::Model, superseded: bool) -> Result<StoredSubmission
         feed_position: row.feed_position,
         entered_by: row.entered_by,
         received_at_asserted: row.received_at_asserted,
+        warnings,
     })
 }
