@@ -12,11 +12,11 @@ use super::organization::{
     AgencyType, LinkKind, Organization, OrganizationKind, OrganizationLink, OrganizationVersion,
 };
 use super::period::Period;
-use super::plausibility::{Check, PlausibilityRule, SUM_INDICATORS};
 use super::plan::{
     Baseline, Condition, ConditionUse, FULL_SHARE_BP, Milestone, Plan, Population, Target,
     TargetRule, parse_percent,
 };
+use super::plausibility::{Check, PlausibilityRule, SUM_INDICATORS};
 use super::violation::{FieldViolation, Violations};
 
 /// The default catalogue a fresh database is loaded with: the Nam Định plan, the national plan with
@@ -1145,10 +1145,8 @@ fn check_plausibility(
                             None
                         }
                         None => {
-                            violations.add(
-                                format!("{at}.stable"),
-                                format!("no indicator {stable:?}"),
-                            );
+                            violations
+                                .add(format!("{at}.stable"), format!("no indicator {stable:?}"));
                             None
                         }
                     },
@@ -1358,6 +1356,80 @@ mod tests {
         assert_eq!(years, (2023..=2030).collect::<Vec<_>>());
         assert_eq!(catalog.indicators.len(), REPORT_FIELDS.len());
         assert!(catalog.plans.len() >= 2);
+    }
+
+    #[test]
+    fn plausibility_rules_are_checked_every_problem_at_once() {
+        let catalog = Catalog::from_toml(DEFAULT_CATALOG).unwrap();
+        let codes: Vec<_> = catalog
+            .plausibility
+            .iter()
+            .map(|rule| rule.code.as_str())
+            .collect();
+        assert!(codes.contains(&"revenue_factor") && codes.contains(&"fewer_trained"));
+        let revenue = &catalog.plausibility[0];
+        assert_eq!(
+            revenue.check,
+            Check::ChangeBeyondFactor {
+                factor_hundredths: 300
+            }
+        );
+
+        let rules = r#"
+            [[plausibility]]
+            code = "a"
+            indicator = "revenue"
+            kind = "change_beyond_factor"
+            factor = 1
+
+            [[plausibility]]
+            code = "b"
+            indicator = "revenue_vnd"
+            kind = "yes_to_no"
+
+            [[plausibility]]
+            code = "c"
+            indicator = "trained"
+            kind = "decrease_while_stable"
+            stable = "converged_newsroom"
+            tolerance = "10"
+
+            [[plausibility]]
+            code = "d"
+            indicator = "security_level"
+            kind = "outside_range"
+            min = 0
+            factor = "1.5"
+
+            [[plausibility]]
+            code = "a"
+            indicator = "headcount"
+            kind = "sometimes"
+        "#;
+        let text = format!(
+            "{DEFAULT_CATALOG}
+{rules}"
+        );
+        let Err(CatalogError::Invalid(violations)) = Catalog::from_toml(&text) else {
+            panic!("expected problems");
+        };
+        let fields: Vec<_> = violations.iter().map(|v| v.field.as_str()).collect();
+        for expected in [
+            r#"plausibility[9] "a".indicator"#,
+            r#"plausibility[9] "a".factor"#,
+            r#"plausibility[10] "b".indicator"#,
+            r#"plausibility[11] "c".stable"#,
+            r#"plausibility[11] "c".tolerance"#,
+            r#"plausibility[12] "d".min"#,
+            r#"plausibility[12] "d".factor"#,
+            r#"plausibility[13] "a".code"#,
+            r#"plausibility[13] "a".kind"#,
+        ] {
+            assert!(
+                fields.contains(&expected),
+                "{expected} missing from {fields:#?}"
+            );
+        }
     }
 
     #[test]

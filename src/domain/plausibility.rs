@@ -199,8 +199,7 @@ fn check_rule(
             let stable_now = number(indicator_value(report, stable))?;
             let stable_before = number(indicator_value(previous.report, stable))?;
             let moved = (i128::from(stable_now) - i128::from(stable_before)).abs();
-            let is_stable =
-                moved * 10_000 <= i128::from(*tolerance_bp) * i128::from(stable_before);
+            let is_stable = moved * 10_000 <= i128::from(*tolerance_bp) * i128::from(stable_before);
             if now >= before || !is_stable {
                 return None;
             }
@@ -321,7 +320,11 @@ mod tests {
             },
         );
         // Headcount 100 → 150 is ×1.5 exactly: not beyond; 151 is.
-        assert!(!fired(&staff(150, 0), Some(&staff(100, 0)), &one_and_a_half));
+        assert!(!fired(
+            &staff(150, 0),
+            Some(&staff(100, 0)),
+            &one_and_a_half
+        ));
         assert!(fired(&staff(151, 0), Some(&staff(100, 0)), &one_and_a_half));
         // 100 → 66: 66 × 1.5 = 99 < 100, beyond ÷1.5; 100 → 67: 100.5 ≥ 100, not beyond.
         assert!(fired(&staff(66, 0), Some(&staff(100, 0)), &one_and_a_half));
@@ -346,7 +349,11 @@ mod tests {
         };
         assert!(!fired(&no, None, &yes_to_no));
         // Not answered before: nothing to compare with.
-        assert!(!fired(&revenue(5_000), Some(&AnnualReport::default()), &times_three));
+        assert!(!fired(
+            &revenue(5_000),
+            Some(&AnnualReport::default()),
+            &times_three
+        ));
     }
 
     #[test]
@@ -375,13 +382,29 @@ mod tests {
             },
         );
         // Headcount 100 → 110 is +10%, within 10%: stable; trained 50 → 40 fell.
-        assert!(fired(&staff(110, 40), Some(&staff(100, 50)), &fewer_trained));
+        assert!(fired(
+            &staff(110, 40),
+            Some(&staff(100, 50)),
+            &fewer_trained
+        ));
         assert!(fired(&staff(90, 40), Some(&staff(100, 50)), &fewer_trained));
         // 100 → 111 is +11%: not stable, people left or came.
-        assert!(!fired(&staff(111, 40), Some(&staff(100, 50)), &fewer_trained));
+        assert!(!fired(
+            &staff(111, 40),
+            Some(&staff(100, 50)),
+            &fewer_trained
+        ));
         // Trained the same or more: nothing.
-        assert!(!fired(&staff(100, 50), Some(&staff(100, 50)), &fewer_trained));
-        assert!(!fired(&staff(100, 60), Some(&staff(100, 50)), &fewer_trained));
+        assert!(!fired(
+            &staff(100, 50),
+            Some(&staff(100, 50)),
+            &fewer_trained
+        ));
+        assert!(!fired(
+            &staff(100, 60),
+            Some(&staff(100, 50)),
+            &fewer_trained
+        ));
         assert!(!fired(&staff(100, 40), None, &fewer_trained));
     }
 
