@@ -29,6 +29,7 @@ use crate::domain::plausibility::{self, Check, Previous, Warning};
 use crate::domain::submission::{
     SubmissionContext, SubmissionDraft, ValidSubmission, check_submission,
 };
+use crate::domain::summary::ReportSnapshot;
 use crate::metrics;
 use crate::proto::submission_service_server::SubmissionService;
 use crate::proto::{
@@ -127,9 +128,15 @@ impl SubmissionApi {
             principal,
             submitter,
         };
-        let checked = match self.check(request.clone(), sender, &catalog, earlier).await {
+        let checked = match self
+            .check(request.clone(), sender, &catalog, earlier, None)
+            .await
+        {
             Err(refusal) if !request.validate_only => match look_up(request_id).await? {
-                Some(earlier) => self.check(request, sender, &catalog, Some(earlier)).await?,
+                Some(earlier) => {
+                    self.check(request, sender, &catalog, Some(earlier), None)
+                        .await?
+                }
                 None => return Err(refusal),
             },
             checked => checked?,
@@ -170,6 +177,16 @@ impl SubmissionApi {
             return answers;
         };
 
+        // The latest reports, read once for the whole batch's plausibility warnings (a report
+        // earlier in the same batch is not yet among them).
+        let reports = if compares_with_previous(&catalog) {
+            match self.read_model.current(None).await {
+                Ok(view) => Some(view.reports),
+                Err(_) => None,
+            }
+        } else {
+            None
+        };
         let mut answers = Vec::with_capacity(requests.len());
         let mut to_store = Vec::new();
         for (index, request) in requests.into_iter().enumerate() {
@@ -185,15 +202,20 @@ impl SubmissionApi {
                 submitter,
             };
             let earlier = earlier.get(request.request_id.trim()).cloned();
-            answers.push(match self.check(request, sender, &catalog, earlier).await {
-                Ok(Checked::Answered(receipt)) => Ok(receipt),
-                Ok(Checked::ToStore { valid, received_at }) => {
-                    to_store.push((index, *valid, received_at));
-                    // Replaced below, once stored.
-                    Ok(SubmissionReceipt::default())
-                }
-                Err(error) => Err(error),
-            });
+            answers.push(
+                match self
+                    .check(request, sender, &catalog, earlier, reports.as_deref())
+                    .await
+                {
+                    Ok(Checked::Answered(receipt)) => Ok(receipt),
+                    Ok(Checked::ToStore { valid, received_at }) => {
+                        to_store.push((index, *valid, received_at));
+                        // Replaced below, once stored.
+                        Ok(SubmissionReceipt::default())
+                    }
+                    Err(error) => Err(error),
+                },
+            );
         }
         if to_store.is_empty() {
             return answers;
@@ -234,6 +256,7 @@ impl SubmissionApi {
         sender: Sender<'_>,
         catalog: &Catalog,
         earlier: Option<StoredSubmission>,
+        reports: Option<&ReportSnapshot>,
     ) -> Result<Checked, ApiError> {
         let now = Utc::now();
         let asserted_received_at =
@@ -312,7 +335,7 @@ impl SubmissionApi {
         }
 
         // Never a refusal: the report is stored (or found acceptable) with them.
-        valid.warnings = self.plausibility_warnings(&valid, catalog).await?;
+        valid.warnings = self.plausibility_warnings(&valid, catalog, reports).await?;
 
         if !request.validate_only {
             return Ok(Checked::ToStore {
@@ -355,32 +378,33 @@ impl SubmissionApi {
     }
 
     /// The catalogue's plausibility warnings for a valid report, against the same agency's latest
-    /// report for the period of the year before (from the read model), if any.
+    /// report for the period of the year before: from `reports` if given, else the read model.
     async fn plausibility_warnings(
         &self,
         valid: &ValidSubmission,
         catalog: &Catalog,
+        reports: Option<&ReportSnapshot>,
     ) -> Result<Vec<Warning>, ApiError> {
         if catalog.plausibility.is_empty() {
             return Ok(Vec::new());
         }
-        let compares = catalog
-            .plausibility
-            .iter()
-            .any(|rule| !matches!(rule.check, Check::OutsideRange { .. }));
         let previous_period = catalog
             .periods
             .iter()
-            .find(|period| period.year == valid.period.year - 1);
-        let previous_report = match previous_period {
-            Some(period) if compares => self
+            .find(|period| period.year == valid.period.year - 1)
+            .filter(|_| compares_with_previous(catalog));
+        let previous_report = match (previous_period, reports) {
+            (None, _) => None,
+            (Some(period), Some(reports)) => reports
+                .latest(&period.code, &valid.agency_code)
+                .map(|latest| (period.code.as_str(), latest.report.clone())),
+            (Some(period), None) => self
                 .read_model
                 .current(None)
                 .await?
                 .reports
                 .latest(&period.code, &valid.agency_code)
                 .map(|latest| (period.code.as_str(), latest.report.clone())),
-            _ => None,
         };
         let previous = previous_report
             .as_ref()
@@ -528,6 +552,14 @@ impl SubmissionApi {
             next_page_token,
         })
     }
+}
+
+/// Whether some plausibility rule of the catalogue compares with the previous period's report.
+fn compares_with_previous(catalog: &Catalog) -> bool {
+    catalog
+        .plausibility
+        .iter()
+        .any(|rule| !matches!(rule.check, Check::OutsideRange { .. }))
 }
 
 /// The refusal of a report for a period that closed before it was received.
