@@ -213,3 +213,34 @@ fn print_submissions(out: &mut impl Write, submissions: &[Submission]) -> io::Re
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_receipt_prints_its_warnings_after_it() {
+        let receipt = SubmissionReceipt {
+            submission_id: 7,
+            agency_code: "bao-nam-dinh".into(),
+            warnings: vec![Warning {
+                field: "report.revenue_vnd".into(),
+                rule: "revenue_factor".into(),
+                message: "revenue_vnd is 4000, more than 3 times the 1000 reported for period \
+                          2023: please check the figure"
+                    .into(),
+            }],
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        print_receipt(&mut out, &receipt).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let (before, after) = text.split_once("warnings (1;").expect(&text);
+        assert!(before.starts_with("accepted") && before.contains("submission   7"));
+        assert!(after.contains("  - report.revenue_vnd [revenue_factor]: revenue_vnd is 4000"));
+
+        let mut out = Vec::new();
+        print_receipt(&mut out, &SubmissionReceipt::default()).unwrap();
+        assert!(!String::from_utf8(out).unwrap().contains("warnings"));
+    }
+}
