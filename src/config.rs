@@ -592,6 +592,9 @@ pub enum SubmissionsCommand {
         /// Only the latest revisions in this review state (implies --latest-only).
         #[arg(long, value_enum)]
         review_state: Option<ReviewStateArg>,
+        /// Only submissions accepted with at least one plausibility warning.
+        #[arg(long)]
+        with_warnings: bool,
         /// table, json (every page as one ListSubmissionsResponse) or csv (one row per
         /// submission, its report included).
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]

@@ -12,6 +12,7 @@ use crate::domain::organization::{
 };
 use crate::domain::period::{Period, Timeliness, today_in_vietnam};
 use crate::domain::plan::{Plan, Population, Target, TargetRule};
+use crate::domain::plausibility::Warning;
 use crate::domain::report::{AnnualReport, DigitalPlatform, PlatformOrigin, StaffCounts};
 use crate::domain::scope::{Absence, AbsenceReason, Boundaries};
 use crate::proto;
@@ -203,6 +204,7 @@ pub fn submission_to_proto(submission: &StoredSubmission) -> proto::Submission {
         received_at_asserted: submission.received_at_asserted,
         // Its review is the store's to look up: see SubmissionApi.
         review: None,
+        warnings: warnings_to_proto(&submission.warnings),
     }
 }
 
@@ -229,7 +231,19 @@ pub fn receipt(
         latest_revision,
         entered_by: submission.entered_by.clone().unwrap_or_default(),
         received_at_asserted: submission.received_at_asserted,
+        warnings: warnings_to_proto(&submission.warnings),
     }
+}
+
+pub fn warnings_to_proto(warnings: &[Warning]) -> Vec<proto::Warning> {
+    warnings
+        .iter()
+        .map(|warning| proto::Warning {
+            field: warning.field.clone(),
+            rule: warning.rule.clone(),
+            message: warning.message.clone(),
+        })
+        .collect()
 }
 
 fn date_text(date: Option<NaiveDate>) -> String {

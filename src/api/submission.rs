@@ -15,6 +15,7 @@ use tracing::{info, instrument};
 use super::access::{AccessControl, Caller};
 use super::convert::{
     instant, receipt, report_from_proto, submission_to_proto, timeliness_of, timestamp,
+    warnings_to_proto,
 };
 use super::draining::Draining;
 use super::error::{ApiError, shutting_down};
@@ -25,9 +26,11 @@ use crate::domain::Catalog;
 use crate::domain::access::{Principal, Reach, Role, Submitter};
 use crate::domain::naming::echo;
 use crate::domain::period::{Period, vietnam_time};
+use crate::domain::plausibility::{self, Check, Previous, Warning};
 use crate::domain::submission::{
     SubmissionContext, SubmissionDraft, ValidSubmission, check_submission,
 };
+use crate::domain::summary::ReportSnapshot;
 use crate::metrics;
 use crate::proto::submission_service_server::SubmissionService;
 use crate::proto::{
@@ -127,9 +130,15 @@ impl SubmissionApi {
             principal,
             submitter,
         };
-        let checked = match self.check(request.clone(), sender, &catalog, earlier).await {
+        let checked = match self
+            .check(request.clone(), sender, &catalog, earlier, None)
+            .await
+        {
             Err(refusal) if !request.validate_only => match look_up(request_id).await? {
-                Some(earlier) => self.check(request, sender, &catalog, Some(earlier)).await?,
+                Some(earlier) => {
+                    self.check(request, sender, &catalog, Some(earlier), None)
+                        .await?
+                }
                 None => return Err(refusal),
             },
             checked => checked?,
@@ -170,6 +179,16 @@ impl SubmissionApi {
             return answers;
         };
 
+        // The latest reports, read once for the whole batch's plausibility warnings (a report
+        // earlier in the same batch is not yet among them).
+        let reports = if compares_with_previous(&catalog) {
+            match self.read_model.current(None).await {
+                Ok(view) => Some(view.reports),
+                Err(_) => None,
+            }
+        } else {
+            None
+        };
         let mut answers = Vec::with_capacity(requests.len());
         let mut to_store = Vec::new();
         for (index, request) in requests.into_iter().enumerate() {
@@ -185,15 +204,20 @@ impl SubmissionApi {
                 submitter,
             };
             let earlier = earlier.get(request.request_id.trim()).cloned();
-            answers.push(match self.check(request, sender, &catalog, earlier).await {
-                Ok(Checked::Answered(receipt)) => Ok(receipt),
-                Ok(Checked::ToStore { valid, received_at }) => {
-                    to_store.push((index, *valid, received_at));
-                    // Replaced below, once stored.
-                    Ok(SubmissionReceipt::default())
-                }
-                Err(error) => Err(error),
-            });
+            answers.push(
+                match self
+                    .check(request, sender, &catalog, earlier, reports.as_deref())
+                    .await
+                {
+                    Ok(Checked::Answered(receipt)) => Ok(receipt),
+                    Ok(Checked::ToStore { valid, received_at }) => {
+                        to_store.push((index, *valid, received_at));
+                        // Replaced below, once stored.
+                        Ok(SubmissionReceipt::default())
+                    }
+                    Err(error) => Err(error),
+                },
+            );
         }
         if to_store.is_empty() {
             return answers;
@@ -234,6 +258,7 @@ impl SubmissionApi {
         sender: Sender<'_>,
         catalog: &Catalog,
         earlier: Option<StoredSubmission>,
+        reports: Option<&ReportSnapshot>,
     ) -> Result<Checked, ApiError> {
         let now = Utc::now();
         let asserted_received_at =
@@ -298,7 +323,7 @@ impl SubmissionApi {
             known: Some(catalog),
             now,
         };
-        let valid = check_submission(draft, &context).map_err(ApiError::Rejected)?;
+        let mut valid = check_submission(draft, &context).map_err(ApiError::Rejected)?;
         let received_at = valid.received_at(now);
         if valid.period.is_closed_at(received_at) {
             let reopened = self
@@ -310,6 +335,9 @@ impl SubmissionApi {
                 return Err(period_closed(&valid.period, &valid.agency_code));
             }
         }
+
+        // Never a refusal: the report is stored (or found acceptable) with them.
+        valid.warnings = self.plausibility_warnings(&valid, catalog, reports).await?;
 
         if !request.validate_only {
             return Ok(Checked::ToStore {
@@ -347,7 +375,50 @@ impl SubmissionApi {
                 String::new()
             },
             received_at_asserted: valid.asserted_received_at.is_some(),
+            warnings: warnings_to_proto(&valid.warnings),
         }))
+    }
+
+    /// The catalogue's plausibility warnings for a valid report, against the same agency's latest
+    /// report for the period of the year before: from `reports` if given, else the read model.
+    async fn plausibility_warnings(
+        &self,
+        valid: &ValidSubmission,
+        catalog: &Catalog,
+        reports: Option<&ReportSnapshot>,
+    ) -> Result<Vec<Warning>, ApiError> {
+        if catalog.plausibility.is_empty() {
+            return Ok(Vec::new());
+        }
+        let previous_period = catalog
+            .periods
+            .iter()
+            .find(|period| period.year == valid.period.year - 1)
+            .filter(|_| compares_with_previous(catalog));
+        let previous_report = match (previous_period, reports) {
+            (None, _) => None,
+            (Some(period), Some(reports)) => reports
+                .latest(&period.code, &valid.agency_code)
+                .map(|latest| (period.code.as_str(), latest.report.clone())),
+            (Some(period), None) => self
+                .read_model
+                .current(None)
+                .await?
+                .reports
+                .latest(&period.code, &valid.agency_code)
+                .map(|latest| (period.code.as_str(), latest.report.clone())),
+        };
+        let previous = previous_report
+            .as_ref()
+            .map(|(period_code, report)| Previous {
+                period_code,
+                report,
+            });
+        Ok(plausibility::warnings(
+            &valid.report,
+            previous,
+            &catalog.plausibility,
+        ))
     }
 
     /// The revision of `stored`'s agency and period that counts now.
@@ -439,10 +510,18 @@ impl SubmissionApi {
                 ));
             }
         };
-        let filters = format!(
-            "agency={};period={};latest={};review={}",
-            request.agency_code, request.period_code, request.latest_only, request.review_state
+        // Later filters are named only when set, so that tokens given out before they existed
+        // still work.
+        let mut filters = format!(
+            "agency={};period={};latest={}",
+            request.agency_code, request.period_code, request.latest_only
         );
+        if request.with_warnings {
+            filters.push_str(";with_warnings");
+        }
+        if review_state.is_some() {
+            filters.push_str(&format!(";review={}", request.review_state));
+        }
         let after_id = self
             .page_tokens
             .resume_after(&request.page_token, &filters)?
@@ -481,6 +560,7 @@ impl SubmissionApi {
                 page_size,
                 visible,
                 review_state,
+                with_warnings: request.with_warnings,
             })
             .await?;
         let ids: Vec<i64> = page.submissions.iter().map(|stored| stored.id).collect();
@@ -502,6 +582,14 @@ impl SubmissionApi {
             next_page_token,
         })
     }
+}
+
+/// Whether some plausibility rule of the catalogue compares with the previous period's report.
+fn compares_with_previous(catalog: &Catalog) -> bool {
+    catalog
+        .plausibility
+        .iter()
+        .any(|rule| !matches!(rule.check, Check::OutsideRange { .. }))
 }
 
 /// The refusal of a report for a period that closed before it was received.

@@ -105,6 +105,7 @@ async fn dispatch(command: Command) -> CliResult {
             period,
             latest_only,
             review_state,
+            with_warnings,
             output,
             server,
         }) => {
@@ -113,6 +114,7 @@ async fn dispatch(command: Command) -> CliResult {
                 period,
                 latest_only,
                 review_state,
+                with_warnings,
             };
             submissions::list(filter, output, &server).await
         }

@@ -15,7 +15,7 @@ use crate::domain::period::vietnam_time;
 use crate::proto::submission_service_client::SubmissionServiceClient;
 use crate::proto::{
     ListSubmissionsRequest, ListSubmissionsResponse, ReviewDecision, ReviewState, Submission,
-    SubmissionReceipt, Timeliness,
+    SubmissionReceipt, Timeliness, Warning,
 };
 
 pub async fn submit(args: SubmitArgs) -> CliResult {
@@ -103,6 +103,28 @@ fn print_receipt(out: &mut impl Write, receipt: &SubmissionReceipt) -> io::Resul
             receipt.latest_revision
         )?;
     }
+    print_warnings(out, &receipt.warnings)?;
+    Ok(())
+}
+
+/// The plausibility warnings of a report, one per line with the field and the rule: never a
+/// refusal, what to look at twice.
+fn print_warnings(out: &mut impl Write, warnings: &[Warning]) -> io::Result<()> {
+    if warnings.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "warnings ({}; the report is accepted all the same, check these figures):",
+        warnings.len()
+    )?;
+    for warning in warnings {
+        writeln!(
+            out,
+            "  - {} [{}]: {}",
+            warning.field, warning.rule, warning.message
+        )?;
+    }
     Ok(())
 }
 
@@ -112,6 +134,8 @@ pub struct Filter {
     pub period: Option<String>,
     pub latest_only: bool,
     pub review_state: Option<ReviewStateArg>,
+    /// Only submissions with at least one plausibility warning.
+    pub with_warnings: bool,
 }
 
 pub async fn list(filter: Filter, output: OutputFormat, server: &ServerArgs) -> CliResult {
@@ -126,6 +150,7 @@ pub async fn list(filter: Filter, output: OutputFormat, server: &ServerArgs) -> 
             .review_state
             .map_or(ReviewState::Unspecified, ReviewStateArg::to_proto)
             .into(),
+        with_warnings: filter.with_warnings,
     };
     let mut submissions = Vec::new();
     loop {
@@ -172,8 +197,8 @@ fn status_in_words(submission: &Submission) -> String {
 fn print_submissions(out: &mut impl Write, submissions: &[Submission]) -> io::Result<()> {
     writeln!(
         out,
-        "{:>8}  {:<28} {:<6} {:>3}  {:<25} {:<7} {:<12} status",
-        "id", "agency", "period", "rev", "received", "timely", "hash"
+        "{:>8}  {:<28} {:<6} {:>3}  {:<25} {:<7} {:<12} {:<20} warnings",
+        "id", "agency", "period", "rev", "received", "timely", "hash", "status"
     )?;
     for submission in submissions {
         let received = vietnam_local_time(submission.received_at.as_ref());
@@ -184,7 +209,7 @@ fn print_submissions(out: &mut impl Write, submissions: &[Submission]) -> io::Re
         let hash = submission.content_hash.trim_start_matches("sha256:");
         writeln!(
             out,
-            "{:>8}  {:<28} {:<6} {:>3}  {:<25} {:<7} {:<12} {}",
+            "{:>8}  {:<28} {:<6} {:>3}  {:<25} {:<7} {:<12} {:<20} {}",
             submission.submission_id,
             submission.agency_code,
             submission.period_code,
@@ -192,7 +217,13 @@ fn print_submissions(out: &mut impl Write, submissions: &[Submission]) -> io::Re
             received,
             timely,
             &hash[..12.min(hash.len())],
-            status_in_words(submission)
+            status_in_words(submission),
+            submission
+                .warnings
+                .iter()
+                .map(|warning| warning.rule.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
         )?;
         if let Some(review) = &submission.review {
             for reason in &review.reasons {
@@ -206,4 +237,35 @@ fn print_submissions(out: &mut impl Write, submissions: &[Submission]) -> io::Re
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_receipt_prints_its_warnings_after_it() {
+        let receipt = SubmissionReceipt {
+            submission_id: 7,
+            agency_code: "bao-nam-dinh".into(),
+            warnings: vec![Warning {
+                field: "report.revenue_vnd".into(),
+                rule: "revenue_factor".into(),
+                message: "revenue_vnd is 4000, more than 3 times the 1000 reported for period \
+                          2023: please check the figure"
+                    .into(),
+            }],
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        print_receipt(&mut out, &receipt).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let (before, after) = text.split_once("warnings (1;").expect(&text);
+        assert!(before.starts_with("accepted") && before.contains("submission   7"));
+        assert!(after.contains("  - report.revenue_vnd [revenue_factor]: revenue_vnd is 4000"));
+
+        let mut out = Vec::new();
+        print_receipt(&mut out, &SubmissionReceipt::default()).unwrap();
+        assert!(!String::from_utf8(out).unwrap().contains("warnings"));
+    }
 }

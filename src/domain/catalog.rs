@@ -16,6 +16,7 @@ use super::plan::{
     Baseline, Condition, ConditionUse, FULL_SHARE_BP, Milestone, Plan, Population, Target,
     TargetRule, parse_percent,
 };
+use super::plausibility::{Check, PlausibilityRule, SUM_INDICATORS};
 use super::violation::{FieldViolation, Violations};
 
 /// The default catalogue a fresh database is loaded with: the Nam Định plan, the national plan with
@@ -33,6 +34,8 @@ pub struct Catalog {
     pub plans: Vec<Plan>,
     /// Organisations taken out of the catalogue, by code.
     pub withdrawn: Vec<Withdrawal>,
+    /// The plausibility rules, in the file's order: warnings at submit, never a refusal.
+    pub plausibility: Vec<PlausibilityRule>,
 }
 
 /// An organisation taken out of the catalogue because it should never have been in it: an
@@ -106,6 +109,25 @@ struct CatalogFile {
     plan: Vec<PlanEntry>,
     #[serde(default)]
     withdrawn: Vec<WithdrawnEntry>,
+    #[serde(default)]
+    plausibility: Vec<PlausibilityEntry>,
+}
+
+/// `code`, `indicator`, `kind` and the kind's parameters: `factor` (change_beyond_factor),
+/// `stable` and `tolerance` (decrease_while_stable), `min` / `max` (outside_range).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlausibilityEntry {
+    code: String,
+    indicator: String,
+    kind: String,
+    factor: Option<toml::Value>,
+    stable: Option<String>,
+    tolerance: Option<String>,
+    min: Option<i64>,
+    max: Option<i64>,
+    #[serde(default)]
+    description: String,
 }
 
 #[derive(Deserialize)]
@@ -333,6 +355,7 @@ impl CatalogFile {
             &plans,
             &mut violations,
         );
+        let plausibility = check_plausibility(&self.plausibility, &indicators, &mut violations);
         violations.into_result(Catalog {
             periods,
             indicators,
@@ -340,6 +363,7 @@ impl CatalogFile {
             links,
             plans,
             withdrawn,
+            plausibility,
         })
     }
 }
@@ -1019,6 +1043,199 @@ fn check_target(
     })
 }
 
+/// Checks the plausibility rules: known indicators of the right type, the parameters their kind
+/// reads and no others, and expected ranges within the indicator's hard limits.
+fn check_plausibility(
+    entries: &[PlausibilityEntry],
+    indicators: &[Indicator],
+    violations: &mut Violations,
+) -> Vec<PlausibilityRule> {
+    let located =
+        |index: usize, entry: &PlausibilityEntry| format!("plausibility[{index}] {:?}", entry.code);
+    check_codes(
+        entries
+            .iter()
+            .enumerate()
+            .map(|(index, entry)| (located(index, entry), entry.code.as_str())),
+        violations,
+    );
+    // An indicator a rule may name: its type, and its hard limits (none for a sum).
+    let lookup = |code: &str| -> Option<(IndicatorType, Option<i64>, Option<i64>)> {
+        if SUM_INDICATORS.contains(&code) {
+            return Some((IndicatorType::Count, None, None));
+        }
+        indicators
+            .iter()
+            .find(|indicator| indicator.code == code)
+            .map(|indicator| (indicator.indicator_type, indicator.min, indicator.max))
+    };
+    let mut rules = Vec::new();
+    for (index, entry) in entries.iter().enumerate() {
+        let at = located(index, entry);
+        let given = [
+            ("factor", entry.factor.is_some()),
+            ("stable", entry.stable.is_some()),
+            ("tolerance", entry.tolerance.is_some()),
+            ("min", entry.min.is_some()),
+            ("max", entry.max.is_some()),
+        ];
+        let reads: &[&str] = match entry.kind.as_str() {
+            "change_beyond_factor" => &["factor"],
+            "decrease_while_stable" => &["stable", "tolerance"],
+            "yes_to_no" => &[],
+            "outside_range" => &["min", "max"],
+            other => {
+                violations.add(
+                    format!("{at}.kind"),
+                    format!("{other:?} is not one of: {}", Check::KINDS.join(", ")),
+                );
+                continue;
+            }
+        };
+        for (parameter, present) in given {
+            if present && !reads.contains(&parameter) {
+                violations.add(
+                    format!("{at}.{parameter}"),
+                    format!("a {} rule reads no {parameter}", entry.kind),
+                );
+            }
+        }
+        let check = match entry.kind.as_str() {
+            "change_beyond_factor" => {
+                let factor = match &entry.factor {
+                    Some(toml::Value::Integer(whole)) => whole.checked_mul(100),
+                    Some(toml::Value::String(text)) => {
+                        parse_percent(&format!("{text}%")).map(i64::from)
+                    }
+                    _ => None,
+                };
+                match factor {
+                    Some(hundredths) if hundredths > 100 => Some(Check::ChangeBeyondFactor {
+                        factor_hundredths: hundredths,
+                    }),
+                    _ => {
+                        violations.add(
+                            format!("{at}.factor"),
+                            "a factor above 1 is required: a whole number (3) or a string with at \
+                             most two decimals (\"1.5\")",
+                        );
+                        None
+                    }
+                }
+            }
+            "decrease_while_stable" => {
+                let tolerance = match &entry.tolerance {
+                    Some(text) => parse_share(text, &format!("{at}.tolerance"), violations),
+                    None => {
+                        violations.add(
+                            format!("{at}.tolerance"),
+                            "required: how far the stable indicator may move, such as \"10%\"",
+                        );
+                        None
+                    }
+                };
+                let stable = match &entry.stable {
+                    Some(stable) => match lookup(stable) {
+                        Some((found, _, _)) if found.is_numeric() => Some(stable.clone()),
+                        Some((found, _, _)) => {
+                            violations.add(
+                                format!("{at}.stable"),
+                                format!("{stable:?} is a {found} indicator, not a number"),
+                            );
+                            None
+                        }
+                        None => {
+                            violations
+                                .add(format!("{at}.stable"), format!("no indicator {stable:?}"));
+                            None
+                        }
+                    },
+                    None => {
+                        violations.add(
+                            format!("{at}.stable"),
+                            "required: the indicator that must be stable",
+                        );
+                        None
+                    }
+                };
+                match (stable, tolerance) {
+                    (Some(stable), Some(tolerance_bp)) => Some(Check::DecreaseWhileStable {
+                        stable,
+                        tolerance_bp,
+                    }),
+                    _ => None,
+                }
+            }
+            "yes_to_no" => Some(Check::YesToNo),
+            _ => {
+                if entry.min.is_none() && entry.max.is_none() {
+                    violations.add(format!("{at}.min"), "give min, max or both");
+                }
+                if let (Some(min), Some(max)) = (entry.min, entry.max)
+                    && min > max
+                {
+                    violations.add(format!("{at}.max"), format!("max {max} is below min {min}"));
+                }
+                if let Some((_, hard_min, hard_max)) = lookup(&entry.indicator) {
+                    for (name, bound) in [("min", entry.min), ("max", entry.max)] {
+                        let Some(bound) = bound else { continue };
+                        if hard_min.is_some_and(|hard| bound < hard)
+                            || hard_max.is_some_and(|hard| bound > hard)
+                        {
+                            violations.add(
+                                format!("{at}.{name}"),
+                                format!(
+                                    "{bound} is outside the indicator's hard limits: the \
+                                     expected range lies within them"
+                                ),
+                            );
+                        }
+                    }
+                }
+                Some(Check::OutsideRange {
+                    min: entry.min,
+                    max: entry.max,
+                })
+            }
+        };
+        match lookup(&entry.indicator) {
+            None => violations.add(
+                format!("{at}.indicator"),
+                format!(
+                    "no indicator {:?}: a field path of the report, or headcount / trained \
+                     for the sum of the staff counts",
+                    entry.indicator
+                ),
+            ),
+            Some((found, _, _)) => {
+                let fits = match &check {
+                    Some(check) if check.reads_boolean() => found == IndicatorType::Boolean,
+                    Some(_) => found.is_numeric(),
+                    None => true,
+                };
+                if !fits {
+                    violations.add(
+                        format!("{at}.indicator"),
+                        format!(
+                            "{:?} is a {found} indicator, which a {} rule cannot read",
+                            entry.indicator, entry.kind
+                        ),
+                    );
+                }
+            }
+        }
+        if let Some(check) = check {
+            rules.push(PlausibilityRule {
+                code: entry.code.clone(),
+                indicator: entry.indicator.clone(),
+                check,
+                description: entry.description.clone(),
+            });
+        }
+    }
+    rules
+}
+
 fn parse_share(text: &str, field: &str, violations: &mut Violations) -> Option<u32> {
     match parse_percent(text) {
         Some(bp) if bp <= FULL_SHARE_BP => Some(bp),
@@ -1139,6 +1356,80 @@ mod tests {
         assert_eq!(years, (2023..=2030).collect::<Vec<_>>());
         assert_eq!(catalog.indicators.len(), REPORT_FIELDS.len());
         assert!(catalog.plans.len() >= 2);
+    }
+
+    #[test]
+    fn plausibility_rules_are_checked_every_problem_at_once() {
+        let catalog = Catalog::from_toml(DEFAULT_CATALOG).unwrap();
+        let codes: Vec<_> = catalog
+            .plausibility
+            .iter()
+            .map(|rule| rule.code.as_str())
+            .collect();
+        assert!(codes.contains(&"revenue_factor") && codes.contains(&"fewer_trained"));
+        let revenue = &catalog.plausibility[0];
+        assert_eq!(
+            revenue.check,
+            Check::ChangeBeyondFactor {
+                factor_hundredths: 300
+            }
+        );
+
+        let rules = r#"
+            [[plausibility]]
+            code = "a"
+            indicator = "revenue"
+            kind = "change_beyond_factor"
+            factor = 1
+
+            [[plausibility]]
+            code = "b"
+            indicator = "revenue_vnd"
+            kind = "yes_to_no"
+
+            [[plausibility]]
+            code = "c"
+            indicator = "trained"
+            kind = "decrease_while_stable"
+            stable = "converged_newsroom"
+            tolerance = "10"
+
+            [[plausibility]]
+            code = "d"
+            indicator = "security_level"
+            kind = "outside_range"
+            min = 0
+            factor = "1.5"
+
+            [[plausibility]]
+            code = "a"
+            indicator = "headcount"
+            kind = "sometimes"
+        "#;
+        let text = format!(
+            "{DEFAULT_CATALOG}
+{rules}"
+        );
+        let Err(CatalogError::Invalid(violations)) = Catalog::from_toml(&text) else {
+            panic!("expected problems");
+        };
+        let fields: Vec<_> = violations.iter().map(|v| v.field.as_str()).collect();
+        for expected in [
+            r#"plausibility[9] "a".indicator"#,
+            r#"plausibility[9] "a".factor"#,
+            r#"plausibility[10] "b".indicator"#,
+            r#"plausibility[11] "c".stable"#,
+            r#"plausibility[11] "c".tolerance"#,
+            r#"plausibility[12] "d".min"#,
+            r#"plausibility[12] "d".factor"#,
+            r#"plausibility[13] "a".code"#,
+            r#"plausibility[13] "a".kind"#,
+        ] {
+            assert!(
+                fields.contains(&expected),
+                "{expected} missing from {fields:#?}"
+            );
+        }
     }
 
     #[test]

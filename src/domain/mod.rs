@@ -10,6 +10,7 @@ pub mod naming;
 pub mod organization;
 pub mod period;
 pub mod plan;
+pub mod plausibility;
 pub mod projection;
 pub mod ratio;
 pub mod report;

@@ -8,6 +8,7 @@ use super::indicator::Indicator;
 use super::naming::{did_you_mean, echo};
 use super::organization::{Organization, OrganizationKind};
 use super::period::{Period, vietnam_time};
+use super::plausibility::Warning;
 use super::report::{AnnualReport, check_report};
 use super::violation::{FieldViolation, Violations};
 
@@ -52,6 +53,10 @@ pub struct ValidSubmission {
     pub submitted_by: String,
     pub on_behalf: bool,
     pub asserted_received_at: Option<DateTime<Utc>>,
+    /// Plausibility warnings (domain::plausibility): never a refusal, stored with the revision.
+    /// [`check_submission`] leaves it empty; the caller, who has the previous period's report at
+    /// hand, fills it in.
+    pub warnings: Vec<Warning>,
 }
 
 impl ValidSubmission {
@@ -247,6 +252,7 @@ pub fn check_submission(
             submitted_by: draft.submitted_by,
             on_behalf: draft.on_behalf,
             asserted_received_at: draft.asserted_received_at,
+            warnings: Vec::new(),
         })
         .map_err(|violations| Rejection { reason, violations })
 }

@@ -97,6 +97,19 @@ pub(super) fn submission_subject(row: &submission::Model) -> String {
         if row.late { ", late" } else { "" },
         entered_by,
         row.feed_position
+    ) + &warnings_subject(&row.warnings)
+}
+
+/// What a submission's subject says of its plausibility warnings: nothing when it has none (so
+/// that the entries of submissions stored before warnings existed still verify), else the SHA-256
+/// of their stored JSON, so that they cannot change unseen either.
+fn warnings_subject(warnings: &str) -> String {
+    if warnings.is_empty() || warnings == "[]" {
+        return String::new();
+    }
+    format!(
+        ", warnings {}",
+        crate::domain::canonical::sha256_hex(warnings.as_bytes())
     )
 }
 

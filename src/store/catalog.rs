@@ -14,7 +14,8 @@ use chrono::Utc;
 use super::audit::{self, AuditAction, AuditRecord};
 use super::entities::{
     audit_entry, catalog_state, indicator, milestone, organization, organization_link,
-    organization_version, period, plan, submission, target, withdrawn_organization,
+    organization_version, period, plan, plausibility_rule, submission, target,
+    withdrawn_organization,
 };
 use super::{Store, StoreError};
 use crate::domain::Catalog;
@@ -26,6 +27,7 @@ use crate::domain::organization::{
 };
 use crate::domain::period::Period;
 use crate::domain::plan::{Milestone, Plan, Target};
+use crate::domain::plausibility::PlausibilityRule;
 
 /// Where a catalogue being applied came from: its text (the audit log keeps its SHA-256) and who
 /// applied it.
@@ -46,6 +48,8 @@ pub struct CatalogImport {
     pub indicators: ImportCounts,
     pub organizations: ImportCounts,
     pub plans: ImportCounts,
+    /// The plausibility rules.
+    pub plausibility: ImportCounts,
     /// The organisations it withdrew.
     pub withdrawn: Vec<String>,
     /// How the catalogue tables differed, before the import, from what the last catalogue entry
@@ -74,12 +78,13 @@ impl CatalogImport {
     }
 
     /// Each kind of entry with what the import did to it.
-    pub fn kinds(&self) -> [(&'static str, &ImportCounts); 4] {
+    pub fn kinds(&self) -> [(&'static str, &ImportCounts); 5] {
         [
             ("periods", &self.periods),
             ("indicators", &self.indicators),
             ("organizations", &self.organizations),
             ("plans", &self.plans),
+            ("plausibility", &self.plausibility),
         ]
     }
 
@@ -235,6 +240,30 @@ impl Store {
                 .exec(&transaction)
                 .await?;
             insert_plan(&transaction, plan).await?;
+        }
+
+        // A rule's position is part of it: warnings come in the order of the file.
+        let rules = changes(
+            incoming
+                .plausibility
+                .iter()
+                .enumerate()
+                .map(|(position, r)| (r.code.as_str(), (position, r))),
+            current
+                .plausibility
+                .iter()
+                .enumerate()
+                .map(|(position, r)| (r.code.as_str(), (position, r))),
+            &mut import.plausibility,
+        );
+        for (position, rule) in rules {
+            plausibility_rule::Entity::delete_by_id(rule.code.as_str())
+                .exec(&transaction)
+                .await?;
+            plausibility_rule_to_row(rule, position)?
+                .into_active_model()
+                .insert(&transaction)
+                .await?;
         }
 
         for withdrawal in &incoming.withdrawn {
@@ -395,14 +424,34 @@ pub(super) fn canonical_catalog(catalog: &Catalog) -> String {
             (plan.code.as_str(), state)
         })
         .collect();
-    to_canonical_json(&json!({
+    let mut state = json!({
         "form": "pressdx.catalog.v1",
         "periods": periods,
         "indicators": indicators,
         "organizations": organizations,
         "plans": plans,
         "withdrawn": withdrawn,
-    }))
+    });
+    // Only when there are rules, so that the state recorded before rules existed still matches
+    // the same catalogue.
+    if !catalog.plausibility.is_empty() {
+        let rules: BTreeMap<&str, Value> = catalog
+            .plausibility
+            .iter()
+            .enumerate()
+            .map(|(position, rule)| {
+                let state = json!({
+                    "position": position,
+                    "indicator": rule.indicator,
+                    "check": rule.check,
+                    "description": rule.description,
+                });
+                (rule.code.as_str(), state)
+            })
+            .collect();
+        state["plausibility"] = json!(rules);
+    }
+    to_canonical_json(&state)
 }
 
 /// The last catalogue entry of the audit log: its number and content hash (the SHA-256 of the
@@ -754,6 +803,18 @@ pub(super) async fn load_catalog(db: &impl ConnectionTrait) -> Result<Catalog, S
         .collect::<Vec<_>>();
     let mut withdrawn = withdrawn;
     withdrawn.sort_by(|a, b| a.code.cmp(&b.code));
+    let plausibility = plausibility_rule::Entity::find()
+        .order_by_asc(plausibility_rule::Column::Position)
+        .order_by_asc(plausibility_rule::Column::Code)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| {
+            serde_json::from_str::<PlausibilityRule>(&row.rule).map_err(|error| {
+                StoreError::Corrupt(format!("plausibility rule {:?}: {error}", row.code))
+            })
+        })
+        .collect::<Result<_, _>>()?;
     Ok(Catalog {
         periods,
         indicators,
@@ -761,6 +822,7 @@ pub(super) async fn load_catalog(db: &impl ConnectionTrait) -> Result<Catalog, S
         links,
         plans,
         withdrawn,
+        plausibility,
     })
 }
 
@@ -879,6 +941,18 @@ async fn insert_plan(db: &impl ConnectionTrait, plan: &Plan) -> Result<(), Store
         }
     }
     Ok(())
+}
+
+fn plausibility_rule_to_row(
+    rule: &PlausibilityRule,
+    position: usize,
+) -> Result<plausibility_rule::Model, StoreError> {
+    Ok(plausibility_rule::Model {
+        code: rule.code.clone(),
+        position: position_of(position),
+        rule: serde_json::to_string(rule)
+            .map_err(|error| StoreError::Corrupt(format!("plausibility rule: {error}")))?,
+    })
 }
 
 fn position_of(index: usize) -> i32 {

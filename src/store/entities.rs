@@ -186,6 +186,9 @@ pub mod submission {
         pub entered_by: Option<String>,
         /// `received_at` is the original receipt time `entered_by` asserted.
         pub received_at_asserted: bool,
+        /// The plausibility warnings it was accepted with (`domain::plausibility::Warning`), as
+        /// a JSON array; `[]` for none.
+        pub warnings: String,
     }
 
     impl ActiveModelBehavior for ActiveModel {}
@@ -344,6 +347,23 @@ pub mod review {
         pub reasons: String,
         pub reviewed_by: String,
         pub reviewed_at: DateTimeUtc,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod plausibility_rule {
+    //! A plausibility rule of the catalogue (domain::plausibility::PlausibilityRule), as JSON.
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "plausibility_rule")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub code: String,
+        pub position: i32,
+        pub rule: String,
     }
 
     impl ActiveModelBehavior for ActiveModel {}

@@ -25,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(RecordWhoEnteredSubmissions),
             Box::new(ClosePeriods),
             Box::new(CreateReviews),
+            Box::new(PlausibilityWarnings),
             Box::new(CreateCredentialsAndAudit),
             Box::new(RehashReportsInCanonicalForm),
             // Before the catalogue's state is first recorded: reading the catalogue reads them.
@@ -608,6 +609,40 @@ impl MigrationTrait for CreateReviews {
     }
 }
 
+/// Plausibility warnings: the catalogue's rules, and the warnings each submission was accepted
+/// with (none for those stored before).
+struct PlausibilityWarnings;
+
+impl MigrationName for PlausibilityWarnings {
+    fn name(&self) -> &str {
+        "m20261129_000004_plausibility_warnings"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for PlausibilityWarnings {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("submission")
+                    .add_column(text("warnings").default("[]").to_owned())
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("plausibility_rule")
+                    .col(string("code").primary_key())
+                    .col(integer("position"))
+                    .col(text("rule"))
+                    .to_owned(),
+            )
+            .await
+    }
+}
+
 /// Organisations taken out of the catalogue by an import, kept apart with why and as they were.
 struct CreateWithdrawnOrganizations;
 
@@ -672,7 +707,7 @@ mod tests {
         );
         let db = Database::connect(&url).await.unwrap();
         // The catalogue and the submissions, with the columns the entity knows.
-        Migrator::up(&db, Some(2)).await.unwrap();
+        Migrator::up(&db, Some(5)).await.unwrap();
         let mut report = AnnualReport {
             revenue_vnd: Some(12_000),
             ..AnnualReport::default()
@@ -693,6 +728,7 @@ mod tests {
             feed_position: 1,
             entered_by: None,
             received_at_asserted: false,
+            warnings: "[]".into(),
         };
         row.content_hash = first_form_hash(&row);
         let first_form = row.content_hash.clone();
@@ -744,6 +780,7 @@ mod tests {
             submitted_by: "test".into(),
             on_behalf: false,
             asserted_received_at: None,
+            warnings: Vec::new(),
         };
         let outcome = store.store_submission(&retry, Utc::now()).await.unwrap();
         assert!(matches!(outcome, SubmitOutcome::Replayed(_)), "{outcome:?}");
@@ -761,7 +798,7 @@ mod tests {
         );
         let db = Database::connect(&url).await.unwrap();
         // Up to the canonical content hash: the audit log, not yet the catalogue states.
-        Migrator::up(&db, Some(5)).await.unwrap();
+        Migrator::up(&db, Some(7)).await.unwrap();
         period::ActiveModel::from(period::Model {
             code: "2024".into(),
             year: 2024,

@@ -16,6 +16,7 @@ use super::entities::{audit_entry, latest_submission, submission};
 use super::reviews::{ReviewState, review_state_condition};
 use super::{Store, StoreError};
 use crate::domain::period::Timeliness;
+use crate::domain::plausibility::Warning;
 use crate::domain::report::AnnualReport;
 use crate::domain::submission::ValidSubmission;
 
@@ -45,6 +46,8 @@ pub struct StoredSubmission {
     pub entered_by: Option<String>,
     /// `received_at` is the original receipt time `entered_by` asserted.
     pub received_at_asserted: bool,
+    /// The plausibility warnings it was accepted with.
+    pub warnings: Vec<Warning>,
 }
 
 /// What became of a submit.
@@ -71,6 +74,8 @@ pub struct ListSubmissionsQuery {
     pub visible: Option<Vec<(String, Vec<String>)>>,
     /// Only the latest revisions in this review state.
     pub review_state: Option<ReviewState>,
+    /// Only submissions accepted with at least one plausibility warning.
+    pub with_warnings: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -246,6 +251,9 @@ impl Store {
         if let Some(state) = query.review_state {
             select = select.filter(Expr::cust(review_state_condition(state)));
         }
+        if query.with_warnings {
+            select = select.filter(submission::Column::Warnings.ne("[]"));
+        }
         if query.latest_only || query.review_state.is_some() {
             select = select.filter(
                 submission::Column::Id.in_subquery(
@@ -382,6 +390,8 @@ async fn store_batch(
             feed_position,
             entered_by: valid.on_behalf.then(|| valid.submitted_by.clone()),
             received_at_asserted: valid.asserted_received_at.is_some(),
+            warnings: serde_json::to_string(&valid.warnings)
+                .map_err(|error| StoreError::Corrupt(format!("warnings: {error}")))?,
         };
         // A later submit of the batch with the same request id is a retry of this one.
         in_batch.insert(&valid.request_id, (feed_position, &valid.content_hash));
@@ -614,6 +624,9 @@ pub(super) fn parse_report(id: i64, json: &str) -> Result<AnnualReport, StoreErr
 
 fn from_row(row: submission::Model, superseded: bool) -> Result<StoredSubmission, StoreError> {
     let report = parse_report(row.id, &row.report)?;
+    let warnings = serde_json::from_str(&row.warnings).map_err(|error| {
+        StoreError::Corrupt(format!("submission {}: warnings: {error}", row.id))
+    })?;
     Ok(StoredSubmission {
         id: row.id,
         request_id: row.request_id,
@@ -628,5 +641,6 @@ fn from_row(row: submission::Model, superseded: bool) -> Result<StoredSubmission
         feed_position: row.feed_position,
         entered_by: row.entered_by,
         received_at_asserted: row.received_at_asserted,
+        warnings,
     })
 }

@@ -36,6 +36,7 @@ macro_rules! behavioural_suite {
             submission::concurrent_submits_get_distinct_revisions,
             submission::a_replay_says_which_revision_counts_now,
             submission::a_province_enters_paper_reports_and_the_ministry_imports_history,
+            submission::plausibility_warnings_are_returned_stored_and_listed_never_blocking,
             catalog::periods_run_from_2023_to_2030_with_their_deadlines,
             catalog::organisations_are_listed_as_they_stood_on_a_date,
             catalog::an_organisation_shows_its_history_and_links,

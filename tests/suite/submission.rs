@@ -835,3 +835,111 @@ pub async fn a_province_enters_paper_reports_and_the_ministry_imports_history(ba
     let verification = app.store().verify_audit().await.unwrap();
     assert_eq!(verification.problems, vec![]);
 }
+
+/// Plausibility warnings never refuse a report: an agency whose 2024 revenue is four times its
+/// 2023 revenue (beyond the default catalogue's ×3) and whose converged newsroom went from yes to
+/// no is accepted, with both warnings in its receipt (validate-only too) and in the stored
+/// submission; a reviewer listing with_warnings finds it and not the clean 2023 report.
+pub async fn plausibility_warnings_are_returned_stored_and_listed_never_blocking(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let clean = app
+        .submit(request("w-2023", OLD_AGENCY, "2023", complete_report()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        clean.warnings,
+        vec![],
+        "a first report has nothing to compare with"
+    );
+
+    let mut unlikely = complete_report();
+    unlikely.revenue_vnd = Some(4 * complete_report().revenue_vnd.unwrap());
+    unlikely.converged_newsroom = Some(false);
+    let expected = [
+        ("report.revenue_vnd", "revenue_factor"),
+        ("report.converged_newsroom", "converged_newsroom_dropped"),
+    ];
+    let fields_and_rules = |warnings: &[pressdx::proto::Warning]| {
+        warnings
+            .iter()
+            .map(|warning| (warning.field.clone(), warning.rule.clone()))
+            .collect::<Vec<_>>()
+    };
+    let expected: Vec<_> = expected
+        .iter()
+        .map(|(field, rule)| (field.to_string(), rule.to_string()))
+        .collect();
+
+    let mut validate_only = request("w-2024", OLD_AGENCY, "2024", unlikely.clone());
+    validate_only.validate_only = true;
+    let validated = app.submit(validate_only).await.unwrap().into_inner();
+    assert!(validated.validated_only);
+    assert_eq!(fields_and_rules(&validated.warnings), expected);
+
+    let receipt = app
+        .submit(request("w-2024", OLD_AGENCY, "2024", unlikely.clone()))
+        .await
+        .expect("warnings never refuse a report")
+        .into_inner();
+    assert!(receipt.submission_id > 0 && !receipt.validated_only);
+    assert_eq!(fields_and_rules(&receipt.warnings), expected);
+    assert!(
+        receipt.warnings[0].message.contains("more than 3 times"),
+        "{:?}",
+        receipt.warnings[0]
+    );
+    assert!(receipt.warnings.iter().all(|w| w.message.contains("2023")));
+
+    let mut client = app.agency(OLD_AGENCY).await;
+    let stored = client
+        .get_submission(GetSubmissionRequest {
+            submission_id: receipt.submission_id,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(stored.warnings, receipt.warnings);
+    assert_eq!(stored.report, Some(unlikely.clone()));
+
+    // A retry replays the stored warnings.
+    let replayed = app
+        .submit(request("w-2024", OLD_AGENCY, "2024", unlikely))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(replayed.replayed);
+    assert_eq!(replayed.warnings, receipt.warnings);
+
+    let listed = app
+        .submissions
+        .clone()
+        .list_submissions(ListSubmissionsRequest {
+            with_warnings: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .submissions;
+    let ids: Vec<_> = listed.iter().map(|s| s.submission_id).collect();
+    assert_eq!(ids, vec![receipt.submission_id]);
+    assert_eq!(listed[0].warnings, receipt.warnings);
+    let everything = app
+        .submissions
+        .clone()
+        .list_submissions(ListSubmissionsRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .submissions;
+    assert_eq!(
+        everything.len(),
+        2,
+        "the clean report is listed without the filter"
+    );
+
+    // The audit log still verifies with warnings stored.
+    let verification = app.store().verify_audit().await.unwrap();
+    assert_eq!(verification.problems, vec![]);
+}
