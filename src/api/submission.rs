@@ -380,7 +380,7 @@ impl SubmissionApi {
     }
 
     /// The catalogue's plausibility warnings for a valid report, against the same agency's latest
-    /// report for the period of the year before: from `reports` if given, else the read model.
+    /// report for the period of the year before: from `reports` if given, else the database.
     async fn plausibility_warnings(
         &self,
         valid: &ValidSubmission,
@@ -400,13 +400,13 @@ impl SubmissionApi {
             (Some(period), Some(reports)) => reports
                 .latest(&period.code, &valid.agency_code)
                 .map(|latest| (period.code.as_str(), latest.report.clone())),
+            // One submit asks the database: catching the read model up here, under its lock, would
+            // hold up every reader at each commit.
             (Some(period), None) => self
-                .read_model
-                .current(None)
+                .store
+                .latest_report(&valid.agency_code, &period.code)
                 .await?
-                .reports
-                .latest(&period.code, &valid.agency_code)
-                .map(|latest| (period.code.as_str(), latest.report.clone())),
+                .map(|report| (period.code.as_str(), report)),
         };
         let previous = previous_report
             .as_ref()

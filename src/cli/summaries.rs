@@ -13,7 +13,8 @@ use crate::domain::period::vietnam_time;
 use crate::proto::summary_service_client::SummaryServiceClient;
 use crate::proto::{
     Boundaries, GetReportingStatusRequest, ListTargetSummariesRequest, ListTargetSummariesResponse,
-    ReportingStatus, ScopeResolution, TargetMeasure, TargetStatus, Timeliness, scope_absence,
+    MilestoneProjection, ProjectionOutcome, ReportingStatus, ScopeResolution, TargetMeasure,
+    TargetStatus, Timeliness, scope_absence,
 };
 
 fn percent(share: f64) -> String {
@@ -106,6 +107,33 @@ pub async fn summary(args: SummaryArgs) -> CliResult {
     Ok(ExitCode::SUCCESS)
 }
 
+/// "2030 100%: on pace (met in 2028)", "2025 70%: missed".
+fn milestone_in_words(milestone: &MilestoneProjection) -> String {
+    let outcome = match milestone.outcome() {
+        ProjectionOutcome::Met => "met".to_string(),
+        ProjectionOutcome::Missed => "missed".to_string(),
+        ProjectionOutcome::NoData => "no data".to_string(),
+        ProjectionOutcome::TooFewYears => "too few years to project".to_string(),
+        ProjectionOutcome::OnPace | ProjectionOutcome::OffPace => {
+            let pace = if milestone.outcome() == ProjectionOutcome::OnPace {
+                "on pace"
+            } else {
+                "off pace"
+            };
+            match milestone.projected_year {
+                Some(year) => format!("{pace} (met in {year} at the trend)"),
+                None => format!("{pace} (never met at the trend)"),
+            }
+        }
+        ProjectionOutcome::Unspecified => "-".to_string(),
+    };
+    format!(
+        "{} {}: {outcome}",
+        milestone.year,
+        percent(milestone.required_share)
+    )
+}
+
 fn print_summary_table(
     out: &mut impl Write,
     args: &SummaryArgs,
@@ -163,6 +191,14 @@ fn print_summary_table(
             summary.expected_agencies,
         )?;
         writeln!(out, "{:<30} {unit}; {}", "", summary.explanation)?;
+        let milestones: Vec<String> = summary
+            .milestone_projections
+            .iter()
+            .map(milestone_in_words)
+            .collect();
+        if !milestones.is_empty() {
+            writeln!(out, "{:<30} milestones: {}", "", milestones.join("; "))?;
+        }
         if !summary.not_evaluable.is_empty() {
             let codes: Vec<_> = summary
                 .not_evaluable

@@ -211,6 +211,34 @@ impl Store {
         Ok(None)
     }
 
+    /// The report of an agency's latest revision for a period, if it sent one: two indexed
+    /// look-ups, without the read model (whose snapshot a writer must not hold up).
+    pub async fn latest_report(
+        &self,
+        agency_code: &str,
+        period_code: &str,
+    ) -> Result<Option<AnnualReport>, StoreError> {
+        let Some(latest) = latest_submission::Entity::find_by_id((
+            agency_code.to_string(),
+            period_code.to_string(),
+        ))
+        .one(&self.db)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let row = submission::Entity::find_by_id(latest.submission_id)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!(
+                    "latest revision of {agency_code} {period_code}: no submission {}",
+                    latest.submission_id
+                ))
+            })?;
+        parse_report(row.id, &row.report).map(Some)
+    }
+
     pub async fn get_submission(&self, id: i64) -> Result<Option<StoredSubmission>, StoreError> {
         let Some(row) = submission::Entity::find_by_id(id).one(&self.db).await? else {
             return Ok(None);

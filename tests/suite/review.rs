@@ -46,6 +46,21 @@ fn reopen(agency: &str, period: &str, until_seconds: i64, reason: &str) -> Reope
     }
 }
 
+/// What `audit verify` finds after `edit` (SQL run on the database behind pressdx's back), if any.
+async fn audit_problems_after(app: &TestApp, edit: Option<&str>) -> Vec<String> {
+    if let Some(edit) = edit {
+        let database = Database::connect(&app.database_url).await.unwrap();
+        database.execute_unprepared(edit).await.unwrap();
+        database.close().await.unwrap();
+    }
+    let verification = app.store().verify_audit().await.unwrap();
+    verification
+        .problems
+        .into_iter()
+        .map(|problem| problem.problem)
+        .collect()
+}
+
 /// After a period closes, an agency's submit is FAILED_PRECONDITION (PERIOD_CLOSED, with a
 /// PreconditionFailure naming the period and when it closed), while a request accepted before
 /// still replays. Its province reopens it for one agency until an instant, with a reason: that
@@ -186,27 +201,17 @@ pub async fn a_closed_period_takes_reports_only_where_the_province_reopened_it(b
     );
 
     // The audit log recorded the reopening, and catches an edit to it.
-    let verification = app.store().verify_audit().await.unwrap();
-    assert_eq!(verification.problems, vec![]);
-    let database = Database::connect(&app.database_url).await.unwrap();
-    database
-        .execute_unprepared("UPDATE period_reopening SET reason = 'nothing to see'")
-        .await
-        .unwrap();
-    let verification = app.store().verify_audit().await.unwrap();
-    let problems: Vec<&str> = verification
-        .problems
-        .iter()
-        .map(|problem| problem.problem.as_str())
-        .collect();
+    assert_eq!(audit_problems_after(&app, None).await, Vec::<String>::new());
     assert_eq!(
-        problems,
+        audit_problems_after(
+            &app,
+            Some("UPDATE period_reopening SET reason = 'nothing to see'")
+        )
+        .await,
         [format!(
-            "reopening {} ({AGENCY} 2026) no longer says what this entry recorded",
-            1
+            "reopening 1 ({AGENCY} 2026) no longer says what this entry recorded"
         )]
     );
-    database.close().await.unwrap();
 }
 
 /// The province returns its agency's report with a reason tied to a field; the agency reads it on
@@ -434,24 +439,15 @@ pub async fn a_province_returns_a_report_and_accepts_its_correction(backend: Bac
     assert_eq!(ids(listed), [second]);
 
     // Every review is in the audit log, and an edit to one is found.
-    let verification = app.store().verify_audit().await.unwrap();
-    assert_eq!(verification.problems, vec![]);
-    let database = Database::connect(&app.database_url).await.unwrap();
-    database
-        .execute_unprepared("UPDATE review SET decision = 'accept' WHERE revision = 1")
-        .await
-        .unwrap();
-    let verification = app.store().verify_audit().await.unwrap();
-    let problems: Vec<&str> = verification
-        .problems
-        .iter()
-        .map(|problem| problem.problem.as_str())
-        .collect();
+    assert_eq!(audit_problems_after(&app, None).await, Vec::<String>::new());
     assert_eq!(
-        problems,
+        audit_problems_after(
+            &app,
+            Some("UPDATE review SET decision = 'accept' WHERE revision = 1")
+        )
+        .await,
         [format!(
             "review 1 ({agency} 2024 revision 1) no longer says what this entry recorded"
         )]
     );
-    database.close().await.unwrap();
 }
