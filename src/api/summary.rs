@@ -153,6 +153,12 @@ fn check_scope(
     )))
 }
 
+/// The page-token filter of `accepted_only`: named only when set, so that tokens given out before
+/// the option existed still work.
+fn accepted_only_filter(accepted_only: bool) -> &'static str {
+    if accepted_only { ";accepted_only" } else { "" }
+}
+
 /// Which figures of a plan are asked for.
 #[derive(Clone, Copy)]
 struct PlanFigures<'a> {
@@ -351,14 +357,14 @@ impl SummaryApi {
         // The request's own words: a CURRENT drill-down without as_of reads each page as of the
         // day it is asked.
         let filters = format!(
-            "plan={};target={};period={};scope={};boundaries={};as_of={};accepted_only={}",
+            "plan={};target={};period={};scope={};boundaries={};as_of={}{}",
             request.plan_code,
             request.target_code,
             request.period_code,
             request.scope,
             request.boundaries,
             request.as_of,
-            request.accepted_only
+            accepted_only_filter(request.accepted_only)
         );
         let after = self
             .page_tokens
@@ -750,13 +756,13 @@ impl SummaryService for SummaryApi {
         let boundaries = boundaries_from_proto(request.boundaries, &request.as_of)?;
         let size = pagination::page_size(request.page_size)?;
         let filters = format!(
-            "summaries;plan={};period={};scope={};boundaries={};as_of={};accepted_only={}",
+            "summaries;plan={};period={};scope={};boundaries={};as_of={}{}",
             request.plan_code,
             request.period_code,
             request.scope,
             request.boundaries,
             request.as_of,
-            request.accepted_only
+            accepted_only_filter(request.accepted_only)
         );
         let after = self
             .page_tokens

@@ -24,7 +24,7 @@ use crate::api::convert::report_to_proto;
 use crate::config::{BenchArgs, BenchDatabase};
 use crate::domain::Catalog;
 use crate::domain::access::Role;
-use crate::domain::catalog::DEFAULT_CATALOG;
+use crate::domain::catalog::{DEFAULT_CATALOG, without_closing_times};
 use crate::domain::report::{AnnualReport, DigitalPlatform, PlatformOrigin, StaffCounts};
 use crate::proto::submission_service_client::SubmissionServiceClient;
 use crate::proto::summary_service_client::SummaryServiceClient;
@@ -518,11 +518,7 @@ fn national_catalog(agencies: usize) -> NationalCatalog {
     use std::fmt::Write;
     // The bench back-fills and submits every year whatever the day it runs: its periods never
     // close.
-    let mut toml: String = DEFAULT_CATALOG
-        .lines()
-        .filter(|line| !line.starts_with("closes_at = "))
-        .map(|line| format!("{line}\n"))
-        .collect();
+    let mut toml = without_closing_times(DEFAULT_CATALOG);
     for province in 0..PROVINCES {
         let _ = write!(
             toml,

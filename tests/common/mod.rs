@@ -31,11 +31,8 @@ use tonic::transport::Channel;
 /// The default catalogue with its periods never closing, so that what a test may submit does not
 /// depend on the day it runs; closing has tests of its own, which set closing times.
 pub static TEST_CATALOG: TestCatalog = TestCatalog(LazyLock::new(|| {
-    pressdx::domain::catalog::DEFAULT_CATALOG
-        .lines()
-        .filter(|line| !line.starts_with("closes_at = "))
-        .map(|line| format!("{line}\n"))
-        .collect()
+    use pressdx::domain::catalog::{DEFAULT_CATALOG, without_closing_times};
+    without_closing_times(DEFAULT_CATALOG)
 }));
 
 /// The text of [`TEST_CATALOG`], made once; it reads like the `&str` of the default catalogue.
@@ -146,7 +143,8 @@ impl Drop for TestDatabase {
 
 /// A running server, its clients, and its database.
 ///
-/// The ready-made clients call with a Ministry token, which reads everything and submits nothing;
+/// The ready-made clients call with a Ministry token, which reads everything and submits nothing
+/// live (it may import history);
 /// an agency submits through [`TestApp::agency`] or [`TestApp::submit`], with its own token.
 pub struct TestApp {
     pub address: SocketAddr,
