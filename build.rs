@@ -11,6 +11,7 @@ const PROTO_FILES: &[&str] = &[
     "proto/pressdx/v1/catalog.proto",
     "proto/pressdx/v1/summary.proto",
     "proto/pressdx/v1/review.proto",
+    "proto/pressdx/v1/province_report.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

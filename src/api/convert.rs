@@ -258,6 +258,7 @@ pub fn period_to_proto(period: &Period) -> proto::Period {
         window_end: period.window_end.to_string(),
         deadline: Some(timestamp(period.deadline)),
         closes_at: period.closes_at.map(timestamp),
+        province_report_deadline: Some(timestamp(period.province_report_deadline())),
     }
 }
 

@@ -12,6 +12,7 @@ pub mod period;
 pub mod plan;
 pub mod plausibility;
 pub mod projection;
+pub mod province_report;
 pub mod ratio;
 pub mod report;
 pub mod scope;

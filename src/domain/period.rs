@@ -53,6 +53,20 @@ impl Period {
             .is_some_and(|closes_at| received_at > closes_at)
     }
 
+    /// The instant by which provinces report to the Ministry on this period: the first moment of
+    /// the day after the data window ends, Vietnam time. The default windows end on 14 December,
+    /// so this is 15 December 00:00 (Ministry letter 1369/BTTTT-CBC asks for the report before
+    /// 15 December).
+    pub fn province_report_deadline(&self) -> DateTime<Utc> {
+        let day_after = self.window_end + TimeDelta::days(1);
+        day_after
+            .and_time(chrono::NaiveTime::MIN)
+            .and_local_timezone(vietnam_time())
+            .single()
+            .unwrap_or_else(|| unreachable!("a fixed offset has no gaps"))
+            .with_timezone(&Utc)
+    }
+
     pub fn timeliness(&self, received_at: DateTime<Utc>) -> Timeliness {
         if received_at <= self.deadline {
             Timeliness::OnTime
@@ -66,6 +80,15 @@ impl Period {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn provinces_report_before_15_december_vietnam_time() {
+        // 15 December 2025 00:00 at +07:00 is 14 December 17:00 UTC.
+        assert_eq!(
+            period_2025().province_report_deadline(),
+            Utc.with_ymd_and_hms(2025, 12, 14, 17, 0, 0).unwrap()
+        );
+    }
 
     fn period_2025() -> Period {
         Period {

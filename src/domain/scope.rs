@@ -297,7 +297,7 @@ pub fn made_of(
 /// The nearest organisations existing on `on` that continue `code`: following successor links
 /// that take effect no later than `on`, and going no further from one that exists on `on`. Whom
 /// to ask for instead of an organisation that had ended.
-fn continued_by(catalog: &Catalog, code: &str, on: NaiveDate) -> BTreeSet<String> {
+pub fn continued_by(catalog: &Catalog, code: &str, on: NaiveDate) -> BTreeSet<String> {
     let successors = |current: &str| -> Vec<String> {
         catalog
             .links
