@@ -116,6 +116,31 @@ pub const RULES: &[(&str, Access)] = &[
         "pressdx.v1.ReviewService/ReviewSubmission",
         Access::Roles(&[Role::Province]),
     ),
+    // The province writes and signs its own report; the Ministry reads the submitted ones.
+    (
+        "pressdx.v1.ProvinceReportService/CreateProvinceReport",
+        Access::Roles(&[Role::Province]),
+    ),
+    (
+        "pressdx.v1.ProvinceReportService/UpdateProvinceReportNarrative",
+        Access::Roles(&[Role::Province]),
+    ),
+    (
+        "pressdx.v1.ProvinceReportService/SubmitProvinceReport",
+        Access::Roles(&[Role::Province]),
+    ),
+    (
+        "pressdx.v1.ProvinceReportService/GetProvinceReport",
+        Access::Roles(&[Role::Province, Role::Ministry]),
+    ),
+    (
+        "pressdx.v1.ProvinceReportService/ListProvinceReports",
+        Access::Roles(&[Role::Province, Role::Ministry]),
+    ),
+    (
+        "pressdx.v1.ProvinceReportService/GetProvinceReportingStatus",
+        Access::Roles(&[Role::Ministry]),
+    ),
 ];
 
 /// The rule for a request path (`/service/method`); `None` for a method no rule names.

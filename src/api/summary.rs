@@ -212,7 +212,7 @@ impl SummaryApi {
         let subject = Subject::resolve(&view.catalog, plan_code, period_code, scope, boundaries)?;
         if accepted_only {
             // Reviews move no change-feed position, so these figures are computed afresh.
-            let reports = self.accepted_reports(&view).await?;
+            let reports = accepted_reports(&self.store, &view).await?;
             let (summaries, reads) = summaries_of(&view.catalog, &reports, &subject, None, false)?;
             check_reads(&view.catalog, principal, &reads, &subject.scope.to_string())?;
             let summaries = summaries.iter().map(summary_to_proto).collect();
@@ -298,14 +298,6 @@ impl SummaryApi {
             .then(|| cached.clone())
     }
 
-    /// The view's reports, with only those the province accepted.
-    async fn accepted_reports(&self, view: &ReadView) -> Result<ReportSnapshot, ApiError> {
-        let accepted = self.store.accepted_submissions().await?;
-        Ok(view
-            .reports
-            .retain(|latest| accepted.contains(&latest.submission_id)))
-    }
-
     /// One target's summary with every agency behind it, for the drill-down.
     async fn described_summary(
         &self,
@@ -325,7 +317,7 @@ impl SummaryApi {
         let target_code = &request.target_code;
         let accepted;
         let reports = if request.accepted_only {
-            accepted = self.accepted_reports(&view).await?;
+            accepted = accepted_reports(&self.store, &view).await?;
             &accepted
         } else {
             view.reports.as_ref()
@@ -421,35 +413,7 @@ impl SummaryApi {
             scope: &scope,
             boundaries,
         };
-        let reopenings: HashMap<String, Reopening> = self
-            .store
-            .reopenings(&period.code)
-            .await?
-            .into_iter()
-            .map(|reopening| (reopening.agency_code.clone(), reopening))
-            .collect();
-        let mut status =
-            reporting_status_to_proto(&summary::reporting_status(catalog, reports, about));
-        status.closes_at = period.closes_at.map(timestamp);
-        let reviews = self.store.period_reviews(&period.code).await?;
-        for agency in &mut status.agencies {
-            agency.reopening = reopenings.get(&agency.agency_code).map(reopening_to_proto);
-            if !agency.received {
-                continue;
-            }
-            let review = reviews.get(&(agency.agency_code.clone(), agency.latest_revision));
-            let (state, count) = match ReviewState::of(review) {
-                ReviewState::AwaitingReview => (
-                    proto::ReviewState::AwaitingReview,
-                    &mut status.awaiting_review,
-                ),
-                ReviewState::Accepted => (proto::ReviewState::Accepted, &mut status.accepted),
-                ReviewState::Returned => (proto::ReviewState::Returned, &mut status.returned),
-            };
-            agency.review_state = state.into();
-            *count += 1;
-        }
-        Ok(status)
+        reporting_status_with_reviews(&self.store, catalog, reports, about).await
     }
 
     async fn list_changes(
@@ -490,6 +454,75 @@ impl SummaryApi {
             head_position: head_position.max(last_position),
         })
     }
+}
+
+/// The reporting status of a scope in a period as `reports` say, with each agency's reopening and
+/// review state and the counts of review states: reviews and reopenings as they stand now.
+pub(super) async fn reporting_status_with_reviews(
+    store: &Store,
+    catalog: &Catalog,
+    reports: &ReportSnapshot,
+    about: PeriodAndScope<'_>,
+) -> Result<proto::ReportingStatus, ApiError> {
+    let period = about.period;
+    let reopenings: HashMap<String, Reopening> = store
+        .reopenings(&period.code)
+        .await?
+        .into_iter()
+        .map(|reopening| (reopening.agency_code.clone(), reopening))
+        .collect();
+    let mut status = reporting_status_to_proto(&summary::reporting_status(catalog, reports, about));
+    status.closes_at = period.closes_at.map(timestamp);
+    let reviews = store.period_reviews(&period.code).await?;
+    for agency in &mut status.agencies {
+        agency.reopening = reopenings.get(&agency.agency_code).map(reopening_to_proto);
+        if !agency.received {
+            continue;
+        }
+        let review = reviews.get(&(agency.agency_code.clone(), agency.latest_revision));
+        let (state, count) = match ReviewState::of(review) {
+            ReviewState::AwaitingReview => (
+                proto::ReviewState::AwaitingReview,
+                &mut status.awaiting_review,
+            ),
+            ReviewState::Accepted => (proto::ReviewState::Accepted, &mut status.accepted),
+            ReviewState::Returned => (proto::ReviewState::Returned, &mut status.returned),
+        };
+        agency.review_state = state.into();
+        *count += 1;
+    }
+    Ok(status)
+}
+
+/// The reports of `view`, with only those whose latest revision the province accepted.
+pub(super) async fn accepted_reports(
+    store: &Store,
+    view: &ReadView,
+) -> Result<ReportSnapshot, ApiError> {
+    let accepted = store.accepted_submissions().await?;
+    Ok(view
+        .reports
+        .retain(|latest| accepted.contains(&latest.submission_id)))
+}
+
+/// Every target's summary of a plan for a period and scope, as `reports` say, as
+/// ListTargetSummaries serves them.
+pub(super) fn plan_summaries(
+    catalog: &Catalog,
+    reports: &ReportSnapshot,
+    plan_code: &str,
+    period: &Period,
+    scope: Scope,
+    boundaries: Boundaries,
+) -> Result<Vec<proto::TargetSummary>, ApiError> {
+    let subject = Subject {
+        plan_code: plan_code.to_string(),
+        period: period.clone(),
+        scope,
+        boundaries,
+    };
+    let (summaries, _) = summaries_of(catalog, reports, &subject, None, false)?;
+    Ok(summaries.iter().map(summary_to_proto).collect())
 }
 
 /// The summaries of a plan's targets (or of one target) for a checked subject.

@@ -20,13 +20,15 @@ use tracing::{error, info, warn};
 
 use crate::api::access::{AccessControl, AccessLayer, AccessSettings};
 use crate::api::{
-    CatalogApi, Draining, FeedWatcher, PageTokens, ReviewApi, SubmissionApi, SummaryApi,
+    CatalogApi, Draining, FeedWatcher, PageTokens, ProvinceReportApi, ReviewApi, SubmissionApi,
+    SummaryApi,
 };
 use crate::config::{LimitArgs, ServeConfig, TlsArgs, WebArgs};
 use crate::domain::Catalog;
 use crate::domain::catalog::{CatalogError, DEFAULT_CATALOG};
 use crate::metrics::{MetricsEndpoint, RpcMetricsLayer};
 use crate::proto::catalog_service_server::CatalogServiceServer;
+use crate::proto::province_report_service_server::ProvinceReportServiceServer;
 use crate::proto::review_service_server::ReviewServiceServer;
 use crate::proto::submission_service_server::SubmissionServiceServer;
 use crate::proto::summary_service_server::SummaryServiceServer;
@@ -249,6 +251,14 @@ impl Server {
                     .max_decoding_message_size(limits.max_message_bytes),
             )
             .add_service(
+                ProvinceReportServiceServer::new(ProvinceReportApi::new(
+                    read_model.clone(),
+                    self.store.clone(),
+                    page_tokens.clone(),
+                ))
+                .max_decoding_message_size(limits.max_message_bytes),
+            )
+            .add_service(
                 SummaryServiceServer::new(SummaryApi::new(
                     read_model,
                     self.store.clone(),
@@ -300,6 +310,7 @@ async fn set_health(reporter: &tonic_health::server::HealthReporter, serving: bo
         <CatalogServiceServer<CatalogApi> as NamedService>::NAME,
         <SummaryServiceServer<SummaryApi> as NamedService>::NAME,
         <ReviewServiceServer<ReviewApi> as NamedService>::NAME,
+        <ProvinceReportServiceServer<ProvinceReportApi> as NamedService>::NAME,
     ] {
         reporter.set_service_status(service, status).await;
     }

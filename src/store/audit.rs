@@ -1,5 +1,5 @@
 //! The audit log: every write (an accepted submission, a catalogue change, a credential created or
-//! revoked, a period reopened, a submission reviewed) appends an entry in the same transaction, naming who did it, when, under which request
+//! revoked, a period reopened, a submission reviewed, a province report drafted or submitted) appends an entry in the same transaction, naming who did it, when, under which request
 //! id, and the SHA-256 of what was written. Each entry's hash covers its fields and the previous
 //! entry's hash, and the counters row holds the last entry's number and hash.
 //! [`Store::verify_audit`] recomputes the chain and checks the stored submissions and credentials
@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 use super::catalog::{load_catalog, unrecorded_changes};
 use super::credentials::{audit_record, credential_rows, credential_subject};
 use super::entities::{audit_entry, latest_submission, submission};
+use super::province_reports::recorded_province_reports;
 use super::reopenings::recorded_reopenings;
 use super::reviews::recorded_reviews;
 use super::submissions::parse_report;
@@ -45,6 +46,11 @@ pub enum AuditAction {
     PeriodReopened,
     /// A province's decision on a submission.
     SubmissionReviewed,
+    /// A version of a province's report drafted: created, its snapshot taken afresh, or its
+    /// narrative edited.
+    ProvinceReportDrafted,
+    /// A version of a province's report submitted (signed).
+    ProvinceReportSubmitted,
 }
 
 impl AuditAction {
@@ -58,6 +64,8 @@ impl AuditAction {
             AuditAction::CredentialRevoked => "credential.revoked",
             AuditAction::PeriodReopened => "period.reopened",
             AuditAction::SubmissionReviewed => "submission.reviewed",
+            AuditAction::ProvinceReportDrafted => "province_report.drafted",
+            AuditAction::ProvinceReportSubmitted => "province_report.submitted",
         }
     }
 }
@@ -286,6 +294,7 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
     let mut credentials_recorded = HashMap::new();
     let mut reopenings_recorded = HashMap::new();
     let mut reviews_recorded = HashMap::new();
+    let mut province_reports_recorded = HashMap::new();
     let mut catalog_recorded = None;
     let mut previous_hash = GENESIS.to_string();
     let mut expected_seq = 1;
@@ -329,6 +338,10 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
                 reopenings_recorded.insert(entry.subject.clone(), entry.clone());
             } else if action == AuditAction::SubmissionReviewed.as_str() {
                 reviews_recorded.insert(entry.subject.clone(), entry.clone());
+            } else if action == AuditAction::ProvinceReportDrafted.as_str()
+                || action == AuditAction::ProvinceReportSubmitted.as_str()
+            {
+                province_reports_recorded.insert(entry.subject.clone(), entry.clone());
             } else if action == AuditAction::CatalogApplied.as_str()
                 || action == AuditAction::CatalogRecorded.as_str()
             {
@@ -383,6 +396,13 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
     );
     let reviews = recorded_reviews(db).await?;
     check_recorded(&reviews, &reviews_recorded, expected_seq, &mut verification);
+    let province_reports = recorded_province_reports(db).await?;
+    check_recorded(
+        &province_reports,
+        &province_reports_recorded,
+        expected_seq,
+        &mut verification,
+    );
     check_latest_revisions(db, &derived, &recorded_seq, &mut verification).await?;
     if feed_head != derived.feed_head {
         verification.problems.push(AuditProblem {

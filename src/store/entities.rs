@@ -368,3 +368,36 @@ pub mod plausibility_rule {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod province_report {
+    //! One version of a province's yearly report to the Ministry: a draft until it is submitted,
+    //! then never changed again. `content` is the protobuf encoding of
+    //! pressdx.v1.ProvinceReportContent, kept as the bytes that were hashed and signed.
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "province_report")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub province_code: String,
+        pub plan_code: String,
+        pub period_code: String,
+        pub version: i32,
+        /// "draft" or "submitted".
+        pub state: String,
+        pub correction_reason: String,
+        pub content: Vec<u8>,
+        /// "sha256:" and the hex SHA-256 of `content`.
+        pub content_hash: String,
+        pub data_as_of: i64,
+        pub created_by: String,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub submitted_by: Option<String>,
+        pub submitted_at: Option<DateTimeUtc>,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

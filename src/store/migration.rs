@@ -32,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateWithdrawnOrganizations),
             Box::new(RecordCatalogState),
             Box::new(CreatePageTokenKey),
+            Box::new(CreateProvinceReports),
         ]
     }
 }
@@ -682,6 +683,57 @@ fn first_form_hash(row: &submission::Model) -> String {
         row.report
     );
     crate::domain::canonical::sha256_hex(bytes.as_bytes())
+}
+
+/// The provinces' yearly reports to the Ministry, one row per version.
+struct CreateProvinceReports;
+
+impl MigrationName for CreateProvinceReports {
+    fn name(&self) -> &str {
+        "m20261201_000001_create_province_reports"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateProvinceReports {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("province_report")
+                    .col(big_pk_auto("id"))
+                    .col(string("province_code"))
+                    .col(string("plan_code"))
+                    .col(string("period_code"))
+                    .col(integer("version"))
+                    .col(string("state"))
+                    .col(text("correction_reason"))
+                    .col(blob("content"))
+                    .col(string("content_hash"))
+                    .col(big_integer("data_as_of"))
+                    .col(string("created_by"))
+                    .col(timestamp_with_time_zone("created_at"))
+                    .col(timestamp_with_time_zone("updated_at"))
+                    .col(string_null("submitted_by"))
+                    .col(timestamp_with_time_zone_null("submitted_at"))
+                    .to_owned(),
+            )
+            .await?;
+        // One row per version: two processes drafting the same next version cannot both succeed.
+        manager
+            .create_index(
+                Index::create()
+                    .name("province_report_version")
+                    .table("province_report")
+                    .col("province_code")
+                    .col("plan_code")
+                    .col("period_code")
+                    .col("version")
+                    .unique()
+                    .to_owned(),
+            )
+            .await
+    }
 }
 
 #[cfg(test)]

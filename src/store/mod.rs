@@ -7,6 +7,7 @@ mod catalog;
 mod credentials;
 mod entities;
 mod migration;
+mod province_reports;
 mod read_model;
 mod reopenings;
 mod reviews;
@@ -27,6 +28,10 @@ pub use audit::{AuditProblem, AuditVerification};
 pub use catalog::{CatalogImport, CatalogSource, ImportCounts};
 pub use credentials::{
     Credential, CredentialKind, NewCredential, TOKEN_PREFIX, new_token, secret_sha256,
+};
+pub use province_reports::{
+    ProvinceReportDraft, ProvinceReportFilter, ProvinceReportState, ProvinceReportSubmit,
+    StoredProvinceReport, province_report_hash,
 };
 pub use read_model::{ReadModel, ReadView};
 pub use reopenings::{NewReopening, Reopening};
