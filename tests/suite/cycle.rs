@@ -359,6 +359,32 @@ pub async fn the_province_checks_reports_and_signs_its_report_to_the_ministry(ba
         2
     );
 
+    // Drafting again refreshes the draft: same version, narrative and reason kept. Counting
+    // accepted reports only, two of the three agencies count as not reported.
+    let refreshed = reports
+        .create_province_report(CreateProvinceReportRequest {
+            plan_code: PLAN.into(),
+            period_code: "2026".into(),
+            accepted_only: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let refreshed_content = refreshed.content.clone().unwrap();
+    assert_eq!((refreshed.id, refreshed.version), (version_2.id, 2));
+    assert_eq!(refreshed_content.narrative, version_2_content.narrative);
+    assert_eq!(
+        refreshed_content.correction_reason,
+        "Tạp chí Thử nghiệm corrected its report"
+    );
+    assert!(refreshed_content.accepted_only);
+    let accepted_platforms = summary(&refreshed_content.summaries, "content_on_digital_platforms");
+    assert_eq!(
+        (accepted_platforms.numerator, accepted_platforms.denominator),
+        (1, 3)
+    );
+
     // The Ministry: this province submitted, the other is missing; it reads version 1 (version
     // 2 is a draft, which the Ministry does not see).
     let ministry_token = app.token(Role::Ministry, None).await;
