@@ -57,6 +57,11 @@ pub enum Command {
     /// reopening a closed period for one agency.
     #[command(subcommand)]
     Review(ReviewCommand),
+    /// The province's yearly report to the Ministry (ProvinceReportService): drafting it from a
+    /// snapshot of the figures, writing its narrative, signing and submitting it, reading it, and
+    /// rendering it as an HTML page and CSV.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Creates, lists and revokes the credentials callers present, working on the database
     /// directly: whoever holds the database file or URL is the operator.
     #[command(subcommand)]
@@ -574,6 +579,165 @@ pub enum ReviewCommand {
         #[command(flatten)]
         server: ServerArgs,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Drafts the province's report on a plan for a period (CreateProvinceReport): version 1, a
+    /// fresh snapshot of the figures into the current draft, or, after a submitted version, a
+    /// correction (which needs --correction-reason). Prints the draft and its figures.
+    Create {
+        /// The plan's code (see `pressdx catalog show`).
+        #[arg(long)]
+        plan: String,
+        /// The period's code, such as 2026.
+        #[arg(long)]
+        period: String,
+        /// The reporting province's code; by default the token's own.
+        #[arg(long, default_value = "")]
+        province: String,
+        /// Why a new version corrects the submitted one: required then, refused before anything
+        /// was submitted.
+        #[arg(long, default_value = "")]
+        correction_reason: String,
+        /// Take the figures from the reports the province accepted only.
+        #[arg(long)]
+        accepted_only: bool,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Writes sections of a draft's narrative (UpdateProvinceReportNarrative): each section given
+    /// replaces the draft's, the others keep their text.
+    #[command(group(
+        clap::ArgGroup::new("sections")
+            .required(true)
+            .multiple(true)
+            .args([
+                "results", "results_file", "difficulties", "difficulties_file", "proposals",
+                "proposals_file",
+            ])
+    ))]
+    Narrative {
+        /// The draft's id (as `report create` and `report list` print it).
+        #[arg(long)]
+        id: i64,
+        /// Kết quả thực hiện: what was done. Paragraphs are separated by blank lines.
+        #[arg(long, conflicts_with = "results_file")]
+        results: Option<String>,
+        /// The results section read from a file (UTF-8), or from standard input with `-`.
+        #[arg(long)]
+        results_file: Option<PathBuf>,
+        /// Khó khăn, vướng mắc: difficulties and obstacles.
+        #[arg(long, conflicts_with = "difficulties_file")]
+        difficulties: Option<String>,
+        /// The difficulties section read from a file, or from standard input with `-`.
+        #[arg(long)]
+        difficulties_file: Option<PathBuf>,
+        /// Đề xuất, kiến nghị: proposals to the Ministry.
+        #[arg(long, conflicts_with = "proposals_file")]
+        proposals: Option<String>,
+        /// The proposals section read from a file, or from standard input with `-`.
+        #[arg(long)]
+        proposals_file: Option<PathBuf>,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Signs and submits a draft to the Ministry (SubmitProvinceReport): reads the draft, prints
+    /// what is being signed and its content hash, and submits it with that hash.
+    Submit {
+        /// The draft's id.
+        #[arg(long)]
+        id: i64,
+        /// Sign only if the draft still has this content hash, as `report show` printed it when
+        /// the signer read it; the server refuses the submission if the draft changed since.
+        #[arg(long)]
+        content_hash: Option<String>,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Prints one version of a report (GetProvinceReport): its header, narrative and figures.
+    Show {
+        #[command(flatten)]
+        report: ReportSelector,
+        /// table, json (the server's answer) or csv (one row per target of the snapshot).
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Lists every version of the reports the token reaches, oldest first (ListProvinceReports).
+    List {
+        /// Only this plan's.
+        #[arg(long, default_value = "")]
+        plan: String,
+        /// Only this period's.
+        #[arg(long, default_value = "")]
+        period: String,
+        /// Only this province's.
+        #[arg(long, default_value = "")]
+        province: String,
+        /// table, json (every page as one ListProvinceReportsResponse) or csv (one row per
+        /// version).
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Prints which provinces have submitted their report on a plan for a period, on time or
+    /// late, and which have not (GetProvinceReportingStatus; the Ministry's).
+    Status {
+        /// The plan's code.
+        #[arg(long)]
+        plan: String,
+        /// The period's code.
+        #[arg(long)]
+        period: String,
+        /// table, json (the server's answer) or csv (one row per province).
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Writes one version of a report as a self-contained HTML page (Vietnamese, with a chart per
+    /// target, printable on A4) and, optionally, its figures as CSV.
+    Render {
+        #[command(flatten)]
+        report: ReportSelector,
+        /// Where to write the HTML page.
+        #[arg(long)]
+        html: PathBuf,
+        /// Where to write the figures as CSV.
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+}
+
+/// Which version of a province report to read: by id, or by plan and period.
+#[derive(Debug, Args)]
+pub struct ReportSelector {
+    /// The version's id (as `report list` prints it); or name the version with --plan and
+    /// --period.
+    #[arg(
+        long,
+        required_unless_present = "plan",
+        conflicts_with_all = ["plan", "period", "province", "version"]
+    )]
+    pub id: Option<i64>,
+    /// The plan's code (with --period, instead of --id).
+    #[arg(long, requires = "period")]
+    pub plan: Option<String>,
+    /// The period's code (with --plan).
+    #[arg(long, requires = "plan")]
+    pub period: Option<String>,
+    /// The reporting province; by default the token's own.
+    #[arg(long)]
+    pub province: Option<String>,
+    /// The version number; by default the latest the token reads (for the Ministry, the latest
+    /// submitted).
+    #[arg(long)]
+    pub version: Option<i32>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -15,6 +15,7 @@ pub mod client;
 mod diagnosis;
 mod import;
 mod output;
+mod report;
 mod report_file;
 mod review;
 mod submissions;
@@ -137,6 +138,7 @@ async fn dispatch(command: Command) -> CliResult {
             reason,
             server,
         }) => review::decide(submission, ReviewDecision::Return, &reason, &server).await,
+        Command::Report(command) => report::run(command).await,
         Command::Token(TokenCommand::Create {
             role,
             org,

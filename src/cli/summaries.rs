@@ -17,11 +17,11 @@ use crate::proto::{
     TargetStatus, Timeliness, scope_absence,
 };
 
-fn percent(share: f64) -> String {
+pub(super) fn percent(share: f64) -> String {
     format!("{:.1}%", share * 100.0)
 }
 
-fn status_word(status: TargetStatus) -> &'static str {
+pub(super) fn status_word(status: TargetStatus) -> &'static str {
     match status {
         TargetStatus::Achieved => "achieved",
         TargetStatus::OnTrack => "on track",
@@ -108,7 +108,7 @@ pub async fn summary(args: SummaryArgs) -> CliResult {
 }
 
 /// "2030 100%: on pace (met in 2028)", "2025 70%: missed".
-fn milestone_in_words(milestone: &MilestoneProjection) -> String {
+pub(super) fn milestone_in_words(milestone: &MilestoneProjection) -> String {
     let outcome = match milestone.outcome() {
         ProjectionOutcome::Met => "met".to_string(),
         ProjectionOutcome::Missed => "missed".to_string(),

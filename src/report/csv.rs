@@ -87,7 +87,8 @@ struct Row {
     /// Observed rows only.
     counts: Option<(i64, i64)>,
     required_share: Option<f64>,
-    /// Observed rows: the target's status that year; milestone rows: the milestone's outcome.
+    /// Observed rows: the target's status that year (empty when the report does not state it);
+    /// milestone rows: the milestone's outcome.
     status: &'static str,
 }
 
@@ -98,7 +99,7 @@ fn target_rows(target: &TargetSection) -> Vec<Row> {
         share: year.share,
         counts: Some((year.numerator, year.denominator)),
         required_share: year.required_share,
-        status: status_code(year.status),
+        status: year.status.map_or("", status_code),
     });
     let projected = target.projection.points.iter().map(|point| Row {
         year: point.year,
@@ -150,6 +151,7 @@ fn outcome_code(outcome: Outcome) -> &'static str {
         Outcome::OnPace => "on_pace",
         Outcome::OffPace => "off_pace",
         Outcome::TooFewYears => "too_few_years",
+        Outcome::NoData => "no_data",
     }
 }
 
@@ -179,7 +181,7 @@ mod tests {
                     denominator: 3,
                     share: Some(1.0 / 3.0),
                     required_share: Some(0.5),
-                    status: TargetStatus::NoTrend,
+                    status: Some(TargetStatus::NoTrend),
                 },
                 YearShare {
                     year: 2026,
@@ -187,7 +189,7 @@ mod tests {
                     denominator: 3,
                     share: Some(2.0 / 3.0),
                     required_share: Some(0.6),
-                    status: TargetStatus::Achieved,
+                    status: Some(TargetStatus::Achieved),
                 },
             ],
             milestones: vec![
@@ -255,10 +257,20 @@ ninh-binh-2025,nam-dinh-cds-bao-chi,2026,converged_newsroom,\"Agencies operating
             denominator: 0,
             share: None,
             required_share: None,
-            status: TargetStatus::NoData,
+            status: Some(TargetStatus::NoData),
         };
         let csv = render_csv(&document);
         assert!(csv.contains(",2025,observed,,0,0,,no_data\n"), "{csv}");
+    }
+
+    #[test]
+    fn an_earlier_year_without_a_stated_requirement_or_status_leaves_them_empty() {
+        let mut document = small_document();
+        let earlier = &mut document.targets[0].history[0];
+        earlier.required_share = None;
+        earlier.status = None;
+        let csv = render_csv(&document);
+        assert!(csv.contains(",2025,observed,0.333333,1,3,,\n"), "{csv}");
     }
 
     #[test]

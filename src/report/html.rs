@@ -60,6 +60,9 @@ pub fn render_html(document: &ProvinceReportDocument) -> String {
                     }
                     section.targets {
                         h2 { "I. Kết quả theo chỉ tiêu" }
+                        @if document.signature.accepted_only {
+                            p.basis { "Số liệu chỉ tính các báo cáo đã được thẩm định và chấp nhận." }
+                        }
                         (overview(document))
                         @for (index, target) in document.targets.iter().enumerate() {
                             (target_section(index + 1, target, document.year))
@@ -169,7 +172,12 @@ fn year_table(target: &TargetSection) -> Markup {
                         td { (year.year) }
                         td.number { (optional_percent(year.share)) }
                         td.number { (optional_percent(year.required_share)) }
-                        td { (status_chip(year.status)) }
+                        td {
+                            @match year.status {
+                                Some(status) => { (status_chip(status)) }
+                                None => { "—" }
+                            }
+                        }
                     }
                 }
             }
@@ -187,10 +195,13 @@ fn milestone_outcomes(target: &TargetSection) -> Markup {
                         "Mốc " (outcome.year) " (" (percent(outcome.required_share)) "): "
                         (outcome_chip(outcome.outcome))
                         @match (outcome.outcome, outcome.projected_year) {
-                            (Outcome::Met | Outcome::TooFewYears, _) => {}
+                            (Outcome::Met | Outcome::TooFewYears | Outcome::NoData, _) => {}
                             (_, Some(projected_year)) => {
                                 "; theo xu hướng đạt năm " (projected_year)
                             }
+                            // Whether the trend catches up with a missed milestone is not said
+                            // (the summaries project only the milestones still ahead).
+                            (Outcome::Missed, None) => {}
                             (_, None) => {
                                 "; theo xu hướng chưa đạt đến năm " (super::HORIZON_YEAR)
                             }
@@ -301,6 +312,10 @@ fn signature(signature: &Signature) -> Markup {
                         ReportStatus::Submitted => { "Đã gửi" }
                     }
                 }
+                @if !signature.correction_reason.is_empty() {
+                    dt { "Lý do sửa đổi" }
+                    dd { (signature.correction_reason) }
+                }
                 dt { "Thời điểm gửi" }
                 dd { (signature.submitted_at.map_or_else(|| "—".to_string(), vietnam_date_time)) }
                 dt { "Người gửi" }
@@ -311,6 +326,14 @@ fn signature(signature: &Signature) -> Markup {
                 dd.hash { (signature.content_hash) }
                 dt { "Số liệu tính đến" }
                 dd { "vị trí " (signature.data_as_of) " của luồng thay đổi" }
+                dt { "Báo cáo được tính" }
+                dd {
+                    @if signature.accepted_only {
+                        "chỉ các báo cáo đã được chấp nhận"
+                    } @else {
+                        "bản mới nhất của mọi báo cáo đã nhận"
+                    }
+                }
             }
         }
     }
@@ -336,6 +359,7 @@ fn outcome_chip(outcome: Outcome) -> Markup {
         Outcome::OnPace => ("Dự báo đạt đúng hạn", "on-pace"),
         Outcome::OffPace => ("Dự báo không đạt đúng hạn", "off-pace"),
         Outcome::TooFewYears => ("Chưa đủ số năm để dự báo", "too-few-years"),
+        Outcome::NoData => ("Không có số liệu", "no-data"),
     };
     html! { span class={ "status " (class) } { (label) } }
 }
@@ -435,6 +459,26 @@ mod tests {
         assert!(!submitted.contains("BẢN NHÁP"));
         assert!(!submitted.contains("watermark\""));
         assert!(submitted.contains("10/12/2026 09:30 (giờ Việt Nam)"));
+    }
+
+    #[test]
+    fn the_page_says_why_a_version_corrects_and_what_its_figures_count() {
+        let mut document = sample_document(ReportStatus::Submitted);
+        let page = render_html(&document);
+        assert!(page.contains("Lý do sửa đổi"));
+        assert!(page.contains(&document.signature.correction_reason));
+        assert!(page.contains("bản mới nhất của mọi báo cáo đã nhận"));
+        assert!(!page.contains("class=\"basis\""));
+
+        document.signature.correction_reason.clear();
+        document.signature.accepted_only = true;
+        let page = render_html(&document);
+        assert!(
+            !page.contains("Lý do sửa đổi"),
+            "a first version corrects nothing"
+        );
+        assert!(page.contains("class=\"basis\""));
+        assert!(page.contains("chỉ các báo cáo đã được chấp nhận"));
     }
 
     #[test]

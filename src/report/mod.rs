@@ -100,10 +100,13 @@ pub struct YearShare {
     pub denominator: i64,
     /// numerator / denominator; `None` when there was no share that year.
     pub share: Option<f64>,
-    /// The share required that year; `None` before the first milestone.
+    /// The share required that year; `None` before the first milestone, and for an earlier
+    /// year whose requirement the stored report does not state (its summaries carry each earlier
+    /// year's share, not what was required then). Shown as "—", never worked out here.
     pub required_share: Option<f64>,
-    /// The target's status that year.
-    pub status: TargetStatus,
+    /// The target's status that year; `None` when the stored report does not state it (an
+    /// earlier year: the summaries decide a status for the report's year only).
+    pub status: Option<TargetStatus>,
 }
 
 /// A share the plan requires by a year (2025: 0.7).
@@ -140,8 +143,9 @@ pub struct MilestoneOutcome {
     /// The milestone's required share.
     pub required_share: f64,
     pub outcome: Outcome,
-    /// The year the trend reaches the required share, when it does by the horizon (for a milestone
-    /// missed: when it will be caught up); `None` otherwise, or when there is no trend.
+    /// The year the trend reaches the required share, as the summary states it (searched up to
+    /// 2100, so possibly past the horizon; for a milestone missed: when it will be caught up);
+    /// `None` when it never does, when there is no trend, or when nobody said.
     pub projected_year: Option<i32>,
 }
 
@@ -159,6 +163,8 @@ pub enum Outcome {
     OffPace,
     /// Still ahead, and fewer years were observed than a trend needs.
     TooFewYears,
+    /// Its year is past (or is the report's) and has no share to judge it by.
+    NoData,
 }
 
 /// The agencies expected to report for the period, and where their reports stand.
@@ -210,11 +216,17 @@ pub struct Signature {
     pub submitted_at: Option<DateTime<Utc>>,
     /// Who sent it; empty for a draft.
     pub submitted_by: String,
-    /// The SHA-256 of the report's content, in hex.
+    /// The SHA-256 of the report's content, as the server writes it ("sha256:" and lowercase
+    /// hex).
     pub content_hash: String,
     /// The change-feed position the figures are as of: every submission at or before it, none
     /// after.
     pub data_as_of: i64,
+    /// Why this version corrects the one submitted before it; empty for the first version.
+    pub correction_reason: String,
+    /// Whether the figures count only the reports the province had accepted (otherwise every
+    /// agency's latest report received).
+    pub accepted_only: bool,
 }
 
 #[cfg(test)]

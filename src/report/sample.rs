@@ -66,6 +66,10 @@ pub(crate) fn sample_document(status: ReportStatus) -> ProvinceReportDocument {
             },
             content_hash: "9f2c4e1a7b3d58c0e6a1f4b2d7c9e0a3b5d8f1c2e4a6b7d9f0c1e3a5b7d9f2c4".into(),
             data_as_of: 1842,
+            correction_reason: "Bổ sung số liệu bồi dưỡng của Báo và Phát thanh, Truyền hình \
+                                Ninh Bình"
+                .into(),
+            accepted_only: false,
         },
     }
 }
@@ -190,10 +194,11 @@ fn target(
             denominator,
             share: Some(numerator as f64 / denominator as f64),
             required_share: required_in(&milestones, year),
-            status,
+            status: Some(status),
         })
         .collect();
     let last = history.last().cloned().expect("four observed years");
+    let (.., last_status) = observed[observed.len() - 1];
     TargetSection {
         code: code.into(),
         name: name.into(),
@@ -202,7 +207,7 @@ fn target(
             denominator: last.denominator,
             share: last.share,
             required_share: last.required_share,
-            status: last.status,
+            status: last_status,
             explanation: explanation.into(),
         },
         history,
