@@ -535,6 +535,25 @@ impl ReviewStateArg {
 
 #[derive(Debug, Subcommand)]
 pub enum ReviewCommand {
+    /// Lists the latest revision of each agency's report for a period in a review state (the
+    /// ones awaiting review unless --state says otherwise), with its warnings and review; the
+    /// same as `pressdx submissions list --latest-only --review-state STATE`.
+    List {
+        /// The period's code, such as 2026.
+        #[arg(long)]
+        period: String,
+        /// Which review state to list.
+        #[arg(long, value_enum, default_value = "awaiting")]
+        state: ReviewStateArg,
+        /// Only reports accepted with at least one plausibility warning.
+        #[arg(long)]
+        with_warnings: bool,
+        /// table, json or csv, as `pressdx submissions list` writes them.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
     /// Accepts a submission, its agency's latest revision for the period
     /// (ReviewService.ReviewSubmission).
     Accept {

@@ -121,6 +121,22 @@ async fn dispatch(command: Command) -> CliResult {
         }
         Command::Summary(args) => summaries::summary(args).await,
         Command::Status(args) => summaries::status(args).await,
+        Command::Review(ReviewCommand::List {
+            period,
+            state,
+            with_warnings,
+            output,
+            server,
+        }) => {
+            let filter = submissions::Filter {
+                agency: None,
+                period: Some(period),
+                latest_only: true,
+                review_state: Some(state),
+                with_warnings,
+            };
+            submissions::list(filter, output, &server).await
+        }
         Command::Review(ReviewCommand::Reopen {
             agency,
             period,

@@ -918,3 +918,126 @@ pub async fn the_cli_names_the_cause_of_a_failed_connection(backend: Backend) {
         &["the server answered Unauthenticated"],
     );
 }
+
+/// The province's report from the command line: drafted, its narrative written from a file,
+/// signed, listed by the Ministry with the province-level status, and rendered as an HTML page
+/// and a CSV that carry the figures worked out by hand.
+pub async fn the_cli_drafts_signs_and_renders_the_province_report(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let server = format!("http://{}", app.address);
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/report.toml");
+    let (_, agency) = create_token(&app.database_url, "agency", Some("bao-ptth-ninh-binh-2025"));
+    let (_, province) = create_token(&app.database_url, "province", Some("ninh-binh-2025"));
+    let (_, ministry) = create_token(&app.database_url, "ministry", None);
+    let run = |args: &[&str], token: &str| {
+        let mut args = args.to_vec();
+        args.extend(["--server", &server, "--token", token]);
+        let output = tokio::task::block_in_place(|| pressdx(&args));
+        assert!(
+            output.status.success(),
+            "pressdx {args:?}: {}{}",
+            text(&output.stdout),
+            text(&output.stderr)
+        );
+        text(&output.stdout)
+    };
+    run(&["submit", "--file", example], &agency);
+    let awaiting = run(&["review", "list", "--period", "2026"], &province);
+    assert!(awaiting.contains("bao-ptth-ninh-binh-2025"), "{awaiting}");
+    let accepted = run(
+        &["review", "list", "--period", "2026", "--state", "accepted"],
+        &province,
+    );
+    assert!(!accepted.contains("bao-ptth-ninh-binh-2025"), "{accepted}");
+
+    let drafted = run(
+        &[
+            "report",
+            "create",
+            "--plan",
+            "national-348-qd-ttg",
+            "--period",
+            "2026",
+        ],
+        &province,
+    );
+    assert!(drafted.contains("province report 1"), "{drafted}");
+    let workdir = tempfile::tempdir().unwrap();
+    let results = workdir.path().join("ket-qua.txt");
+    std::fs::write(&results, "Toàn bộ nội dung đã lên nền tảng số.\n").unwrap();
+    run(
+        &[
+            "report",
+            "narrative",
+            "--id",
+            "1",
+            "--results-file",
+            results.to_str().unwrap(),
+            "--proposals",
+            "Đề nghị Bộ hỗ trợ đào tạo.",
+        ],
+        &province,
+    );
+    let signed = run(&["report", "submit", "--id", "1"], &province);
+    assert!(
+        signed.contains("submitted province report 1 version 1"),
+        "{signed}"
+    );
+
+    let status = run(
+        &[
+            "report",
+            "status",
+            "--plan",
+            "national-348-qd-ttg",
+            "--period",
+            "2026",
+        ],
+        &ministry,
+    );
+    assert!(
+        status.contains("expected 1,") && status.contains("missing 0"),
+        "{status}"
+    );
+    let listed = run(&["report", "list"], &ministry);
+    assert!(
+        listed.contains("ninh-binh-2025") && listed.contains("submitted"),
+        "{listed}"
+    );
+
+    let html = workdir.path().join("bao-cao.html");
+    let csv = workdir.path().join("bao-cao.csv");
+    run(
+        &[
+            "report",
+            "render",
+            "--id",
+            "1",
+            "--html",
+            html.to_str().unwrap(),
+            "--csv",
+            csv.to_str().unwrap(),
+        ],
+        &ministry,
+    );
+    let page = std::fs::read_to_string(&html).unwrap();
+    for words in [
+        // Upper-cased by the style sheet, as a Vietnamese report's headings are.
+        "Báo cáo kết quả chuyển đổi số báo chí",
+        "Kết quả thực hiện",
+        "Khó khăn, vướng mắc",
+        "Đề xuất, kiến nghị",
+        "Toàn bộ nội dung đã lên nền tảng số.",
+        "<svg",
+    ] {
+        assert!(page.contains(words), "the page lacks {words:?}");
+    }
+    assert!(!page.contains("<script"), "the page needs no JavaScript");
+    // The example report: 12+120+55+20 of 12+140+60+48 people trained.
+    let figures = std::fs::read_to_string(&csv).unwrap();
+    let trained_2026 = figures
+        .lines()
+        .find(|line| line.contains(",staff_trained,") && line.contains(",2026,observed,"))
+        .unwrap_or_else(|| panic!("{figures}"));
+    assert!(trained_2026.contains(",207,260,"), "{trained_2026}");
+}
