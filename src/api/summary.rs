@@ -31,7 +31,7 @@ use crate::domain::ratio::Ratio;
 use crate::domain::scope::{Boundaries, Scope};
 use crate::domain::status::TargetStatus;
 use crate::domain::summary::{
-    self, PeriodAndScope, ReportSnapshot, ReportingStatus, ReportsRead, TargetSummary,
+    self, PeriodAndScope, PlanFigures, ReportSnapshot, ReportingStatus, ReportsRead, TargetSummary,
 };
 use crate::metrics;
 use crate::proto::summary_service_server::SummaryService;
@@ -51,6 +51,8 @@ pub struct SummaryApi {
     figures: Arc<Mutex<FiguresCache>>,
     /// One lock per (plan, period, scope), held while its figures are computed.
     computing: Arc<Mutex<HashMap<FiguresKey, Arc<tokio::sync::Mutex<()>>>>>,
+    /// The figures behind the cached summaries, taken out and updated under their key's lock.
+    kept: Arc<Mutex<HashMap<FiguresKey, KeptFigures>>>,
 }
 
 /// The summaries of a plan for a period and scope, computed once per state of the data: readers
@@ -66,7 +68,14 @@ struct CachedFigures {
     data_as_of: i64,
     summaries: Arc<Vec<proto::TargetSummary>>,
     /// Every report they looked up: a reader must reach them all.
-    reads: ReportsRead,
+    reads: Arc<ReportsRead>,
+}
+
+/// The figures of a (plan, period, scope, boundaries) agency by agency, kept between commits so
+/// that the next ones update them rather than compute them again.
+struct KeptFigures {
+    catalog_revision: i64,
+    figures: PlanFigures,
 }
 
 /// Beyond this many (plan, period, scope, boundaries) combinations the cache starts over: it
@@ -161,7 +170,7 @@ fn accepted_only_filter(accepted_only: bool) -> &'static str {
 
 /// Which figures of a plan are asked for.
 #[derive(Clone, Copy)]
-struct PlanFigures<'a> {
+struct FiguresAsked<'a> {
     plan_code: &'a str,
     period_code: &'a str,
     scope: &'a str,
@@ -188,6 +197,7 @@ impl SummaryApi {
             page_tokens,
             figures: Arc::new(Mutex::new(HashMap::new())),
             computing: Arc::new(Mutex::new(HashMap::new())),
+            kept: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
@@ -196,11 +206,11 @@ impl SummaryApi {
     /// behind them.
     async fn plan_figures(
         &self,
-        asked: PlanFigures<'_>,
+        asked: FiguresAsked<'_>,
         principal: &Principal,
         known: Option<Counters>,
     ) -> Result<(Arc<Vec<proto::TargetSummary>>, i64), ApiError> {
-        let PlanFigures {
+        let FiguresAsked {
             plan_code,
             period_code,
             scope,
@@ -263,13 +273,27 @@ impl SummaryApi {
             return Ok(cached);
         }
         metrics::count_summary_cache(false);
-        let (summaries, reads) = summaries_of(&view.catalog, &view.reports, subject, None, false)?;
+        let kept = self.kept_figures().remove(key);
+        let kept = self.keep_up(kept, subject, view).await?;
         let computed = Arc::new(CachedFigures {
             catalog_revision: view.catalog_revision,
             data_as_of,
-            summaries: Arc::new(summaries.iter().map(summary_to_proto).collect()),
-            reads,
+            summaries: Arc::new(
+                kept.figures
+                    .summaries()
+                    .iter()
+                    .map(summary_to_proto)
+                    .collect(),
+            ),
+            reads: kept.figures.reads().clone(),
         });
+        {
+            let mut all_kept = self.kept_figures();
+            if all_kept.len() >= MAX_CACHED_FIGURES {
+                all_kept.clear();
+            }
+            all_kept.insert(key.clone(), kept);
+        }
         if let Ok(mut figures) = self.figures.lock() {
             if figures.len() >= MAX_CACHED_FIGURES {
                 figures.clear();
@@ -282,6 +306,52 @@ impl SummaryApi {
             }
         }
         Ok(computed)
+    }
+
+    fn kept_figures(&self) -> std::sync::MutexGuard<'_, HashMap<FiguresKey, KeptFigures>> {
+        self.kept
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// `kept` figures brought up to `view` by the reports changed since they were computed, or,
+    /// when there are none (or the catalogue changed, or the changes are forgotten), figures
+    /// built from scratch; either way off the async workers.
+    async fn keep_up(
+        &self,
+        kept: Option<KeptFigures>,
+        subject: &Subject,
+        view: &ReadView,
+    ) -> Result<KeptFigures, ApiError> {
+        let changed = kept.as_ref().and_then(|kept| {
+            (kept.catalog_revision == view.catalog_revision)
+                .then(|| {
+                    self.read_model
+                        .changed_between(kept.figures.data_as_of, view.reports.data_as_of)
+                })
+                .flatten()
+        });
+        let view = view.clone();
+        let subject = subject.clone();
+        let computed = tokio::task::spawn_blocking(move || match (kept, changed) {
+            (Some(mut kept), Some(changed)) => {
+                kept.figures.update(&view.catalog, &view.reports, &changed);
+                Ok(kept)
+            }
+            _ => {
+                let figures = build_figures(&view.catalog, &view.reports, &subject)?;
+                Ok(KeptFigures {
+                    catalog_revision: view.catalog_revision,
+                    figures,
+                })
+            }
+        })
+        .await;
+        computed.map_err(|error| {
+            ApiError::Store(crate::store::StoreError::Corrupt(format!(
+                "computing figures failed: {error}"
+            )))
+        })?
     }
 
     /// Cached figures at least as fresh as the data a reader saw. Fresher ones serve as well:
@@ -525,6 +595,22 @@ pub(super) fn plan_summaries(
     Ok(summaries.iter().map(summary_to_proto).collect())
 }
 
+/// Every target's figures of a plan for a checked subject, from scratch.
+fn build_figures(
+    catalog: &Catalog,
+    reports: &ReportSnapshot,
+    subject: &Subject,
+) -> Result<PlanFigures, ApiError> {
+    let plan = find_plan(catalog, &subject.plan_code)?;
+    let targets: Vec<&Target> = plan.targets.iter().collect();
+    let about = PeriodAndScope {
+        period: &subject.period,
+        scope: &subject.scope,
+        boundaries: subject.boundaries,
+    };
+    Ok(PlanFigures::build(catalog, reports, plan, &targets, about))
+}
+
 /// The summaries of a plan's targets (or of one target) for a checked subject.
 fn summaries_of(
     catalog: &Catalog,
@@ -746,7 +832,7 @@ impl SummaryService for SummaryApi {
         let boundaries = boundaries_from_proto(request.boundaries, &request.as_of)?;
         let (summaries, _) = self
             .plan_figures(
-                PlanFigures {
+                FiguresAsked {
                     plan_code: &request.plan_code,
                     period_code: &request.period_code,
                     scope: &request.scope,
@@ -802,7 +888,7 @@ impl SummaryService for SummaryApi {
             .resume_after(&request.page_token, &filters)?;
         let (summaries, data_as_of) = self
             .plan_figures(
-                PlanFigures {
+                FiguresAsked {
                     plan_code: &request.plan_code,
                     period_code: &request.period_code,
                     scope: &request.scope,
@@ -869,7 +955,7 @@ impl SummaryService for SummaryApi {
         let boundaries = boundaries_from_proto(request.boundaries, &request.as_of)?;
         // Refuse a bad request at once rather than in the stream.
         self.plan_figures(
-            PlanFigures {
+            FiguresAsked {
                 plan_code: &request.plan_code,
                 period_code: &request.period_code,
                 scope: &request.scope,
@@ -896,7 +982,7 @@ impl SummaryService for SummaryApi {
                 }
                 let computed = api
                     .plan_figures(
-                        PlanFigures {
+                        FiguresAsked {
                             plan_code: &request.plan_code,
                             period_code: &request.period_code,
                             scope: &request.scope,

@@ -97,6 +97,117 @@ pub struct EvaluationInputs<'a> {
     pub describe_agencies: bool,
 }
 
+/// What one agency of a target's population adds to its figure: the counts it moves, and whether
+/// it is listed as missing or as not evaluable. A figure is the sum of its agencies' parts, so a
+/// new report changes it by the difference between the agency's old part and its new one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgencyPart {
+    pub reporting: bool,
+    pub evaluated: bool,
+    pub numerator: i128,
+    pub denominator: i128,
+    pub evaluated_denominator: i128,
+    /// It sent no report: listed among the missing.
+    pub missing: bool,
+    /// It reported, but its value cannot be judged, with why.
+    pub not_evaluable: Option<String>,
+}
+
+/// Whether an agency is in the population a rule counts over.
+pub fn in_population(rule: &TargetRule, agency: &ExpectedAgency<'_>) -> bool {
+    match rule.population() {
+        Population::AllAgencies => true,
+        Population::ElectronicPressAgencies => agency.publishes_electronic_press,
+    }
+}
+
+/// One agency's standing against a rule, and its part in the figure. The agency must be in the
+/// rule's population ([`in_population`]).
+pub fn agency_part(
+    rule: &TargetRule,
+    agency: &ExpectedAgency<'_>,
+    inputs: &EvaluationInputs<'_>,
+) -> (AgencyResult, AgencyPart) {
+    let result = match agency.report {
+        None => AgencyResult {
+            code: agency.code.to_string(),
+            name: describe(inputs, || agency.name.to_string()),
+            standing: AgencyStanding::NotReported,
+            value: describe(inputs, || "no report".to_string()),
+            people: None,
+        },
+        Some(report) => evaluate_agency(rule, agency, report, inputs),
+    };
+    let mut part = AgencyPart {
+        reporting: agency.report.is_some(),
+        evaluated: false,
+        numerator: 0,
+        denominator: 0,
+        evaluated_denominator: 0,
+        missing: result.standing == AgencyStanding::NotReported,
+        not_evaluable: match &result.standing {
+            AgencyStanding::NotEvaluable(why) => Some(why.clone()),
+            _ => None,
+        },
+    };
+    match (rule, &result.standing, result.people) {
+        (TargetRule::PeopleShare { .. }, _, Some((trained, employed))) => {
+            part.evaluated = true;
+            part.numerator = trained;
+            part.denominator = employed;
+            part.evaluated_denominator = employed;
+        }
+        (TargetRule::PeopleShare { .. }, _, None) => {}
+        (TargetRule::AgencyShare { .. }, standing, _) => {
+            // Every agency of the population counts in the denominator: one that did not report
+            // counts as not meeting the target.
+            part.denominator = 1;
+            let judged = matches!(
+                standing,
+                AgencyStanding::Meets | AgencyStanding::DoesNotMeet
+            );
+            part.evaluated = judged;
+            part.evaluated_denominator = i128::from(judged);
+            part.numerator = i128::from(*standing == AgencyStanding::Meets);
+        }
+    }
+    (result, part)
+}
+
+impl TargetEvaluation {
+    /// The figure of an empty population.
+    pub fn empty() -> TargetEvaluation {
+        TargetEvaluation {
+            expected: 0,
+            reporting: 0,
+            evaluated: 0,
+            numerator: 0,
+            denominator: 0,
+            evaluated_denominator: 0,
+            missing: Vec::new(),
+            not_evaluable: Vec::new(),
+            agencies: Vec::new(),
+        }
+    }
+
+    /// Adds one agency of the population. Agencies added in code order keep `missing` and
+    /// `not_evaluable` in code order.
+    pub fn add(&mut self, code: &str, part: &AgencyPart) {
+        self.expected += 1;
+        self.reporting += usize::from(part.reporting);
+        self.evaluated += usize::from(part.evaluated);
+        self.numerator += part.numerator;
+        self.denominator += part.denominator;
+        self.evaluated_denominator += part.evaluated_denominator;
+        if part.missing {
+            self.missing.push(code.to_string());
+        }
+        if let Some(why) = &part.not_evaluable {
+            self.not_evaluable.push((code.to_string(), why.clone()));
+        }
+    }
+}
+
 /// Evaluates a rule over the agencies expected to report (the caller has resolved the scope);
 /// the rule's population narrows them further.
 pub fn evaluate(
@@ -104,70 +215,10 @@ pub fn evaluate(
     agencies: &[ExpectedAgency<'_>],
     inputs: &EvaluationInputs<'_>,
 ) -> TargetEvaluation {
-    let population: Vec<&ExpectedAgency<'_>> = agencies
-        .iter()
-        .filter(|agency| match rule.population() {
-            Population::AllAgencies => true,
-            Population::ElectronicPressAgencies => agency.publishes_electronic_press,
-        })
-        .collect();
-
-    let mut evaluation = TargetEvaluation {
-        expected: population.len(),
-        reporting: 0,
-        evaluated: 0,
-        numerator: 0,
-        denominator: 0,
-        evaluated_denominator: 0,
-        missing: Vec::new(),
-        not_evaluable: Vec::new(),
-        agencies: Vec::new(),
-    };
-    for agency in population {
-        let result = match agency.report {
-            None => AgencyResult {
-                code: agency.code.to_string(),
-                name: describe(inputs, || agency.name.to_string()),
-                standing: AgencyStanding::NotReported,
-                value: describe(inputs, || "no report".to_string()),
-                people: None,
-            },
-            Some(report) => {
-                evaluation.reporting += 1;
-                evaluate_agency(rule, agency, report, inputs)
-            }
-        };
-        match (rule, &result.standing, result.people) {
-            (TargetRule::PeopleShare { .. }, _, Some((trained, employed))) => {
-                evaluation.evaluated += 1;
-                evaluation.numerator += trained;
-                evaluation.denominator += employed;
-                evaluation.evaluated_denominator += employed;
-            }
-            (TargetRule::PeopleShare { .. }, _, None) => {}
-            (TargetRule::AgencyShare { .. }, standing, _) => {
-                evaluation.denominator += 1;
-                match standing {
-                    AgencyStanding::Meets => {
-                        evaluation.numerator += 1;
-                        evaluation.evaluated += 1;
-                        evaluation.evaluated_denominator += 1;
-                    }
-                    AgencyStanding::DoesNotMeet => {
-                        evaluation.evaluated += 1;
-                        evaluation.evaluated_denominator += 1;
-                    }
-                    AgencyStanding::NotReported | AgencyStanding::NotEvaluable(_) => {}
-                }
-            }
-        }
-        match &result.standing {
-            AgencyStanding::NotReported => evaluation.missing.push(result.code.clone()),
-            AgencyStanding::NotEvaluable(why) => evaluation
-                .not_evaluable
-                .push((result.code.clone(), why.clone())),
-            AgencyStanding::Meets | AgencyStanding::DoesNotMeet => {}
-        }
+    let mut evaluation = TargetEvaluation::empty();
+    for agency in agencies.iter().filter(|agency| in_population(rule, agency)) {
+        let (result, part) = agency_part(rule, agency, inputs);
+        evaluation.add(agency.code, &part);
         if inputs.describe_agencies {
             evaluation.agencies.push(result);
         }

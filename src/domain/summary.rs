@@ -10,10 +10,11 @@ use chrono::{DateTime, Utc};
 
 use super::catalog::Catalog;
 use super::evaluation::{
-    BaselineValue, EvaluationInputs, ExpectedAgency, TargetEvaluation, evaluate,
+    AgencyPart, BaselineValue, EvaluationInputs, ExpectedAgency, TargetEvaluation, agency_part,
+    evaluate, in_population,
 };
 use super::period::Period;
-use super::plan::{Baseline, Plan, Target};
+use super::plan::{Baseline, Condition, Plan, Target, TargetRule};
 use super::projection::{Projection, project};
 use super::ratio::Ratio;
 use super::report::{AnnualReport, FieldValue};
@@ -159,9 +160,12 @@ pub struct PeriodAndScope<'a> {
 
 /// Summarises targets of a plan for a period and scope read within `boundaries`; with
 /// `describe_agencies`, each summary also lists every agency behind the figure with its value in
-/// words. The agencies in scope and their reports are looked up once, for this period and the one
-/// before (the trend, under the same boundaries), and shared by the targets. Also returns every
-/// report the figures looked up.
+/// words. The agencies in scope and their reports are looked up once per period (this one, and
+/// every earlier one for the history and the projection, under the same boundaries), and shared
+/// by the targets. Also returns every report the figures looked up.
+///
+/// Without `describe_agencies`, this is [`PlanFigures`] built from scratch: the figures a server
+/// keeps up to date report by report are the same as these by construction.
 pub fn summarize(
     catalog: &Catalog,
     snapshot: &ReportSnapshot,
@@ -170,6 +174,10 @@ pub fn summarize(
     about: PeriodAndScope<'_>,
     describe_agencies: bool,
 ) -> (Vec<TargetSummary>, ReportsRead) {
+    if !describe_agencies {
+        let figures = PlanFigures::build(catalog, snapshot, plan, targets, about);
+        return (figures.summaries(), figures.reads.as_ref().clone());
+    }
     let PeriodAndScope {
         period,
         scope,
@@ -178,8 +186,6 @@ pub fn summarize(
     let reads = RefCell::new(ReportsRead::default());
     let coverage = scope.in_period(catalog, boundaries, period);
     let current = expected_agencies(snapshot, period, &coverage, &reads);
-    // Every earlier period of the catalogue, read as the trend reads the previous one: the trend
-    // and the projection stand on them.
     let earlier: Vec<_> = catalog
         .periods
         .iter()
@@ -200,58 +206,447 @@ pub fn summarize(
         .iter()
         .map(|target| {
             let evaluation = this_period.evaluate(target, &current, describe_agencies);
-            let share_of = |evaluation: &TargetEvaluation| {
-                if evaluation.reporting == 0 {
-                    None
-                } else {
-                    evaluation.share().map(|share| YearShare {
-                        numerator: evaluation.numerator,
-                        denominator: evaluation.denominator,
-                        share,
-                    })
-                }
-            };
-            let mut history: BTreeMap<i32, YearShare> = earlier
+            let history = earlier
                 .iter()
                 .filter_map(|(earlier, agencies)| {
                     let earlier_period = Evaluating {
                         period: earlier,
                         ..this_period
                     };
-                    let share = share_of(&earlier_period.evaluate(target, agencies, false))?;
+                    let evaluation = earlier_period.evaluate(target, agencies, false);
+                    let share = year_share(
+                        evaluation.reporting,
+                        evaluation.numerator,
+                        evaluation.denominator,
+                    )?;
                     Some((earlier.year, share))
                 })
                 .collect();
-            let previous_share = history.get(&(period.year - 1)).map(|year| year.share);
-            let this_year = share_of(&evaluation);
-            let share = this_year.map(|year| year.share);
-            if let Some(this_year) = this_year {
-                history.insert(period.year, this_year);
-            }
-            let shares = history
-                .iter()
-                .map(|(year, figure)| (*year, figure.share))
-                .collect();
-            let projection = project(&shares, period.year, &target.milestones);
-            let assessment = assess(share, previous_share, period.year, &target.milestones);
-            TargetSummary {
-                plan_code: plan.code.clone(),
-                target: (*target).clone(),
-                period_code: period.code.clone(),
-                year: period.year,
-                scope: scope.clone(),
-                boundaries,
-                absence: coverage.absence.clone(),
+            target_summary(
+                &plan.code,
+                target,
+                about,
+                coverage.absence.clone(),
                 evaluation,
-                previous_share,
                 history,
-                projection,
-                assessment,
-                data_as_of: snapshot.data_as_of,
-            }
+                snapshot.data_as_of,
+            )
         })
         .collect();
     (summaries, reads.into_inner())
+}
+
+/// A year's share, if the period had reports in the scope and a share to give.
+fn year_share(reporting: usize, numerator: i128, denominator: i128) -> Option<YearShare> {
+    if reporting == 0 {
+        return None;
+    }
+    Ratio::new(numerator, denominator).map(|share| YearShare {
+        numerator,
+        denominator,
+        share,
+    })
+}
+
+/// A target's summary from its evaluation this period and its shares in earlier years: the
+/// history, the projection and the status.
+fn target_summary(
+    plan_code: &str,
+    target: &Target,
+    about: PeriodAndScope<'_>,
+    absence: Option<Absence>,
+    evaluation: TargetEvaluation,
+    mut history: BTreeMap<i32, YearShare>,
+    data_as_of: i64,
+) -> TargetSummary {
+    let PeriodAndScope {
+        period,
+        scope,
+        boundaries,
+    } = about;
+    let previous_share = history.get(&(period.year - 1)).map(|year| year.share);
+    let this_year = year_share(
+        evaluation.reporting,
+        evaluation.numerator,
+        evaluation.denominator,
+    );
+    let share = this_year.map(|year| year.share);
+    if let Some(this_year) = this_year {
+        history.insert(period.year, this_year);
+    }
+    let shares = history
+        .iter()
+        .map(|(year, figure)| (*year, figure.share))
+        .collect();
+    let projection = project(&shares, period.year, &target.milestones);
+    let assessment = assess(share, previous_share, period.year, &target.milestones);
+    TargetSummary {
+        plan_code: plan_code.to_string(),
+        target: target.clone(),
+        period_code: period.code.clone(),
+        year: period.year,
+        scope: scope.clone(),
+        boundaries,
+        absence,
+        evaluation,
+        previous_share,
+        history,
+        projection,
+        assessment,
+        data_as_of,
+    }
+}
+
+/// The figures behind a plan's summaries for one period and scope, agency by agency and period
+/// by period (this one and every earlier one), kept so that new reports update them in time
+/// proportional to what they touch, not to the agencies in scope.
+///
+/// Each target's figure in each period is the sum of its agencies' parts
+/// ([`agency_part`]). A new latest report of agency A for period P changes the part
+/// of every agency whose figure reads that report: A itself in P, and, for growth targets, the
+/// agencies whose baseline sums A's P report. Those are known when the figures are built, from
+/// the catalogue alone; so are the reports a reader must reach to be shown them.
+#[derive(Debug, Clone)]
+pub struct PlanFigures {
+    plan_code: String,
+    targets: Vec<Target>,
+    period: Period,
+    scope: Scope,
+    boundaries: Boundaries,
+    absence: Option<Absence>,
+    /// Every period of the catalogue up to this one, oldest first; the last is this one.
+    slots: Vec<Slot>,
+    /// For each report (period code, agency code): the (slot, agency) whose parts read it.
+    dependents: HashMap<(String, String), Vec<(usize, usize)>>,
+    /// Every report the figures read, or would read once it arrives: known from the catalogue
+    /// alone, so shared, unchanged, by every update.
+    reads: Arc<ReportsRead>,
+    /// The change-feed position the figures include every report up to.
+    pub data_as_of: i64,
+}
+
+/// One period's agencies and each target's figure over them.
+#[derive(Debug, Clone)]
+struct Slot {
+    period: Period,
+    agencies: Vec<SlotAgency>,
+    /// One per target, in the targets' order.
+    figures: Vec<SumOfParts>,
+}
+
+#[derive(Debug, Clone)]
+struct SlotAgency {
+    code: String,
+    name: String,
+    publishes_electronic_press: bool,
+}
+
+/// A target's figure in one period as the sum of its agencies' parts.
+#[derive(Debug, Clone, Default)]
+struct SumOfParts {
+    /// By the slot's agency index; `None` for an agency outside the target's population.
+    parts: Vec<Option<AgencyPart>>,
+    expected: usize,
+    reporting: usize,
+    evaluated: usize,
+    numerator: i128,
+    denominator: i128,
+    evaluated_denominator: i128,
+    missing: BTreeSet<String>,
+    not_evaluable: BTreeMap<String, String>,
+}
+
+impl SumOfParts {
+    /// Adds (`sign` 1) or takes away (`sign` -1) one agency's part.
+    fn apply(&mut self, code: &str, part: &AgencyPart, sign: i128) {
+        let count = |count: &mut usize, counts: bool| {
+            if counts {
+                *count = if sign > 0 { *count + 1 } else { *count - 1 };
+            }
+        };
+        count(&mut self.expected, true);
+        count(&mut self.reporting, part.reporting);
+        count(&mut self.evaluated, part.evaluated);
+        self.numerator += sign * part.numerator;
+        self.denominator += sign * part.denominator;
+        self.evaluated_denominator += sign * part.evaluated_denominator;
+        if part.missing {
+            if sign > 0 {
+                self.missing.insert(code.to_string());
+            } else {
+                self.missing.remove(code);
+            }
+        }
+        if let Some(why) = &part.not_evaluable {
+            if sign > 0 {
+                self.not_evaluable.insert(code.to_string(), why.clone());
+            } else {
+                self.not_evaluable.remove(code);
+            }
+        }
+    }
+
+    /// Puts `part` in the place of the agency's part.
+    fn replace(&mut self, index: usize, code: &str, part: Option<AgencyPart>) {
+        if let Some(old) = self.parts[index].take() {
+            self.apply(code, &old, -1);
+        }
+        if let Some(new) = &part {
+            self.apply(code, new, 1);
+        }
+        self.parts[index] = part;
+    }
+
+    fn evaluation(&self) -> TargetEvaluation {
+        TargetEvaluation {
+            expected: self.expected,
+            reporting: self.reporting,
+            evaluated: self.evaluated,
+            numerator: self.numerator,
+            denominator: self.denominator,
+            evaluated_denominator: self.evaluated_denominator,
+            missing: self.missing.iter().cloned().collect(),
+            not_evaluable: self
+                .not_evaluable
+                .iter()
+                .map(|(code, why)| (code.clone(), why.clone()))
+                .collect(),
+            agencies: Vec::new(),
+        }
+    }
+}
+
+impl PlanFigures {
+    /// The figures of `targets` (of `plan`) for a period and scope, from scratch.
+    pub fn build(
+        catalog: &Catalog,
+        snapshot: &ReportSnapshot,
+        plan: &Plan,
+        targets: &[&Target],
+        about: PeriodAndScope<'_>,
+    ) -> PlanFigures {
+        let PeriodAndScope {
+            period,
+            scope,
+            boundaries,
+        } = about;
+        let coverage = scope.in_period(catalog, boundaries, period);
+        let absence = coverage.absence.clone();
+        let mut periods: Vec<(&Period, Coverage<'_>)> = catalog
+            .periods
+            .iter()
+            .filter(|earlier| earlier.year < period.year)
+            .map(|earlier| {
+                let coverage = scope.in_previous_period(catalog, boundaries, period, earlier);
+                (earlier, coverage)
+            })
+            .collect();
+        periods.sort_by_key(|(earlier, _)| earlier.year);
+        periods.push((period, coverage));
+        let baselines = growth_baselines(targets);
+        let mut figures = PlanFigures {
+            plan_code: plan.code.clone(),
+            targets: targets.iter().map(|target| (*target).clone()).collect(),
+            period: period.clone(),
+            scope: scope.clone(),
+            boundaries,
+            absence,
+            slots: Vec::with_capacity(periods.len()),
+            dependents: HashMap::new(),
+            reads: Arc::new(ReportsRead::default()),
+            data_as_of: snapshot.data_as_of,
+        };
+        for (slot_index, (slot_period, coverage)) in periods.into_iter().enumerate() {
+            let agencies: Vec<SlotAgency> = coverage
+                .agencies
+                .iter()
+                .map(|(organization, version)| SlotAgency {
+                    code: organization.code.clone(),
+                    name: version.name.clone(),
+                    publishes_electronic_press: version.publishes_electronic_press,
+                })
+                .collect();
+            for (agency_index, agency) in agencies.iter().enumerate() {
+                figures.depends(slot_period, &agency.code, slot_index, agency_index);
+                for baseline in &baselines {
+                    let Some((baseline_period, components)) =
+                        baseline_components(catalog, slot_period, &agency.code, *baseline)
+                    else {
+                        continue;
+                    };
+                    for component in &components {
+                        figures.depends(baseline_period, component, slot_index, agency_index);
+                    }
+                }
+            }
+            let empty = SumOfParts {
+                parts: vec![None; agencies.len()],
+                ..SumOfParts::default()
+            };
+            figures.slots.push(Slot {
+                period: slot_period.clone(),
+                figures: vec![empty; targets.len()],
+                agencies,
+            });
+            for agency_index in 0..figures.slots[slot_index].agencies.len() {
+                figures.update_part(catalog, snapshot, slot_index, agency_index);
+            }
+        }
+        figures
+    }
+
+    /// Notes that the part of (slot, agency) reads `agency_code`'s report for `period`.
+    fn depends(&mut self, period: &Period, agency_code: &str, slot: usize, agency: usize) {
+        Arc::make_mut(&mut self.reads).record(&period.code, agency_code);
+        self.dependents
+            .entry((period.code.clone(), agency_code.to_string()))
+            .or_default()
+            .push((slot, agency));
+    }
+
+    /// Brings the figures up to `snapshot`, which differs from what they were built or last
+    /// updated from only in the latest reports of `changed` (period code, agency code) and in
+    /// its position. The catalogue must be the one they were built from.
+    pub fn update(
+        &mut self,
+        catalog: &Catalog,
+        snapshot: &ReportSnapshot,
+        changed: &[(String, String)],
+    ) {
+        let mut touched: BTreeSet<(usize, usize)> = BTreeSet::new();
+        for key in changed {
+            if let Some(dependents) = self.dependents.get(key) {
+                touched.extend(dependents.iter().copied());
+            }
+        }
+        for (slot, agency) in touched {
+            self.update_part(catalog, snapshot, slot, agency);
+        }
+        self.data_as_of = snapshot.data_as_of;
+    }
+
+    /// Recomputes one agency's part in every target's figure of one slot.
+    fn update_part(
+        &mut self,
+        catalog: &Catalog,
+        snapshot: &ReportSnapshot,
+        slot_index: usize,
+        agency_index: usize,
+    ) {
+        let slot = &mut self.slots[slot_index];
+        let agency = &slot.agencies[agency_index];
+        let expected = ExpectedAgency {
+            code: &agency.code,
+            name: &agency.name,
+            publishes_electronic_press: agency.publishes_electronic_press,
+            report: snapshot
+                .latest(&slot.period.code, &agency.code)
+                .map(|latest| &latest.report),
+        };
+        // The look-ups are known already (`reads`): these are not recorded again.
+        let unrecorded = RefCell::new(ReportsRead::default());
+        let evaluating = Evaluating {
+            catalog,
+            snapshot,
+            period: &slot.period,
+            reads: &unrecorded,
+        };
+        for (target, figure) in self.targets.iter().zip(&mut slot.figures) {
+            let baseline = |agency: &str, indicator: &str, baseline: Baseline| {
+                baseline_value(&evaluating, agency, indicator, baseline)
+            };
+            let part = in_population(&target.rule, &expected).then(|| {
+                let inputs = evaluating.inputs(target, &baseline, false);
+                agency_part(&target.rule, &expected, &inputs).1
+            });
+            figure.replace(agency_index, expected.code, part);
+        }
+    }
+
+    /// Every report the figures read: what a reader must reach to be shown them.
+    pub fn reads(&self) -> &Arc<ReportsRead> {
+        &self.reads
+    }
+
+    /// The summaries, one per target in the targets' order.
+    pub fn summaries(&self) -> Vec<TargetSummary> {
+        let about = PeriodAndScope {
+            period: &self.period,
+            scope: &self.scope,
+            boundaries: self.boundaries,
+        };
+        let Some((current, earlier)) = self.slots.split_last() else {
+            return Vec::new();
+        };
+        self.targets
+            .iter()
+            .enumerate()
+            .map(|(index, target)| {
+                let history = earlier
+                    .iter()
+                    .filter_map(|slot| {
+                        let figure = &slot.figures[index];
+                        let share =
+                            year_share(figure.reporting, figure.numerator, figure.denominator)?;
+                        Some((slot.period.year, share))
+                    })
+                    .collect();
+                target_summary(
+                    &self.plan_code,
+                    target,
+                    about,
+                    self.absence.clone(),
+                    current.figures[index].evaluation(),
+                    history,
+                    self.data_as_of,
+                )
+            })
+            .collect()
+    }
+}
+
+/// The baselines the growth targets among `targets` measure against, each once.
+fn growth_baselines(targets: &[&Target]) -> Vec<Baseline> {
+    fn collect(condition: &Condition, found: &mut Vec<Baseline>) {
+        match condition {
+            Condition::GrowthAtLeastParameter { baseline, .. } => {
+                if !found.contains(baseline) {
+                    found.push(*baseline);
+                }
+            }
+            Condition::All { all } => all.iter().for_each(|part| collect(part, found)),
+            Condition::Yes { .. } | Condition::AtLeast { .. } => {}
+        }
+    }
+    let mut found = Vec::new();
+    for target in targets {
+        if let TargetRule::AgencyShare { condition, .. } = &target.rule {
+            collect(condition, &mut found);
+        }
+    }
+    found
+}
+
+/// The baseline period of `baseline` for `period`, and the organisations an agency's baseline
+/// sums there ([`baseline_value`]); `None` when the catalogue has no such period.
+fn baseline_components<'a>(
+    catalog: &'a Catalog,
+    period: &Period,
+    agency_code: &str,
+    baseline: Baseline,
+) -> Option<(&'a Period, BTreeSet<String>)> {
+    let year = match baseline {
+        Baseline::PreviousYear => period.year - 1,
+        Baseline::Year(year) => year,
+    };
+    let baseline_period = period_of_year(catalog, year)?;
+    let components = made_of(
+        catalog,
+        agency_code,
+        baseline_period.reference_date(),
+        Some(period.reference_date()),
+    );
+    Some((baseline_period, components))
 }
 
 /// The agencies a scope covers in a period, each with its latest report, if any.
@@ -289,6 +684,22 @@ struct Evaluating<'a> {
 }
 
 impl Evaluating<'_> {
+    /// The inputs of a target's rule this period, with `baseline` as the baseline reader.
+    fn inputs<'b>(
+        &self,
+        target: &Target,
+        baseline: &'b dyn Fn(&str, &str, Baseline) -> BaselineValue,
+        describe_agencies: bool,
+    ) -> EvaluationInputs<'b> {
+        let requirement = requirement(&target.milestones, self.period.year);
+        EvaluationInputs {
+            parameter_bp: requirement.parameter_bp,
+            required: requirement.required,
+            baseline,
+            describe_agencies,
+        }
+    }
+
     /// A target's evaluation over the agencies expected to report for the period.
     fn evaluate(
         &self,
@@ -296,16 +707,10 @@ impl Evaluating<'_> {
         agencies: &[ExpectedAgency<'_>],
         describe_agencies: bool,
     ) -> TargetEvaluation {
-        let requirement = requirement(&target.milestones, self.period.year);
         let baseline = |agency: &str, indicator: &str, baseline: Baseline| {
             baseline_value(self, agency, indicator, baseline)
         };
-        let inputs = EvaluationInputs {
-            parameter_bp: requirement.parameter_bp,
-            required: requirement.required,
-            baseline: &baseline,
-            describe_agencies,
-        };
+        let inputs = self.inputs(target, &baseline, describe_agencies);
         evaluate(&target.rule, agencies, &inputs)
     }
 }
@@ -453,5 +858,108 @@ pub fn reporting_status(
         absence: coverage.absence,
         agencies,
         data_as_of: snapshot.data_as_of,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveDate, TimeZone};
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::domain::catalog::DEFAULT_CATALOG;
+    use crate::domain::organization::OrganizationKind;
+    use crate::domain::report::StaffCounts;
+
+    /// A report whose every figure the targets read varies with `seed`: yes and no, revenue up,
+    /// down or missing (growth not evaluable), staff counts missing (people share not
+    /// evaluable), security levels on both sides of 3.
+    fn report(seed: u16) -> AnnualReport {
+        let bit = |n: u16| Some(seed & (1 << n) != 0);
+        let staff = |base: i64| StaffCounts {
+            leaders: Some(base),
+            reporters: Some(base * 4),
+            editors: (seed % 7 != 0).then_some(base * 2),
+            other: Some(base),
+        };
+        AnnualReport {
+            content_on_digital_platforms: bit(0),
+            central_data_platform: bit(1),
+            ai_in_operations: bit(2),
+            converged_newsroom: bit(3),
+            revenue_vnd: (seed % 5 != 0).then(|| 1_000 + i64::from(seed % 13) * 150),
+            headcount: staff(10),
+            trained: staff(i64::from(seed % 11)),
+            publishes_electronic_press: bit(4),
+            security_level: Some(i64::from(seed % 5) + 1),
+            ..AnnualReport::default()
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Figures kept up to date report by report equal figures built from scratch, for every
+        /// plan, for scopes that a merger reshaped (the merged province, an agency that absorbed
+        /// another, one formed by the merger), under both boundaries, after every step.
+        #[test]
+        fn figures_kept_up_to_date_equal_figures_built_from_scratch(
+            steps in prop::collection::vec((any::<prop::sample::Index>(), 0_usize..4, any::<u16>()), 1..30)
+        ) {
+            let catalog = Catalog::from_toml(DEFAULT_CATALOG).unwrap();
+            let agencies: Vec<&str> = catalog
+                .organizations
+                .iter()
+                .filter(|organization| organization.kind == OrganizationKind::PressAgency)
+                .map(|organization| organization.code.as_str())
+                .collect();
+            let periods = ["2023", "2024", "2025", "2026"];
+            let scopes = [
+                Scope::Country,
+                Scope::Province("ninh-binh-2025".into()),
+                Scope::Province("nam-dinh".into()),
+                Scope::Agency("bao-nam-dinh".into()),
+                Scope::Agency("bao-ptth-ninh-binh-2025".into()),
+            ];
+            let boundaries = [
+                Boundaries::Historical,
+                Boundaries::Current { as_of: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap() },
+            ];
+            let mut snapshot = ReportSnapshot::new(0);
+            let mut kept = Vec::new();
+            for plan in &catalog.plans {
+                let targets: Vec<&Target> = plan.targets.iter().collect();
+                for period_code in ["2024", "2026"] {
+                    let period = catalog.period(period_code).unwrap();
+                    for scope in &scopes {
+                        for boundaries in boundaries {
+                            let about = PeriodAndScope { period, scope, boundaries };
+                            kept.push((plan, about, PlanFigures::build(&catalog, &snapshot, plan, &targets, about)));
+                        }
+                    }
+                }
+            }
+            let received = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+            for (position, (agency, period, seed)) in steps.into_iter().enumerate() {
+                let agency = agency.get(&agencies);
+                let period = periods[period];
+                snapshot.insert(period, agency, LatestReport {
+                    submission_id: position as i64 + 1,
+                    revision: 1,
+                    report: report(seed),
+                    first_received_at: received,
+                    first_late: false,
+                });
+                snapshot.data_as_of = position as i64 + 1;
+                let changed = [(period.to_string(), agency.to_string())];
+                for (plan, about, figures) in &mut kept {
+                    figures.update(&catalog, &snapshot, &changed);
+                    let targets: Vec<&Target> = plan.targets.iter().collect();
+                    let fresh = PlanFigures::build(&catalog, &snapshot, plan, &targets, *about);
+                    prop_assert_eq!(format!("{:?}", figures.summaries()), format!("{:?}", fresh.summaries()));
+                    prop_assert_eq!(figures.reads(), fresh.reads());
+                }
+            }
+        }
     }
 }

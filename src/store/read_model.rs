@@ -8,6 +8,7 @@
 //! as of its `data_as_of`, whichever process wrote, and a read that follows a submit includes it.
 //! Reading a summary never rescans the stored reports.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use tokio::sync::{Mutex, Notify};
@@ -18,6 +19,11 @@ use crate::domain::summary::{LatestReport, ReportSnapshot};
 
 /// How many changes a catch-up reads per query.
 const CATCH_UP_BATCH: u64 = 1000;
+
+/// How many of the latest changes the read model remembers, for figures kept up to date to
+/// learn which reports changed since they were computed. Figures older than that are computed
+/// afresh.
+const RECENT_CHANGES_KEPT: usize = 65_536;
 
 /// The catalogue and the latest reports as of one moment. `catalog_revision` and
 /// `reports.data_as_of` together name the moment: equal names, equal data.
@@ -34,6 +40,16 @@ pub struct ReadModel {
     cached: Mutex<Cached>,
     head_checks: std::sync::Mutex<HeadChecks>,
     head_checked: Notify,
+    recent: std::sync::Mutex<RecentChanges>,
+}
+
+/// The reports the latest changes applied, in feed order: (period code, agency code) of each
+/// position after `after`.
+#[derive(Default)]
+struct RecentChanges {
+    /// The position before the first one kept; `None` until the reports are first loaded.
+    after: Option<i64>,
+    changes: VecDeque<(String, String)>,
 }
 
 /// Reads of the database's counters, shared by the readers that arrive while one is under way.
@@ -63,6 +79,7 @@ impl ReadModel {
             cached: Mutex::new(Cached::default()),
             head_checks: std::sync::Mutex::new(HeadChecks::default()),
             head_checked: Notify::new(),
+            recent: std::sync::Mutex::new(RecentChanges::default()),
         }
     }
 
@@ -131,7 +148,14 @@ impl ReadModel {
             .refresh_catalog(&mut cached, counters.catalog_revision)
             .await?;
         let reports = match cached.reports.take() {
-            None => Arc::new(self.store.report_snapshot().await?),
+            None => {
+                let reports = self.store.report_snapshot().await?;
+                *self.recent() = RecentChanges {
+                    after: Some(reports.data_as_of),
+                    changes: VecDeque::new(),
+                };
+                Arc::new(reports)
+            }
             Some(reports) if reports.data_as_of >= counters.feed_position => reports,
             Some(mut reports) => {
                 self.catch_up(Arc::make_mut(&mut reports)).await?;
@@ -191,11 +215,54 @@ impl ReadModel {
                     },
                 );
                 reports.data_as_of = change.position;
+                self.remember(change.period_code, change.agency_code);
             }
             if complete {
                 return Ok(());
             }
         }
+    }
+}
+
+impl ReadModel {
+    fn recent(&self) -> std::sync::MutexGuard<'_, RecentChanges> {
+        self.recent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Notes the report the next position changed, forgetting the oldest beyond
+    /// [`RECENT_CHANGES_KEPT`].
+    fn remember(&self, period_code: String, agency_code: String) {
+        let mut recent = self.recent();
+        recent.changes.push_back((period_code, agency_code));
+        if recent.changes.len() > RECENT_CHANGES_KEPT {
+            recent.changes.pop_front();
+            recent.after = recent.after.map(|after| after + 1);
+        }
+    }
+
+    /// The reports (period code, agency code) that the changes after position `from`, up to and
+    /// including `to`, replaced, in feed order; `None` if they are no longer remembered, or not
+    /// yet applied.
+    pub fn changed_between(&self, from: i64, to: i64) -> Option<Vec<(String, String)>> {
+        let recent = self.recent();
+        let after = recent.after?;
+        let last = after + recent.changes.len() as i64;
+        if from < after || to > last || from > to {
+            return None;
+        }
+        let skip = usize::try_from(from - after).ok()?;
+        let take = usize::try_from(to - from).ok()?;
+        Some(
+            recent
+                .changes
+                .iter()
+                .skip(skip)
+                .take(take)
+                .cloned()
+                .collect(),
+        )
     }
 }
 

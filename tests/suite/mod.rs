@@ -48,6 +48,7 @@ macro_rules! behavioural_suite {
             summary::hand_worked_summaries_of_a_small_province,
             summary::scopes_over_time_and_baselines_worked_out_by_hand,
             summary::summaries_equal_an_independent_recomputation,
+            summary::figures_kept_up_to_date_equal_figures_computed_afresh,
             summary::the_change_feed_lists_every_submission_once,
             summary::two_servers_share_a_database_without_losing_anything,
             summary::a_watcher_hears_of_each_change,

@@ -1231,3 +1231,128 @@ pub async fn every_plan_is_served_for_every_period_and_scope_kind(backend: Backe
     assert_eq!((nam_dinh_2024.numerator, nam_dinh_2024.denominator), (1, 2));
     assert_eq!(nam_dinh_2024.missing_agency_codes, ["ptth-nam-dinh"]);
 }
+
+/// Figures a server keeps up to date submission by submission equal the figures a fresh server
+/// computes from scratch on the same database: over a seeded random sequence of reports and
+/// corrections, across the 2025 merger (the merged province and agency, under both
+/// boundaries, for both plans), and across a catalogue import in the middle.
+pub async fn figures_kept_up_to_date_equal_figures_computed_afresh(backend: Backend) {
+    use pressdx::proto::Boundaries;
+    let app = TestApp::spawn(backend).await;
+    // Until the merger (periods 2023, 2024), and from it (2025, 2026).
+    let before = [
+        "bao-nam-dinh",
+        "ptth-nam-dinh",
+        "bao-ha-nam",
+        "ptth-ha-nam",
+        "bao-ninh-binh",
+        "ptth-ninh-binh",
+    ];
+    let after = ["bao-ptth-ninh-binh-2025"];
+    let views: Vec<ListTargetSummariesRequest> = [NATIONAL, "nam-dinh-cds-bao-chi"]
+        .into_iter()
+        .flat_map(|plan| {
+            [
+                ("country", "2026"),
+                ("province:ninh-binh-2025", "2026"),
+                ("province:ninh-binh-2025", "2025"),
+                ("province:nam-dinh", "2024"),
+                ("agency:bao-ptth-ninh-binh-2025", "2026"),
+            ]
+            .into_iter()
+            .flat_map(move |(scope, period)| {
+                [Boundaries::Historical, Boundaries::Current].map(|boundaries| {
+                    ListTargetSummariesRequest {
+                        plan_code: plan.into(),
+                        period_code: period.into(),
+                        scope: scope.into(),
+                        boundaries: boundaries.into(),
+                        as_of: if boundaries == Boundaries::Current {
+                            "2026-06-01".into()
+                        } else {
+                            String::new()
+                        },
+                        ..Default::default()
+                    }
+                })
+            })
+        })
+        .collect();
+    let read_all = |app: &TestApp| {
+        let (summaries, views) = (app.summaries.clone(), views.clone());
+        async move {
+            let mut figures = Vec::new();
+            for view in views {
+                let response = summaries
+                    .clone()
+                    .list_target_summaries(view)
+                    .await
+                    .unwrap()
+                    .into_inner();
+                figures.push(response.summaries);
+            }
+            figures
+        }
+    };
+    // A small linear congruential generator: the same sequence on every run and backend.
+    let mut state: u64 = 0x5eed;
+    let mut next = move |below: u64| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) % below
+    };
+    for step in 1..=36 {
+        let (agency, period) = if next(3) == 0 {
+            (after[0], ["2025", "2026"][next(2) as usize])
+        } else {
+            (
+                before[next(before.len() as u64) as usize],
+                ["2023", "2024"][next(2) as usize],
+            )
+        };
+        let mut report = super::fixtures::complete_report();
+        report.converged_newsroom = Some(next(2) == 0);
+        report.central_data_platform = Some(next(2) == 0);
+        report.ai_in_operations = Some(next(2) == 0);
+        report.revenue_vnd = Some(20_000_000_000 + next(20) as i64 * 1_000_000_000);
+        report.security_level = Some(next(5) as i64 + 1);
+        if let Some(trained) = report.trained.as_mut() {
+            trained.editors = Some(next(21) as i64);
+        }
+        if next(4) == 0 {
+            report.content_on_digital_platforms = Some(false);
+            report.digital_platforms.clear();
+        }
+        app.submit(request(&new_id(), agency, period, report))
+            .await
+            .unwrap();
+        if step == 12 {
+            // A new agency joins the merged province: the catalogue changes under the figures.
+            app.apply_catalog(&format!(
+                "{TEST_CATALOG}\n[[organization]]\ncode = \"tap-chi-moi\"\nkind = \"press_agency\"\n\
+                 name = \"Tạp chí Mới\"\nvalid_from = \"2025-07-01\"\nprovince = \"ninh-binh-2025\"\n\
+                 governing_body = \"tinh-uy-ninh-binh-2025\"\nagency_type = \"magazine\"\n\
+                 publishes_electronic_press = false\nnote = \"a test agency\"\nillustrative = true\n"
+            ))
+            .await;
+        }
+        // The server's figures follow every submission.
+        let kept = read_all(&app).await;
+        if step % 12 == 0 {
+            let fresh = TestApp::spawn_sharing(&app).await;
+            let afresh = read_all(&fresh).await;
+            for (view, (kept, afresh)) in views.iter().zip(kept.iter().zip(&afresh)) {
+                assert!(
+                    kept == afresh,
+                    "after step {step}, {} {} {} {:?}: kept {kept:#?}\nafresh {afresh:#?}",
+                    view.plan_code,
+                    view.period_code,
+                    view.scope,
+                    view.boundaries()
+                );
+            }
+            fresh.stop().await;
+        }
+    }
+}
