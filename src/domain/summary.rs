@@ -34,9 +34,13 @@ pub struct LatestReport {
 
 /// The latest report of every agency that reported, period by period, and the change-feed
 /// position they are complete up to. Lookups borrow their keys: no allocation per agency read.
+///
+/// The maps are persistent (structurally shared): a copy costs nothing, and changing it costs the
+/// path to one entry, so the read model can apply a new report to a snapshot that readers still
+/// hold without copying every agency's report.
 #[derive(Debug, Clone, Default)]
 pub struct ReportSnapshot {
-    by_period: HashMap<String, HashMap<String, Arc<LatestReport>>>,
+    by_period: imbl::HashMap<String, imbl::HashMap<String, Arc<LatestReport>>>,
     /// Every submission at or before this change-feed position is included, none after it.
     pub data_as_of: i64,
 }
@@ -44,7 +48,7 @@ pub struct ReportSnapshot {
 impl ReportSnapshot {
     pub fn new(data_as_of: i64) -> ReportSnapshot {
         ReportSnapshot {
-            by_period: HashMap::new(),
+            by_period: imbl::HashMap::new(),
             data_as_of,
         }
     }
