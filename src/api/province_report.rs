@@ -16,7 +16,9 @@ use super::convert::{timeliness_of_flag, timestamp};
 use super::error::ApiError;
 use super::names::{find_period, find_plan};
 use super::pagination::{self, PageTokens};
-use super::summary::{accepted_reports, plan_summaries, reporting_status_with_reviews};
+use super::summary::{
+    accepted_reports, off_the_workers, plan_summaries, reporting_status_with_reviews,
+};
 use crate::domain::Catalog;
 use crate::domain::access::{Principal, Role};
 use crate::domain::naming::echo;
@@ -221,22 +223,28 @@ impl ProvinceReportApi {
             _ => (None, correction_reason.to_string()),
         };
 
-        let accepted;
-        let reports = if request.accepted_only {
-            accepted = accepted_reports(&self.store, &view).await?;
-            &accepted
+        let shared_reports = if request.accepted_only {
+            Arc::new(accepted_reports(&self.store, &view).await?)
         } else {
-            view.reports.as_ref()
+            view.reports.clone()
         };
+        let reports = shared_reports.as_ref();
         let scope = Scope::Province(province_code.to_string());
-        let summaries = plan_summaries(
-            catalog,
-            reports,
-            &plan.code,
-            period,
-            scope.clone(),
-            Boundaries::Historical,
-        )?;
+        let summaries = {
+            let (catalog, reports) = (view.catalog.clone(), shared_reports.clone());
+            let (plan_code, period, scope) = (plan.code.clone(), period.clone(), scope.clone());
+            off_the_workers(move || {
+                plan_summaries(
+                    &catalog,
+                    &reports,
+                    &plan_code,
+                    &period,
+                    scope,
+                    Boundaries::Historical,
+                )
+            })
+            .await?
+        };
         let about = PeriodAndScope {
             period,
             scope: &scope,

@@ -223,10 +223,15 @@ impl SummaryApi {
         if accepted_only {
             // Reviews move no change-feed position, so these figures are computed afresh.
             let reports = accepted_reports(&self.store, &view).await?;
-            let (summaries, reads) = summaries_of(&view.catalog, &reports, &subject, None, false)?;
-            check_reads(&view.catalog, principal, &reads, &subject.scope.to_string())?;
-            let summaries = summaries.iter().map(summary_to_proto).collect();
-            return Ok((Arc::new(summaries), reports.data_as_of));
+            let data_as_of = reports.data_as_of;
+            let catalog = view.catalog.clone();
+            let (summaries, reads) = off_the_workers(move || {
+                let (summaries, reads) = summaries_of(&catalog, &reports, &subject, None, false)?;
+                Ok((summaries.iter().map(summary_to_proto).collect(), reads))
+            })
+            .await?;
+            check_reads(&view.catalog, principal, &reads, scope)?;
+            return Ok((Arc::new(summaries), data_as_of));
         }
         let key = (
             plan_code.to_string(),
@@ -333,7 +338,7 @@ impl SummaryApi {
         });
         let view = view.clone();
         let subject = subject.clone();
-        let computed = tokio::task::spawn_blocking(move || match (kept, changed) {
+        off_the_workers(move || match (kept, changed) {
             (Some(mut kept), Some(changed)) => {
                 kept.figures.update(&view.catalog, &view.reports, &changed);
                 Ok(kept)
@@ -346,12 +351,7 @@ impl SummaryApi {
                 })
             }
         })
-        .await;
-        computed.map_err(|error| {
-            ApiError::Store(crate::store::StoreError::Corrupt(format!(
-                "computing figures failed: {error}"
-            )))
-        })?
+        .await
     }
 
     /// Cached figures at least as fresh as the data a reader saw. Fresher ones serve as well:
@@ -384,18 +384,19 @@ impl SummaryApi {
             scope,
             boundaries,
         )?;
-        let target_code = &request.target_code;
-        let accepted;
+        let target_code = request.target_code.clone();
         let reports = if request.accepted_only {
-            accepted = accepted_reports(&self.store, &view).await?;
-            &accepted
+            Arc::new(accepted_reports(&self.store, &view).await?)
         } else {
-            view.reports.as_ref()
+            view.reports.clone()
         };
-        let (summaries, reads) =
-            summaries_of(&view.catalog, reports, &subject, Some(target_code), true)?;
-        check_reads(&view.catalog, &caller.principal, &reads, scope)?;
         let data_as_of = reports.data_as_of;
+        let catalog = view.catalog.clone();
+        let (summaries, reads) = off_the_workers(move || {
+            summaries_of(&catalog, &reports, &subject, Some(&target_code), true)
+        })
+        .await?;
+        check_reads(&view.catalog, &caller.principal, &reads, scope)?;
         // summaries_of refused an unknown target: there is exactly one.
         let summary = summaries
             .into_iter()
@@ -593,6 +594,19 @@ pub(super) fn plan_summaries(
     };
     let (summaries, _) = summaries_of(catalog, reports, &subject, None, false)?;
     Ok(summaries.iter().map(summary_to_proto).collect())
+}
+
+/// Runs `work` on tokio's blocking threads: computing figures over every agency of a scope takes
+/// milliseconds at national scale, longer than an async worker should be held (Quickwit's 500 µs
+/// rule), and would stall every other request on that worker meanwhile.
+pub(super) async fn off_the_workers<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work).await.map_err(|error| {
+        ApiError::Store(crate::store::StoreError::Corrupt(format!(
+            "a computation of figures failed: {error}"
+        )))
+    })?
 }
 
 /// Every target's figures of a plan for a checked subject, from scratch.
