@@ -22,8 +22,9 @@ const CATCH_UP_BATCH: u64 = 1000;
 
 /// How many of the latest changes the read model remembers, for figures kept up to date to
 /// learn which reports changed since they were computed. Figures older than that are computed
-/// afresh.
-const RECENT_CHANGES_KEPT: usize = 65_536;
+/// afresh: a few seconds of the busiest writing, since kept figures are brought up to date by
+/// the first read after each commit.
+const RECENT_CHANGES_KEPT: usize = 16_384;
 
 /// The catalogue and the latest reports as of one moment. `catalog_revision` and
 /// `reports.data_as_of` together name the moment: equal names, equal data.
