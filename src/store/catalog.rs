@@ -823,6 +823,7 @@ pub(super) async fn load_catalog(db: &impl ConnectionTrait) -> Result<Catalog, S
         plans,
         withdrawn,
         plausibility,
+        maturity_frameworks: Vec::new(),
     })
 }
 
