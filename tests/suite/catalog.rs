@@ -463,7 +463,7 @@ pub async fn maturity_frameworks_are_served_with_what_is_known(backend: Backend)
         let code = &framework.code;
         assert_eq!(framework.decision, decision, "{code}");
         assert_eq!(framework.period_codes, [period], "{code}");
-        assert_eq!(framework.points_hundredths, 100_00, "{code}");
+        assert_eq!(framework.points_hundredths, 10000, "{code}");
         let pillars: Vec<_> = framework
             .pillars
             .iter()
@@ -472,11 +472,11 @@ pub async fn maturity_frameworks_are_served_with_what_is_known(backend: Backend)
         assert_eq!(
             pillars,
             [
-                ("P1", 18_00),
-                ("P2", 24_00),
-                ("P3", 20_00),
-                ("P4", 23_00),
-                ("P5", 15_00)
+                ("P1", 1800),
+                ("P2", 2400),
+                ("P3", 2000),
+                ("P4", 2300),
+                ("P5", 1500)
             ],
             "{code}"
         );
@@ -515,7 +515,7 @@ pub async fn maturity_frameworks_are_served_with_what_is_known(backend: Backend)
             "{code}"
         );
         assert_eq!(framework.levels[0].from_points_hundredths, 0, "{code}");
-        assert_eq!(framework.levels[1].from_points_hundredths, 50_00, "{code}");
+        assert_eq!(framework.levels[1].from_points_hundredths, 5000, "{code}");
         assert_eq!(framework.blocks.len(), blocks, "{code}");
         // Every agency type is ranked in exactly one block.
         let mut types: Vec<i32> = framework
@@ -547,8 +547,8 @@ pub async fn maturity_frameworks_are_served_with_what_is_known(backend: Backend)
         let level = &framework.levels[4];
         (level.from_points_hundredths, level.illustrative)
     };
-    assert_eq!(excellent(v2023), (80_00, true));
-    assert_eq!(excellent(v2024), (90_00, false));
+    assert_eq!(excellent(v2023), (8000, true));
+    assert_eq!(excellent(v2024), (9000, false));
     assert!(v2024.levels[2].illustrative && v2024.levels[3].illustrative);
     let magazines = v2024
         .blocks
@@ -582,10 +582,7 @@ pub async fn maturity_frameworks_are_served_with_what_is_known(backend: Backend)
                     .iter()
                     .map(|band| (band.from_hundredths, band.until_hundredths))
                     .collect();
-                assert_eq!(
-                    bounds,
-                    [(0, Some(40_00)), (40_00, Some(70_00)), (70_00, None)]
-                );
+                assert_eq!(bounds, [(0, Some(4000)), (4000, Some(7000)), (7000, None)]);
             }
         }
     }
