@@ -667,7 +667,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(methods, 23);
+        assert_eq!(methods, 25);
         assert_eq!(
             access_rule("/grpc.health.v1.Health/Check"),
             Some(Access::Open)

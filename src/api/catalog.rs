@@ -7,18 +7,20 @@ use tracing::instrument;
 
 use super::access::Caller;
 use super::convert::{
-    as_of_date, indicator_to_proto, organization_kind_from_proto, organization_to_proto,
-    period_to_proto, plan_to_proto,
+    as_of_date, indicator_to_proto, maturity_framework_to_proto, organization_kind_from_proto,
+    organization_to_proto, period_to_proto, plan_to_proto,
 };
 use super::error::ApiError;
-use super::names::find_organization;
+use super::names::{find_maturity_framework, find_organization, find_period};
 use super::pagination::{self, PageTokens};
 use crate::domain::Catalog;
+use crate::domain::maturity::framework_for_period;
 use crate::proto::catalog_service_server::CatalogService;
 use crate::proto::{
-    GetOrganizationRequest, ListIndicatorsRequest, ListIndicatorsResponse,
+    GetMaturityFrameworkRequest, GetOrganizationRequest, ListIndicatorsRequest,
+    ListIndicatorsResponse, ListMaturityFrameworksRequest, ListMaturityFrameworksResponse,
     ListOrganizationsRequest, ListOrganizationsResponse, ListPeriodsRequest, ListPeriodsResponse,
-    ListPlansRequest, ListPlansResponse, Organization,
+    ListPlansRequest, ListPlansResponse, MaturityFramework, Organization,
 };
 use crate::store::ReadModel;
 
@@ -114,6 +116,47 @@ impl CatalogApi {
 }
 
 impl CatalogApi {
+    async fn list_maturity_frameworks(
+        &self,
+        request: ListMaturityFrameworksRequest,
+        caller: &Caller,
+    ) -> Result<ListMaturityFrameworksResponse, ApiError> {
+        let catalog = self.read_model.catalog(Some(caller.counters)).await?;
+        // With a period, the list is the one framework that governs it, or nothing: a period has
+        // at most one (the catalogue import checks it).
+        let frameworks = if request.period_code.is_empty() {
+            catalog.maturity_frameworks.as_slice()
+        } else {
+            find_period(&catalog, &request.period_code)?;
+            framework_for_period(&catalog.maturity_frameworks, &request.period_code)
+                .map(std::slice::from_ref)
+                .unwrap_or_default()
+        };
+        let (frameworks, next_page_token) = paged(
+            &self.page_tokens,
+            frameworks,
+            |framework| &framework.code,
+            maturity_framework_to_proto,
+            (request.page_size, &request.page_token),
+            &format!("maturity_frameworks;period={}", request.period_code),
+        )?;
+        Ok(ListMaturityFrameworksResponse {
+            frameworks,
+            next_page_token,
+        })
+    }
+
+    async fn get_maturity_framework(
+        &self,
+        request: GetMaturityFrameworkRequest,
+        caller: &Caller,
+    ) -> Result<MaturityFramework, ApiError> {
+        ApiError::require(&[("code", &request.code)])?;
+        let catalog = self.read_model.catalog(Some(caller.counters)).await?;
+        let framework = find_maturity_framework(&catalog, &request.code)?;
+        Ok(maturity_framework_to_proto(framework))
+    }
+
     /// The catalogue as of the counters the request arrived with.
     async fn catalog_for<T>(&self, request: &Request<T>) -> Result<Arc<Catalog>, Status> {
         let caller = Caller::of(request)?;
@@ -210,5 +253,27 @@ impl CatalogService for CatalogApi {
             periods,
             next_page_token,
         }))
+    }
+
+    #[instrument(skip_all, fields(period = %request.get_ref().period_code))]
+    async fn list_maturity_frameworks(
+        &self,
+        request: Request<ListMaturityFrameworksRequest>,
+    ) -> Result<Response<ListMaturityFrameworksResponse>, Status> {
+        let caller = Caller::of(&request)?;
+        Ok(Response::new(
+            CatalogApi::list_maturity_frameworks(self, request.into_inner(), &caller).await?,
+        ))
+    }
+
+    #[instrument(skip_all, fields(code = %request.get_ref().code))]
+    async fn get_maturity_framework(
+        &self,
+        request: Request<GetMaturityFrameworkRequest>,
+    ) -> Result<Response<MaturityFramework>, Status> {
+        let caller = Caller::of(&request)?;
+        Ok(Response::new(
+            CatalogApi::get_maturity_framework(self, request.into_inner(), &caller).await?,
+        ))
     }
 }

@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use prost_types::Timestamp;
 
 use crate::domain::indicator::{Indicator, IndicatorType};
+use crate::domain::maturity::{Framework, Points, Scoring};
 use crate::domain::organization::{
     AgencyType, Organization, OrganizationKind, OrganizationLink, OrganizationVersion,
 };
@@ -304,7 +305,7 @@ pub fn organization_kind_from_proto(kind: i32) -> Option<Option<OrganizationKind
     })
 }
 
-fn agency_type_to_proto(agency_type: Option<AgencyType>) -> proto::AgencyType {
+pub(super) fn agency_type_to_proto(agency_type: Option<AgencyType>) -> proto::AgencyType {
     match agency_type {
         None => proto::AgencyType::Unspecified,
         Some(AgencyType::CentralNewspaper) => proto::AgencyType::CentralNewspaper,
@@ -397,5 +398,124 @@ fn target_to_proto(target: &Target) -> proto::Target {
                 parameter_bp: milestone.parameter_bp.map(|bp| bp as i32),
             })
             .collect(),
+    }
+}
+
+/// Points on the wire, in hundredths: no catalogue holds anywhere near 21 million points.
+fn points_to_proto(points: Points) -> i32 {
+    i32::try_from(points.hundredths()).unwrap_or(i32::MAX)
+}
+
+pub fn maturity_framework_to_proto(framework: &Framework) -> proto::MaturityFramework {
+    let pillars = framework
+        .pillars
+        .iter()
+        .map(|pillar| proto::MaturityPillar {
+            code: pillar.code.clone(),
+            name: pillar.name.clone(),
+            points_hundredths: points_to_proto(pillar.points),
+            illustrative: pillar.illustrative,
+            note: pillar.note.clone(),
+        })
+        .collect();
+    let components = framework
+        .components
+        .iter()
+        .map(|component| proto::MaturityComponent {
+            code: component.code.clone(),
+            pillar_code: component.pillar.clone(),
+            name: component.name.clone(),
+            points_hundredths: component.points.map(points_to_proto),
+            illustrative: component.illustrative,
+            note: component.note.clone(),
+        })
+        .collect();
+    let criteria = framework
+        .criteria
+        .iter()
+        .map(|criterion| {
+            use proto::maturity_criterion::Scoring as Wire;
+            let scoring = match &criterion.scoring {
+                Scoring::YesNo => Wire::YesNo(proto::MaturityYesNoScoring {}),
+                Scoring::Graded { choices } => Wire::Graded(proto::MaturityGradedScoring {
+                    choices: choices
+                        .iter()
+                        .map(|choice| proto::MaturityChoice {
+                            code: choice.code.clone(),
+                            label: choice.label.clone(),
+                            points_hundredths: points_to_proto(choice.points),
+                        })
+                        .collect(),
+                }),
+                Scoring::NumericBands { unit, bands } => {
+                    Wire::NumericBands(proto::MaturityNumericBandsScoring {
+                        unit: unit.clone(),
+                        bands: bands
+                            .iter()
+                            .map(|band| proto::MaturityBand {
+                                from_hundredths: band.from.0,
+                                until_hundredths: band.until.map(|until| until.0),
+                                points_hundredths: points_to_proto(band.points),
+                            })
+                            .collect(),
+                    })
+                }
+            };
+            proto::MaturityCriterion {
+                code: criterion.code.clone(),
+                component_code: criterion.component.clone(),
+                pillar_code: framework
+                    .pillar_of(criterion)
+                    .map(|pillar| pillar.code.clone())
+                    .unwrap_or_default(),
+                label: criterion.label.clone(),
+                points_hundredths: points_to_proto(criterion.points),
+                scoring: Some(scoring),
+                illustrative: criterion.illustrative,
+                note: criterion.note.clone(),
+            }
+        })
+        .collect();
+    let levels = framework
+        .levels
+        .iter()
+        .map(|level| proto::MaturityLevel {
+            rank: i32::try_from(level.rank).unwrap_or(i32::MAX),
+            name: level.name.clone(),
+            from_points_hundredths: points_to_proto(level.from),
+            illustrative: level.illustrative,
+            note: level.note.clone(),
+        })
+        .collect();
+    let blocks = framework
+        .blocks
+        .iter()
+        .map(|block| proto::MaturityBlock {
+            code: block.code.clone(),
+            name: block.name.clone(),
+            agency_types: block
+                .agency_types
+                .iter()
+                .map(|agency_type| agency_type_to_proto(Some(*agency_type)).into())
+                .collect(),
+            illustrative: block.illustrative,
+            note: block.note.clone(),
+        })
+        .collect();
+    proto::MaturityFramework {
+        code: framework.code.clone(),
+        name: framework.name.clone(),
+        decision: framework.decision.clone(),
+        issued_on: date_text(framework.issued_on),
+        issuer: framework.issuer.clone(),
+        period_codes: framework.periods.clone(),
+        points_hundredths: points_to_proto(framework.points),
+        pillars,
+        components,
+        criteria,
+        levels,
+        blocks,
+        illustrative: framework.illustrative,
+        note: framework.note.clone(),
     }
 }

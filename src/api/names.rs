@@ -3,6 +3,7 @@
 
 use super::error::ApiError;
 use crate::domain::Catalog;
+use crate::domain::maturity::Framework;
 use crate::domain::naming::{did_you_mean, echo};
 use crate::domain::organization::Organization;
 use crate::domain::period::Period;
@@ -36,6 +37,32 @@ pub fn find_target<'a>(plan: &'a Plan, code: &str) -> Result<&'a Target, ApiErro
                 format!(
                     "plan {:?} has no target {}{}",
                     plan.code,
+                    echo(code),
+                    did_you_mean(code, known)
+                ),
+            )
+        })
+}
+
+/// The maturity framework `code` names; NOT_FOUND (MATURITY_FRAMEWORK_NOT_FOUND) naming the closest
+/// codes otherwise.
+pub fn find_maturity_framework<'a>(
+    catalog: &'a Catalog,
+    code: &str,
+) -> Result<&'a Framework, ApiError> {
+    catalog
+        .maturity_frameworks
+        .iter()
+        .find(|framework| framework.code == code)
+        .ok_or_else(|| {
+            let known = catalog
+                .maturity_frameworks
+                .iter()
+                .map(|framework| framework.code.as_str());
+            ApiError::not_found(
+                "MATURITY_FRAMEWORK_NOT_FOUND",
+                format!(
+                    "no maturity framework {}{}",
                     echo(code),
                     did_you_mean(code, known)
                 ),

@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
 use super::indicator::{Indicator, IndicatorType, REPORT_FIELDS, report_field_type};
+use super::maturity::{self, Framework};
 use super::organization::{
     AgencyType, LinkKind, Organization, OrganizationKind, OrganizationLink, OrganizationVersion,
 };
@@ -45,6 +46,8 @@ pub struct Catalog {
     pub withdrawn: Vec<Withdrawal>,
     /// The plausibility rules, in the file's order: warnings at submit, never a refusal.
     pub plausibility: Vec<PlausibilityRule>,
+    /// The versions of the maturity index, in the file's order (src/domain/maturity.rs).
+    pub maturity_frameworks: Vec<Framework>,
 }
 
 /// An organisation taken out of the catalogue because it should never have been in it: an
@@ -120,6 +123,8 @@ struct CatalogFile {
     withdrawn: Vec<WithdrawnEntry>,
     #[serde(default)]
     plausibility: Vec<PlausibilityEntry>,
+    #[serde(default)]
+    maturity_framework: Vec<maturity::FrameworkEntry>,
 }
 
 /// `code`, `indicator`, `kind` and the kind's parameters: `factor` (change_beyond_factor),
@@ -365,6 +370,8 @@ impl CatalogFile {
             &mut violations,
         );
         let plausibility = check_plausibility(&self.plausibility, &indicators, &mut violations);
+        let maturity_frameworks =
+            maturity::check_frameworks(&self.maturity_framework, &periods, &mut violations);
         violations.into_result(Catalog {
             periods,
             indicators,
@@ -373,6 +380,7 @@ impl CatalogFile {
             plans,
             withdrawn,
             plausibility,
+            maturity_frameworks,
         })
     }
 }

@@ -6,6 +6,7 @@ pub mod canonical;
 pub mod catalog;
 pub mod evaluation;
 pub mod indicator;
+pub mod maturity;
 pub mod naming;
 pub mod organization;
 pub mod period;

@@ -41,6 +41,12 @@ impl Violations {
         });
     }
 
+    /// How many have been found so far: a check compares it before and after to tell whether
+    /// what it checked was sound.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

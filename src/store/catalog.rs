@@ -13,8 +13,8 @@ use chrono::Utc;
 
 use super::audit::{self, AuditAction, AuditRecord};
 use super::entities::{
-    audit_entry, catalog_state, indicator, milestone, organization, organization_link,
-    organization_version, period, plan, plausibility_rule, submission, target,
+    audit_entry, catalog_state, indicator, maturity_framework, milestone, organization,
+    organization_link, organization_version, period, plan, plausibility_rule, submission, target,
     withdrawn_organization,
 };
 use super::{Store, StoreError};
@@ -22,6 +22,7 @@ use crate::domain::Catalog;
 use crate::domain::canonical::{sha256_hex, to_canonical_json};
 use crate::domain::catalog::Withdrawal;
 use crate::domain::indicator::{Indicator, IndicatorType};
+use crate::domain::maturity::Framework;
 use crate::domain::organization::{
     AgencyType, LinkKind, Organization, OrganizationKind, OrganizationLink, OrganizationVersion,
 };
@@ -50,6 +51,8 @@ pub struct CatalogImport {
     pub plans: ImportCounts,
     /// The plausibility rules.
     pub plausibility: ImportCounts,
+    /// The maturity index's frameworks.
+    pub maturity_frameworks: ImportCounts,
     /// The organisations it withdrew.
     pub withdrawn: Vec<String>,
     /// How the catalogue tables differed, before the import, from what the last catalogue entry
@@ -78,13 +81,14 @@ impl CatalogImport {
     }
 
     /// Each kind of entry with what the import did to it.
-    pub fn kinds(&self) -> [(&'static str, &ImportCounts); 5] {
+    pub fn kinds(&self) -> [(&'static str, &ImportCounts); 6] {
         [
             ("periods", &self.periods),
             ("indicators", &self.indicators),
             ("organizations", &self.organizations),
             ("plans", &self.plans),
             ("plausibility", &self.plausibility),
+            ("maturity frameworks", &self.maturity_frameworks),
         ]
     }
 
@@ -261,6 +265,30 @@ impl Store {
                 .exec(&transaction)
                 .await?;
             plausibility_rule_to_row(rule, position)?
+                .into_active_model()
+                .insert(&transaction)
+                .await?;
+        }
+
+        // A framework's position is part of it: frameworks are listed in the order of the file.
+        let frameworks = changes(
+            incoming
+                .maturity_frameworks
+                .iter()
+                .enumerate()
+                .map(|(position, f)| (f.code.as_str(), (position, f))),
+            current
+                .maturity_frameworks
+                .iter()
+                .enumerate()
+                .map(|(position, f)| (f.code.as_str(), (position, f))),
+            &mut import.maturity_frameworks,
+        );
+        for (position, framework) in frameworks {
+            maturity_framework::Entity::delete_by_id(framework.code.as_str())
+                .exec(&transaction)
+                .await?;
+            maturity_framework_to_row(framework, position)?
                 .into_active_model()
                 .insert(&transaction)
                 .await?;
@@ -450,6 +478,22 @@ pub(super) fn canonical_catalog(catalog: &Catalog) -> String {
             })
             .collect();
         state["plausibility"] = json!(rules);
+    }
+    // Likewise only when there are frameworks. A framework is recorded whole, as it is stored.
+    if !catalog.maturity_frameworks.is_empty() {
+        let frameworks: BTreeMap<&str, Value> = catalog
+            .maturity_frameworks
+            .iter()
+            .enumerate()
+            .map(|(position, framework)| {
+                let state = json!({
+                    "position": position,
+                    "framework": framework,
+                });
+                (framework.code.as_str(), state)
+            })
+            .collect();
+        state["maturity_frameworks"] = json!(frameworks);
     }
     to_canonical_json(&state)
 }
@@ -815,6 +859,18 @@ pub(super) async fn load_catalog(db: &impl ConnectionTrait) -> Result<Catalog, S
             })
         })
         .collect::<Result<_, _>>()?;
+    let maturity_frameworks = maturity_framework::Entity::find()
+        .order_by_asc(maturity_framework::Column::Position)
+        .order_by_asc(maturity_framework::Column::Code)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| {
+            serde_json::from_str::<Framework>(&row.framework).map_err(|error| {
+                StoreError::Corrupt(format!("maturity framework {:?}: {error}", row.code))
+            })
+        })
+        .collect::<Result<_, _>>()?;
     Ok(Catalog {
         periods,
         indicators,
@@ -823,6 +879,7 @@ pub(super) async fn load_catalog(db: &impl ConnectionTrait) -> Result<Catalog, S
         plans,
         withdrawn,
         plausibility,
+        maturity_frameworks,
     })
 }
 
@@ -952,6 +1009,18 @@ fn plausibility_rule_to_row(
         position: position_of(position),
         rule: serde_json::to_string(rule)
             .map_err(|error| StoreError::Corrupt(format!("plausibility rule: {error}")))?,
+    })
+}
+
+fn maturity_framework_to_row(
+    framework: &Framework,
+    position: usize,
+) -> Result<maturity_framework::Model, StoreError> {
+    Ok(maturity_framework::Model {
+        code: framework.code.clone(),
+        position: position_of(position),
+        framework: serde_json::to_string(framework)
+            .map_err(|error| StoreError::Corrupt(format!("maturity framework: {error}")))?,
     })
 }
 
@@ -1092,4 +1161,33 @@ fn link_to_row(link: &OrganizationLink) -> organization_link::ActiveModel {
     row.effective_on = sea_orm::Set(link.effective_on);
     row.kind = sea_orm::Set(link.kind.as_str().to_string());
     row
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::catalog::DEFAULT_CATALOG;
+
+    /// A database whose catalogue was recorded before frameworks existed has none, and recorded a
+    /// state without the key: the same catalogue must still give the same state, or every such
+    /// database would fail `audit verify` after the upgrade.
+    #[test]
+    fn a_catalogue_without_frameworks_has_the_state_it_had_before_them() {
+        let mut catalog = Catalog::from_toml(DEFAULT_CATALOG).unwrap();
+        assert!(canonical_catalog(&catalog).contains("\"maturity_frameworks\""));
+        catalog.maturity_frameworks.clear();
+        let parsed: Value = serde_json::from_str(&canonical_catalog(&catalog)).unwrap();
+        let keys: Vec<_> = parsed.as_object().unwrap().keys().cloned().collect();
+        assert_eq!(
+            keys,
+            [
+                "form",
+                "indicators",
+                "organizations",
+                "periods",
+                "plans",
+                "plausibility"
+            ]
+        );
+    }
 }

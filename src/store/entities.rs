@@ -369,6 +369,24 @@ pub mod plausibility_rule {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+pub mod maturity_framework {
+    //! A version of the maturity index (domain::maturity::Framework), as JSON: one row per
+    //! framework, read and written whole, since nothing queries inside one.
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "maturity_framework")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub code: String,
+        pub position: i32,
+        pub framework: String,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 pub mod province_report {
     //! One version of a province's yearly report to the Ministry: a draft until it is submitted,
     //! then never changed again. `content` is the protobuf encoding of

@@ -30,6 +30,8 @@ impl MigratorTrait for Migrator {
             Box::new(RehashReportsInCanonicalForm),
             // Before the catalogue's state is first recorded: reading the catalogue reads them.
             Box::new(CreateWithdrawnOrganizations),
+            // Added later, but before the catalogue's state is first recorded for the same reason.
+            Box::new(CreateMaturityFrameworks),
             Box::new(RecordCatalogState),
             Box::new(CreatePageTokenKey),
             Box::new(CreateProvinceReports),
@@ -664,6 +666,34 @@ impl MigrationTrait for CreateWithdrawnOrganizations {
                     .col(text("note"))
                     .col(timestamp_with_time_zone("withdrawn_at"))
                     .col(text("entry"))
+                    .to_owned(),
+            )
+            .await
+    }
+}
+
+/// The maturity index's frameworks, one JSON row each (domain::maturity::Framework). Listed before
+/// RecordCatalogState, which reads the whole catalogue: on a fresh database this table must exist
+/// by then; on one that recorded its state already, it starts empty, and a catalogue state
+/// recorded without frameworks still matches (store::catalog::canonical_catalog).
+struct CreateMaturityFrameworks;
+
+impl MigrationName for CreateMaturityFrameworks {
+    fn name(&self) -> &str {
+        "m20261202_000001_create_maturity_frameworks"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateMaturityFrameworks {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("maturity_framework")
+                    .col(string("code").primary_key())
+                    .col(integer("position"))
+                    .col(text("framework"))
                     .to_owned(),
             )
             .await

@@ -15,13 +15,14 @@ use pressdx::proto::review_service_client::ReviewServiceClient;
 use pressdx::proto::submission_service_client::SubmissionServiceClient;
 use pressdx::proto::summary_service_client::SummaryServiceClient;
 use pressdx::proto::{
-    CreateProvinceReportRequest, GetOrganizationRequest, GetProvinceReportRequest,
-    GetProvinceReportingStatusRequest, GetReportingStatusRequest, GetSubmissionRequest,
-    GetTargetSummaryRequest, ListChangesRequest, ListIndicatorsRequest, ListOrganizationsRequest,
-    ListPeriodsRequest, ListPlansRequest, ListProvinceReportsRequest, ListSubmissionsRequest,
-    ListTargetAgenciesRequest, ListTargetSummariesRequest, ReopenPeriodRequest, ReviewDecision,
-    ReviewSubmissionRequest, SubmitProvinceReportRequest, UpdateProvinceReportNarrativeRequest,
-    WatchSummariesRequest, import_reports_response,
+    CreateProvinceReportRequest, GetMaturityFrameworkRequest, GetOrganizationRequest,
+    GetProvinceReportRequest, GetProvinceReportingStatusRequest, GetReportingStatusRequest,
+    GetSubmissionRequest, GetTargetSummaryRequest, ListChangesRequest, ListIndicatorsRequest,
+    ListMaturityFrameworksRequest, ListOrganizationsRequest, ListPeriodsRequest, ListPlansRequest,
+    ListProvinceReportsRequest, ListSubmissionsRequest, ListTargetAgenciesRequest,
+    ListTargetSummariesRequest, ReopenPeriodRequest, ReviewDecision, ReviewSubmissionRequest,
+    SubmitProvinceReportRequest, UpdateProvinceReportNarrativeRequest, WatchSummariesRequest,
+    import_reports_response,
 };
 use pressdx::store::{CatalogSource, CredentialKind, NewCredential, new_token, secret_sha256};
 use rustls_pki_types::CertificateDer;
@@ -394,6 +395,20 @@ async fn call(rpc: &str, caller: Caller, submission_id: i64) -> Code {
                 .await
                 .map(drop),
         ),
+        "ListMaturityFrameworks" => code(
+            catalog
+                .list_maturity_frameworks(ListMaturityFrameworksRequest::default())
+                .await
+                .map(drop),
+        ),
+        "GetMaturityFramework" => code(
+            catalog
+                .get_maturity_framework(GetMaturityFrameworkRequest {
+                    code: "V2024".into(),
+                })
+                .await
+                .map(drop),
+        ),
         "ServerReflectionInfo" => {
             let asked = ServerReflectionRequest {
                 host: String::new(),
@@ -453,6 +468,8 @@ const MATRIX: &[(&str, [&str; 13])] = &[
     ("ListIndicators",              ["U", "U", "U", "U", "U", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
     ("ListPlans",                   ["U", "U", "U", "U", "U", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
     ("ListPeriods",                 ["U", "U", "U", "U", "U", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
+    ("ListMaturityFrameworks",      ["U", "U", "U", "U", "U", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
+    ("GetMaturityFramework",        ["U", "U", "U", "U", "U", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
     ("ServerReflectionInfo",        ["U", "U", "U", "U", "U", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
     ("Health.Check",                ["ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
 ];

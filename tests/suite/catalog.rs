@@ -9,7 +9,7 @@ use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
-use super::fixtures::{NEW_AGENCY, OLD_AGENCY, complete_report, new_id, request};
+use super::fixtures::{NEW_AGENCY, OLD_AGENCY, complete_report, error_reason, new_id, request};
 use crate::common::{Backend, TestApp};
 
 pub async fn periods_run_from_2023_to_2030_with_their_deadlines(backend: Backend) {
@@ -418,4 +418,310 @@ pub async fn an_import_withdraws_an_illustrative_organisation(backend: Backend) 
         assert!(error.to_string().contains(why), "{code}: {error}");
     }
     assert_eq!(app.store().verify_audit().await.unwrap().problems, vec![]);
+}
+
+/// Lists every maturity framework, a page at a time.
+async fn all_maturity_frameworks(app: &TestApp) -> Vec<pressdx::proto::MaturityFramework> {
+    use pressdx::proto::ListMaturityFrameworksRequest;
+    let mut frameworks = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let page = app
+            .catalog
+            .clone()
+            .list_maturity_frameworks(ListMaturityFrameworksRequest {
+                page_size: 2,
+                page_token: page_token.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        frameworks.extend(page.frameworks);
+        if page.next_page_token.is_empty() {
+            return frameworks;
+        }
+        page_token = page.next_page_token;
+    }
+}
+
+/// The shipped frameworks, checked against facts worked out by hand from docs/MATURITY.md.
+pub async fn maturity_frameworks_are_served_with_what_is_known(backend: Backend) {
+    use pressdx::proto::maturity_criterion::Scoring;
+    use pressdx::proto::{AgencyType, GetMaturityFrameworkRequest, ListMaturityFrameworksRequest};
+
+    let app = TestApp::spawn(backend).await;
+    let frameworks = all_maturity_frameworks(&app).await;
+    let codes: Vec<_> = frameworks.iter().map(|f| f.code.as_str()).collect();
+    assert_eq!(codes, ["V2023", "V2024", "V2025"]);
+
+    for (framework, decision, period, criteria, blocks) in [
+        (&frameworks[0], "951/QĐ-BTTTT", "2023", 42, 4),
+        (&frameworks[1], "1827/QĐ-BTTTT", "2024", 43, 5),
+        (&frameworks[2], "3560/QĐ-BVHTTDL", "2025", 43, 5),
+    ] {
+        let code = &framework.code;
+        assert_eq!(framework.decision, decision, "{code}");
+        assert_eq!(framework.period_codes, [period], "{code}");
+        assert_eq!(framework.points_hundredths, 10000, "{code}");
+        let pillars: Vec<_> = framework
+            .pillars
+            .iter()
+            .map(|pillar| (pillar.code.as_str(), pillar.points_hundredths))
+            .collect();
+        assert_eq!(
+            pillars,
+            [
+                ("P1", 1800),
+                ("P2", 2400),
+                ("P3", 2000),
+                ("P4", 2300),
+                ("P5", 1500)
+            ],
+            "{code}"
+        );
+        assert_eq!(framework.components.len(), 10, "{code}");
+        assert_eq!(framework.criteria.len(), criteria, "{code}");
+        // Each pillar's criteria add up to the pillar's points.
+        for pillar in &framework.pillars {
+            let sum: i32 = framework
+                .criteria
+                .iter()
+                .filter(|criterion| criterion.pillar_code == pillar.code)
+                .map(|criterion| criterion.points_hundredths)
+                .sum();
+            assert_eq!(sum, pillar.points_hundredths, "{code} {}", pillar.code);
+        }
+        // Nothing below pillar level was read in a decision.
+        assert!(
+            framework.components.iter().all(|c| c.illustrative),
+            "{code}"
+        );
+        assert!(framework.criteria.iter().all(|c| c.illustrative), "{code}");
+        let levels: Vec<_> = framework
+            .levels
+            .iter()
+            .map(|level| (level.rank, level.name.as_str()))
+            .collect();
+        assert_eq!(
+            levels,
+            [
+                (1, "Yếu"),
+                (2, "Trung bình"),
+                (3, "Khá"),
+                (4, "Tốt"),
+                (5, "Xuất sắc")
+            ],
+            "{code}"
+        );
+        assert_eq!(framework.levels[0].from_points_hundredths, 0, "{code}");
+        assert_eq!(framework.levels[1].from_points_hundredths, 5000, "{code}");
+        assert_eq!(framework.blocks.len(), blocks, "{code}");
+        // Every agency type is ranked in exactly one block.
+        let mut types: Vec<i32> = framework
+            .blocks
+            .iter()
+            .flat_map(|block| block.agency_types.iter().copied())
+            .collect();
+        types.sort_unstable();
+        assert_eq!(types, (1..=6).collect::<Vec<_>>(), "{code}");
+    }
+
+    let [v2023, v2024, v2025] = &frameworks[..] else {
+        unreachable!()
+    };
+    // 951's P2 holds 19 criteria worth 24 points (two press sources).
+    assert_eq!(
+        v2023
+            .criteria
+            .iter()
+            .filter(|criterion| criterion.pillar_code == "P2")
+            .count(),
+        19
+    );
+    assert!(!v2023.illustrative && !v2024.illustrative && v2025.illustrative);
+    assert!(v2023.pillars.iter().all(|pillar| !pillar.illustrative));
+    assert!(v2025.pillars.iter().all(|pillar| pillar.illustrative));
+    // Excellent: "above 80" for 951 on one ambiguous source, 90 and above for 1827.
+    let excellent = |framework: &pressdx::proto::MaturityFramework| {
+        let level = &framework.levels[4];
+        (level.from_points_hundredths, level.illustrative)
+    };
+    assert_eq!(excellent(v2023), (8000, true));
+    assert_eq!(excellent(v2024), (9000, false));
+    assert!(v2024.levels[2].illustrative && v2024.levels[3].illustrative);
+    let magazines = v2024
+        .blocks
+        .iter()
+        .find(|block| block.agency_types.contains(&AgencyType::Magazine.into()))
+        .unwrap();
+    assert_eq!(magazines.code, "magazines");
+
+    // Every scoring kind is shipped; each graded or banded criterion reaches exactly its points.
+    let mut kinds = std::collections::BTreeSet::new();
+    for criterion in &v2023.criteria {
+        match criterion.scoring.as_ref().unwrap() {
+            Scoring::YesNo(_) => {
+                kinds.insert("yes_no");
+            }
+            Scoring::Graded(graded) => {
+                kinds.insert("graded");
+                let best = graded.choices.iter().map(|c| c.points_hundredths).max();
+                assert_eq!(
+                    best,
+                    Some(criterion.points_hundredths),
+                    "{}",
+                    criterion.code
+                );
+            }
+            Scoring::NumericBands(banded) => {
+                kinds.insert("numeric_bands");
+                assert_eq!(banded.unit, "%");
+                let bounds: Vec<_> = banded
+                    .bands
+                    .iter()
+                    .map(|band| (band.from_hundredths, band.until_hundredths))
+                    .collect();
+                assert_eq!(bounds, [(0, Some(4000)), (4000, Some(7000)), (7000, None)]);
+            }
+        }
+    }
+    assert_eq!(kinds.len(), 3, "{kinds:?}");
+
+    // Which framework governs a period; 2026 has none yet.
+    let governing = |period: &'static str| {
+        let mut catalog = app.catalog.clone();
+        async move {
+            catalog
+                .list_maturity_frameworks(ListMaturityFrameworksRequest {
+                    period_code: period.into(),
+                    ..Default::default()
+                })
+                .await
+                .map(|response| {
+                    response
+                        .into_inner()
+                        .frameworks
+                        .into_iter()
+                        .map(|framework| framework.code)
+                        .collect::<Vec<_>>()
+                })
+        }
+    };
+    assert_eq!(governing("2024").await.unwrap(), ["V2024"]);
+    assert_eq!(governing("2025").await.unwrap(), ["V2025"]);
+    assert!(governing("2026").await.unwrap().is_empty());
+    let unknown = governing("1999").await.unwrap_err();
+    assert_eq!(unknown.code(), Code::NotFound);
+    assert_eq!(error_reason(&unknown), "PERIOD_NOT_FOUND");
+
+    let got = app
+        .catalog
+        .clone()
+        .get_maturity_framework(GetMaturityFrameworkRequest {
+            code: "V2024".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(&got, v2024);
+    let missing = app
+        .catalog
+        .clone()
+        .get_maturity_framework(GetMaturityFrameworkRequest {
+            code: "V2042".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(missing.code(), Code::NotFound);
+    assert_eq!(error_reason(&missing), "MATURITY_FRAMEWORK_NOT_FOUND");
+    let unnamed = app
+        .catalog
+        .clone()
+        .get_maturity_framework(GetMaturityFrameworkRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(unnamed.code(), Code::InvalidArgument);
+}
+
+/// An import that changes a framework replaces it, records it in the audit log's catalogue state,
+/// and an edit of a stored framework behind pressdx's back is found by `audit verify`.
+pub async fn a_maturity_framework_import_is_recorded_and_verified(backend: Backend) {
+    use crate::common::TEST_CATALOG;
+    use pressdx::domain::Catalog;
+    use pressdx::proto::GetMaturityFrameworkRequest;
+    use pressdx::store::CatalogSource;
+    use sea_orm::{ConnectionTrait, Database};
+
+    let app = TestApp::spawn(backend).await;
+    assert_eq!(app.store().verify_audit().await.unwrap().problems, vec![]);
+
+    // Someone raises a pillar's points in the stored V2024 behind pressdx's back.
+    let database = Database::connect(&app.database_url).await.unwrap();
+    let edit = |from: &'static str, to: &'static str| {
+        let database = database.clone();
+        async move {
+            database
+                .execute_unprepared(&format!(
+                    "UPDATE maturity_framework SET framework = replace(framework, '{from}', '{to}') \
+                     WHERE code = 'V2024'"
+                ))
+                .await
+                .unwrap()
+        }
+    };
+    edit("\"points\":1800", "\"points\":1900").await;
+    let problems = app.store().verify_audit().await.unwrap().problems;
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.problem.contains("maturity_frameworks.V2024")),
+        "{problems:#?}"
+    );
+    edit("\"points\":1900", "\"points\":1800").await;
+    assert_eq!(app.store().verify_audit().await.unwrap().problems, vec![]);
+
+    // The real decision is read: the import replaces V2025 and nothing else.
+    let confirmed = TEST_CATALOG.replace(
+        "note = \"3560's levels were not read: 1827's carried over\"",
+        "note = \"read in 3560's appendix\"",
+    );
+    assert_ne!(confirmed, *TEST_CATALOG);
+    let catalog = Catalog::from_toml(&confirmed).unwrap_or_else(|error| panic!("{error:?}"));
+    let source = CatalogSource {
+        text: &confirmed,
+        applied_by: "the test",
+        accept_unrecorded_changes: false,
+    };
+    let import = app
+        .store()
+        .apply_catalog(&catalog, &source, false)
+        .await
+        .unwrap();
+    assert_eq!(import.maturity_frameworks.changed, ["V2025"]);
+    assert_eq!(import.maturity_frameworks.unchanged, 2);
+    assert!(import.summary().contains("maturity frameworks +0 ~1"));
+    assert_eq!(app.store().verify_audit().await.unwrap().problems, vec![]);
+    let again = app
+        .store()
+        .apply_catalog(&catalog, &source, false)
+        .await
+        .unwrap();
+    assert!(!again.changed_anything(), "the same catalogue twice");
+
+    let v2025 = app
+        .catalog
+        .clone()
+        .get_maturity_framework(GetMaturityFrameworkRequest {
+            code: "V2025".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        v2025
+            .levels
+            .iter()
+            .all(|level| level.note == "read in 3560's appendix")
+    );
 }

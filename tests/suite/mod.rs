@@ -45,6 +45,8 @@ macro_rules! behavioural_suite {
             catalog::indicators_describe_every_report_field,
             catalog::health_reports_serving,
             catalog::an_import_withdraws_an_illustrative_organisation,
+            catalog::maturity_frameworks_are_served_with_what_is_known,
+            catalog::a_maturity_framework_import_is_recorded_and_verified,
             summary::hand_worked_summaries_of_a_small_province,
             summary::scopes_over_time_and_baselines_worked_out_by_hand,
             summary::summaries_equal_an_independent_recomputation,

@@ -1,0 +1,1441 @@
+//! The maturity index of press digital transformation (Bộ chỉ số đánh giá, đo lường mức độ trưởng
+//! thành chuyển đổi số báo chí) as versioned catalogue data: each framework the Ministry issued
+//! (951/QĐ-BTTTT, 1827/QĐ-BTTTT, 3560/QĐ-BVHTTDL...), its pillars, component indices, criteria and
+//! how each is scored, its maturity levels and the blocks agencies are ranked in. The index
+//! changes every year or two, so none of it is a constant in code: a new decision is a new
+//! `[[maturity_framework]]` in the catalogue file. The section's parsing and checks live here,
+//! called from `catalog.rs`; like the rest of the catalogue, every problem is reported at once.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::organization::AgencyType;
+use super::period::Period;
+use super::violation::Violations;
+
+/// A number of points, in hundredths of a point, so that half points add up exactly.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct Points(u32);
+
+impl Points {
+    pub const ZERO: Points = Points(0);
+
+    pub fn from_hundredths(hundredths: u32) -> Points {
+        Points(hundredths)
+    }
+
+    pub fn whole(points: u32) -> Points {
+        Points(points.saturating_mul(100))
+    }
+
+    pub fn hundredths(self) -> u32 {
+        self.0
+    }
+}
+
+impl std::iter::Sum for Points {
+    fn sum<I: Iterator<Item = Points>>(iter: I) -> Points {
+        Points(iter.map(|points| points.0).fold(0, u32::saturating_add))
+    }
+}
+
+impl fmt::Display for Points {
+    /// "18", "0.5", "1.25".
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", Hundredths(i64::from(self.0)))
+    }
+}
+
+/// A decimal with at most two places, held as hundredths: the bounds of numeric bands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Hundredths(pub i64);
+
+impl fmt::Display for Hundredths {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let magnitude = self.0.unsigned_abs();
+        let (whole, fraction) = (magnitude / 100, magnitude % 100);
+        match fraction {
+            0 => write!(f, "{sign}{whole}"),
+            _ if fraction % 10 == 0 => write!(f, "{sign}{whole}.{}", fraction / 10),
+            _ => write!(f, "{sign}{whole}.{fraction:02}"),
+        }
+    }
+}
+
+/// One version of the index, as one decision issued it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Framework {
+    /// Such as "V2024".
+    pub code: String,
+    pub name: String,
+    /// The decision that issued it, such as "1827/QĐ-BTTTT".
+    pub decision: String,
+    pub issued_on: Option<NaiveDate>,
+    /// The body that issued it.
+    pub issuer: String,
+    /// The codes of the catalogue periods whose assessment it governs, in period order. A period
+    /// is governed by at most one framework.
+    pub periods: Vec<String>,
+    /// The framework's total: its pillars' points add up to it.
+    pub points: Points,
+    pub pillars: Vec<Pillar>,
+    pub components: Vec<Component>,
+    pub criteria: Vec<Criterion>,
+    /// Sorted by cut-off, the lowest (starting at 0) first.
+    pub levels: Vec<Level>,
+    pub blocks: Vec<Block>,
+    /// True when facts about the framework itself (such as the periods it governs) are inferred.
+    pub illustrative: bool,
+    pub note: String,
+}
+
+/// A pillar (trụ cột): a share of the framework's points.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pillar {
+    /// Such as "P2".
+    pub code: String,
+    pub name: String,
+    /// Its criteria's points add up to it.
+    pub points: Points,
+    pub illustrative: bool,
+    pub note: String,
+}
+
+/// A component index (chỉ số thành phần) inside one pillar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Component {
+    /// Such as "P2.C1".
+    pub code: String,
+    pub pillar: String,
+    pub name: String,
+    /// Its cap, where the decision states one: its criteria's points then add up to it.
+    pub points: Option<Points>,
+    pub illustrative: bool,
+    pub note: String,
+}
+
+/// A criterion (tiêu chí): what an agency answers and how the answer becomes points.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Criterion {
+    /// Such as "P2.C1.3".
+    pub code: String,
+    pub component: String,
+    pub label: String,
+    /// The most it can score; its scoring reaches exactly this for the best answer.
+    pub points: Points,
+    pub scoring: Scoring,
+    pub illustrative: bool,
+    pub note: String,
+}
+
+/// How a criterion's answer becomes points. An unanswered criterion scores 0 whatever its
+/// scoring (the 2024 results release: missing data "may be assigned zero").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Scoring {
+    /// Yes scores the criterion's points, no scores 0.
+    YesNo,
+    /// The answer is one of the choices and scores that choice's points.
+    Graded { choices: Vec<Choice> },
+    /// The answer is a number and scores the points of the band it falls in; bands are sorted,
+    /// contiguous, and the last is open-ended. A number below the first band is out of range.
+    NumericBands { unit: String, bands: Vec<Band> },
+}
+
+impl Scoring {
+    pub const KINDS: &'static [&'static str] = &["yes_no", "graded", "numeric_bands"];
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    pub code: String,
+    pub label: String,
+    pub points: Points,
+}
+
+/// Numbers from `from` (inclusive) to `until` (exclusive; none: no upper bound).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Band {
+    pub from: Hundredths,
+    pub until: Option<Hundredths>,
+    pub points: Points,
+}
+
+/// An answer to one criterion, as item 2 of issue 13 (self-assessment) will receive it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    YesNo(bool),
+    Choice(String),
+    Number(Hundredths),
+}
+
+/// A maturity level (mức độ trưởng thành) and its cut-off: the lowest total that reaches it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Level {
+    /// 1 (weakest) to 5 in every version so far.
+    pub rank: u32,
+    /// Such as "Yếu", "Xuất sắc".
+    pub name: String,
+    /// Inclusive lower bound: a total at or above it (and below the next level's) is this level.
+    pub from: Points,
+    pub illustrative: bool,
+    pub note: String,
+}
+
+/// A block (khối) agencies are ranked in, and the agency types that fall in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Block {
+    pub code: String,
+    pub name: String,
+    pub agency_types: Vec<AgencyType>,
+    pub illustrative: bool,
+    pub note: String,
+}
+
+impl Framework {
+    /// The level a total reaches: the last level whose cut-off is at or below it.
+    pub fn level_for(&self, total: Points) -> Option<&Level> {
+        self.levels.iter().rev().find(|level| level.from <= total)
+    }
+
+    /// The block an agency of this type is ranked in.
+    pub fn block_for(&self, agency_type: AgencyType) -> Option<&Block> {
+        self.blocks
+            .iter()
+            .find(|block| block.agency_types.contains(&agency_type))
+    }
+
+    pub fn pillar_of(&self, criterion: &Criterion) -> Option<&Pillar> {
+        let component = self
+            .components
+            .iter()
+            .find(|component| component.code == criterion.component)?;
+        self.pillars
+            .iter()
+            .find(|pillar| pillar.code == component.pillar)
+    }
+
+    /// The criteria of one pillar, in the framework's order.
+    pub fn criteria_of_pillar<'a>(
+        &'a self,
+        pillar: &'a str,
+    ) -> impl Iterator<Item = &'a Criterion> {
+        self.criteria.iter().filter(move |criterion| {
+            self.pillar_of(criterion)
+                .is_some_and(|found| found.code == pillar)
+        })
+    }
+}
+
+impl Criterion {
+    /// The points an answer scores; `None` when the answer does not fit the criterion's scoring
+    /// (another kind, an unknown choice, a number below the first band).
+    pub fn points_for(&self, answer: &Answer) -> Option<Points> {
+        match (&self.scoring, answer) {
+            (Scoring::YesNo, Answer::YesNo(yes)) => {
+                Some(if *yes { self.points } else { Points::ZERO })
+            }
+            (Scoring::Graded { choices }, Answer::Choice(code)) => choices
+                .iter()
+                .find(|choice| &choice.code == code)
+                .map(|choice| choice.points),
+            (Scoring::NumericBands { bands, .. }, Answer::Number(number)) => bands
+                .iter()
+                .find(|band| band.from <= *number && band.until.is_none_or(|until| *number < until))
+                .map(|band| band.points),
+            _ => None,
+        }
+    }
+}
+
+/// The framework that governs a period, if any.
+pub fn framework_for_period<'a>(
+    frameworks: &'a [Framework],
+    period: &str,
+) -> Option<&'a Framework> {
+    frameworks
+        .iter()
+        .find(|framework| framework.periods.iter().any(|code| code == period))
+}
+
+// ---- The file format -------------------------------------------------------------------------
+
+/// `[[maturity_framework]]` of the catalogue file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FrameworkEntry {
+    code: String,
+    name: String,
+    #[serde(default)]
+    decision: String,
+    issued_on: Option<String>,
+    #[serde(default)]
+    issuer: String,
+    #[serde(default)]
+    periods: Vec<String>,
+    points: toml::Value,
+    #[serde(default)]
+    pillar: Vec<PillarEntry>,
+    #[serde(default)]
+    component: Vec<ComponentEntry>,
+    #[serde(default)]
+    criterion: Vec<CriterionEntry>,
+    #[serde(default)]
+    level: Vec<LevelEntry>,
+    #[serde(default)]
+    block: Vec<BlockEntry>,
+    #[serde(default)]
+    illustrative: bool,
+    #[serde(default)]
+    note: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PillarEntry {
+    code: String,
+    name: String,
+    points: toml::Value,
+    #[serde(default)]
+    illustrative: bool,
+    #[serde(default)]
+    note: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ComponentEntry {
+    code: String,
+    pillar: String,
+    name: String,
+    points: Option<toml::Value>,
+    #[serde(default)]
+    illustrative: bool,
+    #[serde(default)]
+    note: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CriterionEntry {
+    code: String,
+    component: String,
+    label: String,
+    points: toml::Value,
+    scoring: String,
+    choices: Option<Vec<ChoiceEntry>>,
+    unit: Option<String>,
+    bands: Option<Vec<BandEntry>>,
+    #[serde(default)]
+    illustrative: bool,
+    #[serde(default)]
+    note: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChoiceEntry {
+    code: String,
+    #[serde(default)]
+    label: String,
+    points: toml::Value,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BandEntry {
+    from: toml::Value,
+    until: Option<toml::Value>,
+    points: toml::Value,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LevelEntry {
+    rank: u32,
+    name: String,
+    from: toml::Value,
+    #[serde(default)]
+    illustrative: bool,
+    #[serde(default)]
+    note: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BlockEntry {
+    code: String,
+    name: String,
+    agency_types: Vec<String>,
+    #[serde(default)]
+    illustrative: bool,
+    #[serde(default)]
+    note: String,
+}
+
+/// A decimal with at most two places, as hundredths: a TOML integer (`18`) or a string (`"0.5"`,
+/// `"-10"`). TOML floats are refused: 0.1 has no exact binary form, and points must add up exactly.
+fn hundredths(value: &toml::Value) -> Option<i64> {
+    match value {
+        toml::Value::Integer(whole) => whole.checked_mul(100),
+        toml::Value::String(text) => {
+            let text = text.trim();
+            let (negative, digits) = match text.strip_prefix('-') {
+                Some(rest) => (true, rest),
+                None => (false, text),
+            };
+            let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+            if whole.is_empty()
+                || fraction.len() > 2
+                || !whole
+                    .bytes()
+                    .chain(fraction.bytes())
+                    .all(|b| b.is_ascii_digit())
+            {
+                return None;
+            }
+            let whole: i64 = whole.parse().ok()?;
+            let fraction: i64 = format!("{fraction:0<2}").parse().ok()?;
+            let magnitude = whole.checked_mul(100)?.checked_add(fraction)?;
+            Some(if negative { -magnitude } else { magnitude })
+        }
+        _ => None,
+    }
+}
+
+const DECIMAL: &str = "a whole number (18) or a string with at most two decimals (\"0.5\")";
+
+/// Points: not negative, at most two decimals.
+fn parse_points(value: &toml::Value, field: &str, violations: &mut Violations) -> Option<Points> {
+    match hundredths(value).map(u32::try_from) {
+        Some(Ok(hundredths)) => Some(Points(hundredths)),
+        _ => {
+            violations.add(field, format!("points are {DECIMAL}, not negative"));
+            None
+        }
+    }
+}
+
+fn parse_bound(
+    value: &toml::Value,
+    field: &str,
+    violations: &mut Violations,
+) -> Option<Hundredths> {
+    let parsed = hundredths(value).map(Hundredths);
+    if parsed.is_none() {
+        violations.add(field, format!("a bound is {DECIMAL}"));
+    }
+    parsed
+}
+
+/// Checks codes are present, without spaces, and unique within one list.
+fn check_codes<'a>(
+    codes: impl Iterator<Item = (String, &'a str)>,
+    violations: &mut Violations,
+) -> HashSet<&'a str> {
+    let mut seen = HashSet::new();
+    for (location, code) in codes {
+        if code.trim().is_empty() || code.chars().any(char::is_whitespace) {
+            violations.add(
+                format!("{location}.code"),
+                "a code is required and has no spaces",
+            );
+        } else if !seen.insert(code) {
+            violations.add(
+                format!("{location}.code"),
+                format!("{code:?} appears twice"),
+            );
+        }
+    }
+    seen
+}
+
+fn require_text(text: &str, field: String, violations: &mut Violations) {
+    if text.trim().is_empty() {
+        violations.add(field, "required");
+    }
+}
+
+/// Checks every framework and the frameworks together: codes unique, every reference resolves,
+/// points add up, levels and bands sound, no period governed twice.
+pub(super) fn check_frameworks(
+    entries: &[FrameworkEntry],
+    periods: &[Period],
+    violations: &mut Violations,
+) -> Vec<Framework> {
+    let located = |index: usize, entry: &FrameworkEntry| {
+        format!("maturity_framework[{index}] {:?}", entry.code)
+    };
+    check_codes(
+        entries
+            .iter()
+            .enumerate()
+            .map(|(index, entry)| (located(index, entry), entry.code.as_str())),
+        violations,
+    );
+    // The framework each period is governed by, to find a period claimed twice.
+    let mut governed_by: HashMap<&str, &str> = HashMap::new();
+    let mut frameworks = Vec::new();
+    for (index, entry) in entries.iter().enumerate() {
+        let at = located(index, entry);
+        for (position, code) in entry.periods.iter().enumerate() {
+            let field = format!("{at}.periods[{position}]");
+            if !periods.iter().any(|period| &period.code == code) {
+                violations.add(field, format!("no period {code:?} in the catalogue"));
+            } else if let Some(other) = governed_by.insert(code.as_str(), entry.code.as_str()) {
+                violations.add(
+                    field,
+                    if other == entry.code {
+                        format!("period {code:?} is listed twice")
+                    } else {
+                        format!(
+                            "period {code:?} is already governed by framework {other:?}: a period \
+                             has at most one framework"
+                        )
+                    },
+                );
+            }
+        }
+        if let Some(framework) = check_framework(entry, &at, periods, violations) {
+            frameworks.push(framework);
+        }
+    }
+    frameworks
+}
+
+fn check_framework(
+    entry: &FrameworkEntry,
+    at: &str,
+    periods: &[Period],
+    violations: &mut Violations,
+) -> Option<Framework> {
+    let before = violations.len();
+    require_text(&entry.name, format!("{at}.name"), violations);
+    let issued_on = entry.issued_on.as_deref().and_then(|text| {
+        let parsed = text.parse::<NaiveDate>().ok();
+        if parsed.is_none() {
+            violations.add(
+                format!("{at}.issued_on"),
+                format!("{text:?} is not a date (YYYY-MM-DD)"),
+            );
+        }
+        parsed
+    });
+    let points = parse_points(&entry.points, &format!("{at}.points"), violations);
+
+    let pillars = check_pillars(entry, at, points, violations);
+    let components = check_components(entry, at, &pillars, violations);
+    let criteria = check_criteria(entry, at, &components, violations);
+    check_sums(at, &pillars, &components, &criteria, violations);
+    let levels = check_levels(entry, at, points, violations);
+    let blocks = check_blocks(entry, at, violations);
+
+    // Periods in the catalogue's order (by window), whatever the file's order.
+    let mut governed: Vec<String> = periods
+        .iter()
+        .filter(|period| entry.periods.contains(&period.code))
+        .map(|period| period.code.clone())
+        .collect();
+    governed.dedup();
+    if violations.len() > before {
+        return None;
+    }
+    Some(Framework {
+        code: entry.code.clone(),
+        name: entry.name.clone(),
+        decision: entry.decision.clone(),
+        issued_on,
+        issuer: entry.issuer.clone(),
+        periods: governed,
+        points: points?,
+        pillars,
+        components,
+        criteria,
+        levels,
+        blocks,
+        illustrative: entry.illustrative,
+        note: entry.note.clone(),
+    })
+}
+
+fn check_pillars(
+    entry: &FrameworkEntry,
+    at: &str,
+    total: Option<Points>,
+    violations: &mut Violations,
+) -> Vec<Pillar> {
+    let located =
+        |index: usize, pillar: &PillarEntry| format!("{at}.pillar[{index}] {:?}", pillar.code);
+    check_codes(
+        entry
+            .pillar
+            .iter()
+            .enumerate()
+            .map(|(index, pillar)| (located(index, pillar), pillar.code.as_str())),
+        violations,
+    );
+    if entry.pillar.is_empty() {
+        violations.add(
+            format!("{at}.pillar"),
+            "a framework has at least one pillar",
+        );
+    }
+    let mut pillars = Vec::new();
+    for (index, pillar) in entry.pillar.iter().enumerate() {
+        let here = located(index, pillar);
+        require_text(&pillar.name, format!("{here}.name"), violations);
+        if let Some(points) = parse_points(&pillar.points, &format!("{here}.points"), violations) {
+            pillars.push(Pillar {
+                code: pillar.code.clone(),
+                name: pillar.name.clone(),
+                points,
+                illustrative: pillar.illustrative,
+                note: pillar.note.clone(),
+            });
+        }
+    }
+    if let Some(total) = total
+        && pillars.len() == entry.pillar.len()
+    {
+        let sum: Points = pillars.iter().map(|pillar| pillar.points).sum();
+        if sum != total {
+            violations.add(
+                format!("{at}.points"),
+                format!("the pillars' points add up to {sum}, not to the framework's {total}"),
+            );
+        }
+    }
+    pillars
+}
+
+fn check_components(
+    entry: &FrameworkEntry,
+    at: &str,
+    pillars: &[Pillar],
+    violations: &mut Violations,
+) -> Vec<Component> {
+    let located = |index: usize, component: &ComponentEntry| {
+        format!("{at}.component[{index}] {:?}", component.code)
+    };
+    check_codes(
+        entry
+            .component
+            .iter()
+            .enumerate()
+            .map(|(index, component)| (located(index, component), component.code.as_str())),
+        violations,
+    );
+    let mut components = Vec::new();
+    for (index, component) in entry.component.iter().enumerate() {
+        let here = located(index, component);
+        require_text(&component.name, format!("{here}.name"), violations);
+        if !entry
+            .pillar
+            .iter()
+            .any(|pillar| pillar.code == component.pillar)
+        {
+            violations.add(
+                format!("{here}.pillar"),
+                format!("the framework has no pillar {:?}", component.pillar),
+            );
+        }
+        let points = component
+            .points
+            .as_ref()
+            .map(|value| parse_points(value, &format!("{here}.points"), violations));
+        components.push(Component {
+            code: component.code.clone(),
+            pillar: component.pillar.clone(),
+            name: component.name.clone(),
+            points: points.flatten(),
+            illustrative: component.illustrative,
+            note: component.note.clone(),
+        });
+    }
+    for (index, pillar) in entry.pillar.iter().enumerate() {
+        if !pillars.is_empty() && !entry.component.iter().any(|c| c.pillar == pillar.code) {
+            violations.add(
+                format!("{at}.pillar[{index}] {:?}", pillar.code),
+                "the pillar has no component index",
+            );
+        }
+    }
+    components
+}
+
+fn check_criteria(
+    entry: &FrameworkEntry,
+    at: &str,
+    components: &[Component],
+    violations: &mut Violations,
+) -> Vec<Criterion> {
+    let located = |index: usize, criterion: &CriterionEntry| {
+        format!("{at}.criterion[{index}] {:?}", criterion.code)
+    };
+    check_codes(
+        entry
+            .criterion
+            .iter()
+            .enumerate()
+            .map(|(index, criterion)| (located(index, criterion), criterion.code.as_str())),
+        violations,
+    );
+    let mut criteria = Vec::new();
+    for (index, criterion) in entry.criterion.iter().enumerate() {
+        let here = located(index, criterion);
+        require_text(&criterion.label, format!("{here}.label"), violations);
+        if !entry
+            .component
+            .iter()
+            .any(|c| c.code == criterion.component)
+        {
+            violations.add(
+                format!("{here}.component"),
+                format!(
+                    "the framework has no component index {:?}",
+                    criterion.component
+                ),
+            );
+        }
+        let points = parse_points(&criterion.points, &format!("{here}.points"), violations);
+        let scoring = check_scoring(criterion, &here, points, violations);
+        if let (Some(points), Some(scoring)) = (points, scoring) {
+            criteria.push(Criterion {
+                code: criterion.code.clone(),
+                component: criterion.component.clone(),
+                label: criterion.label.clone(),
+                points,
+                scoring,
+                illustrative: criterion.illustrative,
+                note: criterion.note.clone(),
+            });
+        }
+    }
+    for (index, component) in components.iter().enumerate() {
+        if !entry
+            .criterion
+            .iter()
+            .any(|c| c.component == component.code)
+        {
+            violations.add(
+                format!("{at}.component[{index}] {:?}", component.code),
+                "the component index has no criterion",
+            );
+        }
+    }
+    criteria
+}
+
+/// Checks a criterion's scoring: the parameters its kind reads and no others, no answer worth
+/// more than the criterion, the best answer worth exactly the criterion (or the maximum could
+/// never be reached), choices unique, bands sorted and contiguous.
+fn check_scoring(
+    criterion: &CriterionEntry,
+    at: &str,
+    max: Option<Points>,
+    violations: &mut Violations,
+) -> Option<Scoring> {
+    let given = [
+        ("choices", criterion.choices.is_some()),
+        ("unit", criterion.unit.is_some()),
+        ("bands", criterion.bands.is_some()),
+    ];
+    let reads: &[&str] = match criterion.scoring.as_str() {
+        "yes_no" => &[],
+        "graded" => &["choices"],
+        "numeric_bands" => &["unit", "bands"],
+        other => {
+            violations.add(
+                format!("{at}.scoring"),
+                format!("{other:?} is not one of: {}", Scoring::KINDS.join(", ")),
+            );
+            return None;
+        }
+    };
+    for (parameter, present) in given {
+        if present && !reads.contains(&parameter) {
+            violations.add(
+                format!("{at}.{parameter}"),
+                format!("a {} criterion has no {parameter}", criterion.scoring),
+            );
+        }
+    }
+    // Each answer's worth, checked against the criterion's maximum.
+    let check_worth = |worth: &[Option<Points>], field: &str, violations: &mut Violations| {
+        let Some(max) = max else { return };
+        for (index, points) in worth.iter().enumerate() {
+            if let Some(points) = points
+                && *points > max
+            {
+                violations.add(
+                    format!("{at}.{field}[{index}].points"),
+                    format!("{points} is more than the criterion's {max} points"),
+                );
+            }
+        }
+        let best = worth.iter().flatten().max();
+        if worth.iter().all(Option::is_some) && best.is_some_and(|best| *best < max) {
+            violations.add(
+                format!("{at}.{field}"),
+                format!(
+                    "the best answer scores {}, so the criterion's {max} points can never be reached",
+                    best.copied().unwrap_or_default()
+                ),
+            );
+        }
+    };
+    match criterion.scoring.as_str() {
+        "yes_no" => Some(Scoring::YesNo),
+        "graded" => {
+            let entries = criterion.choices.as_deref().unwrap_or_default();
+            if entries.len() < 2 {
+                violations.add(
+                    format!("{at}.choices"),
+                    "a graded criterion has at least two choices",
+                );
+            }
+            check_codes(
+                entries.iter().enumerate().map(|(index, choice)| {
+                    (format!("{at}.choices[{index}]"), choice.code.as_str())
+                }),
+                violations,
+            );
+            let worth: Vec<_> = entries
+                .iter()
+                .enumerate()
+                .map(|(index, choice)| {
+                    parse_points(
+                        &choice.points,
+                        &format!("{at}.choices[{index}].points"),
+                        violations,
+                    )
+                })
+                .collect();
+            check_worth(&worth, "choices", violations);
+            let choices = entries
+                .iter()
+                .zip(worth)
+                .map(|(choice, points)| {
+                    Some(Choice {
+                        code: choice.code.clone(),
+                        label: choice.label.clone(),
+                        points: points?,
+                    })
+                })
+                .collect::<Option<Vec<_>>>()?;
+            Some(Scoring::Graded { choices })
+        }
+        _ => {
+            let entries = criterion.bands.as_deref().unwrap_or_default();
+            if entries.is_empty() {
+                violations.add(
+                    format!("{at}.bands"),
+                    "a numeric_bands criterion has at least one band",
+                );
+            }
+            let mut bands = Vec::new();
+            let mut worth = Vec::new();
+            for (index, band) in entries.iter().enumerate() {
+                let here = format!("{at}.bands[{index}]");
+                let from = parse_bound(&band.from, &format!("{here}.from"), violations);
+                // None: not parsed; Some(None): open-ended.
+                let until = match &band.until {
+                    None => Some(None),
+                    Some(until) => {
+                        parse_bound(until, &format!("{here}.until"), violations).map(Some)
+                    }
+                };
+                let points = parse_points(&band.points, &format!("{here}.points"), violations);
+                worth.push(points);
+                if let (Some(from), Some(Some(until))) = (from, until)
+                    && until <= from
+                {
+                    violations.add(
+                        format!("{here}.until"),
+                        format!("the band ends ({until}) at or before it starts ({from})"),
+                    );
+                }
+                if let (Some(from), Some(until), Some(points)) = (from, until, points) {
+                    bands.push(Band {
+                        from,
+                        until,
+                        points,
+                    });
+                }
+            }
+            check_worth(&worth, "bands", violations);
+            if bands.len() != entries.len() {
+                return None;
+            }
+            // Each band must start where the previous one ends: an overlap scores one number
+            // twice, a gap not at all.
+            for (index, pair) in bands.windows(2).enumerate() {
+                let (previous, band) = (&pair[0], &pair[1]);
+                let field = format!("{at}.bands[{}].from", index + 1);
+                match previous.until {
+                    None => violations.add(
+                        format!("{at}.bands[{index}].until"),
+                        "only the last band is open-ended",
+                    ),
+                    Some(until) if band.from < until => violations.add(
+                        field,
+                        format!("overlaps the band before, which runs until {until}"),
+                    ),
+                    Some(until) if band.from > until => violations.add(
+                        field,
+                        format!(
+                            "leaves a gap: the band before ends at {until}, this one starts at {}",
+                            band.from
+                        ),
+                    ),
+                    Some(_) => {}
+                }
+            }
+            if let Some(last) = bands.last()
+                && last.until.is_some()
+            {
+                violations.add(
+                    format!("{at}.bands[{}].until", bands.len() - 1),
+                    "the last band is open-ended (no until): every number above the first band scores",
+                );
+            }
+            Some(Scoring::NumericBands {
+                unit: criterion.unit.clone().unwrap_or_default(),
+                bands,
+            })
+        }
+    }
+}
+
+/// A pillar's criteria add up to its points; a component index's, where it states points, to its.
+fn check_sums(
+    at: &str,
+    pillars: &[Pillar],
+    components: &[Component],
+    criteria: &[Criterion],
+    violations: &mut Violations,
+) {
+    let mut by_component: BTreeMap<&str, (Points, usize)> = BTreeMap::new();
+    for criterion in criteria {
+        let entry = by_component
+            .entry(criterion.component.as_str())
+            .or_insert((Points::ZERO, 0));
+        entry.0 = Points(entry.0.0.saturating_add(criterion.points.0));
+        entry.1 += 1;
+    }
+    for (index, pillar) in pillars.iter().enumerate() {
+        let (sum, count) = components
+            .iter()
+            .filter(|component| component.pillar == pillar.code)
+            .filter_map(|component| by_component.get(component.code.as_str()))
+            .fold((Points::ZERO, 0), |(sum, count), (points, n)| {
+                (Points(sum.0.saturating_add(points.0)), count + n)
+            });
+        if count > 0 && sum != pillar.points {
+            violations.add(
+                format!("{at}.pillar[{index}] {:?}.points", pillar.code),
+                format!(
+                    "its {count} criteria's points add up to {sum}, not to the pillar's {}",
+                    pillar.points
+                ),
+            );
+        }
+    }
+    for (index, component) in components.iter().enumerate() {
+        if let Some(points) = component.points
+            && let Some((sum, count)) = by_component.get(component.code.as_str())
+            && *sum != points
+        {
+            violations.add(
+                format!("{at}.component[{index}] {:?}.points", component.code),
+                format!(
+                    "its {count} criteria's points add up to {sum}, not to the component's {points}"
+                ),
+            );
+        }
+    }
+}
+
+/// Levels: ranks 1, 2, 3... in order, cut-offs strictly rising from 0 and within the total.
+fn check_levels(
+    entry: &FrameworkEntry,
+    at: &str,
+    total: Option<Points>,
+    violations: &mut Violations,
+) -> Vec<Level> {
+    if entry.level.is_empty() {
+        violations.add(format!("{at}.level"), "a framework has at least one level");
+    }
+    let mut levels = Vec::new();
+    let mut previous: Option<Points> = None;
+    for (index, level) in entry.level.iter().enumerate() {
+        let here = format!("{at}.level[{index}]");
+        require_text(&level.name, format!("{here}.name"), violations);
+        let expected_rank = u32::try_from(index + 1).unwrap_or(u32::MAX);
+        if level.rank != expected_rank {
+            violations.add(
+                format!("{here}.rank"),
+                format!(
+                    "levels are listed weakest first, ranked 1, 2, 3...: expected {expected_rank}"
+                ),
+            );
+        }
+        let Some(from) = parse_points(&level.from, &format!("{here}.from"), violations) else {
+            continue;
+        };
+        if index == 0 && from != Points::ZERO {
+            violations.add(
+                format!("{here}.from"),
+                format!("the weakest level starts at 0, not {from}: every total has a level"),
+            );
+        }
+        if let Some(previous) = previous
+            && from <= previous
+        {
+            violations.add(
+                format!("{here}.from"),
+                format!(
+                    "cut-offs rise strictly, weakest level first: {from} is not above the previous \
+                     level's {previous}"
+                ),
+            );
+        }
+        if let Some(total) = total
+            && from > total
+        {
+            violations.add(
+                format!("{here}.from"),
+                format!("{from} is above the framework's {total} points: no total reaches it"),
+            );
+        }
+        previous = Some(from);
+        levels.push(Level {
+            rank: level.rank,
+            name: level.name.clone(),
+            from,
+            illustrative: level.illustrative,
+            note: level.note.clone(),
+        });
+    }
+    levels
+}
+
+/// Blocks: codes unique, and every agency type in exactly one block, so that every agency is
+/// ranked somewhere and only once.
+fn check_blocks(entry: &FrameworkEntry, at: &str, violations: &mut Violations) -> Vec<Block> {
+    let located =
+        |index: usize, block: &BlockEntry| format!("{at}.block[{index}] {:?}", block.code);
+    check_codes(
+        entry
+            .block
+            .iter()
+            .enumerate()
+            .map(|(index, block)| (located(index, block), block.code.as_str())),
+        violations,
+    );
+    let mut placed: HashMap<AgencyType, &str> = HashMap::new();
+    let mut blocks = Vec::new();
+    for (index, block) in entry.block.iter().enumerate() {
+        let here = located(index, block);
+        require_text(&block.name, format!("{here}.name"), violations);
+        let mut agency_types = Vec::new();
+        for (position, text) in block.agency_types.iter().enumerate() {
+            let field = format!("{here}.agency_types[{position}]");
+            let Some(agency_type) = AgencyType::parse(text) else {
+                let words: Vec<_> = AgencyType::ALL.iter().map(|t| t.as_str()).collect();
+                violations.add(
+                    field,
+                    format!("{text:?} is not one of: {}", words.join(", ")),
+                );
+                continue;
+            };
+            if let Some(other) = placed.insert(agency_type, block.code.as_str()) {
+                violations.add(
+                    field,
+                    format!("{agency_type} is already in block {other:?}: an agency type is in one block"),
+                );
+            }
+            agency_types.push(agency_type);
+        }
+        blocks.push(Block {
+            code: block.code.clone(),
+            name: block.name.clone(),
+            agency_types,
+            illustrative: block.illustrative,
+            note: block.note.clone(),
+        });
+    }
+    if !entry.block.is_empty() {
+        for agency_type in AgencyType::ALL {
+            if !placed.contains_key(agency_type) {
+                violations.add(
+                    format!("{at}.block"),
+                    format!("no block ranks agencies of type {agency_type}: put it in one"),
+                );
+            }
+        }
+    } else {
+        violations.add(format!("{at}.block"), "a framework has at least one block");
+    }
+    blocks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::catalog::{Catalog, CatalogError, DEFAULT_CATALOG};
+
+    fn shipped() -> Vec<Framework> {
+        match Catalog::from_toml(DEFAULT_CATALOG) {
+            Ok(catalog) => catalog.maturity_frameworks,
+            Err(CatalogError::Invalid(violations)) => panic!(
+                "{}",
+                violations
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
+            Err(other) => panic!("{other}"),
+        }
+    }
+
+    fn framework<'a>(frameworks: &'a [Framework], code: &str) -> &'a Framework {
+        frameworks
+            .iter()
+            .find(|framework| framework.code == code)
+            .unwrap_or_else(|| panic!("no framework {code}"))
+    }
+
+    #[test]
+    fn the_shipped_frameworks_hold_what_is_known() {
+        let frameworks = shipped();
+        let codes: Vec<_> = frameworks.iter().map(|f| f.code.as_str()).collect();
+        assert_eq!(codes, ["V2023", "V2024", "V2025"]);
+        for (code, decision, period, criteria) in [
+            ("V2023", "951/QĐ-BTTTT", "2023", 42),
+            ("V2024", "1827/QĐ-BTTTT", "2024", 43),
+            ("V2025", "3560/QĐ-BVHTTDL", "2025", 43),
+        ] {
+            let framework = framework(&frameworks, code);
+            assert_eq!(framework.decision, decision);
+            assert_eq!(framework.periods, [period]);
+            assert_eq!(framework_for_period(&frameworks, period), Some(framework));
+            assert_eq!(framework.points, Points::whole(100));
+            let pillars: Vec<_> = framework
+                .pillars
+                .iter()
+                .map(|pillar| (pillar.code.as_str(), pillar.points.hundredths() / 100))
+                .collect();
+            assert_eq!(
+                pillars,
+                [("P1", 18), ("P2", 24), ("P3", 20), ("P4", 23), ("P5", 15)]
+            );
+            assert_eq!(framework.components.len(), 10);
+            assert_eq!(framework.criteria.len(), criteria);
+            // Nothing below pillar level is known: every row there must say so.
+            assert!(framework.components.iter().all(|c| c.illustrative));
+            assert!(framework.criteria.iter().all(|c| c.illustrative));
+            let level_names: Vec<_> = framework.levels.iter().map(|l| l.name.as_str()).collect();
+            assert_eq!(level_names, ["Yếu", "Trung bình", "Khá", "Tốt", "Xuất sắc"]);
+        }
+        let v2023 = framework(&frameworks, "V2023");
+        assert_eq!(v2023.criteria_of_pillar("P2").count(), 19);
+        assert!(!v2023.illustrative && v2023.pillars.iter().all(|p| !p.illustrative));
+        assert_eq!(v2023.blocks.len(), 4);
+        let v2024 = framework(&frameworks, "V2024");
+        assert_eq!(v2024.blocks.len(), 5);
+        let v2025 = framework(&frameworks, "V2025");
+        assert!(v2025.illustrative && v2025.pillars.iter().all(|p| p.illustrative));
+        assert!(v2025.levels.iter().all(|l| l.illustrative));
+        assert_eq!(framework_for_period(&frameworks, "2026"), None);
+    }
+
+    #[test]
+    fn a_level_cut_off_is_an_inclusive_lower_bound() {
+        let frameworks = shipped();
+        let v2024 = framework(&frameworks, "V2024");
+        let rank = |hundredths| {
+            v2024
+                .level_for(Points::from_hundredths(hundredths))
+                .map(|level| level.rank)
+        };
+        assert_eq!(rank(0), Some(1));
+        assert_eq!(rank(4999), Some(1));
+        assert_eq!(rank(5000), Some(2));
+        assert_eq!(rank(8999), Some(4));
+        assert_eq!(rank(9000), Some(5));
+        assert_eq!(rank(10000), Some(5));
+        let v2023 = framework(&frameworks, "V2023");
+        assert_eq!(
+            v2023.level_for(Points::whole(80)).map(|level| level.rank),
+            Some(5)
+        );
+        assert_eq!(
+            v2024
+                .block_for(AgencyType::Magazine)
+                .map(|block| block.code.as_str()),
+            Some("magazines")
+        );
+    }
+
+    #[test]
+    fn each_scoring_kind_maps_an_answer_to_points() {
+        let criterion = |points: u32, scoring: Scoring| Criterion {
+            code: "P1.C1.1".into(),
+            component: "P1.C1".into(),
+            label: "x".into(),
+            points: Points::whole(points),
+            scoring,
+            illustrative: false,
+            note: String::new(),
+        };
+        let yes_no = criterion(3, Scoring::YesNo);
+        assert_eq!(
+            yes_no.points_for(&Answer::YesNo(true)),
+            Some(Points::whole(3))
+        );
+        assert_eq!(yes_no.points_for(&Answer::YesNo(false)), Some(Points::ZERO));
+        assert_eq!(yes_no.points_for(&Answer::Number(Hundredths(100))), None);
+
+        let graded = criterion(
+            2,
+            Scoring::Graded {
+                choices: vec![
+                    Choice {
+                        code: "none".into(),
+                        label: String::new(),
+                        points: Points::ZERO,
+                    },
+                    Choice {
+                        code: "some".into(),
+                        label: String::new(),
+                        points: Points::from_hundredths(50),
+                    },
+                    Choice {
+                        code: "all".into(),
+                        label: String::new(),
+                        points: Points::whole(2),
+                    },
+                ],
+            },
+        );
+        assert_eq!(
+            graded.points_for(&Answer::Choice("some".into())),
+            Some(Points::from_hundredths(50))
+        );
+        assert_eq!(graded.points_for(&Answer::Choice("most".into())), None);
+
+        let bands = criterion(
+            2,
+            Scoring::NumericBands {
+                unit: "%".into(),
+                bands: vec![
+                    Band {
+                        from: Hundredths(0),
+                        until: Some(Hundredths(4000)),
+                        points: Points::ZERO,
+                    },
+                    Band {
+                        from: Hundredths(4000),
+                        until: Some(Hundredths(7000)),
+                        points: Points::whole(1),
+                    },
+                    Band {
+                        from: Hundredths(7000),
+                        until: None,
+                        points: Points::whole(2),
+                    },
+                ],
+            },
+        );
+        let score = |hundredths| bands.points_for(&Answer::Number(Hundredths(hundredths)));
+        assert_eq!(score(-1), None);
+        assert_eq!(score(0), Some(Points::ZERO));
+        assert_eq!(score(3999), Some(Points::ZERO));
+        assert_eq!(score(4000), Some(Points::whole(1)));
+        assert_eq!(score(7000), Some(Points::whole(2)));
+        assert_eq!(score(1_000_000), Some(Points::whole(2)));
+    }
+
+    #[test]
+    fn points_print_as_decimals() {
+        assert_eq!(Points::whole(18).to_string(), "18");
+        assert_eq!(Points::from_hundredths(50).to_string(), "0.5");
+        assert_eq!(Points::from_hundredths(125).to_string(), "1.25");
+        assert_eq!(Hundredths(-1050).to_string(), "-10.5");
+    }
+
+    #[test]
+    fn every_framework_problem_is_reported_at_once_with_where_it_is() {
+        let file = r#"
+            [[period]]
+            code = "2023"
+            year = 2023
+            window_start = "2022-12-15"
+            window_end = "2023-12-14"
+            deadline = "2023-11-15T00:00:00+07:00"
+
+            [[maturity_framework]]
+            code = "A"
+            name = "A"
+            issued_on = "2 June 2023"
+            periods = ["2023", "2099"]
+            points = 100
+            pillar = [
+              { code = "P1", name = "One", points = 60 },
+              { code = "P2", name = "Two", points = 30 },
+              { code = "P1", name = "Again", points = 10 },
+              { code = "P3", name = "Three", points = 0.5 },
+            ]
+            component = [
+              { code = "P1.C1", pillar = "P1", name = "c", points = 10 },
+              { code = "P2.C1", pillar = "P2", name = "c" },
+              { code = "P9.C1", pillar = "P9", name = "c" },
+            ]
+            level = [
+              { rank = 1, name = "Weak", from = 10 },
+              { rank = 2, name = "Average", from = 50 },
+              { rank = 3, name = "Fair", from = 50 },
+              { rank = 4, name = "Good", from = 40 },
+              { rank = 6, name = "Excellent", from = 120 },
+            ]
+            block = [
+              { code = "b", name = "B", agency_types = ["central_newspaper", "newspaper"] },
+              { code = "c", name = "C", agency_types = ["central_newspaper"] },
+            ]
+
+            [[maturity_framework.criterion]]
+            code = "P1.C1.1"
+            component = "P1.C1"
+            label = "yes or no"
+            points = 20
+            scoring = "yes_no"
+            choices = [{ code = "x", points = 1 }]
+
+            [[maturity_framework.criterion]]
+            code = "P1.C1.2"
+            component = "P1.C1"
+            label = "graded"
+            points = 4
+            scoring = "graded"
+            choices = [
+              { code = "low", points = 1 },
+              { code = "high", points = 5 },
+              { code = "low", points = "2.5" },
+            ]
+
+            [[maturity_framework.criterion]]
+            code = "P2.C1.1"
+            component = "P2.C1"
+            label = "banded"
+            points = 30
+            scoring = "numeric_bands"
+            unit = "%"
+            bands = [
+              { from = 0, until = 50, points = 0 },
+              { from = 40, until = 70, points = 10 },
+              { from = 80, until = 90, points = 20 },
+              { from = 90, until = 100, points = 30 },
+            ]
+
+            [[maturity_framework.criterion]]
+            code = "P2.C1.2"
+            component = "P7.C1"
+            label = "unknown component"
+            points = 1
+            scoring = "sometimes"
+
+            [[maturity_framework]]
+            code = "B"
+            name = "B"
+            periods = ["2023"]
+            points = 10
+            pillar = [{ code = "P1", name = "One", points = 10 }]
+            component = [{ code = "P1.C1", pillar = "P1", name = "c" }]
+            level = [{ rank = 1, name = "Weak", from = 0 }]
+            block = [{ code = "all", name = "All", agency_types = [
+              "central_newspaper", "local_newspaper", "magazine", "scientific_journal",
+              "radio_tv", "local_newspaper_radio_tv",
+            ] }]
+
+            [[maturity_framework.criterion]]
+            code = "P1.C1.1"
+            component = "P1.C1"
+            label = "graded, best below the maximum"
+            points = 10
+            scoring = "graded"
+            choices = [{ code = "no", points = 0 }, { code = "yes", points = 8 }]
+        "#;
+        let Err(CatalogError::Invalid(violations)) = Catalog::from_toml(file) else {
+            panic!("expected problems");
+        };
+        let fields: Vec<_> = violations.iter().map(|v| v.field.as_str()).collect();
+        let a = r#"maturity_framework[0] "A""#;
+        for expected in [
+            format!("{a}.issued_on"),
+            format!("{a}.periods[1]"),
+            // Pillars: a duplicate code, a float, and the sum (60 + 30 + 10 is not checked
+            // against 100 while one pillar's points cannot be read).
+            format!(r#"{a}.pillar[2] "P1".code"#),
+            format!(r#"{a}.pillar[3] "P3".points"#),
+            format!(r#"{a}.pillar[3] "P3""#),
+            // Components: an unknown pillar, no criterion, a stated cap its criteria miss.
+            format!(r#"{a}.component[2] "P9.C1".pillar"#),
+            format!(r#"{a}.component[2] "P9.C1""#),
+            format!(r#"{a}.component[0] "P1.C1".points"#),
+            // Criteria.
+            format!(r#"{a}.criterion[0] "P1.C1.1".choices"#),
+            format!(r#"{a}.criterion[1] "P1.C1.2".choices[1].points"#),
+            format!(r#"{a}.criterion[1] "P1.C1.2".choices[2].code"#),
+            format!(r#"{a}.criterion[2] "P2.C1.1".bands[1].from"#),
+            format!(r#"{a}.criterion[2] "P2.C1.1".bands[2].from"#),
+            format!(r#"{a}.criterion[2] "P2.C1.1".bands[3].until"#),
+            format!(r#"{a}.criterion[3] "P2.C1.2".component"#),
+            format!(r#"{a}.criterion[3] "P2.C1.2".scoring"#),
+            // A pillar whose criteria do not add up to its points (P1: 20 + 4 against 60).
+            format!(r#"{a}.pillar[0] "P1".points"#),
+            // Levels: not from 0, equal, falling, a rank out of order, above the total.
+            format!("{a}.level[0].from"),
+            format!("{a}.level[2].from"),
+            format!("{a}.level[3].from"),
+            format!("{a}.level[4].rank"),
+            format!("{a}.level[4].from"),
+            // Blocks: an unknown agency type, one in two blocks, types in none.
+            format!(r#"{a}.block[0] "b".agency_types[1]"#),
+            format!(r#"{a}.block[1] "c".agency_types[0]"#),
+            format!("{a}.block"),
+            // The second framework claims a period the first governs.
+            r#"maturity_framework[1] "B".periods[0]"#.to_string(),
+            r#"maturity_framework[1] "B".criterion[0] "P1.C1.1".choices"#.to_string(),
+        ] {
+            assert!(
+                fields.contains(&expected.as_str()),
+                "{expected} missing from {violations:#?}"
+            );
+        }
+        let described = |field: &str| {
+            violations
+                .iter()
+                .filter(|v| v.field == field)
+                .map(|v| v.description.as_str())
+                .collect::<Vec<_>>()
+                .join(" | ")
+        };
+        assert!(
+            described(&format!(r#"{a}.criterion[2] "P2.C1.1".bands[1].from"#)).contains("overlaps")
+        );
+        assert!(described(&format!(r#"{a}.criterion[2] "P2.C1.1".bands[2].from"#)).contains("gap"));
+        assert!(
+            described(r#"maturity_framework[1] "B".periods[0]"#).contains("already governed by")
+        );
+    }
+}
