@@ -295,7 +295,14 @@ pub async fn metrics_count_calls_submissions_and_cache_hits(backend: Backend) {
     );
     // The second read of the same figures is served from memory.
     grew(r#"pressdx_summary_cache_total{result="hit"}"#, 1.0);
-    assert!(value(&after, "pressdx_change_feed_head") >= 1.0, "{after}");
+    // A gauge, and the metrics recorder is one per process: in a test binary, every other test's
+    // server sets it too (a fresh one to 0), so only its presence can be checked here.
+    assert!(
+        after.lines().any(|line| line
+            .strip_prefix("pressdx_change_feed_head ")
+            .is_some_and(|number| number.trim().parse::<f64>().is_ok())),
+        "{after}"
+    );
 
     // A path that is no method is counted under one label, whatever it is, so that callers
     // cannot grow the label set.
