@@ -169,7 +169,7 @@ pub struct Band {
     pub points: Points,
 }
 
-/// An answer to one criterion, as item 2 of issue 13 (self-assessment) will receive it.
+/// An answer to one criterion, as a self-assessment gives it (`assessment.rs`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
     YesNo(bool),
