@@ -70,6 +70,33 @@ impl fmt::Display for Hundredths {
     }
 }
 
+impl Hundredths {
+    /// A decimal written with at most two places ("72.5", "-10", "0.25"), as the catalogue file
+    /// writes bounds and a client writes a numeric answer: text rather than a float, so that a
+    /// number on a band's bound is on it exactly. No exponent, no leading "+" or ".".
+    pub fn parse_decimal(text: &str) -> Option<Hundredths> {
+        let text = text.trim();
+        let (negative, digits) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+        if whole.is_empty()
+            || fraction.len() > 2
+            || !whole
+                .bytes()
+                .chain(fraction.bytes())
+                .all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        let whole: i64 = whole.parse().ok()?;
+        let fraction: i64 = format!("{fraction:0<2}").parse().ok()?;
+        let magnitude = whole.checked_mul(100)?.checked_add(fraction)?;
+        Some(Hundredths(if negative { -magnitude } else { magnitude }))
+    }
+}
+
 /// One version of the index, as one decision issued it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Framework {
@@ -386,27 +413,7 @@ struct BlockEntry {
 fn hundredths(value: &toml::Value) -> Option<i64> {
     match value {
         toml::Value::Integer(whole) => whole.checked_mul(100),
-        toml::Value::String(text) => {
-            let text = text.trim();
-            let (negative, digits) = match text.strip_prefix('-') {
-                Some(rest) => (true, rest),
-                None => (false, text),
-            };
-            let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-            if whole.is_empty()
-                || fraction.len() > 2
-                || !whole
-                    .bytes()
-                    .chain(fraction.bytes())
-                    .all(|b| b.is_ascii_digit())
-            {
-                return None;
-            }
-            let whole: i64 = whole.parse().ok()?;
-            let fraction: i64 = format!("{fraction:0<2}").parse().ok()?;
-            let magnitude = whole.checked_mul(100)?.checked_add(fraction)?;
-            Some(if negative { -magnitude } else { magnitude })
-        }
+        toml::Value::String(text) => Hundredths::parse_decimal(text).map(|parsed| parsed.0),
         _ => None,
     }
 }
@@ -1272,6 +1279,30 @@ mod tests {
         assert_eq!(Points::from_hundredths(50).to_string(), "0.5");
         assert_eq!(Points::from_hundredths(125).to_string(), "1.25");
         assert_eq!(Hundredths(-1050).to_string(), "-10.5");
+    }
+
+    #[test]
+    fn decimals_parse_to_hundredths_exactly() {
+        for (text, expected) in [
+            ("72.5", Some(7250)),
+            ("72.50", Some(7250)),
+            (" 0.05 ", Some(5)),
+            ("-10", Some(-1000)),
+            ("40", Some(4000)),
+            ("1.234", None),
+            ("", None),
+            (".5", None),
+            ("5.", Some(500)),
+            ("+1", None),
+            ("1e3", None),
+            ("99999999999999999999", None),
+        ] {
+            assert_eq!(
+                Hundredths::parse_decimal(text).map(|parsed| parsed.0),
+                expected,
+                "{text:?}"
+            );
+        }
     }
 
     #[test]
