@@ -5,8 +5,20 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use serde::Serialize;
+
+use super::canonical::{sha256_hex, to_canonical_json};
 use super::maturity::{Answer, Criterion, Framework, Level, Points, Scoring, framework_for_period};
 use super::violation::{FieldViolation, Violations};
+
+/// Names the form a content hash was computed in: a change to the hashed shape is a new form, so
+/// that a stored hash is never compared with one of another shape.
+const CONTENT_HASH_FORM: &str = "pressdx.self-assessment.v1";
+
+/// The longest evidence title, link and document id kept: references, not documents.
+const MAX_TITLE_CHARS: usize = 500;
+const MAX_LINK_CHARS: usize = 2000;
+const MAX_DOCUMENT_ID_CHARS: usize = 200;
 
 /// A self-assessment as a client sends it: nothing checked yet.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -175,6 +187,96 @@ impl SelfAssessment {
 
     pub fn scores(&self) -> &Scores {
         &self.scores
+    }
+
+    /// The draft this assessment was parsed from, in criterion order and with its text trimmed:
+    /// parsing it again against the same framework gives this assessment back, which is how a
+    /// stored assessment is read and scored again.
+    pub fn to_draft(&self) -> SelfAssessmentDraft {
+        SelfAssessmentDraft {
+            period: self.period.clone(),
+            framework: self.framework.clone(),
+            answers: self
+                .answers
+                .iter()
+                .map(|(code, answer)| AnswerDraft {
+                    criterion: code.clone(),
+                    answer: Some(answer.clone()),
+                })
+                .collect(),
+            evidence: self
+                .evidence
+                .iter()
+                .map(|(code, evidence)| EvidenceDraft {
+                    criterion: code.clone(),
+                    title: evidence.title.clone(),
+                    link: evidence.link.clone().unwrap_or_default(),
+                    document_id: evidence.document_id.clone().unwrap_or_default(),
+                    sha256: evidence.sha256.as_str().to_owned(),
+                })
+                .collect(),
+        }
+    }
+
+    /// "sha256:" and the hex SHA-256 of the assessment's canonical JSON (see `canonical.rs`)
+    /// with the agency's code: what it says, never how a client spelt or ordered it. Numbers
+    /// are hashed as their decimal text, so that no float rounding enters the hash.
+    pub fn content_hash(&self, agency_code: &str) -> String {
+        #[derive(Serialize)]
+        struct Hashed<'a> {
+            form: &'static str,
+            agency_code: &'a str,
+            period_code: &'a str,
+            framework: &'a str,
+            answers: BTreeMap<&'a str, HashedAnswer>,
+            evidence: BTreeMap<&'a str, HashedEvidence<'a>>,
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "snake_case")]
+        enum HashedAnswer {
+            YesNo(bool),
+            Choice(String),
+            Number(String),
+        }
+        #[derive(Serialize)]
+        struct HashedEvidence<'a> {
+            title: &'a str,
+            link: Option<&'a str>,
+            document_id: Option<&'a str>,
+            sha256: &'a str,
+        }
+        let hashed = Hashed {
+            form: CONTENT_HASH_FORM,
+            agency_code,
+            period_code: &self.period,
+            framework: &self.framework,
+            answers: self
+                .answers
+                .iter()
+                .map(|(code, answer)| {
+                    let answer = match answer {
+                        Answer::YesNo(yes) => HashedAnswer::YesNo(*yes),
+                        Answer::Choice(choice) => HashedAnswer::Choice(choice.clone()),
+                        Answer::Number(number) => HashedAnswer::Number(number.to_string()),
+                    };
+                    (code.as_str(), answer)
+                })
+                .collect(),
+            evidence: self
+                .evidence
+                .iter()
+                .map(|(code, evidence)| {
+                    let hashed = HashedEvidence {
+                        title: &evidence.title,
+                        link: evidence.link.as_deref(),
+                        document_id: evidence.document_id.as_deref(),
+                        sha256: evidence.sha256.as_str(),
+                    };
+                    (code.as_str(), hashed)
+                })
+                .collect(),
+        };
+        sha256_hex(to_canonical_json(&hashed).as_bytes())
     }
 }
 
@@ -374,6 +476,18 @@ fn parse_evidence(
         }
         let link = present(&draft.link);
         let document_id = present(&draft.document_id);
+        for (field, text, most) in [
+            ("title", Some(title), MAX_TITLE_CHARS),
+            ("link", link, MAX_LINK_CHARS),
+            ("document_id", document_id, MAX_DOCUMENT_ID_CHARS),
+        ] {
+            if text.is_some_and(|text| text.chars().count() > most) {
+                violations.add(
+                    format!("{at}.{field}"),
+                    format!("at most {most} characters"),
+                );
+            }
+        }
         if link.is_none() && document_id.is_none() {
             violations.add(
                 at.clone(),
@@ -826,6 +940,67 @@ mod tests {
         let nothing = parsed(draft(vec![], vec![]));
         assert_eq!(nothing.scores().total, Points::ZERO);
         assert_eq!(nothing.scores().level.as_ref().map(|l| l.rank), Some(1));
+    }
+
+    #[test]
+    fn evidence_text_has_limits() {
+        let long = |n: usize| "x".repeat(n);
+        let draft = draft(
+            vec![],
+            vec![EvidenceDraft {
+                title: long(501),
+                link: format!("https://example.org/{}", long(2000)),
+                document_id: long(201),
+                ..evidence("P1.C1.1")
+            }],
+        );
+        assert_eq!(
+            fields(draft, &[small()]),
+            [
+                "evidence[P1.C1.1].title",
+                "evidence[P1.C1.1].link",
+                "evidence[P1.C1.1].document_id"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_content_hash_depends_on_what_is_said_not_how() {
+        let sent = draft(
+            vec![
+                answer("P2.C1.2", Answer::Number(Hundredths(7250))),
+                answer("P1.C1.1", Answer::YesNo(true)),
+                answer("P1.C1.2", Answer::YesNo(false)),
+            ],
+            vec![
+                EvidenceDraft {
+                    title: "  Minutes  ".into(),
+                    ..evidence("P2.C1.2")
+                },
+                evidence("P1.C1.1"),
+            ],
+        );
+        let assessment = parsed(sent.clone());
+        // Read back as the store would: to a draft, parsed again.
+        let again = parsed(assessment.to_draft());
+        assert_eq!(again, assessment);
+        let hash = assessment.content_hash("bao-nam-dinh");
+        assert!(hash.starts_with("sha256:") && hash.len() == 71);
+        assert_eq!(again.content_hash("bao-nam-dinh"), hash);
+        // Reordered and spelt with other spaces: the same assessment, the same hash.
+        let mut reordered = sent.clone();
+        reordered.answers.reverse();
+        reordered.evidence.reverse();
+        reordered.evidence[1].title = "Minutes".into();
+        assert_eq!(parsed(reordered).content_hash("bao-nam-dinh"), hash);
+        // Another agency, another number, a no left out: another hash each.
+        assert_ne!(assessment.content_hash("bao-ninh-binh"), hash);
+        let mut other_number = sent.clone();
+        other_number.answers[0].answer = Some(Answer::Number(Hundredths(7251)));
+        assert_ne!(parsed(other_number).content_hash("bao-nam-dinh"), hash);
+        let mut without_no = sent;
+        without_no.answers.pop();
+        assert_ne!(parsed(without_no).content_hash("bao-nam-dinh"), hash);
     }
 
     /// The best answer to every criterion of the shipped 2024 framework scores its 100 points.
