@@ -12,6 +12,7 @@ const PROTO_FILES: &[&str] = &[
     "proto/pressdx/v1/summary.proto",
     "proto/pressdx/v1/review.proto",
     "proto/pressdx/v1/province_report.proto",
+    "proto/pressdx/v1/maturity.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

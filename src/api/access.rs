@@ -116,6 +116,15 @@ pub const RULES: &[(&str, Access)] = &[
         "pressdx.v1.ReviewService/ReviewSubmission",
         Access::Roles(&[Role::Province]),
     ),
+    // An agency assesses itself; its province may enter the form for it.
+    (
+        "pressdx.v1.MaturityService/SubmitSelfAssessment",
+        Access::Roles(&[Role::Agency, Role::Province]),
+    ),
+    (
+        "pressdx.v1.MaturityService/GetSelfAssessment",
+        Access::Roles(READERS),
+    ),
     // The province writes and signs its own report; the Ministry reads the submitted ones.
     (
         "pressdx.v1.ProvinceReportService/CreateProvinceReport",
@@ -667,7 +676,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(methods, 25);
+        assert_eq!(methods, 27);
         assert_eq!(
             access_rule("/grpc.health.v1.Health/Check"),
             Some(Access::Open)

@@ -1,5 +1,5 @@
 //! The audit log: every write (an accepted submission, a catalogue change, a credential created or
-//! revoked, a period reopened, a submission reviewed, a province report drafted or submitted) appends an entry in the same transaction, naming who did it, when, under which request
+//! revoked, a period reopened, a submission reviewed, a province report drafted or submitted, a self-assessment stored) appends an entry in the same transaction, naming who did it, when, under which request
 //! id, and the SHA-256 of what was written. Each entry's hash covers its fields and the previous
 //! entry's hash, and the counters row holds the last entry's number and hash.
 //! [`Store::verify_audit`] recomputes the chain and checks the stored submissions and credentials
@@ -22,6 +22,7 @@ use super::entities::{audit_entry, latest_submission, submission};
 use super::province_reports::recorded_province_reports;
 use super::reopenings::recorded_reopenings;
 use super::reviews::recorded_reviews;
+use super::self_assessments::recorded_self_assessments;
 use super::submissions::parse_report;
 use super::{Store, StoreError};
 
@@ -51,6 +52,8 @@ pub enum AuditAction {
     ProvinceReportDrafted,
     /// A version of a province's report submitted (signed).
     ProvinceReportSubmitted,
+    /// A revision of an agency's maturity self-assessment stored.
+    SelfAssessmentAccepted,
 }
 
 impl AuditAction {
@@ -66,6 +69,7 @@ impl AuditAction {
             AuditAction::SubmissionReviewed => "submission.reviewed",
             AuditAction::ProvinceReportDrafted => "province_report.drafted",
             AuditAction::ProvinceReportSubmitted => "province_report.submitted",
+            AuditAction::SelfAssessmentAccepted => "self_assessment.accepted",
         }
     }
 }
@@ -295,6 +299,7 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
     let mut reopenings_recorded = HashMap::new();
     let mut reviews_recorded = HashMap::new();
     let mut province_reports_recorded = HashMap::new();
+    let mut self_assessments_recorded = HashMap::new();
     let mut catalog_recorded = None;
     let mut previous_hash = GENESIS.to_string();
     let mut expected_seq = 1;
@@ -342,6 +347,8 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
                 || action == AuditAction::ProvinceReportSubmitted.as_str()
             {
                 province_reports_recorded.insert(entry.subject.clone(), entry.clone());
+            } else if action == AuditAction::SelfAssessmentAccepted.as_str() {
+                self_assessments_recorded.insert(entry.subject.clone(), entry.clone());
             } else if action == AuditAction::CatalogApplied.as_str()
                 || action == AuditAction::CatalogRecorded.as_str()
             {
@@ -400,6 +407,13 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
     check_recorded(
         &province_reports,
         &province_reports_recorded,
+        expected_seq,
+        &mut verification,
+    );
+    let self_assessments = recorded_self_assessments(db).await?;
+    check_recorded(
+        &self_assessments,
+        &self_assessments_recorded,
         expected_seq,
         &mut verification,
     );

@@ -419,3 +419,29 @@ pub mod province_report {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod self_assessment {
+    //! One revision of an agency's maturity self-assessment for a period. `content` is the
+    //! protobuf encoding of what it answered (pressdx.v1.SubmitSelfAssessmentRequest, in
+    //! criterion order), kept as the bytes the audit log recorded.
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "self_assessment")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub agency_code: String,
+        pub period_code: String,
+        pub framework_code: String,
+        pub revision: i32,
+        pub request_id: String,
+        pub content: Vec<u8>,
+        pub content_hash: String,
+        pub received_at: DateTimeUtc,
+        pub submitted_by: String,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -35,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(RecordCatalogState),
             Box::new(CreatePageTokenKey),
             Box::new(CreateProvinceReports),
+            Box::new(CreateSelfAssessments),
         ]
     }
 }
@@ -759,6 +760,51 @@ impl MigrationTrait for CreateProvinceReports {
                     .col("plan_code")
                     .col("period_code")
                     .col("version")
+                    .unique()
+                    .to_owned(),
+            )
+            .await
+    }
+}
+
+/// The agencies' maturity self-assessments, one row per revision.
+struct CreateSelfAssessments;
+
+impl MigrationName for CreateSelfAssessments {
+    fn name(&self) -> &str {
+        "m20261201_000003_create_self_assessments"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateSelfAssessments {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("self_assessment")
+                    .col(big_pk_auto("id"))
+                    .col(string("agency_code"))
+                    .col(string("period_code"))
+                    .col(string("framework_code"))
+                    .col(integer("revision"))
+                    .col(string("request_id").unique_key())
+                    .col(blob("content"))
+                    .col(string("content_hash"))
+                    .col(timestamp_with_time_zone("received_at"))
+                    .col(string("submitted_by"))
+                    .to_owned(),
+            )
+            .await?;
+        // One row per revision: two processes storing the same next revision cannot both succeed.
+        manager
+            .create_index(
+                Index::create()
+                    .name("self_assessment_revision")
+                    .table("self_assessment")
+                    .col("agency_code")
+                    .col("period_code")
+                    .col("revision")
                     .unique()
                     .to_owned(),
             )

@@ -11,6 +11,7 @@ mod province_reports;
 mod read_model;
 mod reopenings;
 mod reviews;
+mod self_assessments;
 mod submissions;
 mod summaries;
 mod writer;
@@ -36,6 +37,7 @@ pub use province_reports::{
 pub use read_model::{ReadModel, ReadView};
 pub use reopenings::{NewReopening, Reopening};
 pub use reviews::{NewReview, Review, ReviewDecision, ReviewReason, ReviewState, Reviewed};
+pub use self_assessments::{NewSelfAssessment, SelfAssessmentStored, StoredSelfAssessment};
 pub use submissions::{
     ListSubmissionsQuery, MAX_PAGE_SIZE, StoredSubmission, SubmissionPage, SubmitOutcome,
 };

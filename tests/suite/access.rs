@@ -10,6 +10,7 @@ use chrono::Utc;
 use pressdx::domain::Catalog;
 use pressdx::domain::access::Role;
 use pressdx::proto::catalog_service_client::CatalogServiceClient;
+use pressdx::proto::maturity_service_client::MaturityServiceClient;
 use pressdx::proto::province_report_service_client::ProvinceReportServiceClient;
 use pressdx::proto::review_service_client::ReviewServiceClient;
 use pressdx::proto::submission_service_client::SubmissionServiceClient;
@@ -17,12 +18,12 @@ use pressdx::proto::summary_service_client::SummaryServiceClient;
 use pressdx::proto::{
     CreateProvinceReportRequest, GetMaturityFrameworkRequest, GetOrganizationRequest,
     GetProvinceReportRequest, GetProvinceReportingStatusRequest, GetReportingStatusRequest,
-    GetSubmissionRequest, GetTargetSummaryRequest, ListChangesRequest, ListIndicatorsRequest,
-    ListMaturityFrameworksRequest, ListOrganizationsRequest, ListPeriodsRequest, ListPlansRequest,
-    ListProvinceReportsRequest, ListSubmissionsRequest, ListTargetAgenciesRequest,
-    ListTargetSummariesRequest, ReopenPeriodRequest, ReviewDecision, ReviewSubmissionRequest,
-    SubmitProvinceReportRequest, UpdateProvinceReportNarrativeRequest, WatchSummariesRequest,
-    import_reports_response,
+    GetSelfAssessmentRequest, GetSubmissionRequest, GetTargetSummaryRequest, ListChangesRequest,
+    ListIndicatorsRequest, ListMaturityFrameworksRequest, ListOrganizationsRequest,
+    ListPeriodsRequest, ListPlansRequest, ListProvinceReportsRequest, ListSubmissionsRequest,
+    ListTargetAgenciesRequest, ListTargetSummariesRequest, ReopenPeriodRequest, ReviewDecision,
+    ReviewSubmissionRequest, SubmitProvinceReportRequest, SubmitSelfAssessmentRequest,
+    UpdateProvinceReportNarrativeRequest, WatchSummariesRequest, import_reports_response,
 };
 use pressdx::store::{CatalogSource, CredentialKind, NewCredential, new_token, secret_sha256};
 use rustls_pki_types::CertificateDer;
@@ -301,6 +302,28 @@ async fn call(rpc: &str, caller: Caller, submission_id: i64) -> Code {
                 .await
                 .map(drop),
         ),
+        "SubmitSelfAssessment" => code(
+            MaturityServiceClient::new(caller)
+                .submit_self_assessment(SubmitSelfAssessmentRequest {
+                    request_id: new_id(),
+                    agency_code: AGENCY.into(),
+                    period_code: PERIOD.into(),
+                    framework_code: "V2024".into(),
+                    ..Default::default()
+                })
+                .await
+                .map(drop),
+        ),
+        "GetSelfAssessment" => code(
+            MaturityServiceClient::new(caller)
+                .get_self_assessment(GetSelfAssessmentRequest {
+                    agency_code: AGENCY.into(),
+                    period_code: PERIOD.into(),
+                    revision: 0,
+                })
+                .await
+                .map(drop),
+        ),
         "CreateProvinceReport" => code(
             ProvinceReportServiceClient::new(caller)
                 .create_province_report(CreateProvinceReportRequest {
@@ -457,6 +480,8 @@ const MATRIX: &[(&str, [&str; 13])] = &[
     ("ListChanges",                 ["U", "U", "U", "U", "U", "D",  "D",  "D",  "D", "D",  "D", "ok", "D"]),
     ("ReopenPeriod",                ["U", "U", "U", "U", "U", "D",  "D",  "I",  "D", "D",  "D", "D",  "D"]),
     ("ReviewSubmission",            ["U", "U", "U", "U", "U", "D",  "D",  "P",  "D", "D",  "D", "D",  "D"]),
+    ("SubmitSelfAssessment",        ["U", "U", "U", "U", "U", "ok", "D",  "ok", "D", "D",  "D", "D",  "D"]),
+    ("GetSelfAssessment",           ["U", "U", "U", "U", "U", "ok", "D",  "ok", "D", "ok", "D", "ok", "D"]),
     ("CreateProvinceReport",        ["U", "U", "U", "U", "U", "D",  "D",  "ok", "D", "D",  "D", "D",  "D"]),
     ("UpdateProvinceReportNarrative", ["U", "U", "U", "U", "U", "D", "D",  "ok", "D", "D",  "D", "D",  "D"]),
     ("SubmitProvinceReport",        ["U", "U", "U", "U", "U", "D",  "D",  "P",  "D", "D",  "D", "D",  "D"]),
