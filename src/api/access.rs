@@ -125,6 +125,11 @@ pub const RULES: &[(&str, Access)] = &[
         "pressdx.v1.MaturityService/GetSelfAssessment",
         Access::Roles(READERS),
     ),
+    // The council's appraisal: the province for its agencies, the Ministry for all.
+    (
+        "pressdx.v1.MaturityService/AppraiseSelfAssessment",
+        Access::Roles(&[Role::Province, Role::Ministry]),
+    ),
     // The province writes and signs its own report; the Ministry reads the submitted ones.
     (
         "pressdx.v1.ProvinceReportService/CreateProvinceReport",
@@ -676,7 +681,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(methods, 27);
+        assert_eq!(methods, 28);
         assert_eq!(
             access_rule("/grpc.health.v1.Health/Check"),
             Some(Access::Open)

@@ -2,6 +2,7 @@
 //! and scored against the framework in force for its period (domain::assessment), and kept with
 //! every revision.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use prost::Message;
@@ -14,17 +15,24 @@ use super::error::ApiError;
 use super::names::find_period;
 use crate::domain::Catalog;
 use crate::domain::assessment::{
-    AnswerDraft, EvidenceDraft, Scores, SelfAssessment, SelfAssessmentDraft,
+    AnswerDraft, EvidenceDraft, Scores, SelfAssessment, SelfAssessmentDraft, score,
 };
-use crate::domain::maturity::{Answer, Hundredths};
+use crate::domain::maturity::{Answer, Framework, Hundredths, Points};
 use crate::domain::naming::echo;
 use crate::domain::organization::OrganizationKind;
 use crate::domain::violation::FieldViolation;
 use crate::proto::maturity_service_server::MaturityService;
-use crate::proto::{self, GetSelfAssessmentRequest, SubmitSelfAssessmentRequest, criterion_answer};
-use crate::store::{
-    NewSelfAssessment, ReadModel, SelfAssessmentStored, Store, StoredSelfAssessment,
+use crate::proto::{
+    self, AppraiseSelfAssessmentRequest, GetSelfAssessmentRequest, SubmitSelfAssessmentRequest,
+    criterion_answer,
 };
+use crate::store::{
+    Appraised, MaturityAppraisal, NewAppraisal, NewSelfAssessment, ReadModel, SelfAssessmentStored,
+    Store, StoredSelfAssessment,
+};
+
+/// The longest appraisal reason kept: a paragraph, not a document.
+const MAX_REASON_CHARS: usize = 2000;
 
 #[derive(Clone)]
 pub struct MaturityApi {
@@ -181,7 +189,158 @@ impl MaturityApi {
                     ),
                 )
             })?;
-        served(&stored, &catalog)
+        let appraisals = self.store.appraisals(stored.id).await?;
+        served(&stored, &appraisals, &catalog)
+    }
+
+    async fn appraise(
+        &self,
+        request: AppraiseSelfAssessmentRequest,
+        caller: &Caller,
+    ) -> Result<MaturityAppraisal, ApiError> {
+        let mut violations = Vec::new();
+        if request.self_assessment_id <= 0 {
+            violations.push(FieldViolation::new("self_assessment_id", "required"));
+        }
+        for (field, value) in [
+            ("criterion_code", &request.criterion_code),
+            ("points", &request.points),
+            ("reason", &request.reason),
+        ] {
+            if value.trim().is_empty() {
+                violations.push(FieldViolation::new(field, "required"));
+            }
+        }
+        if request.reason.chars().count() > MAX_REASON_CHARS {
+            violations.push(FieldViolation::new(
+                "reason",
+                format!("at most {MAX_REASON_CHARS} characters"),
+            ));
+        }
+        if !violations.is_empty() {
+            return Err(ApiError::InvalidArgument(violations));
+        }
+
+        // Whose self-assessment: a missing one is refused like one out of reach.
+        let principal = &caller.principal;
+        let id = request.self_assessment_id;
+        let out_of_reach = || {
+            ApiError::out_of_reach(format!(
+                "{principal} does not reach self-assessment {id}: a province appraises its own \
+                 agencies', the Ministry anyone's"
+            ))
+        };
+        let catalog = self.read_model.catalog(Some(caller.counters)).await?;
+        let stored = self
+            .store
+            .self_assessment_by_id(id)
+            .await?
+            .ok_or_else(out_of_reach)?;
+        let reaches = catalog
+            .period(&stored.period_code)
+            .is_some_and(|period| principal.may_read(&catalog, &stored.agency_code, period));
+        if !reaches {
+            return Err(out_of_reach());
+        }
+
+        // What was given, against the criterion.
+        let criterion_code = request.criterion_code.trim();
+        let criterion = framework_of(&stored, &catalog)?
+            .criteria
+            .iter()
+            .find(|criterion| criterion.code == criterion_code);
+        let points = Hundredths::parse_decimal(&request.points);
+        let points_hundredths = match (criterion, points) {
+            (None, _) => Err(FieldViolation::new(
+                "criterion_code",
+                format!(
+                    "{} is not a criterion of {}",
+                    echo(criterion_code),
+                    stored.framework_code
+                ),
+            )),
+            (Some(_), None) => Err(FieldViolation::new(
+                "points",
+                format!(
+                    "{} is not a decimal number with at most two decimals",
+                    echo(&request.points)
+                ),
+            )),
+            (Some(criterion), Some(points))
+                if points.0 < 0 || points.0 > i64::from(criterion.points.hundredths()) =>
+            {
+                Err(FieldViolation::new(
+                    "points",
+                    format!(
+                        "{points} is not between 0 and the criterion's {} points",
+                        criterion.points
+                    ),
+                ))
+            }
+            (Some(_), Some(points)) => Ok(i32::try_from(points.0).unwrap_or(i32::MAX)),
+        }
+        .map_err(|violation| ApiError::InvalidArgument(vec![violation]))?;
+
+        let appraised_by = principal.to_string();
+        match self
+            .store
+            .appraise_self_assessment(NewAppraisal {
+                self_assessment_id: id,
+                criterion_code,
+                points_hundredths,
+                reason: request.reason.trim(),
+                appraised_by: &appraised_by,
+            })
+            .await?
+        {
+            Appraised::Recorded(appraisal) => {
+                info!(
+                    self_assessment = id,
+                    criterion = %criterion_code,
+                    points = points_hundredths,
+                    "self-assessment appraised"
+                );
+                Ok(appraisal)
+            }
+            Appraised::Superseded { latest_id } => Err(ApiError::FailedPrecondition {
+                reason: "REVISION_SUPERSEDED",
+                subject: format!("self-assessments/{latest_id}"),
+                message: format!(
+                    "self-assessment {id} is not the latest revision of {} {} any more: appraise \
+                     self-assessment {latest_id}",
+                    stored.agency_code, stored.period_code
+                ),
+            }),
+            Appraised::NoSuchSelfAssessment => Err(out_of_reach()),
+        }
+    }
+}
+
+/// The framework a stored revision was answered under, as the catalogue holds it now.
+fn framework_of<'a>(
+    stored: &StoredSelfAssessment,
+    catalog: &'a Catalog,
+) -> Result<&'a Framework, ApiError> {
+    catalog
+        .maturity_frameworks
+        .iter()
+        .find(|framework| framework.code == stored.framework_code)
+        .ok_or_else(|| {
+            ApiError::Store(crate::store::StoreError::Corrupt(format!(
+                "self-assessment {} names framework {}, which the catalogue no longer has",
+                stored.id, stored.framework_code
+            )))
+        })
+}
+
+fn appraisal_to_proto(appraisal: &MaturityAppraisal) -> proto::Appraisal {
+    proto::Appraisal {
+        self_assessment_id: appraisal.self_assessment_id,
+        criterion_code: appraisal.criterion_code.clone(),
+        points_hundredths: appraisal.points_hundredths,
+        reason: appraisal.reason.clone(),
+        appraised_by: appraisal.appraised_by.clone(),
+        appraised_at: Some(timestamp(appraisal.appraised_at)),
     }
 }
 
@@ -286,9 +445,11 @@ fn content_of(assessment: &SelfAssessment, agency_code: &str) -> SubmitSelfAsses
     }
 }
 
-/// A stored revision as the contract has it, scored under the catalogue's framework now.
+/// A stored revision as the contract has it, scored under the catalogue's framework now, with
+/// its appraisals and the final score they make.
 fn served(
     stored: &StoredSelfAssessment,
+    appraisals: &[MaturityAppraisal],
     catalog: &Catalog,
 ) -> Result<proto::SelfAssessment, ApiError> {
     let corrupt = |why: String| {
@@ -300,14 +461,28 @@ fn served(
     let content = SubmitSelfAssessmentRequest::decode(stored.content.as_slice())
         .map_err(|error| corrupt(error.to_string()))?;
     let (draft, _) = draft_of(&content);
-    let score = SelfAssessment::parse(draft, &catalog.maturity_frameworks)
-        .map(|assessment| score_to_proto(assessment.scores()))
-        .map_err(|violations| {
+    let assessment =
+        SelfAssessment::parse(draft, &catalog.maturity_frameworks).map_err(|violations| {
             corrupt(format!(
                 "no longer fits its framework ({} problems)",
                 violations.len()
             ))
         })?;
+    // The appraised points in place of the self-assessed ones, criterion by criterion.
+    let mut points: BTreeMap<String, Points> = assessment
+        .scores()
+        .criteria
+        .iter()
+        .map(|criterion| (criterion.code.clone(), criterion.points))
+        .collect();
+    for appraisal in appraisals {
+        let appraised = u32::try_from(appraisal.points_hundredths).unwrap_or(0);
+        points.insert(
+            appraisal.criterion_code.clone(),
+            Points::from_hundredths(appraised),
+        );
+    }
+    let final_score = score(framework_of(stored, catalog)?, &points);
     Ok(proto::SelfAssessment {
         receipt: Some(proto::SelfAssessmentReceipt {
             id: stored.id,
@@ -319,11 +494,13 @@ fn served(
             content_hash: stored.content_hash.clone(),
             replayed: false,
             validated_only: false,
-            score: Some(score),
+            score: Some(score_to_proto(assessment.scores())),
         }),
         answers: content.answers,
         evidence: content.evidence,
         submitted_by: stored.submitted_by.clone(),
+        appraisals: appraisals.iter().map(appraisal_to_proto).collect(),
+        final_score: Some(score_to_proto(&final_score)),
     })
 }
 
@@ -375,6 +552,16 @@ impl MaturityService for MaturityApi {
         Ok(Response::new(
             self.submit(request.into_inner(), &caller).await?,
         ))
+    }
+
+    #[instrument(skip_all, fields(self_assessment = request.get_ref().self_assessment_id, criterion = %request.get_ref().criterion_code))]
+    async fn appraise_self_assessment(
+        &self,
+        request: Request<AppraiseSelfAssessmentRequest>,
+    ) -> Result<Response<proto::Appraisal>, Status> {
+        let caller = Caller::of(&request)?;
+        let appraisal = self.appraise(request.into_inner(), &caller).await?;
+        Ok(Response::new(appraisal_to_proto(&appraisal)))
     }
 
     #[instrument(skip_all, fields(agency = %request.get_ref().agency_code, period = %request.get_ref().period_code))]

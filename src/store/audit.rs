@@ -1,5 +1,5 @@
 //! The audit log: every write (an accepted submission, a catalogue change, a credential created or
-//! revoked, a period reopened, a submission reviewed, a province report drafted or submitted, a self-assessment stored) appends an entry in the same transaction, naming who did it, when, under which request
+//! revoked, a period reopened, a submission reviewed, a province report drafted or submitted, a self-assessment stored or appraised) appends an entry in the same transaction, naming who did it, when, under which request
 //! id, and the SHA-256 of what was written. Each entry's hash covers its fields and the previous
 //! entry's hash, and the counters row holds the last entry's number and hash.
 //! [`Store::verify_audit`] recomputes the chain and checks the stored submissions and credentials
@@ -22,7 +22,7 @@ use super::entities::{audit_entry, latest_submission, submission};
 use super::province_reports::recorded_province_reports;
 use super::reopenings::recorded_reopenings;
 use super::reviews::recorded_reviews;
-use super::self_assessments::recorded_self_assessments;
+use super::self_assessments::{recorded_appraisals, recorded_self_assessments};
 use super::submissions::parse_report;
 use super::{Store, StoreError};
 
@@ -54,6 +54,8 @@ pub enum AuditAction {
     ProvinceReportSubmitted,
     /// A revision of an agency's maturity self-assessment stored.
     SelfAssessmentAccepted,
+    /// A criterion of a self-assessment appraised.
+    SelfAssessmentAppraised,
 }
 
 impl AuditAction {
@@ -70,6 +72,7 @@ impl AuditAction {
             AuditAction::ProvinceReportDrafted => "province_report.drafted",
             AuditAction::ProvinceReportSubmitted => "province_report.submitted",
             AuditAction::SelfAssessmentAccepted => "self_assessment.accepted",
+            AuditAction::SelfAssessmentAppraised => "self_assessment.appraised",
         }
     }
 }
@@ -300,6 +303,7 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
     let mut reviews_recorded = HashMap::new();
     let mut province_reports_recorded = HashMap::new();
     let mut self_assessments_recorded = HashMap::new();
+    let mut appraisals_recorded = HashMap::new();
     let mut catalog_recorded = None;
     let mut previous_hash = GENESIS.to_string();
     let mut expected_seq = 1;
@@ -349,6 +353,8 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
                 province_reports_recorded.insert(entry.subject.clone(), entry.clone());
             } else if action == AuditAction::SelfAssessmentAccepted.as_str() {
                 self_assessments_recorded.insert(entry.subject.clone(), entry.clone());
+            } else if action == AuditAction::SelfAssessmentAppraised.as_str() {
+                appraisals_recorded.insert(entry.subject.clone(), entry.clone());
             } else if action == AuditAction::CatalogApplied.as_str()
                 || action == AuditAction::CatalogRecorded.as_str()
             {
@@ -414,6 +420,13 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
     check_recorded(
         &self_assessments,
         &self_assessments_recorded,
+        expected_seq,
+        &mut verification,
+    );
+    let appraisals = recorded_appraisals(db).await?;
+    check_recorded(
+        &appraisals,
+        &appraisals_recorded,
         expected_seq,
         &mut verification,
     );

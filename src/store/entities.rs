@@ -445,3 +445,25 @@ pub mod self_assessment {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod maturity_appraisal {
+    //! The points a province or the Ministry gives one criterion of one self-assessment revision;
+    //! the latest of a revision and criterion is in force, the earlier ones are kept.
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "maturity_appraisal")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub self_assessment_id: i64,
+        pub criterion_code: String,
+        pub points_hundredths: i32,
+        pub reason: String,
+        pub appraised_by: String,
+        pub appraised_at: DateTimeUtc,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -36,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreatePageTokenKey),
             Box::new(CreateProvinceReports),
             Box::new(CreateSelfAssessments),
+            Box::new(CreateMaturityAppraisals),
         ]
     }
 }
@@ -806,6 +807,44 @@ impl MigrationTrait for CreateSelfAssessments {
                     .col("period_code")
                     .col("revision")
                     .unique()
+                    .to_owned(),
+            )
+            .await
+    }
+}
+
+/// Appraisals of self-assessments, every one kept.
+struct CreateMaturityAppraisals;
+
+impl MigrationName for CreateMaturityAppraisals {
+    fn name(&self) -> &str {
+        "m20261201_000004_create_maturity_appraisals"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateMaturityAppraisals {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("maturity_appraisal")
+                    .col(big_pk_auto("id"))
+                    .col(big_integer("self_assessment_id"))
+                    .col(string("criterion_code"))
+                    .col(integer("points_hundredths"))
+                    .col(text("reason"))
+                    .col(string("appraised_by"))
+                    .col(timestamp_with_time_zone("appraised_at"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("maturity_appraisal_by_assessment")
+                    .table("maturity_appraisal")
+                    .col("self_assessment_id")
                     .to_owned(),
             )
             .await

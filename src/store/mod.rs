@@ -37,7 +37,10 @@ pub use province_reports::{
 pub use read_model::{ReadModel, ReadView};
 pub use reopenings::{NewReopening, Reopening};
 pub use reviews::{NewReview, Review, ReviewDecision, ReviewReason, ReviewState, Reviewed};
-pub use self_assessments::{NewSelfAssessment, SelfAssessmentStored, StoredSelfAssessment};
+pub use self_assessments::{
+    Appraised, MaturityAppraisal, NewAppraisal, NewSelfAssessment, SelfAssessmentStored,
+    StoredSelfAssessment,
+};
 pub use submissions::{
     ListSubmissionsQuery, MAX_PAGE_SIZE, StoredSubmission, SubmissionPage, SubmitOutcome,
 };

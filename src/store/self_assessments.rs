@@ -1,7 +1,8 @@
 //! Self-assessments under the maturity index: every revision an agency sends for a period is kept,
 //! the latest counts. A request id is taken once: the same content replays, other content is
-//! refused. Every revision goes in the same transaction as its audit entry, and `audit verify`
-//! checks each against it.
+//! refused. The council's appraisals of a revision's criteria are kept too, the latest of each
+//! criterion in force. Every write goes in the same transaction as its audit entry, and
+//! `audit verify` checks each against it.
 //!
 //! What an assessment answered is opaque bytes here, with its content hash: what they say is the
 //! API's and the domain's business.
@@ -12,7 +13,7 @@ use sea_orm::{
 };
 
 use super::audit::{self, AuditAction, AuditRecord};
-use super::entities::self_assessment;
+use super::entities::{maturity_appraisal, self_assessment};
 use super::{Store, StoreError};
 use crate::domain::canonical::sha256_hex;
 
@@ -54,7 +55,115 @@ pub enum SelfAssessmentStored {
     RequestIdReused(StoredSelfAssessment),
 }
 
+/// The points given one criterion of one revision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MaturityAppraisal {
+    pub id: i64,
+    pub self_assessment_id: i64,
+    pub criterion_code: String,
+    pub points_hundredths: i32,
+    pub reason: String,
+    /// Who appraised, as the audit log names them.
+    pub appraised_by: String,
+    pub appraised_at: DateTime<Utc>,
+}
+
+/// An appraisal to record.
+#[derive(Debug, Clone)]
+pub struct NewAppraisal<'a> {
+    pub self_assessment_id: i64,
+    pub criterion_code: &'a str,
+    pub points_hundredths: i32,
+    pub reason: &'a str,
+    pub appraised_by: &'a str,
+}
+
+/// What became of an appraisal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Appraised {
+    Recorded(MaturityAppraisal),
+    /// The revision is not its agency's latest for the period any more.
+    Superseded {
+        latest_id: i64,
+    },
+    NoSuchSelfAssessment,
+}
+
 impl Store {
+    /// One revision by id.
+    pub async fn self_assessment_by_id(
+        &self,
+        id: i64,
+    ) -> Result<Option<StoredSelfAssessment>, StoreError> {
+        Ok(self_assessment::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .map(from_row))
+    }
+
+    /// Records an appraisal and its audit entry in one transaction, if the revision is still its
+    /// agency's latest for the period.
+    pub async fn appraise_self_assessment(
+        &self,
+        new: NewAppraisal<'_>,
+    ) -> Result<Appraised, StoreError> {
+        let now = Utc::now();
+        let transaction = self.begin_write().await?;
+        let Some(appraised) = self_assessment::Entity::find_by_id(new.self_assessment_id)
+            .one(&transaction)
+            .await?
+        else {
+            return Ok(Appraised::NoSuchSelfAssessment);
+        };
+        let latest = self_assessment::Entity::find()
+            .filter(self_assessment::Column::AgencyCode.eq(&appraised.agency_code))
+            .filter(self_assessment::Column::PeriodCode.eq(&appraised.period_code))
+            .order_by_desc(self_assessment::Column::Revision)
+            .one(&transaction)
+            .await?;
+        if let Some(latest) = latest
+            && latest.id != appraised.id
+        {
+            return Ok(Appraised::Superseded {
+                latest_id: latest.id,
+            });
+        }
+        let row = maturity_appraisal::ActiveModel {
+            id: sea_orm::NotSet,
+            self_assessment_id: sea_orm::Set(appraised.id),
+            criterion_code: sea_orm::Set(new.criterion_code.to_string()),
+            points_hundredths: sea_orm::Set(new.points_hundredths),
+            reason: sea_orm::Set(new.reason.to_string()),
+            appraised_by: sea_orm::Set(new.appraised_by.to_string()),
+            appraised_at: sea_orm::Set(now),
+        };
+        let recorded = appraisal_from_row(
+            maturity_appraisal::Entity::insert(row)
+                .exec_with_returning(&transaction)
+                .await?,
+        );
+        audit::append(&transaction, &[appraisal_record(&recorded)], now).await?;
+        transaction.commit().await?;
+        Ok(Appraised::Recorded(recorded))
+    }
+
+    /// The appraisals in force for a revision: the latest of each criterion, by criterion code.
+    pub async fn appraisals(
+        &self,
+        self_assessment_id: i64,
+    ) -> Result<Vec<MaturityAppraisal>, StoreError> {
+        let mut latest = std::collections::BTreeMap::new();
+        for row in maturity_appraisal::Entity::find()
+            .filter(maturity_appraisal::Column::SelfAssessmentId.eq(self_assessment_id))
+            .order_by_asc(maturity_appraisal::Column::Id)
+            .all(&self.db)
+            .await?
+        {
+            latest.insert(row.criterion_code.clone(), appraisal_from_row(row));
+        }
+        Ok(latest.into_values().collect())
+    }
+
     /// Stores the next revision and its audit entry in one transaction, unless the request id was
     /// taken. Two processes storing the same agency's next revision at once: one of them gets
     /// CONTENTION, to retry.
@@ -151,6 +260,64 @@ fn from_row(row: self_assessment::Model) -> StoredSelfAssessment {
         received_at: row.received_at,
         submitted_by: row.submitted_by,
     }
+}
+
+fn appraisal_from_row(row: maturity_appraisal::Model) -> MaturityAppraisal {
+    MaturityAppraisal {
+        id: row.id,
+        self_assessment_id: row.self_assessment_id,
+        criterion_code: row.criterion_code,
+        points_hundredths: row.points_hundredths,
+        reason: row.reason,
+        appraised_by: row.appraised_by,
+        appraised_at: row.appraised_at,
+    }
+}
+
+/// An appraisal's entry: its content hash covers everything the row says.
+fn appraisal_record(appraisal: &MaturityAppraisal) -> AuditRecord {
+    let content = serde_json::json!([
+        appraisal.id,
+        appraisal.self_assessment_id,
+        appraisal.criterion_code,
+        appraisal.points_hundredths,
+        appraisal.reason,
+        appraisal.appraised_by,
+        appraisal
+            .appraised_at
+            .to_rfc3339_opts(SecondsFormat::Micros, true),
+    ]);
+    AuditRecord {
+        principal: appraisal.appraised_by.clone(),
+        action: AuditAction::SelfAssessmentAppraised,
+        subject: format!("appraisal {}", appraisal.id),
+        request_id: String::new(),
+        content_hash: sha256_hex(content.to_string().as_bytes()),
+    }
+}
+
+/// Every appraisal stored, as `audit::check_recorded` compares it with its entry.
+pub(super) async fn recorded_appraisals(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<audit::RecordedRow>, StoreError> {
+    Ok(maturity_appraisal::Entity::find()
+        .order_by_asc(maturity_appraisal::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| {
+            let appraisal = appraisal_from_row(row);
+            let record = appraisal_record(&appraisal);
+            audit::RecordedRow {
+                subject: record.subject,
+                content_hash: record.content_hash,
+                described: format!(
+                    "self-assessment {} criterion {}",
+                    appraisal.self_assessment_id, appraisal.criterion_code
+                ),
+            }
+        })
+        .collect())
 }
 
 /// The subject a revision's audit entry names.

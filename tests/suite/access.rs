@@ -16,14 +16,15 @@ use pressdx::proto::review_service_client::ReviewServiceClient;
 use pressdx::proto::submission_service_client::SubmissionServiceClient;
 use pressdx::proto::summary_service_client::SummaryServiceClient;
 use pressdx::proto::{
-    CreateProvinceReportRequest, GetMaturityFrameworkRequest, GetOrganizationRequest,
-    GetProvinceReportRequest, GetProvinceReportingStatusRequest, GetReportingStatusRequest,
-    GetSelfAssessmentRequest, GetSubmissionRequest, GetTargetSummaryRequest, ListChangesRequest,
-    ListIndicatorsRequest, ListMaturityFrameworksRequest, ListOrganizationsRequest,
-    ListPeriodsRequest, ListPlansRequest, ListProvinceReportsRequest, ListSubmissionsRequest,
-    ListTargetAgenciesRequest, ListTargetSummariesRequest, ReopenPeriodRequest, ReviewDecision,
-    ReviewSubmissionRequest, SubmitProvinceReportRequest, SubmitSelfAssessmentRequest,
-    UpdateProvinceReportNarrativeRequest, WatchSummariesRequest, import_reports_response,
+    AppraiseSelfAssessmentRequest, CreateProvinceReportRequest, GetMaturityFrameworkRequest,
+    GetOrganizationRequest, GetProvinceReportRequest, GetProvinceReportingStatusRequest,
+    GetReportingStatusRequest, GetSelfAssessmentRequest, GetSubmissionRequest,
+    GetTargetSummaryRequest, ListChangesRequest, ListIndicatorsRequest,
+    ListMaturityFrameworksRequest, ListOrganizationsRequest, ListPeriodsRequest, ListPlansRequest,
+    ListProvinceReportsRequest, ListSubmissionsRequest, ListTargetAgenciesRequest,
+    ListTargetSummariesRequest, ReopenPeriodRequest, ReviewDecision, ReviewSubmissionRequest,
+    SubmitProvinceReportRequest, SubmitSelfAssessmentRequest, UpdateProvinceReportNarrativeRequest,
+    WatchSummariesRequest, import_reports_response,
 };
 use pressdx::store::{CatalogSource, CredentialKind, NewCredential, new_token, secret_sha256};
 use rustls_pki_types::CertificateDer;
@@ -324,6 +325,19 @@ async fn call(rpc: &str, caller: Caller, submission_id: i64) -> Code {
                 .await
                 .map(drop),
         ),
+        // The self-assessment submitted in the row above is the first: id 1. The call appraises
+        // a criterion that V2024 does not have, so a caller let through gets INVALID_ARGUMENT.
+        "AppraiseSelfAssessment" => code(
+            MaturityServiceClient::new(caller)
+                .appraise_self_assessment(AppraiseSelfAssessmentRequest {
+                    self_assessment_id: 1,
+                    criterion_code: "no-such-criterion".into(),
+                    points: "1".into(),
+                    reason: "a test".into(),
+                })
+                .await
+                .map(drop),
+        ),
         "CreateProvinceReport" => code(
             ProvinceReportServiceClient::new(caller)
                 .create_province_report(CreateProvinceReportRequest {
@@ -482,6 +496,7 @@ const MATRIX: &[(&str, [&str; 13])] = &[
     ("ReviewSubmission",            ["U", "U", "U", "U", "U", "D",  "D",  "P",  "D", "D",  "D", "D",  "D"]),
     ("SubmitSelfAssessment",        ["U", "U", "U", "U", "U", "ok", "D",  "ok", "D", "D",  "D", "D",  "D"]),
     ("GetSelfAssessment",           ["U", "U", "U", "U", "U", "ok", "D",  "ok", "D", "ok", "D", "ok", "D"]),
+    ("AppraiseSelfAssessment",      ["U", "U", "U", "U", "U", "D",  "D",  "I",  "D", "D",  "D", "I",  "D"]),
     ("CreateProvinceReport",        ["U", "U", "U", "U", "U", "D",  "D",  "ok", "D", "D",  "D", "D",  "D"]),
     ("UpdateProvinceReportNarrative", ["U", "U", "U", "U", "U", "D", "D",  "ok", "D", "D",  "D", "D",  "D"]),
     ("SubmitProvinceReport",        ["U", "U", "U", "U", "U", "D",  "D",  "P",  "D", "D",  "D", "D",  "D"]),

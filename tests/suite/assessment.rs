@@ -4,8 +4,8 @@
 use pressdx::domain::access::Role;
 use pressdx::proto::maturity_service_client::MaturityServiceClient;
 use pressdx::proto::{
-    CriterionAnswer, EvidenceReference, GetSelfAssessmentRequest, SubmitSelfAssessmentRequest,
-    criterion_answer::Answer,
+    AppraiseSelfAssessmentRequest, CriterionAnswer, EvidenceReference, GetSelfAssessmentRequest,
+    SubmitSelfAssessmentRequest, criterion_answer::Answer,
 };
 use tonic::Code;
 
@@ -99,7 +99,7 @@ fn assessment(request_id: &str, share_online: &str) -> SubmitSelfAssessmentReque
     }
 }
 
-pub async fn a_self_assessment_is_checked_scored_kept_and_audited(backend: Backend) {
+pub async fn a_self_assessment_is_checked_scored_appraised_kept_and_audited(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.apply_catalog(&format!("{TEST_CATALOG}\n{FRAMEWORK_2026}"))
         .await;
@@ -224,12 +224,72 @@ pub async fn a_self_assessment_is_checked_scored_kept_and_audited(backend: Backe
         900
     );
 
-    // Its province reads it; a province that no longer exists reaches nothing in 2026.
+    // The council appraises: the province gives the converged newsroom 2 of its 4 points. The
+    // self-assessed 7 stays; the final score is 7 - 4 + 2 = 5, exactly level 2's cut-off.
     let province = app.token(Role::Province, Some("ninh-binh-2025")).await;
-    MaturityServiceClient::new(app.connection(Some(&province)))
+    let mut council = MaturityServiceClient::new(app.connection(Some(&province)));
+    let appraise = |id: i64, criterion: &str, points: &str| AppraiseSelfAssessmentRequest {
+        self_assessment_id: id,
+        criterion_code: criterion.into(),
+        points: points.into(),
+        reason: "the newsroom merged its desks only in October".into(),
+    };
+    let refused = council
+        .appraise_self_assessment(appraise(second.id, "P1.C1.1", "4.01"))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&refused), ["points"]);
+    let refused = council
+        .appraise_self_assessment(appraise(second.id, "P9.C9.9", "1"))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&refused), ["criterion_code"]);
+    let refused = council
+        .appraise_self_assessment(appraise(first.id, "P1.C1.1", "2"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (refused.code(), error_reason(&refused).as_str()),
+        (Code::FailedPrecondition, "REVISION_SUPERSEDED")
+    );
+    let appraisal = council
+        .appraise_self_assessment(appraise(second.id, "P1.C1.1", "2"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        appraisal
+            .appraised_by
+            .starts_with("province ninh-binh-2025")
+    );
+    let appraised = council
         .get_self_assessment(latest.clone())
         .await
+        .unwrap()
+        .into_inner();
+    let self_assessed = appraised.receipt.unwrap().score.unwrap();
+    let final_score = appraised.final_score.unwrap();
+    assert_eq!(self_assessed.total_hundredths, 700);
+    assert_eq!(
+        (final_score.total_hundredths, final_score.level_rank),
+        (500, 2)
+    );
+    assert_eq!(appraised.appraisals.len(), 1);
+    // A later appraisal of the same criterion replaces it: 7 - 4 + 3 = 6.
+    council
+        .appraise_self_assessment(appraise(second.id, "P1.C1.1", "3"))
+        .await
         .unwrap();
+    let reappraised = agency
+        .get_self_assessment(latest.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(reappraised.final_score.unwrap().total_hundredths, 600);
+    assert_eq!(reappraised.appraisals[0].points_hundredths, 300);
+
+    // Its province reads it; a province that no longer exists reaches nothing in 2026.
+    council.get_self_assessment(latest.clone()).await.unwrap();
     let stranger = app.token(Role::Province, Some("ha-nam")).await;
     let refused = MaturityServiceClient::new(app.connection(Some(&stranger)))
         .get_self_assessment(latest)

@@ -68,7 +68,7 @@ macro_rules! behavioural_suite {
             cli::the_cli_names_the_cause_of_a_failed_connection,
             cli::the_cli_drafts_signs_and_renders_the_province_report,
             cycle::the_province_checks_reports_and_signs_its_report_to_the_ministry,
-            assessment::a_self_assessment_is_checked_scored_kept_and_audited,
+            assessment::a_self_assessment_is_checked_scored_appraised_kept_and_audited,
             access::every_rpc_answers_each_kind_of_caller_as_the_table_says,
             access::refusals_say_why_and_never_confuse_unauthenticated_with_denied,
             access::a_province_lists_only_its_own_agencies_reports,
