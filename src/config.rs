@@ -57,6 +57,10 @@ pub enum Command {
     /// reopening a closed period for one agency.
     #[command(subcommand)]
     Review(ReviewCommand),
+    /// The maturity index: an agency's self-assessment, the council's appraisal, and reading
+    /// one back with its scores (MaturityService).
+    #[command(subcommand)]
+    Maturity(MaturityCommand),
     /// The province's yearly report to the Ministry (ProvinceReportService): drafting it from a
     /// snapshot of the figures, writing its narrative, signing and submitting it, reading it, and
     /// rendering it as an HTML page and CSV.
@@ -381,6 +385,51 @@ pub enum CatalogCommand {
     Show {
         #[command(flatten)]
         database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum MaturityCommand {
+    /// Submits a self-assessment from a TOML file (agency, period, framework, [[answer]] with
+    /// criterion and one of yes / choice / number, [[evidence]] with criterion, title, link or
+    /// document_id, sha256) and prints its score (MaturityService.SubmitSelfAssessment).
+    Submit {
+        #[arg(long)]
+        file: PathBuf,
+        /// Check and score only; store nothing.
+        #[arg(long)]
+        validate_only: bool,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Records the council's points for one criterion of a self-assessment, with a reason
+    /// (MaturityService.AppraiseSelfAssessment).
+    Appraise {
+        /// The self-assessment's id, as its receipt gives it.
+        #[arg(long)]
+        id: i64,
+        #[arg(long)]
+        criterion: String,
+        /// The points given, such as 1.5.
+        #[arg(long)]
+        points: String,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Prints an agency's self-assessment for a period, its appraisals and its scores
+    /// (MaturityService.GetSelfAssessment).
+    Show {
+        #[arg(long)]
+        agency: String,
+        #[arg(long)]
+        period: String,
+        /// 0 for the latest.
+        #[arg(long, default_value_t = 0)]
+        revision: i32,
+        #[command(flatten)]
+        server: ServerArgs,
     },
 }
 

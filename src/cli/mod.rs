@@ -14,6 +14,7 @@ mod catalog;
 pub mod client;
 mod diagnosis;
 mod import;
+mod maturity;
 mod output;
 mod report;
 mod report_file;
@@ -121,6 +122,7 @@ async fn dispatch(command: Command) -> CliResult {
         }
         Command::Summary(args) => summaries::summary(args).await,
         Command::Status(args) => summaries::status(args).await,
+        Command::Maturity(command) => maturity::run(command).await,
         Command::Review(ReviewCommand::List {
             period,
             state,

@@ -16,7 +16,7 @@ const AGENCY: &str = "bao-ptth-ninh-binh-2025";
 
 /// A 10-point framework for 2026: P1 (6 points: a yes/no worth 4, a graded criterion worth 2) and
 /// P2 (4 points: a percentage in bands), levels from 0, 5 and 8.
-const FRAMEWORK_2026: &str = r#"
+pub(super) const FRAMEWORK_2026: &str = r#"
 [[maturity_framework]]
 code = "T2026"
 name = "A test framework"

@@ -1041,3 +1041,100 @@ pub async fn the_cli_drafts_signs_and_renders_the_province_report(backend: Backe
         .unwrap_or_else(|| panic!("{figures}"));
     assert!(trained_2026.contains(",207,260,"), "{trained_2026}");
 }
+
+/// `pressdx maturity`: a self-assessment sent from a TOML file and scored, appraised by the
+/// province, and shown with both scores, against a real server.
+pub async fn the_cli_submits_appraises_and_shows_a_self_assessment(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.apply_catalog(&format!(
+        "{}\n{}",
+        crate::common::TEST_CATALOG,
+        super::assessment::FRAMEWORK_2026
+    ))
+    .await;
+    let server = format!("http://{}", app.address);
+    let (_, agency) = create_token(&app.database_url, "agency", Some("bao-ptth-ninh-binh-2025"));
+    let (_, province) = create_token(&app.database_url, "province", Some("ninh-binh-2025"));
+    let workdir = tempfile::tempdir().unwrap();
+    let file = workdir.path().join("tu-danh-gia.toml");
+    let hash = "ab".repeat(32);
+    std::fs::write(
+        &file,
+        format!(
+            "agency = \"bao-ptth-ninh-binh-2025\"\nperiod = \"2026\"\nframework = \"T2026\"\n\
+             [[answer]]\ncriterion = \"P1.C1.1\"\nyes = true\n\
+             [[answer]]\ncriterion = \"P1.C1.2\"\nchoice = \"some\"\n\
+             [[answer]]\ncriterion = \"P2.C1.1\"\nnumber = \"80\"\n\
+             [[evidence]]\ncriterion = \"P1.C1.1\"\ntitle = \"Quyết định\"\ndocument_id = \"QD-1\"\nsha256 = \"{hash}\"\n\
+             [[evidence]]\ncriterion = \"P1.C1.2\"\ntitle = \"Chiến lược\"\ndocument_id = \"CL-1\"\nsha256 = \"{hash}\"\n\
+             [[evidence]]\ncriterion = \"P2.C1.1\"\ntitle = \"Thống kê\"\nlink = \"https://example.vn/tk.pdf\"\nsha256 = \"{hash}\"\n"
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str], token: &str| {
+        let mut args = args.to_vec();
+        args.extend(["--server", &server, "--token", token]);
+        let output = tokio::task::block_in_place(|| pressdx(&args));
+        assert!(
+            output.status.success(),
+            "pressdx {args:?}: {}{}",
+            text(&output.stdout),
+            text(&output.stderr)
+        );
+        text(&output.stdout)
+    };
+    // By hand: 4 + 1 + 4 = 9 of 10, level 3.
+    let stored = run(
+        &["maturity", "submit", "--file", file.to_str().unwrap()],
+        &agency,
+    );
+    assert!(stored.contains("revision 1"), "{stored}");
+    assert!(
+        stored.contains("9 of 10 points, level 3 (Good)"),
+        "{stored}"
+    );
+    // The same file again is a retry.
+    let again = run(
+        &["maturity", "submit", "--file", file.to_str().unwrap()],
+        &agency,
+    );
+    assert!(again.contains("already stored"), "{again}");
+    let id = stored
+        .split("self-assessment ")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .unwrap()
+        .to_string();
+    run(
+        &[
+            "maturity",
+            "appraise",
+            "--id",
+            &id,
+            "--criterion",
+            "P1.C1.1",
+            "--points",
+            "2",
+            "--reason",
+            "only in October",
+        ],
+        &province,
+    );
+    // 9 - 4 + 2 = 7, level 2.
+    let shown = run(
+        &[
+            "maturity",
+            "show",
+            "--agency",
+            "bao-ptth-ninh-binh-2025",
+            "--period",
+            "2026",
+        ],
+        &province,
+    );
+    assert!(shown.contains("self-assessed 9 of 10 points"), "{shown}");
+    assert!(
+        shown.contains("final         7 of 10 points, level 2 (Fair)"),
+        "{shown}"
+    );
+}
