@@ -12,14 +12,13 @@ use tracing::{info, instrument};
 use super::access::Caller;
 use super::convert::timestamp;
 use super::error::ApiError;
-use super::names::find_period;
+use super::names::{find_period, require_reporting_agency};
 use crate::domain::Catalog;
 use crate::domain::assessment::{
     AnswerDraft, EvidenceDraft, Scores, SelfAssessment, SelfAssessmentDraft, score,
 };
 use crate::domain::maturity::{Answer, Framework, Hundredths, Points};
 use crate::domain::naming::echo;
-use crate::domain::organization::OrganizationKind;
 use crate::domain::violation::FieldViolation;
 use crate::proto::maturity_service_server::MaturityService;
 use crate::proto::{
@@ -58,20 +57,7 @@ impl MaturityApi {
         let catalog = self.read_model.catalog(Some(caller.counters)).await?;
         let period = find_period(&catalog, request.period_code.trim())?;
         let agency_code = request.agency_code.trim();
-        let reports_then = catalog.organization(agency_code).is_some_and(|agency| {
-            agency.kind == OrganizationKind::PressAgency
-                && agency.exists_on(period.reference_date())
-        });
-        if !reports_then {
-            return Err(ApiError::invalid_argument(
-                "agency_code",
-                format!(
-                    "{} is not a press agency that exists in period {}",
-                    echo(agency_code),
-                    period.code
-                ),
-            ));
-        }
+        require_reporting_agency(&catalog, agency_code, period)?;
         let principal = &caller.principal;
         if principal
             .may_submit_for(agency_code, &catalog, period, false)

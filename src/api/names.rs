@@ -5,7 +5,7 @@ use super::error::ApiError;
 use crate::domain::Catalog;
 use crate::domain::maturity::Framework;
 use crate::domain::naming::{did_you_mean, echo};
-use crate::domain::organization::Organization;
+use crate::domain::organization::{Organization, OrganizationKind};
 use crate::domain::period::Period;
 use crate::domain::plan::{Plan, Target};
 use crate::domain::scope::Scope;
@@ -120,4 +120,27 @@ pub fn parse_scope(catalog: &Catalog, field: &str, text: &str) -> Result<Scope, 
         return Err(ApiError::invalid_argument(field, format!("{why}{hint}")));
     }
     Ok(scope)
+}
+
+/// Refuses, on `agency_code` (INVALID_ARGUMENT), a code that is not a press agency existing on
+/// the period's reference date: one that does not report for the period.
+pub fn require_reporting_agency(
+    catalog: &Catalog,
+    agency_code: &str,
+    period: &Period,
+) -> Result<(), ApiError> {
+    let reports = catalog.organization(agency_code).is_some_and(|agency| {
+        agency.kind == OrganizationKind::PressAgency && agency.exists_on(period.reference_date())
+    });
+    if reports {
+        return Ok(());
+    }
+    Err(ApiError::invalid_argument(
+        "agency_code",
+        format!(
+            "{} is not a press agency that reports for period {}",
+            echo(agency_code),
+            period.code
+        ),
+    ))
 }

@@ -10,10 +10,9 @@ use tracing::{info, instrument};
 use super::access::Caller;
 use super::convert::{instant, timestamp};
 use super::error::ApiError;
-use super::names::find_period;
+use super::names::{find_period, require_reporting_agency};
 use crate::domain::Catalog;
 use crate::domain::naming::echo;
-use crate::domain::organization::OrganizationKind;
 use crate::domain::period::vietnam_time;
 use crate::domain::violation::FieldViolation;
 use crate::proto::review_service_server::ReviewService;
@@ -53,20 +52,7 @@ impl ReviewApi {
         let now = Utc::now();
 
         // Who may ask first; then what was asked.
-        let reports_in_period = catalog.organization(agency_code).is_some_and(|agency| {
-            agency.kind == OrganizationKind::PressAgency
-                && agency.exists_on(period.reference_date())
-        });
-        if !reports_in_period {
-            return Err(ApiError::invalid_argument(
-                "agency_code",
-                format!(
-                    "{} is not a press agency that reports for period {}",
-                    echo(agency_code),
-                    period.code
-                ),
-            ));
-        }
+        require_reporting_agency(&catalog, agency_code, period)?;
         let principal = &caller.principal;
         if !principal.reach(&catalog, period).contains(agency_code) {
             return Err(ApiError::out_of_reach(format!(

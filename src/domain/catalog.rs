@@ -315,8 +315,8 @@ where
     parsed
 }
 
-/// Checks codes are present and unique within one list.
-fn check_codes<'a>(
+/// Checks codes are present, without spaces, and unique within one list.
+pub(super) fn check_codes<'a>(
     codes: impl Iterator<Item = (String, &'a str)>,
     violations: &mut Violations,
 ) -> HashSet<&'a str> {

@@ -6,12 +6,13 @@
 //! `[[maturity_framework]]` in the catalogue file. The section's parsing and checks live here,
 //! called from `catalog.rs`; like the rest of the catalogue, every problem is reported at once.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::catalog::check_codes;
 use super::organization::AgencyType;
 use super::period::Period;
 use super::violation::Violations;
@@ -441,28 +442,6 @@ fn parse_bound(
         violations.add(field, format!("a bound is {DECIMAL}"));
     }
     parsed
-}
-
-/// Checks codes are present, without spaces, and unique within one list.
-fn check_codes<'a>(
-    codes: impl Iterator<Item = (String, &'a str)>,
-    violations: &mut Violations,
-) -> HashSet<&'a str> {
-    let mut seen = HashSet::new();
-    for (location, code) in codes {
-        if code.trim().is_empty() || code.chars().any(char::is_whitespace) {
-            violations.add(
-                format!("{location}.code"),
-                "a code is required and has no spaces",
-            );
-        } else if !seen.insert(code) {
-            violations.add(
-                format!("{location}.code"),
-                format!("{code:?} appears twice"),
-            );
-        }
-    }
-    seen
 }
 
 fn require_text(text: &str, field: String, violations: &mut Violations) {

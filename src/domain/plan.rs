@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::maturity::Hundredths;
 use super::organization::vocabulary;
 
 /// A plan that sets targets: the national strategy, a province's own plan...
@@ -203,22 +204,13 @@ pub fn percent(basis_points: u32) -> String {
     }
 }
 
-/// Parses "70%", "12.5%" or "0.25%" into basis points.
+/// Parses "70%", "12.5%" or "0.25%" into basis points: the number is a decimal with at most two
+/// places, as the catalogue writes every decimal ([`Hundredths::parse_decimal`]), and not
+/// negative.
 pub fn parse_percent(text: &str) -> Option<u32> {
-    let number = text.trim().strip_suffix('%')?.trim();
-    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
-    if whole.is_empty()
-        || fraction.len() > 2
-        || !whole
-            .bytes()
-            .chain(fraction.bytes())
-            .all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    let whole: u32 = whole.parse().ok()?;
-    let fraction: u32 = format!("{fraction:0<2}").parse().ok()?;
-    whole.checked_mul(100)?.checked_add(fraction)
+    let number = text.trim().strip_suffix('%')?;
+    let Hundredths(basis_points) = Hundredths::parse_decimal(number)?;
+    u32::try_from(basis_points).ok()
 }
 
 #[cfg(test)]
