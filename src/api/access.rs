@@ -172,8 +172,8 @@ pub fn access_rule(path: &str) -> Option<Access> {
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub principal: Principal,
-    /// The database's counters read when the request arrived: the service reads as of them
-    /// rather than asking again.
+    /// The database's counters as the server knew them when the request arrived (see
+    /// `store::read_model`): the service reads as of them rather than asking again.
     pub counters: Counters,
 }
 
@@ -186,6 +186,37 @@ impl Caller {
             .get::<Caller>()
             .cloned()
             .ok_or_else(|| Status::permission_denied("the request carries no checked credential"))
+    }
+
+    /// The counters a read asking for `min_data_as_of` uses: the caller's when they reach that
+    /// change-feed position, else the database's, read now (the position may be another
+    /// server's commit this one has not heard of yet). A position past the database's head is
+    /// OUT_OF_RANGE (DATA_AS_OF_AHEAD): no receipt ever named it.
+    pub async fn counters_reaching(
+        &self,
+        read_model: &ReadModel,
+        min_data_as_of: i64,
+    ) -> Result<Counters, ApiError> {
+        if min_data_as_of < 0 {
+            return Err(ApiError::invalid_argument(
+                "min_data_as_of",
+                "a change-feed position is 0 or more",
+            ));
+        }
+        let counters = read_model
+            .counters_reaching(self.counters, min_data_as_of)
+            .await?;
+        if counters.feed_position < min_data_as_of {
+            return Err(ApiError::OutOfRange {
+                reason: "DATA_AS_OF_AHEAD",
+                message: format!(
+                    "min_data_as_of {min_data_as_of} is past the change feed's head {}: no \
+                     submission has that position yet",
+                    counters.feed_position
+                ),
+            });
+        }
+        Ok(counters)
     }
 }
 
@@ -240,8 +271,16 @@ impl AccessControl {
         presented: Option<(CredentialKind, String)>,
         access: Option<Access>,
     ) -> Result<Caller, ApiError> {
-        let counters = self.read_model.counters().await?;
-        let table = self.credentials_at(counters.credential_revision).await?;
+        let mut counters = self.read_model.counters().await?;
+        let mut table = self.credentials_at(counters.credential_revision).await?;
+        // A credential another process created a moment ago may not have been heard of yet:
+        // the database is asked before it is refused.
+        if let Some((_, secret)) = &presented
+            && !table.by_secret.contains_key(secret)
+        {
+            counters = self.read_model.fresh_counters().await?;
+            table = self.credentials_at(counters.credential_revision).await?;
+        }
         let credential = match &presented {
             None => {
                 return Err(ApiError::Unauthenticated {

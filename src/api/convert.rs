@@ -233,6 +233,7 @@ pub fn receipt(
         entered_by: submission.entered_by.clone().unwrap_or_default(),
         received_at_asserted: submission.received_at_asserted,
         warnings: warnings_to_proto(&submission.warnings),
+        feed_position: submission.feed_position,
     }
 }
 

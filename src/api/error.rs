@@ -61,6 +61,13 @@ pub enum ApiError {
         subject: String,
         message: String,
     },
+    /// A position past what the server can reach (a `min_data_as_of` beyond the change feed's
+    /// head): it may become valid later.
+    #[error("{message}")]
+    OutOfRange {
+        reason: &'static str,
+        message: String,
+    },
     /// The credential is over its request rate.
     #[error("{message}; retry in {retry_after:?}")]
     RateLimited {
@@ -296,6 +303,10 @@ impl From<ApiError> for Status {
                 );
                 info(&mut details, reason, HashMap::new());
                 Code::FailedPrecondition
+            }
+            ApiError::OutOfRange { reason, .. } => {
+                info(&mut details, reason, HashMap::new());
+                Code::OutOfRange
             }
             ApiError::MessageTooLarge { max_message_bytes } => {
                 info(

@@ -146,7 +146,10 @@ impl ProvinceReportApi {
         ])?;
         let principal = &caller.principal;
         // One state of the data for everything the snapshot holds.
-        let view = self.read_model.current(Some(caller.counters)).await?;
+        let counters = caller
+            .counters_reaching(&self.read_model, request.min_data_as_of)
+            .await?;
+        let view = self.read_model.current(Some(counters)).await?;
         let catalog = &view.catalog;
         let plan = find_plan(catalog, request.plan_code.trim())?;
         let period = find_period(catalog, request.period_code.trim())?;

@@ -54,7 +54,7 @@ const IMPORT_BATCH_WAIT: Duration = Duration::from_millis(2);
 /// What checking a submit request leaves to do.
 enum Checked {
     /// Answered without storing anything: a replay, or a validate-only request.
-    Answered(SubmissionReceipt),
+    Answered(Box<SubmissionReceipt>),
     /// A valid report to store.
     ToStore {
         valid: Box<ValidSubmission>,
@@ -144,7 +144,7 @@ impl SubmissionApi {
             checked => checked?,
         };
         match checked {
-            Checked::Answered(receipt) => Ok(receipt),
+            Checked::Answered(receipt) => Ok(*receipt),
             Checked::ToStore { valid, received_at } => {
                 let (agency_code, period) = (valid.agency_code.clone(), valid.period.clone());
                 let outcome = self.writer.submit(*valid, received_at).await?;
@@ -209,7 +209,7 @@ impl SubmissionApi {
                     .check(request, sender, &catalog, earlier, reports.as_deref())
                     .await
                 {
-                    Ok(Checked::Answered(receipt)) => Ok(receipt),
+                    Ok(Checked::Answered(receipt)) => Ok(*receipt),
                     Ok(Checked::ToStore { valid, received_at }) => {
                         to_store.push((index, *valid, received_at));
                         // Replaced below, once stored.
@@ -304,12 +304,12 @@ impl SubmissionApi {
             Some(existing) if !request.validate_only => {
                 if let Some(original_period) = catalog.period(&existing.period_code) {
                     let latest = self.latest_revision_of(&existing).await?;
-                    return Ok(Checked::Answered(receipt(
+                    return Ok(Checked::Answered(Box::new(receipt(
                         &existing,
                         original_period,
                         true,
                         latest,
-                    )));
+                    ))));
                 }
                 None
             }
@@ -351,12 +351,12 @@ impl SubmissionApi {
             .await?;
         // Valid now; submitted, a known request id would replay what it stored.
         if let Some(existing) = earlier {
-            return Ok(Checked::Answered(SubmissionReceipt {
+            return Ok(Checked::Answered(Box::new(SubmissionReceipt {
                 validated_only: true,
                 ..receipt(&existing, &valid.period, true, latest_revision)
-            }));
+            })));
         }
-        Ok(Checked::Answered(SubmissionReceipt {
+        Ok(Checked::Answered(Box::new(SubmissionReceipt {
             submission_id: 0,
             agency_code: valid.agency_code,
             period_code: valid.period.code.clone(),
@@ -376,7 +376,8 @@ impl SubmissionApi {
             },
             received_at_asserted: valid.asserted_received_at.is_some(),
             warnings: warnings_to_proto(&valid.warnings),
-        }))
+            feed_position: 0,
+        })))
     }
 
     /// The catalogue's plausibility warnings for a valid report, against the same agency's latest

@@ -208,7 +208,7 @@ impl SummaryApi {
         &self,
         asked: FiguresAsked<'_>,
         principal: &Principal,
-        known: Option<Counters>,
+        known: Counters,
     ) -> Result<(Arc<Vec<proto::TargetSummary>>, i64), ApiError> {
         let FiguresAsked {
             plan_code,
@@ -218,7 +218,7 @@ impl SummaryApi {
             accepted_only,
         } = asked;
         let scope = &scope_or_own(scope, principal);
-        let view = self.read_model.current(known).await?;
+        let view = self.read_model.current(Some(known)).await?;
         let subject = Subject::resolve(&view.catalog, plan_code, period_code, scope, boundaries)?;
         if accepted_only {
             // Reviews move no change-feed position, so these figures are computed afresh.
@@ -376,7 +376,10 @@ impl SummaryApi {
         caller: &Caller,
     ) -> Result<(TargetSummary, i64), ApiError> {
         let scope = &scope_or_own(&request.scope, &caller.principal);
-        let view = self.read_model.current(Some(caller.counters)).await?;
+        let counters = caller
+            .counters_reaching(&self.read_model, request.min_data_as_of)
+            .await?;
+        let view = self.read_model.current(Some(counters)).await?;
         let subject = Subject::resolve(
             &view.catalog,
             &request.plan_code,
@@ -473,7 +476,10 @@ impl SummaryApi {
     ) -> Result<proto::ReportingStatus, ApiError> {
         ApiError::require(&[("period_code", &request.period_code)])?;
         let boundaries = boundaries_from_proto(request.boundaries, &request.as_of)?;
-        let view = self.read_model.current(Some(caller.counters)).await?;
+        let counters = caller
+            .counters_reaching(&self.read_model, request.min_data_as_of)
+            .await?;
+        let view = self.read_model.current(Some(counters)).await?;
         let (catalog, reports) = (&view.catalog, &view.reports);
         let scope = scope_or_own(&request.scope, &caller.principal);
         let scope = parse_scope(catalog, "scope", &scope)?;
@@ -854,7 +860,9 @@ impl SummaryService for SummaryApi {
                     accepted_only: request.accepted_only,
                 },
                 &caller.principal,
-                Some(caller.counters),
+                caller
+                    .counters_reaching(&self.read_model, request.min_data_as_of)
+                    .await?,
             )
             .await?;
         let summary = summaries
@@ -910,7 +918,9 @@ impl SummaryService for SummaryApi {
                     accepted_only: request.accepted_only,
                 },
                 &caller.principal,
-                Some(caller.counters),
+                caller
+                    .counters_reaching(&self.read_model, request.min_data_as_of)
+                    .await?,
             )
             .await?;
         // Targets keep the plan's order; a page resumes after the last target code it named.
@@ -959,7 +969,7 @@ impl SummaryService for SummaryApi {
         request: Request<proto::WatchSummariesRequest>,
     ) -> Result<Response<Self::WatchSummariesStream>, Status> {
         let caller = Caller::of(&request)?;
-        let principal = caller.principal;
+        let principal = caller.principal.clone();
         let request = request.into_inner();
         ApiError::require(&[
             ("plan_code", &request.plan_code),
@@ -977,7 +987,9 @@ impl SummaryService for SummaryApi {
                 accepted_only: false,
             },
             &principal,
-            Some(caller.counters),
+            caller
+                .counters_reaching(&self.read_model, request.min_data_as_of)
+                .await?,
         )
         .await?;
         let mut feed = self.feed.subscribe();
@@ -988,25 +1000,33 @@ impl SummaryService for SummaryApi {
         tokio::spawn(async move {
             let mut last_sent: Option<Vec<proto::TargetSummary>> = None;
             loop {
-                feed.borrow_and_update();
+                // The head that woke the watch may be another process's commit not heard of yet.
+                let head = *feed.borrow_and_update();
                 // A credential revoked or expired while the watch runs ends it.
                 if let Err(error) = api.access.recheck(&principal).await {
                     let _ = updates.send(Err(Status::from(error))).await;
                     break;
                 }
-                let computed = api
-                    .plan_figures(
-                        FiguresAsked {
-                            plan_code: &request.plan_code,
-                            period_code: &request.period_code,
-                            scope: &request.scope,
-                            boundaries,
-                            accepted_only: false,
-                        },
-                        &principal,
-                        None,
-                    )
-                    .await;
+                let computed = match api.read_model.counters().await {
+                    Ok(known) => match api.read_model.counters_reaching(known, head).await {
+                        Ok(counters) => {
+                            api.plan_figures(
+                                FiguresAsked {
+                                    plan_code: &request.plan_code,
+                                    period_code: &request.period_code,
+                                    scope: &request.scope,
+                                    boundaries,
+                                    accepted_only: false,
+                                },
+                                &principal,
+                                counters,
+                            )
+                            .await
+                        }
+                        Err(error) => Err(error.into()),
+                    },
+                    Err(error) => Err(error.into()),
+                };
                 let message = match computed {
                     Ok((summaries, data_as_of)) => {
                         let summaries = summaries.as_ref().clone();

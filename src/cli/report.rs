@@ -58,6 +58,7 @@ pub async fn run(command: ReportCommand) -> CliResult {
                 period_code: period,
                 correction_reason,
                 accepted_only,
+                min_data_as_of: 0,
             };
             create(request, &server, out).await
         }

@@ -76,6 +76,7 @@ pub async fn summary(args: SummaryArgs) -> CliResult {
         page_size: 1000,
         page_token: String::new(),
         accepted_only: args.accepted_only,
+        min_data_as_of: 0,
     };
     // A plan has a handful of targets, so one page holds them all; a longer one is joined into
     // one answer, complete up to the oldest of its pages' positions.
@@ -219,6 +220,7 @@ pub async fn status(args: StatusArgs) -> CliResult {
             scope: args.view.scope.clone(),
             boundaries: args.view.boundaries().into(),
             as_of: args.view.as_of.clone().unwrap_or_default(),
+            min_data_as_of: 0,
         })
         .await
         .map_err(|status| call_failed(&status, &args.server))?

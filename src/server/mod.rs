@@ -151,6 +151,8 @@ impl Server {
         let read_model = Arc::new(ReadModel::new(self.store.clone()));
         let feed = FeedWatcher::new(self.store.feed_head().await?);
         let feed_poller = feed.spawn_poller(self.store.clone(), FEED_POLL_INTERVAL);
+        // From here on reads trust their copy until a commit is made or heard of.
+        let commit_listener = self.store.listen_for_commits();
         let draining = Draining::new();
         let page_tokens = PageTokens::new(&self.store.page_token_key().await?);
         let limits = self.limits;
@@ -294,6 +296,7 @@ impl Server {
             }
         };
         feed_poller.abort();
+        commit_listener.abort();
         let _ = metrics_stop.send(());
         if let Some(metrics) = metrics {
             let _ = metrics.await;

@@ -350,6 +350,7 @@ impl Store {
             record_state(&transaction, record).await?;
         }
         transaction.commit().await?;
+        self.commits.changed();
         Ok(import)
     }
 }

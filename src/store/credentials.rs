@@ -121,6 +121,7 @@ impl Store {
         audit::append(&transaction, &[record], now).await?;
         bump_credential_revision(&transaction).await?;
         transaction.commit().await?;
+        self.commits.changed();
         Ok(created)
     }
 
@@ -192,6 +193,7 @@ impl Store {
         audit::append(&transaction, &[record], now).await?;
         bump_credential_revision(&transaction).await?;
         transaction.commit().await?;
+        self.commits.changed();
         Ok(Some(revoked))
     }
 }

@@ -37,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateProvinceReports),
             Box::new(CreateSelfAssessments),
             Box::new(CreateMaturityAppraisals),
+            Box::new(NotifyCounterChanges),
         ]
     }
 }
@@ -848,6 +849,45 @@ impl MigrationTrait for CreateMaturityAppraisals {
                     .to_owned(),
             )
             .await
+    }
+}
+
+/// On PostgreSQL, every change to the counters (a commit that moves the change feed, the
+/// catalogue or the credentials, whichever process made it) notifies channel
+/// [`COUNTERS_CHANNEL`](super::commits::COUNTERS_CHANNEL) when its transaction commits: what lets a
+/// server trust its copy without asking the database on every read (`store::commits`). SQLite has
+/// no notifications; its servers look instead.
+struct NotifyCounterChanges;
+
+impl MigrationName for NotifyCounterChanges {
+    fn name(&self) -> &str {
+        "m20261202_000001_notify_counter_changes"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for NotifyCounterChanges {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        if manager.get_database_backend() != sea_orm::DbBackend::Postgres {
+            return Ok(());
+        }
+        let db = manager.get_connection();
+        db.execute_unprepared(&format!(
+            "CREATE OR REPLACE FUNCTION pressdx_counters_changed() RETURNS trigger AS $$ \
+             BEGIN PERFORM pg_notify('{channel}', ''); RETURN NULL; END $$ LANGUAGE plpgsql",
+            channel = super::commits::COUNTERS_CHANNEL
+        ))
+        .await?;
+        // Only the counters a reader's copy depends on; the lock-taking no-op updates
+        // (`SET feed_position = feed_position`) and the audit chain's head do not notify.
+        db.execute_unprepared(
+            "CREATE TRIGGER counters_changed AFTER UPDATE ON counters FOR EACH ROW \
+             WHEN ((OLD.feed_position, OLD.catalog_revision, OLD.credential_revision) \
+                   IS DISTINCT FROM (NEW.feed_position, NEW.catalog_revision, NEW.credential_revision)) \
+             EXECUTE FUNCTION pressdx_counters_changed()",
+        )
+        .await?;
+        Ok(())
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod audit;
 mod catalog;
+mod commits;
 mod credentials;
 mod entities;
 mod migration;
@@ -16,6 +17,7 @@ mod submissions;
 mod summaries;
 mod writer;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
@@ -24,9 +26,11 @@ use sea_orm::{
     DbErr, IsolationLevel, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
+use tokio::task::JoinHandle;
 
 pub use audit::{AuditProblem, AuditVerification};
 pub use catalog::{CatalogImport, CatalogSource, ImportCounts};
+pub use commits::{Commits, SQLITE_LOOK_INTERVAL};
 pub use credentials::{
     Credential, CredentialKind, NewCredential, TOKEN_PREFIX, new_token, secret_sha256,
 };
@@ -83,6 +87,10 @@ pub enum StoreError {
 #[derive(Clone, Debug)]
 pub struct Store {
     db: DatabaseConnection,
+    database_url: Arc<str>,
+    /// Moved by every write of this process that changes the counters, and by what the
+    /// listener hears of other processes' (see [`Store::listen_for_commits`]).
+    commits: Arc<Commits>,
 }
 
 /// How long connecting to the database, or waiting for a free connection, may take before the
@@ -221,7 +229,22 @@ impl Store {
                 )));
             }
         };
-        Ok(Store { db })
+        Ok(Store {
+            db,
+            database_url: database_url.into(),
+            commits: Arc::default(),
+        })
+    }
+
+    /// What this process knows of commits to the counters.
+    pub fn commits(&self) -> &Arc<Commits> {
+        &self.commits
+    }
+
+    /// Hears of other processes' commits until the returned task is aborted; until it runs,
+    /// readers ask the database every time (see `store::commits`).
+    pub fn listen_for_commits(&self) -> JoinHandle<()> {
+        self.commits.spawn_listener(&self.database_url)
     }
 
     /// Begins a write transaction. On SQLite it takes the write lock at once (BEGIN IMMEDIATE), so

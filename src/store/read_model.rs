@@ -1,12 +1,19 @@
 //! The read model: the catalogue and the latest report of every agency for every period, kept in
 //! memory and brought up to date on every read.
 //!
-//! Each read first asks the database for its counters (one single-row query, shared by the
-//! readers that arrive while it runs). A new catalogue revision reloads the catalogue; a feed head
-//! past the copy's position applies the submissions committed since, in feed order. Feed
-//! positions are handed out in commit order without gaps, so the copy always equals the database
-//! as of its `data_as_of`, whichever process wrote, and a read that follows a submit includes it.
-//! Reading a summary never rescans the stored reports.
+//! Each read first learns the database's counters (change feed head, catalogue and credential
+//! revisions). It asks the database (one single-row query, shared by the readers that arrive
+//! while it runs) only if a commit may have happened since the counters were last read: this
+//! process committed, PostgreSQL notified a commit, or, on SQLite, the short interval in which
+//! another process may have committed went by (`store::commits`). A read so includes every
+//! commit made by this server before it arrived, and every other process's commit this server
+//! had heard of; [`ReadModel::fresh_counters`] asks the database regardless, for a reader that
+//! must see a given commit of another process.
+//!
+//! A new catalogue revision reloads the catalogue; a feed head past the copy's position applies
+//! the submissions committed since, in feed order. Feed positions are handed out in commit order
+//! without gaps, so the copy always equals the database as of its `data_as_of`, whichever
+//! process wrote. Reading a summary never rescans the stored reports.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -56,15 +63,25 @@ struct RecentChanges {
 /// Reads of the database's counters, shared by the readers that arrive while one is under way.
 ///
 /// A reader may use a check that *started* after the reader arrived: that check sees every
-/// commit that finished before the reader came, so read-after-write holds, while a crowd of
-/// readers costs one query per round trip instead of one each.
+/// commit that finished before the reader came, while a crowd of readers costs one query per
+/// round trip instead of one each. While the process hears of every commit, a reader may also use
+/// a check that started after the latest commit it had heard of when it arrived.
 #[derive(Default)]
 struct HeadChecks {
     /// How many checks have started.
     started: u64,
     in_flight: bool,
-    /// The latest finished check: its number, and what it read (`None` if it failed).
-    finished: Option<(u64, Option<Counters>)>,
+    /// The latest finished check.
+    finished: Option<FinishedCheck>,
+}
+
+#[derive(Clone, Copy)]
+struct FinishedCheck {
+    number: u64,
+    /// The commits' generation when it started.
+    generation: u64,
+    /// What it read; `None` if it failed.
+    counters: Option<Counters>,
 }
 
 #[derive(Default)]
@@ -84,14 +101,46 @@ impl ReadModel {
         }
     }
 
-    /// The database's counters as of some moment after this call began.
+    /// The database's counters, including every commit this process made before the call, and
+    /// every commit of another process it had heard of (see the module's comment).
     pub async fn counters(&self) -> Result<Counters, StoreError> {
+        let commits = self.store.commits();
+        let heard_up_to = commits.listening().then(|| commits.generation());
+        self.counters_checked(heard_up_to).await
+    }
+
+    /// The database's counters as of some moment after this call began, whichever process
+    /// committed.
+    pub async fn fresh_counters(&self) -> Result<Counters, StoreError> {
+        self.counters_checked(None).await
+    }
+
+    /// Counters that include change-feed position `position`: `known` if they do, else the
+    /// database's, read now (which may still not, if no commit has that position yet).
+    pub async fn counters_reaching(
+        &self,
+        known: Counters,
+        position: i64,
+    ) -> Result<Counters, StoreError> {
+        if known.feed_position >= position {
+            return Ok(known);
+        }
+        self.fresh_counters().await
+    }
+
+    /// Counters from a check that started after the call (or after the generation
+    /// `heard_up_to`).
+    async fn counters_checked(&self, heard_up_to: Option<u64>) -> Result<Counters, StoreError> {
         let lock = || {
             self.head_checks
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
         };
         let usable_from = lock().started + 1;
+        let usable = |check: &FinishedCheck| {
+            check.number >= usable_from
+                || heard_up_to.is_some_and(|generation| check.generation >= generation)
+        };
         loop {
             let notified = self.head_checked.notified();
             tokio::pin!(notified);
@@ -99,8 +148,9 @@ impl ReadModel {
             notified.as_mut().enable();
             let our_check = {
                 let mut checks = lock();
-                if let Some((number, Some(counters))) = checks.finished
-                    && number >= usable_from
+                if let Some(check) = checks.finished
+                    && let Some(counters) = check.counters
+                    && usable(&check)
                 {
                     return Ok(counters);
                 }
@@ -118,8 +168,13 @@ impl ReadModel {
             };
             // Clears `in_flight` and wakes the waiters even if this future is dropped mid-query.
             let _finish = FinishCheck { read_model: self };
+            let generation = self.store.commits().generation();
             let result = self.store.counters().await;
-            lock().finished = Some((number, result.as_ref().ok().copied()));
+            lock().finished = Some(FinishedCheck {
+                number,
+                generation,
+                counters: result.as_ref().ok().copied(),
+            });
             return result;
         }
     }

@@ -146,6 +146,7 @@ impl Store {
             match store_batch(&transaction, batch).await {
                 Ok(outcomes) => {
                     transaction.commit().await?;
+                    self.commits.changed();
                     return Ok(outcomes);
                 }
                 // Writers queue on the counters row, so this takes a writer that ignores it

@@ -73,7 +73,7 @@ macro_rules! behavioural_suite {
             access::every_rpc_answers_each_kind_of_caller_as_the_table_says,
             access::refusals_say_why_and_never_confuse_unauthenticated_with_denied,
             access::a_province_lists_only_its_own_agencies_reports,
-            access::a_revoked_token_is_refused_at_once_by_every_server,
+            access::a_revoked_token_is_refused_by_every_server_as_soon_as_it_hears_of_it,
             access::the_audit_chain_records_every_write_and_catches_tampering,
             access::audit_verify_catches_every_edit_behind_a_figure,
             access::oversized_messages_and_bursts_are_refused_with_resource_exhausted,

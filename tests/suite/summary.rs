@@ -638,6 +638,7 @@ pub async fn scopes_over_time_and_baselines_worked_out_by_hand(backend: Backend)
             scope: "province:test-united".into(),
             boundaries: Boundaries::Current.into(),
             as_of: "2026-01-01".into(),
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -715,6 +716,7 @@ pub async fn scopes_over_time_and_baselines_worked_out_by_hand(backend: Backend)
             scope: "province:test-united".into(),
             boundaries: Boundaries::Current.into(),
             as_of: "2026-01-01".into(),
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -965,7 +967,13 @@ pub async fn two_servers_share_a_database_without_losing_anything(backend: Backe
                         .into_inner();
                     assert!(retried.replayed);
                     assert_eq!(retried.submission_id, receipt.submission_id);
-                    ids.push((receipt.period_code, receipt.revision, receipt.submission_id));
+                    assert_eq!(retried.feed_position, receipt.feed_position);
+                    ids.push((
+                        receipt.period_code,
+                        receipt.revision,
+                        receipt.submission_id,
+                        receipt.feed_position,
+                    ));
                 }
                 ids
             }));
@@ -1012,9 +1020,15 @@ pub async fn two_servers_share_a_database_without_losing_anything(backend: Backe
         &seen[..],
         "positions never change meaning"
     );
+    // Each receipt named its submission's place in the feed.
+    let mut receipts: Vec<(i64, i64)> = accepted.iter().map(|a| (a.3, a.2)).collect();
+    receipts.sort_unstable();
+    assert_eq!(receipts, seen_pairs);
 
-    // Both servers serve the same summary.
-    let ask = |app: &TestApp| {
+    // Both servers serve the same summary once they have applied the last receipt's position,
+    // whichever server gave it.
+    let head = total as i64;
+    let ask = |app: &TestApp, min_data_as_of: i64| {
         let mut client = app.summaries.clone();
         async move {
             client
@@ -1023,14 +1037,24 @@ pub async fn two_servers_share_a_database_without_losing_anything(backend: Backe
                     target_code: "content_on_digital_platforms".into(),
                     period_code: "2026".into(),
                     scope: "country".into(),
+                    min_data_as_of,
                     ..Default::default()
                 })
                 .await
-                .unwrap()
-                .into_inner()
         }
     };
-    assert_eq!(ask(&first).await, ask(&second).await);
+    let (on_first, on_second) = (
+        ask(&first, head).await.unwrap().into_inner(),
+        ask(&second, head).await.unwrap().into_inner(),
+    );
+    assert_eq!(on_first.data_as_of, head);
+    assert_eq!(on_first, on_second);
+    // A position no receipt has named yet, and one that names nothing.
+    let ahead = ask(&second, head + 1).await.unwrap_err();
+    assert_eq!(ahead.code(), Code::OutOfRange);
+    assert_eq!(super::fixtures::error_reason(&ahead), "DATA_AS_OF_AHEAD");
+    let negative = ask(&second, -1).await.unwrap_err();
+    assert_eq!(negative.code(), Code::InvalidArgument);
     // Two processes writing at once leave a database that verifies.
     assert_eq!(first.store().verify_audit().await.unwrap().problems, vec![]);
     second.stop().await;
