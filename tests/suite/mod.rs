@@ -68,7 +68,7 @@ macro_rules! behavioural_suite {
             cli::the_cli_imports_a_directory_of_reports,
             cli::the_cli_names_the_cause_of_a_failed_connection,
             cli::the_cli_drafts_signs_and_renders_the_province_report,
-            cli::the_cli_submits_appraises_and_shows_a_self_assessment,
+            cli::the_cli_submits_appraises_and_shows_a_self_assessment_and_results,
             cycle::the_province_checks_reports_and_signs_its_report_to_the_ministry,
             assessment::a_self_assessment_is_checked_scored_appraised_kept_and_audited,
             maturity_results::results_rank_within_blocks_and_sum_up_scopes_across_the_merger,
