@@ -25,7 +25,7 @@ use crate::domain::maturity_results::{
 };
 use crate::domain::naming::echo;
 use crate::domain::period::Period;
-use crate::domain::scope::{Coverage, Scope};
+use crate::domain::scope::{Boundaries, Coverage, Scope};
 use crate::domain::violation::FieldViolation;
 use crate::proto::maturity_service_server::MaturityService;
 use crate::proto::{
@@ -344,18 +344,20 @@ impl MaturityApi {
         })
     }
 
-    /// Every agency's latest revision for a period that counts, scored with its appraisals.
+    /// Every agency's latest revision for an asked period that counts, scored with its
+    /// appraisals.
     async fn assessed_in(
         &self,
         catalog: Arc<Catalog>,
         asked: &ResultsAsked,
     ) -> Result<BTreeMap<String, Assessed>, ApiError> {
-        let stored = self
-            .store
-            .latest_self_assessments(&asked.period.code)
-            .await?;
-        let framework_code = asked.framework_code.clone();
-        off_the_workers(move || assessed_of(&catalog, &framework_code, &stored)).await
+        assessed_in(
+            &self.store,
+            catalog,
+            &asked.period.code,
+            &asked.framework_code,
+        )
+        .await
     }
 
     async fn results(
@@ -372,21 +374,9 @@ impl MaturityApi {
         let assessed = self.assessed_in(catalog.clone(), &asked).await?;
         off_the_workers(move || {
             let framework = governing(&catalog, &asked)?;
-            let coverage = asked.scope.in_period(&catalog, boundaries, &asked.period);
-            let found =
-                maturity_results::results(&catalog, framework, &asked.period, &coverage, &assessed);
-            Ok(proto::MaturityResults {
-                period_code: asked.period.code.clone(),
-                scope: asked.scope_text.clone(),
-                scope_resolution: Some(scope_resolution_to_proto(
-                    boundaries,
-                    coverage.absence.as_ref(),
-                )),
-                framework_code: framework.code.clone(),
-                agencies: found.agencies.iter().map(agency_result_to_proto).collect(),
-                missing_agency_codes: found.missing.iter().map(|code| code.to_string()).collect(),
-                aggregate: Some(aggregate_to_proto(&found.aggregate)),
-            })
+            Ok(served_results(
+                &catalog, framework, &asked, boundaries, &assessed,
+            ))
         })
         .await
     }
@@ -497,6 +487,75 @@ impl MaturityApi {
             })
         })
         .await
+    }
+}
+
+/// The results of a province in a period, for its yearly report (province_report.proto): under
+/// HISTORICAL boundaries, as GetMaturityResults serves them; `None` when no framework governs
+/// the period or no agency of the province assessed itself.
+pub(super) async fn province_maturity_results(
+    store: &Store,
+    catalog: Arc<Catalog>,
+    period: &Period,
+    province_code: &str,
+) -> Result<Option<proto::MaturityResults>, ApiError> {
+    let Some(framework) = framework_for_period(&catalog.maturity_frameworks, &period.code) else {
+        return Ok(None);
+    };
+    let asked = ResultsAsked {
+        period: period.clone(),
+        framework_code: framework.code.clone(),
+        scope_text: format!("province:{province_code}"),
+        scope: Scope::Province(province_code.to_string()),
+    };
+    let assessed = assessed_in(store, catalog.clone(), &period.code, &framework.code).await?;
+    off_the_workers(move || {
+        let framework = governing(&catalog, &asked)?;
+        let results = served_results(
+            &catalog,
+            framework,
+            &asked,
+            Boundaries::Historical,
+            &assessed,
+        );
+        Ok((!results.agencies.is_empty()).then_some(results))
+    })
+    .await
+}
+
+/// Every agency's latest revision for a period that counts, scored with its appraisals.
+async fn assessed_in(
+    store: &Store,
+    catalog: Arc<Catalog>,
+    period_code: &str,
+    framework_code: &str,
+) -> Result<BTreeMap<String, Assessed>, ApiError> {
+    let stored = store.latest_self_assessments(period_code).await?;
+    let framework_code = framework_code.to_string();
+    off_the_workers(move || assessed_of(&catalog, &framework_code, &stored)).await
+}
+
+/// An asked scope's results under `framework`, as GetMaturityResults serves them.
+fn served_results(
+    catalog: &Catalog,
+    framework: &Framework,
+    asked: &ResultsAsked,
+    boundaries: Boundaries,
+    assessed: &BTreeMap<String, Assessed>,
+) -> proto::MaturityResults {
+    let coverage = asked.scope.in_period(catalog, boundaries, &asked.period);
+    let found = maturity_results::results(catalog, framework, &asked.period, &coverage, assessed);
+    proto::MaturityResults {
+        period_code: asked.period.code.clone(),
+        scope: asked.scope_text.clone(),
+        scope_resolution: Some(scope_resolution_to_proto(
+            boundaries,
+            coverage.absence.as_ref(),
+        )),
+        framework_code: framework.code.clone(),
+        agencies: found.agencies.iter().map(agency_result_to_proto).collect(),
+        missing_agency_codes: found.missing.iter().map(|code| code.to_string()).collect(),
+        aggregate: Some(aggregate_to_proto(&found.aggregate)),
     }
 }
 

@@ -788,3 +788,64 @@ pub async fn a_comparison_across_framework_versions_compares_pillar_shares_only(
         .unwrap_err();
     assert_eq!(error_reason(&refused), "OUT_OF_SCOPE");
 }
+
+pub async fn the_province_report_holds_the_level_counts_once_its_agencies_assessed_themselves(
+    backend: Backend,
+) {
+    use pressdx::proto::CreateProvinceReportRequest;
+    use pressdx::proto::province_report_service_client::ProvinceReportServiceClient;
+
+    let app = TestApp::spawn(backend).await;
+    app.apply_catalog(&catalogue()).await;
+    let province = app.token(Role::Province, Some("ha-nam")).await;
+    let mut reports = ProvinceReportServiceClient::new(app.connection(Some(&province)));
+    let draft = || CreateProvinceReportRequest {
+        plan_code: "national-348-qd-ttg".into(),
+        period_code: "2024".into(),
+        ..Default::default()
+    };
+
+    // Before any self-assessment the report holds no maturity results, as before they existed.
+    let before = reports.create_province_report(draft()).await.unwrap();
+    let content = before.into_inner().content.unwrap();
+    assert_eq!(content.maturity_results, None);
+
+    // Hà Nam in 2024: bao-ha-nam yes, some, 50 = 7 (level 2), ptth-ha-nam yes, full, 80 = 10
+    // (level 3); test-bao-ha-nam-2 sends nothing. bao-nam-dinh (Nam Định, level 3) is not
+    // Hà Nam's. So: levels 0, 1, 1; two assessed, one missing.
+    assess(
+        &app,
+        "bao-ha-nam",
+        "2024",
+        "V2024",
+        shaped(true, "some", "50"),
+    )
+    .await;
+    assess(
+        &app,
+        "ptth-ha-nam",
+        "2024",
+        "V2024",
+        shaped(true, "full", "80"),
+    )
+    .await;
+    assess(
+        &app,
+        "bao-nam-dinh",
+        "2024",
+        "V2024",
+        shaped(true, "full", "80"),
+    )
+    .await;
+    let refreshed = reports.create_province_report(draft()).await.unwrap();
+    let content = refreshed.into_inner().content.unwrap();
+    let maturity = content.maturity_results.unwrap();
+    assert_eq!(
+        (maturity.scope.as_str(), maturity.framework_code.as_str()),
+        ("province:ha-nam", "V2024")
+    );
+    assert_eq!(levels(&maturity), [0, 1, 1]);
+    let aggregate = maturity.aggregate.clone().unwrap();
+    assert_eq!((aggregate.assessed, aggregate.missing), (2, 1));
+    assert_eq!(maturity.missing_agency_codes, ["test-bao-ha-nam-2"]);
+}

@@ -73,6 +73,7 @@ macro_rules! behavioural_suite {
             assessment::a_self_assessment_is_checked_scored_appraised_kept_and_audited,
             maturity_results::results_rank_within_blocks_and_sum_up_scopes_across_the_merger,
             maturity_results::a_comparison_across_framework_versions_compares_pillar_shares_only,
+            maturity_results::the_province_report_holds_the_level_counts_once_its_agencies_assessed_themselves,
             access::every_rpc_answers_each_kind_of_caller_as_the_table_says,
             access::refusals_say_why_and_never_confuse_unauthenticated_with_denied,
             access::a_province_lists_only_its_own_agencies_reports,
