@@ -572,6 +572,7 @@ pub async fn a_comparison_across_framework_versions_compares_pillar_shares_only(
     //   bao-nam-dinh  P1 yes 4, P2 2 + 0, P3 no    total 6
     //   bao-ha-nam    P1 no 0,  P2 2 + 2, P3 yes 2 total 6
     //   test-bao-other P1 yes 4, P2 0, P3 0 (outside the merged province)
+    //   ptth-nam-dinh  every answer no: 0, exactly level 1's cut-off
     let answers_2023 = |p1: bool, p2a: bool, p2b: bool, p3: bool| {
         vec![
             ("P1.C1.1", Answer::Yes(p1)),
@@ -602,6 +603,14 @@ pub async fn a_comparison_across_framework_versions_compares_pillar_shares_only(
         "2023",
         "V2023",
         answers_2023(true, false, false, false),
+    )
+    .await;
+    assess(
+        &app,
+        "ptth-nam-dinh",
+        "2023",
+        "V2023",
+        answers_2023(false, false, false, false),
     )
     .await;
     // 2024 under FRAMEWORK_2024 (P1 of 6, P2 of 4):
@@ -642,12 +651,41 @@ pub async fn a_comparison_across_framework_versions_compares_pillar_shares_only(
         boundaries: Boundaries::Current.into(),
         as_of: "2026-01-01".into(),
     };
-    // The new Ninh Bình under CURRENT: 2023 holds bao-nam-dinh and bao-ha-nam (test-bao-other
-    // is elsewhere). Shares of 2023: P1 (4 + 0) / (2 x 4) = 5000 bp; P2 (2 + 4) / 8 = 7500 bp;
-    // P3 (0 + 2) / (2 x 2) = 5000 bp. Of 2024, three agencies: P1 (5 + 6 + 1) / (3 x 6) =
-    // 12 / 18 = 0.6666... = 6667 bp (half up from 6666.67); P2 (2 + 0 + 4) / (3 x 4) = 5000 bp.
-    // Changes: P1 6667 - 5000 = 1667, P2 5000 - 7500 = -2500; P3 only in 2023: no change. The
-    // totals (2023: 6 and 6; 2024: 7, 6 and 5) are not compared across versions.
+    // 2023 on its own, in the country: one block; totals 6, 6, 4 and 0 rank 1, 1, 3 and 4; 6 is
+    // exactly level 2's cut-off, 0 level 1's. In Nam Định bao-nam-dinh (6) is 1 and ptth-nam-dinh
+    // (0) 2 of 2. Four agencies of 2023 sent nothing.
+    let year_2023 = results
+        .get_maturity_results(asked("2023", "country"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        rows(&year_2023),
+        [
+            row("bao-ha-nam", 600, 2, (1, 4), (1, 1), "all"),
+            row("bao-nam-dinh", 600, 2, (1, 4), (1, 2), "all"),
+            row("ptth-nam-dinh", 0, 1, (4, 4), (2, 2), "all"),
+            row("test-bao-other", 400, 1, (3, 4), (1, 1), "all"),
+        ]
+    );
+    assert_eq!(levels(&year_2023), [2, 2]);
+    assert_eq!(
+        year_2023.missing_agency_codes,
+        [
+            "bao-ninh-binh",
+            "ptth-ha-nam",
+            "ptth-ninh-binh",
+            "test-bao-ha-nam-2"
+        ]
+    );
+
+    // The new Ninh Bình under CURRENT: 2023 holds bao-nam-dinh, bao-ha-nam and ptth-nam-dinh
+    // (test-bao-other is elsewhere). Shares of 2023: P1 (4 + 0 + 0) / (3 x 4) = 1/3 = 3333 bp;
+    // P2 (2 + 4 + 0) / 12 = 5000 bp; P3 (0 + 2 + 0) / (3 x 2) = 1/3 = 3333 bp. Of 2024, three
+    // agencies: P1 (5 + 6 + 1) / (3 x 6) = 2/3 = 6667 bp (half up from 6666.67); P2
+    // (2 + 0 + 4) / (3 x 4) = 5000 bp. Changes: P1 6667 - 3333 = 3334, the difference of the
+    // rounded shares (2/3 - 1/3 rounded would be 3333); P2 0; P3 only in 2023: no change. The
+    // totals (2023: 6, 6 and 0; 2024: 7, 6 and 5) are not compared across versions.
     let across = results
         .compare_maturity_results(compare("2024", "2023", "province:ninh-binh-2025"))
         .await
@@ -661,7 +699,7 @@ pub async fn a_comparison_across_framework_versions_compares_pillar_shares_only(
         ),
         ("V2024", "V2023")
     );
-    assert_eq!((across.assessed, across.baseline_assessed), (3, 2));
+    assert_eq!((across.assessed, across.baseline_assessed), (3, 3));
     let pillars: Vec<Figures> = across
         .pillars
         .iter()
@@ -677,9 +715,9 @@ pub async fn a_comparison_across_framework_versions_compares_pillar_shares_only(
     assert_eq!(
         pillars,
         [
-            ("P1".to_string(), Some(6667), Some(5000), Some(1667)),
-            ("P2".to_string(), Some(5000), Some(7500), Some(-2500)),
-            ("P3".to_string(), None, Some(5000), None),
+            ("P1".to_string(), Some(6667), Some(3333), Some(3334)),
+            ("P2".to_string(), Some(5000), Some(5000), Some(0)),
+            ("P3".to_string(), None, Some(3333), None),
         ]
     );
     assert_eq!(
