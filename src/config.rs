@@ -57,8 +57,8 @@ pub enum Command {
     /// reopening a closed period for one agency.
     #[command(subcommand)]
     Review(ReviewCommand),
-    /// The maturity index: an agency's self-assessment, the council's appraisal, and reading
-    /// one back with its scores (MaturityService).
+    /// The maturity index: an agency's self-assessment, the council's appraisal, reading one
+    /// back with its scores, and a period's results, rankings and comparisons (MaturityService).
     #[command(subcommand)]
     Maturity(MaturityCommand),
     /// The province's yearly report to the Ministry (ProvinceReportService): drafting it from a
@@ -151,7 +151,7 @@ pub enum OutputFormat {
 }
 
 /// Which period, and which organisations, a figure is about.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct PeriodScope {
     /// The period's code, such as 2025.
     #[arg(long)]
@@ -431,6 +431,39 @@ pub enum MaturityCommand {
         #[command(flatten)]
         server: ServerArgs,
     },
+    /// Prints a period's results for a scope: each agency's final score, level and ranks, the
+    /// agencies without a self-assessment, the agencies per level and each pillar's mean and
+    /// median (MaturityService.GetMaturityResults).
+    Results(MaturityResultsArgs),
+    /// The same results as rankings: block by block, the highest final total first, with each
+    /// agency's national and provincial rank (ties share a rank).
+    Rankings(MaturityResultsArgs),
+    /// Compares a scope's results in --period with those of the earlier --baseline, pillar by
+    /// pillar as shares of their maximum, and the mean totals when one framework governs both
+    /// (MaturityService.CompareMaturityResults).
+    Compare {
+        #[command(flatten)]
+        view: PeriodScope,
+        /// The earlier period compared with, such as 2023.
+        #[arg(long)]
+        baseline: String,
+        /// table or json (the server's answer); csv gives one row per pillar.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MaturityResultsArgs {
+    #[command(flatten)]
+    pub view: PeriodScope,
+    /// table, json (the server's answer) or csv (one row per agency).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+    #[command(flatten)]
+    pub server: ServerArgs,
 }
 
 #[derive(Clone, Args)]

@@ -130,6 +130,15 @@ pub const RULES: &[(&str, Access)] = &[
         "pressdx.v1.MaturityService/AppraiseSelfAssessment",
         Access::Roles(&[Role::Province, Role::Ministry]),
     ),
+    // Results of a scope, to a reader that reaches every agency of it.
+    (
+        "pressdx.v1.MaturityService/GetMaturityResults",
+        Access::Roles(READERS),
+    ),
+    (
+        "pressdx.v1.MaturityService/CompareMaturityResults",
+        Access::Roles(READERS),
+    ),
     // The province writes and signs its own report; the Ministry reads the submitted ones.
     (
         "pressdx.v1.ProvinceReportService/CreateProvinceReport",
@@ -720,7 +729,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(methods, 28);
+        assert_eq!(methods, 30);
         assert_eq!(
             access_rule("/grpc.health.v1.Health/Check"),
             Some(Access::Open)

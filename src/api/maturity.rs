@@ -10,20 +10,27 @@ use tonic::{Request, Response, Status};
 use tracing::{info, instrument};
 
 use super::access::Caller;
-use super::convert::timestamp;
+use super::convert::{boundaries_from_proto, scope_resolution_to_proto, timestamp};
 use super::error::ApiError;
-use super::names::{find_period, require_reporting_agency};
+use super::names::{find_period, parse_scope, require_reporting_agency};
+use super::summary::{off_the_workers, scope_or_own};
 use crate::domain::Catalog;
+use crate::domain::access::Reach;
 use crate::domain::assessment::{
     AnswerDraft, EvidenceDraft, Scores, SelfAssessment, SelfAssessmentDraft, score,
 };
-use crate::domain::maturity::{Answer, Framework, Hundredths, Points};
+use crate::domain::maturity::{Answer, Framework, Hundredths, Points, framework_for_period};
+use crate::domain::maturity_results::{
+    self as maturity_results, AgencyResult, Aggregate, Assessed, Rank, Statistics, compare_pillars,
+};
 use crate::domain::naming::echo;
+use crate::domain::period::Period;
+use crate::domain::scope::{Boundaries, Coverage, Scope};
 use crate::domain::violation::FieldViolation;
 use crate::proto::maturity_service_server::MaturityService;
 use crate::proto::{
-    self, AppraiseSelfAssessmentRequest, GetSelfAssessmentRequest, SubmitSelfAssessmentRequest,
-    criterion_answer,
+    self, AppraiseSelfAssessmentRequest, CompareMaturityResultsRequest, GetMaturityResultsRequest,
+    GetSelfAssessmentRequest, SubmitSelfAssessmentRequest, criterion_answer,
 };
 use crate::store::{
     Appraised, MaturityAppraisal, NewAppraisal, NewSelfAssessment, ReadModel, SelfAssessmentStored,
@@ -302,6 +309,390 @@ impl MaturityApi {
     }
 }
 
+/// What a request for results names, checked: the period, its framework, the scope.
+struct ResultsAsked {
+    period: Period,
+    framework_code: String,
+    scope_text: String,
+    scope: Scope,
+}
+
+impl MaturityApi {
+    /// Checks what a results request names, in the order maturity.proto states: the period, the
+    /// scope (the caller's own when empty), a framework governing the period. Whether the caller
+    /// reaches the scope is [`require_reach`]'s, once the boundaries have placed it.
+    fn results_asked(
+        catalog: &Catalog,
+        caller: &Caller,
+        period_code: &str,
+        scope: &str,
+    ) -> Result<ResultsAsked, ApiError> {
+        let period = find_period(catalog, period_code.trim())?.clone();
+        let scope_text = scope_or_own(scope, &caller.principal);
+        let scope = parse_scope(catalog, "scope", &scope_text)?;
+        let framework = framework_for_period(&catalog.maturity_frameworks, &period.code)
+            .ok_or_else(|| ApiError::FailedPrecondition {
+                reason: "NO_MATURITY_FRAMEWORK",
+                subject: format!("periods/{}", period.code),
+                message: format!("no maturity framework governs {}", period.code),
+            })?;
+        Ok(ResultsAsked {
+            framework_code: framework.code.clone(),
+            period,
+            scope_text,
+            scope,
+        })
+    }
+
+    /// Every agency's latest revision for an asked period that counts, scored with its
+    /// appraisals.
+    async fn assessed_in(
+        &self,
+        catalog: Arc<Catalog>,
+        asked: &ResultsAsked,
+    ) -> Result<BTreeMap<String, Assessed>, ApiError> {
+        assessed_in(
+            &self.store,
+            catalog,
+            &asked.period.code,
+            &asked.framework_code,
+        )
+        .await
+    }
+
+    async fn results(
+        &self,
+        request: GetMaturityResultsRequest,
+        caller: &Caller,
+    ) -> Result<proto::MaturityResults, ApiError> {
+        ApiError::require(&[("period_code", &request.period_code)])?;
+        let boundaries = boundaries_from_proto(request.boundaries, &request.as_of)?;
+        let catalog = self.read_model.catalog(Some(caller.counters)).await?;
+        let asked = Self::results_asked(&catalog, caller, &request.period_code, &request.scope)?;
+        let coverage = asked.scope.in_period(&catalog, boundaries, &asked.period);
+        require_reach(&catalog, caller, &asked.scope, &coverage, &asked.period)?;
+        let assessed = self.assessed_in(catalog.clone(), &asked).await?;
+        off_the_workers(move || {
+            let framework = governing(&catalog, &asked)?;
+            Ok(served_results(
+                &catalog, framework, &asked, boundaries, &assessed,
+            ))
+        })
+        .await
+    }
+
+    async fn compare(
+        &self,
+        request: CompareMaturityResultsRequest,
+        caller: &Caller,
+    ) -> Result<proto::MaturityComparison, ApiError> {
+        ApiError::require(&[
+            ("period_code", &request.period_code),
+            ("baseline_period_code", &request.baseline_period_code),
+        ])?;
+        let boundaries = boundaries_from_proto(request.boundaries, &request.as_of)?;
+        let catalog = self.read_model.catalog(Some(caller.counters)).await?;
+        let asked = Self::results_asked(&catalog, caller, &request.period_code, &request.scope)?;
+        let baseline = Self::results_asked(
+            &catalog,
+            caller,
+            &request.baseline_period_code,
+            &request.scope,
+        )?;
+        if baseline.period.reference_date() >= asked.period.reference_date() {
+            return Err(ApiError::invalid_argument(
+                "baseline_period_code",
+                format!(
+                    "{} does not end before {}: the baseline is the earlier period",
+                    baseline.period.code, asked.period.code
+                ),
+            ));
+        }
+        let coverage = asked.scope.in_period(&catalog, boundaries, &asked.period);
+        let baseline_coverage =
+            asked
+                .scope
+                .in_previous_period(&catalog, boundaries, &asked.period, &baseline.period);
+        require_reach(&catalog, caller, &asked.scope, &coverage, &asked.period)?;
+        require_reach(
+            &catalog,
+            caller,
+            &asked.scope,
+            &baseline_coverage,
+            &baseline.period,
+        )?;
+        let assessed = self.assessed_in(catalog.clone(), &asked).await?;
+        let baseline_assessed = self.assessed_in(catalog.clone(), &baseline).await?;
+        off_the_workers(move || {
+            let framework = governing(&catalog, &asked)?;
+            let baseline_framework = governing(&catalog, &baseline)?;
+            let coverage = asked.scope.in_period(&catalog, boundaries, &asked.period);
+            let baseline_coverage = asked.scope.in_previous_period(
+                &catalog,
+                boundaries,
+                &asked.period,
+                &baseline.period,
+            );
+            let now =
+                maturity_results::results(&catalog, framework, &asked.period, &coverage, &assessed);
+            let then = maturity_results::results(
+                &catalog,
+                baseline_framework,
+                &baseline.period,
+                &baseline_coverage,
+                &baseline_assessed,
+            );
+            let (now, then) = (&now.aggregate, &then.aggregate);
+            let frameworks_differ = framework.code != baseline_framework.code;
+            // Totals compare only under one framework: across versions the maxima, criteria and
+            // cut-offs behind them differ.
+            let (mean_total, baseline_mean_total) = if frameworks_differ {
+                (None, None)
+            } else {
+                (now.total.mean, then.total.mean)
+            };
+            Ok(proto::MaturityComparison {
+                period_code: asked.period.code.clone(),
+                baseline_period_code: baseline.period.code.clone(),
+                scope: asked.scope_text.clone(),
+                scope_resolution: Some(scope_resolution_to_proto(
+                    boundaries,
+                    coverage.absence.as_ref(),
+                )),
+                baseline_scope_resolution: Some(scope_resolution_to_proto(
+                    boundaries,
+                    baseline_coverage.absence.as_ref(),
+                )),
+                framework_code: framework.code.clone(),
+                baseline_framework_code: baseline_framework.code.clone(),
+                frameworks_differ,
+                assessed: as_i32(now.assessed),
+                baseline_assessed: as_i32(then.assessed),
+                pillars: compare_pillars(now, then)
+                    .into_iter()
+                    .map(|pillar| proto::PillarComparison {
+                        code: pillar.code,
+                        share_bp: pillar.share_bp.map(as_i32),
+                        baseline_share_bp: pillar.baseline_share_bp.map(as_i32),
+                        change_bp: pillar
+                            .change_bp
+                            .map(|change| i32::try_from(change).unwrap_or(i32::MAX)),
+                    })
+                    .collect(),
+                mean_total_hundredths: mean_total.map(as_i32),
+                baseline_mean_total_hundredths: baseline_mean_total.map(as_i32),
+                mean_total_change_hundredths: mean_total
+                    .zip(baseline_mean_total)
+                    .map(|(now, then)| as_i32(now) - as_i32(then)),
+            })
+        })
+        .await
+    }
+}
+
+/// The results of a province in a period, for its yearly report (province_report.proto): under
+/// HISTORICAL boundaries, as GetMaturityResults serves them; `None` when no framework governs
+/// the period or no agency of the province assessed itself.
+pub(super) async fn province_maturity_results(
+    store: &Store,
+    catalog: Arc<Catalog>,
+    period: &Period,
+    province_code: &str,
+) -> Result<Option<proto::MaturityResults>, ApiError> {
+    let Some(framework) = framework_for_period(&catalog.maturity_frameworks, &period.code) else {
+        return Ok(None);
+    };
+    let asked = ResultsAsked {
+        period: period.clone(),
+        framework_code: framework.code.clone(),
+        scope_text: format!("province:{province_code}"),
+        scope: Scope::Province(province_code.to_string()),
+    };
+    let assessed = assessed_in(store, catalog.clone(), &period.code, &framework.code).await?;
+    off_the_workers(move || {
+        let framework = governing(&catalog, &asked)?;
+        let results = served_results(
+            &catalog,
+            framework,
+            &asked,
+            Boundaries::Historical,
+            &assessed,
+        );
+        Ok((!results.agencies.is_empty()).then_some(results))
+    })
+    .await
+}
+
+/// Every agency's latest revision for a period that counts, scored with its appraisals.
+async fn assessed_in(
+    store: &Store,
+    catalog: Arc<Catalog>,
+    period_code: &str,
+    framework_code: &str,
+) -> Result<BTreeMap<String, Assessed>, ApiError> {
+    let stored = store.latest_self_assessments(period_code).await?;
+    let framework_code = framework_code.to_string();
+    off_the_workers(move || assessed_of(&catalog, &framework_code, &stored)).await
+}
+
+/// An asked scope's results under `framework`, as GetMaturityResults serves them.
+fn served_results(
+    catalog: &Catalog,
+    framework: &Framework,
+    asked: &ResultsAsked,
+    boundaries: Boundaries,
+    assessed: &BTreeMap<String, Assessed>,
+) -> proto::MaturityResults {
+    let coverage = asked.scope.in_period(catalog, boundaries, &asked.period);
+    let found = maturity_results::results(catalog, framework, &asked.period, &coverage, assessed);
+    proto::MaturityResults {
+        period_code: asked.period.code.clone(),
+        scope: asked.scope_text.clone(),
+        scope_resolution: Some(scope_resolution_to_proto(
+            boundaries,
+            coverage.absence.as_ref(),
+        )),
+        framework_code: framework.code.clone(),
+        agencies: found.agencies.iter().map(agency_result_to_proto).collect(),
+        missing_agency_codes: found.missing.iter().map(|code| code.to_string()).collect(),
+        aggregate: Some(aggregate_to_proto(&found.aggregate)),
+    }
+}
+
+/// The framework governing an asked period, as checked when it was asked.
+fn governing<'a>(catalog: &'a Catalog, asked: &ResultsAsked) -> Result<&'a Framework, ApiError> {
+    catalog
+        .maturity_frameworks
+        .iter()
+        .find(|framework| framework.code == asked.framework_code)
+        .ok_or_else(|| {
+            ApiError::Store(crate::store::StoreError::Corrupt(format!(
+                "framework {} vanished from the catalogue",
+                asked.framework_code
+            )))
+        })
+}
+
+/// Refuses a caller results of a scope unless it reaches every agency the scope covers in the
+/// period; "country" and the agency-type blocks only to a caller that reaches everything.
+fn require_reach(
+    catalog: &Catalog,
+    caller: &Caller,
+    scope: &Scope,
+    coverage: &Coverage<'_>,
+    period: &Period,
+) -> Result<(), ApiError> {
+    let principal = &caller.principal;
+    let reach = principal.reach(catalog, period);
+    let reaches = match scope {
+        Scope::Country | Scope::AgencyType(_) => reach == Reach::Everything,
+        _ => coverage
+            .agencies
+            .iter()
+            .all(|(agency, _)| reach.contains(&agency.code)),
+    };
+    if reaches {
+        return Ok(());
+    }
+    Err(ApiError::out_of_reach(format!(
+        "{principal} does not reach every agency of {scope} in {}",
+        period.code
+    )))
+}
+
+/// The latest revisions of a period that count (those answered under `framework_code`, the
+/// framework governing the period now), each parsed and scored with its appraisals.
+fn assessed_of(
+    catalog: &Catalog,
+    framework_code: &str,
+    stored: &[(StoredSelfAssessment, Vec<MaturityAppraisal>)],
+) -> Result<BTreeMap<String, Assessed>, ApiError> {
+    let mut assessed = BTreeMap::new();
+    for (revision, appraisals) in stored {
+        if revision.framework_code != framework_code {
+            continue;
+        }
+        let content =
+            SubmitSelfAssessmentRequest::decode(revision.content.as_slice()).map_err(|error| {
+                ApiError::Store(crate::store::StoreError::Corrupt(format!(
+                    "self-assessment {}: {error}",
+                    revision.id
+                )))
+            })?;
+        let (_, final_scores) = scored(revision, &content, appraisals, catalog)?;
+        assessed.insert(
+            revision.agency_code.clone(),
+            Assessed {
+                self_assessment_id: revision.id,
+                revision: revision.revision,
+                appraised: !appraisals.is_empty(),
+                final_scores,
+            },
+        );
+    }
+    Ok(assessed)
+}
+
+/// Points, counts, ranks and shares are far below `i32::MAX`.
+fn as_i32(value: u32) -> i32 {
+    i32::try_from(value).unwrap_or(i32::MAX)
+}
+
+fn agency_result_to_proto(result: &AgencyResult<'_>) -> proto::AgencyMaturityResult {
+    let mut score = score_to_proto(&result.assessed.final_scores);
+    // The criteria are GetSelfAssessment's: a results table would carry ~40 rows per agency.
+    score.criteria.clear();
+    let (national_rank, national_ranked) = rank_to_proto(result.national);
+    let (province_rank, province_ranked) = rank_to_proto(result.province);
+    proto::AgencyMaturityResult {
+        agency_code: result.agency.code.clone(),
+        agency_name: result.version.name.clone(),
+        province_code: result.version.province_code.clone().unwrap_or_default(),
+        block_code: result
+            .block
+            .map(|block| block.code.clone())
+            .unwrap_or_default(),
+        self_assessment_id: result.assessed.self_assessment_id,
+        revision: result.assessed.revision,
+        appraised: result.assessed.appraised,
+        score: Some(score),
+        national_rank,
+        national_ranked,
+        province_rank,
+        province_ranked,
+    }
+}
+
+fn rank_to_proto(rank: Option<Rank>) -> (i32, i32) {
+    rank.map_or((0, 0), |rank| (as_i32(rank.rank), as_i32(rank.ranked)))
+}
+
+fn aggregate_to_proto(aggregate: &Aggregate) -> proto::MaturityAggregate {
+    let statistics = |part: &Statistics| proto::PartStatistics {
+        code: part.code.clone(),
+        maximum_hundredths: as_i32(part.maximum.hundredths()),
+        mean_hundredths: part.mean.map(as_i32),
+        median_hundredths: part.median.map(as_i32),
+        mean_share_bp: part.mean_share_bp.map(as_i32),
+    };
+    proto::MaturityAggregate {
+        covered: as_i32(aggregate.assessed + aggregate.missing),
+        assessed: as_i32(aggregate.assessed),
+        missing: as_i32(aggregate.missing),
+        levels: aggregate
+            .levels
+            .iter()
+            .map(|(rank, name, agencies)| proto::LevelCount {
+                level_rank: as_i32(*rank),
+                level_name: name.clone(),
+                agencies: as_i32(*agencies),
+            })
+            .collect(),
+        pillars: aggregate.pillars.iter().map(statistics).collect(),
+        total: Some(statistics(&aggregate.total)),
+    }
+}
+
 /// The framework a stored revision was answered under, as the catalogue holds it now.
 fn framework_of<'a>(
     stored: &StoredSelfAssessment,
@@ -446,29 +837,7 @@ fn served(
     };
     let content = SubmitSelfAssessmentRequest::decode(stored.content.as_slice())
         .map_err(|error| corrupt(error.to_string()))?;
-    let (draft, _) = draft_of(&content);
-    let assessment =
-        SelfAssessment::parse(draft, &catalog.maturity_frameworks).map_err(|violations| {
-            corrupt(format!(
-                "no longer fits its framework ({} problems)",
-                violations.len()
-            ))
-        })?;
-    // The appraised points in place of the self-assessed ones, criterion by criterion.
-    let mut points: BTreeMap<String, Points> = assessment
-        .scores()
-        .criteria
-        .iter()
-        .map(|criterion| (criterion.code.clone(), criterion.points))
-        .collect();
-    for appraisal in appraisals {
-        let appraised = u32::try_from(appraisal.points_hundredths).unwrap_or(0);
-        points.insert(
-            appraisal.criterion_code.clone(),
-            Points::from_hundredths(appraised),
-        );
-    }
-    let final_score = score(framework_of(stored, catalog)?, &points);
+    let (assessment, final_score) = scored(stored, &content, appraisals, catalog)?;
     Ok(proto::SelfAssessment {
         receipt: Some(proto::SelfAssessmentReceipt {
             id: stored.id,
@@ -488,6 +857,40 @@ fn served(
         appraisals: appraisals.iter().map(appraisal_to_proto).collect(),
         final_score: Some(score_to_proto(&final_score)),
     })
+}
+
+/// A stored revision parsed again under the catalogue's frameworks, and its final score: the
+/// appraised points in place of the self-assessed ones, criterion by criterion.
+fn scored(
+    stored: &StoredSelfAssessment,
+    content: &SubmitSelfAssessmentRequest,
+    appraisals: &[MaturityAppraisal],
+    catalog: &Catalog,
+) -> Result<(SelfAssessment, Scores), ApiError> {
+    let (draft, _) = draft_of(content);
+    let assessment =
+        SelfAssessment::parse(draft, &catalog.maturity_frameworks).map_err(|violations| {
+            ApiError::Store(crate::store::StoreError::Corrupt(format!(
+                "self-assessment {}: no longer fits its framework ({} problems)",
+                stored.id,
+                violations.len()
+            )))
+        })?;
+    let mut points: BTreeMap<String, Points> = assessment
+        .scores()
+        .criteria
+        .iter()
+        .map(|criterion| (criterion.code.clone(), criterion.points))
+        .collect();
+    for appraisal in appraisals {
+        let appraised = u32::try_from(appraisal.points_hundredths).unwrap_or(0);
+        points.insert(
+            appraisal.criterion_code.clone(),
+            Points::from_hundredths(appraised),
+        );
+    }
+    let final_score = score(framework_of(stored, catalog)?, &points);
+    Ok((assessment, final_score))
 }
 
 fn score_to_proto(scores: &Scores) -> proto::MaturityScore {
@@ -548,6 +951,28 @@ impl MaturityService for MaturityApi {
         let caller = Caller::of(&request)?;
         let appraisal = self.appraise(request.into_inner(), &caller).await?;
         Ok(Response::new(appraisal_to_proto(&appraisal)))
+    }
+
+    #[instrument(skip_all, fields(period = %request.get_ref().period_code, scope = %request.get_ref().scope))]
+    async fn get_maturity_results(
+        &self,
+        request: Request<GetMaturityResultsRequest>,
+    ) -> Result<Response<proto::MaturityResults>, Status> {
+        let caller = Caller::of(&request)?;
+        Ok(Response::new(
+            self.results(request.into_inner(), &caller).await?,
+        ))
+    }
+
+    #[instrument(skip_all, fields(period = %request.get_ref().period_code, baseline = %request.get_ref().baseline_period_code, scope = %request.get_ref().scope))]
+    async fn compare_maturity_results(
+        &self,
+        request: Request<CompareMaturityResultsRequest>,
+    ) -> Result<Response<proto::MaturityComparison>, Status> {
+        let caller = Caller::of(&request)?;
+        Ok(Response::new(
+            self.compare(request.into_inner(), &caller).await?,
+        ))
     }
 
     #[instrument(skip_all, fields(agency = %request.get_ref().agency_code, period = %request.get_ref().period_code))]

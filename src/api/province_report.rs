@@ -14,6 +14,7 @@ use tracing::{info, instrument};
 use super::access::Caller;
 use super::convert::{timeliness_of_flag, timestamp};
 use super::error::ApiError;
+use super::maturity::province_maturity_results;
 use super::names::{find_period, find_plan};
 use super::pagination::{self, PageTokens};
 use super::summary::{
@@ -255,6 +256,9 @@ impl ProvinceReportApi {
         };
         let reporting_status =
             reporting_status_with_reviews(&self.store, catalog, reports, about).await?;
+        let maturity_results =
+            province_maturity_results(&self.store, view.catalog.clone(), period, province_code)
+                .await?;
         let province_name = catalog
             .organization(province_code)
             .and_then(|province| province.version_on(period.reference_date()))
@@ -277,6 +281,7 @@ impl ProvinceReportApi {
             summaries,
             reporting_status: Some(reporting_status),
             narrative,
+            maturity_results,
         };
         let written_by = principal.to_string();
         let draft = ProvinceReportDraft {

@@ -114,7 +114,7 @@ impl Subject {
 
 /// The scope a request asks for: as written, or, left empty, the caller's own organisation (its
 /// province, governing body or agency; every agency for the Ministry).
-fn scope_or_own(scope: &str, principal: &Principal) -> String {
+pub(super) fn scope_or_own(scope: &str, principal: &Principal) -> String {
     if !scope.trim().is_empty() {
         return scope.to_string();
     }

@@ -1,6 +1,6 @@
 //! `pressdx maturity`: an agency's self-assessment under the maturity index from a TOML file, the
-//! council's appraisal of a criterion, and reading one back with its scores, over
-//! MaturityService.
+//! council's appraisal of a criterion, reading one back with its scores, and a period's results,
+//! rankings and comparisons, over MaturityService.
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -12,13 +12,16 @@ use tonic::Code;
 use super::client::connect;
 use super::diagnosis::call_failed;
 use super::submissions::print_refusal;
-use super::{CliResult, EXIT_REFUSED};
-use crate::config::{MaturityCommand, ServerArgs};
+use super::summaries::{boundaries_in_words, print_absence};
+use super::{CliResult, EXIT_REFUSED, output};
+use crate::config::{MaturityCommand, MaturityResultsArgs, OutputFormat, PeriodScope, ServerArgs};
 use crate::domain::canonical::sha256_hex;
 use crate::proto::maturity_service_client::MaturityServiceClient;
 use crate::proto::{
-    AppraiseSelfAssessmentRequest, CriterionAnswer, EvidenceReference, GetSelfAssessmentRequest,
-    MaturityScore, SubmitSelfAssessmentRequest, criterion_answer,
+    AgencyMaturityResult, AppraiseSelfAssessmentRequest, CompareMaturityResultsRequest,
+    CriterionAnswer, EvidenceReference, GetMaturityResultsRequest, GetSelfAssessmentRequest,
+    MaturityComparison, MaturityResults, MaturityScore, PartStatistics,
+    SubmitSelfAssessmentRequest, criterion_answer,
 };
 
 /// A self-assessment file, as `pressdx maturity submit --file` reads it.
@@ -94,6 +97,308 @@ pub async fn run(command: MaturityCommand) -> CliResult {
             };
             show(request, &server).await
         }
+        MaturityCommand::Results(args) => results(&args, Layout::ByAgency).await,
+        MaturityCommand::Rankings(args) => results(&args, Layout::ByRank).await,
+        MaturityCommand::Compare {
+            view,
+            baseline,
+            output,
+            server,
+        } => compare(&view, baseline, output, &server).await,
+    }
+}
+
+/// How `results` lays its table out: by agency code, or block by block in rank order.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    ByAgency,
+    ByRank,
+}
+
+async fn results(args: &MaturityResultsArgs, layout: Layout) -> CliResult {
+    let request = GetMaturityResultsRequest {
+        period_code: args.view.period.clone(),
+        scope: args.view.scope.clone(),
+        boundaries: args.view.boundaries().into(),
+        as_of: args.view.as_of.clone().unwrap_or_default(),
+    };
+    let mut client = MaturityServiceClient::new(connect(&args.server).await?);
+    let results = match client.get_maturity_results(request).await {
+        Ok(response) => response.into_inner(),
+        Err(status) if refused(&status) => {
+            print_refusal("no results", &status);
+            return Ok(ExitCode::from(EXIT_REFUSED));
+        }
+        Err(status) => return Err(call_failed(&status, &args.server).into()),
+    };
+    let out = &mut io::stdout().lock();
+    const TYPE: &str = "pressdx.v1.MaturityResults";
+    match (args.output, layout) {
+        (OutputFormat::Table, Layout::ByAgency) => print_results(out, &results)?,
+        (OutputFormat::Table, Layout::ByRank) => print_rankings(out, &results)?,
+        (OutputFormat::Json, _) => output::write_json(out, &results, TYPE)?,
+        (OutputFormat::Csv, _) => output::write_csv(out, &results, TYPE, "agencies")?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// "results of 2024 for country, historical boundaries, under V2024", and the absence of the
+/// scope's organisation if it did not exist.
+fn print_heading(out: &mut impl Write, what: &str, results: &MaturityResults) -> io::Result<()> {
+    let resolution = results.scope_resolution.as_ref();
+    writeln!(
+        out,
+        "{what} of {} for {}{}, under {}",
+        results.period_code,
+        results.scope,
+        boundaries_in_words(resolution),
+        results.framework_code
+    )?;
+    print_absence(out, resolution)
+}
+
+/// "3 of 5", or "-" for an agency not ranked.
+fn rank(rank: i32, ranked: i32) -> String {
+    if rank == 0 {
+        "-".to_string()
+    } else {
+        format!("{rank} of {ranked}")
+    }
+}
+
+/// "7 of 10" and "2 Fair" of an agency's final score.
+fn total_and_level(agency: &AgencyMaturityResult) -> (String, String) {
+    let score = agency.score.clone().unwrap_or_default();
+    (
+        format!(
+            "{} of {}",
+            points(score.total_hundredths),
+            points(score.maximum_hundredths)
+        ),
+        format!("{} {}", score.level_rank, score.level_name),
+    )
+}
+
+/// Basis points of a maximum as a percentage: 8807 is "88.07%".
+fn share(basis_points: Option<i32>) -> String {
+    basis_points.map_or("-".to_string(), |bp| format!("{}%", points(bp)))
+}
+
+fn print_results(out: &mut impl Write, results: &MaturityResults) -> io::Result<()> {
+    print_heading(out, "maturity results", results)?;
+    writeln!(
+        out,
+        "{:<28} {:<14} {:>12}  {:<14} {:<10} province",
+        "agency", "block", "final total", "level", "national"
+    )?;
+    for agency in &results.agencies {
+        let (total, level) = total_and_level(agency);
+        let appraised = if agency.appraised { " (appraised)" } else { "" };
+        writeln!(
+            out,
+            "{:<28} {:<14} {:>12}  {:<14} {:<10} {}{appraised}",
+            agency.agency_code,
+            agency.block_code,
+            total,
+            level,
+            rank(agency.national_rank, agency.national_ranked),
+            rank(agency.province_rank, agency.province_ranked),
+        )?;
+    }
+    if !results.missing_agency_codes.is_empty() {
+        writeln!(
+            out,
+            "without a self-assessment: {}",
+            results.missing_agency_codes.join(", ")
+        )?;
+    }
+    let aggregate = results.aggregate.clone().unwrap_or_default();
+    writeln!(
+        out,
+        "agencies: {} covered, {} assessed, {} missing",
+        aggregate.covered, aggregate.assessed, aggregate.missing
+    )?;
+    for level in &aggregate.levels {
+        writeln!(
+            out,
+            "  level {} {:<14} {}",
+            level.level_rank, level.level_name, level.agencies
+        )?;
+    }
+    writeln!(
+        out,
+        "{:<10} {:>8} {:>8} {:>8} {:>10}",
+        "part", "maximum", "mean", "median", "mean share"
+    )?;
+    let optional = |value: Option<i32>| value.map_or("-".to_string(), points);
+    let parts: Vec<&PartStatistics> = aggregate
+        .pillars
+        .iter()
+        .chain(aggregate.total.as_ref())
+        .collect();
+    for part in parts {
+        writeln!(
+            out,
+            "{:<10} {:>8} {:>8} {:>8} {:>10}",
+            part.code,
+            points(part.maximum_hundredths),
+            optional(part.mean_hundredths),
+            optional(part.median_hundredths),
+            share(part.mean_share_bp)
+        )?;
+    }
+    Ok(())
+}
+
+fn print_rankings(out: &mut impl Write, results: &MaturityResults) -> io::Result<()> {
+    print_heading(out, "maturity rankings", results)?;
+    let mut ranked: Vec<&AgencyMaturityResult> = results
+        .agencies
+        .iter()
+        .filter(|agency| agency.national_rank > 0)
+        .collect();
+    ranked.sort_by(|a, b| {
+        (&a.block_code, a.national_rank, &a.agency_code).cmp(&(
+            &b.block_code,
+            b.national_rank,
+            &b.agency_code,
+        ))
+    });
+    let mut block = None;
+    for agency in ranked {
+        if block != Some(&agency.block_code) {
+            block = Some(&agency.block_code);
+            writeln!(out, "block {}", agency.block_code)?;
+            writeln!(
+                out,
+                "  {:<10} {:<28} {:>12}  {:<14} {:<20} in province",
+                "national", "agency", "final total", "level", "province"
+            )?;
+        }
+        let (total, level) = total_and_level(agency);
+        writeln!(
+            out,
+            "  {:<10} {:<28} {:>12}  {:<14} {:<20} {}",
+            rank(agency.national_rank, agency.national_ranked),
+            agency.agency_code,
+            total,
+            level,
+            agency.province_code,
+            rank(agency.province_rank, agency.province_ranked),
+        )?;
+    }
+    let unranked: Vec<&str> = results
+        .agencies
+        .iter()
+        .filter(|agency| agency.national_rank == 0)
+        .map(|agency| agency.agency_code.as_str())
+        .collect();
+    if !unranked.is_empty() {
+        writeln!(out, "not ranked (no block): {}", unranked.join(", "))?;
+    }
+    if !results.missing_agency_codes.is_empty() {
+        writeln!(
+            out,
+            "without a self-assessment, not ranked: {}",
+            results.missing_agency_codes.join(", ")
+        )?;
+    }
+    Ok(())
+}
+
+async fn compare(
+    view: &PeriodScope,
+    baseline: String,
+    format: OutputFormat,
+    server: &ServerArgs,
+) -> CliResult {
+    let request = CompareMaturityResultsRequest {
+        period_code: view.period.clone(),
+        baseline_period_code: baseline,
+        scope: view.scope.clone(),
+        boundaries: view.boundaries().into(),
+        as_of: view.as_of.clone().unwrap_or_default(),
+    };
+    let mut client = MaturityServiceClient::new(connect(server).await?);
+    let comparison = match client.compare_maturity_results(request).await {
+        Ok(response) => response.into_inner(),
+        Err(status) if refused(&status) => {
+            print_refusal("no comparison", &status);
+            return Ok(ExitCode::from(EXIT_REFUSED));
+        }
+        Err(status) => return Err(call_failed(&status, server).into()),
+    };
+    let out = &mut io::stdout().lock();
+    const TYPE: &str = "pressdx.v1.MaturityComparison";
+    match format {
+        OutputFormat::Table => print_comparison(out, &comparison)?,
+        OutputFormat::Json => output::write_json(out, &comparison, TYPE)?,
+        OutputFormat::Csv => output::write_csv(out, &comparison, TYPE, "pillars")?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_comparison(out: &mut impl Write, comparison: &MaturityComparison) -> io::Result<()> {
+    writeln!(
+        out,
+        "maturity results of {} against {} for {}{}",
+        comparison.period_code,
+        comparison.baseline_period_code,
+        comparison.scope,
+        boundaries_in_words(comparison.scope_resolution.as_ref())
+    )?;
+    print_absence(out, comparison.scope_resolution.as_ref())?;
+    print_absence(out, comparison.baseline_scope_resolution.as_ref())?;
+    if comparison.frameworks_differ {
+        writeln!(
+            out,
+            "frameworks differ ({} against {}): only the pillars' shares of their maximum compare",
+            comparison.framework_code, comparison.baseline_framework_code
+        )?;
+    } else {
+        writeln!(out, "one framework: {}", comparison.framework_code)?;
+    }
+    writeln!(
+        out,
+        "assessed agencies: {} against {}",
+        comparison.assessed, comparison.baseline_assessed
+    )?;
+    writeln!(
+        out,
+        "{:<10} {:>10} {:>10} {:>10}",
+        "pillar", "share", "baseline", "change"
+    )?;
+    for pillar in &comparison.pillars {
+        writeln!(
+            out,
+            "{:<10} {:>10} {:>10} {:>10}",
+            pillar.code,
+            share(pillar.share_bp),
+            share(pillar.baseline_share_bp),
+            signed(pillar.change_bp, " pp")
+        )?;
+    }
+    if let (Some(now), Some(then)) = (
+        comparison.mean_total_hundredths,
+        comparison.baseline_mean_total_hundredths,
+    ) {
+        writeln!(
+            out,
+            "mean total {} against {}: {} points",
+            points(now),
+            points(then),
+            signed(comparison.mean_total_change_hundredths, "")
+        )?;
+    }
+    Ok(())
+}
+
+/// Hundredths with their sign, and a unit: "+16.67 pp", "-25 pp", "-" when unknown.
+fn signed(hundredths: Option<i32>, unit: &str) -> String {
+    match hundredths {
+        None => "-".to_string(),
+        Some(value) if value < 0 => format!("-{}{unit}", points(-value)),
+        Some(value) => format!("+{}{unit}", points(value)),
     }
 }
 
@@ -294,12 +599,16 @@ fn print_score(out: &mut impl Write, heading: &str, score: &MaturityScore) -> io
 
 #[cfg(test)]
 mod tests {
-    use super::points;
+    use super::{points, share, signed};
 
     #[test]
     fn points_are_written_as_people_write_them() {
         assert_eq!(points(700), "7");
         assert_eq!(points(150), "1.5");
         assert_eq!(points(25), "0.25");
+        // A change below one point keeps its sign: "-0.5", not "0.5".
+        assert_eq!(signed(Some(-50), ""), "-0.5");
+        assert_eq!(signed(Some(1667), " pp"), "+16.67 pp");
+        assert_eq!(share(Some(8807)), "88.07%");
     }
 }

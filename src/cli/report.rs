@@ -33,9 +33,9 @@ use crate::proto::{
     Timeliness, UpdateProvinceReportNarrativeRequest,
 };
 use crate::report::{
-    self, HORIZON_YEAR, Milestone, MilestoneOutcome, Narrative, Outcome, Projection,
-    ProjectionPoint, ProvinceReportDocument, ReportStatus, ReportingStatusCounts, Signature,
-    TargetFigure, TargetSection, TargetStatus, YearShare,
+    self, HORIZON_YEAR, MaturityLevelCount, MaturityLevels, Milestone, MilestoneOutcome, Narrative,
+    Outcome, Projection, ProjectionPoint, ProvinceReportDocument, ReportStatus,
+    ReportingStatusCounts, Signature, TargetFigure, TargetSection, TargetStatus, YearShare,
 };
 
 type Client = ProvinceReportServiceClient<Connection>;
@@ -381,6 +381,9 @@ async fn show(
                     counts.returned,
                     counts.awaiting_review
                 )?;
+            }
+            if let Some(maturity) = &content.maturity_results {
+                print_maturity(out, maturity)?;
             }
             if let Some(narrative) = &content.narrative {
                 print_narrative(out, narrative)?;
@@ -849,6 +852,7 @@ pub(crate) fn report_document(report: &ProvinceReport) -> Result<ProvinceReportD
         year: content.year,
         targets,
         reporting,
+        maturity: content.maturity_results.as_ref().map(maturity_levels),
         narrative,
         signature: Signature {
             version,
@@ -983,6 +987,44 @@ fn outcome(outcome: ProjectionOutcome) -> Option<Outcome> {
         ProjectionOutcome::NoData => Outcome::NoData,
         ProjectionOutcome::Unspecified => return None,
     })
+}
+
+/// "maturity (V2024): Yếu 0, Khá 2; assessed 2, missing 1".
+fn print_maturity(out: &mut impl Write, results: &proto::MaturityResults) -> io::Result<()> {
+    let levels = maturity_levels(results);
+    let counted: Vec<String> = levels
+        .levels
+        .iter()
+        .map(|level| format!("{} {}", level.name, level.agencies))
+        .collect();
+    writeln!(
+        out,
+        "maturity ({}): {}; assessed {}, missing {}",
+        levels.framework_code,
+        counted.join(", "),
+        levels.assessed,
+        levels.missing
+    )
+}
+
+/// The level counts of the province's maturity results, as the page and the CSV show them.
+fn maturity_levels(results: &proto::MaturityResults) -> MaturityLevels {
+    let aggregate = results.aggregate.clone().unwrap_or_default();
+    let count = |value: i32| u32::try_from(value).unwrap_or(0);
+    MaturityLevels {
+        framework_code: results.framework_code.clone(),
+        assessed: count(aggregate.assessed),
+        missing: count(aggregate.missing),
+        levels: aggregate
+            .levels
+            .iter()
+            .map(|level| MaturityLevelCount {
+                rank: count(level.level_rank),
+                name: level.level_name.clone(),
+                agencies: count(level.agencies),
+            })
+            .collect(),
+    }
 }
 
 fn reporting_counts(status: &proto::ReportingStatus) -> Result<ReportingStatusCounts, String> {
@@ -1179,6 +1221,7 @@ mod tests {
                 difficulties: "Kinh phí đầu tư hạ tầng số còn hạn chế.".into(),
                 proposals: "Đề nghị Bộ hỗ trợ nền tảng dữ liệu dùng chung.".into(),
             }),
+            maturity_results: None,
         }
     }
 
@@ -1347,6 +1390,61 @@ mod tests {
         assert!(
             csv.contains(",staff_trained,")
                 && csv.contains(",2026,observed,,0,0,1.000000,no_data\n"),
+            "{csv}"
+        );
+    }
+
+    #[test]
+    fn a_report_with_maturity_results_shows_their_level_counts() {
+        let mut with_maturity = content();
+        assert_eq!(
+            report_document(&stored_report(content())).unwrap().maturity,
+            None
+        );
+        let level = |rank: i32, name: &str, agencies: i32| proto::LevelCount {
+            level_rank: rank,
+            level_name: name.into(),
+            agencies,
+        };
+        with_maturity.maturity_results = Some(proto::MaturityResults {
+            framework_code: "V2025".into(),
+            aggregate: Some(proto::MaturityAggregate {
+                covered: 3,
+                assessed: 2,
+                missing: 1,
+                levels: vec![level(1, "Yếu", 0), level(2, "Khá", 2)],
+                ..Default::default()
+            }),
+            ..Default::default()
+        });
+        let mut shown = Vec::new();
+        print_maturity(&mut shown, with_maturity.maturity_results.as_ref().unwrap()).unwrap();
+        assert_eq!(
+            String::from_utf8(shown).unwrap(),
+            "maturity (V2025): Yếu 0, Khá 2; assessed 2, missing 1\n"
+        );
+        let document = report_document(&stored_report(with_maturity)).unwrap();
+        let levels = MaturityLevels {
+            framework_code: "V2025".into(),
+            assessed: 2,
+            missing: 1,
+            levels: vec![
+                MaturityLevelCount {
+                    rank: 1,
+                    name: "Yếu".into(),
+                    agencies: 0,
+                },
+                MaturityLevelCount {
+                    rank: 2,
+                    name: "Khá".into(),
+                    agencies: 2,
+                },
+            ],
+        };
+        assert_eq!(document.maturity, Some(levels));
+        let csv = report::render_csv(&document);
+        assert!(
+            csv.contains(",maturity_level:2,Khá,2026,maturity_level,1.000000,2,2,,\n"),
             "{csv}"
         );
     }

@@ -35,7 +35,7 @@ pub(super) fn status_word(status: TargetStatus) -> &'static str {
 }
 
 /// ", historical boundaries" or ", current boundaries as of 2026-11-27".
-fn boundaries_in_words(resolution: Option<&ScopeResolution>) -> String {
+pub(super) fn boundaries_in_words(resolution: Option<&ScopeResolution>) -> String {
     match resolution {
         Some(resolution) if resolution.boundaries() == Boundaries::Current => {
             format!(", current boundaries as of {}", resolution.as_of)
@@ -45,7 +45,10 @@ fn boundaries_in_words(resolution: Option<&ScopeResolution>) -> String {
 }
 
 /// Says so when the scope's organisation did not exist, and whom to ask for instead.
-fn print_absence(out: &mut impl Write, resolution: Option<&ScopeResolution>) -> io::Result<()> {
+pub(super) fn print_absence(
+    out: &mut impl Write,
+    resolution: Option<&ScopeResolution>,
+) -> io::Result<()> {
     let Some(absence) = resolution.and_then(|resolution| resolution.absence.as_ref()) else {
         return Ok(());
     };

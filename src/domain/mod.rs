@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod evaluation;
 pub mod indicator;
 pub mod maturity;
+pub mod maturity_results;
 pub mod naming;
 pub mod organization;
 pub mod period;

@@ -1,5 +1,8 @@
 //! The report's figures as CSV, for spreadsheets: one row per target, year and kind of figure
-//! (observed, projected, milestone), in the plan's order of targets, then by year.
+//! (observed, projected, milestone), in the plan's order of targets, then by year. When the
+//! report holds the maturity index's levels, one row per level follows, weakest first: target
+//! code "maturity_level:RANK", the level's name, the report's year, kind "maturity_level", the
+//! agencies reaching it over the agencies assessed.
 //!
 //! Shares are fractions of one written with six decimals (0.666667): every milestone, which the
 //! catalogue keeps in basis points, comes out exact, and an observed share is off by at most
@@ -53,6 +56,26 @@ fn write_csv(document: &ProvinceReportDocument) -> Result<String, Box<dyn Error>
                     .unwrap_or_default(),
                 &optional_share(row.required_share),
                 row.status,
+            ])?;
+        }
+    }
+    if let Some(maturity) = &document.maturity {
+        for level in &maturity.levels {
+            let share = (maturity.assessed > 0)
+                .then(|| f64::from(level.agencies) / f64::from(maturity.assessed));
+            writer.write_record([
+                document.province_code.as_str(),
+                document.plan_code.as_str(),
+                document.period_code.as_str(),
+                &format!("maturity_level:{}", level.rank),
+                level.name.as_str(),
+                &document.year.to_string(),
+                "maturity_level",
+                &optional_share(share),
+                &level.agencies.to_string(),
+                &maturity.assessed.to_string(),
+                "",
+                "",
             ])?;
         }
     }
@@ -160,9 +183,10 @@ mod tests {
     use super::super::*;
     use super::*;
 
-    /// A one-target document small enough to write its CSV out by hand.
+    /// A one-target document small enough to write its CSV out by hand, without maturity levels.
     fn small_document() -> ProvinceReportDocument {
         let mut document = sample::sample_document(ReportStatus::Submitted);
+        document.maturity = None;
         document.targets = vec![TargetSection {
             code: "converged_newsroom".into(),
             name: "Agencies operating a converged newsroom, \"hội tụ\"".into(),
@@ -271,6 +295,33 @@ ninh-binh-2025,nam-dinh-cds-bao-chi,2026,converged_newsroom,\"Agencies operating
         earlier.status = None;
         let csv = render_csv(&document);
         assert!(csv.contains(",2025,observed,0.333333,1,3,,\n"), "{csv}");
+    }
+
+    #[test]
+    fn maturity_levels_follow_the_targets_one_row_each() {
+        let mut document = small_document();
+        let level = |rank: u32, name: &str, agencies: u32| MaturityLevelCount {
+            rank,
+            name: name.into(),
+            agencies,
+        };
+        // Three assessed: one Weak (1/3), two Fair (2/3), none Good.
+        document.maturity = Some(MaturityLevels {
+            framework_code: "V2024".into(),
+            assessed: 3,
+            missing: 1,
+            levels: vec![level(1, "Yếu", 1), level(2, "Khá", 2), level(3, "Tốt", 0)],
+        });
+        let csv = render_csv(&document);
+        let rows: Vec<&str> = csv.lines().skip(1 + 6).collect();
+        assert_eq!(
+            rows,
+            [
+                "ninh-binh-2025,nam-dinh-cds-bao-chi,2026,maturity_level:1,Yếu,2026,maturity_level,0.333333,1,3,,",
+                "ninh-binh-2025,nam-dinh-cds-bao-chi,2026,maturity_level:2,Khá,2026,maturity_level,0.666667,2,3,,",
+                "ninh-binh-2025,nam-dinh-cds-bao-chi,2026,maturity_level:3,Tốt,2026,maturity_level,0.000000,0,3,,",
+            ]
+        );
     }
 
     #[test]

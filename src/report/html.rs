@@ -9,8 +9,8 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::chart::share_chart;
 use super::{
-    Narrative, Outcome, ProvinceReportDocument, ReportStatus, ReportingStatusCounts, Signature,
-    TargetSection,
+    MaturityLevels, Narrative, Outcome, ProvinceReportDocument, ReportStatus,
+    ReportingStatusCounts, Signature, TargetSection,
 };
 use crate::domain::period::vietnam_time;
 use crate::domain::status::TargetStatus;
@@ -68,7 +68,7 @@ pub fn render_html(document: &ProvinceReportDocument) -> String {
                             (target_section(index + 1, target, document.year))
                         }
                     }
-                    (reporting_status(&document.reporting))
+                    (reporting_status(&document.reporting, document.maturity.as_ref()))
                     (narrative(&document.narrative))
                     (signature(&document.signature))
                 }
@@ -213,7 +213,7 @@ fn milestone_outcomes(target: &TargetSection) -> Markup {
     }
 }
 
-fn reporting_status(counts: &ReportingStatusCounts) -> Markup {
+fn reporting_status(counts: &ReportingStatusCounts, maturity: Option<&MaturityLevels>) -> Markup {
     let received = counts.received_on_time + counts.received_late;
     let share_of_expected =
         |count: u32| (counts.expected > 0).then(|| f64::from(count) / f64::from(counts.expected));
@@ -249,6 +249,43 @@ fn reporting_status(counts: &ReportingStatusCounts) -> Markup {
                     tr { td { "Đã chấp nhận" } td.number { (counts.accepted) } td.number {} }
                     tr { td { "Trả lại để chỉnh sửa" } td.number { (counts.returned) } td.number {} }
                 }
+            }
+            @if let Some(maturity) = maturity {
+                (maturity_levels(maturity))
+            }
+        }
+    }
+}
+
+/// The agencies per maturity level, the highest first as the Ministry publishes them, each with
+/// its share of the agencies assessed. Part of section II, so that the numbering of the sections
+/// stays the same with or without it.
+fn maturity_levels(maturity: &MaturityLevels) -> Markup {
+    let share_of_assessed = |count: u32| {
+        (maturity.assessed > 0).then(|| f64::from(count) / f64::from(maturity.assessed))
+    };
+    html! {
+        table.reporting.maturity {
+            tbody {
+                tr {
+                    th colspan="3" {
+                        "Mức độ trưởng thành chuyển đổi số (tự đánh giá, theo bộ chỉ số "
+                        (maturity.framework_code) ")"
+                    }
+                }
+                @for level in maturity.levels.iter().rev() {
+                    tr {
+                        td { "Mức " (level.rank) " – " (level.name) }
+                        td.number { (level.agencies) }
+                        td.number { (optional_percent(share_of_assessed(level.agencies))) }
+                    }
+                }
+                tr {
+                    td { strong { "Số cơ quan đã tự đánh giá" } }
+                    td.number { (maturity.assessed) }
+                    td.number {}
+                }
+                tr { td { "Chưa tự đánh giá" } td.number { (maturity.missing) } td.number {} }
             }
         }
     }
@@ -420,6 +457,24 @@ mod tests {
             page.contains("Báo Mới, VTVgo"),
             "the narrative is on the page"
         );
+    }
+
+    #[test]
+    fn maturity_levels_are_shown_highest_first_only_when_the_report_holds_them() {
+        let mut document = sample_document(ReportStatus::Submitted);
+        let page = render_html(&document);
+        // The sample: 10 assessed, one Excellent (10%) ... two Weak (20%), two not assessed.
+        let excellent = page.find("Mức 5 – Xuất sắc").expect("the highest level");
+        let weak = page.find("Mức 1 – Yếu").expect("the weakest level");
+        assert!(excellent < weak, "the highest level comes first");
+        assert!(page.contains("theo bộ chỉ số V2025"));
+        assert!(
+            page.contains("Mức 1 – Yếu</td><td class=\"number\">2</td><td class=\"number\">20")
+        );
+        document.maturity = None;
+        let without = render_html(&document);
+        assert!(!without.contains("Mức độ trưởng thành"));
+        assert!(without.contains("III. Kết quả thực hiện"));
     }
 
     #[test]

@@ -47,6 +47,10 @@ pub struct ProvinceReportDocument {
     pub targets: Vec<TargetSection>,
     /// Who was expected to report for the period, and how their reports stand.
     pub reporting: ReportingStatusCounts,
+    /// How many of the province's agencies reached each level of the maturity index, when some
+    /// assessed themselves for the period under a framework governing it; `None` otherwise, and
+    /// the page and the CSV are then as they were before the index was reported.
+    pub maturity: Option<MaturityLevels>,
     /// What the province writes in its own words.
     pub narrative: Narrative,
     /// The facts that identify this version of the report.
@@ -184,6 +188,30 @@ pub struct ReportingStatusCounts {
     pub accepted: u32,
     /// Reports the department sent back for correction.
     pub returned: u32,
+}
+
+/// The maturity levels the province's agencies reached, from their self-assessments' final
+/// scores, as the results computed them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MaturityLevels {
+    /// The framework governing the period ("V2024").
+    pub framework_code: String,
+    /// The province's agencies with a self-assessment for the period.
+    pub assessed: u32,
+    /// Those without one.
+    pub missing: u32,
+    /// Every level of the framework, weakest first.
+    pub levels: Vec<MaturityLevelCount>,
+}
+
+/// The agencies that reached one maturity level.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MaturityLevelCount {
+    /// 1 for the weakest.
+    pub rank: u32,
+    /// Such as "Xuất sắc".
+    pub name: String,
+    pub agencies: u32,
 }
 
 /// The province's own words, free text. Paragraphs are separated by blank lines.

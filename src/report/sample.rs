@@ -36,6 +36,25 @@ pub(crate) fn sample_document(status: ReportStatus) -> ProvinceReportDocument {
             accepted: 8,
             returned: 1,
         },
+        maturity: Some(MaturityLevels {
+            framework_code: "V2025".into(),
+            assessed: 10,
+            missing: 2,
+            levels: [
+                (1, "Yếu", 2),
+                (2, "Trung bình", 3),
+                (3, "Khá", 2),
+                (4, "Tốt", 2),
+            ]
+            .into_iter()
+            .chain([(5, "Xuất sắc", 1)])
+            .map(|(rank, name, agencies)| MaturityLevelCount {
+                rank,
+                name: name.into(),
+                agencies,
+            })
+            .collect(),
+        }),
         narrative: Narrative {
             results: "Năm 2026, các cơ quan báo chí trên địa bàn tỉnh tiếp tục đẩy mạnh phân \
                       phối nội dung trên các nền tảng số, ưu tiên nền tảng trong nước như Zalo, \

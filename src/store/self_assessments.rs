@@ -226,6 +226,54 @@ impl Store {
         Ok(SelfAssessmentStored::Stored(stored))
     }
 
+    /// Every agency's latest revision for a period, by agency code, each with the appraisals in
+    /// force for it (as [`Store::appraisals`] gives them): what a period's results are made of.
+    pub async fn latest_self_assessments(
+        &self,
+        period_code: &str,
+    ) -> Result<Vec<(StoredSelfAssessment, Vec<MaturityAppraisal>)>, StoreError> {
+        let mut latest: std::collections::BTreeMap<String, StoredSelfAssessment> =
+            std::collections::BTreeMap::new();
+        for row in self_assessment::Entity::find()
+            .filter(self_assessment::Column::PeriodCode.eq(period_code))
+            .order_by_asc(self_assessment::Column::Revision)
+            .all(&self.db)
+            .await?
+        {
+            latest.insert(row.agency_code.clone(), from_row(row));
+        }
+        let ids: Vec<i64> = latest.values().map(|stored| stored.id).collect();
+        let mut appraisals: std::collections::HashMap<
+            i64,
+            std::collections::BTreeMap<String, MaturityAppraisal>,
+        > = std::collections::HashMap::new();
+        // In slices, so that a national period stays under every backend's limit of bound
+        // parameters.
+        for some in ids.chunks(500) {
+            for row in maturity_appraisal::Entity::find()
+                .filter(maturity_appraisal::Column::SelfAssessmentId.is_in(some.to_vec()))
+                .order_by_asc(maturity_appraisal::Column::Id)
+                .all(&self.db)
+                .await?
+            {
+                appraisals
+                    .entry(row.self_assessment_id)
+                    .or_default()
+                    .insert(row.criterion_code.clone(), appraisal_from_row(row));
+            }
+        }
+        Ok(latest
+            .into_values()
+            .map(|stored| {
+                let in_force = appraisals
+                    .remove(&stored.id)
+                    .map(|by_criterion| by_criterion.into_values().collect())
+                    .unwrap_or_default();
+                (stored, in_force)
+            })
+            .collect())
+    }
+
     /// An agency's self-assessment for a period: the latest revision, or `revision`.
     pub async fn self_assessment(
         &self,

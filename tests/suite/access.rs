@@ -16,15 +16,15 @@ use pressdx::proto::review_service_client::ReviewServiceClient;
 use pressdx::proto::submission_service_client::SubmissionServiceClient;
 use pressdx::proto::summary_service_client::SummaryServiceClient;
 use pressdx::proto::{
-    AppraiseSelfAssessmentRequest, CreateProvinceReportRequest, GetMaturityFrameworkRequest,
-    GetOrganizationRequest, GetProvinceReportRequest, GetProvinceReportingStatusRequest,
-    GetReportingStatusRequest, GetSelfAssessmentRequest, GetSubmissionRequest,
-    GetTargetSummaryRequest, ListChangesRequest, ListIndicatorsRequest,
-    ListMaturityFrameworksRequest, ListOrganizationsRequest, ListPeriodsRequest, ListPlansRequest,
-    ListProvinceReportsRequest, ListSubmissionsRequest, ListTargetAgenciesRequest,
-    ListTargetSummariesRequest, ReopenPeriodRequest, ReviewDecision, ReviewSubmissionRequest,
-    SubmitProvinceReportRequest, SubmitSelfAssessmentRequest, UpdateProvinceReportNarrativeRequest,
-    WatchSummariesRequest, import_reports_response,
+    AppraiseSelfAssessmentRequest, CompareMaturityResultsRequest, CreateProvinceReportRequest,
+    GetMaturityFrameworkRequest, GetMaturityResultsRequest, GetOrganizationRequest,
+    GetProvinceReportRequest, GetProvinceReportingStatusRequest, GetReportingStatusRequest,
+    GetSelfAssessmentRequest, GetSubmissionRequest, GetTargetSummaryRequest, ListChangesRequest,
+    ListIndicatorsRequest, ListMaturityFrameworksRequest, ListOrganizationsRequest,
+    ListPeriodsRequest, ListPlansRequest, ListProvinceReportsRequest, ListSubmissionsRequest,
+    ListTargetAgenciesRequest, ListTargetSummariesRequest, ReopenPeriodRequest, ReviewDecision,
+    ReviewSubmissionRequest, SubmitProvinceReportRequest, SubmitSelfAssessmentRequest,
+    UpdateProvinceReportNarrativeRequest, WatchSummariesRequest, import_reports_response,
 };
 use pressdx::store::{CatalogSource, CredentialKind, NewCredential, new_token, secret_sha256};
 use rustls_pki_types::CertificateDer;
@@ -338,6 +338,37 @@ async fn call(rpc: &str, caller: Caller, submission_id: i64) -> Code {
                 .await
                 .map(drop),
         ),
+        "GetMaturityResults" => code(
+            MaturityServiceClient::new(caller)
+                .get_maturity_results(GetMaturityResultsRequest {
+                    period_code: PERIOD.into(),
+                    scope: SCOPE.into(),
+                    ..Default::default()
+                })
+                .await
+                .map(drop),
+        ),
+        "GetMaturityResults country" => code(
+            MaturityServiceClient::new(caller)
+                .get_maturity_results(GetMaturityResultsRequest {
+                    period_code: PERIOD.into(),
+                    scope: "country".into(),
+                    ..Default::default()
+                })
+                .await
+                .map(drop),
+        ),
+        "CompareMaturityResults" => code(
+            MaturityServiceClient::new(caller)
+                .compare_maturity_results(CompareMaturityResultsRequest {
+                    period_code: PERIOD.into(),
+                    baseline_period_code: "2023".into(),
+                    scope: SCOPE.into(),
+                    ..Default::default()
+                })
+                .await
+                .map(drop),
+        ),
         "CreateProvinceReport" => code(
             ProvinceReportServiceClient::new(caller)
                 .create_province_report(CreateProvinceReportRequest {
@@ -497,6 +528,9 @@ const MATRIX: &[(&str, [&str; 13])] = &[
     ("SubmitSelfAssessment",        ["U", "U", "U", "U", "U", "ok", "D",  "ok", "D", "D",  "D", "D",  "D"]),
     ("GetSelfAssessment",           ["U", "U", "U", "U", "U", "ok", "D",  "ok", "D", "ok", "D", "ok", "D"]),
     ("AppraiseSelfAssessment",      ["U", "U", "U", "U", "U", "D",  "D",  "I",  "D", "D",  "D", "I",  "D"]),
+    ("GetMaturityResults",          ["U", "U", "U", "U", "U", "ok", "D",  "ok", "D", "ok", "D", "ok", "D"]),
+    ("GetMaturityResults country",  ["U", "U", "U", "U", "U", "D",  "D",  "D",  "D", "D",  "D", "ok", "D"]),
+    ("CompareMaturityResults",      ["U", "U", "U", "U", "U", "ok", "D",  "ok", "D", "ok", "D", "ok", "D"]),
     ("CreateProvinceReport",        ["U", "U", "U", "U", "U", "D",  "D",  "ok", "D", "D",  "D", "D",  "D"]),
     ("UpdateProvinceReportNarrative", ["U", "U", "U", "U", "U", "D", "D",  "ok", "D", "D",  "D", "D",  "D"]),
     ("SubmitProvinceReport",        ["U", "U", "U", "U", "U", "D",  "D",  "P",  "D", "D",  "D", "D",  "D"]),

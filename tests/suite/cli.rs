@@ -1044,7 +1044,7 @@ pub async fn the_cli_drafts_signs_and_renders_the_province_report(backend: Backe
 
 /// `pressdx maturity`: a self-assessment sent from a TOML file and scored, appraised by the
 /// province, and shown with both scores, against a real server.
-pub async fn the_cli_submits_appraises_and_shows_a_self_assessment(backend: Backend) {
+pub async fn the_cli_submits_appraises_and_shows_a_self_assessment_and_results(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.apply_catalog(&format!(
         "{}\n{}",
@@ -1136,5 +1136,53 @@ pub async fn the_cli_submits_appraises_and_shows_a_self_assessment(backend: Back
     assert!(
         shown.contains("final         7 of 10 points, level 2 (Fair)"),
         "{shown}"
+    );
+
+    // The province's results of 2026: its one agency, final 7 (P1 2 + 1 = 3 of 6, 50%; P2 4 of
+    // 4, 100%), alone in its block in the country and in the province.
+    let scope = ["--period", "2026", "--scope", "province:ninh-binh-2025"];
+    let results = run(&[&["maturity", "results"][..], &scope].concat(), &province);
+    let row = results
+        .lines()
+        .find(|line| line.starts_with("bao-ptth-ninh-binh-2025"))
+        .unwrap_or_else(|| panic!("{results}"));
+    for cell in ["all", "7 of 10", "2 Fair", "1 of 1", "(appraised)"] {
+        assert!(row.contains(cell), "{cell:?} in {row}");
+    }
+    assert!(
+        results.contains("agencies: 1 covered, 1 assessed, 0 missing"),
+        "{results}"
+    );
+    let pillar = |name: &str| {
+        results
+            .lines()
+            .find(|line| line.starts_with(name))
+            .map(|line| line.split_whitespace().collect::<Vec<_>>())
+            .unwrap_or_else(|| panic!("{name} in {results}"))
+    };
+    assert_eq!(pillar("P1 "), ["P1", "6", "3", "3", "50%"]);
+    assert_eq!(pillar("P2 "), ["P2", "4", "4", "4", "100%"]);
+    assert_eq!(pillar("total"), ["total", "10", "7", "7", "70%"]);
+    let rankings = run(&[&["maturity", "rankings"][..], &scope].concat(), &province);
+    assert!(rankings.contains("block all"), "{rankings}");
+    assert!(
+        rankings
+            .lines()
+            .any(|line| line.contains("1 of 1") && line.contains("bao-ptth-ninh-binh-2025")),
+        "{rankings}"
+    );
+    // Against 2024, governed by V2024: the versions differ, and no agency of the three old
+    // provinces assessed itself in 2024, so no share compares.
+    let compared = run(
+        &[&["maturity", "compare", "--baseline", "2024"][..], &scope].concat(),
+        &province,
+    );
+    assert!(
+        compared.contains("frameworks differ (T2026 against V2024)"),
+        "{compared}"
+    );
+    assert!(
+        compared.contains("assessed agencies: 1 against 0"),
+        "{compared}"
     );
 }

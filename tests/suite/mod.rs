@@ -9,6 +9,7 @@ pub mod contract;
 pub mod cycle;
 pub mod fixtures;
 pub mod limits;
+pub mod maturity_results;
 pub mod operators;
 pub mod recomputation;
 pub mod review;
@@ -67,9 +68,12 @@ macro_rules! behavioural_suite {
             cli::the_cli_imports_a_directory_of_reports,
             cli::the_cli_names_the_cause_of_a_failed_connection,
             cli::the_cli_drafts_signs_and_renders_the_province_report,
-            cli::the_cli_submits_appraises_and_shows_a_self_assessment,
+            cli::the_cli_submits_appraises_and_shows_a_self_assessment_and_results,
             cycle::the_province_checks_reports_and_signs_its_report_to_the_ministry,
             assessment::a_self_assessment_is_checked_scored_appraised_kept_and_audited,
+            maturity_results::results_rank_within_blocks_and_sum_up_scopes_across_the_merger,
+            maturity_results::a_comparison_across_framework_versions_compares_pillar_shares_only,
+            maturity_results::the_province_report_holds_the_level_counts_once_its_agencies_assessed_themselves,
             access::every_rpc_answers_each_kind_of_caller_as_the_table_says,
             access::refusals_say_why_and_never_confuse_unauthenticated_with_denied,
             access::a_province_lists_only_its_own_agencies_reports,
