@@ -58,7 +58,7 @@ impl Commits {
         self.listening.load(Ordering::SeqCst)
     }
 
-    fn set_listening(&self, listening: bool) {
+    pub(super) fn set_listening(&self, listening: bool) {
         self.listening.store(listening, Ordering::SeqCst);
         // Whatever happened while the state changed counts as a change.
         self.changed();

@@ -337,3 +337,60 @@ impl Drop for FinishCheck<'_> {
         self.read_model.head_checked.notify_waiters();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::access::Role;
+
+    /// What a read includes, step by step: another process's commit only once this process has
+    /// heard of it (or asks afresh), its own commits at once.
+    #[tokio::test]
+    async fn a_reader_asks_the_database_only_after_a_commit_made_or_heard_of() {
+        let directory = tempfile::tempdir().unwrap();
+        let url = format!(
+            "sqlite://{}/pressdx.db?mode=rwc",
+            directory.path().display()
+        );
+        let store = Store::connect(&url).await.unwrap();
+        // Another process on the same database: its commits move only its own generation.
+        let other = Store::connect(&url).await.unwrap();
+        let read_model = ReadModel::new(store.clone());
+        let create_token = |store: Store| async move {
+            store
+                .create_token(Role::Ministry, None, "test", None, "test")
+                .await
+                .unwrap();
+        };
+        let credentials = |counters: Counters| counters.credential_revision;
+
+        // Not listening: every read asks the database.
+        let start = credentials(read_model.counters().await.unwrap());
+        create_token(other.clone()).await;
+        assert_eq!(credentials(read_model.counters().await.unwrap()), start + 1);
+
+        // Listening: a commit nobody told this process of is not seen...
+        store.commits().set_listening(true);
+        assert_eq!(credentials(read_model.counters().await.unwrap()), start + 1);
+        create_token(other.clone()).await;
+        assert_eq!(credentials(read_model.counters().await.unwrap()), start + 1);
+        // ...unless the reader asks afresh (min_data_as_of),
+        assert_eq!(
+            credentials(read_model.fresh_counters().await.unwrap()),
+            start + 2
+        );
+        // or the process hears of it (a notification, SQLite's next look).
+        create_token(other.clone()).await;
+        store.commits().changed();
+        assert_eq!(credentials(read_model.counters().await.unwrap()), start + 3);
+        // Its own commits are seen at once.
+        create_token(store.clone()).await;
+        assert_eq!(credentials(read_model.counters().await.unwrap()), start + 4);
+
+        // Losing the listener makes every read ask again.
+        create_token(other.clone()).await;
+        store.commits().set_listening(false);
+        create_token(other).await;
+        assert_eq!(credentials(read_model.counters().await.unwrap()), start + 6);
+    }
+}
