@@ -12,6 +12,7 @@ use pressdx::proto::{
     GetAgencyPlanRequest, ListAgencyPlansRequest, StaffCounts, SubmitAgencyPlanRequest,
     TargetProgress, commitment::Value,
 };
+use sea_orm::{ConnectionTrait, Database};
 use tonic::Code;
 
 use super::fixtures::{complete_report, error_reason, new_id, request, violated_fields};
@@ -575,5 +576,39 @@ pub async fn an_agency_plan_is_returned_revised_approved_and_followed_beside_the
         verification.problems.is_empty(),
         "{:?}",
         verification.problems
+    );
+
+    // A return turned into an approval behind pressdx's back, and a commitment's revision
+    // renumbered, are both found.
+    let database = Database::connect(&app.database_url).await.unwrap();
+    database
+        .execute_unprepared(&format!(
+            "UPDATE agency_plan_decision SET decision = 'approve' WHERE id = {}",
+            returned.id
+        ))
+        .await
+        .unwrap();
+    database
+        .execute_unprepared(&format!(
+            "UPDATE agency_plan SET revision = 9 WHERE id = {}",
+            first.id
+        ))
+        .await
+        .unwrap();
+    database.close().await.unwrap();
+    let problems: Vec<String> = app
+        .store()
+        .verify_audit()
+        .await
+        .unwrap()
+        .problems
+        .into_iter()
+        .map(|problem| problem.problem)
+        .collect();
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(
+        problems[0].starts_with(&format!("agency plan {} ", first.id))
+            && problems[1].starts_with(&format!("agency plan decision {} ", returned.id)),
+        "{problems:?}"
     );
 }
