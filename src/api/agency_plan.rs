@@ -829,7 +829,7 @@ fn target_progress_to_proto(
         CommitmentStanding::Met => proto::CommitmentStanding::Met,
         CommitmentStanding::NotMet => proto::CommitmentStanding::NotMet,
         CommitmentStanding::NotReported => proto::CommitmentStanding::NotReported,
-        CommitmentStanding::NotEvaluable(_) => proto::CommitmentStanding::NotEvaluable,
+        CommitmentStanding::NotEvaluable => proto::CommitmentStanding::NotEvaluable,
         CommitmentStanding::NoCommitment => proto::CommitmentStanding::NoCommitment,
         CommitmentStanding::NotInPopulation => proto::CommitmentStanding::NotInPopulation,
     };
