@@ -61,6 +61,11 @@ pub enum Command {
     /// back with its scores, and a period's results, rankings and comparisons (MaturityService).
     #[command(subcommand)]
     Maturity(MaturityCommand),
+    /// Each agency's own plan under a plan of the catalogue (AgencyPlanService): submitting it
+    /// from a file, its governing body's approval or return, reading it, the list per governing
+    /// body, and the agency's progress against its own commitments.
+    #[command(subcommand)]
+    AgencyPlan(AgencyPlanCommand),
     /// The province's yearly report to the Ministry (ProvinceReportService): drafting it from a
     /// snapshot of the figures, writing its narrative, signing and submitting it, reading it, and
     /// rendering it as an HTML page and CSV.
@@ -450,6 +455,85 @@ pub enum MaturityCommand {
         /// table or json (the server's answer); csv gives one row per pillar.
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         output: OutputFormat,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum AgencyPlanCommand {
+    /// Submits an agency's plan from a TOML file (agency, plan, [[commitment]] with target, year
+    /// and one of meets / growth ("20%") / share ("70%"), [[task]] with code, name, due_on,
+    /// expected_output) and prints its receipt (AgencyPlanService.SubmitAgencyPlan).
+    Submit {
+        #[arg(long)]
+        file: PathBuf,
+        /// Check only; store nothing.
+        #[arg(long)]
+        validate_only: bool,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Approves a plan revision, as its agency's governing body (DecideAgencyPlan).
+    Approve {
+        /// The revision's id, as its receipt or `pressdx agency-plan list` gives it.
+        #[arg(long)]
+        id: i64,
+        /// A remark, optionally about an entry: "commitments[staff_trained/2026]: text" or
+        /// "text"; repeat it for several.
+        #[arg(long)]
+        remark: Vec<String>,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Returns a plan revision to its agency with reasons, to revise (DecideAgencyPlan).
+    Return {
+        #[arg(long)]
+        id: i64,
+        /// Why, optionally about an entry: "tasks[T1]: text" or "text"; at least one, repeat it
+        /// for several.
+        #[arg(long, required = true)]
+        reason: Vec<String>,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Prints an agency's plan, its state and the decisions on it (GetAgencyPlan).
+    Show {
+        #[arg(long)]
+        agency: String,
+        #[arg(long)]
+        plan: String,
+        /// 0 for the latest.
+        #[arg(long, default_value_t = 0)]
+        revision: i32,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Lists a governing body's agencies and where each one's plan stands (ListAgencyPlans).
+    List {
+        #[arg(long)]
+        plan: String,
+        /// By default the token's own governing body.
+        #[arg(long, default_value = "")]
+        governing_body: String,
+        /// The date its agencies are taken on (YYYY-MM-DD); today by default.
+        #[arg(long, default_value = "")]
+        as_of: String,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Prints an agency's progress in a period against its own commitments, beside the plan's
+    /// requirement and its province's figure (GetAgencyPlanProgress).
+    Progress {
+        #[arg(long)]
+        agency: String,
+        #[arg(long)]
+        plan: String,
+        #[arg(long)]
+        period: String,
+        /// 0 for the plan in force.
+        #[arg(long, default_value_t = 0)]
+        revision: i32,
         #[command(flatten)]
         server: ServerArgs,
     },

@@ -139,6 +139,28 @@ pub const RULES: &[(&str, Access)] = &[
         "pressdx.v1.MaturityService/CompareMaturityResults",
         Access::Roles(READERS),
     ),
+    // An agency writes its own plan; its province may enter it. Only its governing body decides.
+    (
+        "pressdx.v1.AgencyPlanService/SubmitAgencyPlan",
+        Access::Roles(&[Role::Agency, Role::Province]),
+    ),
+    (
+        "pressdx.v1.AgencyPlanService/DecideAgencyPlan",
+        Access::Roles(&[Role::GoverningBody]),
+    ),
+    (
+        "pressdx.v1.AgencyPlanService/GetAgencyPlan",
+        Access::Roles(READERS),
+    ),
+    // Per governing body: the body itself, a province reaching its agencies, the Ministry.
+    (
+        "pressdx.v1.AgencyPlanService/ListAgencyPlans",
+        Access::Roles(&[Role::Province, Role::GoverningBody, Role::Ministry]),
+    ),
+    (
+        "pressdx.v1.AgencyPlanService/GetAgencyPlanProgress",
+        Access::Roles(READERS),
+    ),
     // The province writes and signs its own report; the Ministry reads the submitted ones.
     (
         "pressdx.v1.ProvinceReportService/CreateProvinceReport",
@@ -729,7 +751,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(methods, 30);
+        assert_eq!(methods, 35);
         assert_eq!(
             access_rule("/grpc.health.v1.Health/Check"),
             Some(Access::Open)

@@ -2,6 +2,7 @@
 //! and maps every failure to a gRPC status in one place (`error`).
 
 pub mod access;
+mod agency_plan;
 mod catalog;
 pub mod codec;
 pub mod convert;
@@ -16,6 +17,7 @@ mod review;
 mod submission;
 mod summary;
 
+pub use agency_plan::AgencyPlanApi;
 pub use catalog::CatalogApi;
 pub use draining::Draining;
 pub use error::{ApiError, ERROR_DOMAIN};

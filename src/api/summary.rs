@@ -667,7 +667,7 @@ fn share(ratio: Option<Ratio>) -> f64 {
     ratio.map_or(0.0, Ratio::to_f64)
 }
 
-fn standing_to_proto(standing: &AgencyStanding) -> proto::AgencyStanding {
+pub(super) fn standing_to_proto(standing: &AgencyStanding) -> proto::AgencyStanding {
     match standing {
         AgencyStanding::Meets => proto::AgencyStanding::Meets,
         AgencyStanding::DoesNotMeet => proto::AgencyStanding::DoesNotMeet,

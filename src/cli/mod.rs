@@ -8,6 +8,7 @@
 // A `println!` would bring the panic back.
 #![warn(clippy::print_stdout)]
 
+mod agency_plan;
 mod audit;
 mod bench;
 mod catalog;
@@ -123,6 +124,7 @@ async fn dispatch(command: Command) -> CliResult {
         Command::Summary(args) => summaries::summary(args).await,
         Command::Status(args) => summaries::status(args).await,
         Command::Maturity(command) => maturity::run(command).await,
+        Command::AgencyPlan(command) => agency_plan::run(command).await,
         Command::Review(ReviewCommand::List {
             period,
             state,

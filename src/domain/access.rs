@@ -15,6 +15,7 @@
 use std::collections::HashSet;
 use std::fmt;
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::catalog::Catalog;
@@ -99,6 +100,11 @@ impl Reach {
 impl Principal {
     /// The agencies whose reports this principal may read for `period`.
     pub fn reach(&self, catalog: &Catalog, period: &Period) -> Reach {
+        self.reach_on(catalog, period.reference_date())
+    }
+
+    /// The agencies this principal reaches on a date: as in a period whose reference date it is.
+    pub fn reach_on(&self, catalog: &Catalog, on: NaiveDate) -> Reach {
         let organization = self.organization.clone().unwrap_or_default();
         let scope = match self.role {
             Role::Ministry => return Reach::Everything,
@@ -110,7 +116,7 @@ impl Principal {
         };
         Reach::Agencies(
             scope
-                .lineage_on(catalog, period.reference_date())
+                .lineage_on(catalog, on)
                 .into_iter()
                 .map(|(agency, _)| agency.code.clone())
                 .collect(),

@@ -2,6 +2,7 @@
 //! together. Pure logic: nothing here knows about gRPC or the database.
 
 pub mod access;
+pub mod agency_plan;
 pub mod assessment;
 pub mod canonical;
 pub mod catalog;

@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 
 use super::catalog::Catalog;
 use super::evaluation::{
-    AgencyPart, BaselineValue, EvaluationInputs, ExpectedAgency, TargetEvaluation, agency_part,
-    evaluate, in_population,
+    AgencyPart, AgencyResult, BaselineValue, EvaluationInputs, ExpectedAgency, TargetEvaluation,
+    agency_part, evaluate, in_population,
 };
 use super::period::Period;
 use super::plan::{Baseline, Condition, Plan, Target, TargetRule};
@@ -139,6 +139,13 @@ impl ReportsRead {
         };
         if !agencies.contains(agency_code) {
             agencies.insert(agency_code.to_string());
+        }
+    }
+
+    /// Adds the look-ups of another computation.
+    pub fn extend(&mut self, other: ReportsRead) {
+        for (period, agencies) in other.0 {
+            self.0.entry(period).or_default().extend(agencies);
         }
     }
 
@@ -651,6 +658,55 @@ fn baseline_components<'a>(
         Some(period.reference_date()),
     );
     Some((baseline_period, components))
+}
+
+/// One agency's standing against a target in a period, read exactly as the drill-down reads it
+/// (its latest report, its baselines summed over what it was made of), but against
+/// `parameter_bp` and `required` as given: the plan's requirement for the year, or the agency's
+/// own commitment. `None` when the agency does not exist on the period's reference date or is
+/// not in the target's population then. Also returns every report it looked up.
+pub fn agency_standing(
+    catalog: &Catalog,
+    snapshot: &ReportSnapshot,
+    period: &Period,
+    target: &Target,
+    agency_code: &str,
+    parameter_bp: Option<u32>,
+    required: Option<Ratio>,
+) -> (Option<AgencyResult>, ReportsRead) {
+    let reads = RefCell::new(ReportsRead::default());
+    let found = catalog.organization(agency_code).and_then(|organization| {
+        let version = organization.version_on(period.reference_date())?;
+        reads.borrow_mut().record(&period.code, &organization.code);
+        let agency = ExpectedAgency {
+            code: &organization.code,
+            name: &version.name,
+            publishes_electronic_press: version.publishes_electronic_press,
+            report: snapshot
+                .latest(&period.code, &organization.code)
+                .map(|latest| &latest.report),
+        };
+        if !in_population(&target.rule, &agency) {
+            return None;
+        }
+        let evaluating = Evaluating {
+            catalog,
+            snapshot,
+            period,
+            reads: &reads,
+        };
+        let baseline = |agency: &str, indicator: &str, baseline: Baseline| {
+            baseline_value(&evaluating, agency, indicator, baseline)
+        };
+        let inputs = EvaluationInputs {
+            parameter_bp,
+            required,
+            baseline: &baseline,
+            describe_agencies: true,
+        };
+        Some(agency_part(&target.rule, &agency, &inputs).0)
+    });
+    (found, reads.into_inner())
 }
 
 /// The agencies a scope covers in a period, each with its latest report, if any.

@@ -20,13 +20,14 @@ use tracing::{error, info, warn};
 
 use crate::api::access::{AccessControl, AccessLayer, AccessSettings};
 use crate::api::{
-    CatalogApi, Draining, FeedWatcher, MaturityApi, PageTokens, ProvinceReportApi, ReviewApi,
-    SubmissionApi, SummaryApi,
+    AgencyPlanApi, CatalogApi, Draining, FeedWatcher, MaturityApi, PageTokens, ProvinceReportApi,
+    ReviewApi, SubmissionApi, SummaryApi,
 };
 use crate::config::{LimitArgs, ServeConfig, TlsArgs, WebArgs};
 use crate::domain::Catalog;
 use crate::domain::catalog::{CatalogError, DEFAULT_CATALOG};
 use crate::metrics::{MetricsEndpoint, RpcMetricsLayer};
+use crate::proto::agency_plan_service_server::AgencyPlanServiceServer;
 use crate::proto::catalog_service_server::CatalogServiceServer;
 use crate::proto::maturity_service_server::MaturityServiceServer;
 use crate::proto::province_report_service_server::ProvinceReportServiceServer;
@@ -261,6 +262,13 @@ impl Server {
                 .max_decoding_message_size(limits.max_message_bytes),
             )
             .add_service(
+                AgencyPlanServiceServer::new(AgencyPlanApi::new(
+                    read_model.clone(),
+                    self.store.clone(),
+                ))
+                .max_decoding_message_size(limits.max_message_bytes),
+            )
+            .add_service(
                 ProvinceReportServiceServer::new(ProvinceReportApi::new(
                     read_model.clone(),
                     self.store.clone(),
@@ -323,6 +331,7 @@ async fn set_health(reporter: &tonic_health::server::HealthReporter, serving: bo
         <ReviewServiceServer<ReviewApi> as NamedService>::NAME,
         <ProvinceReportServiceServer<ProvinceReportApi> as NamedService>::NAME,
         <MaturityServiceServer<MaturityApi> as NamedService>::NAME,
+        <AgencyPlanServiceServer<AgencyPlanApi> as NamedService>::NAME,
     ] {
         reporter.set_service_status(service, status).await;
     }

@@ -1,5 +1,5 @@
 //! The audit log: every write (an accepted submission, a catalogue change, a credential created or
-//! revoked, a period reopened, a submission reviewed, a province report drafted or submitted, a self-assessment stored or appraised) appends an entry in the same transaction, naming who did it, when, under which request
+//! revoked, a period reopened, a submission reviewed, a province report drafted or submitted, a self-assessment stored or appraised, an agency's plan stored or decided on) appends an entry in the same transaction, naming who did it, when, under which request
 //! id, and the SHA-256 of what was written. Each entry's hash covers its fields and the previous
 //! entry's hash, and the counters row holds the last entry's number and hash.
 //! [`Store::verify_audit`] recomputes the chain and checks the stored submissions and credentials
@@ -16,6 +16,7 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
+use super::agency_plans::{recorded_agency_plan_decisions, recorded_agency_plans};
 use super::catalog::{load_catalog, unrecorded_changes};
 use super::credentials::{audit_record, credential_rows, credential_subject};
 use super::entities::{audit_entry, latest_submission, submission};
@@ -56,6 +57,10 @@ pub enum AuditAction {
     SelfAssessmentAccepted,
     /// A criterion of a self-assessment appraised.
     SelfAssessmentAppraised,
+    /// A revision of an agency's own plan stored.
+    AgencyPlanAccepted,
+    /// A governing body's decision on an agency's plan.
+    AgencyPlanDecided,
 }
 
 impl AuditAction {
@@ -73,6 +78,8 @@ impl AuditAction {
             AuditAction::ProvinceReportSubmitted => "province_report.submitted",
             AuditAction::SelfAssessmentAccepted => "self_assessment.accepted",
             AuditAction::SelfAssessmentAppraised => "self_assessment.appraised",
+            AuditAction::AgencyPlanAccepted => "agency_plan.accepted",
+            AuditAction::AgencyPlanDecided => "agency_plan.decided",
         }
     }
 }
@@ -304,6 +311,7 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
     let mut province_reports_recorded = HashMap::new();
     let mut self_assessments_recorded = HashMap::new();
     let mut appraisals_recorded = HashMap::new();
+    let mut agency_plans_recorded = HashMap::new();
     let mut catalog_recorded = None;
     let mut previous_hash = GENESIS.to_string();
     let mut expected_seq = 1;
@@ -355,6 +363,12 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
                 self_assessments_recorded.insert(entry.subject.clone(), entry.clone());
             } else if action == AuditAction::SelfAssessmentAppraised.as_str() {
                 appraisals_recorded.insert(entry.subject.clone(), entry.clone());
+            } else if action == AuditAction::AgencyPlanAccepted.as_str()
+                || action == AuditAction::AgencyPlanDecided.as_str()
+            {
+                // The two actions name distinct subjects ("agency plan 3", "agency plan
+                // decision 3"), so one map holds both.
+                agency_plans_recorded.insert(entry.subject.clone(), entry.clone());
             } else if action == AuditAction::CatalogApplied.as_str()
                 || action == AuditAction::CatalogRecorded.as_str()
             {
@@ -427,6 +441,14 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
     check_recorded(
         &appraisals,
         &appraisals_recorded,
+        expected_seq,
+        &mut verification,
+    );
+    let mut agency_plans = recorded_agency_plans(db).await?;
+    agency_plans.extend(recorded_agency_plan_decisions(db).await?);
+    check_recorded(
+        &agency_plans,
+        &agency_plans_recorded,
         expected_seq,
         &mut verification,
     );

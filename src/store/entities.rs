@@ -467,3 +467,54 @@ pub mod maturity_appraisal {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod agency_plan {
+    //! One revision of an agency's own plan under a plan of the catalogue. `content` is the
+    //! protobuf encoding of what it says (pressdx.v1.SubmitAgencyPlanRequest, in canonical
+    //! order), kept as the bytes the audit log recorded.
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "agency_plan")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub agency_code: String,
+        pub plan_code: String,
+        pub revision: i32,
+        pub request_id: String,
+        pub content: Vec<u8>,
+        pub content_hash: String,
+        pub received_at: DateTimeUtc,
+        pub submitted_by: String,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod agency_plan_decision {
+    //! A governing body's decision on one revision of an agency's plan; the latest of a revision
+    //! is in force, the earlier ones are kept.
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "agency_plan_decision")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub agency_plan_id: i64,
+        pub agency_code: String,
+        pub plan_code: String,
+        pub revision: i32,
+        /// "approve" or "return".
+        pub decision: String,
+        /// The reasons, as JSON: `[{"field": ..., "reason": ...}]`.
+        pub reasons: String,
+        pub decided_by: String,
+        pub decided_at: DateTimeUtc,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

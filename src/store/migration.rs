@@ -38,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateSelfAssessments),
             Box::new(CreateMaturityAppraisals),
             Box::new(NotifyCounterChanges),
+            Box::new(CreateAgencyPlans),
         ]
     }
 }
@@ -846,6 +847,76 @@ impl MigrationTrait for CreateMaturityAppraisals {
                     .name("maturity_appraisal_by_assessment")
                     .table("maturity_appraisal")
                     .col("self_assessment_id")
+                    .to_owned(),
+            )
+            .await
+    }
+}
+
+/// Agencies' own plans, one row per revision, and their governing bodies' decisions, every one
+/// kept.
+struct CreateAgencyPlans;
+
+impl MigrationName for CreateAgencyPlans {
+    fn name(&self) -> &str {
+        "m20261127_000001_create_agency_plans"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateAgencyPlans {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("agency_plan")
+                    .col(big_pk_auto("id"))
+                    .col(string("agency_code"))
+                    .col(string("plan_code"))
+                    .col(integer("revision"))
+                    .col(string("request_id").unique_key())
+                    .col(blob("content"))
+                    .col(string("content_hash"))
+                    .col(timestamp_with_time_zone("received_at"))
+                    .col(string("submitted_by"))
+                    .to_owned(),
+            )
+            .await?;
+        // One row per revision: two processes storing the same next revision cannot both succeed.
+        manager
+            .create_index(
+                Index::create()
+                    .name("agency_plan_revision")
+                    .table("agency_plan")
+                    .col("agency_code")
+                    .col("plan_code")
+                    .col("revision")
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("agency_plan_decision")
+                    .col(big_pk_auto("id"))
+                    .col(big_integer("agency_plan_id"))
+                    .col(string("agency_code"))
+                    .col(string("plan_code"))
+                    .col(integer("revision"))
+                    .col(string("decision"))
+                    .col(text("reasons"))
+                    .col(string("decided_by"))
+                    .col(timestamp_with_time_zone("decided_at"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("agency_plan_decision_by_plan")
+                    .table("agency_plan_decision")
+                    .col("agency_plan_id")
                     .to_owned(),
             )
             .await

@@ -2,6 +2,7 @@
 //! processes), its migrations, and the repository the services call. Every write is one
 //! transaction.
 
+mod agency_plans;
 mod audit;
 mod catalog;
 mod commits;
@@ -28,6 +29,10 @@ use sea_orm::{
 use sea_orm_migration::MigratorTrait;
 use tokio::task::JoinHandle;
 
+pub use agency_plans::{
+    AgencyPlanHistory, AgencyPlanState, AgencyPlanStored, NewAgencyPlan, NewPlanDecision,
+    PlanDecided, PlanDecision, PlanReason, StoredAgencyPlan, StoredPlanDecision,
+};
 pub use audit::{AuditProblem, AuditVerification};
 pub use catalog::{CatalogImport, CatalogSource, ImportCounts};
 pub use commits::{Commits, SQLITE_LOOK_INTERVAL};

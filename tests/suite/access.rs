@@ -9,6 +9,7 @@ use crate::common::TEST_CATALOG;
 use chrono::Utc;
 use pressdx::domain::Catalog;
 use pressdx::domain::access::Role;
+use pressdx::proto::agency_plan_service_client::AgencyPlanServiceClient;
 use pressdx::proto::catalog_service_client::CatalogServiceClient;
 use pressdx::proto::maturity_service_client::MaturityServiceClient;
 use pressdx::proto::province_report_service_client::ProvinceReportServiceClient;
@@ -17,13 +18,15 @@ use pressdx::proto::submission_service_client::SubmissionServiceClient;
 use pressdx::proto::summary_service_client::SummaryServiceClient;
 use pressdx::proto::{
     AppraiseSelfAssessmentRequest, CompareMaturityResultsRequest, CreateProvinceReportRequest,
+    DecideAgencyPlanRequest, GetAgencyPlanProgressRequest, GetAgencyPlanRequest,
     GetMaturityFrameworkRequest, GetMaturityResultsRequest, GetOrganizationRequest,
     GetProvinceReportRequest, GetProvinceReportingStatusRequest, GetReportingStatusRequest,
-    GetSelfAssessmentRequest, GetSubmissionRequest, GetTargetSummaryRequest, ListChangesRequest,
-    ListIndicatorsRequest, ListMaturityFrameworksRequest, ListOrganizationsRequest,
-    ListPeriodsRequest, ListPlansRequest, ListProvinceReportsRequest, ListSubmissionsRequest,
-    ListTargetAgenciesRequest, ListTargetSummariesRequest, ReopenPeriodRequest, ReviewDecision,
-    ReviewSubmissionRequest, SubmitProvinceReportRequest, SubmitSelfAssessmentRequest,
+    GetSelfAssessmentRequest, GetSubmissionRequest, GetTargetSummaryRequest,
+    ListAgencyPlansRequest, ListChangesRequest, ListIndicatorsRequest,
+    ListMaturityFrameworksRequest, ListOrganizationsRequest, ListPeriodsRequest, ListPlansRequest,
+    ListProvinceReportsRequest, ListSubmissionsRequest, ListTargetAgenciesRequest,
+    ListTargetSummariesRequest, ReopenPeriodRequest, ReviewDecision, ReviewSubmissionRequest,
+    SubmitAgencyPlanRequest, SubmitProvinceReportRequest, SubmitSelfAssessmentRequest,
     UpdateProvinceReportNarrativeRequest, WatchSummariesRequest, import_reports_response,
 };
 use pressdx::store::{CatalogSource, CredentialKind, NewCredential, new_token, secret_sha256};
@@ -338,6 +341,62 @@ async fn call(rpc: &str, caller: Caller, submission_id: i64) -> Code {
                 .await
                 .map(drop),
         ),
+        // The table's agency ended with the 2025 merger: on the day the tests run it no longer
+        // exists, so a caller let through to write its plan is told so (INVALID_ARGUMENT), and
+        // one let through to read it finds none, or does not reach it on the day.
+        "SubmitAgencyPlan" => code(
+            AgencyPlanServiceClient::new(caller)
+                .submit_agency_plan(SubmitAgencyPlanRequest {
+                    request_id: new_id(),
+                    agency_code: AGENCY.into(),
+                    plan_code: PLAN.into(),
+                    ..Default::default()
+                })
+                .await
+                .map(drop),
+        ),
+        // No decision given: a governing body let through is told so.
+        "DecideAgencyPlan" => code(
+            AgencyPlanServiceClient::new(caller)
+                .decide_agency_plan(DecideAgencyPlanRequest {
+                    agency_plan_id: 1,
+                    ..Default::default()
+                })
+                .await
+                .map(drop),
+        ),
+        "GetAgencyPlan" => code(
+            AgencyPlanServiceClient::new(caller)
+                .get_agency_plan(GetAgencyPlanRequest {
+                    agency_code: AGENCY.into(),
+                    plan_code: PLAN.into(),
+                    revision: 0,
+                })
+                .await
+                .map(drop),
+        ),
+        // The governing body's agencies on the table's period's reference date: the agency alone.
+        "ListAgencyPlans" => code(
+            AgencyPlanServiceClient::new(caller)
+                .list_agency_plans(ListAgencyPlansRequest {
+                    plan_code: PLAN.into(),
+                    governing_body_code: "tinh-uy-ha-nam".into(),
+                    as_of: "2024-12-14".into(),
+                })
+                .await
+                .map(drop),
+        ),
+        "GetAgencyPlanProgress" => code(
+            AgencyPlanServiceClient::new(caller)
+                .get_agency_plan_progress(GetAgencyPlanProgressRequest {
+                    agency_code: AGENCY.into(),
+                    plan_code: PLAN.into(),
+                    period_code: PERIOD.into(),
+                    revision: 0,
+                })
+                .await
+                .map(drop),
+        ),
         "GetMaturityResults" => code(
             MaturityServiceClient::new(caller)
                 .get_maturity_results(GetMaturityResultsRequest {
@@ -531,6 +590,11 @@ const MATRIX: &[(&str, [&str; 13])] = &[
     ("GetMaturityResults",          ["U", "U", "U", "U", "U", "ok", "D",  "ok", "D", "ok", "D", "ok", "D"]),
     ("GetMaturityResults country",  ["U", "U", "U", "U", "U", "D",  "D",  "D",  "D", "D",  "D", "ok", "D"]),
     ("CompareMaturityResults",      ["U", "U", "U", "U", "U", "ok", "D",  "ok", "D", "ok", "D", "ok", "D"]),
+    ("SubmitAgencyPlan",            ["U", "U", "U", "U", "U", "I",  "I",  "I",  "I", "D",  "D", "D",  "D"]),
+    ("DecideAgencyPlan",            ["U", "U", "U", "U", "U", "D",  "D",  "D",  "D", "I",  "I", "D",  "D"]),
+    ("GetAgencyPlan",               ["U", "U", "U", "U", "U", "D",  "D",  "D",  "D", "D",  "D", "N",  "D"]),
+    ("ListAgencyPlans",             ["U", "U", "U", "U", "U", "D",  "D",  "ok", "D", "ok", "D", "ok", "D"]),
+    ("GetAgencyPlanProgress",       ["U", "U", "U", "U", "U", "N",  "D",  "N",  "D", "N",  "D", "N",  "D"]),
     ("CreateProvinceReport",        ["U", "U", "U", "U", "U", "D",  "D",  "ok", "D", "D",  "D", "D",  "D"]),
     ("UpdateProvinceReportNarrative", ["U", "U", "U", "U", "U", "D", "D",  "ok", "D", "D",  "D", "D",  "D"]),
     ("SubmitProvinceReport",        ["U", "U", "U", "U", "U", "D",  "D",  "P",  "D", "D",  "D", "D",  "D"]),
@@ -555,6 +619,7 @@ fn expected_code(cell: &str) -> Code {
         "I" => Code::InvalidArgument,
         "P" => Code::FailedPrecondition,
         "D" => Code::PermissionDenied,
+        "N" => Code::NotFound,
         other => panic!("unknown cell {other:?}"),
     }
 }

@@ -1186,3 +1186,139 @@ pub async fn the_cli_submits_appraises_and_shows_a_self_assessment_and_results(b
         "{compared}"
     );
 }
+
+/// `pressdx agency-plan`: the example file submitted by the agency (again: a retry), returned
+/// with a reason about an entry, resubmitted, approved by its governing body, shown, listed, and
+/// read against the agency's 2026 report.
+pub async fn the_cli_submits_decides_lists_and_follows_an_agency_plan(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let server = format!("http://{}", app.address);
+    let (_, agency) = create_token(&app.database_url, "agency", Some("bao-ptth-ninh-binh-2025"));
+    let (_, body) = create_token(
+        &app.database_url,
+        "governing_body",
+        Some("tinh-uy-ninh-binh-2025"),
+    );
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/agency-plan.toml");
+    let run = |args: &[&str], token: &str| {
+        let mut args = args.to_vec();
+        args.extend(["--server", &server, "--token", token]);
+        let output = tokio::task::block_in_place(|| pressdx(&args));
+        assert!(
+            output.status.success(),
+            "pressdx {args:?}: {}{}",
+            text(&output.stdout),
+            text(&output.stderr)
+        );
+        text(&output.stdout)
+    };
+    let id_in = |receipt: &str| {
+        receipt
+            .split("agency plan ")
+            .nth(1)
+            .and_then(|rest| rest.split(',').next())
+            .unwrap_or_else(|| panic!("{receipt}"))
+            .to_string()
+    };
+    let stored = run(&["agency-plan", "submit", "--file", example], &agency);
+    assert!(stored.contains("revision 1, awaiting approval"), "{stored}");
+    let again = run(&["agency-plan", "submit", "--file", example], &agency);
+    assert!(again.contains("already stored"), "{again}");
+    let first = id_in(&stored);
+    let returned = run(
+        &[
+            "agency-plan",
+            "return",
+            "--id",
+            &first,
+            "--reason",
+            "tasks[T2]: name the courses",
+        ],
+        &body,
+    );
+    assert!(returned.starts_with("returned agency plan"), "{returned}");
+    assert!(
+        returned.contains("tasks[T2]: name the courses"),
+        "{returned}"
+    );
+
+    // The same plan with a request id of its own is the next revision.
+    let workdir = tempfile::tempdir().unwrap();
+    let revised = workdir.path().join("ke-hoach.toml");
+    let text_of_example = std::fs::read_to_string(example).unwrap();
+    std::fs::write(
+        &revised,
+        format!("request_id = \"revision-2\"\n{text_of_example}"),
+    )
+    .unwrap();
+    let second = run(
+        &["agency-plan", "submit", "--file", revised.to_str().unwrap()],
+        &agency,
+    );
+    assert!(second.contains("revision 2"), "{second}");
+    run(&["agency-plan", "approve", "--id", &id_in(&second)], &body);
+
+    let shown = run(
+        &[
+            "agency-plan",
+            "show",
+            "--agency",
+            "bao-ptth-ninh-binh-2025",
+            "--plan",
+            "nam-dinh-cds-bao-chi",
+        ],
+        &agency,
+    );
+    assert!(
+        shown.contains("state         approved (plan in force: revision 2)"),
+        "{shown}"
+    );
+    assert!(shown.contains("70% of its people"), "{shown}");
+    let listed = run(
+        &["agency-plan", "list", "--plan", "nam-dinh-cds-bao-chi"],
+        &body,
+    );
+    assert!(
+        listed.contains("1 approved, 0 awaiting approval, 0 returned, 0 without a plan"),
+        "{listed}"
+    );
+
+    // 2026's report: 50 of 80 people trained (62.5%) falls short of the 70% committed; a
+    // converged newsroom, as committed.
+    app.submit(super::fixtures::request(
+        &super::fixtures::new_id(),
+        "bao-ptth-ninh-binh-2025",
+        "2026",
+        super::fixtures::complete_report(),
+    ))
+    .await
+    .unwrap();
+    let progress = run(
+        &[
+            "agency-plan",
+            "progress",
+            "--agency",
+            "bao-ptth-ninh-binh-2025",
+            "--plan",
+            "nam-dinh-cds-bao-chi",
+            "--period",
+            "2026",
+        ],
+        &agency,
+    );
+    let line = |target: &str| {
+        progress
+            .lines()
+            .find(|line| line.trim_start().starts_with(target))
+            .unwrap_or_else(|| panic!("{target} in {progress}"))
+            .to_string()
+    };
+    assert!(
+        line("staff_trained").contains("not met; own value 50/80"),
+        "{progress}"
+    );
+    assert!(
+        line("converged_newsroom").contains(": met; own value yes"),
+        "{progress}"
+    );
+}
