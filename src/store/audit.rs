@@ -24,6 +24,7 @@ use super::reopenings::recorded_reopenings;
 use super::reviews::recorded_reviews;
 use super::self_assessments::{recorded_appraisals, recorded_self_assessments};
 use super::submissions::parse_report;
+use super::task_progress::recorded_task_progress;
 use super::{Store, StoreError};
 
 /// The previous hash of the first entry.
@@ -56,6 +57,8 @@ pub enum AuditAction {
     SelfAssessmentAccepted,
     /// A criterion of a self-assessment appraised.
     SelfAssessmentAppraised,
+    /// A revision of a lead's progress report on a plan's task stored.
+    TaskProgressReported,
 }
 
 impl AuditAction {
@@ -73,6 +76,7 @@ impl AuditAction {
             AuditAction::ProvinceReportSubmitted => "province_report.submitted",
             AuditAction::SelfAssessmentAccepted => "self_assessment.accepted",
             AuditAction::SelfAssessmentAppraised => "self_assessment.appraised",
+            AuditAction::TaskProgressReported => "task_progress.reported",
         }
     }
 }
@@ -304,6 +308,7 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
     let mut province_reports_recorded = HashMap::new();
     let mut self_assessments_recorded = HashMap::new();
     let mut appraisals_recorded = HashMap::new();
+    let mut task_progress_recorded = HashMap::new();
     let mut catalog_recorded = None;
     let mut previous_hash = GENESIS.to_string();
     let mut expected_seq = 1;
@@ -355,6 +360,8 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
                 self_assessments_recorded.insert(entry.subject.clone(), entry.clone());
             } else if action == AuditAction::SelfAssessmentAppraised.as_str() {
                 appraisals_recorded.insert(entry.subject.clone(), entry.clone());
+            } else if action == AuditAction::TaskProgressReported.as_str() {
+                task_progress_recorded.insert(entry.subject.clone(), entry.clone());
             } else if action == AuditAction::CatalogApplied.as_str()
                 || action == AuditAction::CatalogRecorded.as_str()
             {
@@ -427,6 +434,13 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
     check_recorded(
         &appraisals,
         &appraisals_recorded,
+        expected_seq,
+        &mut verification,
+    );
+    let task_progress = recorded_task_progress(db).await?;
+    check_recorded(
+        &task_progress,
+        &task_progress_recorded,
         expected_seq,
         &mut verification,
     );

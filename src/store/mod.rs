@@ -15,6 +15,7 @@ mod reviews;
 mod self_assessments;
 mod submissions;
 mod summaries;
+mod task_progress;
 mod writer;
 
 use std::sync::Arc;
@@ -49,6 +50,7 @@ pub use submissions::{
     ListSubmissionsQuery, MAX_PAGE_SIZE, StoredSubmission, SubmissionPage, SubmitOutcome,
 };
 pub use summaries::{Change, Counters};
+pub use task_progress::{NewTaskProgress, StoredTaskProgress, TaskProgressStored};
 pub use writer::SubmissionWriter;
 
 /// The database URL used when none is given: a SQLite file in the working directory, created if
