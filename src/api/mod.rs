@@ -15,6 +15,7 @@ mod province_report;
 mod review;
 mod submission;
 mod summary;
+mod task;
 
 pub use catalog::CatalogApi;
 pub use draining::Draining;
@@ -26,3 +27,4 @@ pub use province_report::ProvinceReportApi;
 pub use review::ReviewApi;
 pub use submission::SubmissionApi;
 pub use summary::SummaryApi;
+pub use task::TaskApi;

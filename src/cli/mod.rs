@@ -21,6 +21,7 @@ mod report_file;
 mod review;
 mod submissions;
 mod summaries;
+mod tasks;
 mod tokens;
 
 use std::error::Error;
@@ -123,6 +124,7 @@ async fn dispatch(command: Command) -> CliResult {
         Command::Summary(args) => summaries::summary(args).await,
         Command::Status(args) => summaries::status(args).await,
         Command::Maturity(command) => maturity::run(command).await,
+        Command::Tasks(command) => tasks::run(command).await,
         Command::Review(ReviewCommand::List {
             period,
             state,
