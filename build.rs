@@ -14,6 +14,7 @@ const PROTO_FILES: &[&str] = &[
     "proto/pressdx/v1/province_report.proto",
     "proto/pressdx/v1/maturity.proto",
     "proto/pressdx/v1/agency_plan.proto",
+    "proto/pressdx/v1/task.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

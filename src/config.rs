@@ -66,6 +66,11 @@ pub enum Command {
     /// body, and the agency's progress against its own commitments.
     #[command(subcommand)]
     AgencyPlan(AgencyPlanCommand),
+    /// A plan's tasks (TaskService): listing them, a lead's progress report on its own line,
+    /// reading a report back, and the following of a plan in a province (lines by status, the
+    /// overdue ones with their lead and how many days late, each lead's open and overdue lines).
+    #[command(subcommand)]
+    Tasks(TasksCommand),
     /// The province's yearly report to the Ministry (ProvinceReportService): drafting it from a
     /// snapshot of the figures, writing its narrative, signing and submitting it, reading it, and
     /// rendering it as an HTML page and CSV.
@@ -390,6 +395,88 @@ pub enum CatalogCommand {
     Show {
         #[command(flatten)]
         database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum TasksCommand {
+    /// Prints a plan's tasks: code, lead, due date, yearly or not (TaskService.ListPlanTasks).
+    List {
+        #[arg(long)]
+        plan: String,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Reports the progress of the caller's own line of a task for a period
+    /// (TaskService.ReportTaskProgress). Without --request-id, the request id is derived from
+    /// what is reported, so that sending the same report again is a safe retry.
+    Report {
+        #[arg(long)]
+        plan: String,
+        #[arg(long)]
+        task: String,
+        #[arg(long)]
+        period: String,
+        /// not_started, in_progress, done or cancelled.
+        #[arg(long)]
+        status: String,
+        /// 0 to 99 in progress (required then); 0 or nothing not started; 100 or nothing done;
+        /// nothing cancelled.
+        #[arg(long)]
+        percent: Option<i32>,
+        /// Required with --status cancelled.
+        #[arg(long, default_value = "")]
+        cancellation_reason: String,
+        /// What was done, in a few sentences.
+        #[arg(long, default_value = "")]
+        account: String,
+        /// An evidence reference, TITLE|LINK-OR-DOCUMENT-ID|SHA256 (a link starts with http);
+        /// repeat for more.
+        #[arg(long)]
+        evidence: Vec<String>,
+        #[arg(long)]
+        request_id: Option<String>,
+        /// Check only; store nothing.
+        #[arg(long)]
+        validate_only: bool,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Prints one revision of a line's report, the latest by default (TaskService.GetTaskProgress).
+    Show {
+        #[arg(long)]
+        plan: String,
+        #[arg(long)]
+        task: String,
+        #[arg(long)]
+        period: String,
+        /// The organisation whose line: an agency, a province (its department) or a governing body.
+        #[arg(long)]
+        reporter: String,
+        /// 0 for the latest.
+        #[arg(long, default_value_t = 0)]
+        revision: i32,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Follows a plan in a province for a period: every line with its status, the overdue ones
+    /// (most days late first) and each lead's open and overdue lines (TaskService.GetTaskFollowUp).
+    FollowUp {
+        #[arg(long)]
+        plan: String,
+        #[arg(long)]
+        period: String,
+        /// province:CODE; the caller's own province if omitted.
+        #[arg(long, default_value = "")]
+        scope: String,
+        /// The date lateness is counted on (YYYY-MM-DD); today in Vietnam if omitted.
+        #[arg(long, default_value = "")]
+        as_of: String,
+        /// table, json (the server's answer) or csv (one row per line).
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        output: OutputFormat,
+        #[command(flatten)]
+        server: ServerArgs,
     },
 }
 

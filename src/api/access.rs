@@ -161,6 +161,23 @@ pub const RULES: &[(&str, Access)] = &[
         "pressdx.v1.AgencyPlanService/GetAgencyPlanProgress",
         Access::Roles(READERS),
     ),
+    // A plan's tasks are catalogue data. The lead reports on its own lines (checked per task);
+    // reports are read by their reporter, its province and the Ministry; a province follows its
+    // own province, the Ministry any.
+    ("pressdx.v1.TaskService/ListPlanTasks", Access::AnyRole),
+    ("pressdx.v1.TaskService/GetPlanTask", Access::AnyRole),
+    (
+        "pressdx.v1.TaskService/ReportTaskProgress",
+        Access::Roles(&[Role::Agency, Role::Province, Role::GoverningBody]),
+    ),
+    (
+        "pressdx.v1.TaskService/GetTaskProgress",
+        Access::Roles(READERS),
+    ),
+    (
+        "pressdx.v1.TaskService/GetTaskFollowUp",
+        Access::Roles(&[Role::Province, Role::Ministry]),
+    ),
     // The province writes and signs its own report; the Ministry reads the submitted ones.
     (
         "pressdx.v1.ProvinceReportService/CreateProvinceReport",
@@ -751,7 +768,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(methods, 35);
+        assert_eq!(methods, 40);
         assert_eq!(
             access_rule("/grpc.health.v1.Health/Check"),
             Some(Access::Open)

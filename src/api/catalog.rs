@@ -32,7 +32,7 @@ pub struct CatalogApi {
 }
 
 /// One page of a catalogue list, in the catalogue's order, and the token for the next.
-fn paged<T, P>(
+pub(super) fn paged<T, P>(
     page_tokens: &PageTokens,
     items: &[T],
     key: impl Fn(&T) -> &str,

@@ -16,6 +16,7 @@ mod province_report;
 mod review;
 mod submission;
 mod summary;
+mod task;
 
 pub use agency_plan::AgencyPlanApi;
 pub use catalog::CatalogApi;
@@ -28,3 +29,4 @@ pub use province_report::ProvinceReportApi;
 pub use review::ReviewApi;
 pub use submission::SubmissionApi;
 pub use summary::SummaryApi;
+pub use task::TaskApi;

@@ -20,6 +20,7 @@ use super::pagination::{self, PageTokens};
 use super::summary::{
     accepted_reports, off_the_workers, plan_summaries, reporting_status_with_reviews,
 };
+use super::task::province_task_follow_up;
 use crate::domain::Catalog;
 use crate::domain::access::{Principal, Role};
 use crate::domain::naming::echo;
@@ -259,6 +260,8 @@ impl ProvinceReportApi {
         let maturity_results =
             province_maturity_results(&self.store, view.catalog.clone(), period, province_code)
                 .await?;
+        let task_follow_up =
+            province_task_follow_up(&self.store, catalog, plan, period, province_code).await?;
         let province_name = catalog
             .organization(province_code)
             .and_then(|province| province.version_on(period.reference_date()))
@@ -282,6 +285,7 @@ impl ProvinceReportApi {
             reporting_status: Some(reporting_status),
             narrative,
             maturity_results,
+            task_follow_up,
         };
         let written_by = principal.to_string();
         let draft = ProvinceReportDraft {

@@ -238,6 +238,15 @@ pub async fn show(database_url: &str) -> CliResult {
             writeln!(out, "    {:<30} {}", target.code, target.rule.describe())?;
             writeln!(out, "    {:<30} {}", "", milestones.join(", "))?;
         }
+        for task in &plan.tasks {
+            let lead = String::from(task.lead.clone());
+            let recurs = if task.recurs_yearly { ", yearly" } else { "" };
+            writeln!(
+                out,
+                "    task {:<25} {lead}, {} to {}{recurs}: {}",
+                task.code, task.starts_on, task.due_on, task.name
+            )?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -22,6 +22,7 @@ mod report_file;
 mod review;
 mod submissions;
 mod summaries;
+mod tasks;
 mod tokens;
 
 use std::error::Error;
@@ -125,6 +126,7 @@ async fn dispatch(command: Command) -> CliResult {
         Command::Status(args) => summaries::status(args).await,
         Command::Maturity(command) => maturity::run(command).await,
         Command::AgencyPlan(command) => agency_plan::run(command).await,
+        Command::Tasks(command) => tasks::run(command).await,
         Command::Review(ReviewCommand::List {
             period,
             state,

@@ -34,8 +34,9 @@ use crate::proto::{
 };
 use crate::report::{
     self, HORIZON_YEAR, MaturityLevelCount, MaturityLevels, Milestone, MilestoneOutcome, Narrative,
-    Outcome, Projection, ProjectionPoint, ProvinceReportDocument, ReportStatus,
-    ReportingStatusCounts, Signature, TargetFigure, TargetSection, TargetStatus, YearShare,
+    Outcome, OverdueTask, Projection, ProjectionPoint, ProvinceReportDocument, ReportStatus,
+    ReportingStatusCounts, Signature, TargetFigure, TargetSection, TargetStatus,
+    TaskProgressCounts, YearShare,
 };
 
 type Client = ProvinceReportServiceClient<Connection>;
@@ -384,6 +385,9 @@ async fn show(
             }
             if let Some(maturity) = &content.maturity_results {
                 print_maturity(out, maturity)?;
+            }
+            if let Some(tasks) = &content.task_follow_up {
+                print_tasks(out, tasks)?;
             }
             if let Some(narrative) = &content.narrative {
                 print_narrative(out, narrative)?;
@@ -853,6 +857,7 @@ pub(crate) fn report_document(report: &ProvinceReport) -> Result<ProvinceReportD
         targets,
         reporting,
         maturity: content.maturity_results.as_ref().map(maturity_levels),
+        tasks: content.task_follow_up.as_ref().map(task_counts),
         narrative,
         signature: Signature {
             version,
@@ -1005,6 +1010,56 @@ fn print_maturity(out: &mut impl Write, results: &proto::MaturityResults) -> io:
         levels.assessed,
         levels.missing
     )
+}
+
+/// "tasks (as of 2026-12-01): 4 lines, 1 not started, 1 in progress, 2 done, 0 cancelled; 2
+/// overdue".
+fn print_tasks(out: &mut impl Write, tasks: &proto::TaskFollowUp) -> io::Result<()> {
+    let counts = task_counts(tasks);
+    writeln!(
+        out,
+        "tasks (as of {}): {} lines, {} not started, {} in progress, {} done, {} cancelled; {} \
+         overdue",
+        counts.as_of,
+        counts.lines(),
+        counts.not_started,
+        counts.in_progress,
+        counts.done,
+        counts.cancelled,
+        counts.overdue.len()
+    )
+}
+
+/// The lines of the plan's tasks by status and the overdue ones, as the page and the CSV show
+/// them.
+fn task_counts(follow_up: &proto::TaskFollowUp) -> TaskProgressCounts {
+    let count = |value: i32| u32::try_from(value).unwrap_or(0);
+    let lines_in = |status: proto::TaskStatus| {
+        follow_up
+            .by_status
+            .iter()
+            .filter(|counted| counted.status() == status)
+            .map(|counted| count(counted.lines))
+            .sum()
+    };
+    TaskProgressCounts {
+        as_of: follow_up.as_of.clone(),
+        not_started: lines_in(proto::TaskStatus::NotStarted),
+        in_progress: lines_in(proto::TaskStatus::InProgress),
+        done: lines_in(proto::TaskStatus::Done),
+        cancelled: lines_in(proto::TaskStatus::Cancelled),
+        overdue: follow_up
+            .overdue
+            .iter()
+            .map(|line| OverdueTask {
+                task_code: line.task_code.clone(),
+                task_name: line.task_name.clone(),
+                lead_name: line.lead_name.clone(),
+                due_on: line.due_on.clone(),
+                days_late: count(line.days_late),
+            })
+            .collect(),
+    }
 }
 
 /// The level counts of the province's maturity results, as the page and the CSV show them.
@@ -1222,6 +1277,7 @@ mod tests {
                 proposals: "Đề nghị Bộ hỗ trợ nền tảng dữ liệu dùng chung.".into(),
             }),
             maturity_results: None,
+            task_follow_up: None,
         }
     }
 

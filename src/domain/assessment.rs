@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::canonical::{sha256_hex, to_canonical_json};
 use super::maturity::{Answer, Criterion, Framework, Level, Points, Scoring, framework_for_period};
@@ -52,7 +52,8 @@ pub struct EvidenceDraft {
 
 /// The SHA-256 of an evidence file, as 64 lowercase hex digits. Lowercase only, so that one file
 /// has one spelling and a content hash over the assessment does not depend on the client's case.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Sha256Hex(String);
 
 impl Sha256Hex {
@@ -69,9 +70,23 @@ impl Sha256Hex {
     }
 }
 
+impl TryFrom<String> for Sha256Hex {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Sha256Hex, String> {
+        Sha256Hex::parse(&text).ok_or_else(|| format!("{text:?} is not a SHA-256 in lowercase hex"))
+    }
+}
+
+impl From<Sha256Hex> for String {
+    fn from(hash: Sha256Hex) -> String {
+        hash.0
+    }
+}
+
 /// Where an evidence document can be found: a link, a document id in the agency's records, or
 /// both. At least one, or the council appraising the claim has nothing to open.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
     pub title: String,
     /// An absolute http or https address.
@@ -470,60 +485,74 @@ fn parse_evidence(
                 format!("framework {:?} has no criterion {code:?}", framework.code),
             );
         }
-        let title = draft.title.trim();
-        if title.is_empty() {
-            violations.add(format!("{at}.title"), "required");
-        }
-        let link = present(&draft.link);
-        let document_id = present(&draft.document_id);
-        for (field, text, most) in [
-            ("title", Some(title), MAX_TITLE_CHARS),
-            ("link", link, MAX_LINK_CHARS),
-            ("document_id", document_id, MAX_DOCUMENT_ID_CHARS),
-        ] {
-            if text.is_some_and(|text| text.chars().count() > most) {
-                violations.add(
-                    format!("{at}.{field}"),
-                    format!("at most {most} characters"),
-                );
-            }
-        }
-        if link.is_none() && document_id.is_none() {
-            violations.add(
-                at.clone(),
-                "a link or a document id is required, to find the evidence by",
-            );
-        }
-        if let Some(link) = link
-            && !is_web_address(link)
-        {
-            violations.add(
-                format!("{at}.link"),
-                format!("{link:?} is not an absolute http or https address"),
-            );
-        }
-        let sha256 = Sha256Hex::parse(&draft.sha256);
-        if sha256.is_none() {
-            violations.add(
-                format!("{at}.sha256"),
-                "the file's SHA-256 is 64 lowercase hexadecimal digits",
-            );
-        }
-        let Some(sha256) = sha256 else { continue };
+        let Some(reference) = parse_reference(draft, &at, violations) else {
+            continue;
+        };
         if violations.len() > before {
             continue;
         }
-        evidence.insert(
-            code.to_owned(),
-            Evidence {
-                title: title.to_owned(),
-                link: link.map(str::to_owned),
-                document_id: document_id.map(str::to_owned),
-                sha256,
-            },
-        );
+        evidence.insert(code.to_owned(), reference);
     }
     evidence
+}
+
+/// Checks one evidence reference's title, link or document id, and file hash (its criterion is
+/// the caller's business), each violation under `at` ("evidence[P2.C1.3].title"). `None` when any
+/// is wrong. The progress reports of a plan's tasks (domain::task) check theirs by the same rules.
+pub fn parse_reference(
+    draft: &EvidenceDraft,
+    at: &str,
+    violations: &mut Violations,
+) -> Option<Evidence> {
+    let before = violations.len();
+    let title = draft.title.trim();
+    if title.is_empty() {
+        violations.add(format!("{at}.title"), "required");
+    }
+    let link = present(&draft.link);
+    let document_id = present(&draft.document_id);
+    for (field, text, most) in [
+        ("title", Some(title), MAX_TITLE_CHARS),
+        ("link", link, MAX_LINK_CHARS),
+        ("document_id", document_id, MAX_DOCUMENT_ID_CHARS),
+    ] {
+        if text.is_some_and(|text| text.chars().count() > most) {
+            violations.add(
+                format!("{at}.{field}"),
+                format!("at most {most} characters"),
+            );
+        }
+    }
+    if link.is_none() && document_id.is_none() {
+        violations.add(
+            at,
+            "a link or a document id is required, to find the evidence by",
+        );
+    }
+    if let Some(link) = link
+        && !is_web_address(link)
+    {
+        violations.add(
+            format!("{at}.link"),
+            format!("{link:?} is not an absolute http or https address"),
+        );
+    }
+    let sha256 = Sha256Hex::parse(&draft.sha256);
+    if sha256.is_none() {
+        violations.add(
+            format!("{at}.sha256"),
+            "the file's SHA-256 is 64 lowercase hexadecimal digits",
+        );
+    }
+    if violations.len() > before {
+        return None;
+    }
+    Some(Evidence {
+        title: title.to_owned(),
+        link: link.map(str::to_owned),
+        document_id: document_id.map(str::to_owned),
+        sha256: sha256?,
+    })
 }
 
 fn present(text: &str) -> Option<&str> {

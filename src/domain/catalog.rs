@@ -18,6 +18,7 @@ use super::plan::{
     TargetRule, parse_percent,
 };
 use super::plausibility::{Check, PlausibilityRule, SUM_INDICATORS};
+use super::task::{TaskEntry, check_tasks};
 use super::violation::{FieldViolation, Violations};
 
 /// The default catalogue a fresh database is loaded with: the Nam Định plan, the national plan with
@@ -235,6 +236,8 @@ struct PlanEntry {
     province: Option<String>,
     #[serde(default)]
     target: Vec<TargetEntry>,
+    #[serde(default)]
+    task: Vec<TaskEntry>,
 }
 
 #[derive(Deserialize)]
@@ -914,6 +917,7 @@ fn check_plans(
                 check_target(target, &target_at, &indicator_types, violations)
             })
             .collect();
+        let tasks = check_tasks(&entry.task, &at, organizations, violations);
         plans.push(Plan {
             code: entry.code.clone(),
             name: entry.name.clone(),
@@ -921,6 +925,7 @@ fn check_plans(
             issued_on,
             province_code: entry.province.clone(),
             targets,
+            tasks,
         });
     }
     plans.sort_by(|a, b| a.code.cmp(&b.code));

@@ -23,6 +23,7 @@ pub mod scope;
 pub mod status;
 pub mod submission;
 pub mod summary;
+pub mod task;
 pub mod violation;
 
 pub use catalog::Catalog;

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::maturity::Hundredths;
 use super::organization::vocabulary;
+use super::task::Task;
 
 /// A plan that sets targets: the national strategy, a province's own plan...
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +19,8 @@ pub struct Plan {
     /// The province the plan is for; `None` for a national plan.
     pub province_code: Option<String>,
     pub targets: Vec<Target>,
+    /// What the plan sets out to do, in its order (domain::task).
+    pub tasks: Vec<Task>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,7 +2,10 @@
 //! (observed, projected, milestone), in the plan's order of targets, then by year. When the
 //! report holds the maturity index's levels, one row per level follows, weakest first: target
 //! code "maturity_level:RANK", the level's name, the report's year, kind "maturity_level", the
-//! agencies reaching it over the agencies assessed.
+//! agencies reaching it over the agencies assessed. When it holds the plan's tasks, one row per
+//! status follows (target code "task_status:STATUS", kind "task_status", the lines in that status
+//! over all lines), then one of the overdue lines (target code "task_overdue", kind
+//! "task_overdue"), each of the report's year.
 //!
 //! Shares are fractions of one written with six decimals (0.666667): every milestone, which the
 //! catalogue keeps in basis points, comes out exact, and an observed share is off by at most
@@ -74,6 +77,53 @@ fn write_csv(document: &ProvinceReportDocument) -> Result<String, Box<dyn Error>
                 &optional_share(share),
                 &level.agencies.to_string(),
                 &maturity.assessed.to_string(),
+                "",
+                "",
+            ])?;
+        }
+    }
+    if let Some(tasks) = &document.tasks {
+        let lines = tasks.lines();
+        let overdue = u32::try_from(tasks.overdue.len()).unwrap_or(u32::MAX);
+        for (code, name, count, kind) in [
+            (
+                "task_status:not_started",
+                "Chưa triển khai",
+                tasks.not_started,
+                "task_status",
+            ),
+            (
+                "task_status:in_progress",
+                "Đang triển khai",
+                tasks.in_progress,
+                "task_status",
+            ),
+            (
+                "task_status:done",
+                "Đã hoàn thành",
+                tasks.done,
+                "task_status",
+            ),
+            (
+                "task_status:cancelled",
+                "Dừng thực hiện",
+                tasks.cancelled,
+                "task_status",
+            ),
+            ("task_overdue", "Quá hạn", overdue, "task_overdue"),
+        ] {
+            let share = (lines > 0).then(|| f64::from(count) / f64::from(lines));
+            writer.write_record([
+                document.province_code.as_str(),
+                document.plan_code.as_str(),
+                document.period_code.as_str(),
+                code,
+                name,
+                &document.year.to_string(),
+                kind,
+                &optional_share(share),
+                &count.to_string(),
+                &lines.to_string(),
                 "",
                 "",
             ])?;
@@ -187,6 +237,7 @@ mod tests {
     fn small_document() -> ProvinceReportDocument {
         let mut document = sample::sample_document(ReportStatus::Submitted);
         document.maturity = None;
+        document.tasks = None;
         document.targets = vec![TargetSection {
             code: "converged_newsroom".into(),
             name: "Agencies operating a converged newsroom, \"hội tụ\"".into(),
@@ -320,6 +371,41 @@ ninh-binh-2025,nam-dinh-cds-bao-chi,2026,converged_newsroom,\"Agencies operating
                 "ninh-binh-2025,nam-dinh-cds-bao-chi,2026,maturity_level:1,Yếu,2026,maturity_level,0.333333,1,3,,",
                 "ninh-binh-2025,nam-dinh-cds-bao-chi,2026,maturity_level:2,Khá,2026,maturity_level,0.666667,2,3,,",
                 "ninh-binh-2025,nam-dinh-cds-bao-chi,2026,maturity_level:3,Tốt,2026,maturity_level,0.000000,0,3,,",
+            ]
+        );
+    }
+
+    #[test]
+    fn task_counts_follow_one_row_per_status_then_the_overdue() {
+        let mut document = small_document();
+        // Four lines: one not started, one in progress, two done; two of them overdue.
+        document.tasks = Some(TaskProgressCounts {
+            as_of: "2026-12-01".into(),
+            not_started: 1,
+            in_progress: 1,
+            done: 2,
+            cancelled: 0,
+            overdue: vec![
+                OverdueTask {
+                    task_code: "T3".into(),
+                    task_name: "a newsroom".into(),
+                    lead_name: "Báo".into(),
+                    due_on: "2026-09-30".into(),
+                    days_late: 62,
+                };
+                2
+            ],
+        });
+        let csv = render_csv(&document);
+        let rows: Vec<&str> = csv.lines().skip(1 + 6).collect();
+        assert_eq!(
+            rows,
+            [
+                "ninh-binh-2025,nam-dinh-cds-bao-chi,2026,task_status:not_started,Chưa triển khai,2026,task_status,0.250000,1,4,,",
+                "ninh-binh-2025,nam-dinh-cds-bao-chi,2026,task_status:in_progress,Đang triển khai,2026,task_status,0.250000,1,4,,",
+                "ninh-binh-2025,nam-dinh-cds-bao-chi,2026,task_status:done,Đã hoàn thành,2026,task_status,0.500000,2,4,,",
+                "ninh-binh-2025,nam-dinh-cds-bao-chi,2026,task_status:cancelled,Dừng thực hiện,2026,task_status,0.000000,0,4,,",
+                "ninh-binh-2025,nam-dinh-cds-bao-chi,2026,task_overdue,Quá hạn,2026,task_overdue,0.500000,2,4,,",
             ]
         );
     }

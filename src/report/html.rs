@@ -10,7 +10,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use super::chart::share_chart;
 use super::{
     MaturityLevels, Narrative, Outcome, ProvinceReportDocument, ReportStatus,
-    ReportingStatusCounts, Signature, TargetSection,
+    ReportingStatusCounts, Signature, TargetSection, TaskProgressCounts,
 };
 use crate::domain::period::vietnam_time;
 use crate::domain::status::TargetStatus;
@@ -68,7 +68,7 @@ pub fn render_html(document: &ProvinceReportDocument) -> String {
                             (target_section(index + 1, target, document.year))
                         }
                     }
-                    (reporting_status(&document.reporting, document.maturity.as_ref()))
+                    (reporting_status(&document.reporting, document.maturity.as_ref(), document.tasks.as_ref()))
                     (narrative(&document.narrative))
                     (signature(&document.signature))
                 }
@@ -213,7 +213,11 @@ fn milestone_outcomes(target: &TargetSection) -> Markup {
     }
 }
 
-fn reporting_status(counts: &ReportingStatusCounts, maturity: Option<&MaturityLevels>) -> Markup {
+fn reporting_status(
+    counts: &ReportingStatusCounts,
+    maturity: Option<&MaturityLevels>,
+    tasks: Option<&TaskProgressCounts>,
+) -> Markup {
     let received = counts.received_on_time + counts.received_late;
     let share_of_expected =
         |count: u32| (counts.expected > 0).then(|| f64::from(count) / f64::from(counts.expected));
@@ -252,6 +256,66 @@ fn reporting_status(counts: &ReportingStatusCounts, maturity: Option<&MaturityLe
             }
             @if let Some(maturity) = maturity {
                 (maturity_levels(maturity))
+            }
+            @if let Some(tasks) = tasks {
+                (task_progress(tasks))
+            }
+        }
+    }
+}
+
+/// The plan's tasks by status and the overdue ones with their lead and lateness. Part of section
+/// II, like the maturity levels, so that the numbering of the sections stays the same.
+fn task_progress(tasks: &TaskProgressCounts) -> Markup {
+    let lines = tasks.lines();
+    let share_of_lines = |count: u32| (lines > 0).then(|| f64::from(count) / f64::from(lines));
+    html! {
+        table.reporting.tasks {
+            tbody {
+                tr {
+                    th colspan="3" {
+                        "Thực hiện nhiệm vụ của Kế hoạch (đến ngày " (tasks.as_of) ")"
+                    }
+                }
+                @for (label, count) in [
+                    ("Chưa triển khai", tasks.not_started),
+                    ("Đang triển khai", tasks.in_progress),
+                    ("Đã hoàn thành", tasks.done),
+                    ("Dừng thực hiện", tasks.cancelled),
+                ] {
+                    tr {
+                        td { (label) }
+                        td.number { (count) }
+                        td.number { (optional_percent(share_of_lines(count))) }
+                    }
+                }
+                tr {
+                    td { strong { "Quá hạn" } }
+                    td.number { (tasks.overdue.len()) "/" (lines) }
+                    td.number {}
+                }
+            }
+        }
+        @if !tasks.overdue.is_empty() {
+            table.reporting.overdue {
+                thead {
+                    tr {
+                        th { "Nhiệm vụ quá hạn" }
+                        th { "Chủ trì" }
+                        th { "Hạn" }
+                        th { "Số ngày quá hạn" }
+                    }
+                }
+                tbody {
+                    @for task in &tasks.overdue {
+                        tr {
+                            td { (task.task_code) " " (task.task_name) }
+                            td { (task.lead_name) }
+                            td { (task.due_on) }
+                            td.number { (task.days_late) }
+                        }
+                    }
+                }
             }
         }
     }
@@ -474,6 +538,23 @@ mod tests {
         document.maturity = None;
         let without = render_html(&document);
         assert!(!without.contains("Mức độ trưởng thành"));
+        assert!(without.contains("III. Kết quả thực hiện"));
+    }
+
+    #[test]
+    fn tasks_are_counted_and_the_overdue_named_only_when_the_report_holds_them() {
+        let mut document = sample_document(ReportStatus::Submitted);
+        let page = render_html(&document);
+        // The sample: 27 lines, 14 done (51.9%), one overdue by 17 days.
+        assert!(page.contains("đến ngày 2026-12-01"));
+        assert!(
+            page.contains("Quá hạn</strong></td><td class=\"number\">1/27"),
+            "{page}"
+        );
+        assert!(page.contains("<td class=\"number\">17</td>"));
+        document.tasks = None;
+        let without = render_html(&document);
+        assert!(!without.contains("Thực hiện nhiệm vụ"));
         assert!(without.contains("III. Kết quả thực hiện"));
     }
 

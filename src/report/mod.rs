@@ -51,6 +51,9 @@ pub struct ProvinceReportDocument {
     /// assessed themselves for the period under a framework governing it; `None` otherwise, and
     /// the page and the CSV are then as they were before the index was reported.
     pub maturity: Option<MaturityLevels>,
+    /// How the plan's tasks stand in the province, when the plan has tasks followed in the
+    /// period; `None` otherwise, and the page and the CSV are then as they were before tasks.
+    pub tasks: Option<TaskProgressCounts>,
     /// What the province writes in its own words.
     pub narrative: Narrative,
     /// The facts that identify this version of the report.
@@ -212,6 +215,36 @@ pub struct MaturityLevelCount {
     /// Such as "Xuất sắc".
     pub name: String,
     pub agencies: u32,
+}
+
+/// The lines of the plan's tasks in the province (a task led by every agency is one line per
+/// agency) by status, and the overdue ones, as the follow-up computed them on `as_of`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskProgressCounts {
+    /// The day lateness was counted on ("2026-12-01").
+    pub as_of: String,
+    pub not_started: u32,
+    pub in_progress: u32,
+    pub done: u32,
+    pub cancelled: u32,
+    /// Most days late first.
+    pub overdue: Vec<OverdueTask>,
+}
+
+impl TaskProgressCounts {
+    pub fn lines(&self) -> u32 {
+        self.not_started + self.in_progress + self.done + self.cancelled
+    }
+}
+
+/// One overdue line: a task, its lead, and how late.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OverdueTask {
+    pub task_code: String,
+    pub task_name: String,
+    pub lead_name: String,
+    pub due_on: String,
+    pub days_late: u32,
 }
 
 /// The province's own words, free text. Paragraphs are separated by blank lines.

@@ -55,6 +55,22 @@ pub(crate) fn sample_document(status: ReportStatus) -> ProvinceReportDocument {
             })
             .collect(),
         }),
+        tasks: Some(TaskProgressCounts {
+            as_of: "2026-12-01".into(),
+            not_started: 3,
+            in_progress: 9,
+            done: 14,
+            cancelled: 1,
+            overdue: vec![OverdueTask {
+                task_code: "III.4.1".into(),
+                task_name: "Tổ chức tập huấn cho cán bộ quản lý thông tin, truyền thông, lãnh đạo \
+                            các cơ quan báo chí"
+                    .into(),
+                lead_name: "Tỉnh Ninh Bình".into(),
+                due_on: "2026-11-14".into(),
+                days_late: 17,
+            }],
+        }),
         narrative: Narrative {
             results: "Năm 2026, các cơ quan báo chí trên địa bàn tỉnh tiếp tục đẩy mạnh phân \
                       phối nội dung trên các nền tảng số, ưu tiên nền tảng trong nước như Zalo, \

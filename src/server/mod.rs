@@ -21,7 +21,7 @@ use tracing::{error, info, warn};
 use crate::api::access::{AccessControl, AccessLayer, AccessSettings};
 use crate::api::{
     AgencyPlanApi, CatalogApi, Draining, FeedWatcher, MaturityApi, PageTokens, ProvinceReportApi,
-    ReviewApi, SubmissionApi, SummaryApi,
+    ReviewApi, SubmissionApi, SummaryApi, TaskApi,
 };
 use crate::config::{LimitArgs, ServeConfig, TlsArgs, WebArgs};
 use crate::domain::Catalog;
@@ -34,6 +34,7 @@ use crate::proto::province_report_service_server::ProvinceReportServiceServer;
 use crate::proto::review_service_server::ReviewServiceServer;
 use crate::proto::submission_service_server::SubmissionServiceServer;
 use crate::proto::summary_service_server::SummaryServiceServer;
+use crate::proto::task_service_server::TaskServiceServer;
 use crate::store::{CatalogSource, ReadModel, Store, StoreError, describe_database};
 
 /// How often the server looks for submissions committed by other processes sharing its database,
@@ -269,6 +270,14 @@ impl Server {
                 .max_decoding_message_size(limits.max_message_bytes),
             )
             .add_service(
+                TaskServiceServer::new(TaskApi::new(
+                    read_model.clone(),
+                    self.store.clone(),
+                    page_tokens.clone(),
+                ))
+                .max_decoding_message_size(limits.max_message_bytes),
+            )
+            .add_service(
                 ProvinceReportServiceServer::new(ProvinceReportApi::new(
                     read_model.clone(),
                     self.store.clone(),
@@ -332,6 +341,7 @@ async fn set_health(reporter: &tonic_health::server::HealthReporter, serving: bo
         <ProvinceReportServiceServer<ProvinceReportApi> as NamedService>::NAME,
         <MaturityServiceServer<MaturityApi> as NamedService>::NAME,
         <AgencyPlanServiceServer<AgencyPlanApi> as NamedService>::NAME,
+        <TaskServiceServer<TaskApi> as NamedService>::NAME,
     ] {
         reporter.set_service_status(service, status).await;
     }

@@ -25,6 +25,7 @@ use super::reopenings::recorded_reopenings;
 use super::reviews::recorded_reviews;
 use super::self_assessments::{recorded_appraisals, recorded_self_assessments};
 use super::submissions::parse_report;
+use super::task_progress::recorded_task_progress;
 use super::{Store, StoreError};
 
 /// The previous hash of the first entry.
@@ -61,6 +62,8 @@ pub enum AuditAction {
     AgencyPlanAccepted,
     /// A governing body's decision on an agency's plan.
     AgencyPlanDecided,
+    /// A revision of a lead's progress report on a plan's task stored.
+    TaskProgressReported,
 }
 
 impl AuditAction {
@@ -80,6 +83,7 @@ impl AuditAction {
             AuditAction::SelfAssessmentAppraised => "self_assessment.appraised",
             AuditAction::AgencyPlanAccepted => "agency_plan.accepted",
             AuditAction::AgencyPlanDecided => "agency_plan.decided",
+            AuditAction::TaskProgressReported => "task_progress.reported",
         }
     }
 }
@@ -312,6 +316,7 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
     let mut self_assessments_recorded = HashMap::new();
     let mut appraisals_recorded = HashMap::new();
     let mut agency_plans_recorded = HashMap::new();
+    let mut task_progress_recorded = HashMap::new();
     let mut catalog_recorded = None;
     let mut previous_hash = GENESIS.to_string();
     let mut expected_seq = 1;
@@ -369,6 +374,8 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
                 // The two actions name distinct subjects ("agency plan 3", "agency plan
                 // decision 3"), so one map holds both.
                 agency_plans_recorded.insert(entry.subject.clone(), entry.clone());
+            } else if action == AuditAction::TaskProgressReported.as_str() {
+                task_progress_recorded.insert(entry.subject.clone(), entry.clone());
             } else if action == AuditAction::CatalogApplied.as_str()
                 || action == AuditAction::CatalogRecorded.as_str()
             {
@@ -449,6 +456,13 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
     check_recorded(
         &agency_plans,
         &agency_plans_recorded,
+        expected_seq,
+        &mut verification,
+    );
+    let task_progress = recorded_task_progress(db).await?;
+    check_recorded(
+        &task_progress,
+        &task_progress_recorded,
         expected_seq,
         &mut verification,
     );

@@ -14,8 +14,8 @@ use chrono::Utc;
 use super::audit::{self, AuditAction, AuditRecord};
 use super::entities::{
     audit_entry, catalog_state, indicator, maturity_framework, milestone, organization,
-    organization_link, organization_version, period, plan, plausibility_rule, submission, target,
-    withdrawn_organization,
+    organization_link, organization_version, period, plan, plan_task, plausibility_rule,
+    submission, target, withdrawn_organization,
 };
 use super::{Store, StoreError};
 use crate::domain::Catalog;
@@ -29,6 +29,7 @@ use crate::domain::organization::{
 use crate::domain::period::Period;
 use crate::domain::plan::{Milestone, Plan, Target};
 use crate::domain::plausibility::PlausibilityRule;
+use crate::domain::task::Task;
 
 /// Where a catalogue being applied came from: its text (the audit log keeps its SHA-256) and who
 /// applied it.
@@ -243,6 +244,10 @@ impl Store {
                 .filter(milestone::Column::PlanCode.eq(plan.code.as_str()))
                 .exec(&transaction)
                 .await?;
+            plan_task::Entity::delete_many()
+                .filter(plan_task::Column::PlanCode.eq(plan.code.as_str()))
+                .exec(&transaction)
+                .await?;
             insert_plan(&transaction, plan).await?;
         }
 
@@ -443,13 +448,29 @@ pub(super) fn canonical_catalog(catalog: &Catalog) -> String {
                     (target.code.as_str(), state)
                 })
                 .collect();
-            let state = json!({
+            let mut state = json!({
                 "name": plan.name,
                 "decision": plan.decision,
                 "issued_on": date(plan.issued_on),
                 "province": plan.province_code,
                 "targets": targets,
             });
+            // Only when the plan has tasks, so that the state recorded before tasks existed
+            // still matches the same catalogue. A task is recorded whole, as it is stored.
+            if !plan.tasks.is_empty() {
+                let tasks: BTreeMap<&str, Value> = plan
+                    .tasks
+                    .iter()
+                    .enumerate()
+                    .map(|(position, task)| {
+                        (
+                            task.code.as_str(),
+                            json!({ "position": position, "task": task }),
+                        )
+                    })
+                    .collect();
+                state["tasks"] = json!(tasks);
+            }
             (plan.code.as_str(), state)
         })
         .collect();
@@ -955,6 +976,17 @@ async fn load_plan(db: &impl ConnectionTrait, row: plan::Model) -> Result<Plan, 
             })
         })
         .collect::<Result<_, StoreError>>()?;
+    let tasks = plan_task::Entity::find()
+        .filter(plan_task::Column::PlanCode.eq(row.code.as_str()))
+        .order_by_asc(plan_task::Column::Position)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|task_row| {
+            serde_json::from_str::<Task>(&task_row.task)
+                .map_err(|error| StoreError::Corrupt(format!("task {:?}: {error}", task_row.code)))
+        })
+        .collect::<Result<_, StoreError>>()?;
     Ok(Plan {
         code: row.code,
         name: row.name,
@@ -962,6 +994,7 @@ async fn load_plan(db: &impl ConnectionTrait, row: plan::Model) -> Result<Plan, 
         issued_on: row.issued_on,
         province_code: row.province_code,
         targets,
+        tasks,
     })
 }
 
@@ -997,6 +1030,17 @@ async fn insert_plan(db: &impl ConnectionTrait, plan: &Plan) -> Result<(), Store
             row.parameter_bp = sea_orm::Set(milestone.parameter_bp.map(|bp| bp as i32));
             row.insert(db).await?;
         }
+    }
+    for (position, task) in plan.tasks.iter().enumerate() {
+        let mut row = plan_task::ActiveModel::new();
+        row.plan_code = sea_orm::Set(plan.code.clone());
+        row.code = sea_orm::Set(task.code.clone());
+        row.position = sea_orm::Set(position_of(position));
+        row.task = sea_orm::Set(
+            serde_json::to_string(task)
+                .map_err(|error| StoreError::Corrupt(format!("task: {error}")))?,
+        );
+        row.insert(db).await?;
     }
     Ok(())
 }
@@ -1168,6 +1212,21 @@ fn link_to_row(link: &OrganizationLink) -> organization_link::ActiveModel {
 mod tests {
     use super::*;
     use crate::domain::catalog::DEFAULT_CATALOG;
+
+    /// Likewise for tasks: a plan without tasks is recorded with the keys it had before them.
+    #[test]
+    fn a_plan_without_tasks_has_the_state_it_had_before_them() {
+        let mut catalog = Catalog::from_toml(DEFAULT_CATALOG).unwrap();
+        assert!(canonical_catalog(&catalog).contains("\"tasks\""));
+        for plan in &mut catalog.plans {
+            plan.tasks.clear();
+        }
+        let parsed: Value = serde_json::from_str(&canonical_catalog(&catalog)).unwrap();
+        let plan = &parsed["plans"]["national-348-qd-ttg"];
+        let keys: Vec<_> = plan.as_object().unwrap().keys().cloned().collect();
+        // (A national plan's province is null, which the canonical form leaves out.)
+        assert_eq!(keys, ["decision", "issued_on", "name", "targets"]);
+    }
 
     /// A database whose catalogue was recorded before frameworks existed has none, and recorded a
     /// state without the key: the same catalogue must still give the same state, or every such

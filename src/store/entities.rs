@@ -518,3 +518,50 @@ pub mod agency_plan_decision {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod plan_task {
+    //! A task of a plan (domain::task::Task), as JSON: one row per task, read and written whole
+    //! with its plan.
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "plan_task")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub plan_code: String,
+        pub code: String,
+        pub position: i32,
+        pub task: String,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod task_progress {
+    //! One revision of a lead's progress report on one line of a plan's task for a period.
+    //! `content` is the report's JSON (domain::task::Progress), kept as the bytes the audit log
+    //! recorded.
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "task_progress")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub plan_code: String,
+        pub task_code: String,
+        pub period_code: String,
+        pub reporter_code: String,
+        pub revision: i32,
+        pub request_id: String,
+        pub content: Vec<u8>,
+        pub content_hash: String,
+        pub received_at: DateTimeUtc,
+        pub submitted_by: String,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

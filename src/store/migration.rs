@@ -32,6 +32,9 @@ impl MigratorTrait for Migrator {
             Box::new(CreateWithdrawnOrganizations),
             // Added later, but before the catalogue's state is first recorded for the same reason.
             Box::new(CreateMaturityFrameworks),
+            // Added later still, and here for the same reason: reading the catalogue reads them,
+            // and the catalogue's state is first recorded by the next migration.
+            Box::new(CreatePlanTasks),
             Box::new(RecordCatalogState),
             Box::new(CreatePageTokenKey),
             Box::new(CreateProvinceReports),
@@ -39,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateMaturityAppraisals),
             Box::new(NotifyCounterChanges),
             Box::new(CreateAgencyPlans),
+            Box::new(CreateTaskProgress),
         ]
     }
 }
@@ -698,6 +702,92 @@ impl MigrationTrait for CreateMaturityFrameworks {
                     .col(string("code").primary_key())
                     .col(integer("position"))
                     .col(text("framework"))
+                    .to_owned(),
+            )
+            .await
+    }
+}
+
+/// The tasks of the plans, one row per task.
+struct CreatePlanTasks;
+
+impl MigrationName for CreatePlanTasks {
+    fn name(&self) -> &str {
+        "m20261203_000001_create_plan_tasks"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreatePlanTasks {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("plan_task")
+                    .col(big_pk_auto("id"))
+                    .col(string("plan_code"))
+                    .col(string("code"))
+                    .col(integer("position"))
+                    .col(text("task"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("plan_task_by_plan")
+                    .table("plan_task")
+                    .col("plan_code")
+                    .col("code")
+                    .unique()
+                    .to_owned(),
+            )
+            .await
+    }
+}
+
+/// The leads' progress reports on the plans' tasks, one row per revision.
+struct CreateTaskProgress;
+
+impl MigrationName for CreateTaskProgress {
+    fn name(&self) -> &str {
+        "m20261203_000002_create_task_progress"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateTaskProgress {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("task_progress")
+                    .col(big_pk_auto("id"))
+                    .col(string("plan_code"))
+                    .col(string("task_code"))
+                    .col(string("period_code"))
+                    .col(string("reporter_code"))
+                    .col(integer("revision"))
+                    .col(string("request_id").unique_key())
+                    .col(blob("content"))
+                    .col(string("content_hash"))
+                    .col(timestamp_with_time_zone("received_at"))
+                    .col(string("submitted_by"))
+                    .to_owned(),
+            )
+            .await?;
+        // One row per revision: two processes storing the same next revision cannot both succeed.
+        manager
+            .create_index(
+                Index::create()
+                    .name("task_progress_revision")
+                    .table("task_progress")
+                    .col("plan_code")
+                    .col("task_code")
+                    .col("period_code")
+                    .col("reporter_code")
+                    .col("revision")
+                    .unique()
                     .to_owned(),
             )
             .await

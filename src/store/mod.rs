@@ -16,6 +16,7 @@ mod reviews;
 mod self_assessments;
 mod submissions;
 mod summaries;
+mod task_progress;
 mod writer;
 
 use std::sync::Arc;
@@ -54,6 +55,7 @@ pub use submissions::{
     ListSubmissionsQuery, MAX_PAGE_SIZE, StoredSubmission, SubmissionPage, SubmitOutcome,
 };
 pub use summaries::{Change, Counters};
+pub use task_progress::{NewTaskProgress, StoredTaskProgress, TaskProgressStored};
 pub use writer::SubmissionWriter;
 
 /// The database URL used when none is given: a SQLite file in the working directory, created if

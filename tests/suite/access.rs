@@ -16,6 +16,7 @@ use pressdx::proto::province_report_service_client::ProvinceReportServiceClient;
 use pressdx::proto::review_service_client::ReviewServiceClient;
 use pressdx::proto::submission_service_client::SubmissionServiceClient;
 use pressdx::proto::summary_service_client::SummaryServiceClient;
+use pressdx::proto::task_service_client::TaskServiceClient;
 use pressdx::proto::{
     AppraiseSelfAssessmentRequest, CompareMaturityResultsRequest, CreateProvinceReportRequest,
     DecideAgencyPlanRequest, GetAgencyPlanProgressRequest, GetAgencyPlanRequest,
@@ -28,6 +29,10 @@ use pressdx::proto::{
     ListTargetSummariesRequest, ReopenPeriodRequest, ReviewDecision, ReviewSubmissionRequest,
     SubmitAgencyPlanRequest, SubmitProvinceReportRequest, SubmitSelfAssessmentRequest,
     UpdateProvinceReportNarrativeRequest, WatchSummariesRequest, import_reports_response,
+};
+use pressdx::proto::{
+    GetPlanTaskRequest, GetTaskFollowUpRequest, GetTaskProgressRequest, ListPlanTasksRequest,
+    ReportTaskProgressRequest, TaskStatus,
 };
 use pressdx::store::{CatalogSource, CredentialKind, NewCredential, new_token, secret_sha256};
 use rustls_pki_types::CertificateDer;
@@ -173,6 +178,7 @@ async fn call(rpc: &str, caller: Caller, submission_id: i64) -> Code {
     let mut submissions = SubmissionServiceClient::new(caller.clone());
     let mut summaries = SummaryServiceClient::new(caller.clone());
     let mut catalog = CatalogServiceClient::new(caller.clone());
+    let mut tasks = TaskServiceClient::new(caller.clone());
     let code =
         |result: Result<(), Status>| result.map_or_else(|status| status.code(), |()| Code::Ok);
     let summary_request = || ListTargetSummariesRequest {
@@ -522,6 +528,65 @@ async fn call(rpc: &str, caller: Caller, submission_id: i64) -> Code {
                 .await
                 .map(drop),
         ),
+        "ListPlanTasks" => code(
+            tasks
+                .list_plan_tasks(ListPlanTasksRequest {
+                    plan_code: PLAN.into(),
+                    ..Default::default()
+                })
+                .await
+                .map(drop),
+        ),
+        "GetPlanTask" => code(
+            tasks
+                .get_plan_task(GetPlanTaskRequest {
+                    plan_code: PLAN.into(),
+                    code: "N.2".into(),
+                })
+                .await
+                .map(drop),
+        ),
+        "ReportTaskProgress" | "ReportTaskProgress department" => code(
+            tasks
+                .report_task_progress(ReportTaskProgressRequest {
+                    request_id: new_id(),
+                    plan_code: PLAN.into(),
+                    task_code: if rpc == "ReportTaskProgress" {
+                        "N.2"
+                    } else {
+                        "N.6"
+                    }
+                    .into(),
+                    period_code: PERIOD.into(),
+                    status: TaskStatus::NotStarted as i32,
+                    ..Default::default()
+                })
+                .await
+                .map(drop),
+        ),
+        "GetTaskProgress" => code(
+            tasks
+                .get_task_progress(GetTaskProgressRequest {
+                    plan_code: PLAN.into(),
+                    task_code: "N.2".into(),
+                    period_code: PERIOD.into(),
+                    reporter_code: AGENCY.into(),
+                    revision: 0,
+                })
+                .await
+                .map(drop),
+        ),
+        "GetTaskFollowUp" => code(
+            tasks
+                .get_task_follow_up(GetTaskFollowUpRequest {
+                    plan_code: PLAN.into(),
+                    period_code: PERIOD.into(),
+                    scope: "province:ha-nam".into(),
+                    as_of: "2024-12-01".into(),
+                })
+                .await
+                .map(drop),
+        ),
         "ListMaturityFrameworks" => code(
             catalog
                 .list_maturity_frameworks(ListMaturityFrameworksRequest::default())
@@ -601,6 +666,14 @@ const MATRIX: &[(&str, [&str; 13])] = &[
     ("GetProvinceReport",           ["U", "U", "U", "U", "U", "D",  "D",  "ok", "D", "D",  "D", "D",  "D"]),
     ("ListProvinceReports",         ["U", "U", "U", "U", "U", "D",  "D",  "ok", "ok", "D", "D", "ok", "D"]),
     ("GetProvinceReportingStatus",  ["U", "U", "U", "U", "U", "D",  "D",  "D",  "D", "D",  "D", "ok", "D"]),
+    ("ListPlanTasks",               ["U", "U", "U", "U", "U", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
+    ("GetPlanTask",                 ["U", "U", "U", "U", "U", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
+    // Each agency reports its own line of an every-agency task; each province its department's.
+    ("ReportTaskProgress",          ["U", "U", "U", "U", "U", "ok", "ok", "D",  "D", "D",  "D", "D",  "D"]),
+    ("ReportTaskProgress department", ["U", "U", "U", "U", "U", "D", "D",  "ok", "ok", "D", "D", "D",  "D"]),
+    // The agency's line, reported in the row above.
+    ("GetTaskProgress",             ["U", "U", "U", "U", "U", "ok", "D",  "ok", "D", "D",  "D", "ok", "D"]),
+    ("GetTaskFollowUp",             ["U", "U", "U", "U", "U", "D",  "D",  "ok", "D", "D",  "D", "ok", "D"]),
     ("ListOrganizations",           ["U", "U", "U", "U", "U", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
     ("GetOrganization",             ["U", "U", "U", "U", "U", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
     ("ListIndicators",              ["U", "U", "U", "U", "U", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),

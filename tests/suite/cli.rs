@@ -1322,3 +1322,143 @@ pub async fn the_cli_submits_decides_lists_and_follows_an_agency_plan(backend: B
         "{progress}"
     );
 }
+
+pub async fn the_cli_reports_task_progress_and_follows_the_plan(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.apply_catalog(&format!(
+        "{}\n{}",
+        crate::common::TEST_CATALOG,
+        super::tasks::TASK_PLAN
+    ))
+    .await;
+    let server = format!("http://{}", app.address);
+    let (_, newspaper) = create_token(&app.database_url, "agency", Some("bao-ha-nam"));
+    let (_, province) = create_token(&app.database_url, "province", Some("ha-nam"));
+    let run = |args: &[&str], token: &str| {
+        let mut args = args.to_vec();
+        args.extend(["--server", &server, "--token", token]);
+        let output = tokio::task::block_in_place(|| pressdx(&args));
+        (
+            output.status.code(),
+            text(&output.stdout),
+            text(&output.stderr),
+        )
+    };
+    let listed = run(&["tasks", "list", "--plan", "test-tasks"], &newspaper);
+    assert!(
+        listed.1.contains("T3") && listed.1.contains("bao-ha-nam"),
+        "{listed:?}"
+    );
+
+    let report = [
+        "tasks",
+        "report",
+        "--plan",
+        "test-tasks",
+        "--task",
+        "T2",
+        "--period",
+        "2024",
+        "--status",
+        "in_progress",
+        "--percent",
+        "60",
+        "--account",
+        "drafted",
+        "--evidence",
+        "Draft|https://example.vn/draft.pdf|cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd",
+    ];
+    let stored = run(&report, &newspaper);
+    assert_eq!(stored.0, Some(0), "{stored:?}");
+    assert!(stored.1.contains("revision     1"), "{stored:?}");
+    assert!(stored.1.contains("in progress, 60%"), "{stored:?}");
+    // The same report again is a retry: its request id is derived from what it says.
+    let again = run(&report, &newspaper);
+    assert!(again.1.contains("replayed"), "{again:?}");
+    // A refusal names every violation and exits with 2.
+    let refused = run(
+        &[
+            "tasks",
+            "report",
+            "--plan",
+            "test-tasks",
+            "--task",
+            "T2",
+            "--period",
+            "2024",
+            "--status",
+            "in_progress",
+        ],
+        &newspaper,
+    );
+    assert_eq!(refused.0, Some(2), "{refused:?}");
+    assert!(refused.2.contains("percent_complete"), "{refused:?}");
+
+    // On 1 December 2024, nothing but the newspaper's T2 reported: T1 (the department's, due
+    // 30 June) is 31 + 31 + 30 + 31 + 30 + 1 = 154 days late, T3 (due 30 September) 62, and T2
+    // (due 14 November) 17 for each agency, as the behavioural test works them out.
+    let followed = run(
+        &[
+            "tasks",
+            "follow-up",
+            "--plan",
+            "test-tasks",
+            "--period",
+            "2024",
+            "--as-of",
+            "2024-12-01",
+        ],
+        &province,
+    );
+    assert_eq!(followed.0, Some(0), "{followed:?}");
+    let overdue: Vec<(&str, &str)> = followed
+        .1
+        .lines()
+        .skip_while(|line| !line.starts_with("overdue"))
+        .skip(1)
+        .take(4)
+        .map(|line| {
+            let line = line.trim();
+            (
+                line.split(' ').next().unwrap_or_default(),
+                line.rsplit("  ").next().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        overdue,
+        [
+            ("T1", "154 days late (Tỉnh Hà Nam)"),
+            ("T3", "62 days late (Báo Hà Nam)"),
+            ("T2", "17 days late (Báo Hà Nam)"),
+            ("T2", "17 days late (Đài Phát thanh và Truyền hình Hà Nam)"),
+        ],
+        "{followed:?}"
+    );
+    assert!(
+        followed
+            .1
+            .contains("lines: 3 not started, 1 in progress, 0 done, 0 cancelled"),
+        "{followed:?}"
+    );
+    let csv = run(
+        &[
+            "tasks",
+            "follow-up",
+            "--plan",
+            "test-tasks",
+            "--period",
+            "2024",
+            "--as-of",
+            "2024-12-01",
+            "--output",
+            "csv",
+        ],
+        &province,
+    );
+    assert_eq!(
+        csv.1.lines().count(),
+        1 + 4,
+        "a header and four lines: {csv:?}"
+    );
+}

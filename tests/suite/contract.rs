@@ -413,6 +413,19 @@ pub async fn every_list_pages_with_signed_tokens(backend: Backend) {
         code
     );
     assert_eq!(periods.first().map(String::as_str), Some("2023"));
+    let reader = app.token(Role::Ministry, None).await;
+    let mut tasks =
+        pressdx::proto::task_service_client::TaskServiceClient::new(app.connection(Some(&reader)));
+    let (national_tasks, _) = walk!(
+        tasks.list_plan_tasks,
+        pressdx::proto::ListPlanTasksRequest {
+            plan_code: NATIONAL.into(),
+            ..Default::default()
+        },
+        tasks,
+        code
+    );
+    assert_eq!(national_tasks.first().map(String::as_str), Some("N.1"));
     let ask = ListTargetSummariesRequest {
         plan_code: NATIONAL.into(),
         period_code: "2024".into(),

@@ -16,6 +16,7 @@ pub mod recomputation;
 pub mod review;
 pub mod submission;
 pub mod summary;
+pub mod tasks;
 pub mod web;
 
 /// Declares one `#[tokio::test]` per behavioural test, run against `$backend`.
@@ -71,9 +72,11 @@ macro_rules! behavioural_suite {
             cli::the_cli_drafts_signs_and_renders_the_province_report,
             cli::the_cli_submits_appraises_and_shows_a_self_assessment_and_results,
             cli::the_cli_submits_decides_lists_and_follows_an_agency_plan,
+            cli::the_cli_reports_task_progress_and_follows_the_plan,
             cycle::the_province_checks_reports_and_signs_its_report_to_the_ministry,
             assessment::a_self_assessment_is_checked_scored_appraised_kept_and_audited,
             agency_plan::an_agency_plan_is_returned_revised_approved_and_followed_beside_the_province,
+            tasks::tasks_are_reported_kept_followed_and_audited,
             maturity_results::results_rank_within_blocks_and_sum_up_scopes_across_the_merger,
             maturity_results::a_comparison_across_framework_versions_compares_pillar_shares_only,
             maturity_results::the_province_report_holds_the_level_counts_once_its_agencies_assessed_themselves,
