@@ -274,7 +274,7 @@ fn task_progress(tasks: &TaskProgressCounts) -> Markup {
             tbody {
                 tr {
                     th colspan="3" {
-                        "Thực hiện nhiệm vụ của Kế hoạch (đến ngày " (tasks.as_of) ")"
+                        "Thực hiện nhiệm vụ của Kế hoạch (đến ngày " (vietnamese_date(&tasks.as_of)) ")"
                     }
                 }
                 @for (label, count) in [
@@ -311,7 +311,7 @@ fn task_progress(tasks: &TaskProgressCounts) -> Markup {
                         tr {
                             td { (task.task_code) " " (task.task_name) }
                             td { (task.lead_name) }
-                            td { (task.due_on) }
+                            td.date { (vietnamese_date(&task.due_on)) }
                             td.number { (task.days_late) }
                         }
                     }
@@ -481,6 +481,15 @@ fn optional_percent(share: Option<f64>) -> String {
     share.map_or_else(|| "—".to_string(), percent)
 }
 
+/// A date written YYYY-MM-DD, day first as Vietnamese dates are written (14/11/2026); as given if
+/// it is not one.
+fn vietnamese_date(date: &str) -> String {
+    chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").map_or_else(
+        |_| date.to_string(),
+        |date| date.format("%d/%m/%Y").to_string(),
+    )
+}
+
 /// An instant in Vietnam time, day first as Vietnamese dates are written.
 fn vietnam_date_time(instant: DateTime<Utc>) -> String {
     instant
@@ -546,7 +555,7 @@ mod tests {
         let mut document = sample_document(ReportStatus::Submitted);
         let page = render_html(&document);
         // The sample: 27 lines, 14 done (51.9%), one overdue by 17 days.
-        assert!(page.contains("đến ngày 2026-12-01"));
+        assert!(page.contains("đến ngày 01/12/2026"));
         assert!(
             page.contains("Quá hạn</strong></td><td class=\"number\">1/27"),
             "{page}"
