@@ -255,6 +255,15 @@ impl AgencyPlanApi {
         if !unknown.is_empty() {
             return Err(ApiError::InvalidArgument(unknown));
         }
+        // An approved revision becomes the plan in force, read against the catalogue as it is
+        // now: one that no longer fits it (a target removed or its rule changed since) may be
+        // returned, never approved.
+        if decision == PlanDecision::Approve {
+            let plan = find_plan(&catalog, &stored.plan_code)?;
+            if let Err(violations) = AgencyPlanContent::parse(draft_of(&content), plan) {
+                return Err(outdated(&stored, &plan.code, violations.len()));
+            }
+        }
 
         let decided_by = principal.to_string();
         match self
@@ -544,19 +553,8 @@ impl AgencyPlanApi {
                 .ok_or_else(not_found)?
         };
         let decisions = self.store.agency_plan_decisions(stored.id).await?;
-        let content = AgencyPlanContent::parse(draft_of(&decoded(&stored)?), &plan).map_err(
-            |violations| ApiError::FailedPrecondition {
-                reason: "AGENCY_PLAN_OUTDATED",
-                subject: format!("agency-plans/{}", stored.id),
-                message: format!(
-                    "revision {} no longer fits plan {} as the catalogue holds it now ({} \
-                     problems): submit a new revision",
-                    stored.revision,
-                    plan.code,
-                    violations.len()
-                ),
-            },
-        )?;
+        let content = AgencyPlanContent::parse(draft_of(&decoded(&stored)?), &plan)
+            .map_err(|violations| outdated(&stored, &plan.code, violations.len()))?;
 
         let (agency_plan_id, revision) = (stored.id, stored.revision);
         let state = state_to_proto(state_of(&decisions));
@@ -684,6 +682,19 @@ fn received_day(instant: DateTime<Utc>) -> NaiveDate {
 }
 
 /// The draft a request carries, its strings trimmed.
+/// The refusal of a revision that no longer fits its plan as the catalogue holds it now.
+fn outdated(stored: &StoredAgencyPlan, plan_code: &str, problems: usize) -> ApiError {
+    ApiError::FailedPrecondition {
+        reason: "AGENCY_PLAN_OUTDATED",
+        subject: format!("agency-plans/{}", stored.id),
+        message: format!(
+            "revision {} no longer fits plan {plan_code} as the catalogue holds it now \
+             ({problems} problems): submit a new revision",
+            stored.revision
+        ),
+    }
+}
+
 fn draft_of(request: &SubmitAgencyPlanRequest) -> AgencyPlanDraft {
     AgencyPlanDraft {
         commitments: request

@@ -227,11 +227,7 @@ pub(super) fn check_tasks(
                     format!("{task_at}.due_on"),
                     format!("{due_on} is before starts_on {starts_on}"),
                 );
-            } else if entry.recurs_yearly
-                && starts_on
-                    .with_year(starts_on.year() + 1)
-                    .is_none_or(|next| due_on >= next)
-            {
+            } else if entry.recurs_yearly && due_on >= next_start_of(starts_on) {
                 violations.add(
                     format!("{task_at}.due_on"),
                     "a yearly task is due within a year of its start, so that one occurrence \
@@ -678,6 +674,14 @@ fn counting_report(
         .cloned()
 }
 
+/// The same day a year later, when the next occurrence of a yearly task starting on `start`
+/// begins: 29 February is followed by 1 March, the day after 28 February, in a common year.
+fn next_start_of(start: NaiveDate) -> NaiveDate {
+    start.with_year(start.year() + 1).unwrap_or_else(|| {
+        NaiveDate::from_ymd_opt(start.year() + 1, 3, 1).unwrap_or(NaiveDate::MAX)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -886,6 +890,26 @@ lead = "every_agency"
 starts_on = "2024-01-01"
 due_on = "2025-01-01"
 recurs_yearly = true
+
+# Started on 29 February: the next occurrence begins on 1 March 2025, so 28 February 2025 is
+# within the year and 1 March is not.
+[[plan.task]]
+code = "C"
+name = "leap"
+group = "V.4"
+lead = "every_agency"
+starts_on = "2024-02-29"
+due_on = "2025-02-28"
+recurs_yearly = true
+
+[[plan.task]]
+code = "D"
+name = "leap, too long"
+group = "V.4"
+lead = "every_agency"
+starts_on = "2024-02-29"
+due_on = "2025-03-01"
+recurs_yearly = true
 "#;
         let Err(super::super::catalog::CatalogError::Invalid(violations)) =
             Catalog::from_toml(broken)
@@ -907,6 +931,7 @@ recurs_yearly = true
                 "plan[0] \"x\".task[0] \"A\".cooperating[2]",
                 "plan[0] \"x\".task[0] \"A\".due_on",
                 "plan[0] \"x\".task[1] \"B\".due_on",
+                "plan[0] \"x\".task[3] \"D\".due_on",
             ]
         );
     }

@@ -566,10 +566,65 @@ pub async fn an_agency_plan_is_returned_revised_approved_and_followed_beside_the
     );
     assert!(own.targets.iter().all(|t| t.province_summary.is_none()));
     let refused = other_body
-        .get_agency_plan_progress(progress_request)
+        .get_agency_plan_progress(progress_request.clone())
         .await
         .unwrap_err();
     assert_eq!(error_reason(&refused), "OUT_OF_SCOPE");
+
+    // The catalogue makes the Nam Định plan's revenue target a yes/no (a converged newsroom)
+    // after revision 2 was approved: its growth commitment no longer fits the plan. Its progress
+    // says so rather than read a growth against a yes/no, it cannot be approved again, and it can
+    // still be returned for a new revision. The import is another process's commit: the server
+    // hears of it within moments (summary.proto, Freshness), so the test allows a second.
+    let catalogue = format!("{TEST_CATALOG}\n{MAGAZINES}");
+    let nam_dinh_revenue = catalogue.rfind("code = \"revenue_growth\"").unwrap();
+    let (before, target_onwards) = catalogue.split_at(nam_dinh_revenue);
+    let target_end = target_onwards.find("[[plan.target]]").unwrap();
+    let (target_text, after) = target_onwards.split_at(target_end);
+    let as_yes_no = target_text
+        .replace(
+            "condition = { growth_of = \"revenue_vnd\", baseline = \"previous_year\" }",
+            "condition = { yes = \"converged_newsroom\" }",
+        )
+        .replace(", parameter = \"20%\" }", " }");
+    assert_ne!(as_yes_no, target_text);
+    app.apply_catalog(&format!("{before}{as_yes_no}{after}"))
+        .await;
+    let heard_by = tokio::time::Instant::now() + std::time::Duration::from_secs(1);
+    let outdated = loop {
+        match agency
+            .get_agency_plan_progress(progress_request.clone())
+            .await
+        {
+            Err(status) => break status,
+            Ok(_) if tokio::time::Instant::now() < heard_by => {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            Ok(_) => panic!("progress still read against the old plan a second later"),
+        }
+    };
+    assert_eq!(
+        (outdated.code(), error_reason(&outdated).as_str()),
+        (Code::FailedPrecondition, "AGENCY_PLAN_OUTDATED")
+    );
+    let refused = body
+        .decide_agency_plan(decide(second.id, AgencyPlanDecisionKind::Approve, &[]))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (refused.code(), error_reason(&refused).as_str()),
+        (Code::FailedPrecondition, "AGENCY_PLAN_OUTDATED")
+    );
+    body.decide_agency_plan(decide(
+        second.id,
+        AgencyPlanDecisionKind::Return,
+        &[(
+            "commitments[revenue_growth/2025]",
+            "the target is a yes/no now",
+        )],
+    ))
+    .await
+    .unwrap();
 
     let verification = app.store().verify_audit().await.unwrap();
     assert!(
