@@ -36,7 +36,7 @@ pub use agency_plans::{
 };
 pub use audit::{AuditProblem, AuditVerification};
 pub use catalog::{CatalogImport, CatalogSource, ImportCounts};
-pub use commits::{Commits, SQLITE_LOOK_INTERVAL};
+pub use commits::Commits;
 pub use credentials::{
     Credential, CredentialKind, NewCredential, TOKEN_PREFIX, new_token, secret_sha256,
 };
