@@ -34,8 +34,8 @@ use crate::proto::{
     ListAgencyPlansRequest, SubmitAgencyPlanRequest, commitment,
 };
 use crate::store::{
-    AgencyPlanHistory, AgencyPlanState, AgencyPlanStored, NewAgencyPlan, NewPlanDecision,
-    PlanDecided, PlanDecision, PlanReason, ReadModel, Store, StoredAgencyPlan, StoredPlanDecision,
+    AgencyPlanHistory, AgencyPlanState, NewAgencyPlan, NewPlanDecision, PlanDecided, PlanDecision,
+    PlanReason, ReadModel, Store, StoredAgencyPlan, StoredPlanDecision,
 };
 
 /// The longest reason kept: a paragraph, not a document.
@@ -130,16 +130,10 @@ impl AgencyPlanApi {
                 submitted_by: &submitted_by,
             })
             .await?;
-        let (stored, replayed) = match stored {
-            AgencyPlanStored::Stored(stored) => (stored, false),
-            AgencyPlanStored::Replayed(stored) => (stored, true),
-            AgencyPlanStored::RequestIdReused(taken) => {
-                return Err(ApiError::RequestIdReused {
-                    request_id: taken.request_id.clone(),
-                    submission_id: (taken.agency_code == agency_code).then_some(taken.id),
-                });
-            }
-        };
+        let (stored, replayed) = stored.stored_or(|taken| ApiError::RequestIdReused {
+            submission_id: (taken.agency_code == agency_code).then_some(taken.id),
+            request_id: taken.request_id,
+        })?;
         info!(
             agency = %agency_code,
             plan = %plan.code,

@@ -33,8 +33,8 @@ use crate::proto::{
     GetSelfAssessmentRequest, SubmitSelfAssessmentRequest, criterion_answer,
 };
 use crate::store::{
-    Appraised, MaturityAppraisal, NewAppraisal, NewSelfAssessment, ReadModel, SelfAssessmentStored,
-    Store, StoredSelfAssessment,
+    Appraised, MaturityAppraisal, NewAppraisal, NewSelfAssessment, ReadModel, Store,
+    StoredSelfAssessment,
 };
 
 /// The longest appraisal reason kept: a paragraph, not a document.
@@ -114,16 +114,10 @@ impl MaturityApi {
                 submitted_by: &submitted_by,
             })
             .await?;
-        let (stored, replayed) = match stored {
-            SelfAssessmentStored::Stored(stored) => (stored, false),
-            SelfAssessmentStored::Replayed(stored) => (stored, true),
-            SelfAssessmentStored::RequestIdReused(taken) => {
-                return Err(ApiError::RequestIdReused {
-                    request_id: taken.request_id.clone(),
-                    submission_id: (taken.agency_code == agency_code).then_some(taken.id),
-                });
-            }
-        };
+        let (stored, replayed) = stored.stored_or(|taken| ApiError::RequestIdReused {
+            submission_id: (taken.agency_code == agency_code).then_some(taken.id),
+            request_id: taken.request_id,
+        })?;
         info!(
             agency = %agency_code,
             period = %period.code,

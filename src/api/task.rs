@@ -28,9 +28,7 @@ use crate::proto::{
     self, GetPlanTaskRequest, GetTaskFollowUpRequest, GetTaskProgressRequest, ListPlanTasksRequest,
     ListPlanTasksResponse, ReportTaskProgressRequest,
 };
-use crate::store::{
-    NewTaskProgress, ReadModel, Store, StoreError, StoredTaskProgress, TaskProgressStored,
-};
+use crate::store::{NewTaskProgress, ReadModel, Store, StoreError, StoredTaskProgress};
 
 pub struct TaskApi {
     read_model: Arc<ReadModel>,
@@ -131,16 +129,10 @@ impl TaskApi {
                 submitted_by: &submitted_by,
             })
             .await?;
-        let (stored, replayed) = match stored {
-            TaskProgressStored::Stored(stored) => (stored, false),
-            TaskProgressStored::Replayed(stored) => (stored, true),
-            TaskProgressStored::RequestIdReused(taken) => {
-                return Err(ApiError::RequestIdReused {
-                    request_id: taken.request_id.clone(),
-                    submission_id: (taken.reporter_code == reporter_code).then_some(taken.id),
-                });
-            }
-        };
+        let (stored, replayed) = stored.stored_or(|taken| ApiError::RequestIdReused {
+            submission_id: (taken.reporter_code == reporter_code).then_some(taken.id),
+            request_id: taken.request_id,
+        })?;
         info!(
             plan = %plan.code,
             task = %task.code,

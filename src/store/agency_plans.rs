@@ -9,13 +9,12 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 
 use super::audit::{self, AuditAction, AuditRecord};
 use super::entities::{agency_plan, agency_plan_decision};
+use super::revisions::{Revised, lost_to_concurrent};
 use super::{Store, StoreError};
 use crate::domain::canonical::sha256_hex;
 
@@ -43,16 +42,6 @@ pub struct NewAgencyPlan<'a> {
     pub content: Vec<u8>,
     pub content_hash: &'a str,
     pub submitted_by: &'a str,
-}
-
-/// What became of a submit.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AgencyPlanStored {
-    Stored(StoredAgencyPlan),
-    /// The request id was taken before by the same content: nothing new.
-    Replayed(StoredAgencyPlan),
-    /// The request id was taken before by other content.
-    RequestIdReused(StoredAgencyPlan),
 }
 
 /// What a governing body decided.
@@ -158,7 +147,7 @@ impl Store {
     pub async fn submit_agency_plan(
         &self,
         new: NewAgencyPlan<'_>,
-    ) -> Result<AgencyPlanStored, StoreError> {
+    ) -> Result<Revised<StoredAgencyPlan>, StoreError> {
         let now = Utc::now();
         let transaction = self.begin_write().await?;
         if let Some(taken) = agency_plan::Entity::find()
@@ -170,11 +159,7 @@ impl Store {
             let same = taken.content_hash == new.content_hash
                 && taken.agency_code == new.agency_code
                 && taken.plan_code == new.plan_code;
-            return Ok(if same {
-                AgencyPlanStored::Replayed(taken)
-            } else {
-                AgencyPlanStored::RequestIdReused(taken)
-            });
+            return Ok(Revised::taken(taken, same));
         }
         let latest: Option<i32> = agency_plan::Entity::find()
             .select_only()
@@ -196,22 +181,21 @@ impl Store {
             received_at: sea_orm::Set(now),
             submitted_by: sea_orm::Set(new.submitted_by.to_string()),
         };
-        let stored = match agency_plan::Entity::insert(row)
+        let stored = agency_plan::Entity::insert(row)
             .exec_with_returning(&transaction)
             .await
-        {
-            Ok(row) => from_row(row),
-            Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-                return Err(StoreError::Contention(format!(
-                    "another plan of {} under {} was stored at the same time",
-                    new.agency_code, new.plan_code
-                )));
-            }
-            Err(error) => return Err(error.into()),
-        };
+            .map(from_row)
+            .map_err(|error| {
+                lost_to_concurrent(error, || {
+                    format!(
+                        "another plan of {} under {} was stored at the same time",
+                        new.agency_code, new.plan_code
+                    )
+                })
+            })?;
         audit::append(&transaction, &[audit_record(&stored)], now).await?;
         transaction.commit().await?;
-        Ok(AgencyPlanStored::Stored(stored))
+        Ok(Revised::Stored(stored))
     }
 
     /// One revision by id.

@@ -13,6 +13,7 @@ mod province_reports;
 mod read_model;
 mod reopenings;
 mod reviews;
+mod revisions;
 mod self_assessments;
 mod submissions;
 mod summaries;
@@ -31,8 +32,8 @@ use sea_orm_migration::MigratorTrait;
 use tokio::task::JoinHandle;
 
 pub use agency_plans::{
-    AgencyPlanHistory, AgencyPlanState, AgencyPlanStored, NewAgencyPlan, NewPlanDecision,
-    PlanDecided, PlanDecision, PlanReason, StoredAgencyPlan, StoredPlanDecision,
+    AgencyPlanHistory, AgencyPlanState, NewAgencyPlan, NewPlanDecision, PlanDecided, PlanDecision,
+    PlanReason, StoredAgencyPlan, StoredPlanDecision,
 };
 pub use audit::{AuditProblem, AuditVerification};
 pub use catalog::{CatalogImport, CatalogSource, ImportCounts};
@@ -47,15 +48,15 @@ pub use province_reports::{
 pub use read_model::{ReadModel, ReadView};
 pub use reopenings::{NewReopening, Reopening};
 pub use reviews::{NewReview, Review, ReviewDecision, ReviewReason, ReviewState, Reviewed};
+pub use revisions::Revised;
 pub use self_assessments::{
-    Appraised, MaturityAppraisal, NewAppraisal, NewSelfAssessment, SelfAssessmentStored,
-    StoredSelfAssessment,
+    Appraised, MaturityAppraisal, NewAppraisal, NewSelfAssessment, StoredSelfAssessment,
 };
 pub use submissions::{
     ListSubmissionsQuery, MAX_PAGE_SIZE, StoredSubmission, SubmissionPage, SubmitOutcome,
 };
 pub use summaries::{Change, Counters};
-pub use task_progress::{NewTaskProgress, StoredTaskProgress, TaskProgressStored};
+pub use task_progress::{NewTaskProgress, StoredTaskProgress};
 pub use writer::SubmissionWriter;
 
 /// The database URL used when none is given: a SQLite file in the working directory, created if

@@ -8,12 +8,11 @@
 //! API's and the domain's business.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::audit::{self, AuditAction, AuditRecord};
 use super::entities::{maturity_appraisal, self_assessment};
+use super::revisions::{Revised, lost_to_concurrent};
 use super::{Store, StoreError};
 use crate::domain::canonical::sha256_hex;
 
@@ -43,16 +42,6 @@ pub struct NewSelfAssessment<'a> {
     pub content: Vec<u8>,
     pub content_hash: &'a str,
     pub submitted_by: &'a str,
-}
-
-/// What became of a submit.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SelfAssessmentStored {
-    Stored(StoredSelfAssessment),
-    /// The request id was taken before by the same content: nothing new.
-    Replayed(StoredSelfAssessment),
-    /// The request id was taken before by other content.
-    RequestIdReused(StoredSelfAssessment),
 }
 
 /// The points given one criterion of one revision.
@@ -170,7 +159,7 @@ impl Store {
     pub async fn submit_self_assessment(
         &self,
         new: NewSelfAssessment<'_>,
-    ) -> Result<SelfAssessmentStored, StoreError> {
+    ) -> Result<Revised<StoredSelfAssessment>, StoreError> {
         let now = Utc::now();
         let transaction = self.begin_write().await?;
         if let Some(taken) = self_assessment::Entity::find()
@@ -179,13 +168,9 @@ impl Store {
             .await?
         {
             let taken = from_row(taken);
-            return Ok(
-                if taken.content_hash == new.content_hash && taken.agency_code == new.agency_code {
-                    SelfAssessmentStored::Replayed(taken)
-                } else {
-                    SelfAssessmentStored::RequestIdReused(taken)
-                },
-            );
+            let same =
+                taken.content_hash == new.content_hash && taken.agency_code == new.agency_code;
+            return Ok(Revised::taken(taken, same));
         }
         let latest: Option<i32> = self_assessment::Entity::find()
             .select_only()
@@ -208,22 +193,21 @@ impl Store {
             received_at: sea_orm::Set(now),
             submitted_by: sea_orm::Set(new.submitted_by.to_string()),
         };
-        let stored = match self_assessment::Entity::insert(row)
+        let stored = self_assessment::Entity::insert(row)
             .exec_with_returning(&transaction)
             .await
-        {
-            Ok(row) => from_row(row),
-            Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-                return Err(StoreError::Contention(format!(
-                    "another self-assessment of {} for {} was stored at the same time",
-                    new.agency_code, new.period_code
-                )));
-            }
-            Err(error) => return Err(error.into()),
-        };
+            .map(from_row)
+            .map_err(|error| {
+                lost_to_concurrent(error, || {
+                    format!(
+                        "another self-assessment of {} for {} was stored at the same time",
+                        new.agency_code, new.period_code
+                    )
+                })
+            })?;
         audit::append(&transaction, &[audit_record(&stored)], now).await?;
         transaction.commit().await?;
-        Ok(SelfAssessmentStored::Stored(stored))
+        Ok(Revised::Stored(stored))
     }
 
     /// Every agency's latest revision for a period, by agency code, each with the appraisals in

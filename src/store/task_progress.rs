@@ -6,12 +6,11 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::audit::{self, AuditAction, AuditRecord};
 use super::entities::task_progress;
+use super::revisions::{Revised, lost_to_concurrent};
 use super::{Store, StoreError};
 use crate::domain::canonical::sha256_hex;
 use crate::domain::task::Progress;
@@ -55,16 +54,6 @@ pub struct NewTaskProgress<'a> {
     pub submitted_by: &'a str,
 }
 
-/// What became of a report.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TaskProgressStored {
-    Stored(StoredTaskProgress),
-    /// The request id was taken before by the same content: nothing new.
-    Replayed(StoredTaskProgress),
-    /// The request id was taken before by other content.
-    RequestIdReused(StoredTaskProgress),
-}
-
 impl Store {
     /// Stores the line's next revision and its audit entry in one transaction, unless the request
     /// id was taken. Two processes storing the same next revision at once: one of them gets
@@ -72,7 +61,7 @@ impl Store {
     pub async fn report_task_progress(
         &self,
         new: NewTaskProgress<'_>,
-    ) -> Result<TaskProgressStored, StoreError> {
+    ) -> Result<Revised<StoredTaskProgress>, StoreError> {
         let now = Utc::now();
         let transaction = self.begin_write().await?;
         if let Some(taken) = task_progress::Entity::find()
@@ -81,15 +70,9 @@ impl Store {
             .await?
         {
             let taken = from_row(taken);
-            return Ok(
-                if taken.content_hash == new.content_hash
-                    && taken.reporter_code == new.reporter_code
-                {
-                    TaskProgressStored::Replayed(taken)
-                } else {
-                    TaskProgressStored::RequestIdReused(taken)
-                },
-            );
+            let same =
+                taken.content_hash == new.content_hash && taken.reporter_code == new.reporter_code;
+            return Ok(Revised::taken(taken, same));
         }
         let latest: Option<i32> = task_progress::Entity::find()
             .select_only()
@@ -115,22 +98,22 @@ impl Store {
             received_at: sea_orm::Set(now),
             submitted_by: sea_orm::Set(new.submitted_by.to_string()),
         };
-        let stored = match task_progress::Entity::insert(row)
+        let stored = task_progress::Entity::insert(row)
             .exec_with_returning(&transaction)
             .await
-        {
-            Ok(row) => from_row(row),
-            Err(error) if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-                return Err(StoreError::Contention(format!(
-                    "another progress report of {} on task {} for {} was stored at the same time",
-                    new.reporter_code, new.task_code, new.period_code
-                )));
-            }
-            Err(error) => return Err(error.into()),
-        };
+            .map(from_row)
+            .map_err(|error| {
+                lost_to_concurrent(error, || {
+                    format!(
+                        "another progress report of {} on task {} for {} was stored at the same \
+                         time",
+                        new.reporter_code, new.task_code, new.period_code
+                    )
+                })
+            })?;
         audit::append(&transaction, &[audit_record(&stored)], now).await?;
         transaction.commit().await?;
-        Ok(TaskProgressStored::Stored(stored))
+        Ok(Revised::Stored(stored))
     }
 
     /// A line's report for a period: the latest revision, or `revision`.
