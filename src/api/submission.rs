@@ -108,8 +108,12 @@ impl SubmissionApi {
         known: Option<Counters>,
         importing: bool,
     ) -> Result<SubmissionReceipt, ApiError> {
-        let catalog = self.read_model.catalog(known).await?;
-        let submitter = may_submit(principal, &request, &catalog, importing)?;
+        // The catalogue, and the latest reports for the plausibility warnings: the read model
+        // holds this process's commits without a query, so asking it costs a submit no database
+        // round trip unless another process wrote since.
+        let view = self.read_model.current(known).await?;
+        let catalog = &view.catalog;
+        let submitter = may_submit(principal, &request, catalog, importing)?;
         // A valid report goes straight to the writer, which answers a retried request id from
         // what is stored. Only a refused (or validate-only) request first looks for an earlier
         // acceptance of its request id, so that a retry gets its original answer even if the
@@ -131,12 +135,12 @@ impl SubmissionApi {
             submitter,
         };
         let checked = match self
-            .check(request.clone(), sender, &catalog, earlier, None)
+            .check(request.clone(), sender, catalog, earlier, &view.reports)
             .await
         {
             Err(refusal) if !request.validate_only => match look_up(request_id).await? {
                 Some(earlier) => {
-                    self.check(request, sender, &catalog, Some(earlier), None)
+                    self.check(request, sender, catalog, Some(earlier), &view.reports)
                         .await?
                 }
                 None => return Err(refusal),
@@ -160,17 +164,19 @@ impl SubmissionApi {
         requests: Vec<SubmitReportRequest>,
         principal: &Principal,
     ) -> Vec<Result<SubmissionReceipt, ApiError>> {
-        // One catalogue and one look-up of earlier request ids for the whole batch.
+        // One catalogue, one copy of the latest reports (for the plausibility warnings; a report
+        // earlier in the same batch is not yet among them) and one look-up of earlier request ids
+        // for the whole batch.
         let request_ids: Vec<&str> = requests.iter().map(|r| r.request_id.trim()).collect();
-        let looked_up = match self.read_model.catalog(None).await {
-            Ok(catalog) => self
+        let looked_up = match self.read_model.current(None).await {
+            Ok(view) => self
                 .store
                 .find_by_request_ids(&request_ids)
                 .await
-                .map(|earlier| (catalog, earlier)),
+                .map(|earlier| (view, earlier)),
             Err(error) => Err(error),
         };
-        let Ok((catalog, earlier)) = looked_up else {
+        let Ok((view, earlier)) = looked_up else {
             // The database failed us: each request gets its own attempt, and its own answer.
             let mut answers = Vec::with_capacity(requests.len());
             for request in requests {
@@ -179,20 +185,11 @@ impl SubmissionApi {
             return answers;
         };
 
-        // The latest reports, read once for the whole batch's plausibility warnings (a report
-        // earlier in the same batch is not yet among them).
-        let reports = if compares_with_previous(&catalog) {
-            match self.read_model.current(None).await {
-                Ok(view) => Some(view.reports),
-                Err(_) => None,
-            }
-        } else {
-            None
-        };
+        let catalog = &view.catalog;
         let mut answers = Vec::with_capacity(requests.len());
         let mut to_store = Vec::new();
         for (index, request) in requests.into_iter().enumerate() {
-            let submitter = match may_submit(principal, &request, &catalog, true) {
+            let submitter = match may_submit(principal, &request, catalog, true) {
                 Ok(submitter) => submitter,
                 Err(refused) => {
                     answers.push(Err(refused));
@@ -206,7 +203,7 @@ impl SubmissionApi {
             let earlier = earlier.get(request.request_id.trim()).cloned();
             answers.push(
                 match self
-                    .check(request, sender, &catalog, earlier, reports.as_deref())
+                    .check(request, sender, catalog, earlier, &view.reports)
                     .await
                 {
                     Ok(Checked::Answered(receipt)) => Ok(*receipt),
@@ -258,7 +255,7 @@ impl SubmissionApi {
         sender: Sender<'_>,
         catalog: &Catalog,
         earlier: Option<StoredSubmission>,
-        reports: Option<&ReportSnapshot>,
+        reports: &ReportSnapshot,
     ) -> Result<Checked, ApiError> {
         let now = Utc::now();
         let asserted_received_at =
@@ -337,7 +334,7 @@ impl SubmissionApi {
         }
 
         // Never a refusal: the report is stored (or found acceptable) with them.
-        valid.warnings = self.plausibility_warnings(&valid, catalog, reports).await?;
+        valid.warnings = Self::plausibility_warnings(&valid, catalog, reports);
 
         if !request.validate_only {
             return Ok(Checked::ToStore {
@@ -381,45 +378,28 @@ impl SubmissionApi {
     }
 
     /// The catalogue's plausibility warnings for a valid report, against the same agency's latest
-    /// report for the period of the year before: from `reports` if given, else the database.
-    async fn plausibility_warnings(
-        &self,
+    /// report for the period of the year before, as `reports` hold it.
+    fn plausibility_warnings(
         valid: &ValidSubmission,
         catalog: &Catalog,
-        reports: Option<&ReportSnapshot>,
-    ) -> Result<Vec<Warning>, ApiError> {
+        reports: &ReportSnapshot,
+    ) -> Vec<Warning> {
         if catalog.plausibility.is_empty() {
-            return Ok(Vec::new());
+            return Vec::new();
         }
-        let previous_period = catalog
+        let previous = catalog
             .periods
             .iter()
             .find(|period| period.year == valid.period.year - 1)
-            .filter(|_| compares_with_previous(catalog));
-        let previous_report = match (previous_period, reports) {
-            (None, _) => None,
-            (Some(period), Some(reports)) => reports
-                .latest(&period.code, &valid.agency_code)
-                .map(|latest| (period.code.as_str(), latest.report.clone())),
-            // One submit asks the database: catching the read model up here, under its lock, would
-            // hold up every reader at each commit.
-            (Some(period), None) => self
-                .store
-                .latest_report(&valid.agency_code, &period.code)
-                .await?
-                .map(|report| (period.code.as_str(), report)),
-        };
-        let previous = previous_report
-            .as_ref()
-            .map(|(period_code, report)| Previous {
-                period_code,
-                report,
+            .filter(|_| compares_with_previous(catalog))
+            .and_then(|period| {
+                let latest = reports.latest(&period.code, &valid.agency_code)?;
+                Some(Previous {
+                    period_code: &period.code,
+                    report: &latest.report,
+                })
             });
-        Ok(plausibility::warnings(
-            &valid.report,
-            previous,
-            &catalog.plausibility,
-        ))
+        plausibility::warnings(&valid.report, previous, &catalog.plausibility)
     }
 
     /// The revision of `stored`'s agency and period that counts now.

@@ -11,7 +11,8 @@
 //! must see a given commit of another process.
 //!
 //! A new catalogue revision reloads the catalogue; a feed head past the copy's position applies
-//! the submissions committed since, in feed order. Feed positions are handed out in commit order
+//! the submissions committed since, in feed order: those this process committed from what the
+//! writer kept of them (`Commits::committed_here`), the others read from the database. Feed positions are handed out in commit order
 //! without gaps, so the copy always equals the database as of its `data_as_of`, whichever
 //! process wrote. Reading a summary never rescans the stored reports.
 
@@ -20,8 +21,9 @@ use std::sync::Arc;
 
 use tokio::sync::{Mutex, Notify};
 
-use super::{Counters, Store, StoreError};
+use super::{Change, Counters, Store, StoreError};
 use crate::domain::Catalog;
+use crate::domain::report::AnnualReport;
 use crate::domain::summary::{LatestReport, ReportSnapshot};
 
 /// How many changes a catch-up reads per query.
@@ -214,7 +216,8 @@ impl ReadModel {
             }
             Some(reports) if reports.data_as_of >= counters.feed_position => reports,
             Some(mut reports) => {
-                self.catch_up(Arc::make_mut(&mut reports)).await?;
+                self.catch_up(Arc::make_mut(&mut reports), counters.feed_position)
+                    .await?;
                 reports
             }
         };
@@ -242,41 +245,54 @@ impl ReadModel {
         Ok((revision, catalog))
     }
 
-    /// Applies every change after the copy's position, in feed order.
-    async fn catch_up(&self, reports: &mut ReportSnapshot) -> Result<(), StoreError> {
+    /// Applies every change after the copy's position up to `head` at least, in feed order: those
+    /// this process committed from what it kept of them, the others read from the database.
+    async fn catch_up(&self, reports: &mut ReportSnapshot, head: i64) -> Result<(), StoreError> {
         loop {
+            for (change, report) in self.store.commits().committed_here(reports.data_as_of) {
+                self.apply(reports, change, report);
+            }
+            if reports.data_as_of >= head {
+                return Ok(());
+            }
+            // Another process's commit comes next, or one of ours no longer kept.
             let changes = self
                 .store
                 .changes_with_reports(reports.data_as_of, CATCH_UP_BATCH)
                 .await?;
             let complete = (changes.len() as u64) < CATCH_UP_BATCH;
             for (change, report) in changes {
-                let previous = reports.latest(&change.period_code, &change.agency_code);
-                // The first revision's arrival is what makes a report on time or late.
-                let (first_received_at, first_late) = match previous {
-                    Some(previous) if change.revision > 1 => {
-                        (previous.first_received_at, previous.first_late)
-                    }
-                    _ => (change.received_at, change.late),
-                };
-                reports.insert(
-                    &change.period_code,
-                    &change.agency_code,
-                    LatestReport {
-                        submission_id: change.submission_id,
-                        revision: change.revision,
-                        report,
-                        first_received_at,
-                        first_late,
-                    },
-                );
-                reports.data_as_of = change.position;
-                self.remember(change.period_code, change.agency_code);
+                self.apply(reports, change, report);
             }
             if complete {
                 return Ok(());
             }
         }
+    }
+
+    /// Applies the change at the position after the copy's.
+    fn apply(&self, reports: &mut ReportSnapshot, change: Change, report: AnnualReport) {
+        let previous = reports.latest(&change.period_code, &change.agency_code);
+        // The first revision's arrival is what makes a report on time or late.
+        let (first_received_at, first_late) = match previous {
+            Some(previous) if change.revision > 1 => {
+                (previous.first_received_at, previous.first_late)
+            }
+            _ => (change.received_at, change.late),
+        };
+        reports.insert(
+            &change.period_code,
+            &change.agency_code,
+            LatestReport {
+                submission_id: change.submission_id,
+                revision: change.revision,
+                report,
+                first_received_at,
+                first_late,
+            },
+        );
+        reports.data_as_of = change.position;
+        self.remember(change.period_code, change.agency_code);
     }
 }
 

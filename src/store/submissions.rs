@@ -14,6 +14,7 @@ use tracing::debug;
 use super::audit::{self, AuditAction, AuditHead, AuditRecord};
 use super::entities::{audit_entry, latest_submission, submission};
 use super::reviews::{ReviewState, review_state_condition};
+use super::summaries::Change;
 use super::{Store, StoreError};
 use crate::domain::period::Timeliness;
 use crate::domain::plausibility::Warning;
@@ -48,6 +49,23 @@ pub struct StoredSubmission {
     pub received_at_asserted: bool,
     /// The plausibility warnings it was accepted with.
     pub warnings: Vec<Warning>,
+}
+
+impl StoredSubmission {
+    /// This revision as the change feed lists it.
+    pub fn change(&self) -> Change {
+        Change {
+            position: self.feed_position,
+            submission_id: self.id,
+            agency_code: self.agency_code.clone(),
+            period_code: self.period_code.clone(),
+            revision: self.revision,
+            request_id: self.request_id.clone(),
+            content_hash: self.content_hash.clone(),
+            received_at: self.received_at,
+            late: self.late,
+        }
+    }
 }
 
 /// What became of a submit.
@@ -146,6 +164,14 @@ impl Store {
             match store_batch(&transaction, batch).await {
                 Ok(outcomes) => {
                     transaction.commit().await?;
+                    self.commits.keep_committed(outcomes.iter().filter_map(
+                        |outcome| match outcome {
+                            SubmitOutcome::Accepted(stored) => {
+                                Some((stored.change(), stored.report.clone()))
+                            }
+                            _ => None,
+                        },
+                    ));
                     self.commits.changed();
                     return Ok(outcomes);
                 }
@@ -210,34 +236,6 @@ impl Store {
             }
         }
         Ok(None)
-    }
-
-    /// The report of an agency's latest revision for a period, if it sent one: two indexed
-    /// look-ups, without the read model (whose snapshot a writer must not hold up).
-    pub async fn latest_report(
-        &self,
-        agency_code: &str,
-        period_code: &str,
-    ) -> Result<Option<AnnualReport>, StoreError> {
-        let Some(latest) = latest_submission::Entity::find_by_id((
-            agency_code.to_string(),
-            period_code.to_string(),
-        ))
-        .one(&self.db)
-        .await?
-        else {
-            return Ok(None);
-        };
-        let row = submission::Entity::find_by_id(latest.submission_id)
-            .one(&self.db)
-            .await?
-            .ok_or_else(|| {
-                StoreError::Corrupt(format!(
-                    "latest revision of {agency_code} {period_code}: no submission {}",
-                    latest.submission_id
-                ))
-            })?;
-        parse_report(row.id, &row.report).map(Some)
     }
 
     pub async fn get_submission(&self, id: i64) -> Result<Option<StoredSubmission>, StoreError> {
