@@ -35,7 +35,7 @@ use crate::proto::review_service_server::ReviewServiceServer;
 use crate::proto::submission_service_server::SubmissionServiceServer;
 use crate::proto::summary_service_server::SummaryServiceServer;
 use crate::proto::task_service_server::TaskServiceServer;
-use crate::store::{CatalogSource, ReadModel, Store, StoreError, describe_database};
+use crate::store::{CatalogSource, Commits, ReadModel, Store, StoreError, describe_database};
 
 /// How often the server looks for submissions committed by other processes sharing its database,
 /// to wake summary watchers; reads never wait for it.
@@ -128,6 +128,12 @@ impl Server {
     /// The address actually bound (the port is chosen by the system when asked for port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// What this server knows of commits to its database; a store given it
+    /// ([`Store::with_commits`]) writes as this server's own writers do.
+    pub fn commits(&self) -> Arc<Commits> {
+        self.store.commits().clone()
     }
 
     /// The address the metrics endpoint is bound to, if there is one.

@@ -12,7 +12,10 @@
 //!   every [`SQLITE_LOOK_INTERVAL`].
 //!
 //! A reader that finds the generation where it was when the counters were last read needs no
-//! query. And the submissions this process commits are kept here for a while, reports and all
+//! query. Nor does one after a commit whose counters this process knows: its own writer's, which
+//! read them under the counters row's lock ([`Commits::committed`]), or one PostgreSQL notified
+//! with its counters in the notification ([`Commits::notified`]). [`Commits::newest`] keeps the
+//! newest counters known and the generation up to which they hold every commit heard of. And the submissions this process commits are kept here for a while, reports and all
 //! ([`Commits::committed_here`]), so that the read model applies them without reading them back
 //! from the database: only another process's submissions cost a query. While the process is not sure to hear of other processes' commits (before the listener
 //! runs, or while its connection is lost), [`Commits::listening`] is false and readers ask the
@@ -27,7 +30,7 @@ use sea_orm::sqlx::postgres::PgListener;
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
-use super::summaries::Change;
+use super::summaries::{Change, Counters};
 use crate::domain::report::AnnualReport;
 
 /// The PostgreSQL channel the counters trigger notifies (see the `NotifyCounterChanges`
@@ -53,6 +56,15 @@ pub struct Commits {
     /// The submissions this process committed and the read model has not applied yet, by feed
     /// position.
     committed_here: Mutex<BTreeMap<i64, (Change, AnnualReport)>>,
+    known: Mutex<Option<Known>>,
+}
+
+/// The newest counters this process knows.
+#[derive(Debug, Clone, Copy)]
+struct Known {
+    counters: Counters,
+    /// They hold every commit this process had heard of when the generation was `covers`.
+    covers: u64,
 }
 
 impl Commits {
@@ -64,6 +76,101 @@ impl Commits {
     /// Records that the counters may have moved.
     pub fn changed(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The newest counters known, if they hold every commit heard of up to generation
+    /// `generation`.
+    pub fn known_covering(&self, generation: u64) -> Option<Counters> {
+        self.known()
+            .filter(|known| known.covers >= generation)
+            .map(|known| known.counters)
+    }
+
+    /// The newest counters known, if any.
+    pub fn newest(&self) -> Option<Counters> {
+        self.known().map(|known| known.counters)
+    }
+
+    /// Learns the counters a query read, which started when the generation was `generation`,
+    /// and answers the newest counters known since.
+    pub fn learned(&self, generation: u64, counters: Counters) -> Counters {
+        let mut known = self.known_lock();
+        let newest = match *known {
+            Some(before) => Known {
+                counters: before.counters.later(counters),
+                covers: before.covers.max(generation),
+            },
+            None => Known {
+                counters,
+                covers: generation,
+            },
+        };
+        *known = Some(newest);
+        newest.counters
+    }
+
+    /// Records a commit of this process, whose transaction read `counters` (as they are at its
+    /// commit) under the counters row's lock after the generation was `heard` (so they hold
+    /// every commit heard of by then). If nothing else was heard of since, they are known to
+    /// hold everything heard of, this commit included; else the generation just moves.
+    pub(super) fn committed(&self, heard: u64, counters: Counters) {
+        let mut known = self.known_lock();
+        match self
+            .generation
+            .compare_exchange(heard, heard + 1, Ordering::SeqCst, Ordering::SeqCst)
+        {
+            Ok(_) => {
+                *known = Some(Known {
+                    counters: known.map_or(counters, |before| before.counters.later(counters)),
+                    covers: heard + 1,
+                });
+            }
+            Err(_) => {
+                self.generation.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+
+    /// Records PostgreSQL's notification of a commit that left the counters at `counters`
+    /// (`None`: not said). A commit the newest known counters already hold changes nothing; one
+    /// they do not moves the generation, and if they held every commit heard of before it, the
+    /// newer counters now do.
+    fn notified(&self, counters: Option<Counters>) {
+        let mut known = self.known_lock();
+        let (Some(counters), Some(before)) = (counters, *known) else {
+            self.changed();
+            return;
+        };
+        if before.counters.later(counters) == before.counters {
+            return;
+        }
+        let generation = self.generation();
+        if before.covers == generation
+            && self
+                .generation
+                .compare_exchange(
+                    generation,
+                    generation + 1,
+                    Ordering::SeqCst,
+                    Ordering::SeqCst,
+                )
+                .is_ok()
+        {
+            *known = Some(Known {
+                counters: before.counters.later(counters),
+                covers: generation + 1,
+            });
+        } else {
+            self.changed();
+        }
+    }
+
+    fn known(&self) -> Option<Known> {
+        *self.known_lock()
+    }
+
+    fn known_lock(&self) -> std::sync::MutexGuard<'_, Option<Known>> {
+        self.known.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Keeps the submissions a commit of this process just stored, for the read model. Called
@@ -156,7 +263,9 @@ impl Commits {
         info!("listening for commits on channel {COUNTERS_CHANNEL}");
         loop {
             match listener.try_recv().await {
-                Ok(Some(_)) => self.changed(),
+                Ok(Some(notification)) => {
+                    self.notified(Counters::from_notification(notification.payload()));
+                }
                 // The connection was lost: notifications may have been missed.
                 Ok(None) => {
                     warn!("lost the connection that listens for commits; reads ask the database");
@@ -190,6 +299,72 @@ mod tests {
             late: false,
         };
         (change, AnnualReport::default())
+    }
+
+    fn counters(feed_position: i64, catalog_revision: i64) -> Counters {
+        Counters {
+            feed_position,
+            catalog_revision,
+            credential_revision: 1,
+        }
+    }
+
+    /// Counters learnt without a query serve a reader only while nothing else was heard of.
+    #[test]
+    fn counters_known_without_a_query_hold_every_commit_heard_of() {
+        let commits = Commits::default();
+        let asked = commits.generation();
+        assert_eq!(commits.learned(asked, counters(10, 1)), counters(10, 1));
+        assert_eq!(commits.known_covering(asked), Some(counters(10, 1)));
+
+        // This process's writer commits feed positions 11 and 12, nothing else heard of meanwhile.
+        let heard = commits.generation();
+        commits.committed(heard, counters(12, 1));
+        assert_eq!(
+            commits.known_covering(commits.generation()),
+            Some(counters(12, 1))
+        );
+        // Its notification tells nothing new and moves nothing.
+        let generation = commits.generation();
+        commits.notified(Some(counters(12, 1)));
+        assert_eq!(commits.generation(), generation);
+        // Another process imports a catalogue: the notification says so.
+        commits.notified(Some(counters(12, 2)));
+        assert_eq!(
+            commits.known_covering(commits.generation()),
+            Some(counters(12, 2))
+        );
+
+        // A commit heard of without its counters (SQLite's look, a credential created here)...
+        commits.changed();
+        assert_eq!(commits.known_covering(commits.generation()), None);
+        // ...makes a writer that began before it unable to vouch for it,
+        commits.committed(heard, counters(13, 2));
+        assert_eq!(commits.known_covering(commits.generation()), None);
+        // and a notification too, until a query is made.
+        commits.notified(Some(counters(14, 2)));
+        assert_eq!(commits.known_covering(commits.generation()), None);
+        let asked = commits.generation();
+        assert_eq!(commits.learned(asked, counters(14, 2)), counters(14, 2));
+        assert_eq!(commits.known_covering(asked), Some(counters(14, 2)));
+        // An older answer never takes the counters back.
+        assert_eq!(commits.learned(asked, counters(13, 2)), counters(14, 2));
+        assert_eq!(commits.newest(), Some(counters(14, 2)));
+    }
+
+    #[test]
+    fn a_notification_carries_the_counters_or_nothing() {
+        assert_eq!(
+            Counters::from_notification("5 2 7"),
+            Some(Counters {
+                feed_position: 5,
+                catalog_revision: 2,
+                credential_revision: 7
+            })
+        );
+        for payload in ["", "5 2", "5 2 7 1", "5 x 7", "5  2 7"] {
+            assert_eq!(Counters::from_notification(payload), None, "{payload:?}");
+        }
     }
 
     fn positions(taken: Vec<(Change, AnnualReport)>) -> Vec<i64> {

@@ -43,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(NotifyCounterChanges),
             Box::new(CreateAgencyPlans),
             Box::new(CreateTaskProgress),
+            Box::new(CountersInNotifications),
         ]
     }
 }
@@ -1048,6 +1049,38 @@ impl MigrationTrait for NotifyCounterChanges {
              EXECUTE FUNCTION pressdx_counters_changed()",
         )
         .await?;
+        Ok(())
+    }
+}
+
+/// On PostgreSQL, the counters' notification carries the counters as the commit left them (the
+/// feed head, the catalogue revision and the credential revision, separated by spaces), so that
+/// a server that already knows them, such as the one that made the commit, need not ask the
+/// database for them (`store::commits`).
+struct CountersInNotifications;
+
+impl MigrationName for CountersInNotifications {
+    fn name(&self) -> &str {
+        "m20261203_000001_counters_in_notifications"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CountersInNotifications {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        if manager.get_database_backend() != sea_orm::DbBackend::Postgres {
+            return Ok(());
+        }
+        manager
+            .get_connection()
+            .execute_unprepared(&format!(
+                "CREATE OR REPLACE FUNCTION pressdx_counters_changed() RETURNS trigger AS $$ \
+                 BEGIN PERFORM pg_notify('{channel}', NEW.feed_position || ' ' || \
+                 NEW.catalog_revision || ' ' || NEW.credential_revision); RETURN NULL; END $$ \
+                 LANGUAGE plpgsql",
+                channel = super::commits::COUNTERS_CHANNEL
+            ))
+            .await?;
         Ok(())
     }
 }

@@ -249,6 +249,14 @@ impl Store {
         &self.commits
     }
 
+    /// This store, telling `commits` (a server's, [`crate::server::Server::commits`]) of its
+    /// commits as that server's own would: for a program that writes beside a server it runs in
+    /// the same process, whose reads then include those writes at once.
+    pub fn with_commits(mut self, commits: Arc<Commits>) -> Store {
+        self.commits = commits;
+        self
+    }
+
     /// Hears of other processes' commits until the returned task is aborted; until it runs,
     /// readers ask the database every time (see `store::commits`).
     pub fn listen_for_commits(&self) -> JoinHandle<()> {

@@ -67,7 +67,10 @@ struct RecentChanges {
 /// A reader may use a check that *started* after the reader arrived: that check sees every
 /// commit that finished before the reader came, while a crowd of readers costs one query per
 /// round trip instead of one each. While the process hears of every commit, a reader may also use
-/// a check that started after the latest commit it had heard of when it arrived.
+/// a check that started after the latest commit it had heard of when it arrived, or counters the
+/// process learnt without a query that hold that commit (`Commits::known_covering`). Whichever
+/// it uses, it is answered the newest counters the process knows, so that no reader sees the
+/// feed go back.
 #[derive(Default)]
 struct HeadChecks {
     /// How many checks have started.
@@ -82,8 +85,8 @@ struct FinishedCheck {
     number: u64,
     /// The commits' generation when it started.
     generation: u64,
-    /// What it read; `None` if it failed.
-    counters: Option<Counters>,
+    /// Whether it read the counters.
+    succeeded: bool,
 }
 
 #[derive(Default)]
@@ -143,6 +146,12 @@ impl ReadModel {
             check.number >= usable_from
                 || heard_up_to.is_some_and(|generation| check.generation >= generation)
         };
+        let commits = self.store.commits();
+        if let Some(generation) = heard_up_to
+            && let Some(counters) = commits.known_covering(generation)
+        {
+            return Ok(counters);
+        }
         loop {
             let notified = self.head_checked.notified();
             tokio::pin!(notified);
@@ -151,8 +160,9 @@ impl ReadModel {
             let our_check = {
                 let mut checks = lock();
                 if let Some(check) = checks.finished
-                    && let Some(counters) = check.counters
+                    && check.succeeded
                     && usable(&check)
+                    && let Some(counters) = commits.newest()
                 {
                     return Ok(counters);
                 }
@@ -170,12 +180,16 @@ impl ReadModel {
             };
             // Clears `in_flight` and wakes the waiters even if this future is dropped mid-query.
             let _finish = FinishCheck { read_model: self };
-            let generation = self.store.commits().generation();
-            let result = self.store.counters().await;
+            let generation = commits.generation();
+            let result = self
+                .store
+                .counters()
+                .await
+                .map(|counters| commits.learned(generation, counters));
             lock().finished = Some(FinishedCheck {
                 number,
                 generation,
-                counters: result.as_ref().ok().copied(),
+                succeeded: result.is_ok(),
             });
             return result;
         }

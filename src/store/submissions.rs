@@ -14,7 +14,7 @@ use tracing::debug;
 use super::audit::{self, AuditAction, AuditHead, AuditRecord};
 use super::entities::{audit_entry, latest_submission, submission};
 use super::reviews::{ReviewState, review_state_condition};
-use super::summaries::Change;
+use super::summaries::{Change, Counters};
 use super::{Store, StoreError};
 use crate::domain::period::Timeliness;
 use crate::domain::plausibility::Warning;
@@ -160,9 +160,12 @@ impl Store {
         batch: &[(&ValidSubmission, DateTime<Utc>)],
     ) -> Result<Vec<SubmitOutcome>, StoreError> {
         for attempt in 1..=MAX_ATTEMPTS {
+            // What this process had heard of before the counters row is locked, all of which the
+            // counters read under the lock hold.
+            let heard = self.commits.generation();
             let transaction = self.begin_write().await?;
             match store_batch(&transaction, batch).await {
-                Ok(outcomes) => {
+                Ok((outcomes, counters)) => {
                     transaction.commit().await?;
                     self.commits.keep_committed(outcomes.iter().filter_map(
                         |outcome| match outcome {
@@ -172,7 +175,7 @@ impl Store {
                             _ => None,
                         },
                     ));
-                    self.commits.changed();
+                    self.commits.committed(heard, counters);
                     return Ok(outcomes);
                 }
                 // Writers queue on the counters row, so this takes a writer that ignores it
@@ -335,30 +338,39 @@ impl From<StoreError> for Stored {
 
 /// The counters a batch reads first, locking them until it commits (on PostgreSQL; SQLite's
 /// write lock is already held): every writer of every process queues here, so the revisions,
-/// request ids and feed positions a batch reads next cannot change under it, and feed positions
-/// follow commit order.
-async fn lock_counters(transaction: &DatabaseTransaction) -> Result<(i64, AuditHead), StoreError> {
+/// request ids and feed positions a batch reads next cannot change under it, feed positions
+/// follow commit order, and the counters are as read until the batch moves the feed.
+async fn lock_counters(
+    transaction: &DatabaseTransaction,
+) -> Result<(Counters, AuditHead), StoreError> {
     let row = transaction
         .query_one_raw(Statement::from_string(
             transaction.get_database_backend(),
             "UPDATE counters SET feed_position = feed_position WHERE id = 1 \
-             RETURNING feed_position, audit_seq, audit_head",
+             RETURNING feed_position, catalog_revision, credential_revision, audit_seq, audit_head",
         ))
         .await?
         .ok_or_else(|| StoreError::Corrupt("the counters row is missing".into()))?;
-    let head = AuditHead {
-        seq: row.try_get_by_index(1)?,
-        hash: row.try_get_by_index(2)?,
+    let counters = Counters {
+        feed_position: row.try_get_by_index(0)?,
+        catalog_revision: row.try_get_by_index(1)?,
+        credential_revision: row.try_get_by_index(2)?,
     };
-    Ok((row.try_get_by_index(0)?, head))
+    let head = AuditHead {
+        seq: row.try_get_by_index(3)?,
+        hash: row.try_get_by_index(4)?,
+    };
+    Ok((counters, head))
 }
 
-/// Stores a batch inside `transaction` (see [`Store::store_submissions`]).
+/// Stores a batch inside `transaction` (see [`Store::store_submissions`]), and answers the
+/// counters as they are once it commits.
 async fn store_batch(
     transaction: &DatabaseTransaction,
     batch: &[(&ValidSubmission, DateTime<Utc>)],
-) -> Result<Vec<SubmitOutcome>, Stored> {
-    let (mut feed_position, audit_head) = lock_counters(transaction).await?;
+) -> Result<(Vec<SubmitOutcome>, Counters), Stored> {
+    let (counters, audit_head) = lock_counters(transaction).await?;
+    let mut feed_position = counters.feed_position;
 
     // What the database already holds of this batch: its request ids, and the latest revision of
     // each agency and period it touches.
@@ -431,13 +443,14 @@ async fn store_batch(
     }
     if rows.is_empty() {
         // Nothing new: every submit was answered from what is stored.
-        return Ok(planned
+        let outcomes = planned
             .into_iter()
             .filter_map(|plan| match plan {
                 Planned::Done(outcome) => Some(*outcome),
                 _ => None,
             })
-            .collect());
+            .collect();
+        return Ok((outcomes, counters));
     }
 
     let inserted: HashMap<i64, submission::Model> =
@@ -545,7 +558,13 @@ async fn store_batch(
             ],
         ))
         .await?;
-    Ok(outcomes)
+    Ok((
+        outcomes,
+        Counters {
+            feed_position,
+            ..counters
+        },
+    ))
 }
 
 async fn feed_disagreement(db: &impl ConnectionTrait) -> Result<Option<String>, StoreError> {

@@ -171,6 +171,32 @@ pub struct Counters {
     pub credential_revision: i64,
 }
 
+impl Counters {
+    /// The later of two states of the counters row. Each counter only grows, and every commit
+    /// that moves the row grows one, so of two states the later holds each counter's larger
+    /// value.
+    pub fn later(self, other: Counters) -> Counters {
+        Counters {
+            feed_position: self.feed_position.max(other.feed_position),
+            catalog_revision: self.catalog_revision.max(other.catalog_revision),
+            credential_revision: self.credential_revision.max(other.credential_revision),
+        }
+    }
+
+    /// The counters a PostgreSQL notification on the counters channel carries: the feed head,
+    /// the catalogue revision and the credential revision, separated by spaces (see the
+    /// `CountersInNotifications` migration); `None` for any other payload.
+    pub fn from_notification(payload: &str) -> Option<Counters> {
+        let mut values = payload.split(' ').map(|value| value.parse::<i64>().ok());
+        let counters = Counters {
+            feed_position: values.next()??,
+            catalog_revision: values.next()??,
+            credential_revision: values.next()??,
+        };
+        values.next().is_none().then_some(counters)
+    }
+}
+
 async fn counters(db: &impl ConnectionTrait) -> Result<Counters, StoreError> {
     let statement = Statement::from_string(
         db.get_database_backend(),

@@ -219,6 +219,7 @@ impl TestApp {
         let server = Server::build(&config).await.expect("the server starts");
         let address = server.local_addr();
         let metrics_address = server.metrics_addr();
+        let server_commits = server.commits();
         let (shutdown, stop) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             server
@@ -228,9 +229,13 @@ impl TestApp {
                 .await
                 .expect("the server runs");
         });
+        // The operator's writes (tokens, catalogue imports) are made beside the server, as if
+        // in its process: its next read includes them. Other servers of the same database hear
+        // of them as they would of another process's (summary.proto, Freshness).
         let store = Store::connect(&database_url)
             .await
-            .expect("the store connects");
+            .expect("the store connects")
+            .with_commits(server_commits);
         let ministry_token = create_token(&store, Role::Ministry, None).await;
         let channel = Channel::from_shared(format!("http://{address}"))
             .expect("a URI")
