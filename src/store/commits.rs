@@ -45,9 +45,9 @@ pub const SQLITE_LOOK_INTERVAL: Duration = Duration::from_millis(20);
 const RECONNECT_DELAY: Duration = Duration::from_secs(1);
 
 /// How many of the submissions this process committed are kept for the read model until it
-/// applies them: a few seconds of the busiest writing. Older ones are read back from the database,
-/// as another process's are.
-const COMMITTED_HERE_KEPT: usize = 4096;
+/// applies them. Readers apply them as they come, so this is a bound on memory while nobody
+/// reads (a back-fill); older ones are read back from the database, as another process's are.
+const COMMITTED_HERE_KEPT: usize = 1024;
 
 #[derive(Debug, Default)]
 pub struct Commits {
