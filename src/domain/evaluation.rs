@@ -106,11 +106,19 @@ pub struct AgencyPart {
     pub evaluated: bool,
     pub numerator: i128,
     pub denominator: i128,
-    pub evaluated_denominator: i128,
     /// It sent no report: listed among the missing.
     pub missing: bool,
     /// It reported, but its value cannot be judged, with why.
     pub not_evaluable: Option<String>,
+}
+
+impl AgencyPart {
+    /// Its part in the denominator of the evaluated share: all of its denominator once its
+    /// value could be judged, nothing otherwise. (Derived, not kept: the country's figures keep
+    /// some 200 000 parts.)
+    pub fn evaluated_denominator(&self) -> i128 {
+        if self.evaluated { self.denominator } else { 0 }
+    }
 }
 
 /// Whether an agency is in the population a rule counts over.
@@ -143,7 +151,6 @@ pub fn agency_part(
         evaluated: false,
         numerator: 0,
         denominator: 0,
-        evaluated_denominator: 0,
         missing: result.standing == AgencyStanding::NotReported,
         not_evaluable: match &result.standing {
             AgencyStanding::NotEvaluable(why) => Some(why.clone()),
@@ -155,7 +162,6 @@ pub fn agency_part(
             part.evaluated = true;
             part.numerator = trained;
             part.denominator = employed;
-            part.evaluated_denominator = employed;
         }
         (TargetRule::PeopleShare { .. }, _, None) => {}
         (TargetRule::AgencyShare { .. }, standing, _) => {
@@ -167,7 +173,6 @@ pub fn agency_part(
                 AgencyStanding::Meets | AgencyStanding::DoesNotMeet
             );
             part.evaluated = judged;
-            part.evaluated_denominator = i128::from(judged);
             part.numerator = i128::from(*standing == AgencyStanding::Meets);
         }
     }
@@ -198,7 +203,7 @@ impl TargetEvaluation {
         self.evaluated += usize::from(part.evaluated);
         self.numerator += part.numerator;
         self.denominator += part.denominator;
-        self.evaluated_denominator += part.evaluated_denominator;
+        self.evaluated_denominator += part.evaluated_denominator();
         if part.missing {
             self.missing.push(code.to_string());
         }
