@@ -393,9 +393,10 @@ impl Dependents {
     }
 }
 
-/// An index of periods or agencies, which the catalogue keeps far below `u32::MAX`.
+/// An index of periods or agencies. Those index vectors of organisations and periods held in
+/// memory, so they stay far below `u32::MAX` (2^32 agencies would take hundreds of GiB).
 fn index_u32(index: usize) -> u32 {
-    u32::try_from(index).expect("fewer than 2^32 periods and agencies")
+    index as u32
 }
 
 /// One period's agencies and each target's figure over them.
