@@ -5,20 +5,26 @@
 //! A *generation* moves whenever this process may have missed a change to the counters:
 //! - after every write this process commits (before the writer answers its caller, so that a
 //!   read following a receipt from this server includes what the receipt names);
-//! - on PostgreSQL, whenever the database notifies channel [`COUNTERS_CHANNEL`] (a trigger on the
-//!   counters row notifies at the commit of every transaction that moves them, whichever process
-//!   made it: another server, or an operator's `pressdx token` or `pressdx catalog` command);
+//! - on PostgreSQL, whenever the database notifies channel [`COUNTERS_CHANNEL`] of counters this
+//!   process does not know yet (a trigger on the counters row notifies at the commit of every
+//!   transaction that moves them, whichever process made it: another server, or an operator's
+//!   `pressdx token` or `pressdx catalog` command);
 //! - on SQLite, which has no notifications and whose other writers are the operator's commands,
 //!   every [`SQLITE_LOOK_INTERVAL`].
 //!
 //! A reader that finds the generation where it was when the counters were last read needs no
 //! query. Nor does one after a commit whose counters this process knows: its own writer's, which
 //! read them under the counters row's lock ([`Commits::committed`]), or one PostgreSQL notified
-//! with its counters in the notification ([`Commits::notified`]). [`Commits::newest`] keeps the
-//! newest counters known and the generation up to which they hold every commit heard of. And the submissions this process commits are kept here for a while, reports and all
+//! with its counters in the notification ([`Commits::notified`]). The newest counters known are
+//! kept with the generation up to which they hold every commit heard of
+//! ([`Commits::known_covering`]), and no reader is given older ones ([`Commits::newest`]).
+//!
+//! The submissions this process commits are kept here for a while, reports and all
 //! ([`Commits::committed_here`]), so that the read model applies them without reading them back
-//! from the database: only another process's submissions cost a query. While the process is not sure to hear of other processes' commits (before the listener
-//! runs, or while its connection is lost), [`Commits::listening`] is false and readers ask the
+//! from the database: only another process's submissions cost a query.
+//!
+//! While the process is not sure to hear of other processes' commits (before the listener runs,
+//! or while its connection is lost), [`Commits::listening`] is false and readers ask the
 //! database every time, as they would without any of this.
 
 use std::collections::BTreeMap;
@@ -174,7 +180,8 @@ impl Commits {
     }
 
     /// Keeps the submissions a commit of this process just stored, for the read model. Called
-    /// before [`Commits::changed`], so that a reader that learns of the commit finds them here.
+    /// before [`Commits::committed`], so that a reader that learns of the commit finds them
+    /// here.
     pub(super) fn keep_committed(&self, stored: impl IntoIterator<Item = (Change, AnnualReport)>) {
         let mut kept = self.committed_kept();
         for (change, report) in stored {
