@@ -3,18 +3,21 @@
 //!
 //! Each read first learns the database's counters (change feed head, catalogue and credential
 //! revisions). It asks the database (one single-row query, shared by the readers that arrive
-//! while it runs) only if a commit may have happened since the counters were last read: this
-//! process committed, PostgreSQL notified a commit, or, on SQLite, the short interval in which
-//! another process may have committed went by (`store::commits`). A read so includes every
-//! commit made by this server before it arrived, and every other process's commit this server
-//! had heard of; [`ReadModel::fresh_counters`] asks the database regardless, for a reader that
-//! must see a given commit of another process.
+//! while it runs) only if a commit may have happened since the counters were last known, and
+//! this process does not know what that commit left them at: the counters of its own writer's
+//! commits, and on PostgreSQL those each notification carries, are known without a query; a
+//! catalogue import or credential change, or on SQLite the short interval in which another
+//! process may have committed, makes the next read ask (`store::commits`). A read so includes
+//! every commit made by this server before it arrived, and every other process's commit this
+//! server had heard of; [`ReadModel::fresh_counters`] asks the database regardless, for a reader
+//! that must see a given commit of another process.
 //!
 //! A new catalogue revision reloads the catalogue; a feed head past the copy's position applies
 //! the submissions committed since, in feed order: those this process committed from what the
-//! writer kept of them (`Commits::committed_here`), the others read from the database. Feed positions are handed out in commit order
-//! without gaps, so the copy always equals the database as of its `data_as_of`, whichever
-//! process wrote. Reading a summary never rescans the stored reports.
+//! writer kept of them (`Commits::committed_here`), the others read from the database. Feed
+//! positions are handed out in commit order without gaps, so the copy always equals the database
+//! as of its `data_as_of`, whichever process wrote. Reading a summary never rescans the stored
+//! reports.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
