@@ -77,6 +77,11 @@ impl PageTokens {
             hex_decode(payload).ok_or_else(invalid)?,
             hex_decode(signature).ok_or_else(invalid)?,
         );
+        // The whole signature, compared in constant time: a shorter one would let a forger try
+        // a few hundred guesses of one byte instead of 2^128 of sixteen.
+        if signature.len() != SIGNATURE_BYTES {
+            return Err(invalid());
+        }
         self.signature(&payload)
             .verify_truncated_left(&signature)
             .map_err(|_| invalid())?;
@@ -166,6 +171,22 @@ mod tests {
         for forged in [plain, altered, other_key] {
             assert!(tokens.resume_after(&forged, "f").is_err(), "{forged}");
         }
+    }
+
+    #[test]
+    fn a_signature_cut_short_or_lengthened_is_refused() {
+        let tokens = PageTokens::new(b"key");
+        let token = tokens.next("42", "f");
+        let (payload, signature) = token.split_once('.').unwrap();
+        // Every prefix of the true signature, down to none at all, and the signature with a
+        // byte more: only the whole signature is a signature.
+        for cut in (0..signature.len()).step_by(2) {
+            let shortened = format!("{payload}.{}", &signature[..cut]);
+            assert!(tokens.resume_after(&shortened, "f").is_err(), "{shortened}");
+        }
+        let lengthened = format!("{token}00");
+        assert!(tokens.resume_after(&lengthened, "f").is_err());
+        assert!(tokens.resume_after(&token, "f").is_ok());
     }
 
     #[test]
