@@ -327,8 +327,10 @@ pub struct LimitArgs {
         value_parser = clap::value_parser!(u64).range(1..)
     )]
     pub request_timeout: u64,
-    /// The most connections open at once; one more is closed as soon as it is accepted (and the
-    /// log says so). Keep it below the process's open-file limit (`ulimit -n`).
+    /// The most connections open at once. When a new one finds no place, the connection that has
+    /// waited longest for its first authenticated request is closed to make room; if every place
+    /// is held by an authenticated connection, the new one is closed (and the log says so). Keep
+    /// it below the process's open-file limit (`ulimit -n`).
     #[arg(
         long,
         env = "PRESSDX_MAX_CONNECTIONS",
@@ -336,6 +338,16 @@ pub struct LimitArgs {
         value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..)
     )]
     pub max_connections: usize,
+    /// The most connections that may wait at once for their first authenticated request (a health
+    /// check does not authenticate); a new one past it closes the one that has waited longest.
+    /// Connections without a credential can then never hold more than these places.
+    #[arg(
+        long,
+        env = "PRESSDX_MAX_UNAUTHENTICATED_CONNECTIONS",
+        default_value_t = 128,
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..)
+    )]
+    pub max_unauthenticated_connections: usize,
     /// The most requests (HTTP/2 streams) one connection may have open at once.
     #[arg(
         long,
@@ -343,18 +355,21 @@ pub struct LimitArgs {
         default_value_t = 100
     )]
     pub max_streams_per_connection: u32,
-    /// Seconds a new connection may stay silent before it is closed: a socket opened and never
-    /// used does not hold a place for long.
+    /// Seconds a new connection has, from its accept, to make its first authenticated request
+    /// (whatever it sends meanwhile) before it is closed: a socket opened and never used, or used
+    /// only for health checks or a byte at a time, does not hold a place for long.
     #[arg(
         long,
-        env = "PRESSDX_HANDSHAKE_TIMEOUT",
+        alias = "handshake-timeout",
+        env = "PRESSDX_AUTHENTICATION_TIMEOUT",
         default_value_t = 10,
         value_parser = clap::value_parser!(u64).range(1..)
     )]
-    pub handshake_timeout: u64,
+    pub authentication_timeout: u64,
     /// Failed authentications (unknown, malformed, expired or revoked credentials) a client
-    /// address may make a minute, in bursts of up to that many; past it, its requests are refused
-    /// with RESOURCE_EXHAUSTED before any credential is looked at. 0 for no limit.
+    /// address may make a minute, in bursts of up to that many; past it, a credential from that
+    /// address that the server does not know is refused with RESOURCE_EXHAUSTED without asking
+    /// the database, while known credentials from it are served as ever. 0 for no limit.
     #[arg(long, env = "PRESSDX_MAX_FAILED_AUTHENTICATIONS", default_value_t = 30)]
     pub max_failed_authentications: u32,
 }
@@ -366,8 +381,9 @@ impl Default for LimitArgs {
             rate_limit: 50,
             request_timeout: 30,
             max_connections: 512,
+            max_unauthenticated_connections: 128,
             max_streams_per_connection: 100,
-            handshake_timeout: 10,
+            authentication_timeout: 10,
             max_failed_authentications: 30,
         }
     }

@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -26,7 +26,7 @@ use http::header::AUTHORIZATION;
 use tokio::sync::RwLock;
 use tonic::Status;
 use tonic::body::Body;
-use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
+use tonic::transport::server::TlsConnectInfo;
 use tonic_types::{ErrorDetails, StatusExt};
 use tower::{Layer, Service};
 use tracing::info;
@@ -312,20 +312,31 @@ impl AccessControl {
         }
     }
 
-    /// Checks a request against the rule of its method; the caller if it may go on.
+    /// Checks a request from `peer` against the rule of its method; the caller if it may go on.
     async fn admit(
         &self,
         method: &str,
         presented: Option<(CredentialKind, String)>,
         access: Option<Access>,
+        peer: Option<IpAddr>,
     ) -> Result<Caller, ApiError> {
         let mut counters = self.read_model.counters().await?;
         let mut table = self.credentials_at(counters.credential_revision).await?;
         // A credential another process created a moment ago may not have been heard of yet:
-        // the database is asked before it is refused.
+        // the database is asked before it is refused, unless its address has failed too often
+        // (a flood of made-up tokens then costs a map look-up each). A credential this server
+        // knows is never refused for its address: a proxy in front of many clients must not
+        // lock them all out for one client's mistakes.
         if let Some((_, secret)) = &presented
             && !table.by_secret.contains_key(secret)
         {
+            if let Some(wait) = peer.and_then(|peer| self.failures.refusing(peer)) {
+                return Err(ApiError::RateLimited {
+                    reason: "TOO_MANY_FAILED_AUTHENTICATIONS",
+                    retry_after: wait.max(MIN_RETRY_AFTER),
+                    message: "too many failed authentications from this address".into(),
+                });
+            }
             counters = self.read_model.fresh_counters().await?;
             table = self.credentials_at(counters.credential_revision).await?;
         }
@@ -477,7 +488,7 @@ fn presented_secret(
     }
     let certificate = request
         .extensions()
-        .get::<TlsConnectInfo<TcpConnectInfo>>()
+        .get::<TlsConnectInfo<PeerConnection>>()
         .and_then(TlsConnectInfo::peer_certs)
         .and_then(|chain| chain.first().map(|leaf| secret_sha256(leaf.as_ref())));
     Ok(certificate.map(|fingerprint| (CredentialKind::Certificate, fingerprint)))
@@ -530,9 +541,10 @@ impl RateLimiter {
 }
 
 /// Failed authentications per client address: each takes one from the address's bucket (a
-/// minute's worth at most); an address whose bucket is empty is refused before its credential is
-/// looked at, until the bucket refills. A flood of made-up tokens then costs the server a map
-/// look-up each, and cannot be used to guess one.
+/// minute's worth at most); while an address's bucket is empty, a credential from it that this
+/// server does not know is refused without asking the database, until the bucket refills. A flood
+/// of made-up tokens then costs the server a map look-up each, and cannot be used to guess one;
+/// a known credential from the same address is served as ever.
 struct FailedAuthentications {
     per_minute: u32,
     /// `None` when there is no limit.
@@ -589,18 +601,30 @@ impl FailedAuthentications {
     }
 }
 
-/// The client's address, as the connection says.
-fn peer_address(request: &http::Request<Body>) -> Option<IpAddr> {
+/// What the listener says of the connection a request came on (tonic hands it to the services in
+/// each request's extensions, wrapped in a [`TlsConnectInfo`] over TLS).
+#[derive(Clone)]
+pub struct PeerConnection {
+    pub remote_addr: Option<SocketAddr>,
+    /// Told when a request on the connection passed authentication; `None` where the listener
+    /// does not care.
+    pub authentication: Option<Arc<dyn AuthenticationListener>>,
+}
+
+/// A listener that treats connections with a valid credential apart from the others.
+pub trait AuthenticationListener: Send + Sync {
+    /// A request on the connection passed authentication.
+    fn authenticated(&self);
+}
+
+/// The connection a request came on, over plaintext or TLS.
+fn peer_connection(request: &http::Request<Body>) -> Option<&PeerConnection> {
     let extensions = request.extensions();
-    extensions
-        .get::<TcpConnectInfo>()
-        .and_then(TcpConnectInfo::remote_addr)
-        .or_else(|| {
-            extensions
-                .get::<TlsConnectInfo<TcpConnectInfo>>()
-                .and_then(|tls| tls.get_ref().remote_addr())
-        })
-        .map(|address| address.ip())
+    extensions.get::<PeerConnection>().or_else(|| {
+        extensions
+            .get::<TlsConnectInfo<PeerConnection>>()
+            .map(TlsConnectInfo::get_ref)
+    })
 }
 
 /// The tower layer that puts [`AccessControl`] in front of every service.
@@ -669,18 +693,14 @@ where
                 return Ok(status.into_http());
             };
             if access != Access::Open {
-                let peer = peer_address(&request);
-                if let Some(wait) = peer.and_then(|peer| control.failures.refusing(peer)) {
-                    let error = ApiError::RateLimited {
-                        reason: "TOO_MANY_FAILED_AUTHENTICATIONS",
-                        retry_after: wait.max(MIN_RETRY_AFTER),
-                        message: "too many failed authentications from this address".into(),
-                    };
-                    return Ok(Status::from(error).into_http());
-                }
+                let connection = peer_connection(&request).cloned();
+                let peer = connection
+                    .as_ref()
+                    .and_then(|connection| connection.remote_addr)
+                    .map(|address| address.ip());
                 // Read before awaiting: a request body may not be shared across threads.
                 let admitted = match presented_secret(&request) {
-                    Ok(presented) => control.admit(&method, presented, Some(access)).await,
+                    Ok(presented) => control.admit(&method, presented, Some(access), peer).await,
                     Err(error) => Err(error),
                 };
                 if let (Err(ApiError::Unauthenticated { .. }), Some(peer)) = (&admitted, peer) {
@@ -688,6 +708,9 @@ where
                 }
                 match admitted {
                     Ok(caller) => {
+                        if let Some(listener) = connection.and_then(|c| c.authentication) {
+                            listener.authenticated();
+                        }
                         request.extensions_mut().insert(caller);
                     }
                     Err(error) => {

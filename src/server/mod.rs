@@ -204,6 +204,7 @@ impl Server {
             %address,
             tls,
             max_connections = limits.max_connections,
+            max_unauthenticated_connections = limits.max_unauthenticated_connections,
             cors_allow_origins = ?self.web.cors_allow_origins,
             "serving gRPC and grpc-web"
         );
@@ -211,7 +212,8 @@ impl Server {
             self.listener,
             ConnectionLimits {
                 max_connections: limits.max_connections,
-                handshake_timeout: Duration::from_secs(limits.handshake_timeout),
+                max_waiting: limits.max_unauthenticated_connections,
+                authentication_timeout: Duration::from_secs(limits.authentication_timeout),
             },
         );
         // Once asked to stop: health says so first, then the open streams are told to end.

@@ -107,6 +107,7 @@ macro_rules! behavioural_suite {
             operators::logs_are_plain_off_a_terminal_or_json_on_request,
             operators::serve_loads_a_given_catalogue_into_an_empty_database,
             limits::silent_connections_cannot_lock_clients_out,
+            limits::connections_without_a_credential_cannot_take_the_places_of_clients_with_one,
             limits::an_import_counts_each_report_against_the_rate,
             limits::failed_authentications_are_limited_per_address,
             limits::stopping_ends_open_streams_and_says_not_serving,
