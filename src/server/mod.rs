@@ -46,6 +46,18 @@ const FEED_POLL_INTERVAL: Duration = Duration::from_millis(500);
 const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(30);
 const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// HTTP/2 flow-control windows. h2 counts the framing overhead of small DATA frames that wait
+/// unread (a frame under 256 bytes costs 256 less its size) against a budget of half the
+/// connection window, and ends the connection with ENHANCE_YOUR_CALM (`too_many_data_frames`)
+/// when it runs out. A client that sends each message of a stream in a frame of its own (as
+/// grpc-python does) faster than the server answers fills the stream's window with such frames;
+/// with hyper's defaults (1 MiB each) a back-fill of small reports ran out after a few hundred.
+/// A stream window of 256 KiB holds at most about 1 400 reports of 190 bytes (90 KiB of overhead),
+/// well within the 2 MiB budget of a 4 MiB connection window, even with several imports on one
+/// connection; a 1 MiB message still arrives, in four windows.
+const STREAM_WINDOW_BYTES: u32 = 256 * 1024;
+const CONNECTION_WINDOW_BYTES: u32 = 4 * 1024 * 1024;
+
 /// The longest the server waits, once asked to stop, for the requests in flight.
 const DRAIN_LIMIT: Duration = Duration::from_secs(20);
 
@@ -193,6 +205,8 @@ impl Server {
             // grpc-web from browsers comes over HTTP/1.1 as well as HTTP/2.
             .accept_http1(true)
             .max_concurrent_streams(limits.max_streams_per_connection)
+            .initial_stream_window_size(STREAM_WINDOW_BYTES)
+            .initial_connection_window_size(CONNECTION_WINDOW_BYTES)
             // Pings find the peers that vanished without closing their connection.
             .http2_keepalive_interval(Some(KEEPALIVE_INTERVAL))
             .http2_keepalive_timeout(Some(KEEPALIVE_TIMEOUT));

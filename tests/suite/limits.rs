@@ -284,3 +284,93 @@ pub async fn stopping_ends_open_streams_and_says_not_serving(backend: Backend) {
         .await
         .expect("the server stops");
 }
+
+/// A back-fill sent as grpc-python sends a stream, each message in a DATA frame of its own,
+/// faster than the server answers: eight thousand reports go through one ImportReports stream,
+/// every one answered. (h2 counts small frames that wait unread against a budget and ends the
+/// connection with ENHANCE_YOUR_CALM when it runs out; the server's flow-control windows must
+/// keep what may wait within it.)
+pub async fn a_back_fill_sent_a_frame_a_message_goes_through_one_stream(backend: Backend) {
+    use prost::Message;
+    const REPORTS: usize = 8_000;
+    let app = TestApp::spawn(backend).await;
+    let token = app.agency_token(OLD_AGENCY).await;
+    let tcp = TcpStream::connect(app.address).await.unwrap();
+    let (client, connection) = h2::client::handshake(tcp).await.unwrap();
+    tokio::spawn(connection);
+    let mut client = client.ready().await.unwrap();
+    let import = http::Request::builder()
+        .method("POST")
+        .uri(format!(
+            "http://{}/pressdx.v1.SubmissionService/ImportReports",
+            app.address
+        ))
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .header("authorization", format!("Bearer {token}"))
+        .body(())
+        .unwrap();
+    let (response, mut sending) = client.send_request(import, false).unwrap();
+    let sender = tokio::spawn(async move {
+        for _ in 0..REPORTS {
+            let message = pressdx::proto::SubmitReportRequest {
+                validate_only: true,
+                ..request(&new_id(), OLD_AGENCY, "2024", complete_report())
+            }
+            .encode_to_vec();
+            let mut frame = Vec::with_capacity(5 + message.len());
+            frame.push(0);
+            frame.extend_from_slice(&u32::try_from(message.len()).unwrap().to_be_bytes());
+            frame.extend_from_slice(&message);
+            // As a well-behaved client does: wait for the window, then send the message alone.
+            sending.reserve_capacity(frame.len());
+            while sending.capacity() < frame.len() {
+                match std::future::poll_fn(|context| sending.poll_capacity(context)).await {
+                    Some(Ok(_)) => {}
+                    _ => return Err("the stream closed while sending"),
+                }
+            }
+            if sending.send_data(frame.into(), false).is_err() {
+                return Err("the stream closed while sending");
+            }
+        }
+        sending
+            .send_data(Default::default(), true)
+            .map_err(|_| "the stream closed at its end")
+    });
+    let response = response.await.expect("the server answers");
+    let mut body = response.into_body();
+    let mut buffered = Vec::new();
+    let mut receipts = 0;
+    while let Some(data) = body.data().await {
+        let data = data
+            .unwrap_or_else(|error| panic!("the stream ended after {receipts} receipts: {error}"));
+        let _ = body.flow_control().release_capacity(data.len());
+        buffered.extend_from_slice(&data);
+        while buffered.len() >= 5 {
+            let length = u32::from_be_bytes(buffered[1..5].try_into().unwrap()) as usize;
+            if buffered.len() < 5 + length {
+                break;
+            }
+            let answer =
+                pressdx::proto::ImportReportsResponse::decode(&buffered[5..5 + length]).unwrap();
+            assert!(
+                matches!(
+                    answer.outcome,
+                    Some(pressdx::proto::import_reports_response::Outcome::Receipt(_))
+                ),
+                "{answer:?}"
+            );
+            receipts += 1;
+            buffered.drain(..5 + length);
+        }
+    }
+    let trailers = body.trailers().await.unwrap().unwrap_or_default();
+    assert_eq!(
+        trailers.get("grpc-status").map(|status| status.as_bytes()),
+        Some(&b"0"[..]),
+        "{trailers:?}"
+    );
+    sender.await.unwrap().unwrap();
+    assert_eq!(receipts, REPORTS);
+}

@@ -109,6 +109,7 @@ macro_rules! behavioural_suite {
             limits::silent_connections_cannot_lock_clients_out,
             limits::connections_without_a_credential_cannot_take_the_places_of_clients_with_one,
             limits::an_import_counts_each_report_against_the_rate,
+            limits::a_back_fill_sent_a_frame_a_message_goes_through_one_stream,
             limits::failed_authentications_are_limited_per_address,
             limits::stopping_ends_open_streams_and_says_not_serving,
             review::a_closed_period_takes_reports_only_where_the_province_reopened_it,
