@@ -692,6 +692,18 @@ where
                 );
                 return Ok(status.into_http());
             };
+            // A database that stopped answering answers nothing else: not even what memory
+            // holds, which the server can no longer show is current (the health check still
+            // answers, for whoever watches the process).
+            let database_down = || {
+                Status::from(ApiError::Store(StoreError::Unreachable(
+                    "the database did not answer the server's last heartbeat".into(),
+                )))
+                .into_http()
+            };
+            if access != Access::Open && control.store.database_down() {
+                return Ok(database_down());
+            }
             if access != Access::Open {
                 let connection = peer_connection(&request).cloned();
                 let peer = connection
@@ -722,7 +734,19 @@ where
             }
             // The server's own deadline, answered as one: DEADLINE_EXCEEDED, not the CANCELLED
             // that tonic's timeout gives. (A stream's deadline covers opening it.)
-            match tokio::time::timeout(control.request_timeout, inner.call(request)).await {
+            // A call in flight when the database goes down is answered at once too, rather than
+            // after each of its queries waits out its own connection timeout. Whatever it was
+            // writing is rolled back or committed whole, and a retry with its request id stores
+            // it once.
+            let answered = tokio::select! {
+                biased;
+                answered = tokio::time::timeout(control.request_timeout, inner.call(request)) => answered,
+                () = control.store.database_went_down(), if access != Access::Open => {
+                    info!(%method, "the database went down during the request");
+                    return Ok(database_down());
+                }
+            };
+            match answered {
                 Ok(response) => Ok(explain_oversized(response?, control.max_message_bytes)),
                 Err(_) => {
                     info!(%method, timeout = ?control.request_timeout, "request timed out");

@@ -358,6 +358,16 @@ impl From<ApiError> for Status {
                     details,
                 );
             }
+            ApiError::Store(StoreError::Unreachable(why)) => {
+                warn!(problem = %why, "the database cannot be reached");
+                details.set_retry_info(Some(RETRY_UNAVAILABLE));
+                info(&mut details, "DATABASE_UNAVAILABLE", HashMap::new());
+                return Status::with_error_details(
+                    Code::Unavailable,
+                    "the database cannot be reached; retry later",
+                    details,
+                );
+            }
             ApiError::Store(StoreError::Database(database_error))
                 if database_unreachable(&database_error) =>
             {

@@ -173,6 +173,7 @@ impl Server {
         let feed_poller = feed.spawn_poller(self.store.clone(), FEED_POLL_INTERVAL);
         // From here on reads trust their copy until a commit is made or heard of.
         let commit_listener = self.store.listen_for_commits();
+        let heartbeat = self.store.watch_availability();
         let draining = Draining::new();
         let page_tokens = PageTokens::new(&self.store.page_token_key().await?);
         let limits = self.limits;
@@ -336,6 +337,9 @@ impl Server {
         };
         feed_poller.abort();
         commit_listener.abort();
+        if let Some(heartbeat) = heartbeat {
+            heartbeat.abort();
+        }
         let _ = metrics_stop.send(());
         if let Some(metrics) = metrics {
             let _ = metrics.await;

@@ -262,6 +262,9 @@ impl Commits {
                 return;
             }
         };
+        // On a lost connection, say so at once: sqlx would otherwise reconnect inside try_recv,
+        // waiting as long as the database is away while readers trust counters that may be old.
+        listener.eager_reconnect(false);
         if let Err(error) = listener.listen(COUNTERS_CHANNEL).await {
             warn!(%error, "cannot listen for the database's commits; reads ask the database");
             return;

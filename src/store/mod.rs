@@ -4,6 +4,7 @@
 
 mod agency_plans;
 mod audit;
+mod availability;
 mod catalog;
 mod commits;
 mod credentials;
@@ -36,6 +37,8 @@ pub use agency_plans::{
     PlanReason, StoredAgencyPlan, StoredPlanDecision,
 };
 pub use audit::{AuditProblem, AuditVerification};
+use availability::Availability;
+pub use availability::{HEARTBEAT_INTERVAL, HEARTBEAT_TIMEOUT};
 pub use catalog::{CatalogImport, CatalogSource, ImportCounts};
 pub use commits::Commits;
 pub use credentials::{
@@ -99,6 +102,8 @@ pub struct Store {
     /// Moved by every write of this process that changes the counters, and by what the
     /// listener hears of other processes' (see [`Store::listen_for_commits`]).
     commits: Arc<Commits>,
+    /// Whether the database answers (see [`Store::watch_availability`]).
+    availability: Arc<Availability>,
 }
 
 /// How long connecting to the database, or waiting for a free connection, may take before the
@@ -241,6 +246,7 @@ impl Store {
             db,
             database_url: database_url.into(),
             commits: Arc::default(),
+            availability: Arc::default(),
         })
     }
 
@@ -261,6 +267,26 @@ impl Store {
     /// readers ask the database every time (see `store::commits`).
     pub fn listen_for_commits(&self) -> JoinHandle<()> {
         self.commits.spawn_listener(&self.database_url)
+    }
+
+    /// Pings the database until the returned task is aborted (PostgreSQL only: `None` for SQLite),
+    /// so that [`Store::database_down`] says whether it answers.
+    pub fn watch_availability(&self) -> Option<JoinHandle<()>> {
+        self.database_url.starts_with("postgres").then(|| {
+            self.availability
+                .spawn_heartbeat(&self.database_url, self.commits.clone())
+        })
+    }
+
+    /// Whether the database failed to answer its last heartbeat: nothing it would answer can be
+    /// relied on now.
+    pub fn database_down(&self) -> bool {
+        self.availability.is_down()
+    }
+
+    /// Completes when the database is found down (at once if it is).
+    pub async fn database_went_down(&self) {
+        self.availability.went_down().await;
     }
 
     /// Begins a write transaction. On SQLite it takes the write lock at once (BEGIN IMMEDIATE), so

@@ -449,3 +449,99 @@ impl Decoder for RawCodec {
         Ok(Some(source.copy_to_bytes(source.remaining()).to_vec()))
     }
 }
+
+/// What a [`DatabaseProxy`] does with the connections through it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProxyMode {
+    /// Passes every byte both ways.
+    Forward,
+    /// Passes nothing and closes nothing: the database's machine went silent (it died, or the
+    /// network between was cut), and no connection learns of it but by waiting. When forwarding
+    /// resumes, every connection made before or during the silence is closed, as a machine that
+    /// came back would have forgotten them.
+    Silent,
+}
+
+/// A TCP proxy in front of the PostgreSQL server, for tests of what the server does when its
+/// database goes away without a word.
+pub struct DatabaseProxy {
+    pub address: SocketAddr,
+    mode: tokio::sync::watch::Sender<ProxyMode>,
+    accepting: JoinHandle<()>,
+}
+
+impl DatabaseProxy {
+    /// A proxy on 127.0.0.1:0 forwarding to `target`.
+    pub async fn start(target: SocketAddr) -> DatabaseProxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("the proxy binds");
+        let address = listener.local_addr().expect("a local address");
+        let (mode, _) = tokio::sync::watch::channel(ProxyMode::Forward);
+        let modes = mode.clone();
+        let accepting = tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let mut mode = modes.subscribe();
+                tokio::spawn(async move {
+                    let mut client = client;
+                    let forwarding = *mode.borrow_and_update() == ProxyMode::Forward;
+                    if !forwarding {
+                        // Accepted by a silent machine: held until it comes back, then closed.
+                        let _ = mode
+                            .wait_for(|mode| *mode == ProxyMode::Forward)
+                            .await
+                            .is_ok();
+                        return;
+                    }
+                    let Ok(mut upstream) = tokio::net::TcpStream::connect(target).await else {
+                        return;
+                    };
+                    let silenced = tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut upstream) => false,
+                        silenced = mode.wait_for(|mode| *mode != ProxyMode::Forward) => silenced.is_ok(),
+                    };
+                    if silenced {
+                        let _ = mode
+                            .wait_for(|mode| *mode == ProxyMode::Forward)
+                            .await
+                            .is_ok();
+                    }
+                });
+            }
+        });
+        DatabaseProxy {
+            address,
+            mode,
+            accepting,
+        }
+    }
+
+    pub fn set(&self, mode: ProxyMode) {
+        self.mode.send_replace(mode);
+    }
+
+    /// `database_url` with its host and port replaced by the proxy's.
+    pub fn url_through(&self, database_url: &str) -> String {
+        let mut url = url::Url::parse(database_url).expect("a database URL");
+        url.set_ip_host(self.address.ip()).expect("a host");
+        url.set_port(Some(self.address.port())).expect("a port");
+        url.to_string()
+    }
+}
+
+impl Drop for DatabaseProxy {
+    fn drop(&mut self) {
+        self.accepting.abort();
+    }
+}
+
+/// The address of the PostgreSQL server the suite runs on.
+pub fn postgres_address() -> SocketAddr {
+    let url = url::Url::parse(&postgres_admin_url()).expect("a PostgreSQL URL");
+    let host = url.host_str().unwrap_or("127.0.0.1");
+    let port = url.port().unwrap_or(5432);
+    std::net::ToSocketAddrs::to_socket_addrs(&(host, port))
+        .expect("the PostgreSQL host resolves")
+        .next()
+        .expect("an address")
+}

@@ -325,10 +325,134 @@ pub async fn a_database_outage_is_unavailable_with_a_retry_delay(backend: Backen
         assert!(delay >= std::time::Duration::from_millis(500), "{delay:?}");
     }
     app.cut_off_database(false).await;
+    // As a client does: retry after the delay it was given, until the server has seen the
+    // database answer again (its next heartbeat).
+    let retried = request(&new_id(), OLD_AGENCY, "2024", complete_report());
+    for attempt in 1.. {
+        match agency.submit_report(retried.clone()).await {
+            Ok(_) => break,
+            Err(status) if status.code() == Code::Unavailable && attempt < 5 => {
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+            Err(status) => panic!("the database is back, yet: {status:?}"),
+        }
+    }
+}
+
+/// A database that goes silent (its machine dies, or the network to it is cut: no connection is
+/// closed, nothing answers) for longer than the promised five seconds. Every call answers within
+/// about five seconds, and only UNAVAILABLE (DATABASE_UNAVAILABLE, with a RetryInfo) or, in the
+/// first seconds before the server can have noticed, what it answered before; once the heartbeat
+/// has had its interval and timeout (three seconds), every call is UNAVAILABLE, reads that memory
+/// could serve included. When the database is back, calls succeed again, and a submit retried
+/// with its request id is stored once. PostgreSQL only: an embedded file cannot go silent.
+pub async fn a_database_that_goes_silent_is_unavailable_within_seconds(backend: Backend) {
+    use std::time::{Duration, Instant};
+
+    use crate::common::{DatabaseProxy, ProxyMode, postgres_address};
+    if backend != Backend::Postgres {
+        return;
+    }
+    let proxy = DatabaseProxy::start(postgres_address()).await;
+    let app = TestApp::spawn_with(backend, |config| {
+        config.database.database_url = proxy.url_through(&config.database.database_url);
+    })
+    .await;
+    let mut agency = app.agency(OLD_AGENCY).await;
     agency
         .submit_report(request(&new_id(), OLD_AGENCY, "2024", complete_report()))
         .await
-        .expect("the database is back");
+        .unwrap();
+    let figures = ListTargetSummariesRequest {
+        plan_code: NATIONAL.into(),
+        period_code: "2024".into(),
+        ..Default::default()
+    };
+    let mut summaries = app.summaries.clone();
+    let mut catalog = app.catalog.clone();
+    // Twice: the second is served from memory, as the calls during the silence could be.
+    for _ in 0..2 {
+        summaries
+            .list_target_summaries(figures.clone())
+            .await
+            .unwrap();
+    }
+    let mut corrected = complete_report();
+    corrected.revenue_vnd = Some(corrected.revenue_vnd.unwrap_or_default() + 1);
+    let retried = request(&new_id(), OLD_AGENCY, "2024", corrected);
+
+    proxy.set(ProxyMode::Silent);
+    let silent_since = Instant::now();
+    let noticed_by = pressdx::store::HEARTBEAT_INTERVAL + pressdx::store::HEARTBEAT_TIMEOUT;
+    let mut unavailable_after_notice = 0;
+    while silent_since.elapsed() < Duration::from_secs(8) {
+        for call in ["a read memory could serve", "a catalogue read", "a submit"] {
+            let started = Instant::now();
+            let answer = tokio::time::timeout(Duration::from_secs(20), async {
+                match call {
+                    "a read memory could serve" => summaries
+                        .list_target_summaries(figures.clone())
+                        .await
+                        .map(drop),
+                    "a catalogue read" => catalog
+                        .list_periods(pressdx::proto::ListPeriodsRequest::default())
+                        .await
+                        .map(drop),
+                    _ => agency.submit_report(retried.clone()).await.map(drop),
+                }
+            })
+            .await
+            .unwrap_or_else(|_| panic!("{call} hung for 20 s"));
+            let took = started.elapsed();
+            assert!(took <= Duration::from_millis(5500), "{call} took {took:?}");
+            match answer {
+                Ok(()) => assert!(
+                    started.duration_since(silent_since) < noticed_by,
+                    "{call} was answered from memory {:?} into the silence",
+                    started.duration_since(silent_since)
+                ),
+                Err(status) => {
+                    assert_eq!(status.code(), Code::Unavailable, "{call}: {status:?}");
+                    assert_eq!(error_reason(&status), "DATABASE_UNAVAILABLE", "{call}");
+                    assert!(status.get_error_details().retry_info().is_some(), "{call}");
+                    if started.duration_since(silent_since) >= noticed_by {
+                        unavailable_after_notice += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(unavailable_after_notice >= 9, "{unavailable_after_notice}");
+
+    proxy.set(ProxyMode::Forward);
+    let back_since = Instant::now();
+    let receipt = loop {
+        match agency.submit_report(retried.clone()).await {
+            Ok(receipt) => break receipt.into_inner(),
+            Err(status) => {
+                assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+                assert!(
+                    back_since.elapsed() < Duration::from_secs(10),
+                    "still unavailable 10 s after the database came back: {status:?}"
+                );
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    };
+    assert_eq!(receipt.revision, 2, "stored once, after the first report");
+    let listed = app
+        .submissions
+        .clone()
+        .list_submissions(pressdx::proto::ListSubmissionsRequest {
+            agency_code: OLD_AGENCY.into(),
+            period_code: "2024".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.submissions.len(), 2, "nothing stored twice");
+    summaries.list_target_summaries(figures).await.unwrap();
 }
 
 /// A request that names no scope reads the caller's own organisation (every agency for the

@@ -97,6 +97,7 @@ macro_rules! behavioural_suite {
             contract::unknown_codes_name_the_closest_valid_ones,
             contract::the_servers_timeout_is_deadline_exceeded,
             contract::a_database_outage_is_unavailable_with_a_retry_delay,
+            contract::a_database_that_goes_silent_is_unavailable_within_seconds,
             contract::an_empty_scope_is_the_callers_own_organisation,
             contract::every_list_pages_with_signed_tokens,
             operators::operator_commands_open_an_existing_database_only,
