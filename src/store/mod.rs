@@ -26,8 +26,8 @@ use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    AccessMode, ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, IsolationLevel, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
+    DbBackend, DbErr, IsolationLevel, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use tokio::task::JoinHandle;
@@ -289,15 +289,26 @@ impl Store {
         self.availability.went_down().await;
     }
 
-    /// Begins a write transaction. On SQLite it takes the write lock at once (BEGIN IMMEDIATE), so
-    /// that two writers queue instead of deadlocking when both upgrade from reading.
+    /// Begins a write transaction, holding the database's one write lock from its first
+    /// statement: on SQLite the file's (BEGIN IMMEDIATE, so that two writers queue instead of
+    /// deadlocking when both upgrade from reading), on PostgreSQL the counters row's, which every
+    /// write takes anyway to extend the audit chain. Writers of every process so queue before
+    /// they read what they build on (the latest revision, a request id), and never collide on it
+    /// at the insert: this is the one write path of every record.
     async fn begin_write(&self) -> Result<DatabaseTransaction, DbErr> {
-        self.db
+        let transaction = self
+            .db
             .begin_with_options(TransactionOptions {
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
                 ..TransactionOptions::default()
             })
-            .await
+            .await?;
+        if transaction.get_database_backend() == DbBackend::Postgres {
+            transaction
+                .execute_unprepared("SELECT id FROM counters WHERE id = 1 FOR UPDATE")
+                .await?;
+        }
+        Ok(transaction)
     }
 
     /// Begins a read-only transaction in which every statement sees the same snapshot of the

@@ -347,8 +347,9 @@ impl Store {
             .exec(&transaction)
             .await?;
         if updated.rows_affected == 0 {
-            // Another process wrote it between our read and our write (PostgreSQL only: SQLite's
-            // write lock was held since the read).
+            // Another process wrote it between our read and our write: cannot happen while every
+            // write holds the write lock from its first statement (`Store::begin_write`), kept
+            // as a guard that refuses rather than signs something else.
             return Err(StoreError::Contention(format!(
                 "province report {id} changed while it was being submitted"
             )));

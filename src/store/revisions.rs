@@ -1,7 +1,8 @@
 //! What the stores of revisioned records (self-assessments, agency plans, task progress reports)
 //! share: a submit either becomes the next revision, or finds its request id taken before, by the
-//! same content (a retry, replayed) or by other content (refused); and two processes that store
-//! the same next revision at once collide on its unique index, the loser to retry.
+//! same content (a retry, replayed) or by other content (refused). Writers queue for the write
+//! lock before they read the latest revision (`Store::begin_write`), so two never pick the same
+//! one; should an insert still collide on the unique index, it is CONTENTION, to retry.
 
 use sea_orm::{DbErr, SqlErr};
 

@@ -154,8 +154,8 @@ impl Store {
     }
 
     /// Stores the next revision and its audit entry in one transaction, unless the request id was
-    /// taken. Two processes storing the same agency's next revision at once: one of them gets
-    /// CONTENTION, to retry.
+    /// taken. Writers of any process queue for the write lock first, so concurrent
+    /// ones are stored one after another.
     pub async fn submit_self_assessment(
         &self,
         new: NewSelfAssessment<'_>,

@@ -56,8 +56,8 @@ pub struct NewTaskProgress<'a> {
 
 impl Store {
     /// Stores the line's next revision and its audit entry in one transaction, unless the request
-    /// id was taken. Two processes storing the same next revision at once: one of them gets
-    /// CONTENTION, to retry.
+    /// id was taken. Writers of any process queue for the write lock first, so concurrent
+    /// ones are stored one after another.
     pub async fn report_task_progress(
         &self,
         new: NewTaskProgress<'_>,

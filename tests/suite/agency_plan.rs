@@ -70,7 +70,7 @@ fn task(code: &str, due_on: &str) -> AgencyTask {
 }
 
 /// The agency's plan; `growth_2025` is its revenue growth commitment for 2025.
-fn plan(request_id: &str, growth_2025: i32) -> SubmitAgencyPlanRequest {
+pub(super) fn plan(request_id: &str, growth_2025: i32) -> SubmitAgencyPlanRequest {
     SubmitAgencyPlanRequest {
         request_id: request_id.into(),
         agency_code: AGENCY.into(),

@@ -79,7 +79,7 @@ fn evidence(criterion: &str) -> EvidenceReference {
     }
 }
 
-fn assessment(request_id: &str, share_online: &str) -> SubmitSelfAssessmentRequest {
+pub(super) fn assessment(request_id: &str, share_online: &str) -> SubmitSelfAssessmentRequest {
     SubmitSelfAssessmentRequest {
         request_id: request_id.into(),
         agency_code: AGENCY.into(),

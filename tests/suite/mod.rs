@@ -39,6 +39,7 @@ macro_rules! behavioural_suite {
             submission::an_import_batch_keeps_revisions_and_request_ids,
             submission::an_unknown_submission_is_not_found,
             submission::concurrent_submits_get_distinct_revisions,
+            submission::concurrent_writers_of_any_revisioned_record_queue_and_none_aborts,
             submission::a_replay_says_which_revision_counts_now,
             submission::a_province_enters_paper_reports_and_the_ministry_imports_history,
             submission::plausibility_warnings_are_returned_stored_and_listed_never_blocking,

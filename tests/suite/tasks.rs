@@ -59,7 +59,11 @@ name = "A test plan of Hà Nam without tasks"
 province = "ha-nam"
 "#;
 
-fn report(task: &str, status: TaskStatus, percent: Option<i32>) -> ReportTaskProgressRequest {
+pub(super) fn report(
+    task: &str,
+    status: TaskStatus,
+    percent: Option<i32>,
+) -> ReportTaskProgressRequest {
     ReportTaskProgressRequest {
         request_id: new_id(),
         plan_code: PLAN.into(),
