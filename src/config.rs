@@ -4,7 +4,8 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::error::{ContextKind, ErrorKind};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::domain::access::Role;
 use crate::store::{DEFAULT_DATABASE_URL, redact_password};
@@ -29,6 +30,45 @@ pub struct Cli {
         default_value_t = LogFormat::Text
     )]
     pub log_format: LogFormat,
+}
+
+impl Cli {
+    /// The command line, parsed; exits with clap's message (and usage) if it does not parse.
+    ///
+    /// A missing argument's usage line is made from the command line alone. clap's own lists
+    /// the missing arguments and every one given, and counts a value taken from the environment
+    /// as given: with PRESSDX_TOKEN set, `review list` without `--period` showed
+    /// `--token <TOKEN>` beside the missing `--period <PERIOD>`, as though it were required
+    /// too. The environment still supplies its values; only the message is made again.
+    pub fn parse_command_line() -> Cli {
+        let error = match Cli::try_parse() {
+            Ok(cli) => return cli,
+            Err(error) => error,
+        };
+        if error.kind() == ErrorKind::MissingRequiredArgument
+            && let Err(again) = without_environment(Cli::command()).try_get_matches()
+            // The same arguments missing: a value the environment gave to one that another
+            // requires (`--tls-ca` for `--tls-client-cert`) would be missing here too.
+            && again.kind() == ErrorKind::MissingRequiredArgument
+            && again.get(ContextKind::InvalidArg) == error.get(ContextKind::InvalidArg)
+        {
+            again.exit()
+        }
+        error.exit()
+    }
+}
+
+/// `command` with no argument read from the environment, but the required ones (none today).
+fn without_environment(command: clap::Command) -> clap::Command {
+    command
+        .mut_args(|arg| {
+            if arg.is_required_set() {
+                arg
+            } else {
+                arg.env(None::<&'static str>)
+            }
+        })
+        .mut_subcommands(without_environment)
 }
 
 #[derive(Debug, Subcommand)]

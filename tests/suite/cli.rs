@@ -793,6 +793,39 @@ fn write_test_pki(directory: &std::path::Path) {
     }
 }
 
+/// A command missing an argument names it, with a usage line of what the command line holds:
+/// a token or server taken from the environment is used, never shown as though it were required.
+pub async fn the_cli_usage_names_only_what_the_command_line_lacks(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, province) = create_token(&app.database_url, "province", Some("ninh-binh-2025"));
+    let server = format!("http://{}", app.address);
+    let run = |args: &[&str]| {
+        tokio::task::block_in_place(|| {
+            pressdx_command(args)
+                .env("PRESSDX_TOKEN", &province)
+                .env("PRESSDX_SERVER", &server)
+                .output()
+                .unwrap()
+        })
+    };
+    let incomplete = run(&["review", "list"]);
+    assert_eq!(incomplete.status.code(), Some(2));
+    let stderr = text(&incomplete.stderr);
+    assert!(
+        stderr
+            .contains("the following required arguments were not provided:\n  --period <PERIOD>\n"),
+        "{stderr}"
+    );
+    let usage = stderr
+        .lines()
+        .find(|line| line.starts_with("Usage:"))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert_eq!(usage, "Usage: pressdx review list --period <PERIOD>");
+    // The environment still gives the token and the server.
+    let complete = run(&["review", "list", "--period", "2025"]);
+    assert!(complete.status.success(), "{}", text(&complete.stderr));
+}
+
 /// A connection that fails says why and what to do, not "transport error": nothing listening,
 /// plaintext against TLS and TLS against plaintext, https without a CA, a CA that did not sign
 /// the server's certificate, a certificate for another name, and a server that requires a client
