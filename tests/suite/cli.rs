@@ -793,6 +793,89 @@ fn write_test_pki(directory: &std::path::Path) {
     }
 }
 
+/// `review reopen --for 7d` gives the agency seven days from the period's closing while the
+/// period is open, and from now once it has closed: the same words work on any day.
+pub async fn the_cli_reopens_a_period_for_a_time_counted_from_its_closing(backend: Backend) {
+    use crate::common::TEST_CATALOG;
+    let app = TestApp::spawn(backend).await;
+    // 2026 closed five days after its deadline, in the past whenever this runs; 2030 closes
+    // long after any run.
+    let deadline = |year: u32| format!("deadline = \"{year}-11-15T00:00:00+07:00\"\n");
+    let catalog = TEST_CATALOG
+        .replace(
+            &deadline(2026),
+            &format!(
+                "{}closes_at = \"2026-11-20T00:00:00+07:00\"\n",
+                deadline(2026)
+            ),
+        )
+        .replace(
+            &deadline(2030),
+            &format!(
+                "{}closes_at = \"2099-12-15T00:00:00+07:00\"\n",
+                deadline(2030)
+            ),
+        );
+    app.apply_catalog(&catalog).await;
+    let (_, province) = create_token(&app.database_url, "province", Some("ninh-binh-2025"));
+    let server = format!("http://{}", app.address);
+    let reopen = |period: &str, ends: &[&str]| {
+        let mut args = vec![
+            "review",
+            "reopen",
+            "--agency",
+            "bao-ptth-ninh-binh-2025",
+            "--period",
+            period,
+            "--reason",
+            "sent by post before the closing",
+            "--server",
+            &server,
+            "--token",
+            &province,
+        ];
+        args.extend_from_slice(ends);
+        tokio::task::block_in_place(|| pressdx(&args))
+    };
+    let until = |output: &Output| {
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        let stdout = text(&output.stdout);
+        let (_, until) = stdout
+            .lines()
+            .next()
+            .and_then(|line| line.split_once(" until "))
+            .unwrap_or_else(|| panic!("{stdout}"));
+        chrono::DateTime::parse_from_str(until, "%Y-%m-%d %H:%M %:z")
+            .unwrap_or_else(|error| panic!("{until:?}: {error}"))
+    };
+
+    let open = until(&reopen("2030", &["--for", "7d"]));
+    assert_eq!(open.to_rfc3339(), "2099-12-22T00:00:00+07:00");
+    let asked_at = chrono::Utc::now();
+    let closed = until(&reopen("2026", &["--for", "7d"]));
+    let from_now = closed.with_timezone(&chrono::Utc) - asked_at;
+    assert!(
+        from_now > chrono::Duration::days(7) - chrono::Duration::minutes(2)
+            && from_now <= chrono::Duration::days(7),
+        "{closed} is not 7 days from {asked_at}"
+    );
+    // --until is refused where it ends before the closing, and both at once are refused.
+    let early = reopen("2030", &["--until", "7d"]);
+    assert_eq!(early.status.code(), Some(1), "{}", text(&early.stdout));
+    assert!(
+        text(&early.stderr).contains("must be after the period closes"),
+        "{}",
+        text(&early.stderr)
+    );
+    let both = reopen("2030", &["--until", "7d", "--for", "7d"]);
+    assert_eq!(both.status.code(), Some(2));
+    assert!(
+        text(&both.stderr).contains("cannot be used with"),
+        "{}",
+        text(&both.stderr)
+    );
+}
+
 /// A command missing an argument names it, with a usage line of what the command line holds:
 /// a token or server taken from the environment is used, never shown as though it were required.
 pub async fn the_cli_usage_names_only_what_the_command_line_lacks(backend: Backend) {

@@ -70,6 +70,7 @@ macro_rules! behavioural_suite {
             cli::the_cli_imports_a_directory_of_reports,
             cli::the_cli_names_the_cause_of_a_failed_connection,
             cli::the_cli_usage_names_only_what_the_command_line_lacks,
+            cli::the_cli_reopens_a_period_for_a_time_counted_from_its_closing,
             cli::the_cli_drafts_signs_and_renders_the_province_report,
             cli::the_cli_submits_appraises_and_shows_a_self_assessment_and_results,
             cli::the_cli_submits_decides_lists_and_follows_an_agency_plan,
