@@ -37,6 +37,9 @@ fn pressdx_into_a_closed_pipe(args: &[&str]) -> Output {
     child.wait_with_output().expect("pressdx ends")
 }
 
+/// The period of examples/report.toml, which several tests submit: the README's, open on any day.
+const EXAMPLE_PERIOD: &str = "2025";
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -119,7 +122,7 @@ pub async fn the_cli_submits_a_report_file_and_lists_it(backend: Backend) {
     assert!(listed.status.success(), "{}", text(&listed.stderr));
     let lines: Vec<String> = text(&listed.stdout).lines().map(String::from).collect();
     assert_eq!(lines.len(), 2, "a header and one submission: {lines:?}");
-    assert!(lines[1].contains("2026") && lines[1].contains("latest"));
+    assert!(lines[1].contains(&format!(" {EXAMPLE_PERIOD} ")) && lines[1].contains("latest"));
 
     // A broken report prints every violation and exits with 2.
     let directory = tempfile::tempdir().unwrap();
@@ -263,7 +266,7 @@ pub async fn the_cli_prints_summaries_and_reporting_status(backend: Backend) {
             "--plan",
             "national-348-qd-ttg",
             "--period",
-            "2026",
+            EXAMPLE_PERIOD,
             "--scope",
             "province:ninh-binh-2025",
             "--server",
@@ -469,7 +472,7 @@ pub async fn the_cli_ends_quietly_when_its_reader_goes_away(backend: Backend) {
             "--plan",
             "national-348-qd-ttg",
             "--period",
-            "2026",
+            EXAMPLE_PERIOD,
             "--server",
             &server,
             "--token",
@@ -533,7 +536,7 @@ pub async fn the_cli_prints_json_and_csv_for_programs(backend: Backend) {
         "--plan",
         "national-348-qd-ttg",
         "--period",
-        "2026",
+        EXAMPLE_PERIOD,
         "--scope",
         "province:ninh-binh-2025",
     ];
@@ -542,7 +545,7 @@ pub async fn the_cli_prints_json_and_csv_for_programs(backend: Backend) {
         .clone()
         .list_target_summaries(ListTargetSummariesRequest {
             plan_code: "national-348-qd-ttg".into(),
-            period_code: "2026".into(),
+            period_code: EXAMPLE_PERIOD.into(),
             scope: "province:ninh-binh-2025".into(),
             ..Default::default()
         })
@@ -592,7 +595,7 @@ pub async fn the_cli_prints_json_and_csv_for_programs(backend: Backend) {
     let status = [
         "status",
         "--period",
-        "2026",
+        EXAMPLE_PERIOD,
         "--scope",
         "province:ninh-binh-2025",
     ];
@@ -644,7 +647,7 @@ pub async fn the_cli_imports_a_directory_of_reports(backend: Backend) {
         String::new(),
         json_line(&|report| report["report"]["security_level"] = 7.into()),
         r#"{"agency": "bao-ptth-ninh-binh-2025", "period": "#.to_string(),
-        json_line(&|report| report["request_id"] = "back-fill-2026-a".into()),
+        json_line(&|report| report["request_id"] = "back-fill-a".into()),
     ];
     std::fs::write(directory.path().join("a.jsonl"), lines.join("\n")).unwrap();
     // A corrected report, as its own TOML file.
@@ -684,7 +687,11 @@ pub async fn the_cli_imports_a_directory_of_reports(backend: Backend) {
     assert!(stdout.contains("refused    2"), "{stdout}");
     let invalid = stderr
         .lines()
-        .position(|line| line.contains("a.jsonl:3, bao-ptth-ninh-binh-2025 for 2026"))
+        .position(|line| {
+            line.contains(&format!(
+                "a.jsonl:3, bao-ptth-ninh-binh-2025 for {EXAMPLE_PERIOD}"
+            ))
+        })
         .unwrap_or_else(|| panic!("{stderr}"));
     assert!(
         stderr
@@ -1058,10 +1065,17 @@ pub async fn the_cli_drafts_signs_and_renders_the_province_report(backend: Backe
         text(&output.stdout)
     };
     run(&["submit", "--file", example], &agency);
-    let awaiting = run(&["review", "list", "--period", "2026"], &province);
+    let awaiting = run(&["review", "list", "--period", EXAMPLE_PERIOD], &province);
     assert!(awaiting.contains("bao-ptth-ninh-binh-2025"), "{awaiting}");
     let accepted = run(
-        &["review", "list", "--period", "2026", "--state", "accepted"],
+        &[
+            "review",
+            "list",
+            "--period",
+            EXAMPLE_PERIOD,
+            "--state",
+            "accepted",
+        ],
         &province,
     );
     assert!(!accepted.contains("bao-ptth-ninh-binh-2025"), "{accepted}");
@@ -1073,7 +1087,7 @@ pub async fn the_cli_drafts_signs_and_renders_the_province_report(backend: Backe
             "--plan",
             "national-348-qd-ttg",
             "--period",
-            "2026",
+            EXAMPLE_PERIOD,
         ],
         &province,
     );
@@ -1107,7 +1121,7 @@ pub async fn the_cli_drafts_signs_and_renders_the_province_report(backend: Backe
             "--plan",
             "national-348-qd-ttg",
             "--period",
-            "2026",
+            EXAMPLE_PERIOD,
         ],
         &ministry,
     );
@@ -1151,11 +1165,14 @@ pub async fn the_cli_drafts_signs_and_renders_the_province_report(backend: Backe
     assert!(!page.contains("<script"), "the page needs no JavaScript");
     // The example report: 12+120+55+20 of 12+140+60+48 people trained.
     let figures = std::fs::read_to_string(&csv).unwrap();
-    let trained_2026 = figures
+    let trained = figures
         .lines()
-        .find(|line| line.contains(",staff_trained,") && line.contains(",2026,observed,"))
+        .find(|line| {
+            line.contains(",staff_trained,")
+                && line.contains(&format!(",{EXAMPLE_PERIOD},observed,"))
+        })
         .unwrap_or_else(|| panic!("{figures}"));
-    assert!(trained_2026.contains(",207,260,"), "{trained_2026}");
+    assert!(trained.contains(",207,260,"), "{trained}");
 }
 
 /// `pressdx maturity`: a self-assessment sent from a TOML file and scored, appraised by the
