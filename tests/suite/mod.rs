@@ -12,6 +12,7 @@ pub mod fixtures;
 pub mod limits;
 pub mod maturity_results;
 pub mod operators;
+pub mod readme;
 pub mod recomputation;
 pub mod review;
 pub mod submission;
@@ -114,6 +115,7 @@ macro_rules! behavioural_suite {
             limits::stopping_ends_open_streams_and_says_not_serving,
             review::a_closed_period_takes_reports_only_where_the_province_reopened_it,
             review::a_province_returns_a_report_and_accepts_its_correction,
+            readme::every_command_block_of_the_readme_runs_as_written,
         );
     };
     ($backend:expr; $($module:ident :: $test:ident),+ $(,)?) => {
