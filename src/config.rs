@@ -4,7 +4,8 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::error::ContextKind;
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::domain::access::Role;
 use crate::store::{DEFAULT_DATABASE_URL, redact_password};
@@ -29,6 +30,47 @@ pub struct Cli {
         default_value_t = LogFormat::Text
     )]
     pub log_format: LogFormat,
+}
+
+impl Cli {
+    /// The command line, parsed; exits with clap's message (and usage) if it does not parse.
+    ///
+    /// An error's usage line is made from the command line alone. clap's own lists the
+    /// arguments given, and counts a value taken from the environment as given: with
+    /// PRESSDX_TOKEN set, `review list` without `--period` showed `--token <TOKEN>` beside the
+    /// missing `--period <PERIOD>`, as though it were required too. The environment still
+    /// supplies its values; only the message is made again, and help keeps its `[env: ...]`.
+    pub fn parse_command_line() -> Cli {
+        let error = match Cli::try_parse() {
+            Ok(cli) => return cli,
+            Err(error) => error,
+        };
+        if error.use_stderr()
+            && let Err(again) = without_environment(Cli::command()).try_get_matches()
+            // The same error about the same arguments: a value the environment gave to one
+            // that another requires (`--tls-ca` for `--tls-client-cert`) would be missing here.
+            && again.kind() == error.kind()
+            && [ContextKind::InvalidArg, ContextKind::PriorArg]
+                .iter()
+                .all(|kind| again.get(*kind) == error.get(*kind))
+        {
+            again.exit()
+        }
+        error.exit()
+    }
+}
+
+/// `command` with no argument read from the environment, but the required ones (none today).
+fn without_environment(command: clap::Command) -> clap::Command {
+    command
+        .mut_args(|arg| {
+            if arg.is_required_set() {
+                arg
+            } else {
+                arg.env(None::<&'static str>)
+            }
+        })
+        .mut_subcommands(without_environment)
 }
 
 #[derive(Debug, Subcommand)]
@@ -850,6 +892,7 @@ pub enum ReviewCommand {
     },
     /// Reopens a closed period for one agency of the province until an instant, with a reason
     /// (ReviewService.ReopenPeriod), and prints the reopening.
+    #[command(group(clap::ArgGroup::new("ends").required(true)))]
     Reopen {
         /// The agency's code.
         #[arg(long)]
@@ -858,9 +901,13 @@ pub enum ReviewCommand {
         #[arg(long)]
         period: String,
         /// Until when the agency may submit: a duration from now (7d, 12h), a date (the start of
-        /// that day in Vietnam), or an RFC 3339 instant.
-        #[arg(long)]
-        until: String,
+        /// that day in Vietnam), or an RFC 3339 instant. It must be after the period closes.
+        #[arg(long, group = "ends")]
+        until: Option<String>,
+        /// Instead of --until: for how long (7d, 12h) the agency may submit, counted from the
+        /// period's closing while it is still open, and from now once it has closed.
+        #[arg(long = "for", id = "for", value_name = "DURATION", group = "ends")]
+        for_duration: Option<String>,
         /// Why, for the agency and the audit log.
         #[arg(long)]
         reason: String,

@@ -2,12 +2,11 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use pressdx::config::Cli;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_command_line();
     pressdx::telemetry::init(cli.log_format);
     match pressdx::cli::run(cli.command).await {
         Ok(code) => code,

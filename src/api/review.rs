@@ -178,13 +178,14 @@ impl ReviewApi {
         };
 
         // Whose submission: a missing one is refused like one out of reach, so that ids cannot
-        // be probed.
+        // be probed; the words say it may be either, since a caller who mistyped an id would
+        // otherwise look for a permission it already has.
         let principal = &caller.principal;
         let id = request.submission_id;
         let out_of_reach = || {
             ApiError::out_of_reach(format!(
-                "{principal} does not reach submission {id}: a province reviews its own agencies' \
-                 reports"
+                "submission {id} does not exist or is not within reach of {principal}: a province \
+                 reviews its own agencies' reports"
             ))
         };
         let stored = self

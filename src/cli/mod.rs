@@ -147,9 +147,18 @@ async fn dispatch(command: Command) -> CliResult {
             agency,
             period,
             until,
+            for_duration,
             reason,
             server,
-        }) => review::reopen(&agency, &period, &until, &reason, &server).await,
+        }) => {
+            let until = match (until, for_duration) {
+                (Some(until), _) => review::Until::At(until),
+                (None, Some(duration)) => review::Until::For(duration),
+                // clap requires one of them: none reads as an empty --until, refused as such.
+                (None, None) => review::Until::At(String::new()),
+            };
+            review::reopen(&agency, &period, until, &reason, &server).await
+        }
         Command::Review(ReviewCommand::Accept {
             submission,
             remark,

@@ -20,7 +20,7 @@ use tonic::Code;
 use super::client::{Connection, connect};
 use super::diagnosis::call_failed;
 use super::submissions::print_refusal;
-use super::summaries::{milestone_in_words, percent, status_word};
+use super::summaries::{milestone_in_words, percent, status_in_words, status_word};
 use super::{CliResult, EXIT_REFUSED, output};
 use crate::api::convert::instant;
 use crate::config::{OutputFormat, ReportCommand, ReportSelector, ServerArgs};
@@ -750,7 +750,7 @@ fn print_figures(
         if detail == Detail::Short {
             continue;
         }
-        writeln!(out, "{:<30} {}", "", summary.explanation)?;
+        writeln!(out, "{:<30} {}", "", status_in_words(summary))?;
         if !summary.history.is_empty() {
             let years: Vec<String> = summary
                 .history

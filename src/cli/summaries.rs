@@ -14,7 +14,7 @@ use crate::proto::summary_service_client::SummaryServiceClient;
 use crate::proto::{
     Boundaries, GetReportingStatusRequest, ListTargetSummariesRequest, ListTargetSummariesResponse,
     MilestoneProjection, ProjectionOutcome, ReportingStatus, ScopeResolution, TargetMeasure,
-    TargetStatus, Timeliness, scope_absence,
+    TargetStatus, TargetSummary, Timeliness, scope_absence,
 };
 
 pub(super) fn percent(share: f64) -> String {
@@ -111,6 +111,73 @@ pub async fn summary(args: SummaryArgs) -> CliResult {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Why a target has its status, in words a person can act on: where the share stands against
+/// the previous year, what is due by the next milestone, and what that needs a year.
+///
+/// The server's `explanation` (which `--output json` and `csv` keep) gives the pace as the
+/// ratio of the progress observed to the progress needed; that ratio decides between on track,
+/// acceleration needed and limited progress, but means nothing once the share fell (a fall of 40
+/// points against 9 needed is "pace -444.44%") or nothing more is needed, and it is left out
+/// then. The statuses without a trend (achieved, no data, no trend) print the server's words.
+pub(super) fn status_in_words(summary: &TargetSummary) -> String {
+    let status = summary.status();
+    let trend_decided = matches!(
+        status,
+        TargetStatus::OnTrack
+            | TargetStatus::AccelerationNeeded
+            | TargetStatus::LimitedProgress
+            | TargetStatus::Deterioration
+    );
+    let (Some(previous), Some(observed), Some(needed), Ok(year)) = (
+        summary.previous_share,
+        summary.observed_yearly_progress,
+        summary.needed_yearly_progress,
+        summary.period_code.parse::<i32>(),
+    ) else {
+        return summary.explanation.clone();
+    };
+    if !trend_decided {
+        return summary.explanation.clone();
+    }
+    let share = percent(summary.share);
+    let points = |share: f64| format!("{:.1} points", share * 100.0);
+    let target = percent(summary.next_milestone_share);
+    let milestone_year = summary.next_milestone_year;
+    let due = if milestone_year > year {
+        format!("{target} is due by {milestone_year}")
+    } else {
+        format!("{target} was due by {milestone_year}")
+    };
+    let since = year - 1;
+    if status == TargetStatus::Deterioration || observed < 0.0 {
+        return format!(
+            "{share}, down from {} in {since}; {due}: {} a year needed",
+            percent(previous),
+            points(needed)
+        );
+    }
+    let change = if observed > 0.0 {
+        format!("up from {} in {since}", percent(previous))
+    } else {
+        format!("unchanged since {since}")
+    };
+    if needed <= 0.0 {
+        return format!(
+            "{share}, {change}; the next milestone, {target} by {milestone_year}, is reached \
+             already"
+        );
+    }
+    if observed == 0.0 {
+        return format!("{share}, {change}; {due}: {} a year needed", points(needed));
+    }
+    format!(
+        "{share}, {change}: {} a year, {:.0}% of the {} a year needed ({due})",
+        points(observed),
+        observed / needed * 100.0,
+        points(needed)
+    )
+}
+
 /// "2030 100%: on pace (met in 2028)", "2025 70%: missed".
 pub(super) fn milestone_in_words(milestone: &MilestoneProjection) -> String {
     let outcome = match milestone.outcome() {
@@ -194,7 +261,7 @@ fn print_summary_table(
             summary.reporting_agencies,
             summary.expected_agencies,
         )?;
-        writeln!(out, "{:<30} {unit}; {}", "", summary.explanation)?;
+        writeln!(out, "{:<30} {unit}; {}", "", status_in_words(summary))?;
         let milestones: Vec<String> = summary
             .milestone_projections
             .iter()
@@ -298,4 +365,73 @@ fn print_status_table(out: &mut impl Write, status: &ReportingStatus) -> io::Res
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 2026 summary whose status the trend decided: `share` this year, `previous` in 2025,
+    /// 100% due by 2030.
+    fn decided(status: TargetStatus, share: f64, previous: f64, needed: f64) -> TargetSummary {
+        TargetSummary {
+            period_code: "2026".into(),
+            status: status.into(),
+            share,
+            previous_share: Some(previous),
+            observed_yearly_progress: Some(share - previous),
+            needed_yearly_progress: Some(needed),
+            next_milestone_year: 2030,
+            next_milestone_share: 1.0,
+            explanation: "the server's words".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_fall_says_so_without_a_pace() {
+        let fell = decided(TargetStatus::Deterioration, 0.4, 0.8, 0.15);
+        assert_eq!(
+            status_in_words(&fell),
+            "40.0%, down from 80.0% in 2025; 100.0% is due by 2030: 15.0 points a year needed"
+        );
+    }
+
+    #[test]
+    fn progress_is_said_against_what_is_needed() {
+        let slow = decided(TargetStatus::LimitedProgress, 0.7962, 0.6808, 0.2038);
+        assert_eq!(
+            status_in_words(&slow),
+            "79.6%, up from 68.1% in 2025: 11.5 points a year, 57% of the 20.4 points a year \
+             needed (100.0% is due by 2030)"
+        );
+        let mut past = slow.clone();
+        past.next_milestone_year = 2025;
+        assert!(status_in_words(&past).ends_with("(100.0% was due by 2025)"));
+        let flat = decided(TargetStatus::LimitedProgress, 0.0, 0.0, 0.125);
+        assert_eq!(
+            status_in_words(&flat),
+            "0.0%, unchanged since 2025; 100.0% is due by 2030: 12.5 points a year needed"
+        );
+        // This year's requirement is not met, but the next milestone's is.
+        let mut ahead = decided(TargetStatus::OnTrack, 0.9, 0.85, -0.0125);
+        ahead.next_milestone_share = 0.85;
+        assert_eq!(
+            status_in_words(&ahead),
+            "90.0%, up from 85.0% in 2025; the next milestone, 85.0% by 2030, is reached already"
+        );
+    }
+
+    #[test]
+    fn statuses_without_a_trend_keep_the_servers_words() {
+        let mut achieved = decided(TargetStatus::Achieved, 1.0, 0.5, 0.0);
+        achieved.observed_yearly_progress = None;
+        assert_eq!(status_in_words(&achieved), "the server's words");
+        let no_trend = TargetSummary {
+            status: TargetStatus::NoTrend.into(),
+            explanation: "no share for 2025".into(),
+            ..Default::default()
+        };
+        assert_eq!(status_in_words(&no_trend), "no share for 2025");
+    }
 }

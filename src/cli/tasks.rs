@@ -323,6 +323,21 @@ async fn show(request: GetTaskProgressRequest, server: &ServerArgs) -> CliResult
     Ok(ExitCode::SUCCESS)
 }
 
+/// The days a line is overdue at most, that are said as a count: past them, the count (a task
+/// of the plan's first year is "1066 days late" three years on) says less than the date.
+const LATE_DAYS_COUNTED: i32 = 99;
+
+/// How late an overdue line is: "17 days late", or "overdue since 2023-12-31".
+fn lateness(days_late: i32, due_on: &str) -> String {
+    if days_late == 1 {
+        "1 day late".to_string()
+    } else if days_late <= LATE_DAYS_COUNTED {
+        format!("{days_late} days late")
+    } else {
+        format!("overdue since {due_on}")
+    }
+}
+
 fn print_line(out: &mut impl Write, line: &TaskLine) -> io::Result<()> {
     let status = format!(
         "{}{}",
@@ -333,7 +348,7 @@ fn print_line(out: &mut impl Write, line: &TaskLine) -> io::Result<()> {
             .unwrap_or_default()
     );
     let late = if line.overdue {
-        format!("{} days late", line.days_late)
+        lateness(line.days_late, &line.due_on)
     } else {
         String::new()
     };
@@ -367,12 +382,15 @@ fn print_follow_up(out: &mut impl Write, followed: &TaskFollowUp) -> io::Result<
     if followed.overdue.is_empty() {
         writeln!(out, "overdue: none")?;
     } else {
-        writeln!(out, "overdue, most days late first:")?;
+        writeln!(out, "overdue, the longest first:")?;
         for line in &followed.overdue {
             writeln!(
                 out,
-                "  {:<10} {:<26} {} days late ({})",
-                line.task_code, line.lead_code, line.days_late, line.lead_name
+                "  {:<10} {:<26} {} ({})",
+                line.task_code,
+                line.lead_code,
+                lateness(line.days_late, &line.due_on),
+                line.lead_name
             )?;
         }
     }
@@ -414,6 +432,13 @@ async fn follow_up(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_long_overdue_gives_its_due_date() {
+        assert_eq!(lateness(1, "2026-12-05"), "1 day late");
+        assert_eq!(lateness(99, "2026-08-29"), "99 days late");
+        assert_eq!(lateness(1066, "2023-12-31"), "overdue since 2023-12-31");
+    }
 
     #[test]
     fn evidence_reads_a_link_or_a_document_id() {

@@ -152,27 +152,28 @@ fn describe(credential: &Credential) -> String {
     line
 }
 
+/// A duration given in days or hours ("7d", "12h"), from 1 to 36,500 of them.
+pub(super) fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let count = |digits: &str| {
+        digits
+            .parse::<i64>()
+            .ok()
+            .filter(|count| *count > 0 && *count <= 36_500)
+    };
+    if let Some(days) = text.strip_suffix('d') {
+        return count(days).map(Duration::days);
+    }
+    text.strip_suffix('h').and_then(count).map(Duration::hours)
+}
+
 /// An instant given as a duration from now ("90d", "12h"), a date ("2027-01-01", the start of
 /// that day in Vietnam) or an RFC 3339 instant: when a credential expires, until when a period is
 /// reopened.
 pub(super) fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
     let text = text.trim();
-    let relative = |digits: &str, unit: fn(i64) -> Duration| {
-        digits
-            .parse::<i64>()
-            .ok()
-            .filter(|count| *count > 0 && *count <= 36_500)
-            .map(|count| Utc::now() + unit(count))
-    };
-    if let Some(days) = text.strip_suffix('d')
-        && let Some(at) = relative(days, Duration::days)
-    {
-        return Ok(at);
-    }
-    if let Some(hours) = text.strip_suffix('h')
-        && let Some(at) = relative(hours, Duration::hours)
-    {
-        return Ok(at);
+    if let Some(duration) = parse_duration(text) {
+        return Ok(Utc::now() + duration);
     }
     if let Ok(date) = text.parse::<NaiveDate>() {
         return date
@@ -208,5 +209,9 @@ mod tests {
         );
         assert!(parse_instant("soon").is_err());
         assert!(parse_instant("0d").is_err());
+        assert_eq!(parse_duration(" 7d"), Some(Duration::days(7)));
+        assert_eq!(parse_duration("12h"), Some(Duration::hours(12)));
+        assert_eq!(parse_duration("36501d"), None);
+        assert_eq!(parse_duration("2027-01-01"), None);
     }
 }

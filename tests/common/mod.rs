@@ -141,6 +141,12 @@ impl Drop for TestDatabase {
     }
 }
 
+/// A fresh database of the given kind for a server run apart from the harness (a `pressdx
+/// serve` process): its URL, and a guard that drops it when the test is done with it.
+pub async fn fresh_database(backend: Backend) -> (impl Sized, String) {
+    TestDatabase::create(backend).await
+}
+
 /// A running server, its clients, and its database.
 ///
 /// The ready-made clients call with a Ministry token, which reads everything and submits nothing

@@ -37,6 +37,9 @@ fn pressdx_into_a_closed_pipe(args: &[&str]) -> Output {
     child.wait_with_output().expect("pressdx ends")
 }
 
+/// The period of examples/report.toml, which several tests submit: the README's, open on any day.
+const EXAMPLE_PERIOD: &str = "2025";
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -119,7 +122,7 @@ pub async fn the_cli_submits_a_report_file_and_lists_it(backend: Backend) {
     assert!(listed.status.success(), "{}", text(&listed.stderr));
     let lines: Vec<String> = text(&listed.stdout).lines().map(String::from).collect();
     assert_eq!(lines.len(), 2, "a header and one submission: {lines:?}");
-    assert!(lines[1].contains("2026") && lines[1].contains("latest"));
+    assert!(lines[1].contains(&format!(" {EXAMPLE_PERIOD} ")) && lines[1].contains("latest"));
 
     // A broken report prints every violation and exits with 2.
     let directory = tempfile::tempdir().unwrap();
@@ -263,7 +266,7 @@ pub async fn the_cli_prints_summaries_and_reporting_status(backend: Backend) {
             "--plan",
             "national-348-qd-ttg",
             "--period",
-            "2026",
+            EXAMPLE_PERIOD,
             "--scope",
             "province:ninh-binh-2025",
             "--server",
@@ -469,7 +472,7 @@ pub async fn the_cli_ends_quietly_when_its_reader_goes_away(backend: Backend) {
             "--plan",
             "national-348-qd-ttg",
             "--period",
-            "2026",
+            EXAMPLE_PERIOD,
             "--server",
             &server,
             "--token",
@@ -533,7 +536,7 @@ pub async fn the_cli_prints_json_and_csv_for_programs(backend: Backend) {
         "--plan",
         "national-348-qd-ttg",
         "--period",
-        "2026",
+        EXAMPLE_PERIOD,
         "--scope",
         "province:ninh-binh-2025",
     ];
@@ -542,7 +545,7 @@ pub async fn the_cli_prints_json_and_csv_for_programs(backend: Backend) {
         .clone()
         .list_target_summaries(ListTargetSummariesRequest {
             plan_code: "national-348-qd-ttg".into(),
-            period_code: "2026".into(),
+            period_code: EXAMPLE_PERIOD.into(),
             scope: "province:ninh-binh-2025".into(),
             ..Default::default()
         })
@@ -592,7 +595,7 @@ pub async fn the_cli_prints_json_and_csv_for_programs(backend: Backend) {
     let status = [
         "status",
         "--period",
-        "2026",
+        EXAMPLE_PERIOD,
         "--scope",
         "province:ninh-binh-2025",
     ];
@@ -644,7 +647,7 @@ pub async fn the_cli_imports_a_directory_of_reports(backend: Backend) {
         String::new(),
         json_line(&|report| report["report"]["security_level"] = 7.into()),
         r#"{"agency": "bao-ptth-ninh-binh-2025", "period": "#.to_string(),
-        json_line(&|report| report["request_id"] = "back-fill-2026-a".into()),
+        json_line(&|report| report["request_id"] = "back-fill-a".into()),
     ];
     std::fs::write(directory.path().join("a.jsonl"), lines.join("\n")).unwrap();
     // A corrected report, as its own TOML file.
@@ -684,7 +687,11 @@ pub async fn the_cli_imports_a_directory_of_reports(backend: Backend) {
     assert!(stdout.contains("refused    2"), "{stdout}");
     let invalid = stderr
         .lines()
-        .position(|line| line.contains("a.jsonl:3, bao-ptth-ninh-binh-2025 for 2026"))
+        .position(|line| {
+            line.contains(&format!(
+                "a.jsonl:3, bao-ptth-ninh-binh-2025 for {EXAMPLE_PERIOD}"
+            ))
+        })
         .unwrap_or_else(|| panic!("{stderr}"));
     assert!(
         stderr
@@ -791,6 +798,122 @@ fn write_test_pki(directory: &std::path::Path) {
     ] {
         std::fs::write(directory.join(name), pem).unwrap();
     }
+}
+
+/// `review reopen --for 7d` gives the agency seven days from the period's closing while the
+/// period is open, and from now once it has closed: the same words work on any day.
+pub async fn the_cli_reopens_a_period_for_a_time_counted_from_its_closing(backend: Backend) {
+    use crate::common::TEST_CATALOG;
+    let app = TestApp::spawn(backend).await;
+    // 2026 closed five days after its deadline, in the past whenever this runs; 2030 closes
+    // long after any run.
+    let deadline = |year: u32| format!("deadline = \"{year}-11-15T00:00:00+07:00\"\n");
+    let catalog = TEST_CATALOG
+        .replace(
+            &deadline(2026),
+            &format!(
+                "{}closes_at = \"2026-11-20T00:00:00+07:00\"\n",
+                deadline(2026)
+            ),
+        )
+        .replace(
+            &deadline(2030),
+            &format!(
+                "{}closes_at = \"2099-12-15T00:00:00+07:00\"\n",
+                deadline(2030)
+            ),
+        );
+    app.apply_catalog(&catalog).await;
+    let (_, province) = create_token(&app.database_url, "province", Some("ninh-binh-2025"));
+    let server = format!("http://{}", app.address);
+    let reopen = |period: &str, ends: &[&str]| {
+        let mut args = vec![
+            "review",
+            "reopen",
+            "--agency",
+            "bao-ptth-ninh-binh-2025",
+            "--period",
+            period,
+            "--reason",
+            "sent by post before the closing",
+            "--server",
+            &server,
+            "--token",
+            &province,
+        ];
+        args.extend_from_slice(ends);
+        tokio::task::block_in_place(|| pressdx(&args))
+    };
+    let until = |output: &Output| {
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        let stdout = text(&output.stdout);
+        let (_, until) = stdout
+            .lines()
+            .next()
+            .and_then(|line| line.split_once(" until "))
+            .unwrap_or_else(|| panic!("{stdout}"));
+        chrono::DateTime::parse_from_str(until, "%Y-%m-%d %H:%M %:z")
+            .unwrap_or_else(|error| panic!("{until:?}: {error}"))
+    };
+
+    let open = until(&reopen("2030", &["--for", "7d"]));
+    assert_eq!(open.to_rfc3339(), "2099-12-22T00:00:00+07:00");
+    let asked_at = chrono::Utc::now();
+    let closed = until(&reopen("2026", &["--for", "7d"]));
+    let from_now = closed.with_timezone(&chrono::Utc) - asked_at;
+    assert!(
+        from_now > chrono::Duration::days(7) - chrono::Duration::minutes(2)
+            && from_now <= chrono::Duration::days(7),
+        "{closed} is not 7 days from {asked_at}"
+    );
+    // --until is refused where it ends before the closing, and both at once are refused.
+    let early = reopen("2030", &["--until", "7d"]);
+    assert_eq!(early.status.code(), Some(1), "{}", text(&early.stdout));
+    assert!(
+        text(&early.stderr).contains("must be after the period closes"),
+        "{}",
+        text(&early.stderr)
+    );
+    let both = reopen("2030", &["--until", "7d", "--for", "7d"]);
+    assert_eq!(both.status.code(), Some(2));
+    assert!(
+        text(&both.stderr).contains("cannot be used with"),
+        "{}",
+        text(&both.stderr)
+    );
+}
+
+/// A command missing an argument names it, with a usage line of what the command line holds:
+/// a token or server taken from the environment is used, never shown as though it were required.
+pub async fn the_cli_usage_names_only_what_the_command_line_lacks(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (_, province) = create_token(&app.database_url, "province", Some("ninh-binh-2025"));
+    let server = format!("http://{}", app.address);
+    let run = |args: &[&str]| {
+        tokio::task::block_in_place(|| {
+            pressdx_command(args)
+                .env("PRESSDX_TOKEN", &province)
+                .env("PRESSDX_SERVER", &server)
+                .output()
+                .unwrap()
+        })
+    };
+    let incomplete = run(&["review", "list"]);
+    assert_eq!(incomplete.status.code(), Some(2));
+    let stderr = text(&incomplete.stderr);
+    assert!(
+        stderr
+            .contains("the following required arguments were not provided:\n  --period <PERIOD>\n"),
+        "{stderr}"
+    );
+    let usage = stderr
+        .lines()
+        .find(|line| line.starts_with("Usage:"))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert_eq!(usage, "Usage: pressdx review list --period <PERIOD>");
+    // The environment still gives the token and the server.
+    let complete = run(&["review", "list", "--period", "2025"]);
+    assert!(complete.status.success(), "{}", text(&complete.stderr));
 }
 
 /// A connection that fails says why and what to do, not "transport error": nothing listening,
@@ -942,10 +1065,17 @@ pub async fn the_cli_drafts_signs_and_renders_the_province_report(backend: Backe
         text(&output.stdout)
     };
     run(&["submit", "--file", example], &agency);
-    let awaiting = run(&["review", "list", "--period", "2026"], &province);
+    let awaiting = run(&["review", "list", "--period", EXAMPLE_PERIOD], &province);
     assert!(awaiting.contains("bao-ptth-ninh-binh-2025"), "{awaiting}");
     let accepted = run(
-        &["review", "list", "--period", "2026", "--state", "accepted"],
+        &[
+            "review",
+            "list",
+            "--period",
+            EXAMPLE_PERIOD,
+            "--state",
+            "accepted",
+        ],
         &province,
     );
     assert!(!accepted.contains("bao-ptth-ninh-binh-2025"), "{accepted}");
@@ -957,7 +1087,7 @@ pub async fn the_cli_drafts_signs_and_renders_the_province_report(backend: Backe
             "--plan",
             "national-348-qd-ttg",
             "--period",
-            "2026",
+            EXAMPLE_PERIOD,
         ],
         &province,
     );
@@ -991,7 +1121,7 @@ pub async fn the_cli_drafts_signs_and_renders_the_province_report(backend: Backe
             "--plan",
             "national-348-qd-ttg",
             "--period",
-            "2026",
+            EXAMPLE_PERIOD,
         ],
         &ministry,
     );
@@ -1035,11 +1165,14 @@ pub async fn the_cli_drafts_signs_and_renders_the_province_report(backend: Backe
     assert!(!page.contains("<script"), "the page needs no JavaScript");
     // The example report: 12+120+55+20 of 12+140+60+48 people trained.
     let figures = std::fs::read_to_string(&csv).unwrap();
-    let trained_2026 = figures
+    let trained = figures
         .lines()
-        .find(|line| line.contains(",staff_trained,") && line.contains(",2026,observed,"))
+        .find(|line| {
+            line.contains(",staff_trained,")
+                && line.contains(&format!(",{EXAMPLE_PERIOD},observed,"))
+        })
         .unwrap_or_else(|| panic!("{figures}"));
-    assert!(trained_2026.contains(",207,260,"), "{trained_2026}");
+    assert!(trained.contains(",207,260,"), "{trained}");
 }
 
 /// `pressdx maturity`: a self-assessment sent from a TOML file and scored, appraised by the
@@ -1428,7 +1561,8 @@ pub async fn the_cli_reports_task_progress_and_follows_the_plan(backend: Backend
     assert_eq!(
         overdue,
         [
-            ("T1", "154 days late (Tỉnh Hà Nam)"),
+            // Over 99 days, the due date says more than the count.
+            ("T1", "overdue since 2024-06-30 (Tỉnh Hà Nam)"),
             ("T3", "62 days late (Báo Hà Nam)"),
             ("T2", "17 days late (Báo Hà Nam)"),
             ("T2", "17 days late (Đài Phát thanh và Truyền hình Hà Nam)"),

@@ -12,6 +12,7 @@ pub mod fixtures;
 pub mod limits;
 pub mod maturity_results;
 pub mod operators;
+pub mod readme;
 pub mod recomputation;
 pub mod review;
 pub mod submission;
@@ -70,6 +71,8 @@ macro_rules! behavioural_suite {
             cli::the_cli_prints_json_and_csv_for_programs,
             cli::the_cli_imports_a_directory_of_reports,
             cli::the_cli_names_the_cause_of_a_failed_connection,
+            cli::the_cli_usage_names_only_what_the_command_line_lacks,
+            cli::the_cli_reopens_a_period_for_a_time_counted_from_its_closing,
             cli::the_cli_drafts_signs_and_renders_the_province_report,
             cli::the_cli_submits_appraises_and_shows_a_self_assessment_and_results,
             cli::the_cli_submits_decides_lists_and_follows_an_agency_plan,
@@ -116,6 +119,7 @@ macro_rules! behavioural_suite {
             limits::stopping_ends_open_streams_and_says_not_serving,
             review::a_closed_period_takes_reports_only_where_the_province_reopened_it,
             review::a_province_returns_a_report_and_accepts_its_correction,
+            readme::every_command_block_of_the_readme_runs_as_written,
         );
     };
     ($backend:expr; $($module:ident :: $test:ident),+ $(,)?) => {

@@ -271,13 +271,28 @@ pub async fn a_province_returns_a_report_and_accepts_its_correction(backend: Bac
     // Not another province's agency; an unknown id is refused the same way.
     let stranger = app.token(Role::Province, Some("ha-nam")).await;
     let mut stranger = ReviewServiceClient::new(app.connection(Some(&stranger)));
+    // The words say it may be either, and the same words for both, apart from the id.
+    let mut messages = Vec::new();
     for id in [first, 999_999] {
         let status = stranger
             .review_submission(decide(id, ReviewDecision::Accept, vec![]))
             .await
             .unwrap_err();
         assert_eq!(error_reason(&status), "OUT_OF_SCOPE", "{id}");
+        assert!(
+            status.message().starts_with(&format!(
+                "submission {id} does not exist or is not within reach"
+            )),
+            "{}",
+            status.message()
+        );
+        messages.push(
+            status
+                .message()
+                .replacen(&format!("submission {id} "), "submission N ", 1),
+        );
     }
+    assert_eq!(messages[0], messages[1]);
 
     let returned = province
         .review_submission(decide(

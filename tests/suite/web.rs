@@ -123,6 +123,26 @@ pub async fn a_browser_page_shows_the_figures_over_grpc_web(backend: Backend) {
     ));
     assert_eq!(message_state(&page), "error", "{page}");
     assert!(!page.contains("data-target="), "{page}");
+    // The browser tells the page only that the fetch failed: the page says what to do.
+    assert!(
+        page.contains(&format!(
+            "does not allow this page's origin: start it with --cors-allow-origin {page_origin}."
+        )),
+        "{page}"
+    );
+
+    // Nothing listening: the same words, since the page cannot tell the two apart.
+    let nothing_there = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = nothing_there.local_addr().unwrap();
+    drop(nothing_there);
+    let page = chromium.load(&format!(
+        "{page_origin}/summaries.html#server=http://{address}&token={token}&plan={NATIONAL}&period=2024"
+    ));
+    assert_eq!(message_state(&page), "error", "{page}");
+    assert!(
+        page.contains(&format!("Could not call http://{address} (")),
+        "{page}"
+    );
 
     page_server.abort();
 }
