@@ -21,6 +21,7 @@ use crate::domain::agency_plan::{
     AgencyPlanContent, AgencyPlanDraft, CommitmentDraft, CommitmentStanding, CommitmentValue,
     TaskDraft, ValueDraft, commitment_key, progress, task_key,
 };
+use crate::domain::formats::{Field, check_fields};
 use crate::domain::naming::echo;
 use crate::domain::organization::OrganizationKind;
 use crate::domain::period::today_in_vietnam;
@@ -38,10 +39,10 @@ use crate::store::{
     PlanReason, ReadModel, Store, StoredAgencyPlan, StoredPlanDecision,
 };
 
-/// The longest reason kept: a paragraph, not a document.
-const MAX_REASON_CHARS: usize = 2000;
-/// The most reasons one decision gives.
-const MAX_REASONS: usize = 100;
+/// A decision's reason is a paragraph.
+use crate::domain::limits::{
+    MAX_FIELD_PATH_CHARS, MAX_PARAGRAPH_CHARS as MAX_REASON_CHARS, MAX_REASONS,
+};
 
 #[derive(Clone)]
 pub struct AgencyPlanApi {
@@ -59,14 +60,14 @@ impl AgencyPlanApi {
         request: SubmitAgencyPlanRequest,
         caller: &Caller,
     ) -> Result<proto::AgencyPlanReceipt, ApiError> {
-        ApiError::require(&[
-            ("request_id", &request.request_id),
-            ("agency_code", &request.agency_code),
-            ("plan_code", &request.plan_code),
+        ApiError::check_fields(&[
+            ("request_id", Field::RequestId(&request.request_id)),
+            ("agency_code", Field::Code(&request.agency_code)),
+            ("plan_code", Field::Code(&request.plan_code)),
         ])?;
         let catalog = self.read_model.catalog(Some(caller.counters)).await?;
-        let plan = find_plan(&catalog, request.plan_code.trim())?;
-        let agency_code = request.agency_code.trim();
+        let plan = find_plan(&catalog, &request.plan_code)?;
+        let agency_code = request.agency_code.as_str();
         let today = today_in_vietnam();
         let province = agency_province_on(&catalog, agency_code, today).ok_or_else(|| {
             ApiError::invalid_argument(
@@ -190,6 +191,12 @@ impl AgencyPlanApi {
                     format!("at most {MAX_REASON_CHARS} characters"),
                 ));
             }
+            if reason.field.trim().chars().count() > MAX_FIELD_PATH_CHARS {
+                violations.push(FieldViolation::new(
+                    format!("reasons[{index}].field"),
+                    format!("at most {MAX_FIELD_PATH_CHARS} characters"),
+                ));
+            }
         }
         let Some(decision) = decision.filter(|_| violations.is_empty()) else {
             return Err(ApiError::InvalidArgument(violations));
@@ -296,9 +303,9 @@ impl AgencyPlanApi {
         request: GetAgencyPlanRequest,
         caller: &Caller,
     ) -> Result<proto::AgencyPlan, ApiError> {
-        ApiError::require(&[
-            ("agency_code", &request.agency_code),
-            ("plan_code", &request.plan_code),
+        ApiError::check_fields(&[
+            ("agency_code", Field::Code(&request.agency_code)),
+            ("plan_code", Field::Code(&request.plan_code)),
         ])?;
         if request.revision < 0 {
             return Err(ApiError::invalid_argument(
@@ -307,8 +314,8 @@ impl AgencyPlanApi {
             ));
         }
         let catalog = self.read_model.catalog(Some(caller.counters)).await?;
-        let plan = find_plan(&catalog, request.plan_code.trim())?;
-        let agency_code = request.agency_code.trim();
+        let plan = find_plan(&catalog, &request.plan_code)?;
+        let agency_code = request.agency_code.as_str();
         let principal = &caller.principal;
         let reaches_today = principal
             .reach_on(&catalog, today_in_vietnam())
@@ -384,18 +391,15 @@ impl AgencyPlanApi {
         let own = (principal.role == Role::GoverningBody)
             .then(|| principal.organization.clone())
             .flatten();
-        let governing_body_code = match request.governing_body_code.trim() {
+        let governing_body_code = match request.governing_body_code.as_str() {
             "" => own.unwrap_or_default(),
             given => given.to_string(),
         };
-        let mut missing = Vec::new();
-        if request.plan_code.trim().is_empty() {
-            missing.push(FieldViolation::new("plan_code", "required"));
-        }
-        if governing_body_code.is_empty() {
-            missing.push(FieldViolation::new("governing_body_code", "required"));
-        }
-        let as_of = match as_of_date(request.as_of.trim()) {
+        let mut missing = check_fields(&[
+            ("plan_code", Field::Code(&request.plan_code)),
+            ("governing_body_code", Field::Code(&governing_body_code)),
+        ]);
+        let as_of = match as_of_date(&request.as_of) {
             Ok(date) => Some(date),
             Err(ApiError::InvalidArgument(violations)) => {
                 missing.extend(violations);
@@ -407,7 +411,7 @@ impl AgencyPlanApi {
             return Err(ApiError::InvalidArgument(missing));
         };
         let catalog = self.read_model.catalog(Some(caller.counters)).await?;
-        let plan = find_plan(&catalog, request.plan_code.trim())?;
+        let plan = find_plan(&catalog, &request.plan_code)?;
         let is_governing_body = catalog
             .organization(&governing_body_code)
             .is_some_and(|organization| organization.kind == OrganizationKind::GoverningBody);
@@ -478,10 +482,10 @@ impl AgencyPlanApi {
         request: GetAgencyPlanProgressRequest,
         caller: &Caller,
     ) -> Result<proto::AgencyPlanProgress, ApiError> {
-        ApiError::require(&[
-            ("agency_code", &request.agency_code),
-            ("plan_code", &request.plan_code),
-            ("period_code", &request.period_code),
+        ApiError::check_fields(&[
+            ("agency_code", Field::Code(&request.agency_code)),
+            ("plan_code", Field::Code(&request.plan_code)),
+            ("period_code", Field::Code(&request.period_code)),
         ])?;
         if request.revision < 0 {
             return Err(ApiError::invalid_argument(
@@ -491,9 +495,9 @@ impl AgencyPlanApi {
         }
         let view = self.read_model.current(Some(caller.counters)).await?;
         let catalog = view.catalog.clone();
-        let plan = find_plan(&catalog, request.plan_code.trim())?.clone();
-        let period = find_period(&catalog, request.period_code.trim())?.clone();
-        let agency_code = request.agency_code.trim().to_string();
+        let plan = find_plan(&catalog, &request.plan_code)?.clone();
+        let period = find_period(&catalog, &request.period_code)?.clone();
+        let agency_code = request.agency_code.clone();
         require_reporting_agency(&catalog, &agency_code, &period)?;
         let principal = caller.principal.clone();
         if !principal.may_read(&catalog, &agency_code, &period) {
@@ -695,7 +699,7 @@ fn draft_of(request: &SubmitAgencyPlanRequest) -> AgencyPlanDraft {
             .commitments
             .iter()
             .map(|commitment| CommitmentDraft {
-                target_code: commitment.target_code.trim().to_string(),
+                target_code: commitment.target_code.clone(),
                 year: commitment.year,
                 value: commitment.value.as_ref().map(|value| match *value {
                     commitment::Value::Meets(meets) => ValueDraft::Meets(meets),
@@ -708,9 +712,10 @@ fn draft_of(request: &SubmitAgencyPlanRequest) -> AgencyPlanDraft {
             .tasks
             .iter()
             .map(|task| TaskDraft {
-                code: task.code.trim().to_string(),
+                // Codes and dates are taken as written; words without surrounding spaces.
+                code: task.code.clone(),
                 name: task.name.trim().to_string(),
-                due_on: task.due_on.trim().to_string(),
+                due_on: task.due_on.clone(),
                 expected_output: task.expected_output.trim().to_string(),
             })
             .collect(),

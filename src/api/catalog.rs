@@ -14,6 +14,7 @@ use super::error::ApiError;
 use super::names::{find_maturity_framework, find_organization, find_period};
 use super::pagination::{self, PageTokens};
 use crate::domain::Catalog;
+use crate::domain::formats::{Field, check_fields};
 use crate::domain::maturity::framework_for_period;
 use crate::proto::catalog_service_server::CatalogService;
 use crate::proto::{
@@ -62,7 +63,16 @@ impl CatalogApi {
         request: ListOrganizationsRequest,
         caller: &Caller,
     ) -> Result<ListOrganizationsResponse, ApiError> {
-        let as_of = as_of_date(&request.as_of)?;
+        let mut violations =
+            check_fields(&[("province_code", Field::OptionalCode(&request.province_code))]);
+        let as_of = as_of_date(&request.as_of);
+        if let Err(ApiError::InvalidArgument(more)) = &as_of {
+            violations.extend(more.iter().cloned());
+        }
+        if !violations.is_empty() {
+            return Err(ApiError::InvalidArgument(violations));
+        }
+        let as_of = as_of?;
         let kind = organization_kind_from_proto(request.kind).ok_or_else(|| {
             ApiError::invalid_argument("kind", format!("unknown kind {}", request.kind))
         })?;
@@ -107,9 +117,16 @@ impl CatalogApi {
         request: GetOrganizationRequest,
         caller: &Caller,
     ) -> Result<Organization, ApiError> {
-        let as_of = as_of_date(&request.as_of)?;
+        let mut violations = check_fields(&[("code", Field::Code(&request.code))]);
+        let as_of = as_of_date(&request.as_of);
+        if let Err(ApiError::InvalidArgument(more)) = &as_of {
+            violations.extend(more.iter().cloned());
+        }
+        if !violations.is_empty() {
+            return Err(ApiError::InvalidArgument(violations));
+        }
+        let as_of = as_of?;
         let catalog = self.read_model.catalog(Some(caller.counters)).await?;
-        ApiError::require(&[("code", &request.code)])?;
         let organization = find_organization(&catalog, &request.code)?;
         Ok(organization_to_proto(organization, &catalog.links, as_of))
     }
@@ -121,6 +138,7 @@ impl CatalogApi {
         request: ListMaturityFrameworksRequest,
         caller: &Caller,
     ) -> Result<ListMaturityFrameworksResponse, ApiError> {
+        ApiError::check_fields(&[("period_code", Field::OptionalCode(&request.period_code))])?;
         let catalog = self.read_model.catalog(Some(caller.counters)).await?;
         // With a period, the list is the one framework that governs it, or nothing: a period has
         // at most one (the catalogue import checks it).
@@ -151,7 +169,7 @@ impl CatalogApi {
         request: GetMaturityFrameworkRequest,
         caller: &Caller,
     ) -> Result<MaturityFramework, ApiError> {
-        ApiError::require(&[("code", &request.code)])?;
+        ApiError::check_fields(&[("code", Field::Code(&request.code))])?;
         let catalog = self.read_model.catalog(Some(caller.counters)).await?;
         let framework = find_maturity_framework(&catalog, &request.code)?;
         Ok(maturity_framework_to_proto(framework))

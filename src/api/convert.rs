@@ -6,6 +6,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use prost_types::Timestamp;
 
+use crate::domain::formats::parse_date;
 use crate::domain::indicator::{Indicator, IndicatorType};
 use crate::domain::maturity::{Framework, Points, Scoring};
 use crate::domain::organization::{
@@ -111,9 +112,7 @@ pub fn as_of_date(text: &str) -> Result<NaiveDate, ApiError> {
     if text.is_empty() {
         return Ok(today_in_vietnam());
     }
-    text.parse().map_err(|_| {
-        ApiError::invalid_argument("as_of", format!("{text:?} is not a date (YYYY-MM-DD)"))
-    })
+    parse_date(text).map_err(|why| ApiError::invalid_argument("as_of", why))
 }
 
 /// A summary request's boundaries and as_of; HISTORICAL when unset. CURRENT without as_of takes

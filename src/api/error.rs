@@ -10,6 +10,7 @@ use tonic_types::{ErrorDetails, StatusExt};
 use tracing::{error, warn};
 
 use crate::domain::FieldViolation;
+use crate::domain::formats::{Field, check_fields};
 use crate::domain::submission::Rejection;
 use crate::store::{StoreError, StoredSubmission};
 
@@ -112,18 +113,15 @@ impl ApiError {
         }
     }
 
-    /// Refuses a request that leaves any of `fields` (name, value) empty, naming every one,
-    /// before anything else is looked at.
-    pub fn require(fields: &[(&str, &str)]) -> Result<(), ApiError> {
-        let missing: Vec<FieldViolation> = fields
-            .iter()
-            .filter(|(_, value)| value.trim().is_empty())
-            .map(|(field, _)| FieldViolation::new(*field, "required"))
-            .collect();
-        if missing.is_empty() {
+    /// Refuses a request whose `fields` (name, field) are missing or not of their format
+    /// (crate::domain::formats::check_fields), naming every one, before anything else is looked
+    /// at.
+    pub fn check_fields(fields: &[(&str, Field<'_>)]) -> Result<(), ApiError> {
+        let violations = check_fields(fields);
+        if violations.is_empty() {
             Ok(())
         } else {
-            Err(ApiError::InvalidArgument(missing))
+            Err(ApiError::InvalidArgument(violations))
         }
     }
 }

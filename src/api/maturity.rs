@@ -19,6 +19,7 @@ use crate::domain::access::Reach;
 use crate::domain::assessment::{
     AnswerDraft, EvidenceDraft, Scores, SelfAssessment, SelfAssessmentDraft, score,
 };
+use crate::domain::formats::Field;
 use crate::domain::maturity::{Answer, Framework, Hundredths, Points, framework_for_period};
 use crate::domain::maturity_results::{
     self as maturity_results, AgencyResult, Aggregate, Assessed, Rank, Statistics, compare_pillars,
@@ -37,8 +38,8 @@ use crate::store::{
     StoredSelfAssessment,
 };
 
-/// The longest appraisal reason kept: a paragraph, not a document.
-const MAX_REASON_CHARS: usize = 2000;
+/// An appraisal's reason is a paragraph.
+use crate::domain::limits::MAX_PARAGRAPH_CHARS as MAX_REASON_CHARS;
 
 #[derive(Clone)]
 pub struct MaturityApi {
@@ -56,14 +57,14 @@ impl MaturityApi {
         request: SubmitSelfAssessmentRequest,
         caller: &Caller,
     ) -> Result<proto::SelfAssessmentReceipt, ApiError> {
-        ApiError::require(&[
-            ("request_id", &request.request_id),
-            ("agency_code", &request.agency_code),
-            ("period_code", &request.period_code),
+        ApiError::check_fields(&[
+            ("request_id", Field::RequestId(&request.request_id)),
+            ("agency_code", Field::Code(&request.agency_code)),
+            ("period_code", Field::Code(&request.period_code)),
         ])?;
         let catalog = self.read_model.catalog(Some(caller.counters)).await?;
-        let period = find_period(&catalog, request.period_code.trim())?;
-        let agency_code = request.agency_code.trim();
+        let period = find_period(&catalog, &request.period_code)?;
+        let agency_code = request.agency_code.as_str();
         require_reporting_agency(&catalog, agency_code, period)?;
         let principal = &caller.principal;
         if principal
@@ -137,9 +138,9 @@ impl MaturityApi {
         request: GetSelfAssessmentRequest,
         caller: &Caller,
     ) -> Result<proto::SelfAssessment, ApiError> {
-        ApiError::require(&[
-            ("agency_code", &request.agency_code),
-            ("period_code", &request.period_code),
+        ApiError::check_fields(&[
+            ("agency_code", Field::Code(&request.agency_code)),
+            ("period_code", Field::Code(&request.period_code)),
         ])?;
         if request.revision < 0 {
             return Err(ApiError::invalid_argument(
@@ -148,8 +149,8 @@ impl MaturityApi {
             ));
         }
         let catalog = self.read_model.catalog(Some(caller.counters)).await?;
-        let period = find_period(&catalog, request.period_code.trim())?;
-        let agency_code = request.agency_code.trim();
+        let period = find_period(&catalog, &request.period_code)?;
+        let agency_code = request.agency_code.as_str();
         let principal = &caller.principal;
         if !principal.may_read(&catalog, agency_code, period) {
             return Err(ApiError::out_of_reach(format!(
@@ -231,7 +232,7 @@ impl MaturityApi {
         }
 
         // What was given, against the criterion.
-        let criterion_code = request.criterion_code.trim();
+        let criterion_code = request.criterion_code.as_str();
         let criterion = framework_of(&stored, &catalog)?
             .criteria
             .iter()
@@ -321,7 +322,7 @@ impl MaturityApi {
         period_code: &str,
         scope: &str,
     ) -> Result<ResultsAsked, ApiError> {
-        let period = find_period(catalog, period_code.trim())?.clone();
+        let period = find_period(catalog, period_code)?.clone();
         let scope_text = scope_or_own(scope, &caller.principal);
         let scope = parse_scope(catalog, "scope", &scope_text)?;
         let framework = framework_for_period(&catalog.maturity_frameworks, &period.code)
@@ -359,7 +360,7 @@ impl MaturityApi {
         request: GetMaturityResultsRequest,
         caller: &Caller,
     ) -> Result<proto::MaturityResults, ApiError> {
-        ApiError::require(&[("period_code", &request.period_code)])?;
+        ApiError::check_fields(&[("period_code", Field::Code(&request.period_code))])?;
         let boundaries = boundaries_from_proto(request.boundaries, &request.as_of)?;
         let catalog = self.read_model.catalog(Some(caller.counters)).await?;
         let asked = Self::results_asked(&catalog, caller, &request.period_code, &request.scope)?;
@@ -380,9 +381,12 @@ impl MaturityApi {
         request: CompareMaturityResultsRequest,
         caller: &Caller,
     ) -> Result<proto::MaturityComparison, ApiError> {
-        ApiError::require(&[
-            ("period_code", &request.period_code),
-            ("baseline_period_code", &request.baseline_period_code),
+        ApiError::check_fields(&[
+            ("period_code", Field::Code(&request.period_code)),
+            (
+                "baseline_period_code",
+                Field::Code(&request.baseline_period_code),
+            ),
         ])?;
         let boundaries = boundaries_from_proto(request.boundaries, &request.as_of)?;
         let catalog = self.read_model.catalog(Some(caller.counters)).await?;
@@ -721,13 +725,11 @@ fn draft_of(request: &SubmitSelfAssessmentRequest) -> (SelfAssessmentDraft, Vec<
     let mut violations = Vec::new();
     let mut answers = Vec::with_capacity(request.answers.len());
     for answer in &request.answers {
-        let criterion = answer.criterion_code.trim().to_string();
+        let criterion = answer.criterion_code.clone();
         let parsed = match &answer.answer {
             None => None,
             Some(criterion_answer::Answer::Yes(yes)) => Some(Answer::YesNo(*yes)),
-            Some(criterion_answer::Answer::Choice(code)) => {
-                Some(Answer::Choice(code.trim().to_string()))
-            }
+            Some(criterion_answer::Answer::Choice(code)) => Some(Answer::Choice(code.clone())),
             Some(criterion_answer::Answer::Number(text)) => match Hundredths::parse_decimal(text) {
                 Some(number) => Some(Answer::Number(number)),
                 None => {
@@ -753,16 +755,17 @@ fn draft_of(request: &SubmitSelfAssessmentRequest) -> (SelfAssessmentDraft, Vec<
         .evidence
         .iter()
         .map(|reference| EvidenceDraft {
-            criterion: reference.criterion_code.trim().to_string(),
+            // Codes, links and hashes are taken as written; words without surrounding spaces.
+            criterion: reference.criterion_code.clone(),
             title: reference.title.trim().to_string(),
-            link: reference.link.trim().to_string(),
+            link: reference.link.clone(),
             document_id: reference.document_id.trim().to_string(),
-            sha256: reference.sha256.trim().to_string(),
+            sha256: reference.sha256.clone(),
         })
         .collect();
     let draft = SelfAssessmentDraft {
-        period: request.period_code.trim().to_string(),
-        framework: request.framework_code.trim().to_string(),
+        period: request.period_code.clone(),
+        framework: request.framework_code.clone(),
         answers,
         evidence,
     };

@@ -23,11 +23,11 @@ use super::summary::{
 use super::task::province_task_follow_up;
 use crate::domain::Catalog;
 use crate::domain::access::{Principal, Role};
+use crate::domain::formats::{Field, check_code};
+use crate::domain::limits::{MAX_CONTENT_HASH_CHARS, MAX_NARRATIVE_CHARS};
 use crate::domain::naming::echo;
 use crate::domain::period::{Period, Timeliness};
-use crate::domain::province_report::{
-    self, Drafting, Latest, MAX_NARRATIVE_CHARS, SubmittedVersion,
-};
+use crate::domain::province_report::{self, Drafting, Latest, SubmittedVersion};
 use crate::domain::scope::{Boundaries, Scope};
 use crate::domain::summary::PeriodAndScope;
 use crate::domain::violation::FieldViolation;
@@ -104,7 +104,7 @@ fn already_submitted(report: &StoredProvinceReport) -> ApiError {
 
 /// A filter as given: `None` when left empty.
 fn given(code: &str) -> Option<&str> {
-    Some(code.trim()).filter(|code| !code.is_empty())
+    Some(code).filter(|code| !code.is_empty())
 }
 
 /// A draft that changed under its writer: another writer got there first.
@@ -142,9 +142,10 @@ impl ProvinceReportApi {
         request: CreateProvinceReportRequest,
         caller: &Caller,
     ) -> Result<StoredProvinceReport, ApiError> {
-        ApiError::require(&[
-            ("plan_code", &request.plan_code),
-            ("period_code", &request.period_code),
+        ApiError::check_fields(&[
+            ("plan_code", Field::Code(&request.plan_code)),
+            ("period_code", Field::Code(&request.period_code)),
+            ("province_code", Field::OptionalCode(&request.province_code)),
         ])?;
         let principal = &caller.principal;
         // One state of the data for everything the snapshot holds.
@@ -153,9 +154,9 @@ impl ProvinceReportApi {
             .await?;
         let view = self.read_model.current(Some(counters)).await?;
         let catalog = &view.catalog;
-        let plan = find_plan(catalog, request.plan_code.trim())?;
-        let period = find_period(catalog, request.period_code.trim())?;
-        let province_code = match request.province_code.trim() {
+        let plan = find_plan(catalog, &request.plan_code)?;
+        let period = find_period(catalog, &request.period_code)?;
+        let province_code = match request.province_code.as_str() {
             "" => writing_province(principal).unwrap_or_default(),
             code => code,
         };
@@ -408,10 +409,17 @@ impl ProvinceReportApi {
         if request.id <= 0 {
             violations.push(FieldViolation::new("id", "required"));
         }
-        if request.content_hash.trim().is_empty() {
+        if request.content_hash.is_empty() {
             violations.push(FieldViolation::new(
                 "content_hash",
                 "required: the draft's content_hash as the signer read it",
+            ));
+        } else if request.content_hash.chars().count() > MAX_CONTENT_HASH_CHARS {
+            violations.push(FieldViolation::new(
+                "content_hash",
+                format!(
+                    "at most {MAX_CONTENT_HASH_CHARS} characters: \"sha256:\" and 64 hex digits"
+                ),
             ));
         }
         if !violations.is_empty() {
@@ -423,7 +431,7 @@ impl ProvinceReportApi {
         let submitted_by = principal.to_string();
         match self
             .store
-            .submit_province_report(id, request.content_hash.trim(), &submitted_by)
+            .submit_province_report(id, &request.content_hash, &submitted_by)
             .await?
         {
             ProvinceReportSubmit::Submitted(report) => {
@@ -447,7 +455,7 @@ impl ProvinceReportApi {
                     "the draft is now {}, not {}: it changed since it was read; read it again \
                      before signing",
                     report.content_hash,
-                    echo(request.content_hash.trim())
+                    echo(&request.content_hash)
                 ),
             }),
             ProvinceReportSubmit::NoSuchReport => Err(out_of_reach(principal, id)),
@@ -469,18 +477,20 @@ impl ProvinceReportApi {
                 .filter(|report| reader.reads(report))
                 .ok_or_else(|| out_of_reach(principal, request.id));
         }
-        let province_code = match (request.province_code.trim(), &reader) {
+        let province_code = match (request.province_code.as_str(), &reader) {
             ("", Reader::Province(own)) => own,
             (code, _) => code,
         };
         let mut missing = Vec::new();
         for (field, value) in [
             ("province_code", province_code),
-            ("plan_code", request.plan_code.trim()),
-            ("period_code", request.period_code.trim()),
+            ("plan_code", request.plan_code.as_str()),
+            ("period_code", request.period_code.as_str()),
         ] {
             if value.is_empty() {
                 missing.push(FieldViolation::new(field, "required when id is not given"));
+            } else if let Err(why) = check_code(value) {
+                missing.push(FieldViolation::new(field, why));
             }
         }
         if request.version < 0 {
@@ -499,8 +509,8 @@ impl ProvinceReportApi {
         }
         let series = (
             province_code,
-            request.plan_code.trim(),
-            request.period_code.trim(),
+            request.plan_code.as_str(),
+            request.period_code.as_str(),
         );
         let version = (request.version > 0).then_some(request.version);
         let submitted_only = matches!(reader, Reader::Ministry);
@@ -530,6 +540,11 @@ impl ProvinceReportApi {
         request: ListProvinceReportsRequest,
         caller: &Caller,
     ) -> Result<proto::ListProvinceReportsResponse, ApiError> {
+        ApiError::check_fields(&[
+            ("province_code", Field::OptionalCode(&request.province_code)),
+            ("plan_code", Field::OptionalCode(&request.plan_code)),
+            ("period_code", Field::OptionalCode(&request.period_code)),
+        ])?;
         let principal = &caller.principal;
         let page_size = pagination::page_size(request.page_size)?;
         let filters = format!(
@@ -607,13 +622,13 @@ impl ProvinceReportApi {
         request: GetProvinceReportingStatusRequest,
         caller: &Caller,
     ) -> Result<proto::ProvinceReportingStatus, ApiError> {
-        ApiError::require(&[
-            ("plan_code", &request.plan_code),
-            ("period_code", &request.period_code),
+        ApiError::check_fields(&[
+            ("plan_code", Field::Code(&request.plan_code)),
+            ("period_code", Field::Code(&request.period_code)),
         ])?;
         let catalog = self.read_model.catalog(Some(caller.counters)).await?;
-        let plan = find_plan(&catalog, request.plan_code.trim())?;
-        let period = find_period(&catalog, request.period_code.trim())?;
+        let plan = find_plan(&catalog, &request.plan_code)?;
+        let period = find_period(&catalog, &request.period_code)?;
         let expected = province_report::reporting_provinces(&catalog, plan, period);
         let versions = self
             .store

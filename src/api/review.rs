@@ -12,6 +12,8 @@ use super::convert::{instant, timestamp};
 use super::error::ApiError;
 use super::names::{find_period, require_reporting_agency};
 use crate::domain::Catalog;
+use crate::domain::formats::Field;
+use crate::domain::limits::{MAX_FIELD_PATH_CHARS, MAX_PARAGRAPH_CHARS, MAX_REASONS};
 use crate::domain::naming::echo;
 use crate::domain::period::vietnam_time;
 use crate::domain::violation::FieldViolation;
@@ -21,9 +23,6 @@ use crate::store::{
     NewReopening, NewReview, ReadModel, Reopening, Review, ReviewDecision, ReviewReason, Reviewed,
     Store,
 };
-
-/// The longest reason kept: a paragraph, not a document.
-const MAX_REASON_CHARS: usize = 2000;
 
 #[derive(Clone)]
 pub struct ReviewApi {
@@ -41,14 +40,14 @@ impl ReviewApi {
         request: ReopenPeriodRequest,
         caller: &Caller,
     ) -> Result<Reopening, ApiError> {
-        ApiError::require(&[
-            ("agency_code", &request.agency_code),
-            ("period_code", &request.period_code),
-            ("reason", &request.reason),
+        ApiError::check_fields(&[
+            ("agency_code", Field::Code(&request.agency_code)),
+            ("period_code", Field::Code(&request.period_code)),
+            ("reason", Field::Text(&request.reason)),
         ])?;
         let catalog = self.read_model.catalog(Some(caller.counters)).await?;
-        let period = find_period(&catalog, request.period_code.trim())?;
-        let agency_code = request.agency_code.trim();
+        let period = find_period(&catalog, &request.period_code)?;
+        let agency_code = request.agency_code.as_str();
         let now = Utc::now();
 
         // Who may ask first; then what was asked.
@@ -88,10 +87,10 @@ impl ReviewApi {
             )),
             Some(Some(_)) => {}
         }
-        if request.reason.chars().count() > MAX_REASON_CHARS {
+        if request.reason.chars().count() > MAX_PARAGRAPH_CHARS {
             violations.push(FieldViolation::new(
                 "reason",
-                format!("at most {MAX_REASON_CHARS} characters"),
+                format!("at most {MAX_PARAGRAPH_CHARS} characters"),
             ));
         }
         if !violations.is_empty() {
@@ -142,6 +141,18 @@ impl ReviewApi {
                 "a returned report needs at least one reason, for the agency to correct",
             ));
         }
+        // Reasons are stored with the review and served on every read of the submission. Too
+        // many are refused as a whole, with what was found so far, without reading each.
+        if request.reasons.len() > MAX_REASONS {
+            violations.push(FieldViolation::new(
+                "reasons",
+                format!(
+                    "at most {MAX_REASONS} reasons, not {}",
+                    request.reasons.len()
+                ),
+            ));
+            return Err(ApiError::InvalidArgument(violations));
+        }
         let catalog = self.read_model.catalog(Some(caller.counters)).await?;
         let mut reasons = Vec::with_capacity(request.reasons.len());
         for (index, reason) in request.reasons.iter().enumerate() {
@@ -151,14 +162,19 @@ impl ReviewApi {
                     format!("reasons[{index}].reason"),
                     "required",
                 ));
-            } else if text.chars().count() > MAX_REASON_CHARS {
+            } else if text.chars().count() > MAX_PARAGRAPH_CHARS {
                 violations.push(FieldViolation::new(
                     format!("reasons[{index}].reason"),
-                    format!("at most {MAX_REASON_CHARS} characters"),
+                    format!("at most {MAX_PARAGRAPH_CHARS} characters"),
                 ));
             }
             let field = reason.field.trim();
-            if !field.is_empty() && !names_a_report_field(&catalog, field) {
+            if field.chars().count() > MAX_FIELD_PATH_CHARS {
+                violations.push(FieldViolation::new(
+                    format!("reasons[{index}].field"),
+                    format!("at most {MAX_FIELD_PATH_CHARS} characters"),
+                ));
+            } else if !field.is_empty() && !names_a_report_field(&catalog, field) {
                 violations.push(FieldViolation::new(
                     format!("reasons[{index}].field"),
                     format!(

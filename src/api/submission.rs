@@ -24,6 +24,7 @@ use super::pagination::{self, PageTokens};
 use super::review::review_to_proto;
 use crate::domain::Catalog;
 use crate::domain::access::{Principal, Reach, Role, Submitter};
+use crate::domain::formats::Field;
 use crate::domain::naming::echo;
 use crate::domain::period::{Period, vietnam_time};
 use crate::domain::plausibility::{self, Check, Previous, Warning};
@@ -478,6 +479,10 @@ impl SubmissionApi {
         request: ListSubmissionsRequest,
         caller: &Caller,
     ) -> Result<ListSubmissionsResponse, ApiError> {
+        ApiError::check_fields(&[
+            ("agency_code", Field::OptionalCode(&request.agency_code)),
+            ("period_code", Field::OptionalCode(&request.period_code)),
+        ])?;
         let page_size = pagination::page_size(request.page_size)?;
         let review_state = match proto::ReviewState::try_from(request.review_state) {
             Ok(proto::ReviewState::Unspecified) => None,
@@ -605,7 +610,7 @@ fn may_submit(
     catalog: &Catalog,
     importing: bool,
 ) -> Result<Submitter, ApiError> {
-    let agency = request.agency_code.trim();
+    let agency = request.agency_code.as_str();
     let capacity = if principal.role == Role::Agency {
         Submitter::TheAgency
     } else {
@@ -613,7 +618,7 @@ fn may_submit(
     };
     // A request that names no agency or no known period is incomplete or wrong, not out of
     // reach: the checks that follow refuse it with every field named.
-    let Some(period) = catalog.period(request.period_code.trim()) else {
+    let Some(period) = catalog.period(&request.period_code) else {
         return Ok(capacity);
     };
     if agency.is_empty() {

@@ -23,6 +23,7 @@ use super::review::reopening_to_proto;
 use crate::domain::Catalog;
 use crate::domain::access::{Principal, Role};
 use crate::domain::evaluation::AgencyStanding;
+use crate::domain::formats::Field;
 use crate::domain::naming::{did_you_mean, echo};
 use crate::domain::period::Period;
 use crate::domain::plan::{Target, TargetRule};
@@ -115,7 +116,7 @@ impl Subject {
 /// The scope a request asks for: as written, or, left empty, the caller's own organisation (its
 /// province, governing body or agency; every agency for the Ministry).
 pub(super) fn scope_or_own(scope: &str, principal: &Principal) -> String {
-    if !scope.trim().is_empty() {
+    if !scope.is_empty() {
         return scope.to_string();
     }
     let kind = match principal.role {
@@ -413,10 +414,10 @@ impl SummaryApi {
         request: proto::ListTargetAgenciesRequest,
         caller: &Caller,
     ) -> Result<proto::ListTargetAgenciesResponse, ApiError> {
-        ApiError::require(&[
-            ("plan_code", &request.plan_code),
-            ("target_code", &request.target_code),
-            ("period_code", &request.period_code),
+        ApiError::check_fields(&[
+            ("plan_code", Field::Code(&request.plan_code)),
+            ("target_code", Field::Code(&request.target_code)),
+            ("period_code", Field::Code(&request.period_code)),
         ])?;
         let page_size = pagination::page_size(request.page_size)?;
         let boundaries = boundaries_from_proto(request.boundaries, &request.as_of)?;
@@ -474,7 +475,7 @@ impl SummaryApi {
         request: proto::GetReportingStatusRequest,
         caller: &Caller,
     ) -> Result<proto::ReportingStatus, ApiError> {
-        ApiError::require(&[("period_code", &request.period_code)])?;
+        ApiError::check_fields(&[("period_code", Field::Code(&request.period_code))])?;
         let boundaries = boundaries_from_proto(request.boundaries, &request.as_of)?;
         let counters = caller
             .counters_reaching(&self.read_model, request.min_data_as_of)
@@ -844,10 +845,10 @@ impl SummaryService for SummaryApi {
     ) -> Result<Response<proto::TargetSummary>, Status> {
         let caller = Caller::of(&request)?;
         let request = request.into_inner();
-        ApiError::require(&[
-            ("plan_code", &request.plan_code),
-            ("target_code", &request.target_code),
-            ("period_code", &request.period_code),
+        ApiError::check_fields(&[
+            ("plan_code", Field::Code(&request.plan_code)),
+            ("target_code", Field::Code(&request.target_code)),
+            ("period_code", Field::Code(&request.period_code)),
         ])?;
         let boundaries = boundaries_from_proto(request.boundaries, &request.as_of)?;
         let (summaries, _) = self
@@ -890,9 +891,9 @@ impl SummaryService for SummaryApi {
     ) -> Result<Response<proto::ListTargetSummariesResponse>, Status> {
         let caller = Caller::of(&request)?;
         let request = request.into_inner();
-        ApiError::require(&[
-            ("plan_code", &request.plan_code),
-            ("period_code", &request.period_code),
+        ApiError::check_fields(&[
+            ("plan_code", Field::Code(&request.plan_code)),
+            ("period_code", Field::Code(&request.period_code)),
         ])?;
         let boundaries = boundaries_from_proto(request.boundaries, &request.as_of)?;
         let size = pagination::page_size(request.page_size)?;
@@ -971,9 +972,9 @@ impl SummaryService for SummaryApi {
         let caller = Caller::of(&request)?;
         let principal = caller.principal.clone();
         let request = request.into_inner();
-        ApiError::require(&[
-            ("plan_code", &request.plan_code),
-            ("period_code", &request.period_code),
+        ApiError::check_fields(&[
+            ("plan_code", Field::Code(&request.plan_code)),
+            ("period_code", Field::Code(&request.period_code)),
         ])?;
         // Taken once: a CURRENT watch without as_of keeps the date it started on.
         let boundaries = boundaries_from_proto(request.boundaries, &request.as_of)?;

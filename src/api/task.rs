@@ -12,8 +12,10 @@ use super::convert::{as_of_date, timestamp};
 use super::error::ApiError;
 use super::names::{find_period, find_plan};
 use super::pagination::PageTokens;
+use crate::domain::Catalog;
 use crate::domain::access::Role;
 use crate::domain::assessment::EvidenceDraft;
+use crate::domain::formats::{Field, check_fields, is_code};
 use crate::domain::naming::{did_you_mean, echo};
 use crate::domain::period::{Period, today_in_vietnam};
 use crate::domain::plan::Plan;
@@ -22,7 +24,6 @@ use crate::domain::task::{
     FollowUp, Line, LineKey, Party, Progress, ProgressDraft, ReportedLine, Task, TaskStatus,
     follow_up, line_led_by, may_read_line,
 };
-use crate::domain::{Catalog, FieldViolation};
 use crate::proto::task_service_server::TaskService;
 use crate::proto::{
     self, GetPlanTaskRequest, GetTaskFollowUpRequest, GetTaskProgressRequest, ListPlanTasksRequest,
@@ -69,16 +70,16 @@ impl TaskApi {
         request: ReportTaskProgressRequest,
         caller: &Caller,
     ) -> Result<proto::TaskProgressReceipt, ApiError> {
-        ApiError::require(&[
-            ("request_id", &request.request_id),
-            ("plan_code", &request.plan_code),
-            ("task_code", &request.task_code),
-            ("period_code", &request.period_code),
+        ApiError::check_fields(&[
+            ("request_id", Field::RequestId(&request.request_id)),
+            ("plan_code", Field::Code(&request.plan_code)),
+            ("task_code", Field::Code(&request.task_code)),
+            ("period_code", Field::Code(&request.period_code)),
         ])?;
         let catalog = self.read_model.catalog(Some(caller.counters)).await?;
-        let plan = find_plan(&catalog, request.plan_code.trim())?;
-        let task = find_task(plan, request.task_code.trim())?;
-        let period = find_period(&catalog, request.period_code.trim())?;
+        let plan = find_plan(&catalog, &request.plan_code)?;
+        let task = find_task(plan, &request.task_code)?;
+        let period = find_period(&catalog, &request.period_code)?;
         require_followed(task, period)?;
         let principal = &caller.principal;
         let Some(reporter_code) = line_led_by(principal, &catalog, plan, task, period) else {
@@ -155,11 +156,11 @@ impl TaskApi {
         request: GetTaskProgressRequest,
         caller: &Caller,
     ) -> Result<proto::TaskProgress, ApiError> {
-        ApiError::require(&[
-            ("plan_code", &request.plan_code),
-            ("task_code", &request.task_code),
-            ("period_code", &request.period_code),
-            ("reporter_code", &request.reporter_code),
+        ApiError::check_fields(&[
+            ("plan_code", Field::Code(&request.plan_code)),
+            ("task_code", Field::Code(&request.task_code)),
+            ("period_code", Field::Code(&request.period_code)),
+            ("reporter_code", Field::Code(&request.reporter_code)),
         ])?;
         if request.revision < 0 {
             return Err(ApiError::invalid_argument(
@@ -168,10 +169,10 @@ impl TaskApi {
             ));
         }
         let catalog = self.read_model.catalog(Some(caller.counters)).await?;
-        let plan = find_plan(&catalog, request.plan_code.trim())?;
-        let task = find_task(plan, request.task_code.trim())?;
-        let period = find_period(&catalog, request.period_code.trim())?;
-        let reporter_code = request.reporter_code.trim();
+        let plan = find_plan(&catalog, &request.plan_code)?;
+        let task = find_task(plan, &request.task_code)?;
+        let period = find_period(&catalog, &request.period_code)?;
+        let reporter_code = request.reporter_code.as_str();
         let principal = &caller.principal;
         if !may_read_line(principal, &catalog, reporter_code, period) {
             return Err(ApiError::out_of_reach(format!(
@@ -215,15 +216,11 @@ impl TaskApi {
         caller: &Caller,
     ) -> Result<proto::TaskFollowUp, ApiError> {
         // The request's own fields, every problem at once.
-        let mut violations: Vec<FieldViolation> = [
-            ("plan_code", &request.plan_code),
-            ("period_code", &request.period_code),
-        ]
-        .into_iter()
-        .filter(|(_, value)| value.trim().is_empty())
-        .map(|(field, _)| FieldViolation::new(field, "required"))
-        .collect();
-        let as_of = as_of_date(request.as_of.trim());
+        let mut violations = check_fields(&[
+            ("plan_code", Field::Code(&request.plan_code)),
+            ("period_code", Field::Code(&request.period_code)),
+        ]);
+        let as_of = as_of_date(&request.as_of);
         if let Err(ApiError::InvalidArgument(more)) = &as_of {
             violations.extend(more.iter().cloned());
         }
@@ -232,8 +229,8 @@ impl TaskApi {
         }
         let as_of = as_of?;
         let catalog = self.read_model.catalog(Some(caller.counters)).await?;
-        let plan = find_plan(&catalog, request.plan_code.trim())?;
-        let period = find_period(&catalog, request.period_code.trim())?;
+        let plan = find_plan(&catalog, &request.plan_code)?;
+        let period = find_period(&catalog, &request.period_code)?;
         let principal = &caller.principal;
         let own_province = (principal.role == Role::Province)
             .then_some(principal.organization.as_deref())
@@ -326,15 +323,13 @@ fn followed_province(
     scope: &str,
     own_province: Option<&str>,
 ) -> Result<String, ApiError> {
-    let scope = scope.trim();
     let code = if scope.is_empty() {
         own_province
             .ok_or_else(|| ApiError::invalid_argument("scope", "required: province:CODE"))?
     } else {
         scope
             .strip_prefix("province:")
-            .map(str::trim)
-            .filter(|code| !code.is_empty())
+            .filter(|code| is_code(code))
             .ok_or_else(|| {
                 ApiError::invalid_argument(
                     "scope",
@@ -540,9 +535,9 @@ impl TaskService for TaskApi {
         let caller = Caller::of(&request)?;
         let request = request.into_inner();
         let listed = async {
-            ApiError::require(&[("plan_code", &request.plan_code)])?;
+            ApiError::check_fields(&[("plan_code", Field::Code(&request.plan_code))])?;
             let catalog = self.read_model.catalog(Some(caller.counters)).await?;
-            let plan = find_plan(&catalog, request.plan_code.trim())?;
+            let plan = find_plan(&catalog, &request.plan_code)?;
             let (tasks, next_page_token) = paged(
                 &self.page_tokens,
                 &plan.tasks,
@@ -567,10 +562,13 @@ impl TaskService for TaskApi {
         let caller = Caller::of(&request)?;
         let request = request.into_inner();
         let found = async {
-            ApiError::require(&[("plan_code", &request.plan_code), ("code", &request.code)])?;
+            ApiError::check_fields(&[
+                ("plan_code", Field::Code(&request.plan_code)),
+                ("code", Field::Code(&request.code)),
+            ])?;
             let catalog = self.read_model.catalog(Some(caller.counters)).await?;
-            let plan = find_plan(&catalog, request.plan_code.trim())?;
-            let task = find_task(plan, request.code.trim())?;
+            let plan = find_plan(&catalog, &request.plan_code)?;
+            let task = find_task(plan, &request.code)?;
             Ok::<_, ApiError>(task_to_proto(&plan.code, task))
         };
         Ok(Response::new(found.await?))

@@ -11,6 +11,8 @@ use serde::Serialize;
 use super::canonical::{sha256_hex, to_canonical_json};
 use super::catalog::Catalog;
 use super::evaluation::{AgencyResult, AgencyStanding};
+use super::formats::{check_code, parse_date};
+use super::limits::{MAX_AGENCY_TASKS, MAX_COMMITMENTS, MAX_PARAGRAPH_CHARS, MAX_TITLE_CHARS};
 use super::period::Period;
 use super::plan::{FULL_SHARE_BP, Plan, Target, TargetRule};
 use super::ratio::Ratio;
@@ -21,12 +23,6 @@ use super::violation::{FieldViolation, Violations};
 /// Names the form a content hash was computed in: a change to the hashed shape is a new form.
 const CONTENT_HASH_FORM: &str = "pressdx.agency-plan.v1";
 
-/// Bounds that keep a plan a plan, not a bulk upload.
-const MAX_COMMITMENTS: usize = 1000;
-const MAX_TASKS: usize = 500;
-const MAX_TASK_CODE_CHARS: usize = 64;
-const MAX_TASK_NAME_CHARS: usize = 500;
-const MAX_EXPECTED_OUTPUT_CHARS: usize = 2000;
 const FIRST_YEAR: i32 = 2000;
 const LAST_YEAR: i32 = 2100;
 /// +1000%: a growth beyond it is a typing error, not a commitment.
@@ -162,8 +158,8 @@ impl AgencyPlanContent {
                 format!("at most {MAX_COMMITMENTS} commitments"),
             );
         }
-        if draft.tasks.len() > MAX_TASKS {
-            violations.add("tasks", format!("at most {MAX_TASKS} tasks"));
+        if draft.tasks.len() > MAX_AGENCY_TASKS {
+            violations.add("tasks", format!("at most {MAX_AGENCY_TASKS} tasks"));
         }
         let mut commitments: BTreeMap<(usize, i32), Commitment> = BTreeMap::new();
         let mut seen_commitments = BTreeSet::new();
@@ -361,26 +357,17 @@ fn check_value(
 fn check_task(task: &TaskDraft, violations: &mut Violations) -> Option<AgencyTask> {
     let key = task_key(&task.code);
     let found = violations.len();
-    let code_sound = task
-        .code
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
     if task.code.is_empty() {
         violations.add(format!("{key}.code"), "required");
-    } else if !code_sound || task.code.chars().count() > MAX_TASK_CODE_CHARS {
-        violations.add(
-            format!("{key}.code"),
-            format!(
-                "letters, digits, \".\", \"-\" or \"_\", at most {MAX_TASK_CODE_CHARS} characters"
-            ),
-        );
+    } else if let Err(why) = check_code(&task.code) {
+        violations.add(format!("{key}.code"), why);
     }
     for (field, text, most) in [
-        ("name", &task.name, MAX_TASK_NAME_CHARS),
+        ("name", &task.name, MAX_TITLE_CHARS),
         (
             "expected_output",
             &task.expected_output,
-            MAX_EXPECTED_OUTPUT_CHARS,
+            MAX_PARAGRAPH_CHARS,
         ),
     ] {
         if text.is_empty() {
@@ -396,11 +383,9 @@ fn check_task(task: &TaskDraft, violations: &mut Violations) -> Option<AgencyTas
         violations.add(format!("{key}.due_on"), "required");
         None
     } else {
-        let parsed = NaiveDate::parse_from_str(&task.due_on, "%Y-%m-%d").ok();
-        if parsed.is_none() {
-            violations.add(format!("{key}.due_on"), "a date as YYYY-MM-DD");
-        }
-        parsed
+        parse_date(&task.due_on)
+            .map_err(|why| violations.add(format!("{key}.due_on"), why))
+            .ok()
     };
     if violations.len() > found {
         return None;

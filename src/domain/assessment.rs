@@ -8,17 +8,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use super::canonical::{sha256_hex, to_canonical_json};
+use super::formats::check_link;
+use super::limits::{MAX_CRITERIA, MAX_LINK_CHARS, MAX_NAME_CHARS, MAX_TITLE_CHARS};
 use super::maturity::{Answer, Criterion, Framework, Level, Points, Scoring, framework_for_period};
 use super::violation::{FieldViolation, Violations};
 
 /// Names the form a content hash was computed in: a change to the hashed shape is a new form, so
 /// that a stored hash is never compared with one of another shape.
 const CONTENT_HASH_FORM: &str = "pressdx.self-assessment.v1";
-
-/// The longest evidence title, link and document id kept: references, not documents.
-const MAX_TITLE_CHARS: usize = 500;
-const MAX_LINK_CHARS: usize = 2000;
-const MAX_DOCUMENT_ID_CHARS: usize = 200;
 
 /// A self-assessment as a client sends it: nothing checked yet.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -138,6 +135,17 @@ impl SelfAssessment {
         frameworks: &[Framework],
     ) -> Result<SelfAssessment, Vec<FieldViolation>> {
         let mut violations = Violations::new();
+        for (field, count) in [
+            ("answers", draft.answers.len()),
+            ("evidence", draft.evidence.len()),
+        ] {
+            if count > MAX_CRITERIA {
+                violations.add(
+                    field,
+                    format!("at most {MAX_CRITERIA}, one per criterion, not {count}"),
+                );
+            }
+        }
         let framework = framework_in_force(&draft, frameworks, &mut violations);
         let answers = parse_answers(&draft.answers, framework, &mut violations);
         let evidence = parse_evidence(&draft.evidence, framework, &mut violations);
@@ -308,7 +316,7 @@ fn framework_in_force<'a>(
     frameworks: &'a [Framework],
     violations: &mut Violations,
 ) -> Option<&'a Framework> {
-    if draft.period.trim().is_empty() {
+    if draft.period.is_empty() {
         violations.add("period", "required");
         return None;
     }
@@ -345,7 +353,7 @@ fn parse_answers<'a>(
     let mut answers = BTreeMap::new();
     for (index, draft) in drafts.iter().enumerate() {
         let code = draft.criterion.as_str();
-        if code.trim().is_empty() {
+        if code.is_empty() {
             violations.add(
                 format!("answers[#{index}].criterion"),
                 "a criterion code is required",
@@ -464,7 +472,7 @@ fn parse_evidence(
     let mut evidence = BTreeMap::new();
     for (index, draft) in drafts.iter().enumerate() {
         let code = draft.criterion.as_str();
-        if code.trim().is_empty() {
+        if code.is_empty() {
             violations.add(
                 format!("evidence[#{index}].criterion"),
                 "a criterion code is required",
@@ -509,12 +517,13 @@ pub fn parse_reference(
     if title.is_empty() {
         violations.add(format!("{at}.title"), "required");
     }
-    let link = present(&draft.link);
+    // A link is taken as written (its format admits no whitespace); a document id is words.
+    let link = Some(draft.link.as_str()).filter(|link| !link.is_empty());
     let document_id = present(&draft.document_id);
     for (field, text, most) in [
         ("title", Some(title), MAX_TITLE_CHARS),
         ("link", link, MAX_LINK_CHARS),
-        ("document_id", document_id, MAX_DOCUMENT_ID_CHARS),
+        ("document_id", document_id, MAX_NAME_CHARS),
     ] {
         if text.is_some_and(|text| text.chars().count() > most) {
             violations.add(
@@ -529,13 +538,8 @@ pub fn parse_reference(
             "a link or a document id is required, to find the evidence by",
         );
     }
-    if let Some(link) = link
-        && !is_web_address(link)
-    {
-        violations.add(
-            format!("{at}.link"),
-            format!("{link:?} is not an absolute http or https address"),
-        );
+    if let Some(Err(why)) = link.map(check_link) {
+        violations.add(format!("{at}.link"), why);
     }
     let sha256 = Sha256Hex::parse(&draft.sha256);
     if sha256.is_none() {
@@ -558,13 +562,6 @@ pub fn parse_reference(
 fn present(text: &str) -> Option<&str> {
     let trimmed = text.trim();
     (!trimmed.is_empty()).then_some(trimmed)
-}
-
-/// An absolute http(s) address with a host: what a council member can open in a browser.
-fn is_web_address(text: &str) -> bool {
-    url::Url::parse(text).is_ok_and(|url| {
-        matches!(url.scheme(), "http" | "https") && url.host_str().is_some_and(|h| !h.is_empty())
-    })
 }
 
 /// Sums points scored per criterion (absent: 0) over the framework's structure, and finds the

@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
+use super::formats::{self, Sign};
 use super::indicator::{Indicator, IndicatorType, REPORT_FIELDS, report_field_type};
 use super::maturity::{self, Framework};
 use super::organization::{
@@ -278,13 +279,9 @@ struct MilestoneEntry {
 }
 
 fn parse_date(text: &str, field: &str, violations: &mut Violations) -> Option<NaiveDate> {
-    match text.parse::<NaiveDate>() {
-        Ok(date) => Some(date),
-        Err(_) => {
-            violations.add(field, format!("{text:?} is not a date (YYYY-MM-DD)"));
-            None
-        }
-    }
+    formats::parse_date(text)
+        .map_err(|why| violations.add(field, why))
+        .ok()
 }
 
 fn parse_optional_date(
@@ -318,18 +315,16 @@ where
     parsed
 }
 
-/// Checks codes are present, without spaces, and unique within one list.
+/// Checks codes are codes ([`formats::check_code`]: what a request can name) and unique within
+/// one list.
 pub(super) fn check_codes<'a>(
     codes: impl Iterator<Item = (String, &'a str)>,
     violations: &mut Violations,
 ) -> HashSet<&'a str> {
     let mut seen = HashSet::new();
     for (location, code) in codes {
-        if code.trim().is_empty() || code.chars().any(char::is_whitespace) {
-            violations.add(
-                format!("{location}.code"),
-                "a code is required and has no spaces",
-            );
+        if let Err(why) = formats::check_code(code) {
+            violations.add(format!("{location}.code"), why);
         } else if !seen.insert(code) {
             violations.add(
                 format!("{location}.code"),
@@ -1127,7 +1122,7 @@ fn check_plausibility(
                 let factor = match &entry.factor {
                     Some(toml::Value::Integer(whole)) => whole.checked_mul(100),
                     Some(toml::Value::String(text)) => {
-                        parse_percent(&format!("{text}%")).map(i64::from)
+                        formats::parse_decimal(text, 2, Sign::NonNegative)
                     }
                     _ => None,
                 };

@@ -13,6 +13,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::catalog::check_codes;
+use super::formats::{self, Sign};
+use super::limits::MAX_CRITERIA;
 use super::organization::AgencyType;
 use super::period::Period;
 use super::violation::Violations;
@@ -73,28 +75,10 @@ impl fmt::Display for Hundredths {
 
 impl Hundredths {
     /// A decimal written with at most two places ("72.5", "-10", "0.25"), as the catalogue file
-    /// writes bounds and a client writes a numeric answer: text rather than a float, so that a
-    /// number on a band's bound is on it exactly. No exponent, no leading "+" or ".".
+    /// writes bounds and a client writes a numeric answer or an appraisal's points, in the one
+    /// format of numbers ([`formats::parse_decimal`]).
     pub fn parse_decimal(text: &str) -> Option<Hundredths> {
-        let text = text.trim();
-        let (negative, digits) = match text.strip_prefix('-') {
-            Some(rest) => (true, rest),
-            None => (false, text),
-        };
-        let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-        if whole.is_empty()
-            || fraction.len() > 2
-            || !whole
-                .bytes()
-                .chain(fraction.bytes())
-                .all(|b| b.is_ascii_digit())
-        {
-            return None;
-        }
-        let whole: i64 = whole.parse().ok()?;
-        let fraction: i64 = format!("{fraction:0<2}").parse().ok()?;
-        let magnitude = whole.checked_mul(100)?.checked_add(fraction)?;
-        Some(Hundredths(if negative { -magnitude } else { magnitude }))
+        formats::parse_decimal(text, 2, Sign::Signed).map(Hundredths)
     }
 }
 
@@ -506,14 +490,9 @@ fn check_framework(
     let before = violations.len();
     require_text(&entry.name, format!("{at}.name"), violations);
     let issued_on = entry.issued_on.as_deref().and_then(|text| {
-        let parsed = text.parse::<NaiveDate>().ok();
-        if parsed.is_none() {
-            violations.add(
-                format!("{at}.issued_on"),
-                format!("{text:?} is not a date (YYYY-MM-DD)"),
-            );
-        }
-        parsed
+        formats::parse_date(text)
+            .map_err(|why| violations.add(format!("{at}.issued_on"), why))
+            .ok()
     });
     let points = parse_points(&entry.points, &format!("{at}.points"), violations);
 
@@ -674,6 +653,13 @@ fn check_criteria(
             .map(|(index, criterion)| (located(index, criterion), criterion.code.as_str())),
         violations,
     );
+    // A self-assessment answers at most this many criteria (maturity.proto).
+    if entry.criterion.len() > MAX_CRITERIA {
+        violations.add(
+            format!("{at}.criterion"),
+            format!("at most {MAX_CRITERIA} criteria"),
+        );
+    }
     let mut criteria = Vec::new();
     for (index, criterion) in entry.criterion.iter().enumerate() {
         let here = located(index, criterion);
@@ -1265,13 +1251,14 @@ mod tests {
         for (text, expected) in [
             ("72.5", Some(7250)),
             ("72.50", Some(7250)),
-            (" 0.05 ", Some(5)),
+            ("0.05", Some(5)),
+            (" 0.05 ", None),
             ("-10", Some(-1000)),
             ("40", Some(4000)),
             ("1.234", None),
             ("", None),
             (".5", None),
-            ("5.", Some(500)),
+            ("5.", None),
             ("+1", None),
             ("1e3", None),
             ("99999999999999999999", None),

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::maturity::Hundredths;
+use super::formats::{self, Sign};
 use super::organization::vocabulary;
 use super::task::Task;
 
@@ -208,11 +208,11 @@ pub fn percent(basis_points: u32) -> String {
 }
 
 /// Parses "70%", "12.5%" or "0.25%" into basis points: the number is a decimal with at most two
-/// places, as the catalogue writes every decimal ([`Hundredths::parse_decimal`]), and not
-/// negative.
+/// places, not negative, in the one format of numbers ([`formats::parse_decimal`]), and "%" right
+/// after it.
 pub fn parse_percent(text: &str) -> Option<u32> {
-    let number = text.trim().strip_suffix('%')?;
-    let Hundredths(basis_points) = Hundredths::parse_decimal(number)?;
+    let number = text.strip_suffix('%')?;
+    let basis_points = formats::parse_decimal(number, 2, Sign::NonNegative)?;
     u32::try_from(basis_points).ok()
 }
 
@@ -234,7 +234,9 @@ mod tests {
             assert_eq!(parse_percent(text), Some(bp), "{text}");
             assert_eq!(percent(bp), text);
         }
-        for bad in ["70", "%", "1.234%", "-5%", "x%", ".5%"] {
+        for bad in [
+            "70", "%", "1.234%", "-5%", "x%", ".5%", " 70%", "70 %", "70% ", "+70%",
+        ] {
             assert_eq!(parse_percent(bad), None, "{bad}");
         }
     }

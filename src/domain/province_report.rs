@@ -13,11 +13,8 @@ use super::period::{Period, Timeliness};
 use super::plan::Plan;
 use super::scope::continued_by;
 
-/// The longest narrative section kept: a few pages of text.
-pub const MAX_NARRATIVE_CHARS: usize = 20_000;
-
-/// The longest correction reason kept: a paragraph.
-pub const MAX_CORRECTION_REASON_CHARS: usize = 2_000;
+/// A correction reason is a paragraph.
+use super::limits::MAX_PARAGRAPH_CHARS as MAX_CORRECTION_REASON_CHARS;
 
 /// The provinces that report on `plan` in `period`, by code: those existing on the period's
 /// reference date that the plan covers. A national plan covers every province; a province's own

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::canonical::{sha256_hex, to_canonical_json};
 use super::indicator::Indicator;
+use super::limits::{MAX_NAME_CHARS, MAX_PLATFORMS};
 use super::organization::vocabulary;
 use super::violation::Violations;
 
@@ -83,11 +84,6 @@ pub enum FieldValue {
     /// A list, by its length.
     List(usize),
 }
-
-/// The longest platform name kept.
-const MAX_PLATFORM_NAME_CHARS: usize = 200;
-/// More platforms than this is not a report but a mistake or an attack.
-const MAX_PLATFORMS: usize = 100;
 
 impl AnnualReport {
     /// The value of the field whose path is `code` (an indicator code).
@@ -181,10 +177,10 @@ pub fn check_report(
         let name = platform.name.trim();
         if name.is_empty() {
             violations.add(format!("{platform_path}.name"), "a platform needs a name");
-        } else if name.chars().count() > MAX_PLATFORM_NAME_CHARS {
+        } else if name.chars().count() > MAX_NAME_CHARS {
             violations.add(
                 format!("{platform_path}.name"),
-                format!("at most {MAX_PLATFORM_NAME_CHARS} characters"),
+                format!("at most {MAX_NAME_CHARS} characters"),
             );
         }
         if platform.origin.is_none() {

@@ -10,6 +10,8 @@ use std::fmt;
 use chrono::NaiveDate;
 
 use super::catalog::Catalog;
+use super::formats::check_code;
+use super::naming::echo;
 use super::organization::{AgencyType, Organization, OrganizationKind, OrganizationVersion};
 use super::period::Period;
 
@@ -24,28 +26,35 @@ pub enum Scope {
 
 impl Scope {
     /// Reads "country", "province:CODE", "governing_body:CODE", "agency_type:TYPE" or
-    /// "agency:CODE".
+    /// "agency:CODE", exactly as written: CODE is a code ([`check_code`]), and nothing is trimmed,
+    /// as no code is anywhere else. The caller gives an empty scope its meaning (the caller's own
+    /// organisation) before it gets here.
     pub fn parse(text: &str) -> Result<Scope, String> {
-        let text = text.trim();
-        if text.is_empty() || text == "country" {
+        if text == "country" {
             return Ok(Scope::Country);
         }
-        let (kind, code) = text
-            .split_once(':')
-            .ok_or_else(|| format!("{text:?} is not a scope such as country or province:CODE"))?;
-        let code = code.trim();
+        let (kind, code) = text.split_once(':').ok_or_else(|| {
+            format!(
+                "{} is not a scope such as country or province:CODE",
+                echo(text)
+            )
+        })?;
         if code.is_empty() {
-            return Err(format!("{text:?} names no {kind}"));
+            return Err(format!("{} names no {}", echo(text), echo(kind)));
         }
-        match kind.trim() {
+        if kind != "agency_type" {
+            check_code(code)?;
+        }
+        match kind {
             "province" => Ok(Scope::Province(code.into())),
             "governing_body" => Ok(Scope::GoverningBody(code.into())),
             "agency" => Ok(Scope::Agency(code.into())),
             "agency_type" => AgencyType::parse(code)
                 .map(Scope::AgencyType)
-                .ok_or_else(|| format!("{code:?} is not an agency type")),
+                .ok_or_else(|| format!("{} is not an agency type", echo(code))),
             other => Err(format!(
-                "{other:?} is not a scope kind: country, province, governing_body, agency_type or agency"
+                "{} is not a scope kind: country, province, governing_body, agency_type or agency",
+                echo(other)
             )),
         }
     }
@@ -389,6 +398,20 @@ mod tests {
             assert_eq!(Scope::parse(text).unwrap().to_string(), text);
         }
         assert!(Scope::parse("province:").is_err());
+        for untrimmed in [
+            "",
+            " country",
+            "country ",
+            " province:nam-dinh",
+            "province:nam-dinh ",
+            "province: nam-dinh",
+            "province :nam-dinh",
+            "agency_type: radio_tv",
+            "province:nam dinh",
+        ] {
+            assert!(Scope::parse(untrimmed).is_err(), "{untrimmed:?} was taken");
+        }
+        assert!(Scope::parse(&format!("agency:{}", "x".repeat(65))).is_err());
         assert!(Scope::parse("region:x").is_err());
         assert!(Scope::parse("agency_type:tv").is_err());
     }

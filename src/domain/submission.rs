@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::catalog::Catalog;
+use super::formats::parse_request_id;
 use super::indicator::Indicator;
 use super::naming::{did_you_mean, echo};
 use super::organization::{Organization, OrganizationKind};
@@ -11,9 +12,6 @@ use super::period::{Period, vietnam_time};
 use super::plausibility::Warning;
 use super::report::{AnnualReport, check_report};
 use super::violation::{FieldViolation, Violations};
-
-/// The longest request id accepted: a UUID is 36 characters, so 128 leaves room for any scheme.
-pub const MAX_REQUEST_ID_CHARS: usize = 128;
 
 /// A submission as it arrived, nothing checked yet.
 #[derive(Debug, Clone)]
@@ -107,23 +105,18 @@ pub fn check_submission(
         violations.add(field, description);
     };
 
-    let request_id = draft.request_id.trim();
-    if request_id.is_empty() {
-        refuse(
-            &mut violations,
-            RejectionReason::ReportInvalid,
-            "request_id",
-            "required: a unique id per report, such as a UUID, so that a retry is recognised"
-                .into(),
-        );
-    } else if request_id.chars().count() > MAX_REQUEST_ID_CHARS {
-        refuse(
-            &mut violations,
-            RejectionReason::ReportInvalid,
-            "request_id",
-            format!("at most {MAX_REQUEST_ID_CHARS} characters"),
-        );
-    }
+    let request_id = match parse_request_id(&draft.request_id) {
+        Ok(request_id) => request_id,
+        Err(why) => {
+            refuse(
+                &mut violations,
+                RejectionReason::ReportInvalid,
+                "request_id",
+                why,
+            );
+            ""
+        }
+    };
 
     if let Some(asserted) = draft.asserted_received_at {
         let shown = asserted.with_timezone(&vietnam_time()).to_rfc3339();

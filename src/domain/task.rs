@@ -13,6 +13,8 @@ use super::access::{Principal, Role};
 use super::assessment::{Evidence, EvidenceDraft, parse_reference};
 use super::canonical::{sha256_hex, to_canonical_json};
 use super::catalog::Catalog;
+use super::formats::{is_code, parse_date};
+use super::limits::{MAX_PARAGRAPH_CHARS, MAX_TASK_EVIDENCE};
 use super::organization::{Organization, OrganizationKind, vocabulary};
 use super::period::Period;
 use super::plan::Plan;
@@ -22,11 +24,6 @@ use super::violation::{FieldViolation, Violations};
 
 /// Names the form a progress report's content hash was computed in.
 const CONTENT_HASH_FORM: &str = "pressdx.task-progress.v1";
-
-/// The longest account and cancellation reason kept: a paragraph, not a document.
-pub const MAX_ACCOUNT_CHARS: usize = 2000;
-/// The most evidence references one report carries.
-pub const MAX_EVIDENCE: usize = 20;
 
 /// Who leads or cooperates on a task. In the catalogue file: "department", "every_agency",
 /// "agency:CODE" or "governing_body:CODE".
@@ -43,15 +40,13 @@ pub enum Party {
 
 impl Party {
     pub fn parse(text: &str) -> Result<Party, String> {
-        match text.trim() {
+        match text {
             "department" => Ok(Party::Department),
             "every_agency" => Ok(Party::EveryAgency),
             other => match other.split_once(':') {
-                Some(("agency", code)) if !code.trim().is_empty() => {
-                    Ok(Party::Agency(code.trim().to_string()))
-                }
-                Some(("governing_body", code)) if !code.trim().is_empty() => {
-                    Ok(Party::GoverningBody(code.trim().to_string()))
+                Some(("agency", code)) if is_code(code) => Ok(Party::Agency(code.to_string())),
+                Some(("governing_body", code)) if is_code(code) => {
+                    Ok(Party::GoverningBody(code.to_string()))
                 }
                 _ => Err(format!(
                     "{text:?} is not one of: department, every_agency, agency:CODE, \
@@ -210,13 +205,8 @@ pub(super) fn check_tasks(
             }
         }
         let date = |text: &str, field: &str, violations: &mut Violations| {
-            text.parse::<NaiveDate>()
-                .map_err(|_| {
-                    violations.add(
-                        format!("{task_at}.{field}"),
-                        format!("{text:?} is not a date (YYYY-MM-DD)"),
-                    )
-                })
+            parse_date(text)
+                .map_err(|why| violations.add(format!("{task_at}.{field}"), why))
                 .ok()
         };
         let starts_on = date(&entry.starts_on, "starts_on", violations);
@@ -363,15 +353,15 @@ impl Progress {
             ("cancellation_reason", reason),
             ("account", draft.account.as_str()),
         ] {
-            if text.trim().chars().count() > MAX_ACCOUNT_CHARS {
-                violations.add(field, format!("at most {MAX_ACCOUNT_CHARS} characters"));
+            if text.trim().chars().count() > MAX_PARAGRAPH_CHARS {
+                violations.add(field, format!("at most {MAX_PARAGRAPH_CHARS} characters"));
             }
         }
-        if draft.evidence.len() > MAX_EVIDENCE {
+        if draft.evidence.len() > MAX_TASK_EVIDENCE {
             violations.add(
                 "evidence",
                 format!(
-                    "at most {MAX_EVIDENCE} references, not {}",
+                    "at most {MAX_TASK_EVIDENCE} references, not {}",
                     draft.evidence.len()
                 ),
             );
@@ -796,7 +786,7 @@ mod tests {
             status: Some(TaskStatus::InProgress),
             percent_complete: Some(100),
             cancellation_reason: "no budget".into(),
-            account: "x".repeat(MAX_ACCOUNT_CHARS + 1),
+            account: "x".repeat(MAX_PARAGRAPH_CHARS + 1),
             evidence: vec![EvidenceDraft {
                 criterion: String::new(),
                 title: String::new(),

@@ -172,7 +172,9 @@ pub async fn long_input_is_echoed_short(backend: Backend) {
             .all(|violation| violation.description.len() < 400)
     );
 
-    let not_found = app
+    // A code longer than any code can be is a malformed field (submission.proto, Formats), not
+    // an unknown one: it is named, and echoed short.
+    let malformed = app
         .summaries
         .clone()
         .get_target_summary(GetTargetSummaryRequest {
@@ -183,12 +185,27 @@ pub async fn long_input_is_echoed_short(backend: Backend) {
         })
         .await
         .unwrap_err();
+    assert_eq!(malformed.code(), Code::InvalidArgument);
+    assert_eq!(violated_fields(&malformed), ["plan_code"]);
+    assert!(
+        malformed.message().contains("(7000 characters)"),
+        "{malformed:?}"
+    );
+    assert!(malformed.message().len() < 300);
+    // An unknown code of the right form is NOT_FOUND, naming it.
+    let not_found = app
+        .summaries
+        .clone()
+        .get_target_summary(GetTargetSummaryRequest {
+            plan_code: "x".repeat(64),
+            target_code: "revenue_growth".into(),
+            period_code: "2024".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
     assert_eq!(not_found.code(), Code::NotFound);
     assert_eq!(error_reason(&not_found), "PLAN_NOT_FOUND");
-    assert!(
-        not_found.message().contains("(7000 characters)"),
-        "{not_found:?}"
-    );
     assert!(not_found.message().len() < 200);
 }
 

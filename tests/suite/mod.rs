@@ -9,6 +9,7 @@ pub mod cli;
 pub mod contract;
 pub mod cycle;
 pub mod fixtures;
+pub mod inputs;
 pub mod limits;
 pub mod maturity_results;
 pub mod operators;
@@ -120,6 +121,9 @@ macro_rules! behavioural_suite {
             review::a_closed_period_takes_reports_only_where_the_province_reopened_it,
             review::a_province_returns_a_report_and_accepts_its_correction,
             readme::every_command_block_of_the_readme_runs_as_written,
+            inputs::a_request_id_over_128_characters_is_refused_on_every_submit,
+            inputs::a_review_gives_at_most_100_reasons,
+            inputs::dates_numbers_codes_and_links_are_read_strictly,
         );
     };
     ($backend:expr; $($module:ident :: $test:ident),+ $(,)?) => {
