@@ -64,6 +64,10 @@ pub enum AuditAction {
     AgencyPlanDecided,
     /// A revision of a lead's progress report on a plan's task stored.
     TaskProgressReported,
+    /// The counters the chain does not otherwise record, as found when the audit log began
+    /// recording them (an upgrade): the catalogue and credential revisions, and the page token
+    /// key's hash. From this entry on, each revision moves only with an entry of its own.
+    CountersRecorded,
 }
 
 impl AuditAction {
@@ -84,6 +88,7 @@ impl AuditAction {
             AuditAction::AgencyPlanAccepted => "agency_plan.accepted",
             AuditAction::AgencyPlanDecided => "agency_plan.decided",
             AuditAction::TaskProgressReported => "task_progress.reported",
+            AuditAction::CountersRecorded => "counters.recorded",
         }
     }
 }
@@ -137,6 +142,29 @@ fn warnings_subject(warnings: &str) -> String {
         ", warnings {}",
         crate::domain::canonical::sha256_hex(warnings.as_bytes())
     )
+}
+
+/// The subject of a `counters.recorded` entry: the two revisions as found. Its content hash is
+/// the page token key's ([`page_token_key_hash`]).
+pub(super) fn counters_subject(catalog_revision: i64, credential_revision: i64) -> String {
+    format!(
+        "counters (catalogue revision {catalog_revision}, credential revision {credential_revision})"
+    )
+}
+
+/// The two revisions a subject written by [`counters_subject`] names.
+fn counters_of(subject: &str) -> Option<(i64, i64)> {
+    let inner = subject
+        .strip_prefix("counters (catalogue revision ")?
+        .strip_suffix(')')?;
+    let (catalog, credential) = inner.split_once(", credential revision ")?;
+    Some((catalog.parse().ok()?, credential.parse().ok()?))
+}
+
+/// What a `counters.recorded` entry records of the page token key: its SHA-256, never the key,
+/// which signs the page tokens every server gives out.
+pub(super) fn page_token_key_hash(key: &str) -> String {
+    crate::domain::canonical::sha256_hex(key.as_bytes())
 }
 
 /// The submission id a subject written by [`submission_subject`] names.
@@ -318,6 +346,10 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
     let mut agency_plans_recorded = HashMap::new();
     let mut task_progress_recorded = HashMap::new();
     let mut catalog_recorded = None;
+    // The last counters.recorded entry, and what moved each revision after it.
+    let mut counters_recorded: Option<audit_entry::Model> = None;
+    let mut catalog_imports_since = 0_i64;
+    let mut credential_changes_since = 0_i64;
     let mut previous_hash = GENESIS.to_string();
     let mut expected_seq = 1;
     loop {
@@ -356,6 +388,11 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
                 || action == AuditAction::CredentialRevoked.as_str()
             {
                 credentials_recorded.insert(entry.subject.clone(), entry.clone());
+                credential_changes_since += 1;
+            } else if action == AuditAction::CountersRecorded.as_str() {
+                counters_recorded = Some(entry.clone());
+                catalog_imports_since = 0;
+                credential_changes_since = 0;
             } else if action == AuditAction::PeriodReopened.as_str() {
                 reopenings_recorded.insert(entry.subject.clone(), entry.clone());
             } else if action == AuditAction::SubmissionReviewed.as_str() {
@@ -379,6 +416,9 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
             } else if action == AuditAction::CatalogApplied.as_str()
                 || action == AuditAction::CatalogRecorded.as_str()
             {
+                if action == AuditAction::CatalogApplied.as_str() {
+                    catalog_imports_since += 1;
+                }
                 catalog_recorded = Some(entry.clone());
             }
             previous_hash = entry.entry_hash;
@@ -394,7 +434,8 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
     let counters = db
         .query_one_raw(Statement::from_string(
             db.get_database_backend(),
-            "SELECT audit_seq, audit_head, feed_position FROM counters WHERE id = 1",
+            "SELECT audit_seq, audit_head, feed_position, catalog_revision, credential_revision, \
+             page_token_key FROM counters WHERE id = 1",
         ))
         .await?
         .ok_or_else(|| StoreError::Corrupt("the counters row is missing".into()))?;
@@ -403,17 +444,45 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
         counters.try_get_by_index(1)?,
         counters.try_get_by_index(2)?,
     );
-    if head_seq != expected_seq - 1 || head_hash != previous_hash {
+    let revisions = Revisions {
+        catalog: counters.try_get_by_index(3)?,
+        credential: counters.try_get_by_index(4)?,
+        page_token_key: counters.try_get_by_index(5)?,
+    };
+    let last_seq = expected_seq - 1;
+    if head_seq != last_seq {
         verification.problems.push(AuditProblem {
             seq: Some(expected_seq),
+            problem: format!("the chain should end at entry {head_seq}, but ends at {last_seq}"),
+        });
+        return Ok(verification);
+    }
+    if head_hash != previous_hash {
+        verification.problems.push(AuditProblem {
+            seq: Some(last_seq),
             problem: format!(
-                "the chain should end at entry {head_seq}, but ends at {}",
-                expected_seq - 1
+                "the counters row says the chain's head, entry {head_seq}, hashes to {}, but \
+                 entry {last_seq} hashes to {}: the head was replaced",
+                capped_hash(&head_hash),
+                previous_hash
             ),
         });
         return Ok(verification);
     }
     verification.head = head_hash;
+    if let Some(recorded) = &counters_recorded {
+        check_counters(
+            recorded,
+            (catalog_imports_since, credential_changes_since),
+            &revisions,
+            &mut verification,
+        );
+    }
+    // Entries written before the counters were recorded may spell a review's or a reopening's
+    // hash "sha256:sha256:<hex>"; every entry since spells it once.
+    let spelt_twice_before = counters_recorded
+        .as_ref()
+        .map_or(i64::MAX, |entry| entry.seq);
 
     let recorded_seq: HashMap<i64, i64> = submissions_recorded
         .iter()
@@ -422,14 +491,21 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
     let derived = check_submissions(db, submissions_recorded, &mut verification).await?;
     check_credentials(db, &credentials_recorded, expected_seq, &mut verification).await?;
     let reopenings = recorded_reopenings(db).await?;
-    check_recorded(
+    check_recorded_spelt(
         &reopenings,
         &reopenings_recorded,
         expected_seq,
+        spelt_twice_before,
         &mut verification,
     );
     let reviews = recorded_reviews(db).await?;
-    check_recorded(&reviews, &reviews_recorded, expected_seq, &mut verification);
+    check_recorded_spelt(
+        &reviews,
+        &reviews_recorded,
+        expected_seq,
+        spelt_twice_before,
+        &mut verification,
+    );
     let province_reports = recorded_province_reports(db).await?;
     check_recorded(
         &province_reports,
@@ -599,6 +675,25 @@ fn check_recorded(
     next_seq: i64,
     verification: &mut AuditVerification,
 ) {
+    check_recorded_spelt(rows, recorded, next_seq, 0, verification);
+}
+
+/// As [`check_recorded`], an entry before `spelt_twice_before` also matching a row whose hash it
+/// spells "sha256:sha256:<hex>" (how reviews and reopenings were recorded until the counters
+/// were): the same digest of the same content, so nothing an edit could exploit, and new
+/// entries must spell it once.
+fn check_recorded_spelt(
+    rows: &[RecordedRow],
+    recorded: &HashMap<String, audit_entry::Model>,
+    next_seq: i64,
+    spelt_twice_before: i64,
+    verification: &mut AuditVerification,
+) {
+    let matches = |entry: &audit_entry::Model, row: &RecordedRow| {
+        entry.content_hash == row.content_hash
+            || (entry.seq < spelt_twice_before
+                && entry.content_hash.strip_prefix("sha256:") == Some(row.content_hash.as_str()))
+    };
     let mut seen = HashSet::new();
     for row in rows {
         seen.insert(row.subject.as_str());
@@ -607,7 +702,7 @@ fn check_recorded(
                 seq: Some(next_seq),
                 problem: format!("{} exists but no entry records it", row.subject),
             }),
-            Some(entry) if entry.content_hash != row.content_hash => {
+            Some(entry) if !matches(entry, row) => {
                 verification.problems.push(AuditProblem {
                     seq: Some(entry.seq),
                     problem: format!(
@@ -629,6 +724,83 @@ fn check_recorded(
         verification.problems.push(AuditProblem {
             seq: Some(entry.seq),
             problem: format!("{} was recorded but is no longer stored", entry.subject),
+        });
+    }
+}
+
+/// The counters the chain does not otherwise record, as the counters row holds them now.
+struct Revisions {
+    catalog: i64,
+    credential: i64,
+    page_token_key: String,
+}
+
+/// A hash as found, cut short if it is long enough to flood a line: what was written there is for
+/// an operator to recognise, not to read whole.
+fn capped_hash(hash: &str) -> String {
+    if hash.chars().count() <= 80 {
+        return format!("{hash:?}");
+    }
+    let kept: String = hash.chars().take(80).collect();
+    format!("{kept:?}... (cut)")
+}
+
+/// The catalogue and credential revisions and the page token key against the last
+/// `counters.recorded` entry and what moved the revisions since: each catalogue import that
+/// changed something moves the catalogue revision by one, each credential created or revoked the
+/// credential revision, and nothing changes the key. A revision set back makes servers keep a
+/// catalogue or credentials they should reload (or serve figures cached under another
+/// catalogue); a key replaced lets whoever chose it forge page tokens.
+fn check_counters(
+    recorded: &audit_entry::Model,
+    (catalog_imports, credential_changes): (i64, i64),
+    found: &Revisions,
+    verification: &mut AuditVerification,
+) {
+    let Some((catalog, credential)) = counters_of(&recorded.subject) else {
+        verification.problems.push(AuditProblem {
+            seq: Some(recorded.seq),
+            problem: format!(
+                "the entry's subject {:?} names no counters",
+                recorded.subject
+            ),
+        });
+        return;
+    };
+    for (column, was, moved, what, now) in [
+        (
+            "catalog_revision",
+            catalog,
+            catalog_imports,
+            "catalogue imports",
+            found.catalog,
+        ),
+        (
+            "credential_revision",
+            credential,
+            credential_changes,
+            "credentials created or revoked",
+            found.credential,
+        ),
+    ] {
+        let expected = was + moved;
+        if now != expected {
+            verification.problems.push(AuditProblem {
+                seq: Some(recorded.seq),
+                problem: format!(
+                    "the counters row says {column} is {now}, but the chain says {expected} \
+                     ({was} when this entry recorded it, and {moved} {what} since)"
+                ),
+            });
+        }
+    }
+    if page_token_key_hash(&found.page_token_key) != recorded.content_hash {
+        verification.problems.push(AuditProblem {
+            seq: Some(recorded.seq),
+            problem: "the counters row's page_token_key is not the page token key this entry \
+                      recorded: it was replaced, so page tokens given out before no longer \
+                      verify, and whoever chose the new key can forge them"
+                .to_string(),
         });
     }
 }
@@ -768,4 +940,66 @@ async fn check_catalog(
         verification.problems.push(AuditProblem { seq, problem });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(seq: i64, content_hash: &str) -> audit_entry::Model {
+        audit_entry::Model {
+            seq,
+            recorded_at: String::new(),
+            principal: "province nam-dinh (credential 2)".into(),
+            action: AuditAction::SubmissionReviewed.as_str().into(),
+            subject: "review 1".into(),
+            request_id: String::new(),
+            content_hash: content_hash.into(),
+            previous_hash: String::new(),
+            entry_hash: String::new(),
+        }
+    }
+
+    /// A review recorded as "sha256:sha256:<hex>" verifies when its entry is older than the
+    /// counters' (entry 4 here), and never after it; the one-prefix spelling always does.
+    #[test]
+    fn a_hash_spelt_twice_verifies_only_in_entries_before_the_counters_were_recorded() {
+        let row = RecordedRow {
+            subject: "review 1".into(),
+            content_hash: "sha256:ab".into(),
+            described: "bao-nam-dinh 2024 revision 1".into(),
+        };
+        for (seq, spelt, holds) in [
+            (3, "sha256:sha256:ab", true),
+            (3, "sha256:ab", true),
+            (5, "sha256:sha256:ab", false),
+            (5, "sha256:ab", true),
+            (3, "sha256:sha256:cd", false),
+        ] {
+            let recorded = HashMap::from([("review 1".to_string(), entry(seq, spelt))]);
+            let mut verification = AuditVerification {
+                entries: 0,
+                submissions: 0,
+                head: String::new(),
+                problems: Vec::new(),
+            };
+            check_recorded_spelt(
+                std::slice::from_ref(&row),
+                &recorded,
+                9,
+                4,
+                &mut verification,
+            );
+            assert_eq!(verification.holds(), holds, "entry {seq} {spelt}");
+            // Kinds that never spelt it twice accept one spelling only.
+            check_recorded(std::slice::from_ref(&row), &recorded, 9, &mut verification);
+            assert_eq!(verification.holds(), holds && spelt == "sha256:ab");
+        }
+    }
+
+    #[test]
+    fn a_counters_subject_reads_back() {
+        assert_eq!(counters_of(&counters_subject(3, 17)), Some((3, 17)));
+        assert_eq!(counters_of("counters (catalogue revision x)"), None);
+    }
 }

@@ -44,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateAgencyPlans),
             Box::new(CreateTaskProgress),
             Box::new(CountersInNotifications),
+            Box::new(RecordCounters),
         ]
     }
 }
@@ -1085,6 +1086,51 @@ impl MigrationTrait for CountersInNotifications {
     }
 }
 
+/// Records in the audit chain the counters it did not record until now (the catalogue and
+/// credential revisions, and the page token key's hash), as found, in a `counters.recorded`
+/// entry: from it on, `pressdx audit verify` checks each revision against the entries that move
+/// it and the key against its hash, so that a counter edited behind pressdx's back is named. On a
+/// new database it is the chain's first entry. Entries before it may spell a review's or a
+/// reopening's content hash "sha256:sha256:<hex>", as pressdx wrote them until then.
+struct RecordCounters;
+
+impl MigrationName for RecordCounters {
+    fn name(&self) -> &str {
+        "m20261210_000001_record_counters"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for RecordCounters {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        let counters = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT catalog_revision, credential_revision, page_token_key FROM counters \
+                 WHERE id = 1",
+            ))
+            .await?
+            .ok_or_else(|| DbErr::Custom("the counters row is missing".into()))?;
+        let (catalog_revision, credential_revision, page_token_key): (i64, i64, String) = (
+            counters.try_get_by_index(0)?,
+            counters.try_get_by_index(1)?,
+            counters.try_get_by_index(2)?,
+        );
+        let record = AuditRecord {
+            principal: "recorded when the audit log began recording the counters".to_string(),
+            action: AuditAction::CountersRecorded,
+            subject: audit::counters_subject(catalog_revision, credential_revision),
+            request_id: String::new(),
+            content_hash: audit::page_token_key_hash(&page_token_key),
+        };
+        audit::append(db, &[record], Utc::now())
+            .await
+            .map_err(|error| DbErr::Custom(error.to_string()))?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use sea_orm::{ActiveModelTrait, Database};
@@ -1156,7 +1202,8 @@ mod tests {
         let store = Store::connect(&url).await.unwrap();
         let verification = store.verify_audit().await.unwrap();
         assert_eq!(verification.problems, vec![]);
-        assert_eq!((verification.entries, verification.submissions), (2, 1));
+        // The submission's entry, its rehash, and the counters as found.
+        assert_eq!((verification.entries, verification.submissions), (3, 1));
         let stored = store.get_submission(1).await.unwrap().unwrap();
         assert_ne!(stored.content_hash, first_form);
         assert_eq!(
@@ -1216,7 +1263,8 @@ mod tests {
         let store = Store::connect(&url).await.unwrap();
         let verification = store.verify_audit().await.unwrap();
         assert_eq!(verification.problems, vec![]);
-        assert_eq!(verification.entries, 1);
+        // The catalogue as found, then the counters as found.
+        assert_eq!(verification.entries, 2);
         store.close().await.unwrap();
 
         let db = Database::connect(&url).await.unwrap();

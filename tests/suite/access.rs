@@ -924,20 +924,21 @@ fn audit_verify(app: &TestApp) -> (bool, String) {
 
 pub async fn the_audit_chain_records_every_write_and_catches_tampering(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    // Written so far: the default catalogue, the harness's Ministry token.
+    // Written so far: the counters as the new database found them, the default catalogue, the
+    // harness's Ministry token.
     for period in ["2023", "2024"] {
         app.submit(request(&new_id(), OLD_AGENCY, period, complete_report()))
             .await
             .unwrap();
     }
-    // The agency's token was created by the first submit: entry 3, then submissions 4 and 5.
+    // The agency's token was created by the first submit: entry 4, then submissions 5 and 6.
     let verification = app.store().verify_audit().await.unwrap();
     assert_eq!(verification.problems, vec![]);
-    assert_eq!((verification.entries, verification.submissions), (5, 2));
+    assert_eq!((verification.entries, verification.submissions), (6, 2));
     let (ok, text) = audit_verify(&app);
     assert!(ok, "{text}");
-    assert!(text.contains("5 entries, 2 submissions"), "{text}");
-    assert!(text.contains("head: entry 5 sha256:"), "{text}");
+    assert!(text.contains("6 entries, 2 submissions"), "{text}");
+    assert!(text.contains("head: entry 6 sha256:"), "{text}");
 
     let database = Database::connect(&app.database_url).await.unwrap();
     let run = |sql: &'static str| {
@@ -945,17 +946,17 @@ pub async fn the_audit_chain_records_every_write_and_catches_tampering(backend: 
         async move { database.execute_unprepared(sql).await.unwrap() }
     };
 
-    // Someone rewrites who submitted the 2023 report: entry 4 no longer hashes right.
-    run("UPDATE audit_entry SET principal = 'ministry (credential 1)' WHERE seq = 4").await;
+    // Someone rewrites who submitted the 2023 report: entry 5 no longer hashes right.
+    run("UPDATE audit_entry SET principal = 'ministry (credential 1)' WHERE seq = 5").await;
     let (ok, text) = audit_verify(&app);
     assert!(!ok, "{text}");
-    assert!(text.contains("BROKEN at entry 4"), "{text}");
+    assert!(text.contains("BROKEN at entry 5"), "{text}");
     assert!(text.contains("altered"), "{text}");
-    run("UPDATE audit_entry SET principal = 'agency bao-nam-dinh (credential 2)' WHERE seq = 4")
+    run("UPDATE audit_entry SET principal = 'agency bao-nam-dinh (credential 2)' WHERE seq = 5")
         .await;
     assert_eq!(app.store().verify_audit().await.unwrap().problems, vec![]);
 
-    // Someone edits the stored 2024 report itself: the entry that recorded it (5) is named.
+    // Someone edits the stored 2024 report itself: the entry that recorded it (6) is named.
     run(
         "UPDATE submission SET report = replace(report, '25000000000', '95000000000') \
          WHERE period_code = '2024'",
@@ -963,7 +964,7 @@ pub async fn the_audit_chain_records_every_write_and_catches_tampering(backend: 
     .await;
     let (ok, text) = audit_verify(&app);
     assert!(!ok, "{text}");
-    assert!(text.contains("BROKEN at entry 5"), "{text}");
+    assert!(text.contains("BROKEN at entry 6"), "{text}");
     assert!(
         text.contains("no longer holds what this entry recorded"),
         "{text}"
@@ -978,14 +979,14 @@ pub async fn the_audit_chain_records_every_write_and_catches_tampering(backend: 
     // Someone makes a late report look on time: its arrival is part of what was recorded.
     run("UPDATE submission SET late = NOT late WHERE period_code = '2023'").await;
     let (ok, text) = audit_verify(&app);
-    assert!(!ok && text.contains("BROKEN at entry 4"), "{text}");
+    assert!(!ok && text.contains("BROKEN at entry 5"), "{text}");
     run("UPDATE submission SET late = NOT late WHERE period_code = '2023'").await;
 
     // Someone turns an agency's credential into a Ministry one.
     run("UPDATE credential SET role = 'ministry', organization_code = NULL WHERE id = 2").await;
     let (ok, text) = audit_verify(&app);
     assert!(!ok && text.contains("no longer grants"), "{text}");
-    assert!(text.contains("BROKEN at entry 3"), "{text}");
+    assert!(text.contains("BROKEN at entry 4"), "{text}");
     run("UPDATE credential SET role = 'agency', organization_code = 'bao-nam-dinh' WHERE id = 2")
         .await;
     assert_eq!(app.store().verify_audit().await.unwrap().problems, vec![]);
@@ -995,15 +996,15 @@ pub async fn the_audit_chain_records_every_write_and_catches_tampering(backend: 
     run("DELETE FROM submission WHERE period_code = '2023'").await;
     let (ok, text) = audit_verify(&app);
     assert!(!ok, "{text}");
-    assert!(text.contains("BROKEN at entry 4"), "{text}");
+    assert!(text.contains("BROKEN at entry 5"), "{text}");
     assert!(text.contains("no longer stored"), "{text}");
 
     // Someone deletes the last entry too: the chain is cut short of the head the counters keep,
     // which is found before anything the entries recorded.
-    run("DELETE FROM audit_entry WHERE seq = 5").await;
+    run("DELETE FROM audit_entry WHERE seq = 6").await;
     let (ok, text) = audit_verify(&app);
     assert!(!ok, "{text}");
-    assert!(text.contains("should end at entry 5"), "{text}");
+    assert!(text.contains("should end at entry 6"), "{text}");
     database.close().await.ok();
 }
 
@@ -1070,7 +1071,7 @@ pub async fn audit_verify_catches_every_edit_behind_a_figure(backend: Backend) {
              WHERE code = '2024'"
                 .into(),
             format!("UPDATE period SET deadline = '{deadline_2024}' WHERE code = '2024'"),
-            "the catalogue changed since entry 1 recorded it: periods.2024.deadline: recorded \"2024-11-14T17:00:00.000000Z\", found \"2025-11-14T17:00:00.000000Z\"",
+            "the catalogue changed since entry 2 recorded it: periods.2024.deadline: recorded \"2024-11-14T17:00:00.000000Z\", found \"2025-11-14T17:00:00.000000Z\"",
         ),
         (
             "UPDATE indicator SET max_value = 7 WHERE code = 'security_level'".into(),

@@ -1,0 +1,170 @@
+//! The contract's words, each on a case worked out by hand that would fail under the other
+//! reading (issue 21): who reviews a merged province's earlier reports, and what `pressdx audit
+//! verify` says of the audit chain's head and of the counters.
+
+use pressdx::domain::access::Role;
+use pressdx::proto::review_service_client::ReviewServiceClient;
+use pressdx::proto::{ReopenPeriodRequest, ReviewDecision, ReviewSubmissionRequest};
+use sea_orm::{ConnectionTrait, Database, Statement};
+use tonic::Code;
+
+use super::fixtures::{OLD_AGENCY, complete_report, error_reason, new_id, request};
+use crate::common::{Backend, TEST_CATALOG, TestApp};
+
+const PROVINCE: &str = "ninh-binh-2025";
+
+/// Item 13 in review.proto and item 14: the successor province reviews and reopens its
+/// predecessor's agencies' earlier reports; reviews and reopenings are recorded with one
+/// "sha256:"; a replaced head and edited counters are named by `audit verify`.
+pub async fn a_successor_reviews_and_verify_names_every_counter(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    // 2024 closed at the start of 2025, so that it can be reopened.
+    let closing_2024 = TEST_CATALOG.replace(
+        "window_end = \"2024-12-14\"\n",
+        "window_end = \"2024-12-14\"\ncloses_at = \"2025-01-01T00:00:00+07:00\"\n",
+    );
+    assert_ne!(closing_2024, *TEST_CATALOG);
+    app.apply_catalog(&closing_2024).await;
+    // Báo Nam Định's 2024 report comes after 2024 closed: refused until its province reopens
+    // the period. Its province is the new Ninh Bình now, which continues the old Nam Định.
+    let refused = app
+        .submit(request(&new_id(), OLD_AGENCY, "2024", complete_report()))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (refused.code(), error_reason(&refused).as_str()),
+        (Code::FailedPrecondition, "PERIOD_CLOSED")
+    );
+    let province_token = app.token(Role::Province, Some(PROVINCE)).await;
+    let mut successor = ReviewServiceClient::new(app.connection(Some(&province_token)));
+    let tomorrow = chrono::Utc::now().timestamp() + 86_400;
+    let reopening = successor
+        .reopen_period(ReopenPeriodRequest {
+            agency_code: OLD_AGENCY.into(),
+            period_code: "2024".into(),
+            until: Some(prost_types::Timestamp {
+                seconds: tomorrow,
+                nanos: 0,
+            }),
+            reason: "the 2024 report of a merged agency".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(reopening.agency_code, OLD_AGENCY);
+    let receipt = app
+        .submit(request(&new_id(), OLD_AGENCY, "2024", complete_report()))
+        .await
+        .unwrap()
+        .into_inner();
+    successor
+        .review_submission(ReviewSubmissionRequest {
+            submission_id: receipt.submission_id,
+            decision: ReviewDecision::Accept.into(),
+            reasons: vec![],
+        })
+        .await
+        .unwrap();
+    // Another province never reaches it.
+    let stranger = app.token(Role::Province, Some("ha-nam")).await;
+    let refused = ReviewServiceClient::new(app.connection(Some(&stranger)))
+        .review_submission(ReviewSubmissionRequest {
+            submission_id: receipt.submission_id,
+            decision: ReviewDecision::Accept.into(),
+            reasons: vec![],
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(error_reason(&refused), "OUT_OF_SCOPE");
+
+    let verification = app.store().verify_audit().await.unwrap();
+    assert_eq!(verification.problems, vec![]);
+
+    let database = Database::connect(&app.database_url).await.unwrap();
+    let one = |sql: String| {
+        let database = database.clone();
+        async move {
+            database
+                .query_one_raw(Statement::from_string(database.get_database_backend(), sql))
+                .await
+                .unwrap()
+                .unwrap()
+                .try_get_by_index::<String>(0)
+                .unwrap()
+        }
+    };
+    let run = |sql: String| {
+        let database = database.clone();
+        async move { database.execute_unprepared(&sql).await.unwrap() }
+    };
+    // "sha256:" once, then 64 hex digits.
+    for subject in ["review 1", "reopening 1"] {
+        let hash = one(format!(
+            "SELECT content_hash FROM audit_entry WHERE subject = '{subject}'"
+        ))
+        .await;
+        let hex = hash.strip_prefix("sha256:").unwrap_or_default();
+        assert!(
+            hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{subject}: {hash}"
+        );
+    }
+
+    // The head replaced: what differs is named, the head's hash.
+    let head = one("SELECT audit_head FROM counters WHERE id = 1".into()).await;
+    let head_seq = verification.entries;
+    run("UPDATE counters SET audit_head = 'sha256:forged' WHERE id = 1".into()).await;
+    let problems = app.store().verify_audit().await.unwrap().problems;
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].problem.starts_with(&format!(
+            "the counters row says the chain's head, entry {head_seq}, hashes to \"sha256:forged\", \
+             but entry {head_seq} hashes to {head}"
+        )),
+        "{problems:?}"
+    );
+    run(format!(
+        "UPDATE counters SET audit_head = '{head}' WHERE id = 1"
+    ))
+    .await;
+
+    // By hand. Catalogue imports: the test catalogue at start, then the one closing 2024: 2.
+    // Credentials: the harness's Ministry token, Báo Nam Định's, the two provinces': 4. Both were
+    // 0 when the new database recorded them, in its first entry.
+    let key = one("SELECT page_token_key FROM counters WHERE id = 1".into()).await;
+    let edits = [
+        (
+            "UPDATE counters SET catalog_revision = 0 WHERE id = 1".to_string(),
+            "UPDATE counters SET catalog_revision = 2 WHERE id = 1".to_string(),
+            "the counters row says catalog_revision is 0, but the chain says 2 (0 when this \
+             entry recorded it, and 2 catalogue imports since)",
+        ),
+        (
+            "UPDATE counters SET credential_revision = 9 WHERE id = 1".to_string(),
+            "UPDATE counters SET credential_revision = 4 WHERE id = 1".to_string(),
+            "the counters row says credential_revision is 9, but the chain says 4 (0 when this \
+             entry recorded it, and 4 credentials created or revoked since)",
+        ),
+        (
+            format!(
+                "UPDATE counters SET page_token_key = '{}' WHERE id = 1",
+                "ab".repeat(32)
+            ),
+            format!("UPDATE counters SET page_token_key = '{key}' WHERE id = 1"),
+            "the counters row's page_token_key is not the page token key this entry recorded",
+        ),
+    ];
+    for (edit, undo, named) in edits {
+        run(edit.clone()).await;
+        let problems = app.store().verify_audit().await.unwrap().problems;
+        assert_eq!(problems.len(), 1, "{edit}: {problems:?}");
+        assert_eq!(problems[0].seq, Some(1), "{edit}: {problems:?}");
+        assert!(
+            problems[0].problem.starts_with(named),
+            "{edit}: {problems:?}"
+        );
+        run(undo).await;
+        assert_eq!(app.store().verify_audit().await.unwrap().problems, vec![]);
+    }
+    database.close().await.ok();
+}
