@@ -314,19 +314,22 @@ impl AgencyPlanApi {
             ));
         }
         let catalog = self.read_model.catalog(Some(caller.counters)).await?;
-        let plan = find_plan(&catalog, &request.plan_code)?;
+        let plan_code = request.plan_code.as_str();
         let agency_code = request.agency_code.as_str();
         let principal = &caller.principal;
         let reaches_today = principal
             .reach_on(&catalog, today_in_vietnam())
             .contains(agency_code);
         let revision = (request.revision > 0).then_some(request.revision);
+        // Looked up by the code as asked, before the catalogue is asked whether the plan exists:
+        // a code it does not have stores nothing, and the answer must not tell a caller out of
+        // reach which plans exist.
         let stored = self
             .store
-            .agency_plan(agency_code, &plan.code, revision)
+            .agency_plan(agency_code, plan_code, revision)
             .await?;
-        // Checked before saying whether a plan exists: the day it was received reaches it too,
-        // so that a merged agency's province still reads the plans it approved.
+        // Checked before saying whether a plan or a revision exists: the day it was received
+        // reaches it too, so that a merged agency's province still reads the plans it approved.
         let reaches = reaches_today
             || stored.as_ref().is_some_and(|stored| {
                 principal
@@ -339,6 +342,7 @@ impl AgencyPlanApi {
                 echo(agency_code)
             )));
         }
+        let plan = find_plan(&catalog, plan_code)?;
         let stored = stored.ok_or_else(|| {
             ApiError::not_found(
                 "AGENCY_PLAN_NOT_FOUND",

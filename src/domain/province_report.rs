@@ -81,6 +81,12 @@ pub fn drafting(latest: Latest, correction_reason: &str) -> Result<Drafting, Str
         Latest::None => {
             Err("nothing was submitted yet, so there is nothing to correct: leave it empty".into())
         }
+        // A draft of version 1 means nothing was submitted yet: there is nothing to correct.
+        Latest::Draft { version: 1 } if !correction_reason.is_empty() => Err(
+            "nothing was submitted yet (version 1 is a draft), so there is nothing to correct: \
+             leave it empty"
+                .into(),
+        ),
         Latest::Draft { version } => Ok(Drafting::Refresh { version }),
         Latest::Submitted { version } if correction_reason.is_empty() => Err(format!(
             "version {version} was submitted: a new version corrects it, and needs a reason"
@@ -226,6 +232,17 @@ mod tests {
     fn drafting_needs_a_reason_exactly_when_it_corrects() {
         assert_eq!(drafting(Latest::None, ""), Ok(Drafting::First));
         assert!(drafting(Latest::None, "typo").is_err());
+        // A first draft taken afresh: still nothing submitted, still nothing to correct.
+        assert_eq!(
+            drafting(Latest::Draft { version: 1 }, ""),
+            Ok(Drafting::Refresh { version: 1 })
+        );
+        assert!(drafting(Latest::Draft { version: 1 }, "typo").is_err());
+        // A correction's draft taken afresh may give its reason anew.
+        assert_eq!(
+            drafting(Latest::Draft { version: 2 }, "late reports"),
+            Ok(Drafting::Refresh { version: 2 })
+        );
         assert_eq!(
             drafting(Latest::Draft { version: 2 }, ""),
             Ok(Drafting::Refresh { version: 2 })

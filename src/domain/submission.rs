@@ -71,19 +71,25 @@ pub struct Rejection {
     pub violations: Vec<FieldViolation>,
 }
 
-/// The one-word reason a refusal gives (google.rpc.ErrorInfo.reason), the gravest that applies.
+/// The one-word reason a refusal gives (google.rpc.ErrorInfo.reason), the gravest that applies,
+/// in this order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum RejectionReason {
     UnknownPeriod,
     UnknownAgency,
     NotAPressAgency,
     AgencyNotInPeriod,
+    /// A required field of the request left empty (request_id, agency_code, period_code,
+    /// report): graver than a report breaking a rule, lighter than a code the catalogue does not
+    /// have, which says more about what went wrong.
+    RequestInvalid,
     ReportInvalid,
 }
 
 impl RejectionReason {
     pub fn as_str(self) -> &'static str {
         match self {
+            RejectionReason::RequestInvalid => "REQUEST_INVALID",
             RejectionReason::UnknownPeriod => "UNKNOWN_PERIOD",
             RejectionReason::UnknownAgency => "UNKNOWN_AGENCY",
             RejectionReason::NotAPressAgency => "NOT_A_PRESS_AGENCY",
@@ -108,12 +114,13 @@ pub fn check_submission(
     let request_id = match parse_request_id(&draft.request_id) {
         Ok(request_id) => request_id,
         Err(why) => {
-            refuse(
-                &mut violations,
-                RejectionReason::ReportInvalid,
-                "request_id",
-                why,
-            );
+            // Left empty, the request is incomplete; too long, it breaks a rule.
+            let reason = if draft.request_id.trim().is_empty() {
+                RejectionReason::RequestInvalid
+            } else {
+                RejectionReason::ReportInvalid
+            };
+            refuse(&mut violations, reason, "request_id", why);
             ""
         }
     };
@@ -145,31 +152,27 @@ pub fn check_submission(
     }
 
     if context.period.is_none() {
-        let description = if draft.period_code.is_empty() {
-            "required".to_string()
+        let (why, description) = if draft.period_code.is_empty() {
+            (RejectionReason::RequestInvalid, "required".to_string())
         } else {
             let known = context.known.map(|catalog| {
                 let codes = catalog.periods.iter().map(|period| period.code.as_str());
                 did_you_mean(&draft.period_code, codes)
             });
-            format!(
+            let description = format!(
                 "no reporting period {}{}",
                 echo(&draft.period_code),
                 known.unwrap_or_default()
-            )
+            );
+            (RejectionReason::UnknownPeriod, description)
         };
-        refuse(
-            &mut violations,
-            RejectionReason::UnknownPeriod,
-            "period_code",
-            description,
-        );
+        refuse(&mut violations, why, "period_code", description);
     }
 
     match context.agency {
         None => {
-            let description = if draft.agency_code.is_empty() {
-                "required".to_string()
+            let (why, description) = if draft.agency_code.is_empty() {
+                (RejectionReason::RequestInvalid, "required".to_string())
             } else {
                 let known = context.known.map(|catalog| {
                     let agencies = catalog
@@ -179,18 +182,14 @@ pub fn check_submission(
                         .map(|organization| organization.code.as_str());
                     did_you_mean(&draft.agency_code, agencies)
                 });
-                format!(
+                let description = format!(
                     "no organisation {}{}",
                     echo(&draft.agency_code),
                     known.unwrap_or_default()
-                )
+                );
+                (RejectionReason::UnknownAgency, description)
             };
-            refuse(
-                &mut violations,
-                RejectionReason::UnknownAgency,
-                "agency_code",
-                description,
-            );
+            refuse(&mut violations, why, "agency_code", description);
         }
         Some(agency) if agency.kind != OrganizationKind::PressAgency => refuse(
             &mut violations,
@@ -221,7 +220,7 @@ pub fn check_submission(
     match &draft.report {
         None => refuse(
             &mut violations,
-            RejectionReason::ReportInvalid,
+            RejectionReason::RequestInvalid,
             "report",
             "required".into(),
         ),
@@ -347,5 +346,51 @@ mod tests {
             .map(|v| v.field.as_str())
             .collect();
         assert_eq!(fields, ["request_id", "period_code", "agency_code"]);
+    }
+
+    /// A request that leaves its fields empty is incomplete, not about an unknown period: every
+    /// field is named, and the reason is the generic one.
+    #[test]
+    fn an_empty_request_is_refused_as_a_request_naming_every_field() {
+        let indicators = indicators();
+        let context = SubmissionContext {
+            period: None,
+            agency: None,
+            indicators: &indicators,
+            known: None,
+            now: Utc::now(),
+        };
+        let empty = SubmissionDraft {
+            request_id: String::new(),
+            agency_code: String::new(),
+            period_code: String::new(),
+            report: None,
+            ..draft()
+        };
+        let rejection = check_submission(empty, &context).unwrap_err();
+        assert_eq!(rejection.reason, RejectionReason::RequestInvalid);
+        assert_eq!(rejection.reason.as_str(), "REQUEST_INVALID");
+        let fields: Vec<_> = rejection
+            .violations
+            .iter()
+            .map(|v| v.field.as_str())
+            .collect();
+        assert_eq!(
+            fields,
+            ["request_id", "period_code", "agency_code", "report"]
+        );
+        // A missing request id beside a report that breaks a rule: the request is incomplete.
+        let mut draft = draft();
+        draft.request_id = String::new();
+        draft.report.as_mut().unwrap().revenue_vnd = Some(-1);
+        let p2024 = period(2024);
+        let agency = agency_until("2026-01-01");
+        let context = SubmissionContext {
+            period: Some(&p2024),
+            agency: Some(&agency),
+            ..context
+        };
+        let rejection = check_submission(draft, &context).unwrap_err();
+        assert_eq!(rejection.reason, RejectionReason::RequestInvalid);
     }
 }

@@ -125,6 +125,7 @@ macro_rules! behavioural_suite {
             inputs::a_request_id_over_128_characters_is_refused_on_every_submit,
             inputs::a_review_gives_at_most_100_reasons,
             inputs::dates_numbers_codes_and_links_are_read_strictly,
+            words::checks_come_in_the_order_the_proto_states,
             words::a_successor_reviews_and_verify_names_every_counter,
         );
     };

@@ -1,17 +1,129 @@
 //! The contract's words, each on a case worked out by hand that would fail under the other
-//! reading (issue 21): who reviews a merged province's earlier reports, and what `pressdx audit
-//! verify` says of the audit chain's head and of the counters.
+//! reading (issue 21): the order checks are made in, who reviews a merged province's earlier
+//! reports, and what `pressdx audit verify` says of the audit chain's head and of the counters.
 
 use pressdx::domain::access::Role;
+use pressdx::proto::agency_plan_service_client::AgencyPlanServiceClient;
+use pressdx::proto::province_report_service_client::ProvinceReportServiceClient;
 use pressdx::proto::review_service_client::ReviewServiceClient;
-use pressdx::proto::{ReopenPeriodRequest, ReviewDecision, ReviewSubmissionRequest};
+use pressdx::proto::{
+    CreateProvinceReportRequest, GetAgencyPlanRequest, GetProvinceReportRequest,
+    ReopenPeriodRequest, ReviewDecision, ReviewSubmissionRequest, SubmitReportRequest,
+};
 use sea_orm::{ConnectionTrait, Database, Statement};
 use tonic::Code;
 
-use super::fixtures::{OLD_AGENCY, complete_report, error_reason, new_id, request};
+use super::fixtures::{
+    NEW_AGENCY, OLD_AGENCY, complete_report, error_reason, new_id, request, violated_fields,
+};
 use crate::common::{Backend, TEST_CATALOG, TestApp};
 
 const PROVINCE: &str = "ninh-binh-2025";
+const NATIONAL_PLAN: &str = "national-348-qd-ttg";
+
+/// Item 10, and GetProvinceReport's words: reach is checked before a plan's existence, and a
+/// correction reason is refused while nothing was submitted (a first draft taken afresh too).
+pub async fn checks_come_in_the_order_the_proto_states(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+
+    // GetAgencyPlan for an unknown plan: a province that does not reach the agency is refused
+    // before it learns whether the plan exists; one that reaches it learns the plan is unknown.
+    let ended_province = app.token(Role::Province, Some("ha-nam")).await;
+    let asked = GetAgencyPlanRequest {
+        agency_code: NEW_AGENCY.into(),
+        plan_code: "no-such-plan".into(),
+        revision: 0,
+    };
+    let refused = AgencyPlanServiceClient::new(app.connection(Some(&ended_province)))
+        .get_agency_plan(asked.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (refused.code(), error_reason(&refused).as_str()),
+        (Code::PermissionDenied, "OUT_OF_SCOPE")
+    );
+    let province_token = app.token(Role::Province, Some(PROVINCE)).await;
+    let unknown = AgencyPlanServiceClient::new(app.connection(Some(&province_token)))
+        .get_agency_plan(asked)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (unknown.code(), error_reason(&unknown).as_str()),
+        (Code::NotFound, "PLAN_NOT_FOUND")
+    );
+
+    // A first draft with a reason, and a first draft taken afresh with one: nothing was
+    // submitted, so there is nothing to correct.
+    let mut reports = ProvinceReportServiceClient::new(app.connection(Some(&province_token)));
+    let create = |reason: &str| CreateProvinceReportRequest {
+        plan_code: NATIONAL_PLAN.into(),
+        period_code: "2026".into(),
+        correction_reason: reason.into(),
+        ..Default::default()
+    };
+    let refused = reports
+        .create_province_report(create("a typo"))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&refused), ["correction_reason"]);
+    let draft = reports
+        .create_province_report(create(""))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(draft.version, 1);
+    let refused = reports
+        .create_province_report(create("a typo"))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&refused), ["correction_reason"]);
+    let refreshed = reports
+        .create_province_report(create(""))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(refreshed.version, 1);
+    assert!(refreshed.content.unwrap().correction_reason.is_empty());
+
+    // Asked by province, plan and period: another province is out of reach whether or not it
+    // has a report; the province's own missing version is NOT_FOUND.
+    let by_series = |province: &str, version: i32| GetProvinceReportRequest {
+        province_code: province.into(),
+        plan_code: NATIONAL_PLAN.into(),
+        period_code: "2026".into(),
+        version,
+        ..Default::default()
+    };
+    let refused = reports
+        .get_province_report(by_series("ha-nam", 0))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (refused.code(), error_reason(&refused).as_str()),
+        (Code::PermissionDenied, "OUT_OF_SCOPE")
+    );
+    let missing = reports
+        .get_province_report(by_series(PROVINCE, 2))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (missing.code(), error_reason(&missing).as_str()),
+        (Code::NotFound, "PROVINCE_REPORT_NOT_FOUND")
+    );
+
+    // An empty SubmitReport is an incomplete request, not an unknown period.
+    let empty = app
+        .agency(OLD_AGENCY)
+        .await
+        .submit_report(SubmitReportRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(error_reason(&empty), "REQUEST_INVALID");
+    assert_eq!(
+        violated_fields(&empty),
+        ["request_id", "period_code", "agency_code", "report"]
+    );
+}
 
 /// Item 13 in review.proto and item 14: the successor province reviews and reopens its
 /// predecessor's agencies' earlier reports; reviews and reopenings are recorded with one
