@@ -126,6 +126,7 @@ macro_rules! behavioural_suite {
             inputs::a_review_gives_at_most_100_reasons,
             inputs::dates_numbers_codes_and_links_are_read_strictly,
             words::checks_come_in_the_order_the_proto_states,
+            words::summaries_read_as_the_proto_words_them,
             words::a_successor_reviews_and_verify_names_every_counter,
         );
     };

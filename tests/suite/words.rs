@@ -1,14 +1,17 @@
 //! The contract's words, each on a case worked out by hand that would fail under the other
-//! reading (issue 21): the order checks are made in, who reviews a merged province's earlier
-//! reports, and what `pressdx audit verify` says of the audit chain's head and of the counters.
+//! reading (issue 21): the order checks are made in, the words the recomputation found open in
+//! the summaries and reviews, and what `pressdx audit verify` says of the audit chain's head and
+//! of the counters.
 
 use pressdx::domain::access::Role;
 use pressdx::proto::agency_plan_service_client::AgencyPlanServiceClient;
 use pressdx::proto::province_report_service_client::ProvinceReportServiceClient;
 use pressdx::proto::review_service_client::ReviewServiceClient;
+use pressdx::proto::scope_absence::Reason;
 use pressdx::proto::{
-    CreateProvinceReportRequest, GetAgencyPlanRequest, GetProvinceReportRequest,
-    ReopenPeriodRequest, ReviewDecision, ReviewSubmissionRequest, SubmitReportRequest,
+    Boundaries, CreateProvinceReportRequest, GetAgencyPlanRequest, GetProvinceReportRequest,
+    GetTargetSummaryRequest, ReopenPeriodRequest, ReviewDecision, ReviewSubmissionRequest,
+    SubmitReportRequest, TargetStatus,
 };
 use sea_orm::{ConnectionTrait, Database, Statement};
 use tonic::Code;
@@ -123,6 +126,91 @@ pub async fn checks_come_in_the_order_the_proto_states(backend: Backend) {
         violated_fields(&empty),
         ["request_id", "period_code", "agency_code", "report"]
     );
+}
+
+/// Item 13 in summary.proto: an ended scope keeps its own trend and history, the next milestone
+/// is given whichever step decides, and a future as_of is a date like any other.
+pub async fn summaries_read_as_the_proto_words_them(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    // The old Nam Định's agencies on 2024-12-14: Báo Nam Định and Đài PT-TH Nam Định. Báo Nam
+    // Định distributes content on digital platforms: 1 of 2.
+    app.submit(request(&new_id(), OLD_AGENCY, "2024", complete_report()))
+        .await
+        .unwrap();
+    let mut summaries = app.summaries.clone();
+    let ask = |period: &str, scope: &str| GetTargetSummaryRequest {
+        plan_code: NATIONAL_PLAN.into(),
+        target_code: "content_on_digital_platforms".into(),
+        period_code: period.into(),
+        scope: scope.into(),
+        ..Default::default()
+    };
+
+    // 2024: 1/2 = 50% meets the 50% required: ACHIEVED, and the next milestone is 2025's 70%.
+    let achieved = summaries
+        .get_target_summary(ask("2024", "province:nam-dinh"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(achieved.status(), TargetStatus::Achieved);
+    assert_eq!(
+        (achieved.next_milestone_year, achieved.next_milestone_share),
+        (2025, 0.7)
+    );
+    // 2025: the province had ended (2025-07-01), so it covers nothing: NO_DATA. Its own 2024 is
+    // its previous share and its history; the next milestone is 2030's 100%.
+    let ended = summaries
+        .get_target_summary(ask("2025", "province:nam-dinh"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(ended.status(), TargetStatus::NoData);
+    assert_eq!(ended.expected_agencies, 0);
+    let absence = ended.scope_resolution.clone().unwrap().absence.unwrap();
+    assert_eq!(
+        (absence.date.as_str(), absence.reason()),
+        ("2025-12-14", Reason::Ended)
+    );
+    assert_eq!(ended.previous_share, Some(0.5));
+    let history: Vec<(i32, i64, i64)> = ended
+        .history
+        .iter()
+        .map(|year| (year.year, year.numerator, year.denominator))
+        .collect();
+    assert_eq!(history, [(2024, 1, 2)]);
+    assert_eq!(
+        (ended.next_milestone_year, ended.next_milestone_share),
+        (2030, 1.0)
+    );
+
+    // A future as_of is read as any date; one that is not a date is INVALID_ARGUMENT.
+    let future = summaries
+        .get_target_summary(GetTargetSummaryRequest {
+            boundaries: Boundaries::Current.into(),
+            as_of: "2099-01-01".into(),
+            ..ask("2024", &format!("province:{PROVINCE}"))
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let resolution = future.scope_resolution.unwrap();
+    assert_eq!(resolution.as_of, "2099-01-01");
+    assert!(resolution.absence.is_none());
+    // The new Ninh Bình as it stands in 2099 back-cast to 2024: the three old provinces'
+    // agencies, Báo Nam Định's content among them.
+    assert_eq!(future.numerator, 1);
+    for malformed in ["not-a-date", "2026-02-30"] {
+        let refused = summaries
+            .get_target_summary(GetTargetSummaryRequest {
+                boundaries: Boundaries::Current.into(),
+                as_of: malformed.into(),
+                ..ask("2024", &format!("province:{PROVINCE}"))
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), Code::InvalidArgument, "{malformed}");
+        assert_eq!(violated_fields(&refused), ["as_of"], "{malformed}");
+    }
 }
 
 /// Item 13 in review.proto and item 14: the successor province reviews and reopens its
