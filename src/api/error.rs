@@ -124,6 +124,26 @@ impl ApiError {
             Err(ApiError::InvalidArgument(violations))
         }
     }
+
+    /// Two checks of one group, answered together: when both refuse the request as
+    /// INVALID_ARGUMENT, one refusal names the violations of both (`first`'s first), so that a
+    /// client learns every one at once; otherwise the first refusal, or `second`'s value.
+    pub fn all_at_once<T>(
+        first: Result<(), ApiError>,
+        second: Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        match (first, second) {
+            (Ok(()), second) => second,
+            (
+                Err(ApiError::InvalidArgument(mut violations)),
+                Err(ApiError::InvalidArgument(more)),
+            ) => {
+                violations.extend(more);
+                Err(ApiError::InvalidArgument(violations))
+            }
+            (Err(error), _) => Err(error),
+        }
+    }
 }
 
 fn describe_violations(violations: &[FieldViolation]) -> String {

@@ -231,43 +231,65 @@ impl MaturityApi {
             return Err(out_of_reach());
         }
 
-        // What was given, against the criterion.
+        // A revision that no longer fits counts nowhere: there is nothing to appraise.
+        let (_, framework) =
+            fit(&decoded(&stored)?, &catalog).map_err(|_| ApiError::FailedPrecondition {
+                reason: "SELF_ASSESSMENT_OUTDATED",
+                subject: format!("self-assessments/{id}"),
+                message: format!(
+                    "self-assessment {id} no longer fits the framework governing {} (the \
+                     catalogue changed since it was sent): it counts as no self-assessment until \
+                     {} sends a new revision",
+                    stored.period_code, stored.agency_code
+                ),
+            })?;
+
+        // What was given, against the criterion: every problem at once.
         let criterion_code = request.criterion_code.as_str();
-        let criterion = framework_of(&stored, &catalog)?
+        let criterion = framework
             .criteria
             .iter()
             .find(|criterion| criterion.code == criterion_code);
-        let points = Hundredths::parse_decimal(&request.points);
-        let points_hundredths = match (criterion, points) {
-            (None, _) => Err(FieldViolation::new(
+        let mut violations = Vec::new();
+        if criterion.is_none() {
+            violations.push(FieldViolation::new(
                 "criterion_code",
                 format!(
                     "{} is not a criterion of {}",
                     echo(criterion_code),
-                    stored.framework_code
+                    framework.code
                 ),
-            )),
-            (Some(_), None) => Err(FieldViolation::new(
-                "points",
-                format!(
-                    "{} is not a decimal number with at most two decimals",
-                    echo(&request.points)
-                ),
-            )),
-            (Some(criterion), Some(points))
-                if points.0 < 0 || points.0 > i64::from(criterion.points.hundredths()) =>
-            {
-                Err(FieldViolation::new(
+            ));
+        }
+        let points_hundredths = match Hundredths::parse_decimal(&request.points) {
+            None => {
+                violations.push(FieldViolation::new(
                     "points",
                     format!(
-                        "{points} is not between 0 and the criterion's {} points",
-                        criterion.points
+                        "{} is not a decimal number with at most two decimals",
+                        echo(&request.points)
                     ),
-                ))
+                ));
+                0
             }
-            (Some(_), Some(points)) => Ok(i32::try_from(points.0).unwrap_or(i32::MAX)),
+            Some(points) => {
+                if let Some(criterion) = criterion
+                    && (points.0 < 0 || points.0 > i64::from(criterion.points.hundredths()))
+                {
+                    violations.push(FieldViolation::new(
+                        "points",
+                        format!(
+                            "{points} is not between 0 and the criterion's {} points",
+                            criterion.points
+                        ),
+                    ));
+                }
+                i32::try_from(points.0).unwrap_or(i32::MAX)
+            }
+        };
+        if !violations.is_empty() {
+            return Err(ApiError::InvalidArgument(violations));
         }
-        .map_err(|violation| ApiError::InvalidArgument(vec![violation]))?;
 
         let appraised_by = principal.to_string();
         match self
@@ -360,8 +382,10 @@ impl MaturityApi {
         request: GetMaturityResultsRequest,
         caller: &Caller,
     ) -> Result<proto::MaturityResults, ApiError> {
-        ApiError::check_fields(&[("period_code", Field::Code(&request.period_code))])?;
-        let boundaries = boundaries_from_proto(request.boundaries, &request.as_of)?;
+        let boundaries = ApiError::all_at_once(
+            ApiError::check_fields(&[("period_code", Field::Code(&request.period_code))]),
+            boundaries_from_proto(request.boundaries, &request.as_of),
+        )?;
         let catalog = self.read_model.catalog(Some(caller.counters)).await?;
         let asked = Self::results_asked(&catalog, caller, &request.period_code, &request.scope)?;
         let coverage = asked.scope.in_period(&catalog, boundaries, &asked.period);
@@ -381,14 +405,16 @@ impl MaturityApi {
         request: CompareMaturityResultsRequest,
         caller: &Caller,
     ) -> Result<proto::MaturityComparison, ApiError> {
-        ApiError::check_fields(&[
-            ("period_code", Field::Code(&request.period_code)),
-            (
-                "baseline_period_code",
-                Field::Code(&request.baseline_period_code),
-            ),
-        ])?;
-        let boundaries = boundaries_from_proto(request.boundaries, &request.as_of)?;
+        let boundaries = ApiError::all_at_once(
+            ApiError::check_fields(&[
+                ("period_code", Field::Code(&request.period_code)),
+                (
+                    "baseline_period_code",
+                    Field::Code(&request.baseline_period_code),
+                ),
+            ]),
+            boundaries_from_proto(request.boundaries, &request.as_of),
+        )?;
         let catalog = self.read_model.catalog(Some(caller.counters)).await?;
         let asked = Self::results_asked(&catalog, caller, &request.period_code, &request.scope)?;
         let baseline = Self::results_asked(
@@ -610,14 +636,11 @@ fn assessed_of(
         if revision.framework_code != framework_code {
             continue;
         }
-        let content =
-            SubmitSelfAssessmentRequest::decode(revision.content.as_slice()).map_err(|error| {
-                ApiError::Store(crate::store::StoreError::Corrupt(format!(
-                    "self-assessment {}: {error}",
-                    revision.id
-                )))
-            })?;
-        let (_, final_scores) = scored(revision, &content, appraisals, catalog)?;
+        // One that no longer fits (a criterion it answered changed since) counts as none either.
+        let Ok((assessment, framework)) = fit(&decoded(revision)?, catalog) else {
+            continue;
+        };
+        let final_scores = final_scores(&assessment, framework, appraisals);
         assessed.insert(
             revision.agency_code.clone(),
             Assessed {
@@ -689,23 +712,6 @@ fn aggregate_to_proto(aggregate: &Aggregate) -> proto::MaturityAggregate {
         pillars: aggregate.pillars.iter().map(statistics).collect(),
         total: Some(statistics(&aggregate.total)),
     }
-}
-
-/// The framework a stored revision was answered under, as the catalogue holds it now.
-fn framework_of<'a>(
-    stored: &StoredSelfAssessment,
-    catalog: &'a Catalog,
-) -> Result<&'a Framework, ApiError> {
-    catalog
-        .maturity_frameworks
-        .iter()
-        .find(|framework| framework.code == stored.framework_code)
-        .ok_or_else(|| {
-            ApiError::Store(crate::store::StoreError::Corrupt(format!(
-                "self-assessment {} names framework {}, which the catalogue no longer has",
-                stored.id, stored.framework_code
-            )))
-        })
 }
 
 fn appraisal_to_proto(appraisal: &MaturityAppraisal) -> proto::Appraisal {
@@ -819,22 +825,48 @@ fn content_of(assessment: &SelfAssessment, agency_code: &str) -> SubmitSelfAsses
     }
 }
 
-/// A stored revision as the contract has it, scored under the catalogue's framework now, with
-/// its appraisals and the final score they make.
+/// A stored revision as the contract has it: scored under the catalogue's framework now, with
+/// its appraisals and the final score they make; or, when it no longer fits (the catalogue changed
+/// since it was sent), unscored, with why (maturity.proto, SelfAssessment.misfits).
 fn served(
     stored: &StoredSelfAssessment,
     appraisals: &[MaturityAppraisal],
     catalog: &Catalog,
 ) -> Result<proto::SelfAssessment, ApiError> {
-    let corrupt = |why: String| {
-        ApiError::Store(crate::store::StoreError::Corrupt(format!(
-            "self-assessment {}: {why}",
-            stored.id
-        )))
+    let mut content = decoded(stored)?;
+    let (score, final_score, misfits) = match fit(&content, catalog) {
+        Ok((assessment, framework)) => (
+            Some(score_to_proto(assessment.scores())),
+            Some(score_to_proto(&final_scores(
+                &assessment,
+                framework,
+                appraisals,
+            ))),
+            Vec::new(),
+        ),
+        Err(violations) => (
+            None,
+            None,
+            violations
+                .into_iter()
+                .map(|violation| proto::FrameworkMisfit {
+                    field: violation.field,
+                    description: violation.description,
+                })
+                .collect(),
+        ),
     };
-    let content = SubmitSelfAssessmentRequest::decode(stored.content.as_slice())
-        .map_err(|error| corrupt(error.to_string()))?;
-    let (assessment, final_score) = scored(stored, &content, appraisals, catalog)?;
+    // In the order of the form the agency filled in: its framework's, as the catalogue lists
+    // it now; what that framework no longer has (or all, if the catalogue lost it) after, by code.
+    let order = criterion_order(catalog, &stored.framework_code);
+    content
+        .answers
+        .sort_by_cached_key(|answer| order(&answer.criterion_code));
+    content
+        .evidence
+        .sort_by_cached_key(|evidence| order(&evidence.criterion_code));
+    let mut appraisals: Vec<&MaturityAppraisal> = appraisals.iter().collect();
+    appraisals.sort_by_cached_key(|appraisal| order(&appraisal.criterion_code));
     Ok(proto::SelfAssessment {
         receipt: Some(proto::SelfAssessmentReceipt {
             id: stored.id,
@@ -846,33 +878,89 @@ fn served(
             content_hash: stored.content_hash.clone(),
             replayed: false,
             validated_only: false,
-            score: Some(score_to_proto(assessment.scores())),
+            score,
         }),
         answers: content.answers,
         evidence: content.evidence,
         submitted_by: stored.submitted_by.clone(),
-        appraisals: appraisals.iter().map(appraisal_to_proto).collect(),
-        final_score: Some(score_to_proto(&final_score)),
+        appraisals: appraisals.into_iter().map(appraisal_to_proto).collect(),
+        final_score,
+        misfits,
     })
 }
 
-/// A stored revision parsed again under the catalogue's frameworks, and its final score: the
-/// appraised points in place of the self-assessed ones, criterion by criterion.
-fn scored(
-    stored: &StoredSelfAssessment,
+/// A criterion's place in `framework_code`'s order as the catalogue lists it now, then its code:
+/// a criterion the framework does not have (or every one, without the framework) sorts after
+/// those it has, by code.
+fn criterion_order<'a>(
+    catalog: &'a Catalog,
+    framework_code: &str,
+) -> impl Fn(&str) -> (usize, String) + 'a {
+    let criteria = catalog
+        .maturity_frameworks
+        .iter()
+        .find(|framework| framework.code == framework_code)
+        .map(|framework| framework.criteria.as_slice())
+        .unwrap_or_default();
+    move |code: &str| {
+        let position = criteria
+            .iter()
+            .position(|criterion| criterion.code == code)
+            .unwrap_or(usize::MAX);
+        (position, code.to_string())
+    }
+}
+
+/// The stored content of a revision: the request that would send it again.
+fn decoded(stored: &StoredSelfAssessment) -> Result<SubmitSelfAssessmentRequest, ApiError> {
+    SubmitSelfAssessmentRequest::decode(stored.content.as_slice()).map_err(|error| {
+        ApiError::Store(crate::store::StoreError::Corrupt(format!(
+            "self-assessment {}: {error}",
+            stored.id
+        )))
+    })
+}
+
+/// A stored revision's content parsed again under the catalogue as it is now, with the framework
+/// governing its period; or, when it no longer fits (the period moved to another framework, or a
+/// criterion it answered changed), every violation SubmitSelfAssessment would name today.
+fn fit<'a>(
     content: &SubmitSelfAssessmentRequest,
+    catalog: &'a Catalog,
+) -> Result<(SelfAssessment, &'a Framework), Vec<FieldViolation>> {
+    let (draft, mut violations) = draft_of(content);
+    match SelfAssessment::parse(draft, &catalog.maturity_frameworks) {
+        Ok(assessment) if violations.is_empty() => {
+            let framework = catalog
+                .maturity_frameworks
+                .iter()
+                .find(|framework| framework.code == assessment.framework());
+            match framework {
+                Some(framework) => Ok((assessment, framework)),
+                None => Err(vec![FieldViolation::new(
+                    "framework_code",
+                    format!(
+                        "the catalogue no longer has framework {}",
+                        assessment.framework()
+                    ),
+                )]),
+            }
+        }
+        Ok(_) => Err(violations),
+        Err(more) => {
+            violations.extend(more.into_iter().map(named_as_in_the_request));
+            Err(violations)
+        }
+    }
+}
+
+/// The final score of a revision that fits `framework`: the appraised points in place of the
+/// self-assessed ones, criterion by criterion.
+fn final_scores(
+    assessment: &SelfAssessment,
+    framework: &Framework,
     appraisals: &[MaturityAppraisal],
-    catalog: &Catalog,
-) -> Result<(SelfAssessment, Scores), ApiError> {
-    let (draft, _) = draft_of(content);
-    let assessment =
-        SelfAssessment::parse(draft, &catalog.maturity_frameworks).map_err(|violations| {
-            ApiError::Store(crate::store::StoreError::Corrupt(format!(
-                "self-assessment {}: no longer fits its framework ({} problems)",
-                stored.id,
-                violations.len()
-            )))
-        })?;
+) -> Scores {
     let mut points: BTreeMap<String, Points> = assessment
         .scores()
         .criteria
@@ -886,8 +974,7 @@ fn scored(
             Points::from_hundredths(appraised),
         );
     }
-    let final_score = score(framework_of(stored, catalog)?, &points);
-    Ok((assessment, final_score))
+    score(framework, &points)
 }
 
 fn score_to_proto(scores: &Scores) -> proto::MaturityScore {

@@ -550,6 +550,15 @@ async fn show(request: GetSelfAssessmentRequest, server: &ServerArgs) -> CliResu
             print_score(out, "self-assessed", score)?;
         }
     }
+    if !assessment.misfits.is_empty() {
+        writeln!(
+            out,
+            "  no longer fits the framework governing its period (not scored, counts as none):"
+        )?;
+        for misfit in &assessment.misfits {
+            writeln!(out, "    {}: {}", misfit.field, misfit.description)?;
+        }
+    }
     for appraisal in &assessment.appraisals {
         writeln!(
             out,

@@ -382,7 +382,7 @@ fn parse_answers<'a>(
         let Some(answer) = &draft.answer else {
             violations.add(
                 at,
-                "an answer is required: yes_no, choice or number (leave an unanswered criterion \
+                "an answer is required: yes, choice or number (leave an unanswered criterion \
                  out; it scores 0)",
             );
             continue;
@@ -404,8 +404,10 @@ fn check_answer(
     at: &str,
     violations: &mut Violations,
 ) -> bool {
+    // The names of the request's oneof fields (CriterionAnswer.yes, .choice, .number), so that a
+    // path names the field the client set.
     let given = match answer {
-        Answer::YesNo(_) => "yes_no",
+        Answer::YesNo(_) => "yes",
         Answer::Choice(_) => "choice",
         Answer::Number(_) => "number",
     };
@@ -446,7 +448,7 @@ fn check_answer(
         }
         (scoring, _) => {
             let expected = match scoring {
-                Scoring::YesNo => "yes_no (yes or no)",
+                Scoring::YesNo => "yes (true or false)",
                 Scoring::Graded { .. } => "choice (one of its choices' codes)",
                 Scoring::NumericBands { .. } => "number (placed in a band)",
             };
@@ -834,6 +836,16 @@ mod tests {
                 "evidence[P2.C2.1]",
             ]
         );
+    }
+
+    /// A violation names the oneof field the client set, as CriterionAnswer names it.
+    #[test]
+    fn an_answer_of_the_wrong_kind_is_named_by_its_field() {
+        let draft = draft(
+            vec![answer("P2.C1.1", Answer::YesNo(true))],
+            vec![evidence("P2.C1.1")],
+        );
+        assert_eq!(fields(draft, &[small()]), ["answers[P2.C1.1].yes"]);
     }
 
     #[test]

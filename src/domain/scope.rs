@@ -107,7 +107,9 @@ impl Scope {
     /// What the scope of a figure for `period` covers in `previous`, the period its trend is
     /// measured against: under the same boundaries, except that under HISTORICAL an organisation
     /// that did not exist yet in `previous` is taken as it stood in `period`, and so covers the
-    /// organisations it continues, as they stood in `previous`.
+    /// organisations it continues, as they stood in `previous`. One that existed on neither
+    /// reference date covers nothing, and its absence is dated `previous`'s: the baseline is read
+    /// on its own date, and who stood for the organisation then is whom to ask about it.
     pub fn in_previous_period<'a>(
         &self,
         catalog: &'a Catalog,
@@ -130,7 +132,14 @@ impl Scope {
             }
             Boundaries::Current { as_of } => as_of,
         };
-        self.covering(catalog, taken_on, on)
+        let mut coverage = self.covering(catalog, taken_on, on);
+        if boundaries == Boundaries::Historical
+            && let (Some(code), Some(absence)) = (self.organization_code(), &coverage.absence)
+            && absence.on != on
+        {
+            coverage.absence = Some(Absence::of(catalog, code, on));
+        }
+        coverage
     }
 
     /// The agencies the scope covers on `on` when its organisation is taken as it stood on
@@ -523,6 +532,21 @@ mod tests {
         let p2023 = catalog.period("2023").unwrap();
         let trend = bao.in_previous_period(&catalog, Boundaries::Historical, p2024, p2023);
         assert_eq!(codes(&trend), ["bao-nam-dinh"]);
+        // Ended before both (on 2025-07-01): nothing, and the absence is the earlier period's,
+        // 2025-12-14, not the later one's.
+        let p2026 = catalog.period("2026").unwrap();
+        let ended = Scope::Province("nam-dinh".into());
+        let trend = ended.in_previous_period(&catalog, Boundaries::Historical, p2026, p2025);
+        assert!(trend.agencies.is_empty());
+        let absence = trend.absence.unwrap();
+        assert_eq!(
+            (absence.on, absence.reason, absence.instead),
+            (
+                date("2025-12-14"),
+                AbsenceReason::Ended,
+                vec!["ninh-binh-2025".to_string()]
+            )
+        );
     }
 
     #[test]

@@ -125,6 +125,7 @@ macro_rules! behavioural_suite {
             inputs::a_request_id_over_128_characters_is_refused_on_every_submit,
             inputs::a_review_gives_at_most_100_reasons,
             inputs::dates_numbers_codes_and_links_are_read_strictly,
+            words::a_self_assessment_reads_as_the_proto_words_it,
             words::checks_come_in_the_order_the_proto_states,
             words::summaries_read_as_the_proto_words_them,
             words::a_successor_reviews_and_verify_names_every_counter,

@@ -1,17 +1,20 @@
 //! The contract's words, each on a case worked out by hand that would fail under the other
-//! reading (issue 21): the order checks are made in, the words the recomputation found open in
-//! the summaries and reviews, and what `pressdx audit verify` says of the audit chain's head and
-//! of the counters.
+//! reading (issue 21, items 8, 9, 10, 13 and 14): what a self-assessment reads as once the
+//! catalogue moves on, every violation at once, the order checks are made in, the words the
+//! recomputation found open, and what `pressdx audit verify` says of the counters.
 
 use pressdx::domain::access::Role;
 use pressdx::proto::agency_plan_service_client::AgencyPlanServiceClient;
+use pressdx::proto::maturity_service_client::MaturityServiceClient;
 use pressdx::proto::province_report_service_client::ProvinceReportServiceClient;
 use pressdx::proto::review_service_client::ReviewServiceClient;
 use pressdx::proto::scope_absence::Reason;
 use pressdx::proto::{
-    Boundaries, CreateProvinceReportRequest, GetAgencyPlanRequest, GetProvinceReportRequest,
+    AppraiseSelfAssessmentRequest, Boundaries, CompareMaturityResultsRequest,
+    CreateProvinceReportRequest, CriterionAnswer, EvidenceReference, GetAgencyPlanRequest,
+    GetMaturityResultsRequest, GetProvinceReportRequest, GetSelfAssessmentRequest,
     GetTargetSummaryRequest, ReopenPeriodRequest, ReviewDecision, ReviewSubmissionRequest,
-    SubmitReportRequest, TargetStatus,
+    SubmitReportRequest, SubmitSelfAssessmentRequest, TargetStatus, criterion_answer::Answer,
 };
 use sea_orm::{ConnectionTrait, Database, Statement};
 use tonic::Code;
@@ -23,6 +26,363 @@ use crate::common::{Backend, TEST_CATALOG, TestApp};
 
 const PROVINCE: &str = "ninh-binh-2025";
 const NATIONAL_PLAN: &str = "national-348-qd-ttg";
+
+/// A 10-point framework for 2026 and 2027 whose order is not its codes' order: P1.C1.9 (a yes/no
+/// worth 4) comes before P1.C1.10 (graded: none 0, some 1, full 2), then P2.C1.1 (a share in
+/// bands: below 50 scores 0, 50 to 80 scores 2, from 80 scores 4). By code, "P1.C1.10" sorts
+/// before "P1.C1.9". Levels from 0, 5 and 8; every agency type in one block.
+const FRAMEWORK: &str = r#"
+[[maturity_framework]]
+code = "W2026"
+name = "A framework listed out of code order"
+periods = ["2026", "2027"]
+points = 10
+pillar = [{ code = "P1", name = "One", points = 6 }, { code = "P2", name = "Two", points = 4 }]
+component = [
+  { code = "P1.C1", pillar = "P1", name = "c1" },
+  { code = "P2.C1", pillar = "P2", name = "c2" },
+]
+level = [
+  { rank = 1, name = "Weak", from = 0 },
+  { rank = 2, name = "Fair", from = 5 },
+  { rank = 3, name = "Good", from = 8 },
+]
+block = [{ code = "all", name = "All", agency_types = [
+  "central_newspaper", "local_newspaper", "magazine", "scientific_journal",
+  "radio_tv", "local_newspaper_radio_tv",
+] }]
+criterion = [
+  { code = "P1.C1.9", component = "P1.C1", label = "a", points = 4, scoring = "yes_no" },
+  { code = "P1.C1.10", component = "P1.C1", label = "b", points = 2, scoring = "graded", choices = [
+    { code = "none", points = 0 }, { code = "some", points = 1 }, { code = "full", points = 2 },
+  ] },
+  { code = "P2.C1.1", component = "P2.C1", label = "c", points = 4, scoring = "numeric_bands", unit = "%", bands = [
+    { from = 0, until = 50, points = 0 }, { from = 50, until = 80, points = 2 }, { from = 80, points = 4 },
+  ] },
+]
+"#;
+
+fn answer(criterion: &str, answer: Answer) -> CriterionAnswer {
+    CriterionAnswer {
+        criterion_code: criterion.into(),
+        answer: Some(answer),
+    }
+}
+
+fn evidence(criterion: &str) -> EvidenceReference {
+    EvidenceReference {
+        criterion_code: criterion.into(),
+        title: format!("Evidence of {criterion}"),
+        link: "https://example.vn/evidence.pdf".into(),
+        document_id: String::new(),
+        sha256: "ef".repeat(32),
+    }
+}
+
+/// NEW_AGENCY's self-assessment: the answers and evidence sent in code order, the share as
+/// given.
+fn assessment(
+    request_id: &str,
+    period: &str,
+    choice: &str,
+    share: &str,
+) -> SubmitSelfAssessmentRequest {
+    SubmitSelfAssessmentRequest {
+        request_id: request_id.into(),
+        agency_code: NEW_AGENCY.into(),
+        period_code: period.into(),
+        framework_code: "W2026".into(),
+        answers: vec![
+            answer("P1.C1.10", Answer::Choice(choice.into())),
+            answer("P1.C1.9", Answer::Yes(true)),
+            answer("P2.C1.1", Answer::Number(share.into())),
+        ],
+        evidence: vec![
+            EvidenceReference {
+                // Both a link and a document id: both are kept.
+                document_id: "QD-17/2026".into(),
+                ..evidence("P1.C1.10")
+            },
+            evidence("P1.C1.9"),
+            evidence("P2.C1.1"),
+        ],
+        validate_only: false,
+    }
+}
+
+fn codes_of(answers: &[CriterionAnswer]) -> Vec<&str> {
+    answers
+        .iter()
+        .map(|answer| answer.criterion_code.as_str())
+        .collect()
+}
+
+/// Items 8, 9 and 13 on self-assessments: names, order, a number's form, both evidence
+/// references, every violation at once, a comparison's totals and baseline absence, and a
+/// revision that no longer fits the catalogue read (never INTERNAL), counted as none and not
+/// appraised.
+pub async fn a_self_assessment_reads_as_the_proto_words_it(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.apply_catalog(&format!("{TEST_CATALOG}\n{FRAMEWORK}"))
+        .await;
+    let token = app.agency_token(NEW_AGENCY).await;
+    let mut agency = MaturityServiceClient::new(app.connection(Some(&token)));
+    let province_token = app.token(Role::Province, Some(PROVINCE)).await;
+    let mut council = MaturityServiceClient::new(app.connection(Some(&province_token)));
+    let mut ministry = MaturityServiceClient::new(app.connection(Some(&app.ministry_token)));
+
+    // A yes for the graded criterion is named by the oneof's field, "yes".
+    let mut wrong_kind = assessment(&new_id(), "2026", "some", "72.50");
+    wrong_kind.answers[0] = answer("P1.C1.10", Answer::Yes(true));
+    let refused = agency.submit_self_assessment(wrong_kind).await.unwrap_err();
+    assert_eq!(violated_fields(&refused), ["answers[P1.C1.10].yes"]);
+
+    // By hand: yes 4 + "some" 1 + 72.50% in the middle band 2 = 7 of 10, level 2 (from 5).
+    let request_id = new_id();
+    let first = agency
+        .submit_self_assessment(assessment(&request_id, "2026", "some", "72.50"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(first.score.as_ref().unwrap().total_hundredths, 700);
+    // "72.5" is the same answer as "72.50": the same content, the same hash, a replay.
+    let replayed = agency
+        .submit_self_assessment(assessment(&request_id, "2026", "some", "72.5"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(replayed.replayed, "{replayed:?}");
+    assert_eq!(
+        (replayed.id, &replayed.content_hash),
+        (first.id, &first.content_hash)
+    );
+    let mut as_validated = assessment(&new_id(), "2026", "some", "72.5");
+    as_validated.validate_only = true;
+    let validated = agency
+        .submit_self_assessment(as_validated)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(validated.content_hash, first.content_hash);
+
+    // Appraised out of code order: P1.C1.10 first, then P1.C1.9.
+    let appraise = |criterion: &str, points: &str| AppraiseSelfAssessmentRequest {
+        self_assessment_id: first.id,
+        criterion_code: criterion.into(),
+        points: points.into(),
+        reason: "checked against the minutes".into(),
+    };
+    // An unknown criterion and points with three decimals: both named.
+    let refused = council
+        .appraise_self_assessment(appraise("P9.C9.9", "1.255"))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&refused), ["criterion_code", "points"]);
+    for (criterion, points) in [("P1.C1.10", "2"), ("P1.C1.9", "2")] {
+        council
+            .appraise_self_assessment(appraise(criterion, points))
+            .await
+            .unwrap();
+    }
+
+    let latest = |period: &str| GetSelfAssessmentRequest {
+        agency_code: NEW_AGENCY.into(),
+        period_code: period.into(),
+        revision: 0,
+    };
+    let read = agency
+        .get_self_assessment(latest("2026"))
+        .await
+        .unwrap()
+        .into_inner();
+    // The framework's order, not the codes'.
+    assert_eq!(codes_of(&read.answers), ["P1.C1.9", "P1.C1.10", "P2.C1.1"]);
+    let evidence_codes: Vec<&str> = read
+        .evidence
+        .iter()
+        .map(|evidence| evidence.criterion_code.as_str())
+        .collect();
+    assert_eq!(evidence_codes, ["P1.C1.9", "P1.C1.10", "P2.C1.1"]);
+    let appraised: Vec<&str> = read
+        .appraisals
+        .iter()
+        .map(|appraisal| appraisal.criterion_code.as_str())
+        .collect();
+    assert_eq!(appraised, ["P1.C1.9", "P1.C1.10"]);
+    // The number in its shortest form; both the link and the document id kept.
+    assert_eq!(read.answers[2].answer, Some(Answer::Number("72.5".into())));
+    assert_eq!(
+        (
+            read.evidence[1].link.as_str(),
+            read.evidence[1].document_id.as_str()
+        ),
+        ("https://example.vn/evidence.pdf", "QD-17/2026")
+    );
+    // Final: 2 + 2 + 2 = 6, with the self-assessed 7 beside it; nothing misfits.
+    assert_eq!(read.final_score.as_ref().unwrap().total_hundredths, 600);
+    assert!(read.misfits.is_empty());
+
+    // Every violation of the first group at once.
+    let refused = ministry
+        .get_maturity_results(GetMaturityResultsRequest {
+            period_code: String::new(),
+            scope: format!("province:{PROVINCE}"),
+            boundaries: Boundaries::Historical.into(),
+            as_of: "2026-01-01".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&refused), ["period_code", "as_of"]);
+    let refused = ministry
+        .compare_maturity_results(CompareMaturityResultsRequest {
+            as_of: "2026-01-01".into(),
+            ..CompareMaturityResultsRequest::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        violated_fields(&refused),
+        ["period_code", "baseline_period_code", "as_of"]
+    );
+
+    // 2027 against 2026 under one framework: only 2026 has an assessed agency, final total 6.
+    // Each side's mean is its own: the baseline's is set, the period's and the change are not.
+    let compare = |scope: &str| CompareMaturityResultsRequest {
+        period_code: "2027".into(),
+        baseline_period_code: "2026".into(),
+        scope: scope.into(),
+        boundaries: Boundaries::Historical.into(),
+        as_of: String::new(),
+    };
+    let compared = ministry
+        .compare_maturity_results(compare(&format!("province:{PROVINCE}")))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((compared.assessed, compared.baseline_assessed), (0, 1));
+    assert_eq!(
+        (
+            compared.mean_total_hundredths,
+            compared.baseline_mean_total_hundredths,
+            compared.mean_total_change_hundredths
+        ),
+        (None, Some(600), None)
+    );
+    // The old Nam Định ended on 2025-07-01, before both reference dates: each side's absence is
+    // dated its own period's, the baseline's 2026-12-14, with the new Ninh Bình standing for it.
+    let ended = ministry
+        .compare_maturity_results(compare("province:nam-dinh"))
+        .await
+        .unwrap()
+        .into_inner();
+    let absence_of = |resolution: Option<pressdx::proto::ScopeResolution>| {
+        let absence = resolution.unwrap().absence.unwrap();
+        let reason = absence.reason();
+        (absence.date, reason, absence.instead_codes)
+    };
+    assert_eq!(
+        absence_of(ended.scope_resolution),
+        (
+            "2027-12-14".to_string(),
+            Reason::Ended,
+            vec![PROVINCE.to_string()]
+        )
+    );
+    assert_eq!(
+        absence_of(ended.baseline_scope_resolution),
+        (
+            "2026-12-14".to_string(),
+            Reason::Ended,
+            vec![PROVINCE.to_string()]
+        )
+    );
+
+    // A catalogue import moves 2026 to another framework of the same shape.
+    let moved = FRAMEWORK.replace(r#"periods = ["2026", "2027"]"#, r#"periods = ["2027"]"#);
+    let successor = FRAMEWORK
+        .replace(r#"code = "W2026""#, r#"code = "X2026""#)
+        .replace(r#"periods = ["2026", "2027"]"#, r#"periods = ["2026"]"#);
+    app.apply_catalog(&format!("{TEST_CATALOG}\n{moved}\n{successor}"))
+        .await;
+    // The revision reads as stored, unscored, saying why; never INTERNAL.
+    let outdated = agency
+        .get_self_assessment(latest("2026"))
+        .await
+        .unwrap()
+        .into_inner();
+    let fields: Vec<&str> = outdated
+        .misfits
+        .iter()
+        .map(|misfit| misfit.field.as_str())
+        .collect();
+    assert_eq!(fields, ["framework_code"]);
+    assert!(outdated.receipt.as_ref().unwrap().score.is_none());
+    assert!(outdated.final_score.is_none());
+    assert_eq!(
+        codes_of(&outdated.answers),
+        ["P1.C1.9", "P1.C1.10", "P2.C1.1"]
+    );
+    // It counts as none, and is not appraised.
+    let results = ministry
+        .get_maturity_results(GetMaturityResultsRequest {
+            period_code: "2026".into(),
+            scope: format!("province:{PROVINCE}"),
+            boundaries: Boundaries::Historical.into(),
+            as_of: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(results.agencies.is_empty());
+    assert_eq!(results.missing_agency_codes, [NEW_AGENCY]);
+    let refused = council
+        .appraise_self_assessment(appraise("P1.C1.9", "4"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (refused.code(), error_reason(&refused).as_str()),
+        (Code::FailedPrecondition, "SELF_ASSESSMENT_OUTDATED")
+    );
+
+    // Under W2026, which still governs 2027, a revision answering "some"; then an import renames
+    // that choice. The framework still governs the period, but the answer no longer fits it.
+    agency
+        .submit_self_assessment(assessment(&new_id(), "2027", "some", "90"))
+        .await
+        .unwrap();
+    let renamed = moved.replace(
+        r#"{ code = "some", points = 1 }"#,
+        r#"{ code = "part", points = 1 }"#,
+    );
+    assert_ne!(renamed, moved);
+    app.apply_catalog(&format!("{TEST_CATALOG}\n{renamed}\n{successor}"))
+        .await;
+    let outdated = agency
+        .get_self_assessment(latest("2027"))
+        .await
+        .unwrap()
+        .into_inner();
+    let fields: Vec<&str> = outdated
+        .misfits
+        .iter()
+        .map(|misfit| misfit.field.as_str())
+        .collect();
+    assert_eq!(fields, ["answers[P1.C1.10].choice"]);
+    let results = ministry
+        .get_maturity_results(GetMaturityResultsRequest {
+            period_code: "2027".into(),
+            scope: format!("province:{PROVINCE}"),
+            boundaries: Boundaries::Historical.into(),
+            as_of: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (results.agencies.len(), results.missing_agency_codes),
+        (0, vec![NEW_AGENCY.to_string()])
+    );
+}
 
 /// Item 10, and GetProvinceReport's words: reach is checked before a plan's existence, and a
 /// correction reason is refused while nothing was submitted (a first draft taken afresh too).
