@@ -224,6 +224,15 @@ fn violations_in_words(violations: &[FieldViolation]) -> String {
 
 /// Whether a database error means the database cannot be reached now (down, restarting, the
 /// connection dropped or the pool exhausted), rather than a statement that failed.
+/// Whether a store error says the database cannot be reached (now, or at its last heartbeat).
+fn store_unreachable(error: &StoreError) -> bool {
+    match error {
+        StoreError::Unreachable(_) => true,
+        StoreError::Database(database_error) => database_unreachable(database_error),
+        _ => false,
+    }
+}
+
 fn database_unreachable(error: &DbErr) -> bool {
     use sea_orm::sqlx;
     let sqlx_error = match error {
@@ -376,20 +385,8 @@ impl From<ApiError> for Status {
                     details,
                 );
             }
-            ApiError::Store(StoreError::Unreachable(why)) => {
-                warn!(problem = %why, "the database cannot be reached");
-                details.set_retry_info(Some(RETRY_UNAVAILABLE));
-                info(&mut details, "DATABASE_UNAVAILABLE", HashMap::new());
-                return Status::with_error_details(
-                    Code::Unavailable,
-                    "the database cannot be reached; retry later",
-                    details,
-                );
-            }
-            ApiError::Store(StoreError::Database(database_error))
-                if database_unreachable(&database_error) =>
-            {
-                warn!(error = %database_error, "the database cannot be reached");
+            ApiError::Store(store_error) if store_unreachable(&store_error) => {
+                warn!(error = %store_error, "the database cannot be reached");
                 details.set_retry_info(Some(RETRY_UNAVAILABLE));
                 info(&mut details, "DATABASE_UNAVAILABLE", HashMap::new());
                 return Status::with_error_details(
