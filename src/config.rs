@@ -144,6 +144,14 @@ pub struct BenchArgs {
     /// Which databases to measure.
     #[arg(long, value_enum, default_value = "both")]
     pub database: BenchDatabase,
+    /// After the timed phases, a soak of this many seconds of mixed load (submits, summaries of
+    /// many scopes, drill-downs, reporting status, revision lists, new connections with made-up
+    /// tokens) with the server's resident memory sampled along the way; 0 for none.
+    #[arg(long, default_value_t = 0)]
+    pub soak_seconds: u64,
+    /// How often the soak samples the server's resident memory.
+    #[arg(long, default_value_t = 10)]
+    pub soak_sample_seconds: u64,
     /// The PostgreSQL server to create a scratch database on.
     #[arg(
         long,

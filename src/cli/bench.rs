@@ -3,6 +3,7 @@
 //! health check, with the same clients and concurrency. It starts the server as a child process on
 //! a scratch database, so that the server's peak memory is its own.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::io::{self, Write};
 use std::path::Path;
@@ -28,7 +29,10 @@ use crate::domain::catalog::{DEFAULT_CATALOG, without_closing_times};
 use crate::domain::report::{AnnualReport, DigitalPlatform, PlatformOrigin, StaffCounts};
 use crate::proto::submission_service_client::SubmissionServiceClient;
 use crate::proto::summary_service_client::SummaryServiceClient;
-use crate::proto::{ListTargetSummariesRequest, SubmitReportRequest, import_reports_response};
+use crate::proto::{
+    GetReportingStatusRequest, ListSubmissionsRequest, ListTargetAgenciesRequest,
+    ListTargetSummariesRequest, SubmitReportRequest, import_reports_response,
+};
 use crate::store::{CatalogSource, Store};
 
 const PROVINCES: usize = 34;
@@ -82,6 +86,35 @@ struct BackendResult {
     clients: usize,
     phases: Vec<Phase>,
     server_peak_rss_mib: f64,
+    /// The server's memory through the soak, when one ran.
+    soak: Option<Soak>,
+}
+
+/// A long run of mixed load with the server's resident memory sampled along the way, to tell a
+/// leak (memory that keeps rising) from a working set (memory that levels off).
+#[derive(Debug, Serialize)]
+struct Soak {
+    seconds: f64,
+    /// Calls of every kind that succeeded, and those that failed (a made-up token's refusal is
+    /// the expected answer, counted as a success).
+    calls: u64,
+    errors: u64,
+    /// Per kind of call that failed: how many times, and the first failure's status.
+    failures: BTreeMap<&'static str, (u64, String)>,
+    /// Revisions the soak's submits stored.
+    submits: u64,
+    samples: Vec<MemorySample>,
+    /// The highest resident memory of the soak's first half, and of its second.
+    first_half_max_rss_mib: f64,
+    second_half_max_rss_mib: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct MemorySample {
+    at_seconds: f64,
+    rss_mib: f64,
+    /// Revisions submitted by the soak so far.
+    submits: u64,
 }
 
 /// One timed phase: how many calls, how fast, and how that compares with the ceiling.
@@ -259,6 +292,21 @@ async fn bench_backend(
     for phase in phases.iter_mut().skip(1) {
         phase.ratio_to_ceiling = Some(phase.per_second / ceiling_rate);
     }
+    let soak = if args.soak_seconds > 0 {
+        writeln!(
+            io::stdout(),
+            "   soak: mixed load for {} s, memory every {} s",
+            args.soak_seconds,
+            args.soak_sample_seconds
+        )?;
+        let settings = SoakSettings {
+            duration: Duration::from_secs(args.soak_seconds),
+            sample_every: Duration::from_secs(args.soak_sample_seconds.max(1)),
+        };
+        Some(soak(&server, &channels, &tokens, sequence, settings).await)
+    } else {
+        None
+    };
     let server_peak_rss_mib = server.peak_rss_mib();
     server.stop().await;
     Ok(BackendResult {
@@ -267,6 +315,7 @@ async fn bench_backend(
         clients: args.clients,
         phases,
         server_peak_rss_mib,
+        soak,
     })
 }
 
@@ -395,6 +444,295 @@ async fn submit_one(
         .submit_report(authorized(request, token))
         .await
         .map(drop)
+}
+
+struct SoakSettings {
+    duration: Duration,
+    sample_every: Duration,
+}
+
+/// The kinds of call the soak mixes, each client taking them in turn: every path that keeps
+/// something between calls (the read model, the figures of many scopes, page tokens, the
+/// connection registry, the failed-authentication limiter) is exercised again and again.
+#[derive(Clone, Copy)]
+enum SoakCall {
+    Submit,
+    NationalSummaries,
+    ProvinceSummaries,
+    AgencyDrillDown,
+    ReportingStatus,
+    AgencySubmissions,
+    /// A new connection that checks health and calls once with a made-up token, then closes.
+    FreshConnectionWithBadToken,
+}
+
+impl SoakCall {
+    fn name(self) -> &'static str {
+        match self {
+            SoakCall::Submit => "SubmitReport",
+            SoakCall::NationalSummaries => "ListTargetSummaries (country)",
+            SoakCall::ProvinceSummaries => "ListTargetSummaries (a province)",
+            SoakCall::AgencyDrillDown => "ListTargetAgencies (every page)",
+            SoakCall::ReportingStatus => "GetReportingStatus",
+            SoakCall::AgencySubmissions => "ListSubmissions",
+            SoakCall::FreshConnectionWithBadToken => "new connection with a made-up token",
+        }
+    }
+}
+
+const SOAK_CALLS: [SoakCall; 7] = [
+    SoakCall::Submit,
+    SoakCall::NationalSummaries,
+    SoakCall::ProvinceSummaries,
+    SoakCall::AgencyDrillDown,
+    SoakCall::ReportingStatus,
+    SoakCall::AgencySubmissions,
+    SoakCall::FreshConnectionWithBadToken,
+];
+
+/// Runs the mixed load on every channel for the soak's duration while sampling the server's
+/// resident memory.
+async fn soak(
+    server: &ServerProcess,
+    channels: &[Channel],
+    tokens: &BenchTokens,
+    sequence: Arc<AtomicU64>,
+    settings: SoakSettings,
+) -> Soak {
+    let started = Instant::now();
+    let deadline = started + settings.duration;
+    let submitted = Arc::new(AtomicU64::new(0));
+    let endpoint = server.endpoint();
+    let clients: Vec<_> = channels
+        .iter()
+        .cloned()
+        .enumerate()
+        .map(|(client, channel)| {
+            let (sequence, submitted) = (sequence.clone(), submitted.clone());
+            let (ministry, agencies) = (tokens.ministry.clone(), tokens.agencies.clone());
+            let endpoint = endpoint.clone();
+            tokio::spawn(async move {
+                let mut calls = 0_u64;
+                let mut failures = BTreeMap::<&'static str, (u64, String)>::new();
+                let mut turn = client;
+                while Instant::now() < deadline {
+                    let call = SOAK_CALLS[turn % SOAK_CALLS.len()];
+                    let number = turn as u64;
+                    turn += 1;
+                    let outcome = match call {
+                        SoakCall::Submit => {
+                            let outcome =
+                                submit_one(channel.clone(), sequence.clone(), agencies.clone())
+                                    .await;
+                            if outcome.is_ok() {
+                                submitted.fetch_add(1, Ordering::Relaxed);
+                            }
+                            outcome
+                        }
+                        SoakCall::NationalSummaries => {
+                            read_national_summaries(channel.clone(), ministry.clone()).await
+                        }
+                        SoakCall::ProvinceSummaries => {
+                            read_province_summaries(channel.clone(), &ministry, number).await
+                        }
+                        SoakCall::AgencyDrillDown => {
+                            read_drill_down(channel.clone(), &ministry, number).await
+                        }
+                        SoakCall::ReportingStatus => {
+                            read_reporting_status(channel.clone(), &ministry, number).await
+                        }
+                        SoakCall::AgencySubmissions => {
+                            read_agency_submissions(channel.clone(), &agencies, number).await
+                        }
+                        SoakCall::FreshConnectionWithBadToken => {
+                            fresh_connection_with_bad_token(&endpoint, number).await
+                        }
+                    };
+                    match outcome {
+                        Ok(()) => calls += 1,
+                        Err(status) => {
+                            let failed = failures.entry(call.name()).or_insert_with(|| {
+                                (0, format!("{:?}: {}", status.code(), status.message()))
+                            });
+                            failed.0 += 1;
+                        }
+                    }
+                }
+                (calls, failures)
+            })
+        })
+        .collect();
+
+    let mut samples = Vec::new();
+    let mut next_sample = started;
+    while Instant::now() < deadline {
+        samples.push(MemorySample {
+            at_seconds: started.elapsed().as_secs_f64(),
+            rss_mib: server.rss_mib(),
+            submits: submitted.load(Ordering::Relaxed),
+        });
+        writeln!(
+            io::stdout(),
+            "     {:>6.0} s  {:>7.1} MiB  {:>8} revisions submitted",
+            samples[samples.len() - 1].at_seconds,
+            samples[samples.len() - 1].rss_mib,
+            samples[samples.len() - 1].submits
+        )
+        .ok();
+        next_sample += settings.sample_every;
+        tokio::time::sleep_until(next_sample.min(deadline).into()).await;
+    }
+    let mut calls = 0;
+    let mut failures = BTreeMap::<&'static str, (u64, String)>::new();
+    for client in clients {
+        if let Ok((client_calls, client_failures)) = client.await {
+            calls += client_calls;
+            for (call, (count, first)) in client_failures {
+                failures.entry(call).or_insert((0, first)).0 += count;
+            }
+        }
+    }
+    samples.push(MemorySample {
+        at_seconds: started.elapsed().as_secs_f64(),
+        rss_mib: server.rss_mib(),
+        submits: submitted.load(Ordering::Relaxed),
+    });
+    let half = settings.duration.as_secs_f64() / 2.0;
+    let max_of = |in_half: &dyn Fn(f64) -> bool| {
+        samples
+            .iter()
+            .filter(|sample| in_half(sample.at_seconds))
+            .map(|sample| sample.rss_mib)
+            .fold(0.0, f64::max)
+    };
+    Soak {
+        seconds: started.elapsed().as_secs_f64(),
+        calls,
+        errors: failures.values().map(|(count, _)| count).sum(),
+        failures,
+        submits: submitted.load(Ordering::Relaxed),
+        first_half_max_rss_mib: max_of(&|at| at < half),
+        second_half_max_rss_mib: max_of(&|at| at >= half),
+        samples,
+    }
+}
+
+/// The province the `number`th call of a kind reads.
+fn bench_province(number: u64) -> String {
+    format!("bench-p{}", number % PROVINCES as u64)
+}
+
+async fn read_province_summaries(
+    channel: Channel,
+    ministry: &Bearer,
+    number: u64,
+) -> Result<(), tonic::Status> {
+    let request = ListTargetSummariesRequest {
+        plan_code: NATIONAL_PLAN.into(),
+        period_code: (YEARS.start() + (number % YEARS.count() as u64) as i32).to_string(),
+        scope: format!("province:{}", bench_province(number)),
+        ..ListTargetSummariesRequest::default()
+    };
+    SummaryServiceClient::new(channel)
+        .list_target_summaries(authorized(request, ministry))
+        .await
+        .map(drop)
+}
+
+/// A province's agencies behind one target, page by page, so that page tokens come and go.
+async fn read_drill_down(
+    channel: Channel,
+    ministry: &Bearer,
+    number: u64,
+) -> Result<(), tonic::Status> {
+    let mut client = SummaryServiceClient::new(channel);
+    let mut page_token = String::new();
+    loop {
+        let request = ListTargetAgenciesRequest {
+            plan_code: NATIONAL_PLAN.into(),
+            target_code: "content_on_digital_platforms".into(),
+            period_code: WORKING_YEAR.to_string(),
+            scope: format!("province:{}", bench_province(number)),
+            page_size: 10,
+            page_token,
+            ..ListTargetAgenciesRequest::default()
+        };
+        let page = client
+            .list_target_agencies(authorized(request, ministry))
+            .await?
+            .into_inner();
+        if page.next_page_token.is_empty() {
+            return Ok(());
+        }
+        page_token = page.next_page_token;
+    }
+}
+
+async fn read_reporting_status(
+    channel: Channel,
+    ministry: &Bearer,
+    number: u64,
+) -> Result<(), tonic::Status> {
+    let request = GetReportingStatusRequest {
+        period_code: WORKING_YEAR.to_string(),
+        scope: format!("province:{}", bench_province(number)),
+        ..GetReportingStatusRequest::default()
+    };
+    SummaryServiceClient::new(channel)
+        .get_reporting_status(authorized(request, ministry))
+        .await
+        .map(drop)
+}
+
+/// An agency's own revisions of the working year, the first page.
+async fn read_agency_submissions(
+    channel: Channel,
+    agencies: &[(String, Bearer)],
+    number: u64,
+) -> Result<(), tonic::Status> {
+    let (code, token) = &agencies[(number as usize) % agencies.len()];
+    let request = ListSubmissionsRequest {
+        agency_code: code.clone(),
+        period_code: WORKING_YEAR.to_string(),
+        page_size: 20,
+        ..ListSubmissionsRequest::default()
+    };
+    SubmissionServiceClient::new(channel)
+        .list_submissions(authorized(request, token))
+        .await
+        .map(drop)
+}
+
+/// Opens a connection, checks health, calls with a token no one issued and drops the connection.
+/// The call must be refused: UNAUTHENTICATED, or RESOURCE_EXHAUSTED once the address has spent
+/// its failed authentications for the minute.
+async fn fresh_connection_with_bad_token(
+    endpoint: &tonic::transport::Endpoint,
+    number: u64,
+) -> Result<(), tonic::Status> {
+    let channel = endpoint
+        .connect()
+        .await
+        .map_err(|error| tonic::Status::unavailable(error.to_string()))?;
+    HealthClient::new(channel.clone())
+        .check(HealthCheckRequest {
+            service: String::new(),
+        })
+        .await?;
+    let made_up = Bearer::try_from(format!("Bearer pdx_made_up_{number}"))
+        .map_err(|error| tonic::Status::internal(error.to_string()))?;
+    match read_national_summaries(channel, made_up).await {
+        Err(status)
+            if matches!(
+                status.code(),
+                tonic::Code::Unauthenticated | tonic::Code::ResourceExhausted
+            ) =>
+        {
+            Ok(())
+        }
+        Err(status) => Err(status),
+        Ok(()) => Err(tonic::Status::internal("a made-up token was served")),
+    }
 }
 
 /// Back-fills every agency's report for every year: each agency sends its own eight years over
@@ -675,9 +1013,14 @@ impl ServerProcess {
         }
     }
 
+    fn endpoint(&self) -> tonic::transport::Endpoint {
+        Channel::from_shared(format!("http://{}", self.address))
+            .expect("a socket address is a valid URI")
+    }
+
     /// One connection per client.
     async fn channels(&self, count: usize) -> Result<Vec<Channel>, Box<dyn std::error::Error>> {
-        let endpoint = Channel::from_shared(format!("http://{}", self.address))?;
+        let endpoint = self.endpoint();
         let mut channels = Vec::with_capacity(count);
         for _ in 0..count {
             channels.push(endpoint.connect().await?);
@@ -687,6 +1030,16 @@ impl ServerProcess {
 
     /// The server's peak resident memory so far (Linux), in MiB.
     fn peak_rss_mib(&self) -> f64 {
+        self.memory_mib("VmHWM:")
+    }
+
+    /// The server's resident memory now (Linux), in MiB.
+    fn rss_mib(&self) -> f64 {
+        self.memory_mib("VmRSS:")
+    }
+
+    /// A memory figure of `/proc/PID/status`, in MiB.
+    fn memory_mib(&self, field: &str) -> f64 {
         let Some(pid) = self.child.id() else {
             return 0.0;
         };
@@ -695,7 +1048,7 @@ impl ServerProcess {
                 .unwrap_or_default();
         status
             .lines()
-            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .find_map(|line| line.strip_prefix(field))
             .and_then(|value| {
                 value
                     .trim()
@@ -750,5 +1103,24 @@ fn print_table(result: &BackendResult) -> io::Result<()> {
         out,
         "server peak RSS: {:.1} MiB",
         result.server_peak_rss_mib
-    )
+    )?;
+    if let Some(soak) = &result.soak {
+        writeln!(
+            out,
+            "soak: {} calls ({} errors, {} revisions stored) in {:.0} s; highest RSS {:.1} MiB in the first half, {:.1} MiB in the second",
+            soak.calls,
+            soak.errors,
+            soak.submits,
+            soak.seconds,
+            soak.first_half_max_rss_mib,
+            soak.second_half_max_rss_mib
+        )?;
+        for (call, (count, first)) in &soak.failures {
+            writeln!(
+                out,
+                "  {count} failed calls of {call}, the first with {first}"
+            )?;
+        }
+    }
+    Ok(())
 }
