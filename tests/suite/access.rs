@@ -51,7 +51,7 @@ use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
 use tonic_types::StatusExt;
 
 use super::fixtures::{OLD_AGENCY, complete_report, error_reason, new_id, request};
-use crate::common::{Backend, TestApp};
+use crate::common::TestApp;
 
 const PLAN: &str = "national-348-qd-ttg";
 const TARGET: &str = "content_on_digital_platforms";
@@ -697,7 +697,9 @@ fn expected_code(cell: &str) -> Code {
     }
 }
 
-pub async fn every_rpc_answers_each_kind_of_caller_as_the_table_says(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_rpc_answers_each_kind_of_caller_as_the_table_says() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let submission_id = app
         .submit(request(&new_id(), AGENCY, PERIOD, complete_report()))
@@ -725,7 +727,9 @@ pub async fn every_rpc_answers_each_kind_of_caller_as_the_table_says(backend: Ba
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }
 
-pub async fn refusals_say_why_and_never_confuse_unauthenticated_with_denied(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_say_why_and_never_confuse_unauthenticated_with_denied() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let summary = |token: Option<String>, scope: &str| {
         let mut client = SummaryServiceClient::new(app.connection(token.as_deref()));
@@ -825,7 +829,9 @@ pub async fn refusals_say_why_and_never_confuse_unauthenticated_with_denied(back
     );
 }
 
-pub async fn a_province_lists_only_its_own_agencies_reports(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_province_lists_only_its_own_agencies_reports() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     for agency in [OLD_AGENCY, "ptth-nam-dinh", "bao-ha-nam"] {
         app.submit(request(&new_id(), agency, "2023", complete_report()))
@@ -850,9 +856,9 @@ pub async fn a_province_lists_only_its_own_agencies_reports(backend: Backend) {
 /// A revocation made by another process (here, the test's own connection, as `pressdx token
 /// revoke` would) reaches every server as it hears of the commit: a notification on PostgreSQL,
 /// its next look on SQLite (every 20 ms). The test allows a generous second for that.
-pub async fn a_revoked_token_is_refused_by_every_server_as_soon_as_it_hears_of_it(
-    backend: Backend,
-) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_token_is_refused_by_every_server_as_soon_as_it_hears_of_it() {
+    let backend = crate::BACKEND;
     let first = TestApp::spawn(backend).await;
     let second = TestApp::spawn_sharing(&first).await;
     let token = first.token(Role::Ministry, None).await;
@@ -922,7 +928,9 @@ fn audit_verify(app: &TestApp) -> (bool, String) {
     (output.status.success(), text)
 }
 
-pub async fn the_audit_chain_records_every_write_and_catches_tampering(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_chain_records_every_write_and_catches_tampering() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     // Written so far: the counters as the new database found them, the default catalogue, the
     // harness's Ministry token.
@@ -1011,7 +1019,9 @@ pub async fn the_audit_chain_records_every_write_and_catches_tampering(backend: 
 /// Each edit made directly in the database to what a published figure is computed from, or to
 /// what lets submissions go on, is caught by `pressdx audit verify`, which names what changed;
 /// undone, the database verifies again.
-pub async fn audit_verify_catches_every_edit_behind_a_figure(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_verify_catches_every_edit_behind_a_figure() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     // Two revisions of the 2024 report and one of 2023; every default deadline has passed, so the
     // first revisions arrived late.
@@ -1200,7 +1210,9 @@ pub async fn audit_verify_catches_every_edit_behind_a_figure(backend: Backend) {
     database.close().await.ok();
 }
 
-pub async fn oversized_messages_and_bursts_are_refused_with_resource_exhausted(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_messages_and_bursts_are_refused_with_resource_exhausted() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn_with(backend, |config| {
         config.limits.max_message_bytes = 4096;
         config.limits.rate_limit = 5;
@@ -1253,7 +1265,9 @@ pub async fn oversized_messages_and_bursts_are_refused_with_resource_exhausted(b
         .unwrap();
 }
 
-pub async fn a_deadline_is_honoured(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deadline_is_honoured() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let mut summaries = app.summaries.clone();
     let mut hurried = Request::new(ListTargetSummariesRequest {
@@ -1371,7 +1385,9 @@ async fn list_plans(channel: &Channel, token: Option<&str>) -> Result<(), Status
         .map(drop)
 }
 
-pub async fn tls_serves_encrypted_and_plaintext_clients_are_turned_away(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_serves_encrypted_and_plaintext_clients_are_turned_away() {
+    let backend = crate::BACKEND;
     let pki = TestPki::new();
     let app = TestApp::spawn_with(backend, |config| {
         config.tls.tls_cert = Some(pki.path("server.pem"));
@@ -1393,7 +1409,9 @@ pub async fn tls_serves_encrypted_and_plaintext_clients_are_turned_away(backend:
     );
 }
 
-pub async fn mutual_tls_requires_a_client_certificate_that_can_act_as_an_agency(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mutual_tls_requires_a_client_certificate_that_can_act_as_an_agency() {
+    let backend = crate::BACKEND;
     let pki = TestPki::new();
     let app = TestApp::spawn_with(backend, |config| {
         config.tls.tls_cert = Some(pki.path("server.pem"));

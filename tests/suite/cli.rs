@@ -5,7 +5,7 @@ use std::process::{Command, Output, Stdio};
 
 use pressdx::proto::{ListSubmissionsRequest, ListTargetSummariesRequest};
 
-use crate::common::{Backend, TestApp};
+use crate::common::TestApp;
 
 /// The pressdx binary, ready to run with `args`.
 fn pressdx_command(args: &[&str]) -> Command {
@@ -75,7 +75,9 @@ fn create_token(database_url: &str, role: &str, organization: Option<&str>) -> (
     (id, token)
 }
 
-pub async fn the_cli_submits_a_report_file_and_lists_it(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_submits_a_report_file_and_lists_it() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let server = format!("http://{}", app.address);
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/report.toml");
@@ -154,7 +156,9 @@ pub async fn the_cli_submits_a_report_file_and_lists_it(backend: Backend) {
     );
 }
 
-pub async fn catalog_import_is_idempotent_and_reports_every_problem(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn catalog_import_is_idempotent_and_reports_every_problem() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let catalog = crate::common::test_catalog_file()
         .to_str()
@@ -246,7 +250,9 @@ pub async fn catalog_import_is_idempotent_and_reports_every_problem(backend: Bac
     assert!(shown.contains("national-348-qd-ttg"));
 }
 
-pub async fn the_cli_prints_summaries_and_reporting_status(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_prints_summaries_and_reporting_status() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let server = format!("http://{}", app.address);
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/report.toml");
@@ -331,7 +337,9 @@ pub async fn the_cli_prints_summaries_and_reporting_status(backend: Backend) {
 
 /// The operator's token tools: created credentials are listed, a revoked token stops working on
 /// the running server at once, and a client command without a token fails, saying why.
-pub async fn the_cli_creates_lists_and_revokes_tokens(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_creates_lists_and_revokes_tokens() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let server = format!("http://{}", app.address);
     let url = app.database_url.clone();
@@ -451,7 +459,9 @@ pub async fn the_cli_creates_lists_and_revokes_tokens(backend: Backend) {
 
 /// `pressdx submit ... | head` and `pressdx summary ... | head -1`: a reader that stops reading
 /// ends the command quietly, never with a panic.
-pub async fn the_cli_ends_quietly_when_its_reader_goes_away(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_ends_quietly_when_its_reader_goes_away() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let server = format!("http://{}", app.address);
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/report.toml");
@@ -503,7 +513,9 @@ pub async fn the_cli_ends_quietly_when_its_reader_goes_away(backend: Backend) {
 
 /// `--output json` prints what the server answered, field for field with the proto's names, and
 /// `--output csv` one row per target, agency or submission after a header, quoted where needed.
-pub async fn the_cli_prints_json_and_csv_for_programs(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_prints_json_and_csv_for_programs() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let server = format!("http://{}", app.address);
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/report.toml");
@@ -628,7 +640,9 @@ pub async fn the_cli_prints_json_and_csv_for_programs(backend: Backend) {
 /// `pressdx import` sends a directory's reports (a JSON Lines file's lines, TOML and JSON files)
 /// over one ImportReports stream, names every refusal by file and line, totals what became of
 /// them, and stores nothing on a dry run.
-pub async fn the_cli_imports_a_directory_of_reports(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_imports_a_directory_of_reports() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let server = format!("http://{}", app.address);
     let (_, agency) = create_token(&app.database_url, "agency", Some("bao-ptth-ninh-binh-2025"));
@@ -802,7 +816,9 @@ fn write_test_pki(directory: &std::path::Path) {
 
 /// `review reopen --for 7d` gives the agency seven days from the period's closing while the
 /// period is open, and from now once it has closed: the same words work on any day.
-pub async fn the_cli_reopens_a_period_for_a_time_counted_from_its_closing(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_reopens_a_period_for_a_time_counted_from_its_closing() {
+    let backend = crate::BACKEND;
     use crate::common::TEST_CATALOG;
     let app = TestApp::spawn(backend).await;
     // 2026 closed five days after its deadline, in the past whenever this runs; 2030 closes
@@ -885,7 +901,9 @@ pub async fn the_cli_reopens_a_period_for_a_time_counted_from_its_closing(backen
 
 /// A command missing an argument names it, with a usage line of what the command line holds:
 /// a token or server taken from the environment is used, never shown as though it were required.
-pub async fn the_cli_usage_names_only_what_the_command_line_lacks(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_usage_names_only_what_the_command_line_lacks() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let (_, province) = create_token(&app.database_url, "province", Some("ninh-binh-2025"));
     let server = format!("http://{}", app.address);
@@ -920,7 +938,9 @@ pub async fn the_cli_usage_names_only_what_the_command_line_lacks(backend: Backe
 /// plaintext against TLS and TLS against plaintext, https without a CA, a CA that did not sign
 /// the server's certificate, a certificate for another name, and a server that requires a client
 /// certificate or refuses the one given.
-pub async fn the_cli_names_the_cause_of_a_failed_connection(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_names_the_cause_of_a_failed_connection() {
+    let backend = crate::BACKEND;
     let directory = tempfile::tempdir().unwrap();
     write_test_pki(directory.path());
     let pem = |name: &str| directory.path().join(name).to_str().unwrap().to_string();
@@ -1045,7 +1065,9 @@ pub async fn the_cli_names_the_cause_of_a_failed_connection(backend: Backend) {
 /// The province's report from the command line: drafted, its narrative written from a file,
 /// signed, listed by the Ministry with the province-level status, and rendered as an HTML page
 /// and a CSV that carry the figures worked out by hand.
-pub async fn the_cli_drafts_signs_and_renders_the_province_report(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_drafts_signs_and_renders_the_province_report() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let server = format!("http://{}", app.address);
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/report.toml");
@@ -1177,7 +1199,9 @@ pub async fn the_cli_drafts_signs_and_renders_the_province_report(backend: Backe
 
 /// `pressdx maturity`: a self-assessment sent from a TOML file and scored, appraised by the
 /// province, and shown with both scores, against a real server.
-pub async fn the_cli_submits_appraises_and_shows_a_self_assessment_and_results(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_submits_appraises_and_shows_a_self_assessment_and_results() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     app.apply_catalog(&format!(
         "{}\n{}",
@@ -1323,7 +1347,9 @@ pub async fn the_cli_submits_appraises_and_shows_a_self_assessment_and_results(b
 /// `pressdx agency-plan`: the example file submitted by the agency (again: a retry), returned
 /// with a reason about an entry, resubmitted, approved by its governing body, shown, listed, and
 /// read against the agency's 2026 report.
-pub async fn the_cli_submits_decides_lists_and_follows_an_agency_plan(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_submits_decides_lists_and_follows_an_agency_plan() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let server = format!("http://{}", app.address);
     let (_, agency) = create_token(&app.database_url, "agency", Some("bao-ptth-ninh-binh-2025"));
@@ -1456,7 +1482,9 @@ pub async fn the_cli_submits_decides_lists_and_follows_an_agency_plan(backend: B
     );
 }
 
-pub async fn the_cli_reports_task_progress_and_follows_the_plan(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_reports_task_progress_and_follows_the_plan() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     app.apply_catalog(&format!(
         "{}\n{}",

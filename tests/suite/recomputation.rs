@@ -96,7 +96,9 @@ const REACHED: [&str; 25] = [
 /// How many summary requests are in flight at once.
 const IN_FLIGHT: usize = 16;
 
-pub async fn figures_equal_a_recomputation_from_the_proto_under_both_boundaries(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn figures_equal_a_recomputation_from_the_proto_under_both_boundaries() {
+    let backend = crate::BACKEND;
     let mut failures = Vec::new();
     let mut tally: BTreeMap<&'static str, usize> = BTreeMap::new();
     for seed in SEEDS {

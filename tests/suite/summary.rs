@@ -14,7 +14,7 @@ use pressdx::proto::{
 use tonic::Code;
 
 use super::fixtures::{new_id, request};
-use crate::common::{Backend, TestApp};
+use crate::common::TestApp;
 
 pub(super) const NATIONAL: &str = "national-348-qd-ttg";
 pub(super) const PROVINCE: &str = "province:test-province";
@@ -128,7 +128,9 @@ fn fraction(summary: &TargetSummary) -> (i64, i64) {
 /// The small province of tests/fixtures/small-province.toml, worked out by hand against the
 /// national plan (2024: content 50%, data and AI 30%, converged 80% in 2025 and 50% in 2024,
 /// revenue 15% growing >= 10%, trained 70%, security 70%; 2025: revenue 30% growing >= 20%).
-pub async fn hand_worked_summaries_of_a_small_province(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hand_worked_summaries_of_a_small_province() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     // Deadlines in the future first, so that these reports arrive on time.
     let early = format!("{TEST_CATALOG}\n{SMALL_PROVINCE}")
@@ -529,7 +531,9 @@ async fn revenue_agencies(
 /// | test-west-bao     |  8 000 |  8 800 | 14 400 |
 /// | test-west-ptth    |  4 000 |  4 000 |        |
 /// | test-united-ptth  |        |        | 10 320 |
-pub async fn scopes_over_time_and_baselines_worked_out_by_hand(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scopes_over_time_and_baselines_worked_out_by_hand() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let before = format!("{TEST_CATALOG}\n{SMALL_PROVINCE}\n{EAST_WEST_2024}");
     app.apply_catalog(&before).await;
@@ -747,7 +751,9 @@ impl Random {
 
 /// Random provinces and reports: the served summary of every national target for 2024 equals a
 /// straightforward recomputation from the reports as generated.
-pub async fn summaries_equal_an_independent_recomputation(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn summaries_equal_an_independent_recomputation() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     for seed in [7_u64, 1_234, 99_991, 424_242] {
         let mut random = Random(seed);
@@ -837,7 +843,9 @@ pub async fn summaries_equal_an_independent_recomputation(backend: Backend) {
 }
 
 /// Every accepted submission appears in the change feed once, in order, with consecutive positions.
-pub async fn the_change_feed_lists_every_submission_once(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_change_feed_lists_every_submission_once() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let mut agency = app.agency("bao-ptth-ninh-binh-2025").await;
     let mut accepted = Vec::new();
@@ -909,7 +917,9 @@ async fn read_feed(app: &TestApp, mut after: i64, page_size: i32) -> (Vec<i64>, 
 
 /// Two servers on one database, as two processes would be: concurrent submits through both, each
 /// retried through the other server; a reader follows the change feed all along.
-pub async fn two_servers_share_a_database_without_losing_anything(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_share_a_database_without_losing_anything() {
+    let backend = crate::BACKEND;
     let first = TestApp::spawn(backend).await;
     let second = TestApp::spawn_sharing(&first).await;
     let agencies = ["bao-ptth-ninh-binh-2025"];
@@ -1061,7 +1071,9 @@ pub async fn two_servers_share_a_database_without_losing_anything(backend: Backe
 }
 
 /// A watcher gets the summaries at once, then again when a submit changes them.
-pub async fn a_watcher_hears_of_each_change(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watcher_hears_of_each_change() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     // The agency's credential is made before the watch starts, so that the watcher's first update
     // can only come from the report.
@@ -1107,7 +1119,9 @@ pub async fn a_watcher_hears_of_each_change(backend: Backend) {
 }
 
 /// Unknown plans, targets and periods are NOT_FOUND; a malformed or unknown scope names the field.
-pub async fn summary_requests_are_checked(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn summary_requests_are_checked() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let mut client = app.summaries.clone();
     let ask = |plan: &str, target: &str, period: &str, scope: &str| GetTargetSummaryRequest {
@@ -1200,7 +1214,9 @@ pub async fn summary_requests_are_checked(backend: Backend) {
 
 /// Every target of both shipped plans is served for every period 2023-2030 at every scope kind,
 /// each with a status and an explanation.
-pub async fn every_plan_is_served_for_every_period_and_scope_kind(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_plan_is_served_for_every_period_and_scope_kind() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     app.submit(request(
         &new_id(),
@@ -1260,7 +1276,9 @@ pub async fn every_plan_is_served_for_every_period_and_scope_kind(backend: Backe
 /// computes from scratch on the same database: over a seeded random sequence of reports and
 /// corrections, across the 2025 merger (the merged province and agency, under both
 /// boundaries, for both plans), and across a catalogue import in the middle.
-pub async fn figures_kept_up_to_date_equal_figures_computed_afresh(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn figures_kept_up_to_date_equal_figures_computed_afresh() {
+    let backend = crate::BACKEND;
     use pressdx::proto::Boundaries;
     let app = TestApp::spawn(backend).await;
     // Until the merger (periods 2023, 2024), and from it (2025, 2026).

@@ -18,11 +18,13 @@ use super::summary::{
     DEADLINE_2023, DEADLINE_2024, FAR_FUTURE, NATIONAL, PROVINCE, SMALL_PROVINCE, facts, submit,
     summaries,
 };
-use crate::common::{Backend, TestApp};
+use crate::common::TestApp;
 
 const PAGE: &str = include_str!("../../examples/web/summaries.html");
 
-pub async fn a_browser_page_shows_the_figures_over_grpc_web(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_page_shows_the_figures_over_grpc_web() {
+    let backend = crate::BACKEND;
     let Some(chromium) = chromium() else {
         return;
     };
