@@ -14,7 +14,7 @@ use pressdx::domain::access::Role;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use super::summary::{
+use super::summary::facts::{
     DEADLINE_2023, DEADLINE_2024, FAR_FUTURE, NATIONAL, PROVINCE, SMALL_PROVINCE, facts, submit,
     summaries,
 };
@@ -33,8 +33,8 @@ async fn a_browser_page_shows_the_figures_over_grpc_web() {
         config.web.cors_allow_origins = vec![page_origin.clone()];
     })
     .await;
-    // The small province in 2024, worked out by hand (as in summary.rs): content on digital
-    // platforms at Đài PT-TH only, of the 5 agencies expected: 1 / 5; people trained
+    // The small province in 2024, worked out by hand (as in summary/hand_worked.rs): content on
+    // digital platforms at Đài PT-TH only, of the 5 agencies expected: 1 / 5; people trained
     // 0 + 10 + 5 of 10 + 20 + 5 employed: 15 / 35.
     let on_time = format!("{TEST_CATALOG}\n{SMALL_PROVINCE}")
         .replace(DEADLINE_2023, FAR_FUTURE)
