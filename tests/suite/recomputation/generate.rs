@@ -3,46 +3,26 @@
 
 use chrono::{Days, NaiveDate};
 use pressdx::proto::{AnnualReport, DigitalPlatform, PlatformOrigin, StaffCounts};
+use proptest::bool::Weighted;
+use proptest::prelude::*;
+use proptest::sample::select;
 
 use super::catalog::{Model, Version, date};
 use super::{AGENCY_TYPES, EDGE_DATES};
 use crate::common::TEST_CATALOG;
+use crate::common::draws::Draws;
 
-/// A tiny deterministic generator, so that a failing case can be replayed from its seed.
-pub(super) struct Random(u64);
+/// True `percent` times in 100.
+pub(super) fn chance(percent: u32) -> Weighted {
+    proptest::bool::weighted(f64::from(percent) / 100.0)
+}
 
-impl Random {
-    pub(super) fn new(seed: u64) -> Random {
-        Random(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-
-    pub(super) fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    pub(super) fn below(&mut self, bound: usize) -> usize {
-        (self.next() % bound as u64) as usize
-    }
-
-    pub(super) fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-
-    pub(super) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-
-    /// A date in 2024-2026: often one next to a period's reference date, else any day.
-    pub(super) fn event_date(&mut self) -> NaiveDate {
-        if self.chance(40) {
-            date(self.pick::<&str>(&EDGE_DATES))
-        } else {
-            date("2024-01-01") + Days::new(self.below(1_096) as u64)
-        }
-    }
+/// A date in 2024-2026: often one next to a period's reference date, else any day.
+fn event_date() -> impl Strategy<Value = NaiveDate> {
+    prop_oneof![
+        4 => select(&EDGE_DATES[..]).prop_map(date),
+        6 => (0..1_096_u64).prop_map(|days| date("2024-01-01") + Days::new(days)),
+    ]
 }
 
 /// The default catalogue, with revenue and two staff counts made optional so that reports can
@@ -69,70 +49,74 @@ pub(super) fn base_catalog() -> String {
     text
 }
 
-pub(super) fn random_report(random: &mut Random) -> AnnualReport {
-    let content = random.chance(60);
-    let revenue = if random.chance(10) {
-        None
-    } else {
-        // Round figures, so that growth often lands exactly on a threshold (10%, 20%).
-        let revenue = [0, 900, 1_000, 1_000, 1_100, 1_200, 1_500, 2_000][random.below(8)];
-        let extra = if random.chance(20) {
-            random.below(300)
-        } else {
-            0
-        };
-        Some((revenue + extra) as i64)
-    };
-    let mut count = |bound: usize| random.below(bound + 1) as i64;
-    let headcount = StaffCounts {
-        leaders: Some(count(4)),
-        reporters: Some(count(25)),
-        editors: Some(count(10)),
-        other: Some(count(8)),
-    };
-    let mut trained = StaffCounts {
-        leaders: Some(count(headcount.leaders.unwrap_or(0) as usize)),
-        reporters: Some(count(headcount.reporters.unwrap_or(0) as usize)),
-        editors: Some(count(headcount.editors.unwrap_or(0) as usize)),
-        other: Some(count(headcount.other.unwrap_or(0) as usize)),
-    };
-    let mut headcount = headcount;
-    if random.chance(8) {
-        headcount.editors = None;
-    }
-    if random.chance(8) {
-        trained.other = None;
-    }
-    let electronic = random.chance(60);
-    let security = if electronic || random.chance(30) {
-        Some(1 + random.below(5) as i64)
-    } else {
-        None
-    };
-    AnnualReport {
-        content_on_digital_platforms: Some(content),
-        digital_platforms: if content {
-            vec![DigitalPlatform {
-                name: "Zalo".into(),
-                origin: PlatformOrigin::Domestic.into(),
-            }]
-        } else {
-            vec![]
+/// A report of any agency: round revenue figures, each trained count at most its headcount, now
+/// and then a revenue or staff count left unset.
+pub(super) fn any_report() -> impl Strategy<Value = AnnualReport> {
+    // Round figures, so that growth often lands exactly on a threshold (10%, 20%).
+    let rounds: &[i64] = &[0, 900, 1_000, 1_000, 1_100, 1_200, 1_500, 2_000];
+    let revenue = proptest::option::weighted(
+        0.9,
+        (select(rounds), prop_oneof![8 => Just(0), 2 => 0..300_i64])
+            .prop_map(|(round, extra)| round + extra),
+    );
+    let staff = (0..=4_i64, 0..=25_i64, 0..=10_i64, 0..=8_i64)
+        .prop_flat_map(|(leaders, reporters, editors, other)| {
+            let headcount = StaffCounts {
+                leaders: Some(leaders),
+                reporters: Some(reporters),
+                editors: Some(editors),
+                other: Some(other),
+            };
+            let trained = (0..=leaders, 0..=reporters, 0..=editors, 0..=other);
+            (Just(headcount), trained, chance(8), chance(8))
+        })
+        .prop_map(
+            |(mut headcount, (leaders, reporters, editors, other), no_editors, no_other)| {
+                if no_editors {
+                    headcount.editors = None;
+                }
+                let trained = StaffCounts {
+                    leaders: Some(leaders),
+                    reporters: Some(reporters),
+                    editors: Some(editors),
+                    other: (!no_other).then_some(other),
+                };
+                (headcount, trained)
+            },
+        );
+    let security = (chance(60), chance(30), 1..=5_i64).prop_map(|(electronic, anyway, level)| {
+        (electronic, (electronic || anyway).then_some(level))
+    });
+    let platforms = (chance(50), chance(50), chance(55), chance(50));
+    (chance(60), revenue, staff, security, platforms).prop_map(
+        |(content, revenue, (headcount, trained), (electronic, security), platforms)| {
+            let (central, ai, converged, newsroom) = platforms;
+            AnnualReport {
+                content_on_digital_platforms: Some(content),
+                digital_platforms: if content {
+                    vec![DigitalPlatform {
+                        name: "Zalo".into(),
+                        origin: PlatformOrigin::Domestic.into(),
+                    }]
+                } else {
+                    vec![]
+                },
+                central_data_platform: Some(central),
+                ai_in_operations: Some(ai),
+                converged_newsroom: Some(converged),
+                newsroom_management_platform: Some(newsroom),
+                revenue_vnd: revenue,
+                digital_revenue_vnd: revenue.map(|revenue| revenue / 4),
+                headcount: Some(headcount),
+                trained: Some(trained),
+                publishes_electronic_press: Some(electronic),
+                security_level: security,
+                digital_products_launched: None,
+                digital_radio_platform: None,
+                digital_tv_platform: None,
+            }
         },
-        central_data_platform: Some(random.chance(50)),
-        ai_in_operations: Some(random.chance(50)),
-        converged_newsroom: Some(random.chance(55)),
-        newsroom_management_platform: Some(random.chance(50)),
-        revenue_vnd: revenue,
-        digital_revenue_vnd: revenue.map(|revenue| revenue / 4),
-        headcount: Some(headcount),
-        trained: Some(trained),
-        publishes_electronic_press: Some(electronic),
-        security_level: security,
-        digital_products_launched: None,
-        digital_radio_platform: None,
-        digital_tv_platform: None,
-    }
+    )
 }
 
 /// An organisation being drawn.
@@ -196,15 +180,15 @@ pub(super) struct Generated {
 /// Provinces merged into a new one or absorbed, governing bodies merged, agencies absorbed,
 /// merged, renamed, closed and founded on random dates in 2024-2026, moving as their provinces
 /// end and at random; every version refers only to organisations existing all along it.
-pub(super) fn generate_catalog(random: &mut Random, base: &Model) -> Generated {
+pub(super) fn generate_catalog(random: &mut Draws, base: &Model) -> Generated {
     let mut events = Vec::new();
 
     // Provinces.
-    let mut provinces: Vec<Draft> = (1..=2 + random.below(3))
+    let mut provinces: Vec<Draft> = (1..=2 + random.draw(0..3))
         .map(|i| Draft::new(format!("gen-province-{i}"), "province", None))
         .collect();
-    let mut dates: Vec<NaiveDate> = (0..1 + random.below(3))
-        .map(|_| random.event_date())
+    let mut dates: Vec<NaiveDate> = (0..1 + random.draw(0..3))
+        .map(|_| random.draw(event_date()))
         .collect();
     dates.sort();
     for (index, on) in dates.into_iter().enumerate() {
@@ -214,10 +198,10 @@ pub(super) fn generate_catalog(random: &mut Random, base: &Model) -> Generated {
         if free.len() < 2 {
             continue;
         }
-        let first = free[random.below(free.len())];
+        let first = free[random.draw(0..free.len())];
         let second = **random.pick(&free.iter().filter(|&&i| i != first).collect::<Vec<_>>());
         events.push(on);
-        if random.chance(60) {
+        if random.draw(chance(60)) {
             // Two provinces become a new one.
             let mut merged = Draft::new(format!("gen-province-m{index}"), "province", Some(on));
             for i in [first, second] {
@@ -242,8 +226,8 @@ pub(super) fn generate_catalog(random: &mut Random, base: &Model) -> Generated {
     let mut bodies: Vec<Draft> = (1..=3)
         .map(|i| Draft::new(format!("gen-body-{i}"), "governing_body", None))
         .collect();
-    if random.chance(60) {
-        let on = random.event_date();
+    if random.draw(chance(60)) {
+        let on = random.draw(event_date());
         events.push(on);
         let mut merged = Draft::new("gen-body-m".to_string(), "governing_body", Some(on));
         for body in bodies.iter_mut().take(2) {
@@ -256,14 +240,14 @@ pub(super) fn generate_catalog(random: &mut Random, base: &Model) -> Generated {
     }
 
     // Agencies: lifetimes and links first.
-    let mut agencies: Vec<Draft> = (1..=6 + random.below(8))
+    let mut agencies: Vec<Draft> = (1..=6 + random.draw(0..8))
         .map(|i| {
-            let from = random.chance(15).then(|| random.event_date());
+            let from = random.draw(chance(15)).then(|| random.draw(event_date()));
             Draft::new(format!("gen-agency-{i}"), "press_agency", from)
         })
         .collect();
-    let mut dates: Vec<NaiveDate> = (0..2 + random.below(6))
-        .map(|_| random.event_date())
+    let mut dates: Vec<NaiveDate> = (0..2 + random.draw(0..6))
+        .map(|_| random.draw(event_date()))
         .collect();
     // And one absorption on a reference date whose absorbed agency ends the next day: a link
     // taking effect on the very date a figure is read, its predecessor still there.
@@ -278,7 +262,7 @@ pub(super) fn generate_catalog(random: &mut Random, base: &Model) -> Generated {
         if plant {
             planted = None;
         }
-        let roll = if plant { 40 } else { random.below(100) };
+        let roll = if plant { 40 } else { random.draw(0..100) };
         if roll < 20 && !free.is_empty() {
             // Closed, with no successor.
             let closed = *random.pick(&free);
@@ -293,12 +277,12 @@ pub(super) fn generate_catalog(random: &mut Random, base: &Model) -> Generated {
                 .push((agencies[old].code.clone(), "rename", None));
             agencies.push(renamed);
         } else if free.len() >= 2 {
-            let first = free[random.below(free.len())];
+            let first = free[random.draw(0..free.len())];
             let second = **random.pick(&free.iter().filter(|&&i| i != first).collect::<Vec<_>>());
             if roll < 65 {
                 // One absorbs the other on `on`; now and then the absorbed one formally ends a
                 // day later, so that it still exists on the link's date.
-                agencies[second].until = Some(if plant || random.chance(25) {
+                agencies[second].until = Some(if plant || random.draw(chance(25)) {
                     on + Days::new(1)
                 } else {
                     on
@@ -307,14 +291,14 @@ pub(super) fn generate_catalog(random: &mut Random, base: &Model) -> Generated {
                 let absorber = &mut agencies[first];
                 absorber.predecessors.push((absorbed, "merger", Some(on)));
                 absorber.busy = Some(on);
-                if random.chance(50) {
+                if random.draw(chance(50)) {
                     absorber.type_changes.push(on);
                 }
             } else {
                 // Two become a new agency.
                 let mut merged =
                     Draft::new(format!("gen-agency-m{index}"), "press_agency", Some(on));
-                let overlap = random.chance(25);
+                let overlap = random.draw(chance(25));
                 for i in [first, second] {
                     agencies[i].until = Some(if overlap { on + Days::new(1) } else { on });
                     merged
@@ -357,7 +341,7 @@ pub(super) fn generate_catalog(random: &mut Random, base: &Model) -> Generated {
     // CURRENT is read as of: a day in 2024 (before some mergers), one of the events' own
     // dates, a reference date or its neighbour, and a day after everything.
     let as_of = vec![
-        date("2024-01-01") + Days::new(random.below(366) as u64),
+        date("2024-01-01") + Days::new(random.draw(0..366_u64)),
         *random.pick(&events),
         date(random.pick::<&str>(&EDGE_DATES)),
         date("2027-06-30"),
@@ -371,7 +355,7 @@ pub(super) fn generate_catalog(random: &mut Random, base: &Model) -> Generated {
 }
 
 pub(super) fn draw_versions(
-    random: &mut Random,
+    random: &mut Draws,
     agency: &mut Draft,
     provinces: &[Lifetime],
     bodies: &[Lifetime],
@@ -380,22 +364,24 @@ pub(super) fn draw_versions(
     let within = move |on: NaiveDate| {
         born.is_none_or(|from| from < on) && ends.is_none_or(|until| on < until)
     };
-    let mut moves: Vec<NaiveDate> = (0..random.below(3)).map(|_| random.event_date()).collect();
+    let mut moves: Vec<NaiveDate> = (0..random.draw(0..3))
+        .map(|_| random.draw(event_date()))
+        .collect();
     moves.retain(|on| within(*on));
-    let flips: Vec<NaiveDate> = if random.chance(20) {
-        vec![random.event_date()]
+    let flips: Vec<NaiveDate> = if random.draw(chance(20)) {
+        vec![random.draw(event_date())]
     } else {
         vec![]
     };
     let flips: Vec<NaiveDate> = flips.into_iter().filter(|on| within(*on)).collect();
-    let central = random.chance(15);
-    let has_body = random.chance(80);
+    let central = random.draw(chance(15));
+    let has_body = random.draw(chance(80));
     let mut agency_type = if central {
         *random.pick(&["central_newspaper", "magazine", "scientific_journal"])
     } else {
         *random.pick(&AGENCY_TYPES[1..])
     };
-    let mut electronic = random.chance(60);
+    let mut electronic = random.draw(chance(60));
     let alive = |lifetimes: &[Lifetime], on: Option<NaiveDate>| -> Vec<String> {
         lifetimes
             .iter()
@@ -432,7 +418,7 @@ pub(super) fn draw_versions(
             let gone = body
                 .as_ref()
                 .is_none_or(|code| !alive(bodies, start).contains(code));
-            if first || gone || (moving && random.chance(50)) {
+            if first || gone || (moving && random.draw(chance(50))) {
                 let candidates = alive(bodies, start);
                 assert!(!candidates.is_empty(), "a governing body on {start:?}");
                 body = Some(random.pick(&candidates).clone());

@@ -34,11 +34,12 @@ use pressdx::proto::summary_service_client::SummaryServiceClient;
 use pressdx::proto::{AnnualReport, Boundaries, ListTargetSummariesRequest, TargetSummary};
 use tokio::task::JoinSet;
 
+use crate::common::draws::Draws;
 use crate::common::{Backend, TestApp};
 use crate::suite::fixtures::{new_id, request};
 use catalog::Model;
 use compare::compare;
-use generate::{Random, base_catalog, generate_catalog, random_report};
+use generate::{any_report, base_catalog, chance, generate_catalog};
 use scopes::{Scope, Within};
 
 const NATIONAL: &str = "national-348-qd-ttg";
@@ -146,7 +147,7 @@ async fn check_seed(
     failures: &mut Vec<(String, String)>,
     tally: &mut BTreeMap<&'static str, usize>,
 ) {
-    let mut random = Random::new(seed);
+    let mut random = Draws::seeded(seed);
     let base_text = base_catalog();
     let base = Model::parse(&base_text);
     let generated = generate_catalog(&mut random, &base);
@@ -161,12 +162,12 @@ async fn check_seed(
     for year in REPORT_YEARS {
         let reference = model.period(year).expect("a report year").reference;
         for org in model.agencies() {
-            if !org.exists(reference) || !random.chance(85) {
+            if !org.exists(reference) || !random.draw(chance(85)) {
                 continue;
             }
-            let revisions = if random.chance(15) { 2 } else { 1 };
+            let revisions = if random.draw(chance(15)) { 2 } else { 1 };
             for _ in 0..revisions {
-                let report = random_report(&mut random);
+                let report = random.draw(any_report());
                 app.submit(request(
                     &new_id(),
                     &org.code,

@@ -18,7 +18,7 @@ pub(in crate::suite) const DEADLINE_2024: &str = "2024-11-15T00:00:00+07:00";
 pub(in crate::suite) const FAR_FUTURE: &str = "2100-01-01T00:00:00+07:00";
 
 /// The facts of a report that the national plan's targets read.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 pub(in crate::suite) struct Facts {
     pub(in crate::suite) content: bool,
     pub(in crate::suite) central: bool,

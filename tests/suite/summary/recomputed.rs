@@ -2,29 +2,32 @@
 //! provinces, and figures a server kept up to date against those a fresh server computes.
 
 use pressdx::proto::ListTargetSummariesRequest;
+use proptest::prelude::*;
 
 use super::facts::{Facts, NATIONAL, facts, find, fraction, submit, summaries};
+use crate::common::draws::Draws;
 use crate::common::{TEST_CATALOG, TestApp};
 use crate::suite::fixtures::{new_id, request};
 
-/// A tiny deterministic generator, so that a failing case can be replayed from its seed.
-struct Random(u64);
-
-impl Random {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, bound: u64) -> i64 {
-        (self.next() % bound) as i64
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
+/// The facts of one agency's report; a security level only where the catalogue says it publishes
+/// electronic press.
+fn any_facts(electronic: bool) -> impl Strategy<Value = Facts> {
+    let staff = (1..=40_i64).prop_flat_map(|headcount| (0..=headcount, Just(headcount)));
+    let platforms = (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>());
+    (platforms, 1..=1_000_i64, staff, 1..=5_i64).prop_map(
+        move |((content, central, ai, converged), revenue, staff, security)| {
+            facts(
+                content,
+                central,
+                ai,
+                converged,
+                revenue,
+                staff,
+                electronic,
+                electronic.then_some(security),
+            )
+        },
+    )
 }
 
 /// Random provinces and reports: the served summary of every national target for 2024 equals a
@@ -34,15 +37,15 @@ async fn summaries_equal_an_independent_recomputation() {
     let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     for seed in [7_u64, 1_234, 99_991, 424_242] {
-        let mut random = Random(seed);
+        let mut random = Draws::seeded(seed);
         let province = format!("prop-{seed}");
-        let agencies = 4 + random.below(9) as usize;
+        let agencies = random.draw(4..=12_usize);
         let mut catalog = format!(
             "{TEST_CATALOG}\n[[organization]]\ncode = \"{province}\"\nkind = \"province\"\nname = \"P\"\n"
         );
         let mut electronic = Vec::new();
         for index in 0..agencies {
-            let is_electronic = random.chance(60);
+            let is_electronic = random.draw(proptest::bool::weighted(0.6));
             electronic.push(is_electronic);
             catalog.push_str(&format!(
                 "[[organization]]\ncode = \"{province}-{index}\"\nkind = \"press_agency\"\nname = \"A{index}\"\n\
@@ -55,24 +58,11 @@ async fn summaries_equal_an_independent_recomputation() {
         let mut reports: Vec<Vec<Option<Facts>>> = vec![vec![None; agencies], vec![None; agencies]];
         for (year_index, period) in ["2023", "2024"].into_iter().enumerate() {
             for index in 0..agencies {
-                if !random.chance(75) {
+                // Three agencies in four report.
+                let drawn = proptest::option::weighted(0.75, any_facts(electronic[index]));
+                let Some(generated) = random.draw(drawn) else {
                     continue;
-                }
-                let headcount = 1 + random.below(40);
-                let generated = facts(
-                    random.chance(50),
-                    random.chance(50),
-                    random.chance(50),
-                    random.chance(50),
-                    1 + random.below(1_000),
-                    (random.below(headcount as u64 + 1), headcount),
-                    electronic[index],
-                    if electronic[index] {
-                        Some(1 + random.below(5))
-                    } else {
-                        None
-                    },
-                );
+                };
                 submit(&app, &format!("{province}-{index}"), period, generated).await;
                 reports[year_index][index] = Some(generated);
             }
@@ -184,14 +174,9 @@ async fn figures_kept_up_to_date_equal_figures_computed_afresh() {
             figures
         }
     };
-    // A small linear congruential generator: the same sequence on every run and backend.
-    let mut state: u64 = 0x5eed;
-    let mut next = move |below: u64| {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (state >> 33) % below
-    };
+    // A number below `below`, drawn with a fixed seed: the same sequence on every run and backend.
+    let mut random = Draws::seeded(0x5eed);
+    let mut next = move |below: u64| random.draw(0..below);
     for step in 1..=36 {
         let (agency, period) = if next(3) == 0 {
             (after[0], ["2025", "2026"][next(2) as usize])
