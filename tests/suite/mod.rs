@@ -8,7 +8,7 @@
 //! than rstest cases or a `harness = false` runner: no dependency and no macro of our own, every
 //! test keeps its own runtime (from `tokio::test`) and its own fresh database (`TestApp::spawn`),
 //! and `cargo test` and cargo-nextest list, filter and run them by name
-//! (`suite::summary::feed::the_change_feed_lists_every_submission_once`).
+//! (`suite::summary::changes::the_change_feed_lists_every_submission_once`).
 
 pub mod access;
 pub mod agency_plan;
