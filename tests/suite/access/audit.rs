@@ -12,7 +12,7 @@ use crate::common::{TEST_CATALOG, TestApp};
 use crate::suite::fixtures::{OLD_AGENCY, complete_report, error_reason, new_id, request};
 
 /// `pressdx audit verify` on the app's database: its exit status and what it printed.
-pub(super) fn audit_verify(app: &TestApp) -> (bool, String) {
+fn audit_verify(app: &TestApp) -> (bool, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_pressdx"))
         .args(["audit", "verify", "--database-url", &app.database_url])
         .output()
@@ -26,7 +26,7 @@ pub(super) fn audit_verify(app: &TestApp) -> (bool, String) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-pub(super) async fn the_audit_chain_records_every_write_and_catches_tampering() {
+async fn the_audit_chain_records_every_write_and_catches_tampering() {
     let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     // Written so far: the counters as the new database found them, the default catalogue, the
@@ -117,7 +117,7 @@ pub(super) async fn the_audit_chain_records_every_write_and_catches_tampering() 
 /// what lets submissions go on, is caught by `pressdx audit verify`, which names what changed;
 /// undone, the database verifies again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-pub(super) async fn audit_verify_catches_every_edit_behind_a_figure() {
+async fn audit_verify_catches_every_edit_behind_a_figure() {
     let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     // Two revisions of the 2024 report and one of 2023; every default deadline has passed, so the

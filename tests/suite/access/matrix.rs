@@ -46,7 +46,7 @@ use crate::suite::fixtures::{OLD_AGENCY, complete_report, new_id, request};
 
 /// Sends an `authorization` header exactly as given, well-formed or not.
 #[derive(Clone)]
-pub(super) struct RawAuthorization(Option<String>);
+struct RawAuthorization(Option<String>);
 
 impl Interceptor for RawAuthorization {
     fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
@@ -58,16 +58,16 @@ impl Interceptor for RawAuthorization {
     }
 }
 
-pub(super) type Caller = InterceptedService<Channel, RawAuthorization>;
+type Caller = InterceptedService<Channel, RawAuthorization>;
 
 /// One column of the table: a kind of caller and the credential it presents.
-pub(super) struct Column {
-    pub(super) name: &'static str,
-    pub(super) authorization: Option<String>,
+struct Column {
+    name: &'static str,
+    authorization: Option<String>,
 }
 
 /// Creates every kind of caller the table has columns for.
-pub(super) async fn columns(app: &TestApp) -> Vec<Column> {
+async fn columns(app: &TestApp) -> Vec<Column> {
     let bearer = |token: String| Some(format!("Bearer {token}"));
     let expired = {
         let expires_at = Some(Utc::now() - chrono::Duration::seconds(1));
@@ -156,7 +156,7 @@ pub(super) async fn columns(app: &TestApp) -> Vec<Column> {
 
 /// The code an RPC answered with. A stream's first message (or, in an import, its first result)
 /// counts, so that a refusal inside the stream is seen too.
-pub(super) async fn call(rpc: &str, caller: Caller, submission_id: i64) -> Code {
+async fn call(rpc: &str, caller: Caller, submission_id: i64) -> Code {
     let mut submissions = SubmissionServiceClient::new(caller.clone());
     let mut summaries = SummaryServiceClient::new(caller.clone());
     let mut catalog = CatalogServiceClient::new(caller.clone());
@@ -616,7 +616,7 @@ pub(super) async fn call(rpc: &str, caller: Caller, submission_id: i64) -> Code 
 /// province report is signed with a hash that is not its draft's). Hà Nam's report on the
 /// national plan is a draft: its province reads and writes it, the Ministry does not see it.
 #[rustfmt::skip]
-pub(super) const MATRIX: &[(&str, [&str; 13])] = &[
+const MATRIX: &[(&str, [&str; 13])] = &[
     //                                none malformed unknown expired revoked agency other-ag province other-pr body other-body ministry admin
     ("SubmitReport",                ["U", "U", "U", "U", "U", "ok", "D",  "ok", "D", "D",  "D", "D",  "D"]),
     ("ImportReports",               ["U", "U", "U", "U", "U", "ok", "D",  "ok", "D", "D",  "D", "ok", "D"]),
@@ -667,7 +667,7 @@ pub(super) const MATRIX: &[(&str, [&str; 13])] = &[
     ("Health.Check",                ["ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
 ];
 
-pub(super) fn expected_code(cell: &str) -> Code {
+fn expected_code(cell: &str) -> Code {
     match cell {
         "ok" => Code::Ok,
         "U" => Code::Unauthenticated,
@@ -680,7 +680,7 @@ pub(super) fn expected_code(cell: &str) -> Code {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-pub(super) async fn every_rpc_answers_each_kind_of_caller_as_the_table_says() {
+async fn every_rpc_answers_each_kind_of_caller_as_the_table_says() {
     let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let submission_id = app

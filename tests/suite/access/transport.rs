@@ -19,7 +19,7 @@ use crate::common::TestApp;
 use crate::suite::fixtures::{OLD_AGENCY, complete_report, error_reason, new_id, request};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-pub(super) async fn oversized_messages_and_bursts_are_refused_with_resource_exhausted() {
+async fn oversized_messages_and_bursts_are_refused_with_resource_exhausted() {
     let backend = crate::BACKEND;
     let app = TestApp::spawn_with(backend, |config| {
         config.limits.max_message_bytes = 4096;
@@ -74,7 +74,7 @@ pub(super) async fn oversized_messages_and_bursts_are_refused_with_resource_exha
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-pub(super) async fn a_deadline_is_honoured() {
+async fn a_deadline_is_honoured() {
     let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let mut summaries = app.summaries.clone();
@@ -105,17 +105,17 @@ pub(super) async fn a_deadline_is_honoured() {
 }
 
 /// A test CA, a server certificate for localhost, and client certificates, as PEM files.
-pub(super) struct TestPki {
-    pub(super) directory: tempfile::TempDir,
-    pub(super) ca: String,
+struct TestPki {
+    directory: tempfile::TempDir,
+    ca: String,
     /// A client certificate signed by the CA, and its key.
-    pub(super) client: (String, String),
+    client: (String, String),
     /// Another one, signed by the CA but registered with no credential.
-    pub(super) stranger: (String, String),
+    stranger: (String, String),
 }
 
 impl TestPki {
-    pub(super) fn new() -> TestPki {
+    fn new() -> TestPki {
         use rcgen::{
             BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
             KeyPair, KeyUsagePurpose,
@@ -162,12 +162,12 @@ impl TestPki {
         }
     }
 
-    pub(super) fn path(&self, name: &str) -> std::path::PathBuf {
+    fn path(&self, name: &str) -> std::path::PathBuf {
         self.directory.path().join(name)
     }
 
     /// A TLS connection to `app`, with a client certificate if given.
-    pub(super) async fn connect(
+    async fn connect(
         &self,
         app: &TestApp,
         client: Option<&(String, String)>,
@@ -194,7 +194,7 @@ pub(super) async fn list_plans(channel: &Channel, token: Option<&str>) -> Result
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-pub(super) async fn tls_serves_encrypted_and_plaintext_clients_are_turned_away() {
+async fn tls_serves_encrypted_and_plaintext_clients_are_turned_away() {
     let backend = crate::BACKEND;
     let pki = TestPki::new();
     let app = TestApp::spawn_with(backend, |config| {
@@ -218,7 +218,7 @@ pub(super) async fn tls_serves_encrypted_and_plaintext_clients_are_turned_away()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-pub(super) async fn mutual_tls_requires_a_client_certificate_that_can_act_as_an_agency() {
+async fn mutual_tls_requires_a_client_certificate_that_can_act_as_an_agency() {
     let backend = crate::BACKEND;
     let pki = TestPki::new();
     let app = TestApp::spawn_with(backend, |config| {

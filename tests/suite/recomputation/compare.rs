@@ -171,11 +171,11 @@ pub(super) fn compare(
 }
 
 /// A fraction as the double the server sends, to 9 decimals (the doubles are for display).
-pub(super) fn show(value: Option<Frac>) -> String {
+fn show(value: Option<Frac>) -> String {
     show_f64(value.map(Frac::to_f64))
 }
 
-pub(super) fn show_f64(value: Option<f64>) -> String {
+fn show_f64(value: Option<f64>) -> String {
     match value {
         // Adding 0.0 turns -0.0 into 0.0.
         Some(value) => format!("{:.9}", value + 0.0),

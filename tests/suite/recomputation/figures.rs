@@ -350,7 +350,7 @@ pub(super) struct Frac {
     pub(super) d: i128,
 }
 
-pub(super) fn gcd(a: i128, b: i128) -> i128 {
+fn gcd(a: i128, b: i128) -> i128 {
     if b == 0 {
         a.abs().max(1)
     } else {
@@ -411,7 +411,7 @@ pub(super) fn number(report: &AnnualReport, field: &str) -> Option<i64> {
 }
 
 /// A yes/no field of a report by its indicator code.
-pub(super) fn boolean(report: &AnnualReport, field: &str) -> Option<bool> {
+fn boolean(report: &AnnualReport, field: &str) -> Option<bool> {
     match field {
         "content_on_digital_platforms" => report.content_on_digital_platforms,
         "central_data_platform" => report.central_data_platform,

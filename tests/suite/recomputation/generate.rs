@@ -354,7 +354,7 @@ pub(super) fn generate_catalog(random: &mut Draws, base: &Model) -> Generated {
     Generated { text, as_of }
 }
 
-pub(super) fn draw_versions(
+fn draw_versions(
     random: &mut Draws,
     agency: &mut Draft,
     provinces: &[Lifetime],
@@ -466,7 +466,7 @@ pub(super) fn draw_versions(
     }
 }
 
-pub(super) fn render(text: &mut String, draft: &Draft) {
+fn render(text: &mut String, draft: &Draft) {
     let quoted = |value: &str| format!("\"{value}\"");
     let mut lines = vec![
         "[[organization]]".to_string(),
