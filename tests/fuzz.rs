@@ -18,10 +18,12 @@ use pressdx::domain::catalog::DEFAULT_CATALOG;
 use pressdx::domain::submission::{SubmissionContext, SubmissionDraft, check_submission};
 use pressdx::proto::{AnnualReport, DigitalPlatform, StaffCounts, SubmitReportRequest};
 use proptest::prelude::*;
+use proptest::sample::Index;
 use proptest::test_runner::TestRunner;
 use prost::Message;
 use tonic::Code;
 
+use common::draws::Draws;
 use common::{Backend, RawCodec, TestApp};
 
 static CATALOG: LazyLock<Catalog> =
@@ -270,33 +272,21 @@ fn arbitrary_field_values_never_panic_the_checks() {
     );
 }
 
-/// A tiny deterministic generator, so that a failure can be replayed from its seed.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Random bytes, or a valid request with some bytes flipped or cut, so that the inputs reach
-    /// past the first byte of the decoder.
-    fn payload(&mut self, valid: &[u8]) -> Vec<u8> {
-        let length = (self.next() % 600) as usize;
-        if self.next() % 2 == 0 {
-            return (0..length).map(|_| self.next() as u8).collect();
+/// Random bytes, or a valid request with some bytes flipped or cut, so that the inputs reach past
+/// the first byte of the decoder.
+fn payloads(valid: Vec<u8>) -> impl Strategy<Value = Vec<u8>> {
+    let noise = proptest::collection::vec(any::<u8>(), 0..600);
+    let flips = proptest::collection::vec((any::<Index>(), any::<u8>()), 1..=8);
+    let mutated = (flips, any::<Index>()).prop_map(move |(flips, cut)| {
+        let mut bytes = valid.clone();
+        for (at, byte) in flips {
+            let at = at.index(bytes.len());
+            bytes[at] = byte;
         }
-        let mut bytes = valid.to_vec();
-        for _ in 0..=(self.next() % 8) {
-            let at = (self.next() as usize) % bytes.len();
-            bytes[at] = self.next() as u8;
-        }
-        bytes.truncate((self.next() as usize) % (bytes.len() + 1));
+        bytes.truncate(cut.index(bytes.len() + 1));
         bytes
-    }
+    });
+    prop_oneof![noise, mutated]
 }
 
 /// A refusal a client can act on: not a crash, a reset or an unknown error.
@@ -329,11 +319,12 @@ async fn arbitrary_bytes_over_grpc_get_clean_errors_and_the_server_stays_up() {
         .ok()
         .and_then(|cases| cases.parse().ok())
         .unwrap_or(2_000);
-    let mut generator = SplitMix(0x5EED);
+    let mut draws = Draws::seeded(0x5EED);
+    let payloads = payloads(valid);
     let (mut answered, mut refused) = (0_u64, 0_u64);
     let mut grpc = tonic::client::Grpc::new(connection);
     for input in 0..inputs {
-        let payload = generator.payload(&valid);
+        let payload = draws.draw(&payloads);
         grpc.ready().await.expect("the server is up");
         let path = if input % 10 == 0 {
             // Streams too: the import reads the same bytes as a one-message stream.

@@ -6,6 +6,5 @@
 mod common;
 mod suite;
 
-use common::Backend;
-
-behavioural_suite!(Backend::Sqlite);
+/// The backend every test of `suite` runs on in this binary.
+const BACKEND: common::Backend = common::Backend::Sqlite;

@@ -28,6 +28,8 @@ use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
+pub mod draws;
+
 /// The default catalogue with its periods never closing, so that what a test may submit does not
 /// depend on the day it runs; closing has tests of its own, which set closing times.
 pub static TEST_CATALOG: TestCatalog = TestCatalog(LazyLock::new(|| {

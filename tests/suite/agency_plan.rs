@@ -16,7 +16,7 @@ use sea_orm::{ConnectionTrait, Database};
 use tonic::Code;
 
 use super::fixtures::{complete_report, error_reason, new_id, request, violated_fields};
-use crate::common::{Backend, TEST_CATALOG, TestApp};
+use crate::common::{TEST_CATALOG, TestApp};
 
 /// The new Ninh Bình province's merged newspaper and radio-TV, governed by the provincial Party
 /// Committee.
@@ -113,9 +113,9 @@ fn target<'a>(targets: &'a [TargetProgress], code: &str) -> &'a TargetProgress {
         .unwrap_or_else(|| panic!("no {code} in {targets:?}"))
 }
 
-pub async fn an_agency_plan_is_returned_revised_approved_and_followed_beside_the_province(
-    backend: Backend,
-) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agency_plan_is_returned_revised_approved_and_followed_beside_the_province() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     app.apply_catalog(&format!("{TEST_CATALOG}\n{MAGAZINES}"))
         .await;

@@ -10,7 +10,7 @@ use pressdx::proto::{
 use tonic::Code;
 
 use super::fixtures::{error_reason, new_id, violated_fields};
-use crate::common::{Backend, TEST_CATALOG, TestApp};
+use crate::common::{TEST_CATALOG, TestApp};
 
 const AGENCY: &str = "bao-ptth-ninh-binh-2025";
 
@@ -99,7 +99,9 @@ pub(super) fn assessment(request_id: &str, share_online: &str) -> SubmitSelfAsse
     }
 }
 
-pub async fn a_self_assessment_is_checked_scored_appraised_kept_and_audited(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_self_assessment_is_checked_scored_appraised_kept_and_audited() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     app.apply_catalog(&format!("{TEST_CATALOG}\n{FRAMEWORK_2026}"))
         .await;

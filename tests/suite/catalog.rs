@@ -10,9 +10,11 @@ use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
 use super::fixtures::{NEW_AGENCY, OLD_AGENCY, complete_report, error_reason, new_id, request};
-use crate::common::{Backend, TestApp};
+use crate::common::TestApp;
 
-pub async fn periods_run_from_2023_to_2030_with_their_deadlines(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn periods_run_from_2023_to_2030_with_their_deadlines() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let periods = app
         .catalog
@@ -55,7 +57,9 @@ async fn agencies_on(app: &TestApp, as_of: &str) -> Vec<String> {
         .collect()
 }
 
-pub async fn organisations_are_listed_as_they_stood_on_a_date(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn organisations_are_listed_as_they_stood_on_a_date() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     assert_eq!(
         agencies_on(&app, "2024-06-01").await,
@@ -140,7 +144,9 @@ pub async fn organisations_are_listed_as_they_stood_on_a_date(backend: Backend) 
     assert_eq!(status.code(), Code::InvalidArgument);
 }
 
-pub async fn an_organisation_shows_its_history_and_links(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_organisation_shows_its_history_and_links() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let mut catalog = app.catalog.clone();
     let bao_nam_dinh = catalog
@@ -197,7 +203,9 @@ pub async fn an_organisation_shows_its_history_and_links(backend: Backend) {
     assert_eq!(status.code(), Code::NotFound);
 }
 
-pub async fn plans_carry_their_targets_and_milestones(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plans_carry_their_targets_and_milestones() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let plans = app
         .catalog
@@ -270,7 +278,9 @@ pub async fn plans_carry_their_targets_and_milestones(backend: Backend) {
     assert_eq!(shares, [(2025, 5000), (2030, 10000)]);
 }
 
-pub async fn indicators_describe_every_report_field(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn indicators_describe_every_report_field() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let indicators = app
         .catalog
@@ -294,7 +304,9 @@ pub async fn indicators_describe_every_report_field(backend: Backend) {
     assert!(revenue.required);
 }
 
-pub async fn health_reports_serving(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_reports_serving() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let channel = tonic::transport::Channel::from_shared(format!("http://{}", app.address))
         .unwrap()
@@ -323,7 +335,9 @@ pub async fn health_reports_serving(backend: Backend) {
 /// An import withdraws an illustrative organisation: it no longer exists at any date, counts in
 /// no figure and takes no report, while the audit chain still holds; one with reports, or one
 /// something still refers to, is refused and nothing of the import is applied.
-pub async fn an_import_withdraws_an_illustrative_organisation(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_withdraws_an_illustrative_organisation() {
+    let backend = crate::BACKEND;
     use crate::common::TEST_CATALOG;
     use pressdx::domain::Catalog;
     use pressdx::proto::{GetOrganizationRequest, ListTargetSummariesRequest};
@@ -446,7 +460,9 @@ async fn all_maturity_frameworks(app: &TestApp) -> Vec<pressdx::proto::MaturityF
 }
 
 /// The shipped frameworks, checked against facts worked out by hand from docs/MATURITY.md.
-pub async fn maturity_frameworks_are_served_with_what_is_known(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn maturity_frameworks_are_served_with_what_is_known() {
+    let backend = crate::BACKEND;
     use pressdx::proto::maturity_criterion::Scoring;
     use pressdx::proto::{AgencyType, GetMaturityFrameworkRequest, ListMaturityFrameworksRequest};
 
@@ -646,7 +662,9 @@ pub async fn maturity_frameworks_are_served_with_what_is_known(backend: Backend)
 
 /// An import that changes a framework replaces it, records it in the audit log's catalogue state,
 /// and an edit of a stored framework behind pressdx's back is found by `audit verify`.
-pub async fn a_maturity_framework_import_is_recorded_and_verified(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_maturity_framework_import_is_recorded_and_verified() {
+    let backend = crate::BACKEND;
     use crate::common::TEST_CATALOG;
     use pressdx::domain::Catalog;
     use pressdx::proto::GetMaturityFrameworkRequest;

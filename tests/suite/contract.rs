@@ -54,7 +54,9 @@ async fn raw_import(app: &TestApp, token: &str, body: Vec<u8>) -> Status {
 
 /// A message that does not decode (truncated, a wrong wire type, invalid UTF-8 in a string) is
 /// the caller's error: INVALID_ARGUMENT with reason MALFORMED_MESSAGE, unary and streamed alike.
-pub async fn malformed_messages_are_the_callers_error(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_messages_are_the_callers_error() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let agency = app.agency_token(OLD_AGENCY).await;
     let valid = request(&new_id(), OLD_AGENCY, "2024", complete_report()).encode_to_vec();
@@ -93,7 +95,9 @@ pub async fn malformed_messages_are_the_callers_error(backend: Backend) {
 
 /// Missing required fields are INVALID_ARGUMENT, every one named in a BadRequest, before who may
 /// ask for what is looked at.
-pub async fn missing_fields_are_named_before_anything_else(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_fields_are_named_before_anything_else() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let empty_submit = app
         .agency(OLD_AGENCY)
@@ -143,7 +147,9 @@ pub async fn missing_fields_are_named_before_anything_else(backend: Backend) {
 
 /// Thousands of characters where a code belongs come back cut short: the answer's trailers stay
 /// small enough for the client to read its details.
-pub async fn long_input_is_echoed_short(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_input_is_echoed_short() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let long = "x".repeat(7_000);
     let mut agency = app.agency(OLD_AGENCY).await;
@@ -210,7 +216,9 @@ pub async fn long_input_is_echoed_short(backend: Backend) {
 }
 
 /// A method pressdx does not serve is UNIMPLEMENTED, with or without a credential.
-pub async fn an_unknown_method_is_unimplemented(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_method_is_unimplemented() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     for token in [app.ministry_token.as_str(), "not-a-token"] {
         let status = raw_unary(
@@ -226,7 +234,9 @@ pub async fn an_unknown_method_is_unimplemented(backend: Backend) {
 }
 
 /// An unknown plan, period, target, organisation or scope names the closest valid codes.
-pub async fn unknown_codes_name_the_closest_valid_ones(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_codes_name_the_closest_valid_ones() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let mut summaries = app.summaries.clone();
     let ask = |plan: &str, target: &str, period: &str, scope: &str| GetTargetSummaryRequest {
@@ -293,7 +303,9 @@ pub async fn unknown_codes_name_the_closest_valid_ones(backend: Backend) {
 }
 
 /// The server's own request timeout answers DEADLINE_EXCEEDED, not CANCELLED.
-pub async fn the_servers_timeout_is_deadline_exceeded(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_servers_timeout_is_deadline_exceeded() {
+    let backend = crate::BACKEND;
     // No request can finish within no time at all: every one that must wait for the database
     // meets the limit.
     let app = TestApp::spawn_with(backend, |config| config.limits.request_timeout = 0).await;
@@ -314,7 +326,9 @@ pub async fn the_servers_timeout_is_deadline_exceeded(backend: Backend) {
 /// While the database cannot be reached, reads and submits answer UNAVAILABLE with a RetryInfo
 /// within seconds, never hang and never answer INTERNAL; once it is back, they succeed again.
 /// (PostgreSQL only: an embedded SQLite file has no server to lose.)
-pub async fn a_database_outage_is_unavailable_with_a_retry_delay(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_outage_is_unavailable_with_a_retry_delay() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let mut agency = app.agency(OLD_AGENCY).await;
     if !app.cut_off_database(true).await {
@@ -363,7 +377,9 @@ pub async fn a_database_outage_is_unavailable_with_a_retry_delay(backend: Backen
 /// has had its interval and timeout (three seconds), every call is UNAVAILABLE, reads that memory
 /// could serve included. When the database is back, calls succeed again, and a submit retried
 /// with its request id is stored once. PostgreSQL only: an embedded file cannot go silent.
-pub async fn a_database_that_goes_silent_is_unavailable_within_seconds(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_that_goes_silent_is_unavailable_within_seconds() {
+    let backend = crate::BACKEND;
     use std::time::{Duration, Instant};
 
     use crate::common::{DatabaseProxy, ProxyMode, postgres_address};
@@ -474,7 +490,9 @@ pub async fn a_database_that_goes_silent_is_unavailable_within_seconds(backend: 
 
 /// A request that names no scope reads the caller's own organisation (every agency for the
 /// Ministry), where it used to be the whole country, out of reach for all but the Ministry.
-pub async fn an_empty_scope_is_the_callers_own_organisation(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_scope_is_the_callers_own_organisation() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let ask = ListTargetSummariesRequest {
         plan_code: NATIONAL.into(),
@@ -506,7 +524,9 @@ pub async fn an_empty_scope_is_the_callers_own_organisation(backend: Backend) {
 /// ListTargetSummaries) page like every other: one page of everything by default, and walked a
 /// page of one at a time, the same items in the same order. A made-up token, an altered one, or
 /// one from another list or other filters is INVALID_ARGUMENT.
-pub async fn every_list_pages_with_signed_tokens(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_list_pages_with_signed_tokens() {
+    let backend = crate::BACKEND;
     use pressdx::proto::{ListIndicatorsRequest, ListPeriodsRequest, ListPlansRequest};
     let app = TestApp::spawn(backend).await;
     let mut catalog = app.catalog.clone();

@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use tonic::Code;
 
 use super::fixtures::{complete_report, error_reason, new_id, request, violated_fields};
-use crate::common::{Backend, TEST_CATALOG, TestApp};
+use crate::common::{TEST_CATALOG, TestApp};
 
 const PROVINCE: &str = "ninh-binh-2025";
 /// A province formed with the new one, that never reports in this test.
@@ -70,7 +70,9 @@ fn sha256_of(bytes: &[u8]) -> String {
 }
 
 /// The "done when", in order, on one server.
-pub async fn the_province_checks_reports_and_signs_its_report_to_the_ministry(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_province_checks_reports_and_signs_its_report_to_the_ministry() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     app.apply_catalog(&catalog(false)).await;
     let province_token = app.token(Role::Province, Some(PROVINCE)).await;

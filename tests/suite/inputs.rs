@@ -127,7 +127,9 @@ fn agency_plan(request_id: &str) -> SubmitAgencyPlanRequest {
 
 /// A 900 KB request id is refused on every submit, never stored (SQLite kept it whole) and never
 /// INTERNAL (PostgreSQL's index refused the row); 128 characters are taken, 129 are not.
-pub async fn a_request_id_over_128_characters_is_refused_on_every_submit(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_id_over_128_characters_is_refused_on_every_submit() {
+    let backend = crate::BACKEND;
     let app = spawn(backend).await;
     let huge = "x".repeat(900_000);
     let too_long = "y".repeat(129);
@@ -230,7 +232,9 @@ pub async fn a_request_id_over_128_characters_is_refused_on_every_submit(backend
 
 /// A review gives at most 100 reasons, as a decision on an agency plan does: 20,000 (520 KB,
 /// served on every read of the submission) are refused and nothing is stored.
-pub async fn a_review_gives_at_most_100_reasons(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_review_gives_at_most_100_reasons() {
+    let backend = crate::BACKEND;
     let app = spawn(backend).await;
     let submission_id = app
         .submit(request(&new_id(), OLD_AGENCY, "2024", complete_report()))
@@ -287,7 +291,9 @@ pub async fn a_review_gives_at_most_100_reasons(backend: Backend) {
 /// The lenient readings item 12 found are refused, each naming its field: `as_of` signed, with
 /// one-digit months and days or five-digit years; a number with a leading space; an evidence link
 /// with CR LF; a scope or a code with spaces around it, wherever it is given.
-pub async fn dates_numbers_codes_and_links_are_read_strictly(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dates_numbers_codes_and_links_are_read_strictly() {
+    let backend = crate::BACKEND;
     let app = spawn(backend).await;
     let mut summaries = app.summaries.clone();
     let ministry = app.ministry_token.clone();

@@ -15,7 +15,7 @@ use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
 use super::fixtures::{OLD_AGENCY, complete_report, error_reason, new_id, request};
-use crate::common::{Backend, TestApp};
+use crate::common::TestApp;
 
 /// Whether the server closes `socket` within `within` (whatever it sends first: an HTTP/2
 /// server greets a connection with its settings).
@@ -35,7 +35,9 @@ async fn closed_by_server(socket: &mut TcpStream, within: Duration) -> bool {
 /// Sockets opened and left silent take no more than their share: each new one past the places
 /// for waiting connections closes the longest waiting, the rest are closed at the
 /// authentication timeout, and a real client then gets in.
-pub async fn silent_connections_cannot_lock_clients_out(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_connections_cannot_lock_clients_out() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn_with(backend, |config| {
         config.limits.max_connections = 8;
         config.limits.max_unauthenticated_connections = 4;
@@ -85,9 +87,9 @@ const HTTP2_PREFACE_AND_SETTINGS: &[u8] =
 /// else, an open health check and then silence, HTTP/1.1 headers sent a byte at a time), more of
 /// them than the server has places, and reopened as fast as they close, neither outlive the
 /// authentication timeout nor keep a single real client out.
-pub async fn connections_without_a_credential_cannot_take_the_places_of_clients_with_one(
-    backend: Backend,
-) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_without_a_credential_cannot_take_the_places_of_clients_with_one() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn_with(backend, |config| {
         config.limits.max_connections = 16;
         config.limits.max_unauthenticated_connections = 8;
@@ -179,7 +181,9 @@ pub async fn connections_without_a_credential_cannot_take_the_places_of_clients_
 /// Each report of an import counts against the credential's rate, as a SubmitReport would: an
 /// import of 4 reports under 1 a second (bursts of 2) goes at that pace, and leaves the
 /// credential nothing to spend for a second after.
-pub async fn an_import_counts_each_report_against_the_rate(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_counts_each_report_against_the_rate() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn_with(backend, |config| config.limits.rate_limit = 1).await;
     let token = app.token(Role::Agency, Some(OLD_AGENCY)).await;
     let mut agency = SubmissionServiceClient::new(app.connection(Some(&token)));
@@ -213,7 +217,9 @@ pub async fn an_import_counts_each_report_against_the_rate(backend: Backend) {
 
 /// An address that keeps presenting credentials pressdx never issued has them refused without
 /// the database being asked, until its allowance refills; a good credential from it is served.
-pub async fn failed_authentications_are_limited_per_address(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_authentications_are_limited_per_address() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn_with(backend, |config| {
         config.limits.max_failed_authentications = 5;
     })
@@ -246,7 +252,9 @@ pub async fn failed_authentications_are_limited_per_address(backend: Backend) {
 
 /// Asked to stop, the server says NOT_SERVING at once, ends an open summary watch with
 /// UNAVAILABLE, keeps answering during its grace, and then stops: an open stream never holds it.
-pub async fn stopping_ends_open_streams_and_says_not_serving(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_ends_open_streams_and_says_not_serving() {
+    let backend = crate::BACKEND;
     let mut app = TestApp::spawn_with(backend, |config| config.shutdown_grace = 2).await;
     let mut watch = app
         .summaries
@@ -290,7 +298,9 @@ pub async fn stopping_ends_open_streams_and_says_not_serving(backend: Backend) {
 /// every one answered. (h2 counts small frames that wait unread against a budget and ends the
 /// connection with ENHANCE_YOUR_CALM when it runs out; the server's flow-control windows must
 /// keep what may wait within it.)
-pub async fn a_back_fill_sent_a_frame_a_message_goes_through_one_stream(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_back_fill_sent_a_frame_a_message_goes_through_one_stream() {
+    let backend = crate::BACKEND;
     use prost::Message;
     const REPORTS: usize = 8_000;
     let app = TestApp::spawn(backend).await;

@@ -15,7 +15,7 @@ use tonic::Code;
 
 use super::assessment::FRAMEWORK_2026;
 use super::fixtures::{error_reason, new_id, violated_fields};
-use crate::common::{Backend, TEST_CATALOG, TestApp};
+use crate::common::{TEST_CATALOG, TestApp};
 
 /// A second newspaper in Hà Nam (governed by the People's Committee, so that the committee's
 /// scope holds two agencies), and a province outside the 2025 merger with one newspaper.
@@ -273,7 +273,9 @@ fn stat(code: &str, mean: i32, median: i32, share: i32) -> Figures {
     (code.into(), Some(mean), Some(median), Some(share))
 }
 
-pub async fn results_rank_within_blocks_and_sum_up_scopes_across_the_merger(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_rank_within_blocks_and_sum_up_scopes_across_the_merger() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     app.apply_catalog(&catalogue()).await;
 
@@ -564,7 +566,9 @@ pub async fn results_rank_within_blocks_and_sum_up_scopes_across_the_merger(back
     assert_eq!(violated_fields(&refused), ["period_code"]);
 }
 
-pub async fn a_comparison_across_framework_versions_compares_pillar_shares_only(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_comparison_across_framework_versions_compares_pillar_shares_only() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     app.apply_catalog(&catalogue()).await;
 
@@ -827,9 +831,9 @@ pub async fn a_comparison_across_framework_versions_compares_pillar_shares_only(
     assert_eq!(error_reason(&refused), "OUT_OF_SCOPE");
 }
 
-pub async fn the_province_report_holds_the_level_counts_once_its_agencies_assessed_themselves(
-    backend: Backend,
-) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_province_report_holds_the_level_counts_once_its_agencies_assessed_themselves() {
+    let backend = crate::BACKEND;
     use pressdx::proto::CreateProvinceReportRequest;
     use pressdx::proto::province_report_service_client::ProvinceReportServiceClient;
 

@@ -34,7 +34,9 @@ fn text(output: &Output) -> String {
 
 /// `token`, `catalog` and `audit` run where there is no database refuse, naming where they looked,
 /// and create nothing; run on the real one, they name it.
-pub async fn operator_commands_open_an_existing_database_only(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operator_commands_open_an_existing_database_only() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let elsewhere = tempfile::tempdir().unwrap();
     let missing = elsewhere.path().join("pressdx.db");
@@ -86,7 +88,8 @@ pub async fn operator_commands_open_an_existing_database_only(backend: Backend) 
 }
 
 /// A database password given in the environment never shows in `--help`, nor in a failure.
-pub async fn database_passwords_stay_hidden(_backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_passwords_stay_hidden() {
     let secret_url = "postgres://pressdx:s3cret-p%40ss@127.0.0.1:1/pressdx";
     let help = pressdx(
         &["serve", "--help"],
@@ -105,7 +108,8 @@ pub async fn database_passwords_stay_hidden(_backend: Backend) {
 }
 
 /// A server whose database cannot be reached says so within seconds, naming it, and exits.
-pub async fn an_unreachable_database_is_reported_at_start(_backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_database_is_reported_at_start() {
     let started = Instant::now();
     let output = pressdx(
         &[
@@ -172,7 +176,8 @@ fn first_log_lines(format: &str) -> Vec<String> {
 
 /// Logs written to a file or a pipe carry no colour codes; `--log-format json` writes one JSON
 /// object a line, with the message and its fields.
-pub async fn logs_are_plain_off_a_terminal_or_json_on_request(_backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_are_plain_off_a_terminal_or_json_on_request() {
     let text = first_log_lines("text");
     assert!(
         text.iter().any(|line| line.contains("serving gRPC")),
@@ -192,7 +197,9 @@ pub async fn logs_are_plain_off_a_terminal_or_json_on_request(_backend: Backend)
 
 /// `serve --catalog FILE` loads that catalogue into an empty database instead of the default one;
 /// a database that holds a catalogue keeps it.
-pub async fn serve_loads_a_given_catalogue_into_an_empty_database(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_loads_a_given_catalogue_into_an_empty_database() {
+    let backend = crate::BACKEND;
     use crate::common::TEST_CATALOG;
     use pressdx::proto::GetOrganizationRequest;
     let directory = tempfile::tempdir().unwrap();
@@ -234,7 +241,9 @@ pub async fn serve_loads_a_given_catalogue_into_an_empty_database(backend: Backe
 /// latency, submissions by outcome and refusal reason, the change feed's head, and summary cache
 /// hits. Metrics are process-wide and the suite runs in parallel, so each count is checked to have
 /// grown by at least what this test did.
-pub async fn metrics_count_calls_submissions_and_cache_hits(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_calls_submissions_and_cache_hits() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn_with(backend, |config| {
         config.metrics_listen = Some("127.0.0.1:0".parse().unwrap());
     })

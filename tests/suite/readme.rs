@@ -40,7 +40,9 @@ const README_ADDRESS: &str = "127.0.0.1:50051";
 /// The longest the whole README may take: far longer than it does (well under a minute).
 const README_TIMEOUT: Duration = Duration::from_secs(600);
 
-pub async fn every_command_block_of_the_readme_runs_as_written(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_command_block_of_the_readme_runs_as_written() {
+    let backend = crate::BACKEND;
     let blocks = blocks(README);
     let directory = tempfile::tempdir().unwrap();
     for linked in ["examples", "catalog"] {

@@ -12,7 +12,7 @@ use tonic::Code;
 use tonic_types::StatusExt;
 
 use super::fixtures::{complete_report, error_reason, new_id, request, violated_fields};
-use crate::common::{Backend, TEST_CATALOG, TestApp};
+use crate::common::{TEST_CATALOG, TestApp};
 
 const AGENCY: &str = "bao-ptth-ninh-binh-2025";
 /// A second agency of the same province, from the day it was formed.
@@ -66,7 +66,9 @@ async fn audit_problems_after(app: &TestApp, edit: Option<&str>) -> Vec<String> 
 /// still replays. Its province reopens it for one agency until an instant, with a reason: that
 /// agency submits again, the others stay closed, the reporting status shows it, and `audit
 /// verify` checks the reopening against its entry.
-pub async fn a_closed_period_takes_reports_only_where_the_province_reopened_it(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_period_takes_reports_only_where_the_province_reopened_it() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     app.apply_catalog(&catalog(false)).await;
     let sent_while_open = request(&new_id(), AGENCY, "2026", complete_report());
@@ -218,7 +220,9 @@ pub async fn a_closed_period_takes_reports_only_where_the_province_reopened_it(b
 /// its submission and corrects; the correction awaits review again, the old revision can no
 /// longer be reviewed, and the province accepts the new one. The reporting status counts the
 /// states, ListSubmissions filters on them, and `audit verify` checks every review.
-pub async fn a_province_returns_a_report_and_accepts_its_correction(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_province_returns_a_report_and_accepts_its_correction() {
+    let backend = crate::BACKEND;
     use pressdx::proto::{
         GetSubmissionRequest, ListSubmissionsRequest, ReviewDecision, ReviewReason, ReviewState,
         ReviewSubmissionRequest,

@@ -11,7 +11,7 @@ use tonic::Code;
 use tonic_types::pb::BadRequest;
 
 use super::fixtures::*;
-use crate::common::{Backend, TestApp};
+use crate::common::TestApp;
 
 async fn stored_count(app: &TestApp) -> usize {
     let mut client = app.submissions.clone();
@@ -34,7 +34,9 @@ async fn stored_count(app: &TestApp) -> usize {
     }
 }
 
-pub async fn a_valid_report_is_accepted_with_a_full_receipt(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_valid_report_is_accepted_with_a_full_receipt() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let mut client = app.agency(OLD_AGENCY).await;
     let before = chrono::Utc::now();
@@ -78,9 +80,9 @@ pub async fn a_valid_report_is_accepted_with_a_full_receipt(backend: Backend) {
     assert!(!stored.superseded);
 }
 
-pub async fn a_report_breaking_many_rules_gets_every_violation_and_leaves_nothing(
-    backend: Backend,
-) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_breaking_many_rules_gets_every_violation_and_leaves_nothing() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let mut client = app.agency(OLD_AGENCY).await;
     let mut report = complete_report();
@@ -117,7 +119,9 @@ pub async fn a_report_breaking_many_rules_gets_every_violation_and_leaves_nothin
 }
 
 /// Each rule alone, with the one field path it must name.
-pub async fn each_validation_rule_names_its_field(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_validation_rule_names_its_field() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let mut client = app.agency(OLD_AGENCY).await;
     type Breaker = fn(&mut SubmitReportRequest);
@@ -201,7 +205,9 @@ pub async fn each_validation_rule_names_its_field(backend: Backend) {
     assert_eq!(stored_count(&app).await, 1);
 }
 
-pub async fn unknown_agency_period_and_non_agencies_are_refused(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_agency_period_and_non_agencies_are_refused() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
 
     // Each submits as the "agency" it names, so that the refusal is the catalogue's, not access's.
@@ -227,7 +233,9 @@ pub async fn unknown_agency_period_and_non_agencies_are_refused(backend: Backend
     assert_eq!(stored_count(&app).await, 0);
 }
 
-pub async fn a_retried_request_id_stores_nothing_new(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retried_request_id_stores_nothing_new() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let mut client = app.agency(OLD_AGENCY).await;
     let first = client
@@ -250,7 +258,9 @@ pub async fn a_retried_request_id_stores_nothing_new(backend: Backend) {
     assert_eq!(stored_count(&app).await, 1);
 }
 
-pub async fn a_reused_request_id_with_other_content_is_refused(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reused_request_id_with_other_content_is_refused() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let mut client = app.agency(OLD_AGENCY).await;
     let first = client
@@ -270,7 +280,9 @@ pub async fn a_reused_request_id_with_other_content_is_refused(backend: Backend)
     assert_eq!(stored_count(&app).await, 1);
 }
 
-pub async fn corrections_become_revisions_and_the_latest_counts(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn corrections_become_revisions_and_the_latest_counts() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let mut client = app.agency(OLD_AGENCY).await;
     let mut receipts = Vec::new();
@@ -329,7 +341,9 @@ pub async fn corrections_become_revisions_and_the_latest_counts(backend: Backend
     assert_eq!(latest, [("2024".to_string(), 3), ("2023".to_string(), 1)]);
 }
 
-pub async fn validate_only_checks_everything_and_stores_nothing(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validate_only_checks_everything_and_stores_nothing() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let mut client = app.agency(OLD_AGENCY).await;
     client
@@ -355,9 +369,9 @@ pub async fn validate_only_checks_everything_and_stores_nothing(backend: Backend
     assert_eq!(stored_count(&app).await, 1);
 }
 
-pub async fn a_merged_agency_corrects_old_reports_but_cannot_report_after_its_merger(
-    backend: Backend,
-) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merged_agency_corrects_old_reports_but_cannot_report_after_its_merger() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let mut client = app.agency(OLD_AGENCY).await;
     let mut successor = app.agency(NEW_AGENCY).await;
@@ -400,7 +414,9 @@ pub async fn a_merged_agency_corrects_old_reports_but_cannot_report_after_its_me
     assert_eq!(stored_count(&app).await, 3);
 }
 
-pub async fn late_reports_are_kept_and_flagged(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn late_reports_are_kept_and_flagged() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let mut client = app.agency(NEW_AGENCY).await;
     for period in ["2025", "2030"] {
@@ -442,7 +458,9 @@ pub async fn late_reports_are_kept_and_flagged(backend: Backend) {
     assert_eq!(late.submissions[0].timeliness(), Timeliness::Late);
 }
 
-pub async fn listing_pages_through_everything_exactly_once(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listing_pages_through_everything_exactly_once() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     // Each agency submits its own reports; the Ministry lists them all.
     let mut client = app.submissions.clone();
@@ -523,7 +541,9 @@ pub async fn listing_pages_through_everything_exactly_once(backend: Backend) {
     }
 }
 
-pub async fn an_import_stream_answers_each_report_in_order(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_stream_answers_each_report_in_order() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     // An import carries one agency's reports: its credential submits for it alone.
     let mut client = app.agency(OLD_AGENCY).await;
@@ -576,7 +596,9 @@ pub async fn an_import_stream_answers_each_report_in_order(backend: Backend) {
     assert_eq!(stored_count(&app).await, 3);
 }
 
-pub async fn an_unknown_submission_is_not_found(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_submission_is_not_found() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let mut client = app.submissions.clone();
     let status = client
@@ -589,7 +611,9 @@ pub async fn an_unknown_submission_is_not_found(backend: Backend) {
 }
 
 /// Many corrections of one report at once: each gets its own revision, none is lost.
-pub async fn concurrent_submits_get_distinct_revisions(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_submits_get_distinct_revisions() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let agency = app.agency(OLD_AGENCY).await;
     let writers = 12;
@@ -630,7 +654,9 @@ pub async fn concurrent_submits_get_distinct_revisions(backend: Backend) {
 /// refused with ABORTED (CONTENTION). Every revisioned record takes the same write path as
 /// reports: its transaction queues for the database's one write lock before it reads the latest
 /// revision, instead of two of them reading the same one and colliding on it at the insert.
-pub async fn concurrent_writers_of_any_revisioned_record_queue_and_none_aborts(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writers_of_any_revisioned_record_queue_and_none_aborts() {
+    let backend = crate::BACKEND;
     use pressdx::proto::TaskStatus;
     use pressdx::proto::agency_plan_service_client::AgencyPlanServiceClient;
     use pressdx::proto::maturity_service_client::MaturityServiceClient;
@@ -706,7 +732,9 @@ pub async fn concurrent_writers_of_any_revisioned_record_queue_and_none_aborts(b
 /// Reports that arrive together in an import are stored together, and still one by one in
 /// meaning: corrections in the same batch become successive revisions, a repeated request id
 /// replays, a reused one is refused.
-pub async fn an_import_batch_keeps_revisions_and_request_ids(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_batch_keeps_revisions_and_request_ids() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let mut client = app.agency(OLD_AGENCY).await;
     let mut corrected = complete_report();
@@ -748,7 +776,9 @@ pub async fn an_import_batch_keeps_revisions_and_request_ids(backend: Backend) {
 
 /// A replay of an older revision says which revision counts now; validate-only checks the report
 /// against the catalogue as it is now, and says that sending it would replay.
-pub async fn a_replay_says_which_revision_counts_now(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replay_says_which_revision_counts_now() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let mut agency = app.agency(OLD_AGENCY).await;
     let first = request(&new_id(), OLD_AGENCY, "2024", complete_report());
@@ -802,7 +832,9 @@ pub async fn a_replay_says_which_revision_counts_now(backend: Backend) {
 /// submission and the audit log say who entered it, and timeliness is judged on the asserted
 /// time: Báo Nam Định's 2024 paper report, received on 10 November 2024, is on time, where the
 /// same report judged on the day it was typed in would be late.
-pub async fn a_province_enters_paper_reports_and_the_ministry_imports_history(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_province_enters_paper_reports_and_the_ministry_imports_history() {
+    let backend = crate::BACKEND;
     use pressdx::domain::access::Role;
     use pressdx::proto::submission_service_client::SubmissionServiceClient;
     let app = TestApp::spawn(backend).await;
@@ -918,7 +950,9 @@ pub async fn a_province_enters_paper_reports_and_the_ministry_imports_history(ba
 /// 2023 revenue (beyond the default catalogue's ×3) and whose converged newsroom went from yes to
 /// no is accepted, with both warnings in its receipt (validate-only too) and in the stored
 /// submission; a reviewer listing with_warnings finds it and not the clean 2023 report.
-pub async fn plausibility_warnings_are_returned_stored_and_listed_never_blocking(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plausibility_warnings_are_returned_stored_and_listed_never_blocking() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     let clean = app
         .submit(request("w-2023", OLD_AGENCY, "2023", complete_report()))

@@ -13,7 +13,7 @@ use pressdx::proto::{
 use tonic::Code;
 
 use super::fixtures::{error_reason, new_id, violated_fields};
-use crate::common::{Backend, TEST_CATALOG, TestApp};
+use crate::common::{TEST_CATALOG, TestApp};
 
 const PLAN: &str = "test-tasks";
 
@@ -114,7 +114,9 @@ fn owned(rows: &[(&str, &str, TaskStatus, i32)]) -> Vec<(String, String, TaskSta
         .collect()
 }
 
-pub async fn tasks_are_reported_kept_followed_and_audited(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tasks_are_reported_kept_followed_and_audited() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     app.apply_catalog(&format!("{TEST_CATALOG}\n{TASK_PLAN}"))
         .await;

@@ -22,7 +22,7 @@ use tonic::Code;
 use super::fixtures::{
     NEW_AGENCY, OLD_AGENCY, complete_report, error_reason, new_id, request, violated_fields,
 };
-use crate::common::{Backend, TEST_CATALOG, TestApp};
+use crate::common::{TEST_CATALOG, TestApp};
 
 const PROVINCE: &str = "ninh-binh-2025";
 const NATIONAL_PLAN: &str = "national-348-qd-ttg";
@@ -121,7 +121,9 @@ fn codes_of(answers: &[CriterionAnswer]) -> Vec<&str> {
 /// references, every violation at once, a comparison's totals and baseline absence, and a
 /// revision that no longer fits the catalogue read (never INTERNAL), counted as none and not
 /// appraised.
-pub async fn a_self_assessment_reads_as_the_proto_words_it(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_self_assessment_reads_as_the_proto_words_it() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     app.apply_catalog(&format!("{TEST_CATALOG}\n{FRAMEWORK}"))
         .await;
@@ -386,7 +388,9 @@ pub async fn a_self_assessment_reads_as_the_proto_words_it(backend: Backend) {
 
 /// Item 10, and GetProvinceReport's words: reach is checked before a plan's existence, and a
 /// correction reason is refused while nothing was submitted (a first draft taken afresh too).
-pub async fn checks_come_in_the_order_the_proto_states(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checks_come_in_the_order_the_proto_states() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
 
     // GetAgencyPlan for an unknown plan: a province that does not reach the agency is refused
@@ -490,7 +494,9 @@ pub async fn checks_come_in_the_order_the_proto_states(backend: Backend) {
 
 /// Item 13 in summary.proto: an ended scope keeps its own trend and history, the next milestone
 /// is given whichever step decides, and a future as_of is a date like any other.
-pub async fn summaries_read_as_the_proto_words_them(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn summaries_read_as_the_proto_words_them() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     // The old Nam Định's agencies on 2024-12-14: Báo Nam Định and Đài PT-TH Nam Định. Báo Nam
     // Định distributes content on digital platforms: 1 of 2.
@@ -576,7 +582,9 @@ pub async fn summaries_read_as_the_proto_words_them(backend: Backend) {
 /// Item 13 in review.proto and item 14: the successor province reviews and reopens its
 /// predecessor's agencies' earlier reports; reviews and reopenings are recorded with one
 /// "sha256:"; a replaced head and edited counters are named by `audit verify`.
-pub async fn a_successor_reviews_and_verify_names_every_counter(backend: Backend) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_successor_reviews_and_verify_names_every_counter() {
+    let backend = crate::BACKEND;
     let app = TestApp::spawn(backend).await;
     // 2024 closed at the start of 2025, so that it can be reopened.
     let closing_2024 = TEST_CATALOG.replace(
