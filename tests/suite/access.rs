@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::common::TEST_CATALOG;
 use chrono::Utc;
-use pressdx::domain::Catalog;
+use pressdx::catalog_file;
 use pressdx::domain::access::Role;
 use pressdx::proto::agency_plan_service_client::AgencyPlanServiceClient;
 use pressdx::proto::catalog_service_client::CatalogServiceClient;
@@ -1158,7 +1158,7 @@ pub async fn audit_verify_catches_every_edit_behind_a_figure(backend: Backend) {
         "deadline = \"2030-11-15T00:00:00+07:00\"",
         "deadline = \"2030-11-20T00:00:00+07:00\"",
     );
-    let catalog = Catalog::from_toml(&moved_2030).unwrap();
+    let catalog = catalog_file::parse(&moved_2030).unwrap();
     let source = |accept_unrecorded_changes| CatalogSource {
         text: &moved_2030,
         applied_by: "an operator",

@@ -325,7 +325,7 @@ pub async fn health_reports_serving(backend: Backend) {
 /// something still refers to, is refused and nothing of the import is applied.
 pub async fn an_import_withdraws_an_illustrative_organisation(backend: Backend) {
     use crate::common::TEST_CATALOG;
-    use pressdx::domain::Catalog;
+    use pressdx::catalog_file;
     use pressdx::proto::{GetOrganizationRequest, ListTargetSummariesRequest};
     use pressdx::store::CatalogSource;
 
@@ -337,7 +337,7 @@ pub async fn an_import_withdraws_an_illustrative_organisation(backend: Backend) 
     let apply = |text: String| {
         let store = store.clone();
         async move {
-            let catalog = Catalog::from_toml(&text).unwrap_or_else(|error| panic!("{error:?}"));
+            let catalog = catalog_file::parse(&text).unwrap_or_else(|error| panic!("{error:?}"));
             let source = CatalogSource {
                 text: &text,
                 applied_by: "the test",
@@ -648,7 +648,7 @@ pub async fn maturity_frameworks_are_served_with_what_is_known(backend: Backend)
 /// and an edit of a stored framework behind pressdx's back is found by `audit verify`.
 pub async fn a_maturity_framework_import_is_recorded_and_verified(backend: Backend) {
     use crate::common::TEST_CATALOG;
-    use pressdx::domain::Catalog;
+    use pressdx::catalog_file;
     use pressdx::proto::GetMaturityFrameworkRequest;
     use pressdx::store::CatalogSource;
     use sea_orm::{ConnectionTrait, Database};
@@ -687,7 +687,7 @@ pub async fn a_maturity_framework_import_is_recorded_and_verified(backend: Backe
         "note = \"read in 3560's appendix\"",
     );
     assert_ne!(confirmed, *TEST_CATALOG);
-    let catalog = Catalog::from_toml(&confirmed).unwrap_or_else(|error| panic!("{error:?}"));
+    let catalog = catalog_file::parse(&confirmed).unwrap_or_else(|error| panic!("{error:?}"));
     let source = CatalogSource {
         text: &confirmed,
         applied_by: "the test",
