@@ -4,6 +4,7 @@
 //! The direction of the arrows: `api` (gRPC) -> `domain` (pure rules) <- `store` (database).
 
 pub mod api;
+pub mod catalog_file;
 pub mod cli;
 pub mod config;
 pub mod domain;

@@ -12,9 +12,9 @@ use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use pressdx::api::convert::report_from_proto;
+use pressdx::catalog_file::{self, DEFAULT_CATALOG};
 use pressdx::domain::Catalog;
 use pressdx::domain::access::Role;
-use pressdx::domain::catalog::DEFAULT_CATALOG;
 use pressdx::domain::submission::{SubmissionContext, SubmissionDraft, check_submission};
 use pressdx::proto::{AnnualReport, DigitalPlatform, StaffCounts, SubmitReportRequest};
 use proptest::prelude::*;
@@ -27,7 +27,7 @@ use common::draws::Draws;
 use common::{Backend, RawCodec, TestApp};
 
 static CATALOG: LazyLock<Catalog> =
-    LazyLock::new(|| Catalog::from_toml(DEFAULT_CATALOG).expect("the default catalogue"));
+    LazyLock::new(|| catalog_file::parse(DEFAULT_CATALOG).expect("the default catalogue"));
 
 /// How many inputs each in-process property tries.
 fn cases() -> u32 {

@@ -20,9 +20,9 @@ use crate::domain::naming::{did_you_mean, echo};
 use crate::domain::period::{Period, today_in_vietnam};
 use crate::domain::plan::Plan;
 use crate::domain::province_report::reporting_provinces;
-use crate::domain::task::{
-    FollowUp, Line, LineKey, Party, Progress, ProgressDraft, ReportedLine, Task, TaskStatus,
-    follow_up, line_led_by, may_read_line,
+use crate::domain::task::{LineKey, Party, Progress, ProgressDraft, Task, TaskStatus};
+use crate::domain::task_follow_up::{
+    FollowUp, Line, ReportedLine, follow_up, line_led_by, may_read_line,
 };
 use crate::proto::task_service_server::TaskService;
 use crate::proto::{

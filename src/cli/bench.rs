@@ -22,10 +22,10 @@ use tonic_health::pb::health_client::HealthClient;
 
 use super::CliResult;
 use crate::api::convert::report_to_proto;
+use crate::catalog_file::{self, DEFAULT_CATALOG, without_closing_times};
 use crate::config::{BenchArgs, BenchDatabase};
 use crate::domain::Catalog;
 use crate::domain::access::Role;
-use crate::domain::catalog::{DEFAULT_CATALOG, without_closing_times};
 use crate::domain::report::{AnnualReport, DigitalPlatform, PlatformOrigin, StaffCounts};
 use crate::proto::submission_service_client::SubmissionServiceClient;
 use crate::proto::summary_service_client::SummaryServiceClient;
@@ -49,7 +49,7 @@ const BACKGROUND_WRITERS: usize = 4;
 pub async fn run(args: BenchArgs) -> CliResult {
     let agencies = ((AGENCIES_AT_SCALE_1 * args.scale).round() as usize).max(PROVINCES);
     let national = national_catalog(agencies);
-    let catalog = Catalog::from_toml(&national.toml).map_err(|error| format!("{error:?}"))?;
+    let catalog = catalog_file::parse(&national.toml).map_err(|error| format!("{error:?}"))?;
 
     let backends: &[BenchDatabase] = match args.database {
         BenchDatabase::Both => &[BenchDatabase::Sqlite, BenchDatabase::Postgres],

@@ -6,8 +6,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::{CliResult, EXIT_REFUSED};
-use crate::domain::Catalog;
-use crate::domain::catalog::CatalogError;
+use crate::catalog_file::{self, CatalogError};
 use crate::domain::period::vietnam_time;
 use crate::domain::plan::percent;
 use crate::store::{CatalogSource, ImportCounts};
@@ -26,7 +25,7 @@ pub async fn import(file: &Path, how: ImportOptions, database_url: &str) -> CliR
     } = how;
     let text = std::fs::read_to_string(file)
         .map_err(|error| format!("cannot read {}: {error}", file.display()))?;
-    let catalog = match Catalog::from_toml(&text) {
+    let catalog = match catalog_file::parse(&text) {
         Ok(catalog) => catalog,
         Err(CatalogError::Syntax(message)) => {
             eprintln!("{}: {message}", file.display());

@@ -204,7 +204,7 @@ impl fmt::Display for Principal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::catalog::DEFAULT_CATALOG;
+    use crate::catalog_file::{self, DEFAULT_CATALOG};
 
     fn principal(role: Role, organization: Option<&str>) -> Principal {
         Principal {
@@ -216,7 +216,7 @@ mod tests {
 
     #[test]
     fn a_province_reaches_its_agencies_as_the_tree_stood_in_each_period() {
-        let catalog = Catalog::from_toml(DEFAULT_CATALOG).unwrap();
+        let catalog = catalog_file::parse(DEFAULT_CATALOG).unwrap();
         let (p2024, p2025) = (
             catalog.period("2024").unwrap(),
             catalog.period("2025").unwrap(),
@@ -240,7 +240,7 @@ mod tests {
 
     #[test]
     fn an_agency_submits_its_own_only_and_the_ministry_reads_everything() {
-        let catalog = Catalog::from_toml(DEFAULT_CATALOG).unwrap();
+        let catalog = catalog_file::parse(DEFAULT_CATALOG).unwrap();
         let p2024 = catalog.period("2024").unwrap();
         let agency = principal(Role::Agency, Some("bao-nam-dinh"));
         let submits = |principal: &Principal, code: &str, importing: bool| {
@@ -283,7 +283,7 @@ mod tests {
 
     #[test]
     fn a_role_names_an_organisation_of_its_kind() {
-        let catalog = Catalog::from_toml(DEFAULT_CATALOG).unwrap();
+        let catalog = catalog_file::parse(DEFAULT_CATALOG).unwrap();
         assert!(check_role(&catalog, Role::Agency, Some("bao-nam-dinh")).is_ok());
         assert!(check_role(&catalog, Role::Ministry, None).is_ok());
         assert!(check_role(&catalog, Role::Agency, Some("nam-dinh")).is_err());

@@ -495,10 +495,10 @@ pub fn progress<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::catalog::DEFAULT_CATALOG;
+    use crate::catalog_file::{self, DEFAULT_CATALOG};
 
     fn national() -> Plan {
-        let catalog = Catalog::from_toml(DEFAULT_CATALOG).unwrap();
+        let catalog = catalog_file::parse(DEFAULT_CATALOG).unwrap();
         catalog
             .plans
             .iter()
@@ -610,7 +610,7 @@ mod tests {
         use crate::domain::report::tests::complete_report;
         use crate::domain::summary::LatestReport;
 
-        let catalog = Catalog::from_toml(DEFAULT_CATALOG).unwrap();
+        let catalog = catalog_file::parse(DEFAULT_CATALOG).unwrap();
         let plan = catalog
             .plans
             .iter()

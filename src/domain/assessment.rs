@@ -621,7 +621,7 @@ pub fn score(framework: &Framework, points: &BTreeMap<String, Points>) -> Scores
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::catalog::{Catalog, DEFAULT_CATALOG};
+    use crate::catalog_file::{self, DEFAULT_CATALOG};
     use crate::domain::maturity::{Band, Choice, Component, Hundredths, Pillar};
 
     /// A framework small enough to work out by hand: 10 points, P1 (4) and P2 (6), one
@@ -1044,7 +1044,7 @@ mod tests {
     /// The best answer to every criterion of the shipped 2024 framework scores its 100 points.
     #[test]
     fn the_best_answers_under_the_shipped_v2024_score_everything() {
-        let frameworks = match Catalog::from_toml(DEFAULT_CATALOG) {
+        let frameworks = match catalog_file::parse(DEFAULT_CATALOG) {
             Ok(catalog) => catalog.maturity_frameworks,
             Err(error) => panic!("{error}"),
         };

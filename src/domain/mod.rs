@@ -26,6 +26,7 @@ pub mod status;
 pub mod submission;
 pub mod summary;
 pub mod task;
+pub mod task_follow_up;
 pub mod violation;
 
 pub use catalog::Catalog;

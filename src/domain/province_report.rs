@@ -172,7 +172,7 @@ mod tests {
     use chrono::TimeZone;
 
     fn default_catalog() -> Catalog {
-        Catalog::from_toml(include_str!("../../catalog/default.toml")).unwrap()
+        crate::catalog_file::parse(crate::catalog_file::DEFAULT_CATALOG).unwrap()
     }
 
     fn codes(provinces: &[&Organization]) -> Vec<String> {

@@ -372,7 +372,7 @@ impl fmt::Display for Scope {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::catalog::DEFAULT_CATALOG;
+    use crate::catalog_file::{self, DEFAULT_CATALOG};
 
     fn date(text: &str) -> NaiveDate {
         text.parse().unwrap()
@@ -427,7 +427,7 @@ mod tests {
 
     #[test]
     fn historical_boundaries_read_the_tree_as_it_stood_in_the_period() {
-        let catalog = Catalog::from_toml(DEFAULT_CATALOG).unwrap();
+        let catalog = catalog_file::parse(DEFAULT_CATALOG).unwrap();
         let (p2024, p2025) = (
             catalog.period("2024").unwrap(),
             catalog.period("2025").unwrap(),
@@ -478,7 +478,7 @@ mod tests {
 
     #[test]
     fn current_boundaries_back_cast_the_scope_to_what_it_continues() {
-        let catalog = Catalog::from_toml(DEFAULT_CATALOG).unwrap();
+        let catalog = catalog_file::parse(DEFAULT_CATALOG).unwrap();
         let (p2023, p2024, p2025) = (
             catalog.period("2023").unwrap(),
             catalog.period("2024").unwrap(),
@@ -519,7 +519,7 @@ mod tests {
 
     #[test]
     fn the_trend_of_a_scope_formed_in_the_period_covers_what_it_continues() {
-        let catalog = Catalog::from_toml(DEFAULT_CATALOG).unwrap();
+        let catalog = catalog_file::parse(DEFAULT_CATALOG).unwrap();
         let (p2024, p2025) = (
             catalog.period("2024").unwrap(),
             catalog.period("2025").unwrap(),
@@ -551,7 +551,7 @@ mod tests {
 
     #[test]
     fn an_organisation_is_made_of_what_it_absorbed_by_the_date_it_is_taken_on() {
-        let catalog = Catalog::from_toml(DEFAULT_CATALOG).unwrap();
+        let catalog = catalog_file::parse(DEFAULT_CATALOG).unwrap();
         let made_of = |code, on, taken_on: Option<&str>| {
             made_of(&catalog, code, date(on), taken_on.map(date))
                 .into_iter()

@@ -985,7 +985,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::domain::catalog::DEFAULT_CATALOG;
+    use crate::catalog_file::{self, DEFAULT_CATALOG};
     use crate::domain::organization::OrganizationKind;
     use crate::domain::report::StaffCounts;
 
@@ -1024,7 +1024,7 @@ mod tests {
         fn figures_kept_up_to_date_equal_figures_built_from_scratch(
             steps in prop::collection::vec((any::<prop::sample::Index>(), 0_usize..4, any::<u16>()), 1..30)
         ) {
-            let catalog = Catalog::from_toml(DEFAULT_CATALOG).unwrap();
+            let catalog = catalog_file::parse(DEFAULT_CATALOG).unwrap();
             let agencies: Vec<&str> = catalog
                 .organizations
                 .iter()

@@ -23,9 +23,8 @@ use crate::api::{
     AgencyPlanApi, CatalogApi, Draining, FeedWatcher, MaturityApi, PageTokens, ProvinceReportApi,
     ReviewApi, SubmissionApi, SummaryApi, TaskApi,
 };
+use crate::catalog_file::{self, CatalogError, DEFAULT_CATALOG};
 use crate::config::{LimitArgs, ServeConfig, TlsArgs, WebArgs};
-use crate::domain::Catalog;
-use crate::domain::catalog::{CatalogError, DEFAULT_CATALOG};
 use crate::metrics::{MetricsEndpoint, RpcMetricsLayer};
 use crate::proto::agency_plan_service_server::AgencyPlanServiceServer;
 use crate::proto::catalog_service_server::CatalogServiceServer;
@@ -422,7 +421,7 @@ async fn load_catalog_if_empty(store: &Store, file: Option<&Path>) -> Result<(),
             "the default catalogue".to_string(),
         ),
     };
-    let catalog = Catalog::from_toml(&text).map_err(|error| {
+    let catalog = catalog_file::parse(&text).map_err(|error| {
         let problems = match error {
             CatalogError::Syntax(message) => message,
             CatalogError::Invalid(violations) => violations

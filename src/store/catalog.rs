@@ -1211,12 +1211,12 @@ fn link_to_row(link: &OrganizationLink) -> organization_link::ActiveModel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::catalog::DEFAULT_CATALOG;
+    use crate::catalog_file::{self, DEFAULT_CATALOG};
 
     /// Likewise for tasks: a plan without tasks is recorded with the keys it had before them.
     #[test]
     fn a_plan_without_tasks_has_the_state_it_had_before_them() {
-        let mut catalog = Catalog::from_toml(DEFAULT_CATALOG).unwrap();
+        let mut catalog = catalog_file::parse(DEFAULT_CATALOG).unwrap();
         assert!(canonical_catalog(&catalog).contains("\"tasks\""));
         for plan in &mut catalog.plans {
             plan.tasks.clear();
@@ -1233,7 +1233,7 @@ mod tests {
     /// database would fail `audit verify` after the upgrade.
     #[test]
     fn a_catalogue_without_frameworks_has_the_state_it_had_before_them() {
-        let mut catalog = Catalog::from_toml(DEFAULT_CATALOG).unwrap();
+        let mut catalog = catalog_file::parse(DEFAULT_CATALOG).unwrap();
         assert!(canonical_catalog(&catalog).contains("\"maturity_frameworks\""));
         catalog.maturity_frameworks.clear();
         let parsed: Value = serde_json::from_str(&canonical_catalog(&catalog)).unwrap();

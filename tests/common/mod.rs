@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use bytes::{Buf, BufMut};
+use pressdx::catalog_file;
 use pressdx::cli::client::{BearerToken, Connection};
 use pressdx::config::{DatabaseArgs, LimitArgs, ServeConfig, TlsArgs, WebArgs};
-use pressdx::domain::Catalog;
 use pressdx::domain::access::Role;
 use pressdx::proto::catalog_service_client::CatalogServiceClient;
 use pressdx::proto::submission_service_client::SubmissionServiceClient;
@@ -33,7 +33,7 @@ pub mod draws;
 /// The default catalogue with its periods never closing, so that what a test may submit does not
 /// depend on the day it runs; closing has tests of its own, which set closing times.
 pub static TEST_CATALOG: TestCatalog = TestCatalog(LazyLock::new(|| {
-    use pressdx::domain::catalog::{DEFAULT_CATALOG, without_closing_times};
+    use pressdx::catalog_file::{DEFAULT_CATALOG, without_closing_times};
     without_closing_times(DEFAULT_CATALOG)
 }));
 
@@ -343,7 +343,7 @@ impl TestApp {
 
     /// Applies a catalogue to the database directly, as `pressdx catalog import` does.
     pub async fn apply_catalog(&self, text: &str) {
-        let catalog = Catalog::from_toml(text).unwrap_or_else(|error| panic!("{error:?}"));
+        let catalog = catalog_file::parse(text).unwrap_or_else(|error| panic!("{error:?}"));
         let source = CatalogSource {
             text,
             applied_by: "the test harness",

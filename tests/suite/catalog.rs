@@ -339,7 +339,7 @@ async fn health_reports_serving() {
 async fn an_import_withdraws_an_illustrative_organisation() {
     let backend = crate::BACKEND;
     use crate::common::TEST_CATALOG;
-    use pressdx::domain::Catalog;
+    use pressdx::catalog_file;
     use pressdx::proto::{GetOrganizationRequest, ListTargetSummariesRequest};
     use pressdx::store::CatalogSource;
 
@@ -351,7 +351,7 @@ async fn an_import_withdraws_an_illustrative_organisation() {
     let apply = |text: String| {
         let store = store.clone();
         async move {
-            let catalog = Catalog::from_toml(&text).unwrap_or_else(|error| panic!("{error:?}"));
+            let catalog = catalog_file::parse(&text).unwrap_or_else(|error| panic!("{error:?}"));
             let source = CatalogSource {
                 text: &text,
                 applied_by: "the test",
@@ -666,7 +666,7 @@ async fn maturity_frameworks_are_served_with_what_is_known() {
 async fn a_maturity_framework_import_is_recorded_and_verified() {
     let backend = crate::BACKEND;
     use crate::common::TEST_CATALOG;
-    use pressdx::domain::Catalog;
+    use pressdx::catalog_file;
     use pressdx::proto::GetMaturityFrameworkRequest;
     use pressdx::store::CatalogSource;
     use sea_orm::{ConnectionTrait, Database};
@@ -705,7 +705,7 @@ async fn a_maturity_framework_import_is_recorded_and_verified() {
         "note = \"read in 3560's appendix\"",
     );
     assert_ne!(confirmed, *TEST_CATALOG);
-    let catalog = Catalog::from_toml(&confirmed).unwrap_or_else(|error| panic!("{error:?}"));
+    let catalog = catalog_file::parse(&confirmed).unwrap_or_else(|error| panic!("{error:?}"));
     let source = CatalogSource {
         text: &confirmed,
         applied_by: "the test",

@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use pressdx::domain::Catalog;
+use pressdx::catalog_file;
 use pressdx::store::CatalogSource;
 use sea_orm::{ConnectionTrait, Database, Statement};
 use tonic::Code;
@@ -265,7 +265,7 @@ async fn audit_verify_catches_every_edit_behind_a_figure() {
         "deadline = \"2030-11-15T00:00:00+07:00\"",
         "deadline = \"2030-11-20T00:00:00+07:00\"",
     );
-    let catalog = Catalog::from_toml(&moved_2030).unwrap();
+    let catalog = catalog_file::parse(&moved_2030).unwrap();
     let source = |accept_unrecorded_changes| CatalogSource {
         text: &moved_2030,
         applied_by: "an operator",
