@@ -12,7 +12,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 
-use super::audit::{self, AuditAction, AuditRecord};
+use super::audit_chain::{self, AuditAction, AuditRecord};
 use super::entities::{agency_plan, agency_plan_decision};
 use super::revisions::{Revised, lost_to_concurrent};
 use super::{Store, StoreError};
@@ -193,7 +193,7 @@ impl Store {
                     )
                 })
             })?;
-        audit::append(&transaction, &[audit_record(&stored)], now).await?;
+        audit_chain::append(&transaction, &[audit_record(&stored)], now).await?;
         transaction.commit().await?;
         Ok(Revised::Stored(stored))
     }
@@ -271,7 +271,7 @@ impl Store {
                 .exec_with_returning(&transaction)
                 .await?,
         )?;
-        audit::append(&transaction, &[decision_record(&recorded)], now).await?;
+        audit_chain::append(&transaction, &[decision_record(&recorded)], now).await?;
         transaction.commit().await?;
         Ok(PlanDecided::Recorded(recorded))
     }
@@ -442,10 +442,10 @@ fn decision_record(decision: &StoredPlanDecision) -> AuditRecord {
     }
 }
 
-/// Every revision stored, as `audit::check_recorded` compares it with its entry.
+/// Every revision stored, as `audit_verify::check_recorded` compares it with its entry.
 pub(super) async fn recorded_agency_plans(
     db: &impl ConnectionTrait,
-) -> Result<Vec<audit::RecordedRow>, StoreError> {
+) -> Result<Vec<audit_chain::RecordedRow>, StoreError> {
     Ok(agency_plan::Entity::find()
         .order_by_asc(agency_plan::Column::Id)
         .all(db)
@@ -453,7 +453,7 @@ pub(super) async fn recorded_agency_plans(
         .into_iter()
         .map(|row| {
             let stored = from_row(row);
-            audit::RecordedRow {
+            audit_chain::RecordedRow {
                 subject: subject(stored.id),
                 content_hash: audit_record(&stored).content_hash,
                 described: format!(
@@ -465,10 +465,10 @@ pub(super) async fn recorded_agency_plans(
         .collect())
 }
 
-/// Every decision stored, as `audit::check_recorded` compares it with its entry.
+/// Every decision stored, as `audit_verify::check_recorded` compares it with its entry.
 pub(super) async fn recorded_agency_plan_decisions(
     db: &impl ConnectionTrait,
-) -> Result<Vec<audit::RecordedRow>, StoreError> {
+) -> Result<Vec<audit_chain::RecordedRow>, StoreError> {
     let mut rows = Vec::new();
     for row in agency_plan_decision::Entity::find()
         .order_by_asc(agency_plan_decision::Column::Id)
@@ -484,7 +484,7 @@ pub(super) async fn recorded_agency_plan_decisions(
         let content_hash = decision_from_row(row)
             .map(|decision| decision_record(&decision).content_hash)
             .unwrap_or_default();
-        rows.push(audit::RecordedRow {
+        rows.push(audit_chain::RecordedRow {
             subject: decision_subject(id),
             content_hash,
             described,

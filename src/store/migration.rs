@@ -7,7 +7,7 @@ use sea_orm::{
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
-use super::audit::{self, AuditAction, AuditHead, AuditRecord};
+use super::audit_chain::{self, AuditAction, AuditHead, AuditRecord};
 use super::catalog;
 use super::entities::{audit_entry, organization, period, submission};
 use crate::domain::report::AnnualReport;
@@ -320,7 +320,7 @@ async fn record_earlier_submissions(manager: &SchemaManager<'_>) -> Result<(), D
         .map(|row| AuditRecord {
             principal: "recorded when the audit log began (submitted before it)".to_string(),
             action: AuditAction::SubmissionAccepted,
-            subject: audit::submission_subject(row),
+            subject: audit_chain::submission_subject(row),
             request_id: row.request_id.clone(),
             content_hash: row.content_hash.clone(),
         })
@@ -329,13 +329,13 @@ async fn record_earlier_submissions(manager: &SchemaManager<'_>) -> Result<(), D
         seq: 0,
         hash: String::new(),
     };
-    let (entries, head) = audit::chain(genesis, &records, Utc::now());
+    let (entries, head) = audit_chain::chain(genesis, &records, Utc::now());
     for chunk in entries.chunks(500) {
         audit_entry::Entity::insert_many(chunk.iter().cloned())
             .exec_without_returning(db)
             .await?;
     }
-    audit::save_head(db, head).await?;
+    audit_chain::save_head(db, head).await?;
     Ok(())
 }
 
@@ -386,7 +386,7 @@ impl MigrationTrait for RehashReportsInCanonicalForm {
                 records.push(AuditRecord {
                     principal: "upgrade to the content hash form pressdx.report.v1".to_string(),
                     action: AuditAction::SubmissionRehashed,
-                    subject: audit::submission_subject(&row),
+                    subject: audit_chain::submission_subject(&row),
                     request_id: row.request_id.clone(),
                     content_hash: row.content_hash.clone(),
                 });
@@ -406,13 +406,13 @@ impl MigrationTrait for RehashReportsInCanonicalForm {
             seq: head.try_get_by_index(0)?,
             hash: head.try_get_by_index(1)?,
         };
-        let (entries, head) = audit::chain(head, &records, Utc::now());
+        let (entries, head) = audit_chain::chain(head, &records, Utc::now());
         for chunk in entries.chunks(500) {
             audit_entry::Entity::insert_many(chunk.iter().cloned())
                 .exec_without_returning(db)
                 .await?;
         }
-        audit::save_head(db, head).await?;
+        audit_chain::save_head(db, head).await?;
         Ok(())
     }
 }
@@ -1120,11 +1120,11 @@ impl MigrationTrait for RecordCounters {
         let record = AuditRecord {
             principal: "recorded when the audit log began recording the counters".to_string(),
             action: AuditAction::CountersRecorded,
-            subject: audit::counters_subject(catalog_revision, credential_revision),
+            subject: audit_chain::counters_subject(catalog_revision, credential_revision),
             request_id: String::new(),
-            content_hash: audit::page_token_key_hash(&page_token_key),
+            content_hash: audit_chain::page_token_key_hash(&page_token_key),
         };
-        audit::append(db, &[record], Utc::now())
+        audit_chain::append(db, &[record], Utc::now())
             .await
             .map_err(|error| DbErr::Custom(error.to_string()))?;
         Ok(())

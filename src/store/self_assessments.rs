@@ -10,7 +10,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use super::audit::{self, AuditAction, AuditRecord};
+use super::audit_chain::{self, AuditAction, AuditRecord};
 use super::entities::{maturity_appraisal, self_assessment};
 use super::revisions::{Revised, lost_to_concurrent};
 use super::{Store, StoreError};
@@ -131,7 +131,7 @@ impl Store {
                 .exec_with_returning(&transaction)
                 .await?,
         );
-        audit::append(&transaction, &[appraisal_record(&recorded)], now).await?;
+        audit_chain::append(&transaction, &[appraisal_record(&recorded)], now).await?;
         transaction.commit().await?;
         Ok(Appraised::Recorded(recorded))
     }
@@ -205,7 +205,7 @@ impl Store {
                     )
                 })
             })?;
-        audit::append(&transaction, &[audit_record(&stored)], now).await?;
+        audit_chain::append(&transaction, &[audit_record(&stored)], now).await?;
         transaction.commit().await?;
         Ok(Revised::Stored(stored))
     }
@@ -328,10 +328,10 @@ fn appraisal_record(appraisal: &MaturityAppraisal) -> AuditRecord {
     }
 }
 
-/// Every appraisal stored, as `audit::check_recorded` compares it with its entry.
+/// Every appraisal stored, as `audit_verify::check_recorded` compares it with its entry.
 pub(super) async fn recorded_appraisals(
     db: &impl ConnectionTrait,
-) -> Result<Vec<audit::RecordedRow>, StoreError> {
+) -> Result<Vec<audit_chain::RecordedRow>, StoreError> {
     Ok(maturity_appraisal::Entity::find()
         .order_by_asc(maturity_appraisal::Column::Id)
         .all(db)
@@ -340,7 +340,7 @@ pub(super) async fn recorded_appraisals(
         .map(|row| {
             let appraisal = appraisal_from_row(row);
             let record = appraisal_record(&appraisal);
-            audit::RecordedRow {
+            audit_chain::RecordedRow {
                 subject: record.subject,
                 content_hash: record.content_hash,
                 described: format!(
@@ -382,10 +382,10 @@ fn audit_record(stored: &StoredSelfAssessment) -> AuditRecord {
     }
 }
 
-/// Every revision stored, as `audit::check_recorded` compares it with its entry.
+/// Every revision stored, as `audit_verify::check_recorded` compares it with its entry.
 pub(super) async fn recorded_self_assessments(
     db: &impl ConnectionTrait,
-) -> Result<Vec<audit::RecordedRow>, StoreError> {
+) -> Result<Vec<audit_chain::RecordedRow>, StoreError> {
     Ok(self_assessment::Entity::find()
         .order_by_asc(self_assessment::Column::Id)
         .all(db)
@@ -393,7 +393,7 @@ pub(super) async fn recorded_self_assessments(
         .into_iter()
         .map(|row| {
             let stored = from_row(row);
-            audit::RecordedRow {
+            audit_chain::RecordedRow {
                 subject: subject(stored.id),
                 content_hash: audit_record(&stored).content_hash,
                 described: format!(
