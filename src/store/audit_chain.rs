@@ -41,10 +41,16 @@ pub enum AuditAction {
     ProvinceReportSubmitted,
     /// A revision of an agency's maturity self-assessment stored.
     SelfAssessmentAccepted,
+    /// A stored self-assessment converted to pressdx's own stored form (an upgrade): its bytes
+    /// are new, what it says and its content hash are not.
+    SelfAssessmentConverted,
     /// A criterion of a self-assessment appraised.
     SelfAssessmentAppraised,
     /// A revision of an agency's own plan stored.
     AgencyPlanAccepted,
+    /// A stored agency plan converted to pressdx's own stored form (an upgrade), as
+    /// [`AuditAction::SelfAssessmentConverted`].
+    AgencyPlanConverted,
     /// A governing body's decision on an agency's plan.
     AgencyPlanDecided,
     /// A revision of a lead's progress report on a plan's task stored.
@@ -69,8 +75,10 @@ impl AuditAction {
             AuditAction::ProvinceReportDrafted => "province_report.drafted",
             AuditAction::ProvinceReportSubmitted => "province_report.submitted",
             AuditAction::SelfAssessmentAccepted => "self_assessment.accepted",
+            AuditAction::SelfAssessmentConverted => "self_assessment.converted",
             AuditAction::SelfAssessmentAppraised => "self_assessment.appraised",
             AuditAction::AgencyPlanAccepted => "agency_plan.accepted",
+            AuditAction::AgencyPlanConverted => "agency_plan.converted",
             AuditAction::AgencyPlanDecided => "agency_plan.decided",
             AuditAction::TaskProgressReported => "task_progress.reported",
             AuditAction::CountersRecorded => "counters.recorded",

@@ -149,11 +149,16 @@ async fn verify(db: &impl ConnectionTrait) -> Result<AuditVerification, StoreErr
                 || action == AuditAction::ProvinceReportSubmitted.as_str()
             {
                 province_reports_recorded.insert(entry.subject.clone(), entry.clone());
-            } else if action == AuditAction::SelfAssessmentAccepted.as_str() {
+            } else if action == AuditAction::SelfAssessmentAccepted.as_str()
+                || action == AuditAction::SelfAssessmentConverted.as_str()
+            {
+                // A conversion records the revision again under the same subject: the latest
+                // entry of a revision is the one its row must match.
                 self_assessments_recorded.insert(entry.subject.clone(), entry.clone());
             } else if action == AuditAction::SelfAssessmentAppraised.as_str() {
                 appraisals_recorded.insert(entry.subject.clone(), entry.clone());
             } else if action == AuditAction::AgencyPlanAccepted.as_str()
+                || action == AuditAction::AgencyPlanConverted.as_str()
                 || action == AuditAction::AgencyPlanDecided.as_str()
             {
                 // The two actions name distinct subjects ("agency plan 3", "agency plan
