@@ -19,6 +19,7 @@ pub mod review;
 pub mod submission;
 pub mod summary;
 pub mod tasks;
+pub mod upgrade;
 pub mod web;
 pub mod words;
 
@@ -129,6 +130,7 @@ macro_rules! behavioural_suite {
             words::checks_come_in_the_order_the_proto_states,
             words::summaries_read_as_the_proto_words_them,
             words::a_successor_reviews_and_verify_names_every_counter,
+            upgrade::a_database_of_the_previous_release_upgrades_in_place,
         );
     };
     ($backend:expr; $($module:ident :: $test:ident),+ $(,)?) => {
