@@ -178,7 +178,7 @@ impl MaturityApi {
                 )
             })?;
         let appraisals = self.store.appraisals(stored.id).await?;
-        served(&stored, &appraisals, &catalog)
+        Ok(served(&stored, &appraisals, &catalog))
     }
 
     async fn appraise(
@@ -556,7 +556,7 @@ async fn assessed_in(
 ) -> Result<BTreeMap<String, Assessed>, ApiError> {
     let stored = store.latest_self_assessments(period_code).await?;
     let framework_code = framework_code.to_string();
-    off_the_workers(move || assessed_of(&catalog, &framework_code, &stored)).await
+    off_the_workers(move || Ok(assessed_of(&catalog, &framework_code, &stored))).await
 }
 
 /// An asked scope's results under `framework`, as GetMaturityResults serves them.
@@ -630,7 +630,7 @@ fn assessed_of(
     catalog: &Catalog,
     framework_code: &str,
     stored: &[(StoredSelfAssessment, Vec<MaturityAppraisal>)],
-) -> Result<BTreeMap<String, Assessed>, ApiError> {
+) -> BTreeMap<String, Assessed> {
     let mut assessed = BTreeMap::new();
     for (revision, appraisals) in stored {
         if revision.framework_code != framework_code {
@@ -651,7 +651,7 @@ fn assessed_of(
             },
         );
     }
-    Ok(assessed)
+    assessed
 }
 
 /// Points, counts, ranks and shares are far below `i32::MAX`.
@@ -830,7 +830,7 @@ fn served(
     stored: &StoredSelfAssessment,
     appraisals: &[MaturityAppraisal],
     catalog: &Catalog,
-) -> Result<proto::SelfAssessment, ApiError> {
+) -> proto::SelfAssessment {
     let mut content = decoded(stored);
     let (score, final_score, misfits) = match fit(&content, catalog) {
         Ok((assessment, framework)) => (
@@ -865,7 +865,7 @@ fn served(
         .sort_by_cached_key(|evidence| order(&evidence.criterion_code));
     let mut appraisals: Vec<&MaturityAppraisal> = appraisals.iter().collect();
     appraisals.sort_by_cached_key(|appraisal| order(&appraisal.criterion_code));
-    Ok(proto::SelfAssessment {
+    proto::SelfAssessment {
         receipt: Some(proto::SelfAssessmentReceipt {
             id: stored.id,
             agency_code: stored.agency_code.clone(),
@@ -884,7 +884,7 @@ fn served(
         appraisals: appraisals.into_iter().map(appraisal_to_proto).collect(),
         final_score,
         misfits,
-    })
+    }
 }
 
 /// A criterion's place in `framework_code`'s order as the catalogue lists it now, then its code:

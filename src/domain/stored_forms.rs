@@ -26,6 +26,11 @@
 //! give the parsed value, computed here from the stored form so that `audit verify` can check a
 //! row without the catalogue it was parsed under. A stored form's bytes are not themselves the
 //! hashed bytes: a plan keeps its commitments in the plan's order, which the hash leaves out.
+//!
+//! Rows stored before these forms existed held the encoded request message that would send them
+//! again; the migration `StoreFormsOwnedByPressdx` (`store::migration`) converted them. Their
+//! content hashes did not change, and need no keeping aside: pressdx always computed them over
+//! the parsed value, never over its encoding, so a retry of an old request id still replays.
 
 use std::collections::BTreeMap;
 

@@ -3,7 +3,9 @@
 //! self-assessment stored or appraised, an agency's plan stored or decided on) appends an entry in
 //! the same transaction, naming who did it, when, under which request id, and the SHA-256 of what
 //! was written. Each entry's hash covers its fields and the previous entry's hash, and the counters
-//! row holds the last entry's number and hash.
+//! row holds the last entry's number and hash. An upgrade that rewrites stored rows (a content hash
+//! recomputed, a self-assessment or plan converted to pressdx's own stored form) records each
+//! again, in an entry of its own.
 //!
 //! This is what every repository calls to append, and the subjects and hashes they record; the
 //! verifier that reads them all back is `audit_verify`, which depends on the repositories, never
