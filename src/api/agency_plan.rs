@@ -6,7 +6,6 @@ use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use prost::Message;
 use tonic::{Request, Response, Status};
 use tracing::{info, instrument};
 
@@ -27,6 +26,7 @@ use crate::domain::organization::OrganizationKind;
 use crate::domain::period::today_in_vietnam;
 use crate::domain::plan::{Plan, TargetRule};
 use crate::domain::scope::{Boundaries, Scope};
+use crate::domain::stored_forms::AgencyPlanForm;
 use crate::domain::summary::{PeriodAndScope, summarize};
 use crate::domain::violation::FieldViolation;
 use crate::proto::agency_plan_service_server::AgencyPlanService;
@@ -126,7 +126,7 @@ impl AgencyPlanApi {
                 agency_code,
                 plan_code: &plan.code,
                 request_id: request.request_id.trim(),
-                content: content_of(&content, agency_code, &plan.code).encode_to_vec(),
+                form: &AgencyPlanForm::of(&content),
                 content_hash: &content_hash,
                 submitted_by: &submitted_by,
             })
@@ -222,7 +222,7 @@ impl AgencyPlanApi {
         }
 
         // The reasons' fields, against what the revision says.
-        let content = decoded(&stored)?;
+        let content = decoded(&stored);
         let entries: HashSet<String> = content
             .commitments
             .iter()
@@ -358,7 +358,7 @@ impl AgencyPlanApi {
         })?;
         let decisions = self.store.agency_plan_decisions(stored.id).await?;
         let history = self.history(&plan.code, agency_code).await?;
-        let content = decoded(&stored)?;
+        let content = decoded(&stored);
         Ok(proto::AgencyPlan {
             receipt: Some(stored_receipt(&stored)),
             commitments: content.commitments,
@@ -555,7 +555,7 @@ impl AgencyPlanApi {
                 .ok_or_else(not_found)?
         };
         let decisions = self.store.agency_plan_decisions(stored.id).await?;
-        let content = AgencyPlanContent::parse(draft_of(&decoded(&stored)?), &plan)
+        let content = AgencyPlanContent::parse(draft_of(&decoded(&stored)), &plan)
             .map_err(|violations| outdated(&stored, &plan.code, violations.len()))?;
 
         let (agency_plan_id, revision) = (stored.id, stored.revision);
@@ -739,10 +739,9 @@ fn commitment_to_proto(target_code: &str, year: i32, value: CommitmentValue) -> 
     }
 }
 
-/// What is stored of a plan: its commitments and tasks in the canonical order, as the request
-/// that would send them again.
+/// A stored plan as the request that would send it again.
 fn content_of(
-    content: &AgencyPlanContent,
+    form: &AgencyPlanForm,
     agency_code: &str,
     plan_code: &str,
 ) -> SubmitAgencyPlanRequest {
@@ -750,15 +749,15 @@ fn content_of(
         request_id: String::new(),
         agency_code: agency_code.to_string(),
         plan_code: plan_code.to_string(),
-        commitments: content
-            .commitments()
+        commitments: form
+            .commitments
             .iter()
             .map(|commitment| {
                 commitment_to_proto(&commitment.target_code, commitment.year, commitment.value)
             })
             .collect(),
-        tasks: content
-            .tasks()
+        tasks: form
+            .tasks
             .iter()
             .map(|task| proto::AgencyTask {
                 code: task.code.clone(),
@@ -772,13 +771,8 @@ fn content_of(
 }
 
 /// A stored revision's content, as it was sent (in canonical order).
-fn decoded(stored: &StoredAgencyPlan) -> Result<SubmitAgencyPlanRequest, ApiError> {
-    SubmitAgencyPlanRequest::decode(stored.content.as_slice()).map_err(|error| {
-        ApiError::Store(crate::store::StoreError::Corrupt(format!(
-            "agency plan {}: {error}",
-            stored.id
-        )))
-    })
+fn decoded(stored: &StoredAgencyPlan) -> SubmitAgencyPlanRequest {
+    content_of(&stored.form, &stored.agency_code, &stored.plan_code)
 }
 
 fn stored_receipt(stored: &StoredAgencyPlan) -> proto::AgencyPlanReceipt {

@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use prost::Message;
 use tonic::{Request, Response, Status};
 use tracing::{info, instrument};
 
@@ -27,6 +26,7 @@ use crate::domain::maturity_results::{
 use crate::domain::naming::echo;
 use crate::domain::period::Period;
 use crate::domain::scope::{Boundaries, Coverage, Scope};
+use crate::domain::stored_forms::SelfAssessmentForm;
 use crate::domain::violation::FieldViolation;
 use crate::proto::maturity_service_server::MaturityService;
 use crate::proto::{
@@ -110,7 +110,7 @@ impl MaturityApi {
                 period_code: &period.code,
                 framework_code: assessment.framework(),
                 request_id: request.request_id.trim(),
-                content: content_of(&assessment, agency_code).encode_to_vec(),
+                form: &SelfAssessmentForm::of(&assessment),
                 content_hash: &content_hash,
                 submitted_by: &submitted_by,
             })
@@ -178,7 +178,7 @@ impl MaturityApi {
                 )
             })?;
         let appraisals = self.store.appraisals(stored.id).await?;
-        served(&stored, &appraisals, &catalog)
+        Ok(served(&stored, &appraisals, &catalog))
     }
 
     async fn appraise(
@@ -233,7 +233,7 @@ impl MaturityApi {
 
         // A revision that no longer fits counts nowhere: there is nothing to appraise.
         let (_, framework) =
-            fit(&decoded(&stored)?, &catalog).map_err(|_| ApiError::FailedPrecondition {
+            fit(&decoded(&stored), &catalog).map_err(|_| ApiError::FailedPrecondition {
                 reason: "SELF_ASSESSMENT_OUTDATED",
                 subject: format!("self-assessments/{id}"),
                 message: format!(
@@ -556,7 +556,7 @@ async fn assessed_in(
 ) -> Result<BTreeMap<String, Assessed>, ApiError> {
     let stored = store.latest_self_assessments(period_code).await?;
     let framework_code = framework_code.to_string();
-    off_the_workers(move || assessed_of(&catalog, &framework_code, &stored)).await
+    off_the_workers(move || Ok(assessed_of(&catalog, &framework_code, &stored))).await
 }
 
 /// An asked scope's results under `framework`, as GetMaturityResults serves them.
@@ -630,14 +630,14 @@ fn assessed_of(
     catalog: &Catalog,
     framework_code: &str,
     stored: &[(StoredSelfAssessment, Vec<MaturityAppraisal>)],
-) -> Result<BTreeMap<String, Assessed>, ApiError> {
+) -> BTreeMap<String, Assessed> {
     let mut assessed = BTreeMap::new();
     for (revision, appraisals) in stored {
         if revision.framework_code != framework_code {
             continue;
         }
         // One that no longer fits (a criterion it answered changed since) counts as none either.
-        let Ok((assessment, framework)) = fit(&decoded(revision)?, catalog) else {
+        let Ok((assessment, framework)) = fit(&decoded(revision), catalog) else {
             continue;
         };
         let final_scores = final_scores(&assessment, framework, appraisals);
@@ -651,7 +651,7 @@ fn assessed_of(
             },
         );
     }
-    Ok(assessed)
+    assessed
 }
 
 /// Points, counts, ranks and shares are far below `i32::MAX`.
@@ -789,10 +789,8 @@ fn named_as_in_the_request(mut violation: FieldViolation) -> FieldViolation {
     violation
 }
 
-/// What is stored of an assessment: its answers and evidence in criterion order, as the request
-/// that would send them again.
-fn content_of(assessment: &SelfAssessment, agency_code: &str) -> SubmitSelfAssessmentRequest {
-    let draft = assessment.to_draft();
+/// A draft as the request that would send it again.
+fn content_of(draft: SelfAssessmentDraft, agency_code: &str) -> SubmitSelfAssessmentRequest {
     SubmitSelfAssessmentRequest {
         request_id: String::new(),
         agency_code: agency_code.to_string(),
@@ -832,8 +830,8 @@ fn served(
     stored: &StoredSelfAssessment,
     appraisals: &[MaturityAppraisal],
     catalog: &Catalog,
-) -> Result<proto::SelfAssessment, ApiError> {
-    let mut content = decoded(stored)?;
+) -> proto::SelfAssessment {
+    let mut content = decoded(stored);
     let (score, final_score, misfits) = match fit(&content, catalog) {
         Ok((assessment, framework)) => (
             Some(score_to_proto(assessment.scores())),
@@ -867,7 +865,7 @@ fn served(
         .sort_by_cached_key(|evidence| order(&evidence.criterion_code));
     let mut appraisals: Vec<&MaturityAppraisal> = appraisals.iter().collect();
     appraisals.sort_by_cached_key(|appraisal| order(&appraisal.criterion_code));
-    Ok(proto::SelfAssessment {
+    proto::SelfAssessment {
         receipt: Some(proto::SelfAssessmentReceipt {
             id: stored.id,
             agency_code: stored.agency_code.clone(),
@@ -886,7 +884,7 @@ fn served(
         appraisals: appraisals.into_iter().map(appraisal_to_proto).collect(),
         final_score,
         misfits,
-    })
+    }
 }
 
 /// A criterion's place in `framework_code`'s order as the catalogue lists it now, then its code:
@@ -911,14 +909,10 @@ fn criterion_order<'a>(
     }
 }
 
-/// The stored content of a revision: the request that would send it again.
-fn decoded(stored: &StoredSelfAssessment) -> Result<SubmitSelfAssessmentRequest, ApiError> {
-    SubmitSelfAssessmentRequest::decode(stored.content.as_slice()).map_err(|error| {
-        ApiError::Store(crate::store::StoreError::Corrupt(format!(
-            "self-assessment {}: {error}",
-            stored.id
-        )))
-    })
+/// The stored content of a revision: the request that would send it again, its answers and
+/// evidence in criterion order.
+fn decoded(stored: &StoredSelfAssessment) -> SubmitSelfAssessmentRequest {
+    content_of(stored.form.to_draft(), &stored.agency_code)
 }
 
 /// A stored revision's content parsed again under the catalogue as it is now, with the framework

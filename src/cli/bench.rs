@@ -303,7 +303,8 @@ async fn bench_backend(
             duration: Duration::from_secs(args.soak_seconds),
             sample_every: Duration::from_secs(args.soak_sample_seconds.max(1)),
         };
-        Some(soak(&server, &channels, &tokens, sequence, settings).await)
+        let endpoint = server.endpoint()?;
+        Some(soak(&server, endpoint, &channels, &tokens, sequence, settings).await)
     } else {
         None
     };
@@ -494,6 +495,7 @@ const SOAK_CALLS: [SoakCall; 7] = [
 /// resident memory.
 async fn soak(
     server: &ServerProcess,
+    endpoint: tonic::transport::Endpoint,
     channels: &[Channel],
     tokens: &BenchTokens,
     sequence: Arc<AtomicU64>,
@@ -502,7 +504,6 @@ async fn soak(
     let started = Instant::now();
     let deadline = started + settings.duration;
     let submitted = Arc::new(AtomicU64::new(0));
-    let endpoint = server.endpoint();
     let clients: Vec<_> = channels
         .iter()
         .cloned()
@@ -1013,14 +1014,13 @@ impl ServerProcess {
         }
     }
 
-    fn endpoint(&self) -> tonic::transport::Endpoint {
+    fn endpoint(&self) -> Result<tonic::transport::Endpoint, tonic::transport::Error> {
         Channel::from_shared(format!("http://{}", self.address))
-            .expect("a socket address is a valid URI")
     }
 
     /// One connection per client.
     async fn channels(&self, count: usize) -> Result<Vec<Channel>, Box<dyn std::error::Error>> {
-        let endpoint = self.endpoint();
+        let endpoint = self.endpoint()?;
         let mut channels = Vec::with_capacity(count);
         for _ in 0..count {
             channels.push(endpoint.connect().await?);

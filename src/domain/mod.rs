@@ -23,6 +23,7 @@ pub mod ratio;
 pub mod report;
 pub mod scope;
 pub mod status;
+pub mod stored_forms;
 pub mod submission;
 pub mod summary;
 pub mod task;

@@ -3,8 +3,9 @@
 //! request id is taken once: the same content replays, other content is refused. Every write
 //! goes in the same transaction as its audit entry, and `audit verify` checks each against it.
 //!
-//! What a plan says is opaque bytes here, with its content hash: what they mean is the API's and
-//! the domain's business.
+//! What a plan says is stored in pressdx's own form (`domain::stored_forms`, form
+//! `pressdx.agency-plan.stored.v1`), written and read here; whether it still fits the catalogue is
+//! the API's and the domain's business.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -12,11 +13,12 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 
-use super::audit::{self, AuditAction, AuditRecord};
+use super::audit_chain::{self, AuditAction, AuditRecord};
 use super::entities::{agency_plan, agency_plan_decision};
 use super::revisions::{Revised, lost_to_concurrent};
 use super::{Store, StoreError};
 use crate::domain::canonical::sha256_hex;
+use crate::domain::stored_forms::AgencyPlanForm;
 
 /// One stored revision.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +28,9 @@ pub struct StoredAgencyPlan {
     pub plan_code: String,
     pub revision: i32,
     pub request_id: String,
-    pub content: Vec<u8>,
+    /// What it says.
+    pub form: AgencyPlanForm,
+    /// As its receipt gave it.
     pub content_hash: String,
     pub received_at: DateTime<Utc>,
     /// Who sent it, as the audit log names them.
@@ -39,7 +43,7 @@ pub struct NewAgencyPlan<'a> {
     pub agency_code: &'a str,
     pub plan_code: &'a str,
     pub request_id: &'a str,
-    pub content: Vec<u8>,
+    pub form: &'a AgencyPlanForm,
     pub content_hash: &'a str,
     pub submitted_by: &'a str,
 }
@@ -155,7 +159,7 @@ impl Store {
             .one(&transaction)
             .await?
         {
-            let taken = from_row(taken);
+            let taken = from_row(taken)?;
             let same = taken.content_hash == new.content_hash
                 && taken.agency_code == new.agency_code
                 && taken.plan_code == new.plan_code;
@@ -176,15 +180,14 @@ impl Store {
             plan_code: sea_orm::Set(new.plan_code.to_string()),
             revision: sea_orm::Set(latest.unwrap_or(0) + 1),
             request_id: sea_orm::Set(new.request_id.to_string()),
-            content: sea_orm::Set(new.content),
+            content: sea_orm::Set(new.form.to_stored()),
             content_hash: sea_orm::Set(new.content_hash.to_string()),
             received_at: sea_orm::Set(now),
             submitted_by: sea_orm::Set(new.submitted_by.to_string()),
         };
-        let stored = agency_plan::Entity::insert(row)
+        let inserted = agency_plan::Entity::insert(row)
             .exec_with_returning(&transaction)
             .await
-            .map(from_row)
             .map_err(|error| {
                 lost_to_concurrent(error, || {
                     format!(
@@ -193,17 +196,19 @@ impl Store {
                     )
                 })
             })?;
-        audit::append(&transaction, &[audit_record(&stored)], now).await?;
+        audit_chain::append(&transaction, &[audit_record(&inserted)], now).await?;
+        let stored = from_row(inserted)?;
         transaction.commit().await?;
         Ok(Revised::Stored(stored))
     }
 
     /// One revision by id.
     pub async fn agency_plan_by_id(&self, id: i64) -> Result<Option<StoredAgencyPlan>, StoreError> {
-        Ok(agency_plan::Entity::find_by_id(id)
+        agency_plan::Entity::find_by_id(id)
             .one(&self.db)
             .await?
-            .map(from_row))
+            .map(from_row)
+            .transpose()
     }
 
     /// An agency's plan under a plan code: the latest revision, or `revision`.
@@ -219,11 +224,12 @@ impl Store {
         if let Some(revision) = revision {
             query = query.filter(agency_plan::Column::Revision.eq(revision));
         }
-        Ok(query
+        query
             .order_by_desc(agency_plan::Column::Revision)
             .one(&self.db)
             .await?
-            .map(from_row))
+            .map(from_row)
+            .transpose()
     }
 
     /// Records a decision and its audit entry in one transaction, if the revision is still its
@@ -271,7 +277,7 @@ impl Store {
                 .exec_with_returning(&transaction)
                 .await?,
         )?;
-        audit::append(&transaction, &[decision_record(&recorded)], now).await?;
+        audit_chain::append(&transaction, &[decision_record(&recorded)], now).await?;
         transaction.commit().await?;
         Ok(PlanDecided::Recorded(recorded))
     }
@@ -347,18 +353,20 @@ impl Store {
     }
 }
 
-fn from_row(row: agency_plan::Model) -> StoredAgencyPlan {
-    StoredAgencyPlan {
+fn from_row(row: agency_plan::Model) -> Result<StoredAgencyPlan, StoreError> {
+    let form = AgencyPlanForm::from_stored(&row.content)
+        .map_err(|why| StoreError::Corrupt(format!("agency plan {}: {why}", row.id)))?;
+    Ok(StoredAgencyPlan {
         id: row.id,
         agency_code: row.agency_code,
         plan_code: row.plan_code,
         revision: row.revision,
         request_id: row.request_id,
-        content: row.content,
+        form,
         content_hash: row.content_hash,
         received_at: row.received_at,
         submitted_by: row.submitted_by,
-    }
+    })
 }
 
 fn decision_from_row(row: agency_plan_decision::Model) -> Result<StoredPlanDecision, StoreError> {
@@ -395,25 +403,23 @@ fn decision_subject(id: i64) -> String {
 }
 
 /// A revision's entry: its content hash covers everything the row says, its bytes hashed afresh.
-fn audit_record(stored: &StoredAgencyPlan) -> AuditRecord {
+pub(super) fn audit_record(row: &agency_plan::Model) -> AuditRecord {
     let content = serde_json::json!([
-        stored.id,
-        stored.agency_code,
-        stored.plan_code,
-        stored.revision,
-        stored.request_id,
-        sha256_hex(&stored.content),
-        stored.content_hash,
-        stored
-            .received_at
-            .to_rfc3339_opts(SecondsFormat::Micros, true),
-        stored.submitted_by,
+        row.id,
+        row.agency_code,
+        row.plan_code,
+        row.revision,
+        row.request_id,
+        sha256_hex(&row.content),
+        row.content_hash,
+        row.received_at.to_rfc3339_opts(SecondsFormat::Micros, true),
+        row.submitted_by,
     ]);
     AuditRecord {
-        principal: stored.submitted_by.clone(),
+        principal: row.submitted_by.clone(),
         action: AuditAction::AgencyPlanAccepted,
-        subject: subject(stored.id),
-        request_id: stored.request_id.clone(),
+        subject: subject(row.id),
+        request_id: row.request_id.clone(),
         content_hash: sha256_hex(content.to_string().as_bytes()),
     }
 }
@@ -442,33 +448,41 @@ fn decision_record(decision: &StoredPlanDecision) -> AuditRecord {
     }
 }
 
-/// Every revision stored, as `audit::check_recorded` compares it with its entry.
+/// Every revision stored, as `audit_verify::check_recorded` compares it with its entry. A row
+/// whose stored form does not read back, or does not hash to the content hash its receipt gave,
+/// gives no content hash, so that it matches no entry: what it says is not what was accepted.
 pub(super) async fn recorded_agency_plans(
     db: &impl ConnectionTrait,
-) -> Result<Vec<audit::RecordedRow>, StoreError> {
+) -> Result<Vec<audit_chain::RecordedRow>, StoreError> {
     Ok(agency_plan::Entity::find()
         .order_by_asc(agency_plan::Column::Id)
         .all(db)
         .await?
         .into_iter()
         .map(|row| {
-            let stored = from_row(row);
-            audit::RecordedRow {
-                subject: subject(stored.id),
-                content_hash: audit_record(&stored).content_hash,
+            let holds = AgencyPlanForm::from_stored(&row.content).is_ok_and(|form| {
+                form.content_hash(&row.agency_code, &row.plan_code) == row.content_hash
+            });
+            audit_chain::RecordedRow {
+                subject: subject(row.id),
+                content_hash: if holds {
+                    audit_record(&row).content_hash
+                } else {
+                    String::new()
+                },
                 described: format!(
                     "{} {} revision {}",
-                    stored.agency_code, stored.plan_code, stored.revision
+                    row.agency_code, row.plan_code, row.revision
                 ),
             }
         })
         .collect())
 }
 
-/// Every decision stored, as `audit::check_recorded` compares it with its entry.
+/// Every decision stored, as `audit_verify::check_recorded` compares it with its entry.
 pub(super) async fn recorded_agency_plan_decisions(
     db: &impl ConnectionTrait,
-) -> Result<Vec<audit::RecordedRow>, StoreError> {
+) -> Result<Vec<audit_chain::RecordedRow>, StoreError> {
     let mut rows = Vec::new();
     for row in agency_plan_decision::Entity::find()
         .order_by_asc(agency_plan_decision::Column::Id)
@@ -484,7 +498,7 @@ pub(super) async fn recorded_agency_plan_decisions(
         let content_hash = decision_from_row(row)
             .map(|decision| decision_record(&decision).content_hash)
             .unwrap_or_default();
-        rows.push(audit::RecordedRow {
+        rows.push(audit_chain::RecordedRow {
             subject: decision_subject(id),
             content_hash,
             described,

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use chrono::Utc;
 
-use super::audit::{self, AuditAction, AuditRecord};
+use super::audit_chain::{self, AuditAction, AuditRecord};
 use super::entities::{
     audit_entry, catalog_state, indicator, maturity_framework, milestone, organization,
     organization_link, organization_version, period, plan, plan_task, plausibility_rule,
@@ -698,7 +698,7 @@ pub(super) async fn record_state(
 ) -> Result<(), StoreError> {
     let state = canonical_catalog(&load_catalog(transaction).await?);
     record.content_hash = sha256_hex(state.as_bytes());
-    let head = audit::append(transaction, &[record], Utc::now()).await?;
+    let head = audit_chain::append(transaction, &[record], Utc::now()).await?;
     catalog_state::Model {
         seq: head.seq,
         state,

@@ -10,7 +10,7 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
-use super::audit::{self, AuditAction, AuditRecord};
+use super::audit_chain::{self, AuditAction, AuditRecord};
 use super::entities::credential;
 use super::{Store, StoreError};
 use crate::domain::access::Role;
@@ -118,7 +118,7 @@ impl Store {
             AuditAction::CredentialCreated,
             created_by,
         );
-        audit::append(&transaction, &[record], now).await?;
+        audit_chain::append(&transaction, &[record], now).await?;
         bump_credential_revision(&transaction).await?;
         transaction.commit().await?;
         self.commits.changed();
@@ -190,7 +190,7 @@ impl Store {
             AuditAction::CredentialRevoked,
             revoked_by,
         );
-        audit::append(&transaction, &[record], now).await?;
+        audit_chain::append(&transaction, &[record], now).await?;
         bump_credential_revision(&transaction).await?;
         transaction.commit().await?;
         self.commits.changed();

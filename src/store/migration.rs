@@ -2,15 +2,22 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Statement,
 };
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
-use super::audit::{self, AuditAction, AuditHead, AuditRecord};
-use super::catalog;
-use super::entities::{audit_entry, organization, period, submission};
+use super::audit_chain::{self, AuditAction, AuditHead, AuditRecord};
+use super::entities::{
+    agency_plan, audit_entry, organization, period, self_assessment, submission,
+};
+use super::{agency_plans, catalog, self_assessments};
+use crate::domain::agency_plan::{AgencyTask, Commitment, CommitmentValue};
+use crate::domain::assessment::{Evidence, Sha256Hex};
+use crate::domain::maturity::{Answer, Hundredths};
 use crate::domain::report::AnnualReport;
+use crate::domain::stored_forms::{AgencyPlanForm, SelfAssessmentForm};
 
 pub struct Migrator;
 
@@ -45,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateTaskProgress),
             Box::new(CountersInNotifications),
             Box::new(RecordCounters),
+            Box::new(StoreFormsOwnedByPressdx),
         ]
     }
 }
@@ -320,7 +328,7 @@ async fn record_earlier_submissions(manager: &SchemaManager<'_>) -> Result<(), D
         .map(|row| AuditRecord {
             principal: "recorded when the audit log began (submitted before it)".to_string(),
             action: AuditAction::SubmissionAccepted,
-            subject: audit::submission_subject(row),
+            subject: audit_chain::submission_subject(row),
             request_id: row.request_id.clone(),
             content_hash: row.content_hash.clone(),
         })
@@ -329,13 +337,13 @@ async fn record_earlier_submissions(manager: &SchemaManager<'_>) -> Result<(), D
         seq: 0,
         hash: String::new(),
     };
-    let (entries, head) = audit::chain(genesis, &records, Utc::now());
+    let (entries, head) = audit_chain::chain(genesis, &records, Utc::now());
     for chunk in entries.chunks(500) {
         audit_entry::Entity::insert_many(chunk.iter().cloned())
             .exec_without_returning(db)
             .await?;
     }
-    audit::save_head(db, head).await?;
+    audit_chain::save_head(db, head).await?;
     Ok(())
 }
 
@@ -386,7 +394,7 @@ impl MigrationTrait for RehashReportsInCanonicalForm {
                 records.push(AuditRecord {
                     principal: "upgrade to the content hash form pressdx.report.v1".to_string(),
                     action: AuditAction::SubmissionRehashed,
-                    subject: audit::submission_subject(&row),
+                    subject: audit_chain::submission_subject(&row),
                     request_id: row.request_id.clone(),
                     content_hash: row.content_hash.clone(),
                 });
@@ -406,13 +414,13 @@ impl MigrationTrait for RehashReportsInCanonicalForm {
             seq: head.try_get_by_index(0)?,
             hash: head.try_get_by_index(1)?,
         };
-        let (entries, head) = audit::chain(head, &records, Utc::now());
+        let (entries, head) = audit_chain::chain(head, &records, Utc::now());
         for chunk in entries.chunks(500) {
             audit_entry::Entity::insert_many(chunk.iter().cloned())
                 .exec_without_returning(db)
                 .await?;
         }
-        audit::save_head(db, head).await?;
+        audit_chain::save_head(db, head).await?;
         Ok(())
     }
 }
@@ -1120,15 +1128,163 @@ impl MigrationTrait for RecordCounters {
         let record = AuditRecord {
             principal: "recorded when the audit log began recording the counters".to_string(),
             action: AuditAction::CountersRecorded,
-            subject: audit::counters_subject(catalog_revision, credential_revision),
+            subject: audit_chain::counters_subject(catalog_revision, credential_revision),
             request_id: String::new(),
-            content_hash: audit::page_token_key_hash(&page_token_key),
+            content_hash: audit_chain::page_token_key_hash(&page_token_key),
         };
-        audit::append(db, &[record], Utc::now())
+        audit_chain::append(db, &[record], Utc::now())
             .await
             .map_err(|error| DbErr::Custom(error.to_string()))?;
         Ok(())
     }
+}
+
+/// Converts the self-assessments and agency plans stored as encoded request messages (the
+/// protobuf of the SubmitSelfAssessmentRequest or SubmitAgencyPlanRequest that would send them
+/// again, as pressdx stored them until now) into pressdx's own stored forms
+/// (`domain::stored_forms`), so that the database no longer follows the contract. What each says
+/// is unchanged, and so is its content hash, which was always computed over the parsed value and
+/// never over its encoding: a retry of an old request id still replays. Each converted row gets a
+/// `self_assessment.converted` or `agency_plan.converted` entry recording its new bytes. A row
+/// whose bytes do not decode is left as it is, and one that does not hash to its content hash is
+/// converted all the same: `audit verify` names both.
+struct StoreFormsOwnedByPressdx;
+
+impl MigrationName for StoreFormsOwnedByPressdx {
+    fn name(&self) -> &str {
+        "m20261212_000001_store_forms_owned_by_pressdx"
+    }
+}
+
+/// Who the entries of the conversion name.
+const CONVERTED_BY: &str = "converted to pressdx's own stored form at an upgrade";
+
+#[async_trait::async_trait]
+impl MigrationTrait for StoreFormsOwnedByPressdx {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        let mut records = Vec::new();
+        for row in self_assessment::Entity::find()
+            .order_by_asc(self_assessment::Column::Id)
+            .all(db)
+            .await?
+        {
+            let Some(form) = legacy_self_assessment(&row.content) else {
+                continue;
+            };
+            let mut converted: self_assessment::ActiveModel = row.into();
+            converted.content = sea_orm::Set(form.to_stored());
+            let converted = converted.update(db).await?;
+            records.push(AuditRecord {
+                principal: CONVERTED_BY.to_string(),
+                action: AuditAction::SelfAssessmentConverted,
+                ..self_assessments::audit_record(&converted)
+            });
+        }
+        for row in agency_plan::Entity::find()
+            .order_by_asc(agency_plan::Column::Id)
+            .all(db)
+            .await?
+        {
+            let Some(form) = legacy_agency_plan(&row.content) else {
+                continue;
+            };
+            let mut converted: agency_plan::ActiveModel = row.into();
+            converted.content = sea_orm::Set(form.to_stored());
+            let converted = converted.update(db).await?;
+            records.push(AuditRecord {
+                principal: CONVERTED_BY.to_string(),
+                action: AuditAction::AgencyPlanConverted,
+                ..agency_plans::audit_record(&converted)
+            });
+        }
+        audit_chain::append(db, &records, Utc::now())
+            .await
+            .map_err(|error| DbErr::Custom(error.to_string()))?;
+        Ok(())
+    }
+}
+
+/// A self-assessment as pressdx stored it until `StoreFormsOwnedByPressdx`: the encoded
+/// SubmitSelfAssessmentRequest, its answers and evidence in criterion order, each answer set, a
+/// link or document id left out as "". Read here only, with the generated message type, whose
+/// later versions still decode what this one wrote.
+fn legacy_self_assessment(bytes: &[u8]) -> Option<SelfAssessmentForm> {
+    use crate::proto::{SubmitSelfAssessmentRequest, criterion_answer};
+    use prost::Message;
+    let request = SubmitSelfAssessmentRequest::decode(bytes).ok()?;
+    let answers = request
+        .answers
+        .into_iter()
+        .map(|answer| {
+            let given = match answer.answer? {
+                criterion_answer::Answer::Yes(yes) => Answer::YesNo(yes),
+                criterion_answer::Answer::Choice(code) => Answer::Choice(code),
+                criterion_answer::Answer::Number(text) => {
+                    Answer::Number(Hundredths::parse_decimal(&text)?)
+                }
+            };
+            Some((answer.criterion_code, given))
+        })
+        .collect::<Option<_>>()?;
+    let present = |text: String| (!text.is_empty()).then_some(text);
+    let evidence = request
+        .evidence
+        .into_iter()
+        .map(|reference| {
+            let evidence = Evidence {
+                title: reference.title,
+                link: present(reference.link),
+                document_id: present(reference.document_id),
+                sha256: Sha256Hex::parse(&reference.sha256)?,
+            };
+            Some((reference.criterion_code, evidence))
+        })
+        .collect::<Option<_>>()?;
+    Some(SelfAssessmentForm {
+        period: request.period_code,
+        framework: request.framework_code,
+        answers,
+        evidence,
+    })
+}
+
+/// An agency plan as pressdx stored it until `StoreFormsOwnedByPressdx`: the encoded
+/// SubmitAgencyPlanRequest, its commitments in the plan's order and its tasks by code, each
+/// commitment's value set, each due date as YYYY-MM-DD.
+fn legacy_agency_plan(bytes: &[u8]) -> Option<AgencyPlanForm> {
+    use crate::proto::{SubmitAgencyPlanRequest, commitment};
+    use prost::Message;
+    let request = SubmitAgencyPlanRequest::decode(bytes).ok()?;
+    let commitments = request
+        .commitments
+        .into_iter()
+        .map(|given| {
+            let value = match given.value? {
+                commitment::Value::Meets(meets) => CommitmentValue::Meets(meets),
+                commitment::Value::GrowthBp(bp) => CommitmentValue::GrowthBp(bp.try_into().ok()?),
+                commitment::Value::ShareBp(bp) => CommitmentValue::ShareBp(bp.try_into().ok()?),
+            };
+            Some(Commitment {
+                target_code: given.target_code,
+                year: given.year,
+                value,
+            })
+        })
+        .collect::<Option<_>>()?;
+    let tasks = request
+        .tasks
+        .into_iter()
+        .map(|task| {
+            Some(AgencyTask {
+                due_on: chrono::NaiveDate::parse_from_str(&task.due_on, "%Y-%m-%d").ok()?,
+                code: task.code,
+                name: task.name,
+                expected_output: task.expected_output,
+            })
+        })
+        .collect::<Option<_>>()?;
+    Some(AgencyPlanForm { commitments, tasks })
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 //! transaction.
 
 mod agency_plans;
-mod audit;
+mod audit_chain;
+mod audit_verify;
 mod availability;
 mod catalog;
 mod commits;
@@ -36,7 +37,7 @@ pub use agency_plans::{
     AgencyPlanHistory, AgencyPlanState, NewAgencyPlan, NewPlanDecision, PlanDecided, PlanDecision,
     PlanReason, StoredAgencyPlan, StoredPlanDecision,
 };
-pub use audit::{AuditProblem, AuditVerification};
+pub use audit_verify::{AuditProblem, AuditVerification};
 use availability::Availability;
 pub use availability::{HEARTBEAT_INTERVAL, HEARTBEAT_TIMEOUT};
 pub use catalog::{CatalogImport, CatalogSource, ImportCounts};

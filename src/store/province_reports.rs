@@ -12,7 +12,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
 };
 
-use super::audit::{self, AuditAction, AuditRecord};
+use super::audit_chain::{self, AuditAction, AuditRecord};
 use super::entities::province_report;
 use super::{Store, StoreError};
 use crate::domain::canonical::sha256_hex;
@@ -288,7 +288,7 @@ impl Store {
             }
         };
         let saved = read_back(&transaction, id).await?;
-        audit::append(
+        audit_chain::append(
             &transaction,
             &[audit_record(
                 &saved,
@@ -355,7 +355,7 @@ impl Store {
             )));
         }
         let submitted = read_back(&transaction, id).await?;
-        audit::append(
+        audit_chain::append(
             &transaction,
             &[audit_record(
                 &submitted,
@@ -443,10 +443,10 @@ fn audit_record(
     }
 }
 
-/// Every version stored, as `audit::check_recorded` compares it with its last entry.
+/// Every version stored, as `audit_verify::check_recorded` compares it with its last entry.
 pub(super) async fn recorded_province_reports(
     db: &impl ConnectionTrait,
-) -> Result<Vec<audit::RecordedRow>, StoreError> {
+) -> Result<Vec<audit_chain::RecordedRow>, StoreError> {
     province_report::Entity::find()
         .order_by_asc(province_report::Column::Id)
         .all(db)
@@ -454,7 +454,7 @@ pub(super) async fn recorded_province_reports(
         .into_iter()
         .map(|row| {
             let report = from_row(row)?;
-            Ok(audit::RecordedRow {
+            Ok(audit_chain::RecordedRow {
                 subject: subject(report.id),
                 // The principal is not part of the content hash, so any will do here.
                 content_hash: audit_record(&report, AuditAction::ProvinceReportDrafted, "")

@@ -5,7 +5,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::audit::{self, AuditAction, AuditRecord};
+use super::audit_chain::{self, AuditAction, AuditRecord};
 use super::entities::period_reopening;
 use super::{Store, StoreError};
 use crate::domain::canonical::sha256_hex;
@@ -60,7 +60,7 @@ impl Store {
                 .exec_with_returning(&transaction)
                 .await?,
         );
-        audit::append(&transaction, &[audit_record(&reopening)], now).await?;
+        audit_chain::append(&transaction, &[audit_record(&reopening)], now).await?;
         transaction.commit().await?;
         Ok(reopening)
     }
@@ -141,10 +141,10 @@ fn audit_record(reopening: &Reopening) -> AuditRecord {
     }
 }
 
-/// Every reopening stored, as `audit::check_recorded` compares it with its entry.
+/// Every reopening stored, as `audit_verify::check_recorded` compares it with its entry.
 pub(super) async fn recorded_reopenings(
     db: &impl ConnectionTrait,
-) -> Result<Vec<audit::RecordedRow>, StoreError> {
+) -> Result<Vec<audit_chain::RecordedRow>, StoreError> {
     Ok(period_reopening::Entity::find()
         .order_by_asc(period_reopening::Column::Id)
         .all(db)
@@ -152,7 +152,7 @@ pub(super) async fn recorded_reopenings(
         .into_iter()
         .map(|row| {
             let reopening = from_row(row);
-            audit::RecordedRow {
+            audit_chain::RecordedRow {
                 subject: subject(reopening.id),
                 content_hash: audit_record(&reopening).content_hash,
                 described: format!("{} {}", reopening.agency_code, reopening.period_code),

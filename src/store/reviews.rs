@@ -8,7 +8,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 
-use super::audit::{self, AuditAction, AuditRecord};
+use super::audit_chain::{self, AuditAction, AuditRecord};
 use super::entities::{latest_submission, review, submission};
 use super::{Store, StoreError};
 use crate::domain::canonical::sha256_hex;
@@ -146,7 +146,7 @@ impl Store {
                 .exec_with_returning(&transaction)
                 .await?,
         )?;
-        audit::append(&transaction, &[audit_record(&recorded)], now).await?;
+        audit_chain::append(&transaction, &[audit_record(&recorded)], now).await?;
         transaction.commit().await?;
         Ok(Reviewed::Recorded(recorded))
     }
@@ -277,10 +277,10 @@ fn audit_record(review: &Review) -> AuditRecord {
     }
 }
 
-/// Every review stored, as `audit::check_recorded` compares it with its entry.
+/// Every review stored, as `audit_verify::check_recorded` compares it with its entry.
 pub(super) async fn recorded_reviews(
     db: &impl ConnectionTrait,
-) -> Result<Vec<audit::RecordedRow>, StoreError> {
+) -> Result<Vec<audit_chain::RecordedRow>, StoreError> {
     let mut rows = Vec::new();
     for row in review::Entity::find()
         .order_by_asc(review::Column::Id)
@@ -296,7 +296,7 @@ pub(super) async fn recorded_reviews(
         let content_hash = from_row(row)
             .map(|review| audit_record(&review).content_hash)
             .unwrap_or_default();
-        rows.push(audit::RecordedRow {
+        rows.push(audit_chain::RecordedRow {
             subject: subject(id),
             content_hash,
             described,

@@ -4,17 +4,19 @@
 //! criterion in force. Every write goes in the same transaction as its audit entry, and
 //! `audit verify` checks each against it.
 //!
-//! What an assessment answered is opaque bytes here, with its content hash: what they say is the
-//! API's and the domain's business.
+//! What an assessment answered is stored in pressdx's own form (`domain::stored_forms`, form
+//! `pressdx.self-assessment.stored.v1`), written and read here; whether it still fits the
+//! catalogue is the API's and the domain's business.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use super::audit::{self, AuditAction, AuditRecord};
+use super::audit_chain::{self, AuditAction, AuditRecord};
 use super::entities::{maturity_appraisal, self_assessment};
 use super::revisions::{Revised, lost_to_concurrent};
 use super::{Store, StoreError};
 use crate::domain::canonical::sha256_hex;
+use crate::domain::stored_forms::SelfAssessmentForm;
 
 /// One stored revision.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +27,9 @@ pub struct StoredSelfAssessment {
     pub framework_code: String,
     pub revision: i32,
     pub request_id: String,
-    pub content: Vec<u8>,
+    /// What it says.
+    pub form: SelfAssessmentForm,
+    /// As its receipt gave it.
     pub content_hash: String,
     pub received_at: DateTime<Utc>,
     /// Who sent it, as the audit log names them.
@@ -39,7 +43,7 @@ pub struct NewSelfAssessment<'a> {
     pub period_code: &'a str,
     pub framework_code: &'a str,
     pub request_id: &'a str,
-    pub content: Vec<u8>,
+    pub form: &'a SelfAssessmentForm,
     pub content_hash: &'a str,
     pub submitted_by: &'a str,
 }
@@ -84,10 +88,11 @@ impl Store {
         &self,
         id: i64,
     ) -> Result<Option<StoredSelfAssessment>, StoreError> {
-        Ok(self_assessment::Entity::find_by_id(id)
+        self_assessment::Entity::find_by_id(id)
             .one(&self.db)
             .await?
-            .map(from_row))
+            .map(from_row)
+            .transpose()
     }
 
     /// Records an appraisal and its audit entry in one transaction, if the revision is still its
@@ -131,7 +136,7 @@ impl Store {
                 .exec_with_returning(&transaction)
                 .await?,
         );
-        audit::append(&transaction, &[appraisal_record(&recorded)], now).await?;
+        audit_chain::append(&transaction, &[appraisal_record(&recorded)], now).await?;
         transaction.commit().await?;
         Ok(Appraised::Recorded(recorded))
     }
@@ -167,7 +172,7 @@ impl Store {
             .one(&transaction)
             .await?
         {
-            let taken = from_row(taken);
+            let taken = from_row(taken)?;
             let same =
                 taken.content_hash == new.content_hash && taken.agency_code == new.agency_code;
             return Ok(Revised::taken(taken, same));
@@ -188,15 +193,14 @@ impl Store {
             framework_code: sea_orm::Set(new.framework_code.to_string()),
             revision: sea_orm::Set(latest.unwrap_or(0) + 1),
             request_id: sea_orm::Set(new.request_id.to_string()),
-            content: sea_orm::Set(new.content),
+            content: sea_orm::Set(new.form.to_stored()),
             content_hash: sea_orm::Set(new.content_hash.to_string()),
             received_at: sea_orm::Set(now),
             submitted_by: sea_orm::Set(new.submitted_by.to_string()),
         };
-        let stored = self_assessment::Entity::insert(row)
+        let inserted = self_assessment::Entity::insert(row)
             .exec_with_returning(&transaction)
             .await
-            .map(from_row)
             .map_err(|error| {
                 lost_to_concurrent(error, || {
                     format!(
@@ -205,7 +209,8 @@ impl Store {
                     )
                 })
             })?;
-        audit::append(&transaction, &[audit_record(&stored)], now).await?;
+        audit_chain::append(&transaction, &[audit_record(&inserted)], now).await?;
+        let stored = from_row(inserted)?;
         transaction.commit().await?;
         Ok(Revised::Stored(stored))
     }
@@ -224,7 +229,7 @@ impl Store {
             .all(&self.db)
             .await?
         {
-            latest.insert(row.agency_code.clone(), from_row(row));
+            latest.insert(row.agency_code.clone(), from_row(row)?);
         }
         let ids: Vec<i64> = latest.values().map(|stored| stored.id).collect();
         let mut appraisals: std::collections::HashMap<
@@ -271,27 +276,30 @@ impl Store {
         if let Some(revision) = revision {
             query = query.filter(self_assessment::Column::Revision.eq(revision));
         }
-        Ok(query
+        query
             .order_by_desc(self_assessment::Column::Revision)
             .one(&self.db)
             .await?
-            .map(from_row))
+            .map(from_row)
+            .transpose()
     }
 }
 
-fn from_row(row: self_assessment::Model) -> StoredSelfAssessment {
-    StoredSelfAssessment {
+fn from_row(row: self_assessment::Model) -> Result<StoredSelfAssessment, StoreError> {
+    let form = SelfAssessmentForm::from_stored(&row.content)
+        .map_err(|why| StoreError::Corrupt(format!("self-assessment {}: {why}", row.id)))?;
+    Ok(StoredSelfAssessment {
         id: row.id,
         agency_code: row.agency_code,
         period_code: row.period_code,
         framework_code: row.framework_code,
         revision: row.revision,
         request_id: row.request_id,
-        content: row.content,
+        form,
         content_hash: row.content_hash,
         received_at: row.received_at,
         submitted_by: row.submitted_by,
-    }
+    })
 }
 
 fn appraisal_from_row(row: maturity_appraisal::Model) -> MaturityAppraisal {
@@ -328,10 +336,10 @@ fn appraisal_record(appraisal: &MaturityAppraisal) -> AuditRecord {
     }
 }
 
-/// Every appraisal stored, as `audit::check_recorded` compares it with its entry.
+/// Every appraisal stored, as `audit_verify::check_recorded` compares it with its entry.
 pub(super) async fn recorded_appraisals(
     db: &impl ConnectionTrait,
-) -> Result<Vec<audit::RecordedRow>, StoreError> {
+) -> Result<Vec<audit_chain::RecordedRow>, StoreError> {
     Ok(maturity_appraisal::Entity::find()
         .order_by_asc(maturity_appraisal::Column::Id)
         .all(db)
@@ -340,7 +348,7 @@ pub(super) async fn recorded_appraisals(
         .map(|row| {
             let appraisal = appraisal_from_row(row);
             let record = appraisal_record(&appraisal);
-            audit::RecordedRow {
+            audit_chain::RecordedRow {
                 subject: record.subject,
                 content_hash: record.content_hash,
                 described: format!(
@@ -358,47 +366,52 @@ fn subject(id: i64) -> String {
 }
 
 /// A revision's entry: its content hash covers everything the row says, its bytes hashed afresh.
-fn audit_record(stored: &StoredSelfAssessment) -> AuditRecord {
+pub(super) fn audit_record(row: &self_assessment::Model) -> AuditRecord {
     let content = serde_json::json!([
-        stored.id,
-        stored.agency_code,
-        stored.period_code,
-        stored.framework_code,
-        stored.revision,
-        stored.request_id,
-        sha256_hex(&stored.content),
-        stored.content_hash,
-        stored
-            .received_at
-            .to_rfc3339_opts(SecondsFormat::Micros, true),
-        stored.submitted_by,
+        row.id,
+        row.agency_code,
+        row.period_code,
+        row.framework_code,
+        row.revision,
+        row.request_id,
+        sha256_hex(&row.content),
+        row.content_hash,
+        row.received_at.to_rfc3339_opts(SecondsFormat::Micros, true),
+        row.submitted_by,
     ]);
     AuditRecord {
-        principal: stored.submitted_by.clone(),
+        principal: row.submitted_by.clone(),
         action: AuditAction::SelfAssessmentAccepted,
-        subject: subject(stored.id),
-        request_id: stored.request_id.clone(),
+        subject: subject(row.id),
+        request_id: row.request_id.clone(),
         content_hash: sha256_hex(content.to_string().as_bytes()),
     }
 }
 
-/// Every revision stored, as `audit::check_recorded` compares it with its entry.
+/// Every revision stored, as `audit_verify::check_recorded` compares it with its entry. A row
+/// whose stored form does not read back, or does not hash to the content hash its receipt gave,
+/// gives no content hash, so that it matches no entry: what it says is not what was accepted.
 pub(super) async fn recorded_self_assessments(
     db: &impl ConnectionTrait,
-) -> Result<Vec<audit::RecordedRow>, StoreError> {
+) -> Result<Vec<audit_chain::RecordedRow>, StoreError> {
     Ok(self_assessment::Entity::find()
         .order_by_asc(self_assessment::Column::Id)
         .all(db)
         .await?
         .into_iter()
         .map(|row| {
-            let stored = from_row(row);
-            audit::RecordedRow {
-                subject: subject(stored.id),
-                content_hash: audit_record(&stored).content_hash,
+            let holds = SelfAssessmentForm::from_stored(&row.content)
+                .is_ok_and(|form| form.content_hash(&row.agency_code) == row.content_hash);
+            audit_chain::RecordedRow {
+                subject: subject(row.id),
+                content_hash: if holds {
+                    audit_record(&row).content_hash
+                } else {
+                    String::new()
+                },
                 described: format!(
                     "{} {} revision {}",
-                    stored.agency_code, stored.period_code, stored.revision
+                    row.agency_code, row.period_code, row.revision
                 ),
             }
         })

@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use tracing::debug;
 
-use super::audit::{self, AuditAction, AuditHead, AuditRecord};
+use super::audit_chain::{self, AuditAction, AuditHead, AuditRecord};
 use super::entities::{audit_entry, latest_submission, submission};
 use super::reviews::{ReviewState, review_state_condition};
 use super::summaries::{Change, Counters};
@@ -531,7 +531,7 @@ async fn store_batch(
                 records.push(AuditRecord {
                     principal: valid.submitted_by.clone(),
                     action: AuditAction::SubmissionAccepted,
-                    subject: audit::submission_subject(row),
+                    subject: audit_chain::submission_subject(row),
                     request_id: stored.request_id.clone(),
                     content_hash: stored.content_hash.clone(),
                 });
@@ -539,7 +539,7 @@ async fn store_batch(
             }
         });
     }
-    let (entries, audit_head) = audit::chain(audit_head, &records, Utc::now());
+    let (entries, audit_head) = audit_chain::chain(audit_head, &records, Utc::now());
     audit_entry::Entity::insert_many(entries)
         .exec_without_returning(transaction)
         .await?;

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use super::audit::{self, AuditAction, AuditRecord};
+use super::audit_chain::{self, AuditAction, AuditRecord};
 use super::entities::task_progress;
 use super::revisions::{Revised, lost_to_concurrent};
 use super::{Store, StoreError};
@@ -111,7 +111,7 @@ impl Store {
                     )
                 })
             })?;
-        audit::append(&transaction, &[audit_record(&stored)], now).await?;
+        audit_chain::append(&transaction, &[audit_record(&stored)], now).await?;
         transaction.commit().await?;
         Ok(Revised::Stored(stored))
     }
@@ -211,10 +211,10 @@ fn audit_record(stored: &StoredTaskProgress) -> AuditRecord {
     }
 }
 
-/// Every revision stored, as `audit::check_recorded` compares it with its entry.
+/// Every revision stored, as `audit_verify::check_recorded` compares it with its entry.
 pub(super) async fn recorded_task_progress(
     db: &impl ConnectionTrait,
-) -> Result<Vec<audit::RecordedRow>, StoreError> {
+) -> Result<Vec<audit_chain::RecordedRow>, StoreError> {
     Ok(task_progress::Entity::find()
         .order_by_asc(task_progress::Column::Id)
         .all(db)
@@ -222,7 +222,7 @@ pub(super) async fn recorded_task_progress(
         .into_iter()
         .map(|row| {
             let stored = from_row(row);
-            audit::RecordedRow {
+            audit_chain::RecordedRow {
                 subject: subject(stored.id),
                 content_hash: audit_record(&stored).content_hash,
                 described: format!(

@@ -28,5 +28,6 @@ pub mod review;
 pub mod submission;
 pub mod summary;
 pub mod tasks;
+pub mod upgrade;
 pub mod web;
 pub mod words;
