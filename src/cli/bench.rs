@@ -1014,7 +1014,7 @@ impl ServerProcess {
         }
     }
 
-    fn endpoint(&self) -> Result<tonic::transport::Endpoint, tonic::transport::Error> {
+    fn endpoint(&self) -> Result<tonic::transport::Endpoint, http::uri::InvalidUri> {
         Channel::from_shared(format!("http://{}", self.address))
     }
 
