@@ -202,35 +202,7 @@ impl AgencyPlanContent {
     /// plan's codes: commitments keyed by target and year, tasks by code, so that the order a
     /// client sent them in changes nothing.
     pub fn content_hash(&self, agency_code: &str, plan_code: &str) -> String {
-        #[derive(Serialize)]
-        struct Hashed<'a> {
-            form: &'static str,
-            agency_code: &'a str,
-            plan_code: &'a str,
-            commitments: BTreeMap<String, CommitmentValue>,
-            tasks: BTreeMap<&'a str, &'a AgencyTask>,
-        }
-        let hashed = Hashed {
-            form: CONTENT_HASH_FORM,
-            agency_code,
-            plan_code,
-            commitments: self
-                .commitments
-                .iter()
-                .map(|commitment| {
-                    (
-                        format!("{}/{}", commitment.target_code, commitment.year),
-                        commitment.value,
-                    )
-                })
-                .collect(),
-            tasks: self
-                .tasks
-                .iter()
-                .map(|task| (task.code.as_str(), task))
-                .collect(),
-        };
-        sha256_hex(to_canonical_json(&hashed).as_bytes())
+        content_hash_of(agency_code, plan_code, &self.commitments, &self.tasks)
     }
 
     /// The codes of the targets committed to, in the plan's order, each once.
@@ -252,6 +224,44 @@ impl AgencyPlanContent {
             .filter(|commitment| commitment.target_code == target_code && commitment.year <= year)
             .max_by_key(|commitment| commitment.year)
     }
+}
+
+/// The content hash of a plan's commitments and tasks as `agency_code`'s under `plan_code` (see
+/// [`AgencyPlanContent::content_hash`]): the one hash of an agency plan, whether it is computed
+/// from parsed content or from its stored form.
+pub fn content_hash_of(
+    agency_code: &str,
+    plan_code: &str,
+    commitments: &[Commitment],
+    tasks: &[AgencyTask],
+) -> String {
+    #[derive(Serialize)]
+    struct Hashed<'a> {
+        form: &'static str,
+        agency_code: &'a str,
+        plan_code: &'a str,
+        commitments: BTreeMap<String, CommitmentValue>,
+        tasks: BTreeMap<&'a str, &'a AgencyTask>,
+    }
+    let hashed = Hashed {
+        form: CONTENT_HASH_FORM,
+        agency_code,
+        plan_code,
+        commitments: commitments
+            .iter()
+            .map(|commitment| {
+                (
+                    format!("{}/{}", commitment.target_code, commitment.year),
+                    commitment.value,
+                )
+            })
+            .collect(),
+        tasks: tasks
+            .iter()
+            .map(|task| (task.code.as_str(), task))
+            .collect(),
+    };
+    sha256_hex(to_canonical_json(&hashed).as_bytes())
 }
 
 /// A commitment checked against the plan: its target's position in the plan (for the canonical

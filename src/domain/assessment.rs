@@ -216,90 +216,116 @@ impl SelfAssessment {
     /// parsing it again against the same framework gives this assessment back, which is how a
     /// stored assessment is read and scored again.
     pub fn to_draft(&self) -> SelfAssessmentDraft {
-        SelfAssessmentDraft {
-            period: self.period.clone(),
-            framework: self.framework.clone(),
-            answers: self
-                .answers
-                .iter()
-                .map(|(code, answer)| AnswerDraft {
-                    criterion: code.clone(),
-                    answer: Some(answer.clone()),
-                })
-                .collect(),
-            evidence: self
-                .evidence
-                .iter()
-                .map(|(code, evidence)| EvidenceDraft {
-                    criterion: code.clone(),
-                    title: evidence.title.clone(),
-                    link: evidence.link.clone().unwrap_or_default(),
-                    document_id: evidence.document_id.clone().unwrap_or_default(),
-                    sha256: evidence.sha256.as_str().to_owned(),
-                })
-                .collect(),
-        }
+        draft_of(&self.period, &self.framework, &self.answers, &self.evidence)
     }
 
     /// "sha256:" and the hex SHA-256 of the assessment's canonical JSON (see `canonical.rs`)
     /// with the agency's code: what it says, never how a client spelt or ordered it. Numbers
     /// are hashed as their decimal text, so that no float rounding enters the hash.
     pub fn content_hash(&self, agency_code: &str) -> String {
-        #[derive(Serialize)]
-        struct Hashed<'a> {
-            form: &'static str,
-            agency_code: &'a str,
-            period_code: &'a str,
-            framework: &'a str,
-            answers: BTreeMap<&'a str, HashedAnswer>,
-            evidence: BTreeMap<&'a str, HashedEvidence<'a>>,
-        }
-        #[derive(Serialize)]
-        #[serde(rename_all = "snake_case")]
-        enum HashedAnswer {
-            YesNo(bool),
-            Choice(String),
-            Number(String),
-        }
-        #[derive(Serialize)]
-        struct HashedEvidence<'a> {
-            title: &'a str,
-            link: Option<&'a str>,
-            document_id: Option<&'a str>,
-            sha256: &'a str,
-        }
-        let hashed = Hashed {
-            form: CONTENT_HASH_FORM,
+        content_hash_of(
             agency_code,
-            period_code: &self.period,
-            framework: &self.framework,
-            answers: self
-                .answers
-                .iter()
-                .map(|(code, answer)| {
-                    let answer = match answer {
-                        Answer::YesNo(yes) => HashedAnswer::YesNo(*yes),
-                        Answer::Choice(choice) => HashedAnswer::Choice(choice.clone()),
-                        Answer::Number(number) => HashedAnswer::Number(number.to_string()),
-                    };
-                    (code.as_str(), answer)
-                })
-                .collect(),
-            evidence: self
-                .evidence
-                .iter()
-                .map(|(code, evidence)| {
-                    let hashed = HashedEvidence {
-                        title: &evidence.title,
-                        link: evidence.link.as_deref(),
-                        document_id: evidence.document_id.as_deref(),
-                        sha256: evidence.sha256.as_str(),
-                    };
-                    (code.as_str(), hashed)
-                })
-                .collect(),
-        };
-        sha256_hex(to_canonical_json(&hashed).as_bytes())
+            &self.period,
+            &self.framework,
+            &self.answers,
+            &self.evidence,
+        )
+    }
+}
+
+/// The content hash of an assessment's parts as `agency_code`'s (see
+/// [`SelfAssessment::content_hash`]): the one hash of a self-assessment, whether it is computed
+/// from a parsed assessment or from its stored form.
+pub fn content_hash_of(
+    agency_code: &str,
+    period: &str,
+    framework: &str,
+    answers: &BTreeMap<String, Answer>,
+    evidence: &BTreeMap<String, Evidence>,
+) -> String {
+    #[derive(Serialize)]
+    struct Hashed<'a> {
+        form: &'static str,
+        agency_code: &'a str,
+        period_code: &'a str,
+        framework: &'a str,
+        answers: BTreeMap<&'a str, HashedAnswer>,
+        evidence: BTreeMap<&'a str, HashedEvidence<'a>>,
+    }
+    #[derive(Serialize)]
+    #[serde(rename_all = "snake_case")]
+    enum HashedAnswer {
+        YesNo(bool),
+        Choice(String),
+        Number(String),
+    }
+    #[derive(Serialize)]
+    struct HashedEvidence<'a> {
+        title: &'a str,
+        link: Option<&'a str>,
+        document_id: Option<&'a str>,
+        sha256: &'a str,
+    }
+    let hashed = Hashed {
+        form: CONTENT_HASH_FORM,
+        agency_code,
+        period_code: period,
+        framework,
+        answers: answers
+            .iter()
+            .map(|(code, answer)| {
+                let answer = match answer {
+                    Answer::YesNo(yes) => HashedAnswer::YesNo(*yes),
+                    Answer::Choice(choice) => HashedAnswer::Choice(choice.clone()),
+                    Answer::Number(number) => HashedAnswer::Number(number.to_string()),
+                };
+                (code.as_str(), answer)
+            })
+            .collect(),
+        evidence: evidence
+            .iter()
+            .map(|(code, evidence)| {
+                let hashed = HashedEvidence {
+                    title: &evidence.title,
+                    link: evidence.link.as_deref(),
+                    document_id: evidence.document_id.as_deref(),
+                    sha256: evidence.sha256.as_str(),
+                };
+                (code.as_str(), hashed)
+            })
+            .collect(),
+    };
+    sha256_hex(to_canonical_json(&hashed).as_bytes())
+}
+
+/// The draft of an assessment's parts, in criterion order: what [`SelfAssessment::to_draft`] and a
+/// stored form read back as.
+pub fn draft_of(
+    period: &str,
+    framework: &str,
+    answers: &BTreeMap<String, Answer>,
+    evidence: &BTreeMap<String, Evidence>,
+) -> SelfAssessmentDraft {
+    SelfAssessmentDraft {
+        period: period.to_string(),
+        framework: framework.to_string(),
+        answers: answers
+            .iter()
+            .map(|(code, answer)| AnswerDraft {
+                criterion: code.clone(),
+                answer: Some(answer.clone()),
+            })
+            .collect(),
+        evidence: evidence
+            .iter()
+            .map(|(code, evidence)| EvidenceDraft {
+                criterion: code.clone(),
+                title: evidence.title.clone(),
+                link: evidence.link.clone().unwrap_or_default(),
+                document_id: evidence.document_id.clone().unwrap_or_default(),
+                sha256: evidence.sha256.as_str().to_owned(),
+            })
+            .collect(),
     }
 }
 

@@ -37,11 +37,9 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::agency_plan::{AgencyPlanContent, AgencyTask, Commitment, CommitmentValue};
-use super::assessment::{
-    AnswerDraft, Evidence, EvidenceDraft, SelfAssessment, SelfAssessmentDraft,
-};
-use super::canonical::{sha256_hex, to_canonical_json};
+use super::agency_plan::{self, AgencyPlanContent, AgencyTask, Commitment, CommitmentValue};
+use super::assessment::{self, Evidence, SelfAssessment, SelfAssessmentDraft};
+use super::canonical::to_canonical_json;
 use super::maturity::{Answer, Hundredths};
 
 /// The name and version of a self-assessment's stored form.
@@ -49,12 +47,6 @@ pub const SELF_ASSESSMENT_FORM: &str = "pressdx.self-assessment.stored.v1";
 
 /// The name and version of an agency plan's stored form.
 pub const AGENCY_PLAN_FORM: &str = "pressdx.agency-plan.stored.v1";
-
-/// The form a self-assessment's content hash is computed in (`domain::assessment`).
-const SELF_ASSESSMENT_HASH_FORM: &str = "pressdx.self-assessment.v1";
-
-/// The form an agency plan's content hash is computed in (`domain::agency_plan`).
-const AGENCY_PLAN_HASH_FORM: &str = "pressdx.agency-plan.v1";
 
 /// What is stored of a self-assessment: what it says, by criterion code. Read back, it is a draft
 /// again, to be parsed under the catalogue as it is then (which may have moved since).
@@ -102,15 +94,6 @@ struct Named<T> {
     body: T,
 }
 
-/// A hashed form: `{"agency_code": ..., "form": ..., members of T}`.
-#[derive(Serialize)]
-struct Hashed<'a, T> {
-    form: &'static str,
-    agency_code: &'a str,
-    #[serde(flatten)]
-    body: T,
-}
-
 impl SelfAssessmentForm {
     /// What is stored of a parsed assessment.
     pub fn of(assessment: &SelfAssessment) -> SelfAssessmentForm {
@@ -125,29 +108,7 @@ impl SelfAssessmentForm {
     /// The draft it reads back as, in criterion order: parsed under the same framework, it gives
     /// the assessment it was stored from.
     pub fn to_draft(&self) -> SelfAssessmentDraft {
-        SelfAssessmentDraft {
-            period: self.period.clone(),
-            framework: self.framework.clone(),
-            answers: self
-                .answers
-                .iter()
-                .map(|(code, answer)| AnswerDraft {
-                    criterion: code.clone(),
-                    answer: Some(answer.clone()),
-                })
-                .collect(),
-            evidence: self
-                .evidence
-                .iter()
-                .map(|(code, evidence)| EvidenceDraft {
-                    criterion: code.clone(),
-                    title: evidence.title.clone(),
-                    link: evidence.link.clone().unwrap_or_default(),
-                    document_id: evidence.document_id.clone().unwrap_or_default(),
-                    sha256: evidence.sha256.as_str().to_owned(),
-                })
-                .collect(),
-        }
+        assessment::draft_of(&self.period, &self.framework, &self.answers, &self.evidence)
     }
 
     /// The bytes stored: form [`SELF_ASSESSMENT_FORM`].
@@ -201,12 +162,13 @@ impl SelfAssessmentForm {
     /// The content hash of this assessment as `agency_code`'s: the one
     /// `SelfAssessment::content_hash` gives.
     pub fn content_hash(&self, agency_code: &str) -> String {
-        let hashed = Hashed {
-            form: SELF_ASSESSMENT_HASH_FORM,
+        assessment::content_hash_of(
             agency_code,
-            body: self.body(),
-        };
-        sha256_hex(to_canonical_json(&hashed).as_bytes())
+            &self.period,
+            &self.framework,
+            &self.answers,
+            &self.evidence,
+        )
     }
 
     fn body(&self) -> AssessmentBody {
@@ -281,14 +243,6 @@ struct StoredTask {
     expected_output: String,
 }
 
-/// The members of an agency plan's hashed form besides its codes.
-#[derive(Serialize)]
-struct PlanHashedBody<'a> {
-    plan_code: &'a str,
-    commitments: BTreeMap<String, StoredValue>,
-    tasks: BTreeMap<&'a str, StoredTask>,
-}
-
 impl AgencyPlanForm {
     /// What is stored of a checked plan.
     pub fn of(content: &AgencyPlanContent) -> AgencyPlanForm {
@@ -348,29 +302,7 @@ impl AgencyPlanForm {
     /// The content hash of this plan as `agency_code`'s under `plan_code`: the one
     /// `AgencyPlanContent::content_hash` gives.
     pub fn content_hash(&self, agency_code: &str, plan_code: &str) -> String {
-        let hashed = Hashed {
-            form: AGENCY_PLAN_HASH_FORM,
-            agency_code,
-            body: PlanHashedBody {
-                plan_code,
-                commitments: self
-                    .commitments
-                    .iter()
-                    .map(|commitment| {
-                        (
-                            format!("{}/{}", commitment.target_code, commitment.year),
-                            stored_value(commitment.value),
-                        )
-                    })
-                    .collect(),
-                tasks: self
-                    .tasks
-                    .iter()
-                    .map(|task| (task.code.as_str(), stored_task(task)))
-                    .collect(),
-            },
-        };
-        sha256_hex(to_canonical_json(&hashed).as_bytes())
+        agency_plan::content_hash_of(agency_code, plan_code, &self.commitments, &self.tasks)
     }
 }
 
@@ -414,6 +346,7 @@ fn read_stored<T: for<'de> Deserialize<'de>>(form: &str, bytes: &[u8]) -> Result
 mod tests {
     use super::*;
     use crate::domain::assessment::Sha256Hex;
+    use crate::domain::canonical::sha256_hex;
 
     const SHA: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 
