@@ -1,9 +1,11 @@
 //! pressdx: receives Vietnam's press agencies' annual digital-transformation reports over gRPC,
 //! keeps every revision, and serves them to the provincial and Ministry systems.
 //!
-//! The direction of the arrows: `api` (gRPC) -> `domain` (pure rules) <- `store` (database).
+//! The direction of the arrows: the faces (`api` for gRPC, `cli`, `server`) -> `app` (workflows,
+//! state, access) -> `store` (database) and `domain` (pure rules); `store` -> `domain`.
 
 pub mod api;
+pub mod app;
 pub mod catalog_file;
 pub mod cli;
 pub mod config;

@@ -1,29 +1,22 @@
-//! Access control in front of every RPC: who is calling (a bearer token, or a TLS client
-//! certificate), whether their role may call this method at all, and whether they are within
-//! their request rate. Deny by default: a method missing from [`RULES`] is refused to everyone.
+//! The gRPC face of access control, in front of every RPC: which roles each method is open to
+//! ([`RULES`]), the credential a request presents (a bearer token, or a TLS client certificate),
+//! and the tower layer that has `app::Authenticator` admit it, puts the [`Caller`] in the
+//! request's extensions, and holds the server's own request deadline. Deny by default: a method
+//! missing from [`RULES`] is refused to everyone.
 //!
-//! Whether a principal may touch a particular agency or scope is decided by the services, which
-//! know the request's content, through [`Caller`].
-//!
-//! The credentials are read from the database whenever its credential revision moves, checked on
-//! the same single-row counters query that keeps the read model fresh, so a token revoked on any
-//! server sharing the database is refused from the next request on.
+//! What a caller may then touch (an agency, a scope, a record) is decided by the application
+//! (`app::access`), which knows the request's content.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
-use std::net::{IpAddr, SocketAddr};
-use std::num::NonZeroU32;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use chrono::{SecondsFormat, Utc};
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter as GovernorLimiter};
 use http::header::AUTHORIZATION;
-use tokio::sync::RwLock;
 use tonic::Status;
 use tonic::body::Body;
 use tonic::transport::server::TlsConnectInfo;
@@ -31,23 +24,10 @@ use tonic_types::{ErrorDetails, StatusExt};
 use tower::{Layer, Service};
 use tracing::info;
 
-use super::error::{ApiError, ERROR_DOMAIN};
-use crate::domain::access::{Principal, Role};
+use super::error::ERROR_DOMAIN;
+use crate::app::{Access, App, AppError, Caller, Presented};
+use crate::domain::access::Role;
 use crate::domain::naming::echo;
-use crate::store::{
-    Counters, Credential, CredentialKind, ReadModel, Store, StoreError, secret_sha256,
-};
-
-/// Who may call a method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// Anyone, with no credential: the health check, for load balancers and orchestrators.
-    Open,
-    /// Any valid credential.
-    AnyRole,
-    /// A valid credential of one of these roles.
-    Roles(&'static [Role]),
-}
 
 /// The roles that read reports and figures, each within its reach.
 const READERS: &[Role] = &[
@@ -216,263 +196,11 @@ pub fn access_rule(path: &str) -> Option<Access> {
         .map(|(_, access)| *access)
 }
 
-/// What the access layer learnt about a request, handed to the service in its extensions.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub principal: Principal,
-    /// The database's counters as the server knew them when the request arrived (see
-    /// `store::read_model`): the service reads as of them rather than asking again.
-    pub counters: Counters,
-}
-
-impl Caller {
-    /// The caller of a request that passed the access layer. A request that did not (which only a
-    /// wiring mistake could produce) is refused.
-    pub fn of<T>(request: &tonic::Request<T>) -> Result<Caller, Status> {
-        request
-            .extensions()
-            .get::<Caller>()
-            .cloned()
-            .ok_or_else(|| Status::permission_denied("the request carries no checked credential"))
-    }
-
-    /// The counters a read asking for `min_data_as_of` uses: the caller's when they reach that
-    /// change-feed position, else the database's, read now (the position may be another
-    /// server's commit this one has not heard of yet). A position past the database's head is
-    /// OUT_OF_RANGE (DATA_AS_OF_AHEAD): no receipt ever named it.
-    pub async fn counters_reaching(
-        &self,
-        read_model: &ReadModel,
-        min_data_as_of: i64,
-    ) -> Result<Counters, ApiError> {
-        if min_data_as_of < 0 {
-            return Err(ApiError::invalid_argument(
-                "min_data_as_of",
-                "a change-feed position is 0 or more",
-            ));
-        }
-        let counters = read_model
-            .counters_reaching(self.counters, min_data_as_of)
-            .await?;
-        if counters.feed_position < min_data_as_of {
-            return Err(ApiError::OutOfRange {
-                reason: "DATA_AS_OF_AHEAD",
-                message: format!(
-                    "min_data_as_of {min_data_as_of} is past the change feed's head {}: no \
-                     submission has that position yet",
-                    counters.feed_position
-                ),
-            });
-        }
-        Ok(counters)
-    }
-}
-
-/// Settings of the access layer.
-#[derive(Debug, Clone, Copy)]
-pub struct AccessSettings {
-    /// Requests per second each credential may make on average; 0 for no limit.
-    pub rate_per_second: u32,
-    /// The largest request message accepted, in bytes.
-    pub max_message_bytes: usize,
-    /// How long a request may run before it is answered DEADLINE_EXCEEDED (a caller's own shorter
-    /// deadline ends it sooner).
-    pub request_timeout: Duration,
-    /// Failed authentications a client address may make a minute; 0 for no limit.
-    pub failed_authentications_per_minute: u32,
-}
-
-/// The state the access layer shares across requests and connections.
-pub struct AccessControl {
-    store: Store,
-    read_model: Arc<ReadModel>,
-    credentials: RwLock<Option<Arc<CredentialTable>>>,
-    limiter: RateLimiter,
-    failures: FailedAuthentications,
-    max_message_bytes: usize,
-    request_timeout: Duration,
-}
-
-/// The credentials as of one credential revision, by the SHA-256 of their secret.
-struct CredentialTable {
-    revision: i64,
-    by_secret: HashMap<String, Credential>,
-}
-
-impl AccessControl {
-    pub fn new(store: Store, read_model: Arc<ReadModel>, settings: AccessSettings) -> Self {
-        AccessControl {
-            store,
-            read_model,
-            credentials: RwLock::new(None),
-            limiter: RateLimiter::new(settings.rate_per_second),
-            failures: FailedAuthentications::new(settings.failed_authentications_per_minute),
-            max_message_bytes: settings.max_message_bytes,
-            request_timeout: settings.request_timeout,
-        }
-    }
-
-    /// Checks a request from `peer` against the rule of its method; the caller if it may go on.
-    async fn admit(
-        &self,
-        method: &str,
-        presented: Option<(CredentialKind, String)>,
-        access: Option<Access>,
-        peer: Option<IpAddr>,
-    ) -> Result<Caller, ApiError> {
-        let mut counters = self.read_model.counters().await?;
-        let mut table = self.credentials_at(counters.credential_revision).await?;
-        // A credential another process created a moment ago may not have been heard of yet:
-        // the database is asked before it is refused, unless its address has failed too often
-        // (a flood of made-up tokens then costs a map look-up each). A credential this server
-        // knows is never refused for its address: a proxy in front of many clients must not
-        // lock them all out for one client's mistakes.
-        if let Some((_, secret)) = &presented
-            && !table.by_secret.contains_key(secret)
-        {
-            if let Some(wait) = peer.and_then(|peer| self.failures.refusing(peer)) {
-                return Err(ApiError::RateLimited {
-                    reason: "TOO_MANY_FAILED_AUTHENTICATIONS",
-                    retry_after: wait.max(MIN_RETRY_AFTER),
-                    message: "too many failed authentications from this address".into(),
-                });
-            }
-            counters = self.read_model.fresh_counters().await?;
-            table = self.credentials_at(counters.credential_revision).await?;
-        }
-        let credential = match &presented {
-            None => {
-                return Err(ApiError::Unauthenticated {
-                    reason: "CREDENTIAL_MISSING",
-                    message: "no credential: send `authorization: Bearer <token>` (see `pressdx token create`), or a client certificate registered with pressdx".into(),
-                });
-            }
-            Some((kind, secret)) => table
-                .by_secret
-                .get(secret)
-                .filter(|credential| credential.kind == *kind)
-                .ok_or_else(|| ApiError::Unauthenticated {
-                    reason: "CREDENTIAL_UNKNOWN",
-                    message: format!("this {} is not one pressdx issued", kind.as_str()),
-                })?,
-        };
-        if let Some(revoked_at) = credential.revoked_at {
-            return Err(ApiError::Unauthenticated {
-                reason: "CREDENTIAL_REVOKED",
-                message: format!(
-                    "credential {} was revoked at {}",
-                    credential.id,
-                    revoked_at.to_rfc3339_opts(SecondsFormat::Secs, true)
-                ),
-            });
-        }
-        if !credential.is_usable_at(Utc::now()) {
-            return Err(ApiError::Unauthenticated {
-                reason: "CREDENTIAL_EXPIRED",
-                message: format!(
-                    "credential {} expired at {}",
-                    credential.id,
-                    credential
-                        .expires_at
-                        .unwrap_or_default()
-                        .to_rfc3339_opts(SecondsFormat::Secs, true)
-                ),
-            });
-        }
-        let principal = Principal {
-            credential_id: credential.id,
-            role: credential.role,
-            organization: credential.organization.clone(),
-        };
-        let allowed = match access {
-            Some(Access::Open | Access::AnyRole) => true,
-            Some(Access::Roles(roles)) => roles.contains(&principal.role),
-            None => false,
-        };
-        if !allowed {
-            return Err(ApiError::PermissionDenied {
-                reason: "ROLE_NOT_ALLOWED",
-                message: format!("a {} credential may not call {method}", principal.role),
-            });
-        }
-        if let Err(retry_after) = self.limiter.take(principal.credential_id) {
-            return Err(ApiError::RateLimited {
-                reason: "RATE_LIMITED",
-                retry_after,
-                message: format!(
-                    "credential {} is over its rate of {} requests a second",
-                    principal.credential_id, self.limiter.per_second
-                ),
-            });
-        }
-        Ok(Caller {
-            principal,
-            counters,
-        })
-    }
-
-    /// Waits until `principal` may send one more report of an import stream: each report counts
-    /// against its credential's rate, as a SubmitReport would.
-    pub async fn wait_for_report(&self, principal: &Principal) {
-        self.limiter.wait_for(principal.credential_id).await;
-    }
-
-    /// Checks, for a stream that outlives the request that opened it, that the principal's
-    /// credential is still neither revoked nor expired.
-    pub async fn recheck(&self, principal: &Principal) -> Result<(), ApiError> {
-        let counters = self.read_model.counters().await?;
-        let table = self.credentials_at(counters.credential_revision).await?;
-        let usable = table
-            .by_secret
-            .values()
-            .find(|credential| credential.id == principal.credential_id)
-            .is_some_and(|credential| credential.is_usable_at(Utc::now()));
-        if usable {
-            return Ok(());
-        }
-        Err(ApiError::Unauthenticated {
-            reason: "CREDENTIAL_REVOKED",
-            message: format!(
-                "credential {} was revoked or has expired since the stream opened",
-                principal.credential_id
-            ),
-        })
-    }
-
-    /// The credentials as of `revision`, read again if they are older.
-    async fn credentials_at(&self, revision: i64) -> Result<Arc<CredentialTable>, StoreError> {
-        if let Some(table) = self.credentials.read().await.as_ref()
-            && table.revision >= revision
-        {
-            return Ok(table.clone());
-        }
-        let mut cached = self.credentials.write().await;
-        if let Some(table) = cached.as_ref()
-            && table.revision >= revision
-        {
-            return Ok(table.clone());
-        }
-        let table = Arc::new(CredentialTable {
-            revision,
-            by_secret: self
-                .store
-                .credentials_by_secret()
-                .await?
-                .into_iter()
-                .collect(),
-        });
-        *cached = Some(table.clone());
-        Ok(table)
-    }
-}
-
 /// The secret a request presents: its bearer token, else its TLS client certificate. A malformed
 /// `authorization` header is refused rather than ignored.
-fn presented_secret(
-    request: &http::Request<Body>,
-) -> Result<Option<(CredentialKind, String)>, ApiError> {
+fn presented_secret(request: &http::Request<Body>) -> Result<Option<Presented>, AppError> {
     if let Some(header) = request.headers().get(AUTHORIZATION) {
-        let malformed = || ApiError::Unauthenticated {
+        let malformed = || AppError::Unauthenticated {
             reason: "CREDENTIAL_MALFORMED",
             message: "the authorization header must be `Bearer <token>`".into(),
         };
@@ -481,124 +209,18 @@ fn presented_secret(
         if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
             return Err(malformed());
         }
-        return Ok(Some((
-            CredentialKind::Token,
-            secret_sha256(token.trim().as_bytes()),
-        )));
+        return Ok(Some(Presented::bearer_token(token.trim())));
     }
     let certificate = request
         .extensions()
         .get::<TlsConnectInfo<PeerConnection>>()
         .and_then(TlsConnectInfo::peer_certs)
-        .and_then(|chain| chain.first().map(|leaf| secret_sha256(leaf.as_ref())));
-    Ok(certificate.map(|fingerprint| (CredentialKind::Certificate, fingerprint)))
-}
-
-/// The shortest wait a rate-limited caller is told to keep.
-const MIN_RETRY_AFTER: Duration = Duration::from_millis(100);
-
-/// A token bucket per credential: `per_second` on average, bursts of up to two seconds' worth
-/// (governor's generic cell rate algorithm). Every request takes one, and so does every report
-/// of an import stream.
-struct RateLimiter {
-    per_second: u32,
-    /// `None` when there is no limit.
-    limiter: Option<DefaultKeyedRateLimiter<i64>>,
-}
-
-impl RateLimiter {
-    fn new(per_second: u32) -> Self {
-        let limiter = NonZeroU32::new(per_second).map(|rate| {
-            let burst = rate.saturating_mul(NonZeroU32::MIN.saturating_add(1));
-            GovernorLimiter::keyed(Quota::per_second(rate).allow_burst(burst))
+        .and_then(|chain| {
+            chain
+                .first()
+                .map(|leaf| Presented::certificate(leaf.as_ref()))
         });
-        RateLimiter {
-            per_second,
-            limiter,
-        }
-    }
-
-    /// Takes one request from the credential's bucket, or says how long to wait: until a tenth
-    /// of the burst is back, so that a client that waits gets a run of requests through, not
-    /// only the one it retries with.
-    fn take(&self, credential_id: i64) -> Result<(), Duration> {
-        let Some(limiter) = &self.limiter else {
-            return Ok(());
-        };
-        limiter.check_key(&credential_id).map_err(|not_until| {
-            let first_free = not_until.wait_time_from(DefaultClock::default().now());
-            let tenth_of_burst = Duration::from_secs_f64(0.2);
-            first_free.max(tenth_of_burst).max(MIN_RETRY_AFTER)
-        })
-    }
-
-    /// Waits until the credential may send one more report of an import.
-    async fn wait_for(&self, credential_id: i64) {
-        if let Some(limiter) = &self.limiter {
-            limiter.until_key_ready(&credential_id).await;
-        }
-    }
-}
-
-/// Failed authentications per client address: each takes one from the address's bucket (a
-/// minute's worth at most); while an address's bucket is empty, a credential from it that this
-/// server does not know is refused without asking the database, until the bucket refills. A flood
-/// of made-up tokens then costs the server a map look-up each, and cannot be used to guess one;
-/// a known credential from the same address is served as ever.
-struct FailedAuthentications {
-    per_minute: u32,
-    /// `None` when there is no limit.
-    limiter: Option<DefaultKeyedRateLimiter<IpAddr>>,
-    /// Addresses refused until an instant, and how many failures since the last clean-up.
-    refused_until: std::sync::Mutex<(HashMap<IpAddr, std::time::Instant>, u32)>,
-}
-
-/// Every this many failures, addresses no longer refused are forgotten.
-const FAILURES_BETWEEN_CLEAN_UPS: u32 = 1_000;
-
-impl FailedAuthentications {
-    fn new(per_minute: u32) -> Self {
-        let limiter = NonZeroU32::new(per_minute)
-            .map(|burst| GovernorLimiter::keyed(Quota::per_minute(burst).allow_burst(burst)));
-        FailedAuthentications {
-            per_minute,
-            limiter,
-            refused_until: std::sync::Mutex::new((HashMap::new(), 0)),
-        }
-    }
-
-    fn refused(&self) -> std::sync::MutexGuard<'_, (HashMap<IpAddr, std::time::Instant>, u32)> {
-        self.refused_until
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// How long `address` is still refused, if it is.
-    fn refusing(&self, address: IpAddr) -> Option<Duration> {
-        let refused = self.refused();
-        let until = refused.0.get(&address)?;
-        until.checked_duration_since(std::time::Instant::now())
-    }
-
-    /// Counts a failed authentication from `address`.
-    fn record(&self, address: IpAddr) {
-        let Some(limiter) = &self.limiter else {
-            return;
-        };
-        let mut refused = self.refused();
-        refused.1 += 1;
-        if refused.1 >= FAILURES_BETWEEN_CLEAN_UPS {
-            let now = std::time::Instant::now();
-            refused.0.retain(|_, until| *until > now);
-            refused.1 = 0;
-            limiter.retain_recent();
-        }
-        if let Err(not_until) = limiter.check_key(&address) {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
-            refused.0.insert(address, std::time::Instant::now() + wait);
-            info!(%address, per_minute = self.per_minute, "too many failed authentications: refusing the address for now");
-        }
-    }
+    Ok(certificate)
 }
 
 /// What the listener says of the connection a request came on (tonic hands it to the services in
@@ -627,15 +249,42 @@ fn peer_connection(request: &http::Request<Body>) -> Option<&PeerConnection> {
     })
 }
 
-/// The tower layer that puts [`AccessControl`] in front of every service.
+/// The caller of a request that passed the access layer. A request that did not (which only a
+/// wiring mistake could produce) is refused.
+pub fn caller_of<T>(request: &tonic::Request<T>) -> Result<Caller, Status> {
+    request
+        .extensions()
+        .get::<Caller>()
+        .cloned()
+        .ok_or_else(|| Status::permission_denied("the request carries no checked credential"))
+}
+
+/// The limits the access layer holds every request to.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestLimits {
+    /// The largest request message accepted, in bytes.
+    pub max_message_bytes: usize,
+    /// How long a request may run before it is answered DEADLINE_EXCEEDED (a caller's own shorter
+    /// deadline ends it sooner).
+    pub request_timeout: Duration,
+}
+
+/// The tower layer that puts authentication in front of every service.
 #[derive(Clone)]
 pub struct AccessLayer {
     control: Arc<AccessControl>,
 }
 
+struct AccessControl {
+    app: App,
+    limits: RequestLimits,
+}
+
 impl AccessLayer {
-    pub fn new(control: Arc<AccessControl>) -> Self {
-        AccessLayer { control }
+    pub fn new(app: App, limits: RequestLimits) -> Self {
+        AccessLayer {
+            control: Arc::new(AccessControl { app, limits }),
+        }
     }
 }
 
@@ -696,12 +345,12 @@ where
             // holds, which the server can no longer show is current (the health check still
             // answers, for whoever watches the process).
             let database_down = || {
-                Status::from(ApiError::Store(StoreError::Unreachable(
+                Status::from(AppError::DatabaseUnavailable(
                     "the database did not answer the server's last heartbeat".into(),
-                )))
+                ))
                 .into_http()
             };
-            if access != Access::Open && control.store.database_down() {
+            if access != Access::Open && control.app.database_down() {
                 return Ok(database_down());
             }
             if access != Access::Open {
@@ -712,12 +361,15 @@ where
                     .map(|address| address.ip());
                 // Read before awaiting: a request body may not be shared across threads.
                 let admitted = match presented_secret(&request) {
-                    Ok(presented) => control.admit(&method, presented, Some(access), peer).await,
+                    Ok(presented) => {
+                        control
+                            .app
+                            .authenticator()
+                            .admit(&method, presented, Some(access), peer)
+                            .await
+                    }
                     Err(error) => Err(error),
                 };
-                if let (Err(ApiError::Unauthenticated { .. }), Some(peer)) = (&admitted, peer) {
-                    control.failures.record(peer);
-                }
                 match admitted {
                     Ok(caller) => {
                         if let Some(listener) = connection.and_then(|c| c.authentication) {
@@ -740,21 +392,24 @@ where
             // it once.
             let answered = tokio::select! {
                 biased;
-                answered = tokio::time::timeout(control.request_timeout, inner.call(request)) => answered,
-                () = control.store.database_went_down(), if access != Access::Open => {
+                answered = tokio::time::timeout(control.limits.request_timeout, inner.call(request)) => answered,
+                () = control.app.database_went_down(), if access != Access::Open => {
                     info!(%method, "the database went down during the request");
                     return Ok(database_down());
                 }
             };
             match answered {
-                Ok(response) => Ok(explain_oversized(response?, control.max_message_bytes)),
+                Ok(response) => Ok(explain_oversized(
+                    response?,
+                    control.limits.max_message_bytes,
+                )),
                 Err(_) => {
-                    info!(%method, timeout = ?control.request_timeout, "request timed out");
+                    info!(%method, timeout = ?control.limits.request_timeout, "request timed out");
                     let status = Status::with_error_details(
                         tonic::Code::DeadlineExceeded,
                         format!(
                             "the request took longer than the server's limit of {} s",
-                            control.request_timeout.as_secs_f64()
+                            control.limits.request_timeout.as_secs_f64()
                         ),
                         ErrorDetails::with_error_info(
                             "SERVER_TIMEOUT",
@@ -787,7 +442,7 @@ fn explain_oversized(
     if !is_oversized {
         return response;
     }
-    let status = Status::from(ApiError::MessageTooLarge { max_message_bytes });
+    let status = Status::from(AppError::MessageTooLarge { max_message_bytes });
     let mut replacement = status.into_http::<Body>();
     std::mem::swap(response.headers_mut(), replacement.headers_mut());
     response
@@ -822,22 +477,5 @@ mod tests {
         );
         assert_eq!(access_rule("/pressdx.v1.SubmissionService/Unknown"), None);
         assert_eq!(access_rule("garbage"), None);
-    }
-
-    #[test]
-    fn the_rate_limit_allows_a_burst_then_refuses_with_a_wait() {
-        let limiter = RateLimiter::new(5);
-        for _ in 0..10 {
-            assert!(limiter.take(1).is_ok());
-        }
-        // 5 a second, bursts of 10: a tenth of the burst is back in 200 ms.
-        let wait = limiter.take(1).unwrap_err();
-        assert!(
-            wait >= Duration::from_millis(190) && wait <= Duration::from_millis(200),
-            "{wait:?}"
-        );
-        // Another credential has its own bucket.
-        assert!(limiter.take(2).is_ok());
-        assert!(RateLimiter::new(0).take(1).is_ok());
     }
 }

@@ -9,11 +9,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use tonic::{Request, Response, Status};
 use tracing::{info, instrument};
 
-use super::access::Caller;
+use super::access::caller_of;
 use super::convert::{as_of_date, timestamp};
-use super::error::ApiError;
-use super::names::{find_period, find_plan, require_reporting_agency};
 use super::summary::{off_the_workers, standing_to_proto, summary_to_proto};
+use crate::app::Caller;
+use crate::app::access;
+use crate::app::names::{find_period, find_plan, require_reporting_agency};
+use crate::app::{App, AppError, ReadModel};
 use crate::domain::Catalog;
 use crate::domain::access::{Principal, Role};
 use crate::domain::agency_plan::{
@@ -36,7 +38,7 @@ use crate::proto::{
 };
 use crate::store::{
     AgencyPlanHistory, AgencyPlanState, NewAgencyPlan, NewPlanDecision, PlanDecided, PlanDecision,
-    PlanReason, ReadModel, Store, StoredAgencyPlan, StoredPlanDecision,
+    PlanReason, Store, StoredAgencyPlan, StoredPlanDecision,
 };
 
 /// A decision's reason is a paragraph.
@@ -51,26 +53,29 @@ pub struct AgencyPlanApi {
 }
 
 impl AgencyPlanApi {
-    pub fn new(read_model: Arc<ReadModel>, store: Store) -> AgencyPlanApi {
-        AgencyPlanApi { read_model, store }
+    pub fn new(app: &App) -> AgencyPlanApi {
+        AgencyPlanApi {
+            read_model: app.read_model().clone(),
+            store: app.store().clone(),
+        }
     }
 
     async fn submit(
         &self,
         request: SubmitAgencyPlanRequest,
         caller: &Caller,
-    ) -> Result<proto::AgencyPlanReceipt, ApiError> {
-        ApiError::check_fields(&[
+    ) -> Result<proto::AgencyPlanReceipt, AppError> {
+        AppError::check_fields(&[
             ("request_id", Field::RequestId(&request.request_id)),
             ("agency_code", Field::Code(&request.agency_code)),
             ("plan_code", Field::Code(&request.plan_code)),
         ])?;
-        let catalog = self.read_model.catalog(Some(caller.counters)).await?;
+        let catalog = self.read_model.catalog(Some(caller.counters())).await?;
         let plan = find_plan(&catalog, &request.plan_code)?;
         let agency_code = request.agency_code.as_str();
         let today = today_in_vietnam();
         let province = agency_province_on(&catalog, agency_code, today).ok_or_else(|| {
-            ApiError::invalid_argument(
+            AppError::invalid_argument(
                 "agency_code",
                 format!(
                     "{} is not a press agency existing on {today}",
@@ -78,21 +83,21 @@ impl AgencyPlanApi {
                 ),
             )
         })?;
-        let principal = &caller.principal;
+        let principal = &caller.principal();
         let may_write = match principal.role {
             Role::Agency => principal.organization.as_deref() == Some(agency_code),
             Role::Province => principal.reach_on(&catalog, today).contains(agency_code),
             Role::GoverningBody | Role::Ministry | Role::Admin => false,
         };
         if !may_write {
-            return Err(ApiError::out_of_reach(format!(
+            return Err(AppError::out_of_reach(format!(
                 "{principal} may not write the plan of {}: an agency writes its own, or its \
                  province enters it",
                 echo(agency_code)
             )));
         }
         if !plan_is_for(&catalog, plan, province.as_deref()) {
-            return Err(ApiError::invalid_argument(
+            return Err(AppError::invalid_argument(
                 "plan_code",
                 format!(
                     "plan {} is for province {}, and {} is in {} on {today}",
@@ -104,7 +109,7 @@ impl AgencyPlanApi {
             ));
         }
         let content = AgencyPlanContent::parse(draft_of(&request), plan)
-            .map_err(ApiError::InvalidArgument)?;
+            .map_err(AppError::InvalidArgument)?;
         let content_hash = content.content_hash(agency_code, &plan.code);
         let mut receipt = proto::AgencyPlanReceipt {
             id: 0,
@@ -131,7 +136,7 @@ impl AgencyPlanApi {
                 submitted_by: &submitted_by,
             })
             .await?;
-        let (stored, replayed) = stored.stored_or(|taken| ApiError::RequestIdReused {
+        let (stored, replayed) = stored.stored_or(|taken| AppError::RequestIdReused {
             submission_id: (taken.agency_code == agency_code).then_some(taken.id),
             request_id: taken.request_id,
         })?;
@@ -153,7 +158,7 @@ impl AgencyPlanApi {
         &self,
         request: DecideAgencyPlanRequest,
         caller: &Caller,
-    ) -> Result<StoredPlanDecision, ApiError> {
+    ) -> Result<StoredPlanDecision, AppError> {
         let decision = match proto::AgencyPlanDecisionKind::try_from(request.decision) {
             Ok(proto::AgencyPlanDecisionKind::Approve) => Some(PlanDecision::Approve),
             Ok(proto::AgencyPlanDecisionKind::Return) => Some(PlanDecision::Return),
@@ -199,14 +204,14 @@ impl AgencyPlanApi {
             }
         }
         let Some(decision) = decision.filter(|_| violations.is_empty()) else {
-            return Err(ApiError::InvalidArgument(violations));
+            return Err(AppError::InvalidArgument(violations));
         };
 
         // Whose plan: a missing one is refused like one out of reach.
-        let principal = &caller.principal;
+        let principal = &caller.principal();
         let id = request.agency_plan_id;
         let out_of_reach = || {
-            ApiError::out_of_reach(format!(
+            AppError::out_of_reach(format!(
                 "{principal} does not decide on agency plan {id}: a governing body decides on \
                  the plans of its own agencies"
             ))
@@ -216,7 +221,7 @@ impl AgencyPlanApi {
             .agency_plan_by_id(id)
             .await?
             .ok_or_else(out_of_reach)?;
-        let catalog = self.read_model.catalog(Some(caller.counters)).await?;
+        let catalog = self.read_model.catalog(Some(caller.counters())).await?;
         if !governs_on(&catalog, principal, &stored.agency_code, today_in_vietnam()) {
             return Err(out_of_reach());
         }
@@ -254,7 +259,7 @@ impl AgencyPlanApi {
             })
             .collect();
         if !unknown.is_empty() {
-            return Err(ApiError::InvalidArgument(unknown));
+            return Err(AppError::InvalidArgument(unknown));
         }
         // An approved revision becomes the plan in force, read against the catalogue as it is
         // now: one that no longer fits it (a target removed or its rule changed since) may be
@@ -285,7 +290,7 @@ impl AgencyPlanApi {
                 );
                 Ok(recorded)
             }
-            PlanDecided::Superseded { latest_id } => Err(ApiError::FailedPrecondition {
+            PlanDecided::Superseded { latest_id } => Err(AppError::FailedPrecondition {
                 reason: "REVISION_SUPERSEDED",
                 subject: format!("agency-plans/{latest_id}"),
                 message: format!(
@@ -302,21 +307,21 @@ impl AgencyPlanApi {
         &self,
         request: GetAgencyPlanRequest,
         caller: &Caller,
-    ) -> Result<proto::AgencyPlan, ApiError> {
-        ApiError::check_fields(&[
+    ) -> Result<proto::AgencyPlan, AppError> {
+        AppError::check_fields(&[
             ("agency_code", Field::Code(&request.agency_code)),
             ("plan_code", Field::Code(&request.plan_code)),
         ])?;
         if request.revision < 0 {
-            return Err(ApiError::invalid_argument(
+            return Err(AppError::invalid_argument(
                 "revision",
                 "must not be negative",
             ));
         }
-        let catalog = self.read_model.catalog(Some(caller.counters)).await?;
+        let catalog = self.read_model.catalog(Some(caller.counters())).await?;
         let plan_code = request.plan_code.as_str();
         let agency_code = request.agency_code.as_str();
-        let principal = &caller.principal;
+        let principal = &caller.principal();
         let reaches_today = principal
             .reach_on(&catalog, today_in_vietnam())
             .contains(agency_code);
@@ -337,14 +342,14 @@ impl AgencyPlanApi {
                     .contains(agency_code)
             });
         if !reaches {
-            return Err(ApiError::out_of_reach(format!(
+            return Err(AppError::out_of_reach(format!(
                 "{principal} does not reach {}",
                 echo(agency_code)
             )));
         }
         let plan = find_plan(&catalog, plan_code)?;
         let stored = stored.ok_or_else(|| {
-            ApiError::not_found(
+            AppError::not_found(
                 "AGENCY_PLAN_NOT_FOUND",
                 format!(
                     "{} has no plan under {}{}",
@@ -378,7 +383,7 @@ impl AgencyPlanApi {
         &self,
         plan_code: &str,
         agency_code: &str,
-    ) -> Result<Option<AgencyPlanHistory>, ApiError> {
+    ) -> Result<Option<AgencyPlanHistory>, AppError> {
         Ok(self
             .store
             .agency_plan_histories(plan_code, &[agency_code.to_string()])
@@ -390,8 +395,8 @@ impl AgencyPlanApi {
         &self,
         request: ListAgencyPlansRequest,
         caller: &Caller,
-    ) -> Result<proto::ListAgencyPlansResponse, ApiError> {
-        let principal = &caller.principal;
+    ) -> Result<proto::ListAgencyPlansResponse, AppError> {
+        let principal = &caller.principal();
         let own = (principal.role == Role::GoverningBody)
             .then(|| principal.organization.clone())
             .flatten();
@@ -405,22 +410,22 @@ impl AgencyPlanApi {
         ]);
         let as_of = match as_of_date(&request.as_of) {
             Ok(date) => Some(date),
-            Err(ApiError::InvalidArgument(violations)) => {
+            Err(AppError::InvalidArgument(violations)) => {
                 missing.extend(violations);
                 None
             }
             Err(other) => return Err(other),
         };
         let Some(as_of) = as_of.filter(|_| missing.is_empty()) else {
-            return Err(ApiError::InvalidArgument(missing));
+            return Err(AppError::InvalidArgument(missing));
         };
-        let catalog = self.read_model.catalog(Some(caller.counters)).await?;
+        let catalog = self.read_model.catalog(Some(caller.counters())).await?;
         let plan = find_plan(&catalog, &request.plan_code)?;
         let is_governing_body = catalog
             .organization(&governing_body_code)
             .is_some_and(|organization| organization.kind == OrganizationKind::GoverningBody);
         if !is_governing_body {
-            return Err(ApiError::invalid_argument(
+            return Err(AppError::invalid_argument(
                 "governing_body_code",
                 format!(
                     "{} is not a governing body of the catalogue",
@@ -435,7 +440,7 @@ impl AgencyPlanApi {
             .iter()
             .find(|(agency, _)| !reach.contains(&agency.code))
         {
-            return Err(ApiError::out_of_reach(format!(
+            return Err(AppError::out_of_reach(format!(
                 "{principal} does not reach {} of {governing_body_code} on {as_of}",
                 outside.code
             )));
@@ -485,27 +490,27 @@ impl AgencyPlanApi {
         &self,
         request: GetAgencyPlanProgressRequest,
         caller: &Caller,
-    ) -> Result<proto::AgencyPlanProgress, ApiError> {
-        ApiError::check_fields(&[
+    ) -> Result<proto::AgencyPlanProgress, AppError> {
+        AppError::check_fields(&[
             ("agency_code", Field::Code(&request.agency_code)),
             ("plan_code", Field::Code(&request.plan_code)),
             ("period_code", Field::Code(&request.period_code)),
         ])?;
         if request.revision < 0 {
-            return Err(ApiError::invalid_argument(
+            return Err(AppError::invalid_argument(
                 "revision",
                 "must not be negative",
             ));
         }
-        let view = self.read_model.current(Some(caller.counters)).await?;
+        let view = self.read_model.current(Some(caller.counters())).await?;
         let catalog = view.catalog.clone();
         let plan = find_plan(&catalog, &request.plan_code)?.clone();
         let period = find_period(&catalog, &request.period_code)?.clone();
         let agency_code = request.agency_code.clone();
         require_reporting_agency(&catalog, &agency_code, &period)?;
-        let principal = caller.principal.clone();
-        if !principal.may_read(&catalog, &agency_code, &period) {
-            return Err(ApiError::out_of_reach(format!(
+        let principal = caller.principal().clone();
+        if access::read_agency(caller, &catalog, &agency_code, &period).is_none() {
+            return Err(AppError::out_of_reach(format!(
                 "{principal} does not reach {} in {}",
                 echo(&agency_code),
                 period.code
@@ -514,7 +519,7 @@ impl AgencyPlanApi {
 
         // The revision read: the one asked, or the plan in force.
         let not_found = || {
-            ApiError::not_found(
+            AppError::not_found(
                 "AGENCY_PLAN_NOT_FOUND",
                 format!(
                     "{} has no plan under {}{}",
@@ -539,7 +544,7 @@ impl AgencyPlanApi {
                 .await?
                 .ok_or_else(not_found)?;
             let Some((in_force_id, _)) = history.in_force else {
-                return Err(ApiError::FailedPrecondition {
+                return Err(AppError::FailedPrecondition {
                     reason: "AGENCY_PLAN_NOT_APPROVED",
                     subject: format!("agency-plans/{}", history.latest_id),
                     message: format!(
@@ -562,11 +567,12 @@ impl AgencyPlanApi {
         let state = state_to_proto(state_of(&decisions));
         let reports = view.reports.clone();
         let data_as_of = reports.data_as_of;
+        let seer = caller.clone();
         off_the_workers(move || {
             let (targets, reads) =
                 progress(&catalog, &reports, &plan, &content, &period, &agency_code);
-            if !principal.may_see(&catalog, &reads) {
-                return Err(ApiError::out_of_reach(format!(
+            if access::see_reports(&seer, &catalog, &reads).is_none() {
+                return Err(AppError::out_of_reach(format!(
                     "{principal} does not reach every report behind {agency_code}'s values"
                 )));
             }
@@ -588,9 +594,8 @@ impl AgencyPlanApi {
                 };
                 let (summaries, reads) =
                     summarize(&catalog, &reports, &plan, &committed, about, false);
-                principal
-                    .may_see(&catalog, &reads)
-                    .then(|| summaries.iter().map(summary_to_proto).collect::<Vec<_>>())
+                access::see_reports(&seer, &catalog, &reads)
+                    .map(|_| summaries.iter().map(summary_to_proto).collect::<Vec<_>>())
             });
             let targets = targets
                 .iter()
@@ -685,8 +690,8 @@ fn received_day(instant: DateTime<Utc>) -> NaiveDate {
 
 /// The draft a request carries, its strings trimmed.
 /// The refusal of a revision that no longer fits its plan as the catalogue holds it now.
-fn outdated(stored: &StoredAgencyPlan, plan_code: &str, problems: usize) -> ApiError {
-    ApiError::FailedPrecondition {
+fn outdated(stored: &StoredAgencyPlan, plan_code: &str, problems: usize) -> AppError {
+    AppError::FailedPrecondition {
         reason: "AGENCY_PLAN_OUTDATED",
         subject: format!("agency-plans/{}", stored.id),
         message: format!(
@@ -891,7 +896,7 @@ impl AgencyPlanService for AgencyPlanApi {
         &self,
         request: Request<SubmitAgencyPlanRequest>,
     ) -> Result<Response<proto::AgencyPlanReceipt>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = caller_of(&request)?;
         Ok(Response::new(
             self.submit(request.into_inner(), &caller).await?,
         ))
@@ -902,7 +907,7 @@ impl AgencyPlanService for AgencyPlanApi {
         &self,
         request: Request<DecideAgencyPlanRequest>,
     ) -> Result<Response<proto::AgencyPlanDecision>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = caller_of(&request)?;
         let decision = self.decide(request.into_inner(), &caller).await?;
         Ok(Response::new(decision_to_proto(&decision)))
     }
@@ -912,7 +917,7 @@ impl AgencyPlanService for AgencyPlanApi {
         &self,
         request: Request<GetAgencyPlanRequest>,
     ) -> Result<Response<proto::AgencyPlan>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = caller_of(&request)?;
         Ok(Response::new(
             self.get(request.into_inner(), &caller).await?,
         ))
@@ -923,7 +928,7 @@ impl AgencyPlanService for AgencyPlanApi {
         &self,
         request: Request<ListAgencyPlansRequest>,
     ) -> Result<Response<proto::ListAgencyPlansResponse>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = caller_of(&request)?;
         Ok(Response::new(
             self.list(request.into_inner(), &caller).await?,
         ))
@@ -934,7 +939,7 @@ impl AgencyPlanService for AgencyPlanApi {
         &self,
         request: Request<GetAgencyPlanProgressRequest>,
     ) -> Result<Response<proto::AgencyPlanProgress>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = caller_of(&request)?;
         Ok(Response::new(
             self.progress(request.into_inner(), &caller).await?,
         ))

@@ -5,14 +5,17 @@ use std::sync::Arc;
 use tonic::{Request, Response, Status};
 use tracing::instrument;
 
-use super::access::Caller;
+use super::access::caller_of;
 use super::convert::{
     as_of_date, indicator_to_proto, maturity_framework_to_proto, organization_kind_from_proto,
     organization_to_proto, period_to_proto, plan_to_proto,
 };
-use super::error::ApiError;
-use super::names::{find_maturity_framework, find_organization, find_period};
-use super::pagination::{self, PageTokens};
+use crate::app::App;
+use crate::app::AppError;
+use crate::app::Caller;
+use crate::app::ReadModel;
+use crate::app::names::{find_maturity_framework, find_organization, find_period};
+use crate::app::pagination::{self, PageTokens};
 use crate::domain::Catalog;
 use crate::domain::formats::{Field, check_fields};
 use crate::domain::maturity::framework_for_period;
@@ -23,7 +26,6 @@ use crate::proto::{
     ListOrganizationsRequest, ListOrganizationsResponse, ListPeriodsRequest, ListPeriodsResponse,
     ListPlansRequest, ListPlansResponse, MaturityFramework, Organization,
 };
-use crate::store::ReadModel;
 
 /// Answers from the same in-memory catalogue that submissions are checked against, reloaded
 /// whenever an import changes it.
@@ -40,7 +42,7 @@ pub(super) fn paged<T, P>(
     to_proto: impl Fn(&T) -> P,
     (page_size, page_token): (i32, &str),
     list: &str,
-) -> Result<(Vec<P>, String), ApiError> {
+) -> Result<(Vec<P>, String), AppError> {
     let size = pagination::page_size(page_size)?;
     let after = page_tokens.resume_after(page_token, list)?;
     let (page, resume) = pagination::page_after(items, key, after.as_deref(), size)?;
@@ -51,10 +53,10 @@ pub(super) fn paged<T, P>(
 }
 
 impl CatalogApi {
-    pub fn new(read_model: Arc<ReadModel>, page_tokens: PageTokens) -> Self {
+    pub fn new(app: &App) -> Self {
         CatalogApi {
-            read_model,
-            page_tokens,
+            read_model: app.read_model().clone(),
+            page_tokens: app.page_tokens().clone(),
         }
     }
 
@@ -62,19 +64,19 @@ impl CatalogApi {
         &self,
         request: ListOrganizationsRequest,
         caller: &Caller,
-    ) -> Result<ListOrganizationsResponse, ApiError> {
+    ) -> Result<ListOrganizationsResponse, AppError> {
         let mut violations =
             check_fields(&[("province_code", Field::OptionalCode(&request.province_code))]);
         let as_of = as_of_date(&request.as_of);
-        if let Err(ApiError::InvalidArgument(more)) = &as_of {
+        if let Err(AppError::InvalidArgument(more)) = &as_of {
             violations.extend(more.iter().cloned());
         }
         if !violations.is_empty() {
-            return Err(ApiError::InvalidArgument(violations));
+            return Err(AppError::InvalidArgument(violations));
         }
         let as_of = as_of?;
         let kind = organization_kind_from_proto(request.kind).ok_or_else(|| {
-            ApiError::invalid_argument("kind", format!("unknown kind {}", request.kind))
+            AppError::invalid_argument("kind", format!("unknown kind {}", request.kind))
         })?;
         let page_size = pagination::page_size(request.page_size)?;
         let filters = format!(
@@ -85,7 +87,7 @@ impl CatalogApi {
             .page_tokens
             .resume_after(&request.page_token, &filters)?;
 
-        let catalog = self.read_model.catalog(Some(caller.counters)).await?;
+        let catalog = self.read_model.catalog(Some(caller.counters())).await?;
         // Organisations come sorted by code: the page token is the last code of a page.
         let mut matching = catalog.organizations.iter().filter(|organization| {
             let Some(version) = organization.version_on(as_of) else {
@@ -116,17 +118,17 @@ impl CatalogApi {
         &self,
         request: GetOrganizationRequest,
         caller: &Caller,
-    ) -> Result<Organization, ApiError> {
+    ) -> Result<Organization, AppError> {
         let mut violations = check_fields(&[("code", Field::Code(&request.code))]);
         let as_of = as_of_date(&request.as_of);
-        if let Err(ApiError::InvalidArgument(more)) = &as_of {
+        if let Err(AppError::InvalidArgument(more)) = &as_of {
             violations.extend(more.iter().cloned());
         }
         if !violations.is_empty() {
-            return Err(ApiError::InvalidArgument(violations));
+            return Err(AppError::InvalidArgument(violations));
         }
         let as_of = as_of?;
-        let catalog = self.read_model.catalog(Some(caller.counters)).await?;
+        let catalog = self.read_model.catalog(Some(caller.counters())).await?;
         let organization = find_organization(&catalog, &request.code)?;
         Ok(organization_to_proto(organization, &catalog.links, as_of))
     }
@@ -137,9 +139,9 @@ impl CatalogApi {
         &self,
         request: ListMaturityFrameworksRequest,
         caller: &Caller,
-    ) -> Result<ListMaturityFrameworksResponse, ApiError> {
-        ApiError::check_fields(&[("period_code", Field::OptionalCode(&request.period_code))])?;
-        let catalog = self.read_model.catalog(Some(caller.counters)).await?;
+    ) -> Result<ListMaturityFrameworksResponse, AppError> {
+        AppError::check_fields(&[("period_code", Field::OptionalCode(&request.period_code))])?;
+        let catalog = self.read_model.catalog(Some(caller.counters())).await?;
         // With a period, the list is the one framework that governs it, or nothing: a period has
         // at most one (the catalogue import checks it).
         let frameworks = if request.period_code.is_empty() {
@@ -168,21 +170,21 @@ impl CatalogApi {
         &self,
         request: GetMaturityFrameworkRequest,
         caller: &Caller,
-    ) -> Result<MaturityFramework, ApiError> {
-        ApiError::check_fields(&[("code", Field::Code(&request.code))])?;
-        let catalog = self.read_model.catalog(Some(caller.counters)).await?;
+    ) -> Result<MaturityFramework, AppError> {
+        AppError::check_fields(&[("code", Field::Code(&request.code))])?;
+        let catalog = self.read_model.catalog(Some(caller.counters())).await?;
         let framework = find_maturity_framework(&catalog, &request.code)?;
         Ok(maturity_framework_to_proto(framework))
     }
 
     /// The catalogue as of the counters the request arrived with.
     async fn catalog_for<T>(&self, request: &Request<T>) -> Result<Arc<Catalog>, Status> {
-        let caller = Caller::of(request)?;
+        let caller = caller_of(request)?;
         Ok(self
             .read_model
-            .catalog(Some(caller.counters))
+            .catalog(Some(caller.counters()))
             .await
-            .map_err(ApiError::from)?)
+            .map_err(AppError::from)?)
     }
 }
 
@@ -193,7 +195,7 @@ impl CatalogService for CatalogApi {
         &self,
         request: Request<ListOrganizationsRequest>,
     ) -> Result<Response<ListOrganizationsResponse>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = caller_of(&request)?;
         Ok(Response::new(
             CatalogApi::list_organizations(self, request.into_inner(), &caller).await?,
         ))
@@ -204,7 +206,7 @@ impl CatalogService for CatalogApi {
         &self,
         request: Request<GetOrganizationRequest>,
     ) -> Result<Response<Organization>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = caller_of(&request)?;
         Ok(Response::new(
             CatalogApi::get_organization(self, request.into_inner(), &caller).await?,
         ))
@@ -278,7 +280,7 @@ impl CatalogService for CatalogApi {
         &self,
         request: Request<ListMaturityFrameworksRequest>,
     ) -> Result<Response<ListMaturityFrameworksResponse>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = caller_of(&request)?;
         Ok(Response::new(
             CatalogApi::list_maturity_frameworks(self, request.into_inner(), &caller).await?,
         ))
@@ -289,7 +291,7 @@ impl CatalogService for CatalogApi {
         &self,
         request: Request<GetMaturityFrameworkRequest>,
     ) -> Result<Response<MaturityFramework>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = caller_of(&request)?;
         Ok(Response::new(
             CatalogApi::get_maturity_framework(self, request.into_inner(), &caller).await?,
         ))

@@ -20,7 +20,7 @@ use crate::domain::scope::{Absence, AbsenceReason, Boundaries};
 use crate::proto;
 use crate::store::StoredSubmission;
 
-use super::error::ApiError;
+use crate::app::AppError;
 
 pub fn report_from_proto(report: proto::AnnualReport) -> AnnualReport {
     let staff = |counts: Option<proto::StaffCounts>| {
@@ -108,22 +108,22 @@ pub fn report_to_proto(report: &AnnualReport) -> proto::AnnualReport {
 }
 
 /// The date to read the organisation tree on: the one given, or today in Vietnam.
-pub fn as_of_date(text: &str) -> Result<NaiveDate, ApiError> {
+pub fn as_of_date(text: &str) -> Result<NaiveDate, AppError> {
     if text.is_empty() {
         return Ok(today_in_vietnam());
     }
-    parse_date(text).map_err(|why| ApiError::invalid_argument("as_of", why))
+    parse_date(text).map_err(|why| AppError::invalid_argument("as_of", why))
 }
 
 /// A summary request's boundaries and as_of; HISTORICAL when unset. CURRENT without as_of takes
 /// today in Vietnam.
-pub fn boundaries_from_proto(boundaries: i32, as_of: &str) -> Result<Boundaries, ApiError> {
+pub fn boundaries_from_proto(boundaries: i32, as_of: &str) -> Result<Boundaries, AppError> {
     match proto::Boundaries::try_from(boundaries) {
         Ok(proto::Boundaries::Unspecified | proto::Boundaries::Historical) => {
             if as_of.is_empty() {
                 Ok(Boundaries::Historical)
             } else {
-                Err(ApiError::invalid_argument(
+                Err(AppError::invalid_argument(
                     "as_of",
                     "applies to CURRENT boundaries only: HISTORICAL reads each period on its own \
                      reference date",
@@ -133,7 +133,7 @@ pub fn boundaries_from_proto(boundaries: i32, as_of: &str) -> Result<Boundaries,
         Ok(proto::Boundaries::Current) => Ok(Boundaries::Current {
             as_of: as_of_date(as_of)?,
         }),
-        Err(_) => Err(ApiError::invalid_argument(
+        Err(_) => Err(AppError::invalid_argument(
             "boundaries",
             format!("{boundaries} is not a Boundaries value: HISTORICAL (1) or CURRENT (2)"),
         )),

@@ -8,11 +8,13 @@ use std::sync::Arc;
 use tonic::{Request, Response, Status};
 use tracing::{info, instrument};
 
-use super::access::Caller;
+use super::access::caller_of;
 use super::convert::{boundaries_from_proto, scope_resolution_to_proto, timestamp};
-use super::error::ApiError;
-use super::names::{find_period, parse_scope, require_reporting_agency};
 use super::summary::{off_the_workers, scope_or_own};
+use crate::app::Caller;
+use crate::app::access;
+use crate::app::names::{find_period, parse_scope, require_reporting_agency};
+use crate::app::{App, AppError, ReadModel};
 use crate::domain::Catalog;
 use crate::domain::access::Reach;
 use crate::domain::assessment::{
@@ -34,8 +36,7 @@ use crate::proto::{
     GetSelfAssessmentRequest, SubmitSelfAssessmentRequest, criterion_answer,
 };
 use crate::store::{
-    Appraised, MaturityAppraisal, NewAppraisal, NewSelfAssessment, ReadModel, Store,
-    StoredSelfAssessment,
+    Appraised, MaturityAppraisal, NewAppraisal, NewSelfAssessment, Store, StoredSelfAssessment,
 };
 
 /// An appraisal's reason is a paragraph.
@@ -48,30 +49,30 @@ pub struct MaturityApi {
 }
 
 impl MaturityApi {
-    pub fn new(read_model: Arc<ReadModel>, store: Store) -> MaturityApi {
-        MaturityApi { read_model, store }
+    pub fn new(app: &App) -> MaturityApi {
+        MaturityApi {
+            read_model: app.read_model().clone(),
+            store: app.store().clone(),
+        }
     }
 
     async fn submit(
         &self,
         request: SubmitSelfAssessmentRequest,
         caller: &Caller,
-    ) -> Result<proto::SelfAssessmentReceipt, ApiError> {
-        ApiError::check_fields(&[
+    ) -> Result<proto::SelfAssessmentReceipt, AppError> {
+        AppError::check_fields(&[
             ("request_id", Field::RequestId(&request.request_id)),
             ("agency_code", Field::Code(&request.agency_code)),
             ("period_code", Field::Code(&request.period_code)),
         ])?;
-        let catalog = self.read_model.catalog(Some(caller.counters)).await?;
+        let catalog = self.read_model.catalog(Some(caller.counters())).await?;
         let period = find_period(&catalog, &request.period_code)?;
         let agency_code = request.agency_code.as_str();
         require_reporting_agency(&catalog, agency_code, period)?;
-        let principal = &caller.principal;
-        if principal
-            .may_submit_for(agency_code, &catalog, period, false)
-            .is_none()
-        {
-            return Err(ApiError::out_of_reach(format!(
+        let principal = &caller.principal();
+        if access::send_reports(caller, &catalog, agency_code, period, false).is_none() {
+            return Err(AppError::out_of_reach(format!(
                 "{principal} may not assess {}: an agency assesses itself, or its province enters \
                  its form",
                 echo(agency_code)
@@ -80,10 +81,10 @@ impl MaturityApi {
         let (draft, mut violations) = draft_of(&request);
         let assessment = match SelfAssessment::parse(draft, &catalog.maturity_frameworks) {
             Ok(assessment) if violations.is_empty() => assessment,
-            Ok(_) => return Err(ApiError::InvalidArgument(violations)),
+            Ok(_) => return Err(AppError::InvalidArgument(violations)),
             Err(more) => {
                 violations.extend(more.into_iter().map(named_as_in_the_request));
-                return Err(ApiError::InvalidArgument(violations));
+                return Err(AppError::InvalidArgument(violations));
             }
         };
         let content_hash = assessment.content_hash(agency_code);
@@ -115,7 +116,7 @@ impl MaturityApi {
                 submitted_by: &submitted_by,
             })
             .await?;
-        let (stored, replayed) = stored.stored_or(|taken| ApiError::RequestIdReused {
+        let (stored, replayed) = stored.stored_or(|taken| AppError::RequestIdReused {
             submission_id: (taken.agency_code == agency_code).then_some(taken.id),
             request_id: taken.request_id,
         })?;
@@ -137,23 +138,23 @@ impl MaturityApi {
         &self,
         request: GetSelfAssessmentRequest,
         caller: &Caller,
-    ) -> Result<proto::SelfAssessment, ApiError> {
-        ApiError::check_fields(&[
+    ) -> Result<proto::SelfAssessment, AppError> {
+        AppError::check_fields(&[
             ("agency_code", Field::Code(&request.agency_code)),
             ("period_code", Field::Code(&request.period_code)),
         ])?;
         if request.revision < 0 {
-            return Err(ApiError::invalid_argument(
+            return Err(AppError::invalid_argument(
                 "revision",
                 "must not be negative",
             ));
         }
-        let catalog = self.read_model.catalog(Some(caller.counters)).await?;
+        let catalog = self.read_model.catalog(Some(caller.counters())).await?;
         let period = find_period(&catalog, &request.period_code)?;
         let agency_code = request.agency_code.as_str();
-        let principal = &caller.principal;
-        if !principal.may_read(&catalog, agency_code, period) {
-            return Err(ApiError::out_of_reach(format!(
+        let principal = &caller.principal();
+        if access::read_agency(caller, &catalog, agency_code, period).is_none() {
+            return Err(AppError::out_of_reach(format!(
                 "{principal} does not reach {} in {}",
                 echo(agency_code),
                 period.code
@@ -165,7 +166,7 @@ impl MaturityApi {
             .self_assessment(agency_code, &period.code, revision)
             .await?
             .ok_or_else(|| {
-                ApiError::not_found(
+                AppError::not_found(
                     "SELF_ASSESSMENT_NOT_FOUND",
                     format!(
                         "{} has no self-assessment for {}{}",
@@ -185,7 +186,7 @@ impl MaturityApi {
         &self,
         request: AppraiseSelfAssessmentRequest,
         caller: &Caller,
-    ) -> Result<MaturityAppraisal, ApiError> {
+    ) -> Result<MaturityAppraisal, AppError> {
         let mut violations = Vec::new();
         if request.self_assessment_id <= 0 {
             violations.push(FieldViolation::new("self_assessment_id", "required"));
@@ -206,34 +207,34 @@ impl MaturityApi {
             ));
         }
         if !violations.is_empty() {
-            return Err(ApiError::InvalidArgument(violations));
+            return Err(AppError::InvalidArgument(violations));
         }
 
         // Whose self-assessment: a missing one is refused like one out of reach.
-        let principal = &caller.principal;
+        let principal = &caller.principal();
         let id = request.self_assessment_id;
         let out_of_reach = || {
-            ApiError::out_of_reach(format!(
+            AppError::out_of_reach(format!(
                 "{principal} does not reach self-assessment {id}: a province appraises its own \
                  agencies', the Ministry anyone's"
             ))
         };
-        let catalog = self.read_model.catalog(Some(caller.counters)).await?;
+        let catalog = self.read_model.catalog(Some(caller.counters())).await?;
         let stored = self
             .store
             .self_assessment_by_id(id)
             .await?
             .ok_or_else(out_of_reach)?;
-        let reaches = catalog
-            .period(&stored.period_code)
-            .is_some_and(|period| principal.may_read(&catalog, &stored.agency_code, period));
+        let reaches = catalog.period(&stored.period_code).is_some_and(|period| {
+            access::read_agency(caller, &catalog, &stored.agency_code, period).is_some()
+        });
         if !reaches {
             return Err(out_of_reach());
         }
 
         // A revision that no longer fits counts nowhere: there is nothing to appraise.
         let (_, framework) =
-            fit(&decoded(&stored), &catalog).map_err(|_| ApiError::FailedPrecondition {
+            fit(&decoded(&stored), &catalog).map_err(|_| AppError::FailedPrecondition {
                 reason: "SELF_ASSESSMENT_OUTDATED",
                 subject: format!("self-assessments/{id}"),
                 message: format!(
@@ -288,7 +289,7 @@ impl MaturityApi {
             }
         };
         if !violations.is_empty() {
-            return Err(ApiError::InvalidArgument(violations));
+            return Err(AppError::InvalidArgument(violations));
         }
 
         let appraised_by = principal.to_string();
@@ -312,7 +313,7 @@ impl MaturityApi {
                 );
                 Ok(appraisal)
             }
-            Appraised::Superseded { latest_id } => Err(ApiError::FailedPrecondition {
+            Appraised::Superseded { latest_id } => Err(AppError::FailedPrecondition {
                 reason: "REVISION_SUPERSEDED",
                 subject: format!("self-assessments/{latest_id}"),
                 message: format!(
@@ -343,12 +344,12 @@ impl MaturityApi {
         caller: &Caller,
         period_code: &str,
         scope: &str,
-    ) -> Result<ResultsAsked, ApiError> {
+    ) -> Result<ResultsAsked, AppError> {
         let period = find_period(catalog, period_code)?.clone();
-        let scope_text = scope_or_own(scope, &caller.principal);
+        let scope_text = scope_or_own(scope, caller.principal());
         let scope = parse_scope(catalog, "scope", &scope_text)?;
         let framework = framework_for_period(&catalog.maturity_frameworks, &period.code)
-            .ok_or_else(|| ApiError::FailedPrecondition {
+            .ok_or_else(|| AppError::FailedPrecondition {
                 reason: "NO_MATURITY_FRAMEWORK",
                 subject: format!("periods/{}", period.code),
                 message: format!("no maturity framework governs {}", period.code),
@@ -367,7 +368,7 @@ impl MaturityApi {
         &self,
         catalog: Arc<Catalog>,
         asked: &ResultsAsked,
-    ) -> Result<BTreeMap<String, Assessed>, ApiError> {
+    ) -> Result<BTreeMap<String, Assessed>, AppError> {
         assessed_in(
             &self.store,
             catalog,
@@ -381,12 +382,12 @@ impl MaturityApi {
         &self,
         request: GetMaturityResultsRequest,
         caller: &Caller,
-    ) -> Result<proto::MaturityResults, ApiError> {
-        let boundaries = ApiError::all_at_once(
-            ApiError::check_fields(&[("period_code", Field::Code(&request.period_code))]),
+    ) -> Result<proto::MaturityResults, AppError> {
+        let boundaries = AppError::all_at_once(
+            AppError::check_fields(&[("period_code", Field::Code(&request.period_code))]),
             boundaries_from_proto(request.boundaries, &request.as_of),
         )?;
-        let catalog = self.read_model.catalog(Some(caller.counters)).await?;
+        let catalog = self.read_model.catalog(Some(caller.counters())).await?;
         let asked = Self::results_asked(&catalog, caller, &request.period_code, &request.scope)?;
         let coverage = asked.scope.in_period(&catalog, boundaries, &asked.period);
         require_reach(&catalog, caller, &asked.scope, &coverage, &asked.period)?;
@@ -404,9 +405,9 @@ impl MaturityApi {
         &self,
         request: CompareMaturityResultsRequest,
         caller: &Caller,
-    ) -> Result<proto::MaturityComparison, ApiError> {
-        let boundaries = ApiError::all_at_once(
-            ApiError::check_fields(&[
+    ) -> Result<proto::MaturityComparison, AppError> {
+        let boundaries = AppError::all_at_once(
+            AppError::check_fields(&[
                 ("period_code", Field::Code(&request.period_code)),
                 (
                     "baseline_period_code",
@@ -415,7 +416,7 @@ impl MaturityApi {
             ]),
             boundaries_from_proto(request.boundaries, &request.as_of),
         )?;
-        let catalog = self.read_model.catalog(Some(caller.counters)).await?;
+        let catalog = self.read_model.catalog(Some(caller.counters())).await?;
         let asked = Self::results_asked(&catalog, caller, &request.period_code, &request.scope)?;
         let baseline = Self::results_asked(
             &catalog,
@@ -424,7 +425,7 @@ impl MaturityApi {
             &request.scope,
         )?;
         if baseline.period.reference_date() >= asked.period.reference_date() {
-            return Err(ApiError::invalid_argument(
+            return Err(AppError::invalid_argument(
                 "baseline_period_code",
                 format!(
                     "{} does not end before {}: the baseline is the earlier period",
@@ -522,7 +523,7 @@ pub(super) async fn province_maturity_results(
     catalog: Arc<Catalog>,
     period: &Period,
     province_code: &str,
-) -> Result<Option<proto::MaturityResults>, ApiError> {
+) -> Result<Option<proto::MaturityResults>, AppError> {
     let Some(framework) = framework_for_period(&catalog.maturity_frameworks, &period.code) else {
         return Ok(None);
     };
@@ -553,7 +554,7 @@ async fn assessed_in(
     catalog: Arc<Catalog>,
     period_code: &str,
     framework_code: &str,
-) -> Result<BTreeMap<String, Assessed>, ApiError> {
+) -> Result<BTreeMap<String, Assessed>, AppError> {
     let stored = store.latest_self_assessments(period_code).await?;
     let framework_code = framework_code.to_string();
     off_the_workers(move || Ok(assessed_of(&catalog, &framework_code, &stored))).await
@@ -584,16 +585,16 @@ fn served_results(
 }
 
 /// The framework governing an asked period, as checked when it was asked.
-fn governing<'a>(catalog: &'a Catalog, asked: &ResultsAsked) -> Result<&'a Framework, ApiError> {
+fn governing<'a>(catalog: &'a Catalog, asked: &ResultsAsked) -> Result<&'a Framework, AppError> {
     catalog
         .maturity_frameworks
         .iter()
         .find(|framework| framework.code == asked.framework_code)
         .ok_or_else(|| {
-            ApiError::Store(crate::store::StoreError::Corrupt(format!(
+            AppError::Internal(format!(
                 "framework {} vanished from the catalogue",
                 asked.framework_code
-            )))
+            ))
         })
 }
 
@@ -605,8 +606,8 @@ fn require_reach(
     scope: &Scope,
     coverage: &Coverage<'_>,
     period: &Period,
-) -> Result<(), ApiError> {
-    let principal = &caller.principal;
+) -> Result<(), AppError> {
+    let principal = &caller.principal();
     let reach = principal.reach(catalog, period);
     let reaches = match scope {
         Scope::Country | Scope::AgencyType(_) => reach == Reach::Everything,
@@ -618,7 +619,7 @@ fn require_reach(
     if reaches {
         return Ok(());
     }
-    Err(ApiError::out_of_reach(format!(
+    Err(AppError::out_of_reach(format!(
         "{principal} does not reach every agency of {scope} in {}",
         period.code
     )))
@@ -1015,7 +1016,7 @@ impl MaturityService for MaturityApi {
         &self,
         request: Request<SubmitSelfAssessmentRequest>,
     ) -> Result<Response<proto::SelfAssessmentReceipt>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = caller_of(&request)?;
         Ok(Response::new(
             self.submit(request.into_inner(), &caller).await?,
         ))
@@ -1026,7 +1027,7 @@ impl MaturityService for MaturityApi {
         &self,
         request: Request<AppraiseSelfAssessmentRequest>,
     ) -> Result<Response<proto::Appraisal>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = caller_of(&request)?;
         let appraisal = self.appraise(request.into_inner(), &caller).await?;
         Ok(Response::new(appraisal_to_proto(&appraisal)))
     }
@@ -1036,7 +1037,7 @@ impl MaturityService for MaturityApi {
         &self,
         request: Request<GetMaturityResultsRequest>,
     ) -> Result<Response<proto::MaturityResults>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = caller_of(&request)?;
         Ok(Response::new(
             self.results(request.into_inner(), &caller).await?,
         ))
@@ -1047,7 +1048,7 @@ impl MaturityService for MaturityApi {
         &self,
         request: Request<CompareMaturityResultsRequest>,
     ) -> Result<Response<proto::MaturityComparison>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = caller_of(&request)?;
         Ok(Response::new(
             self.compare(request.into_inner(), &caller).await?,
         ))
@@ -1058,7 +1059,7 @@ impl MaturityService for MaturityApi {
         &self,
         request: Request<GetSelfAssessmentRequest>,
     ) -> Result<Response<proto::SelfAssessment>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = caller_of(&request)?;
         Ok(Response::new(
             self.get(request.into_inner(), &caller).await?,
         ))

@@ -1,5 +1,6 @@
-//! The gRPC services: each turns wire messages into domain values, calls the domain and the store,
-//! and maps every failure to a gRPC status in one place (`error`).
+//! The gRPC face: each service turns wire messages into domain values, calls the application
+//! (`app`), and turns its answers back into messages; every failure becomes a gRPC status in one
+//! place (`error`). Nothing here reaches the store.
 
 pub mod access;
 mod agency_plan;
@@ -8,10 +9,7 @@ pub mod codec;
 pub mod convert;
 mod draining;
 mod error;
-mod feed;
 mod maturity;
-mod names;
-mod pagination;
 mod province_report;
 mod review;
 mod submission;
@@ -21,10 +19,8 @@ mod task;
 pub use agency_plan::AgencyPlanApi;
 pub use catalog::CatalogApi;
 pub use draining::Draining;
-pub use error::{ApiError, ERROR_DOMAIN};
-pub use feed::FeedWatcher;
+pub use error::ERROR_DOMAIN;
 pub use maturity::MaturityApi;
-pub use pagination::PageTokens;
 pub use province_report::ProvinceReportApi;
 pub use review::ReviewApi;
 pub use submission::SubmissionApi;

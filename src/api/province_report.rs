@@ -11,16 +11,17 @@ use prost::Message;
 use tonic::{Request, Response, Status};
 use tracing::{info, instrument};
 
-use super::access::Caller;
+use super::access::caller_of;
 use super::convert::{timeliness_of_flag, timestamp};
-use super::error::ApiError;
 use super::maturity::province_maturity_results;
-use super::names::{find_period, find_plan};
-use super::pagination::{self, PageTokens};
 use super::summary::{
     accepted_reports, off_the_workers, plan_summaries, reporting_status_with_reviews,
 };
 use super::task::province_task_follow_up;
+use crate::app::Caller;
+use crate::app::names::{find_period, find_plan};
+use crate::app::pagination::{self, PageTokens};
+use crate::app::{App, AppError, ReadModel};
 use crate::domain::Catalog;
 use crate::domain::access::{Principal, Role};
 use crate::domain::formats::{Field, check_code};
@@ -37,8 +38,8 @@ use crate::proto::{
     ListProvinceReportsRequest, SubmitProvinceReportRequest, UpdateProvinceReportNarrativeRequest,
 };
 use crate::store::{
-    ProvinceReportDraft, ProvinceReportFilter, ProvinceReportState, ProvinceReportSubmit,
-    ReadModel, Store, StoredProvinceReport,
+    ProvinceReportDraft, ProvinceReportFilter, ProvinceReportState, ProvinceReportSubmit, Store,
+    StoredProvinceReport,
 };
 
 #[derive(Clone)]
@@ -83,15 +84,15 @@ fn writing_province(principal: &Principal) -> Option<&str> {
 
 /// The refusal of a report id the caller does not reach, or that does not exist: alike, so that
 /// ids cannot be probed.
-fn out_of_reach(principal: &Principal, id: i64) -> ApiError {
-    ApiError::out_of_reach(format!(
+fn out_of_reach(principal: &Principal, id: i64) -> AppError {
+    AppError::out_of_reach(format!(
         "{principal} does not reach province report {id}: a province reaches its own reports, \
          the Ministry every submitted one"
     ))
 }
 
-fn already_submitted(report: &StoredProvinceReport) -> ApiError {
-    ApiError::FailedPrecondition {
+fn already_submitted(report: &StoredProvinceReport) -> AppError {
+    AppError::FailedPrecondition {
         reason: "REPORT_SUBMITTED",
         subject: format!("province-reports/{}", report.id),
         message: format!(
@@ -108,32 +109,23 @@ fn given(code: &str) -> Option<&str> {
 }
 
 /// A draft that changed under its writer: another writer got there first.
-fn draft_changed_meanwhile() -> ApiError {
-    ApiError::Store(crate::store::StoreError::Contention(
-        "the province report changed while it was being written".into(),
-    ))
+fn draft_changed_meanwhile() -> AppError {
+    AppError::Contention("the province report changed while it was being written".into())
 }
 
 /// The stored content, decoded.
-fn content_of(report: &StoredProvinceReport) -> Result<proto::ProvinceReportContent, ApiError> {
+fn content_of(report: &StoredProvinceReport) -> Result<proto::ProvinceReportContent, AppError> {
     proto::ProvinceReportContent::decode(report.content.as_slice()).map_err(|error| {
-        ApiError::Store(crate::store::StoreError::Corrupt(format!(
-            "province report {} content: {error}",
-            report.id
-        )))
+        AppError::Internal(format!("province report {} content: {error}", report.id))
     })
 }
 
 impl ProvinceReportApi {
-    pub fn new(
-        read_model: Arc<ReadModel>,
-        store: Store,
-        page_tokens: PageTokens,
-    ) -> ProvinceReportApi {
+    pub fn new(app: &App) -> ProvinceReportApi {
         ProvinceReportApi {
-            read_model,
-            store,
-            page_tokens,
+            read_model: app.read_model().clone(),
+            store: app.store().clone(),
+            page_tokens: app.page_tokens().clone(),
         }
     }
 
@@ -141,13 +133,13 @@ impl ProvinceReportApi {
         &self,
         request: CreateProvinceReportRequest,
         caller: &Caller,
-    ) -> Result<StoredProvinceReport, ApiError> {
-        ApiError::check_fields(&[
+    ) -> Result<StoredProvinceReport, AppError> {
+        AppError::check_fields(&[
             ("plan_code", Field::Code(&request.plan_code)),
             ("period_code", Field::Code(&request.period_code)),
             ("province_code", Field::OptionalCode(&request.province_code)),
         ])?;
-        let principal = &caller.principal;
+        let principal = &caller.principal();
         // One state of the data for everything the snapshot holds.
         let counters = caller
             .counters_reaching(&self.read_model, request.min_data_as_of)
@@ -169,7 +161,7 @@ impl ProvinceReportApi {
                 .iter()
                 .map(|province| province.code.as_str())
                 .collect();
-            return Err(ApiError::invalid_argument(
+            return Err(AppError::invalid_argument(
                 "province_code",
                 format!(
                     "{} does not report on plan {} for period {}: {} {}",
@@ -190,7 +182,7 @@ impl ProvinceReportApi {
             ));
         }
         if writing_province(principal) != Some(province_code) {
-            return Err(ApiError::out_of_reach(format!(
+            return Err(AppError::out_of_reach(format!(
                 "{principal} may not draft the report of {province_code}: a province drafts its \
                  own"
             )));
@@ -211,7 +203,7 @@ impl ProvinceReportApi {
         };
         let correction_reason = request.correction_reason.trim();
         let drafting = province_report::drafting(latest_state, correction_reason)
-            .map_err(|why| ApiError::invalid_argument("correction_reason", why))?;
+            .map_err(|why| AppError::invalid_argument("correction_reason", why))?;
 
         // What the draft keeps of the version before: its narrative, and a refreshed draft's
         // correction reason unless a new one is given.
@@ -326,7 +318,7 @@ impl ProvinceReportApi {
         &self,
         id: i64,
         principal: &Principal,
-    ) -> Result<StoredProvinceReport, ApiError> {
+    ) -> Result<StoredProvinceReport, AppError> {
         let report = self
             .store
             .province_report(id)
@@ -340,7 +332,7 @@ impl ProvinceReportApi {
         &self,
         request: UpdateProvinceReportNarrativeRequest,
         caller: &Caller,
-    ) -> Result<StoredProvinceReport, ApiError> {
+    ) -> Result<StoredProvinceReport, AppError> {
         let mut violations = Vec::new();
         if request.id <= 0 {
             violations.push(FieldViolation::new("id", "required"));
@@ -362,9 +354,9 @@ impl ProvinceReportApi {
             }
         }
         if !violations.is_empty() {
-            return Err(ApiError::InvalidArgument(violations));
+            return Err(AppError::InvalidArgument(violations));
         }
-        let principal = &caller.principal;
+        let principal = &caller.principal();
         let report = self.writable(request.id, principal).await?;
         if report.state == ProvinceReportState::Submitted {
             return Err(already_submitted(&report));
@@ -404,7 +396,7 @@ impl ProvinceReportApi {
         &self,
         request: SubmitProvinceReportRequest,
         caller: &Caller,
-    ) -> Result<StoredProvinceReport, ApiError> {
+    ) -> Result<StoredProvinceReport, AppError> {
         let mut violations = Vec::new();
         if request.id <= 0 {
             violations.push(FieldViolation::new("id", "required"));
@@ -423,9 +415,9 @@ impl ProvinceReportApi {
             ));
         }
         if !violations.is_empty() {
-            return Err(ApiError::InvalidArgument(violations));
+            return Err(AppError::InvalidArgument(violations));
         }
-        let principal = &caller.principal;
+        let principal = &caller.principal();
         let id = request.id;
         self.writable(id, principal).await?;
         let submitted_by = principal.to_string();
@@ -448,7 +440,7 @@ impl ProvinceReportApi {
             }
             ProvinceReportSubmit::AlreadySubmitted(report) => Ok(report),
             ProvinceReportSubmit::SubmittedOtherwise(report) => Err(already_submitted(&report)),
-            ProvinceReportSubmit::DraftChanged(report) => Err(ApiError::FailedPrecondition {
+            ProvinceReportSubmit::DraftChanged(report) => Err(AppError::FailedPrecondition {
                 reason: "DRAFT_CHANGED",
                 subject: format!("province-reports/{id}"),
                 message: format!(
@@ -466,8 +458,8 @@ impl ProvinceReportApi {
         &self,
         request: GetProvinceReportRequest,
         caller: &Caller,
-    ) -> Result<StoredProvinceReport, ApiError> {
-        let principal = &caller.principal;
+    ) -> Result<StoredProvinceReport, AppError> {
+        let principal = &caller.principal();
         let reader = Reader::of(principal).ok_or_else(|| out_of_reach(principal, request.id))?;
         if request.id > 0 {
             return self
@@ -497,12 +489,12 @@ impl ProvinceReportApi {
             missing.push(FieldViolation::new("version", "must not be negative"));
         }
         if !missing.is_empty() {
-            return Err(ApiError::InvalidArgument(missing));
+            return Err(AppError::InvalidArgument(missing));
         }
         if let Reader::Province(own) = reader
             && own != province_code
         {
-            return Err(ApiError::out_of_reach(format!(
+            return Err(AppError::out_of_reach(format!(
                 "{principal} does not reach the reports of {}: a province reads its own",
                 echo(province_code)
             )));
@@ -519,7 +511,7 @@ impl ProvinceReportApi {
             .await?
             .filter(|report| reader.reads(report))
             .ok_or_else(|| {
-                ApiError::not_found(
+                AppError::not_found(
                     "PROVINCE_REPORT_NOT_FOUND",
                     format!(
                         "{} has no {}report on plan {} for period {}{}",
@@ -539,13 +531,13 @@ impl ProvinceReportApi {
         &self,
         request: ListProvinceReportsRequest,
         caller: &Caller,
-    ) -> Result<proto::ListProvinceReportsResponse, ApiError> {
-        ApiError::check_fields(&[
+    ) -> Result<proto::ListProvinceReportsResponse, AppError> {
+        AppError::check_fields(&[
             ("province_code", Field::OptionalCode(&request.province_code)),
             ("plan_code", Field::OptionalCode(&request.plan_code)),
             ("period_code", Field::OptionalCode(&request.period_code)),
         ])?;
-        let principal = &caller.principal;
+        let principal = &caller.principal();
         let page_size = pagination::page_size(request.page_size)?;
         let filters = format!(
             "province-reports;province={};plan={};period={}",
@@ -557,15 +549,15 @@ impl ProvinceReportApi {
         let after_id = match after {
             None => 0,
             Some(key) => key.parse().map_err(|_| {
-                ApiError::invalid_argument("page_token", "not a token this list gave out")
+                AppError::invalid_argument("page_token", "not a token this list gave out")
             })?,
         };
         let reader = Reader::of(principal).ok_or_else(|| {
-            ApiError::out_of_reach(format!("{principal} does not read province reports"))
+            AppError::out_of_reach(format!("{principal} does not read province reports"))
         })?;
         let province_code = match (&reader, given(&request.province_code)) {
             (Reader::Province(own), Some(asked)) if asked != *own => {
-                return Err(ApiError::out_of_reach(format!(
+                return Err(AppError::out_of_reach(format!(
                     "{principal} does not reach the reports of {}: a province reads its own",
                     echo(asked)
                 )));
@@ -586,7 +578,7 @@ impl ProvinceReportApi {
             .await?;
         let more = reports.len() as u64 > page_size;
         reports.truncate(page_size as usize);
-        let catalog = self.read_model.catalog(Some(caller.counters)).await?;
+        let catalog = self.read_model.catalog(Some(caller.counters())).await?;
         let mut firsts = FirstSubmissions::default();
         let mut listed = Vec::with_capacity(reports.len());
         for report in &reports {
@@ -611,8 +603,8 @@ impl ProvinceReportApi {
         &self,
         report: &StoredProvinceReport,
         caller: &Caller,
-    ) -> Result<proto::ProvinceReport, ApiError> {
-        let catalog = self.read_model.catalog(Some(caller.counters)).await?;
+    ) -> Result<proto::ProvinceReport, AppError> {
+        let catalog = self.read_model.catalog(Some(caller.counters())).await?;
         let first = FirstSubmissions::default().of(&self.store, report).await?;
         Ok(report_to_proto(report, &catalog, first))
     }
@@ -621,12 +613,12 @@ impl ProvinceReportApi {
         &self,
         request: GetProvinceReportingStatusRequest,
         caller: &Caller,
-    ) -> Result<proto::ProvinceReportingStatus, ApiError> {
-        ApiError::check_fields(&[
+    ) -> Result<proto::ProvinceReportingStatus, AppError> {
+        AppError::check_fields(&[
             ("plan_code", Field::Code(&request.plan_code)),
             ("period_code", Field::Code(&request.period_code)),
         ])?;
-        let catalog = self.read_model.catalog(Some(caller.counters)).await?;
+        let catalog = self.read_model.catalog(Some(caller.counters())).await?;
         let plan = find_plan(&catalog, &request.plan_code)?;
         let period = find_period(&catalog, &request.period_code)?;
         let expected = province_report::reporting_provinces(&catalog, plan, period);
@@ -699,7 +691,7 @@ impl FirstSubmissions {
         &mut self,
         store: &Store,
         report: &StoredProvinceReport,
-    ) -> Result<Option<DateTime<Utc>>, ApiError> {
+    ) -> Result<Option<DateTime<Utc>>, AppError> {
         let key = (
             report.province_code.clone(),
             report.plan_code.clone(),
@@ -765,7 +757,7 @@ impl ProvinceReportService for ProvinceReportApi {
         &self,
         request: Request<CreateProvinceReportRequest>,
     ) -> Result<Response<proto::ProvinceReport>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = caller_of(&request)?;
         let report = self.create(request.into_inner(), &caller).await?;
         Ok(Response::new(self.served(&report, &caller).await?))
     }
@@ -775,7 +767,7 @@ impl ProvinceReportService for ProvinceReportApi {
         &self,
         request: Request<UpdateProvinceReportNarrativeRequest>,
     ) -> Result<Response<proto::ProvinceReport>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = caller_of(&request)?;
         let report = self.update_narrative(request.into_inner(), &caller).await?;
         Ok(Response::new(self.served(&report, &caller).await?))
     }
@@ -785,7 +777,7 @@ impl ProvinceReportService for ProvinceReportApi {
         &self,
         request: Request<SubmitProvinceReportRequest>,
     ) -> Result<Response<proto::ProvinceReport>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = caller_of(&request)?;
         let report = self.submit(request.into_inner(), &caller).await?;
         Ok(Response::new(self.served(&report, &caller).await?))
     }
@@ -795,7 +787,7 @@ impl ProvinceReportService for ProvinceReportApi {
         &self,
         request: Request<GetProvinceReportRequest>,
     ) -> Result<Response<proto::ProvinceReport>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = caller_of(&request)?;
         let report = self.get(request.into_inner(), &caller).await?;
         Ok(Response::new(self.served(&report, &caller).await?))
     }
@@ -805,7 +797,7 @@ impl ProvinceReportService for ProvinceReportApi {
         &self,
         request: Request<ListProvinceReportsRequest>,
     ) -> Result<Response<proto::ListProvinceReportsResponse>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = caller_of(&request)?;
         Ok(Response::new(
             self.list(request.into_inner(), &caller).await?,
         ))
@@ -816,7 +808,7 @@ impl ProvinceReportService for ProvinceReportApi {
         &self,
         request: Request<GetProvinceReportingStatusRequest>,
     ) -> Result<Response<proto::ProvinceReportingStatus>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = caller_of(&request)?;
         Ok(Response::new(
             self.reporting_status(request.into_inner(), &caller).await?,
         ))

@@ -7,10 +7,11 @@ use chrono::Utc;
 use tonic::{Request, Response, Status};
 use tracing::{info, instrument};
 
-use super::access::Caller;
+use super::access::caller_of;
 use super::convert::{instant, timestamp};
-use super::error::ApiError;
-use super::names::{find_period, require_reporting_agency};
+use crate::app::Caller;
+use crate::app::names::{find_period, require_reporting_agency};
+use crate::app::{App, AppError, ReadModel};
 use crate::domain::Catalog;
 use crate::domain::formats::Field;
 use crate::domain::limits::{MAX_FIELD_PATH_CHARS, MAX_PARAGRAPH_CHARS, MAX_REASONS};
@@ -20,8 +21,7 @@ use crate::domain::violation::FieldViolation;
 use crate::proto::review_service_server::ReviewService;
 use crate::proto::{self, ReopenPeriodRequest, ReviewSubmissionRequest};
 use crate::store::{
-    NewReopening, NewReview, ReadModel, Reopening, Review, ReviewDecision, ReviewReason, Reviewed,
-    Store,
+    NewReopening, NewReview, Reopening, Review, ReviewDecision, ReviewReason, Reviewed, Store,
 };
 
 #[derive(Clone)]
@@ -31,30 +31,33 @@ pub struct ReviewApi {
 }
 
 impl ReviewApi {
-    pub fn new(read_model: Arc<ReadModel>, store: Store) -> ReviewApi {
-        ReviewApi { read_model, store }
+    pub fn new(app: &App) -> ReviewApi {
+        ReviewApi {
+            read_model: app.read_model().clone(),
+            store: app.store().clone(),
+        }
     }
 
     async fn reopen(
         &self,
         request: ReopenPeriodRequest,
         caller: &Caller,
-    ) -> Result<Reopening, ApiError> {
-        ApiError::check_fields(&[
+    ) -> Result<Reopening, AppError> {
+        AppError::check_fields(&[
             ("agency_code", Field::Code(&request.agency_code)),
             ("period_code", Field::Code(&request.period_code)),
             ("reason", Field::Text(&request.reason)),
         ])?;
-        let catalog = self.read_model.catalog(Some(caller.counters)).await?;
+        let catalog = self.read_model.catalog(Some(caller.counters())).await?;
         let period = find_period(&catalog, &request.period_code)?;
         let agency_code = request.agency_code.as_str();
         let now = Utc::now();
 
         // Who may ask first; then what was asked.
         require_reporting_agency(&catalog, agency_code, period)?;
-        let principal = &caller.principal;
+        let principal = &caller.principal();
         if !principal.reach(&catalog, period).contains(agency_code) {
-            return Err(ApiError::out_of_reach(format!(
+            return Err(AppError::out_of_reach(format!(
                 "{principal} may not reopen period {} for {}: a province reopens it for its own \
                  agencies only",
                 period.code,
@@ -62,7 +65,7 @@ impl ReviewApi {
             )));
         }
         let Some(closes_at) = period.closes_at else {
-            return Err(ApiError::invalid_argument(
+            return Err(AppError::invalid_argument(
                 "period_code",
                 format!(
                     "period {} never closes: there is nothing to reopen",
@@ -94,7 +97,7 @@ impl ReviewApi {
             ));
         }
         if !violations.is_empty() {
-            return Err(ApiError::InvalidArgument(violations));
+            return Err(AppError::InvalidArgument(violations));
         }
         let until = request.until.as_ref().and_then(instant).unwrap_or(now);
         let reopened_by = principal.to_string();
@@ -118,7 +121,7 @@ impl ReviewApi {
         &self,
         request: ReviewSubmissionRequest,
         caller: &Caller,
-    ) -> Result<Review, ApiError> {
+    ) -> Result<Review, AppError> {
         // What was asked, every problem at once.
         let mut violations = Vec::new();
         if request.submission_id <= 0 {
@@ -151,9 +154,9 @@ impl ReviewApi {
                     request.reasons.len()
                 ),
             ));
-            return Err(ApiError::InvalidArgument(violations));
+            return Err(AppError::InvalidArgument(violations));
         }
-        let catalog = self.read_model.catalog(Some(caller.counters)).await?;
+        let catalog = self.read_model.catalog(Some(caller.counters())).await?;
         let mut reasons = Vec::with_capacity(request.reasons.len());
         for (index, reason) in request.reasons.iter().enumerate() {
             let text = reason.reason.trim();
@@ -190,16 +193,16 @@ impl ReviewApi {
             });
         }
         let Some(decision) = decision.filter(|_| violations.is_empty()) else {
-            return Err(ApiError::InvalidArgument(violations));
+            return Err(AppError::InvalidArgument(violations));
         };
 
         // Whose submission: a missing one is refused like one out of reach, so that ids cannot
         // be probed; the words say it may be either, since a caller who mistyped an id would
         // otherwise look for a permission it already has.
-        let principal = &caller.principal;
+        let principal = &caller.principal();
         let id = request.submission_id;
         let out_of_reach = || {
-            ApiError::out_of_reach(format!(
+            AppError::out_of_reach(format!(
                 "submission {id} does not exist or is not within reach of {principal}: a province \
                  reviews its own agencies' reports"
             ))
@@ -238,7 +241,7 @@ impl ReviewApi {
             }
             Reviewed::Superseded {
                 latest_submission_id,
-            } => Err(ApiError::FailedPrecondition {
+            } => Err(AppError::FailedPrecondition {
                 reason: "REVISION_SUPERSEDED",
                 subject: format!("submissions/{latest_submission_id}"),
                 message: format!(
@@ -307,7 +310,7 @@ impl ReviewService for ReviewApi {
         &self,
         request: Request<ReopenPeriodRequest>,
     ) -> Result<Response<proto::Reopening>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = caller_of(&request)?;
         let reopening = self.reopen(request.into_inner(), &caller).await?;
         Ok(Response::new(reopening_to_proto(&reopening)))
     }
@@ -317,7 +320,7 @@ impl ReviewService for ReviewApi {
         &self,
         request: Request<ReviewSubmissionRequest>,
     ) -> Result<Response<proto::Review>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = caller_of(&request)?;
         let review = self.review(request.into_inner(), &caller).await?;
         Ok(Response::new(review_to_proto(&review)))
     }

@@ -12,18 +12,21 @@ use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
 use tracing::{info, instrument};
 
-use super::access::{AccessControl, Caller};
+use super::access::caller_of;
 use super::convert::{
     instant, receipt, report_from_proto, submission_to_proto, timeliness_of, timestamp,
     warnings_to_proto,
 };
 use super::draining::Draining;
-use super::error::{ApiError, shutting_down};
-use super::feed::FeedWatcher;
-use super::pagination::{self, PageTokens};
+use super::error::shutting_down;
 use super::review::review_to_proto;
+use crate::app::FeedWatcher;
+use crate::app::access::{self, Capacity as Submitter};
+use crate::app::pagination::{self, PageTokens};
+use crate::app::{App, Authenticator, Caller};
+use crate::app::{AppError, ReadModel};
 use crate::domain::Catalog;
-use crate::domain::access::{Principal, Reach, Role, Submitter};
+use crate::domain::access::{Principal, Reach, Role};
 use crate::domain::formats::Field;
 use crate::domain::naming::echo;
 use crate::domain::period::{Period, vietnam_time};
@@ -40,8 +43,8 @@ use crate::proto::{
     import_reports_response,
 };
 use crate::store::{
-    Counters, ListSubmissionsQuery, ReadModel, ReviewState, Store, StoredSubmission,
-    SubmissionWriter, SubmitOutcome,
+    Counters, ListSubmissionsQuery, ReviewState, Store, StoredSubmission, SubmissionWriter,
+    SubmitOutcome,
 };
 
 /// How many import results may wait for a slow reader before the import pauses reading.
@@ -70,7 +73,7 @@ pub struct SubmissionApi {
     feed: FeedWatcher,
     writer: SubmissionWriter,
     /// To check, batch by batch, that an import stream's credential still holds.
-    access: Arc<AccessControl>,
+    access: Arc<Authenticator>,
     /// The request size limit, to name in an import stream's refusal of a larger message.
     max_message_bytes: usize,
     /// Ends import streams when the server stops.
@@ -79,24 +82,17 @@ pub struct SubmissionApi {
 }
 
 impl SubmissionApi {
-    pub fn new(
-        store: Store,
-        read_model: Arc<ReadModel>,
-        feed: FeedWatcher,
-        access: Arc<AccessControl>,
-        max_message_bytes: usize,
-        draining: Draining,
-        page_tokens: PageTokens,
-    ) -> Self {
+    pub fn new(app: &App, max_message_bytes: usize, draining: Draining) -> Self {
+        let store = app.store().clone();
         SubmissionApi {
             writer: SubmissionWriter::spawn(store.clone()),
             store,
-            read_model,
-            feed,
-            access,
+            read_model: app.read_model().clone(),
+            feed: app.feed().clone(),
+            access: app.shared_authenticator(),
+            page_tokens: app.page_tokens().clone(),
             max_message_bytes,
             draining,
-            page_tokens,
         }
     }
 
@@ -105,16 +101,17 @@ impl SubmissionApi {
     async fn submit(
         &self,
         request: SubmitReportRequest,
-        principal: &Principal,
+        caller: &Caller,
         known: Option<Counters>,
         importing: bool,
-    ) -> Result<SubmissionReceipt, ApiError> {
+    ) -> Result<SubmissionReceipt, AppError> {
         // The catalogue, and the latest reports for the plausibility warnings: the read model
         // holds this process's commits without a query, so asking it costs a submit no database
         // round trip unless another process wrote since.
         let view = self.read_model.current(known).await?;
         let catalog = &view.catalog;
-        let submitter = may_submit(principal, &request, catalog, importing)?;
+        let principal = caller.principal();
+        let submitter = may_submit(caller, &request, catalog, importing)?;
         // A valid report goes straight to the writer, which answers a retried request id from
         // what is stored. Only a refused (or validate-only) request first looks for an earlier
         // acceptance of its request id, so that a retry gets its original answer even if the
@@ -163,8 +160,9 @@ impl SubmissionApi {
     async fn submit_batch(
         &self,
         requests: Vec<SubmitReportRequest>,
-        principal: &Principal,
-    ) -> Vec<Result<SubmissionReceipt, ApiError>> {
+        caller: &Caller,
+    ) -> Vec<Result<SubmissionReceipt, AppError>> {
+        let principal = caller.principal();
         // One catalogue, one copy of the latest reports (for the plausibility warnings; a report
         // earlier in the same batch is not yet among them) and one look-up of earlier request ids
         // for the whole batch.
@@ -181,7 +179,7 @@ impl SubmissionApi {
             // The database failed us: each request gets its own attempt, and its own answer.
             let mut answers = Vec::with_capacity(requests.len());
             for request in requests {
-                answers.push(self.submit(request, principal, None, true).await);
+                answers.push(self.submit(request, caller, None, true).await);
             }
             return answers;
         };
@@ -190,7 +188,7 @@ impl SubmissionApi {
         let mut answers = Vec::with_capacity(requests.len());
         let mut to_store = Vec::new();
         for (index, request) in requests.into_iter().enumerate() {
-            let submitter = match may_submit(principal, &request, catalog, true) {
+            let submitter = match may_submit(caller, &request, catalog, true) {
                 Ok(submitter) => submitter,
                 Err(refused) => {
                     answers.push(Err(refused));
@@ -257,17 +255,17 @@ impl SubmissionApi {
         catalog: &Catalog,
         earlier: Option<StoredSubmission>,
         reports: &ReportSnapshot,
-    ) -> Result<Checked, ApiError> {
+    ) -> Result<Checked, AppError> {
         let now = Utc::now();
         let asserted_received_at =
             match &request.received_at {
                 None => None,
                 Some(asserted) => Some(instant(asserted).ok_or_else(|| {
-                    ApiError::invalid_argument("received_at", "not a valid instant")
+                    AppError::invalid_argument("received_at", "not a valid instant")
                 })?),
             };
         if asserted_received_at.is_some() && sender.submitter == Submitter::TheAgency {
-            return Err(ApiError::PermissionDenied {
+            return Err(AppError::PermissionDenied {
                 reason: "RECEIPT_TIME_NOT_ALLOWED",
                 message: format!(
                     "{} may not assert when a report was received: only a province or the \
@@ -297,7 +295,7 @@ impl SubmissionApi {
             .content_hash(&draft.agency_code, &draft.period_code);
         let earlier = match earlier {
             Some(existing) if existing.content_hash != draft_hash => {
-                return Err(ApiError::request_id_reused(&existing, &draft.agency_code));
+                return Err(AppError::request_id_reused(&existing, &draft.agency_code));
             }
             Some(existing) if !request.validate_only => {
                 if let Some(original_period) = catalog.period(&existing.period_code) {
@@ -321,7 +319,7 @@ impl SubmissionApi {
             known: Some(catalog),
             now,
         };
-        let mut valid = check_submission(draft, &context).map_err(ApiError::Rejected)?;
+        let mut valid = check_submission(draft, &context).map_err(AppError::Rejected)?;
         let received_at = valid.received_at(now);
         if valid.period.is_closed_at(received_at) {
             let reopened = self
@@ -404,7 +402,7 @@ impl SubmissionApi {
     }
 
     /// The revision of `stored`'s agency and period that counts now.
-    async fn latest_revision_of(&self, stored: &StoredSubmission) -> Result<i32, ApiError> {
+    async fn latest_revision_of(&self, stored: &StoredSubmission) -> Result<i32, AppError> {
         if !stored.superseded {
             return Ok(stored.revision);
         }
@@ -420,7 +418,7 @@ impl SubmissionApi {
         outcome: SubmitOutcome,
         agency_code: &str,
         period: &Period,
-    ) -> Result<SubmissionReceipt, ApiError> {
+    ) -> Result<SubmissionReceipt, AppError> {
         match outcome {
             SubmitOutcome::Accepted(stored) => {
                 self.feed.advance(stored.feed_position);
@@ -439,7 +437,7 @@ impl SubmissionApi {
                 Ok(receipt(&stored, period, true, latest))
             }
             SubmitOutcome::RequestIdReused(stored) => {
-                Err(ApiError::request_id_reused(&stored, agency_code))
+                Err(AppError::request_id_reused(&stored, agency_code))
             }
         }
     }
@@ -447,14 +445,12 @@ impl SubmissionApi {
     /// One submission, if the caller reaches its agency in its period. Like a submission out of
     /// reach, a missing one is PERMISSION_DENIED to a caller that does not reach everything, so
     /// that ids cannot be probed (https://google.aip.dev/211).
-    async fn get(&self, id: i64, caller: &Caller) -> Result<Submission, ApiError> {
-        let catalog = self.read_model.catalog(Some(caller.counters)).await?;
+    async fn get(&self, id: i64, caller: &Caller) -> Result<Submission, AppError> {
+        let catalog = self.read_model.catalog(Some(caller.counters())).await?;
         let stored = self.store.get_submission(id).await?;
         let reachable = stored.as_ref().is_some_and(|stored| {
             catalog.period(&stored.period_code).is_some_and(|period| {
-                caller
-                    .principal
-                    .may_read(&catalog, &stored.agency_code, period)
+                access::read_agency(caller, &catalog, &stored.agency_code, period).is_some()
             })
         });
         match stored {
@@ -464,12 +460,12 @@ impl SubmissionApi {
                 submission.review = reviews.get(&stored.id).map(review_to_proto);
                 Ok(submission)
             }
-            None if visible_reports(&caller.principal, &catalog).is_none() => Err(
-                ApiError::not_found("SUBMISSION_NOT_FOUND", format!("no submission {id}")),
+            None if visible_reports(caller.principal(), &catalog).is_none() => Err(
+                AppError::not_found("SUBMISSION_NOT_FOUND", format!("no submission {id}")),
             ),
-            _ => Err(ApiError::out_of_reach(format!(
+            _ => Err(AppError::out_of_reach(format!(
                 "{} does not reach submission {id}",
-                caller.principal
+                caller.principal()
             ))),
         }
     }
@@ -478,8 +474,8 @@ impl SubmissionApi {
         &self,
         request: ListSubmissionsRequest,
         caller: &Caller,
-    ) -> Result<ListSubmissionsResponse, ApiError> {
-        ApiError::check_fields(&[
+    ) -> Result<ListSubmissionsResponse, AppError> {
+        AppError::check_fields(&[
             ("agency_code", Field::OptionalCode(&request.agency_code)),
             ("period_code", Field::OptionalCode(&request.period_code)),
         ])?;
@@ -490,7 +486,7 @@ impl SubmissionApi {
             Ok(proto::ReviewState::Accepted) => Some(ReviewState::Accepted),
             Ok(proto::ReviewState::Returned) => Some(ReviewState::Returned),
             Err(_) => {
-                return Err(ApiError::invalid_argument(
+                return Err(AppError::invalid_argument(
                     "review_state",
                     format!("{} is not a ReviewState", request.review_state),
                 ));
@@ -513,12 +509,12 @@ impl SubmissionApi {
             .resume_after(&request.page_token, &filters)?
             .map(|key| {
                 key.parse::<i64>().map_err(|_| {
-                    ApiError::invalid_argument("page_token", "not a token this list gave out")
+                    AppError::invalid_argument("page_token", "not a token this list gave out")
                 })
             })
             .transpose()?;
-        let catalog = self.read_model.catalog(Some(caller.counters)).await?;
-        let visible = visible_reports(&caller.principal, &catalog);
+        let catalog = self.read_model.catalog(Some(caller.counters())).await?;
+        let visible = visible_reports(caller.principal(), &catalog);
         if let Some(visible) = &visible {
             let agency = request.agency_code.as_str();
             if !agency.is_empty()
@@ -526,9 +522,9 @@ impl SubmissionApi {
                     .iter()
                     .any(|(_, agencies)| agencies.iter().any(|code| code == agency))
             {
-                return Err(ApiError::out_of_reach(format!(
+                return Err(AppError::out_of_reach(format!(
                     "{} does not reach the reports of {agency:?}",
-                    caller.principal
+                    caller.principal()
                 )));
             }
             if visible.is_empty() {
@@ -579,12 +575,12 @@ fn compares_with_previous(catalog: &Catalog) -> bool {
 }
 
 /// The refusal of a report for a period that closed before it was received.
-fn period_closed(period: &Period, agency_code: &str) -> ApiError {
+fn period_closed(period: &Period, agency_code: &str) -> AppError {
     let closed_at = period
         .closes_at
         .map(|instant| instant.with_timezone(&vietnam_time()).to_rfc3339())
         .unwrap_or_default();
-    ApiError::FailedPrecondition {
+    AppError::FailedPrecondition {
         reason: "PERIOD_CLOSED",
         subject: format!("periods/{}", period.code),
         message: format!(
@@ -605,11 +601,12 @@ struct Sender<'a> {
 /// Whether `principal` may send this report (over an import: `importing`), and in what capacity:
 /// an agency its own; a province its agencies'; the Ministry, importing, anyone's.
 fn may_submit(
-    principal: &Principal,
+    caller: &Caller,
     request: &SubmitReportRequest,
     catalog: &Catalog,
     importing: bool,
-) -> Result<Submitter, ApiError> {
+) -> Result<Submitter, AppError> {
+    let principal = caller.principal();
     let agency = request.agency_code.as_str();
     let capacity = if principal.role == Role::Agency {
         Submitter::TheAgency
@@ -624,10 +621,10 @@ fn may_submit(
     if agency.is_empty() {
         return Ok(capacity);
     }
-    principal
-        .may_submit_for(agency, catalog, period, importing)
+    access::send_reports(caller, catalog, agency, period, importing)
+        .map(|sender| sender.capacity())
         .ok_or_else(|| {
-            ApiError::out_of_reach(format!(
+            AppError::out_of_reach(format!(
                 "{principal} may not submit for {} in period {}: an agency submits its own \
                  reports, a province those of its agencies, the Ministry imports anyone's",
                 echo(agency),
@@ -658,7 +655,7 @@ fn visible_reports(principal: &Principal, catalog: &Catalog) -> Option<Vec<(Stri
 /// by pressdx's own (RESOURCE_EXHAUSTED, with the limit).
 fn explain_stream_error(status: Status, max_message_bytes: usize) -> Status {
     if status.code() == tonic::Code::OutOfRange && status.message().contains("too large") {
-        return ApiError::MessageTooLarge { max_message_bytes }.into();
+        return AppError::MessageTooLarge { max_message_bytes }.into();
     }
     status
 }
@@ -682,12 +679,12 @@ impl SubmissionService for SubmissionApi {
         &self,
         request: Request<SubmitReportRequest>,
     ) -> Result<Response<SubmissionReceipt>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = caller_of(&request)?;
         let answer = self
             .submit(
                 request.into_inner(),
-                &caller.principal,
-                Some(caller.counters),
+                &caller,
+                Some(caller.counters()),
                 false,
             )
             .await
@@ -701,7 +698,7 @@ impl SubmissionService for SubmissionApi {
         &self,
         request: Request<GetSubmissionRequest>,
     ) -> Result<Response<Submission>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = caller_of(&request)?;
         let id = request.into_inner().submission_id;
         Ok(Response::new(self.get(id, &caller).await?))
     }
@@ -711,7 +708,7 @@ impl SubmissionService for SubmissionApi {
         &self,
         request: Request<ListSubmissionsRequest>,
     ) -> Result<Response<ListSubmissionsResponse>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = caller_of(&request)?;
         Ok(Response::new(
             self.list(request.into_inner(), &caller).await?,
         ))
@@ -724,7 +721,8 @@ impl SubmissionService for SubmissionApi {
         &self,
         request: Request<Streaming<SubmitReportRequest>>,
     ) -> Result<Response<Self::ImportReportsStream>, Status> {
-        let principal = Caller::of(&request)?.principal;
+        let caller = caller_of(&request)?;
+        let principal = caller.principal().clone();
         // Reports that arrive together are stored together: one transaction, one sync to disk.
         let mut batches = Box::pin(
             request
@@ -774,7 +772,7 @@ impl SubmissionService for SubmissionApi {
                 for _ in &requests {
                     api.access.wait_for_report(&principal).await;
                 }
-                for answer in api.submit_batch(requests, &principal).await {
+                for answer in api.submit_batch(requests, &caller).await {
                     let answer = answer.map_err(Status::from);
                     metrics::count_submission(&answer);
                     let outcome = match answer {

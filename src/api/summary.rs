@@ -10,16 +10,20 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 use tracing::{debug, instrument};
 
-use super::access::{AccessControl, Caller};
+use super::access::caller_of;
 use super::convert::{
     boundaries_from_proto, scope_resolution_to_proto, timeliness_of_flag, timestamp,
 };
 use super::draining::Draining;
-use super::error::{ApiError, shutting_down};
-use super::feed::FeedWatcher;
-use super::names::{find_period, find_plan, find_target, parse_scope};
-use super::pagination::{self, PageTokens};
+use super::error::shutting_down;
 use super::review::reopening_to_proto;
+use crate::app::AppError;
+use crate::app::FeedWatcher;
+use crate::app::access;
+use crate::app::names::{find_period, find_plan, find_target, parse_scope};
+use crate::app::pagination::{self, PageTokens};
+use crate::app::{App, Authenticator, Caller};
+use crate::app::{ReadModel, ReadView};
 use crate::domain::Catalog;
 use crate::domain::access::{Principal, Role};
 use crate::domain::evaluation::AgencyStanding;
@@ -37,7 +41,7 @@ use crate::domain::summary::{
 use crate::metrics;
 use crate::proto::summary_service_server::SummaryService;
 use crate::proto::{self, Change, ListChangesRequest, ListChangesResponse};
-use crate::store::{Counters, ReadModel, ReadView, Reopening, ReviewState, Store};
+use crate::store::{Counters, Reopening, ReviewState, Store};
 
 #[derive(Clone)]
 pub struct SummaryApi {
@@ -45,7 +49,7 @@ pub struct SummaryApi {
     store: Store,
     feed: FeedWatcher,
     /// To check, update by update, that a watcher's credential still holds.
-    access: Arc<AccessControl>,
+    access: Arc<Authenticator>,
     /// Ends watches when the server stops.
     draining: Draining,
     page_tokens: PageTokens,
@@ -100,7 +104,7 @@ impl Subject {
         period_code: &str,
         scope: &str,
         boundaries: Boundaries,
-    ) -> Result<Subject, ApiError> {
+    ) -> Result<Subject, AppError> {
         let scope = parse_scope(catalog, "scope", scope)?;
         find_plan(catalog, plan_code)?;
         let period = find_period(catalog, period_code)?.clone();
@@ -134,31 +138,33 @@ pub(super) fn scope_or_own(scope: &str, principal: &Principal) -> String {
 /// Refuses a principal figures computed from any report it does not reach.
 fn check_reads(
     catalog: &Catalog,
-    principal: &Principal,
+    caller: &Caller,
     reads: &ReportsRead,
     subject: &str,
-) -> Result<(), ApiError> {
-    if principal.may_see(catalog, reads) {
+) -> Result<(), AppError> {
+    if access::see_reports(caller, catalog, reads).is_some() {
         return Ok(());
     }
-    Err(ApiError::out_of_reach(format!(
-        "{principal} does not reach every report behind the figures of {subject}"
+    Err(AppError::out_of_reach(format!(
+        "{} does not reach every report behind the figures of {subject}",
+        caller.principal()
     )))
 }
 
 /// Refuses a principal the reporting status of a scope it does not wholly reach.
 fn check_scope(
     catalog: &Catalog,
-    principal: &Principal,
+    caller: &Caller,
     scope: &Scope,
     boundaries: Boundaries,
     period: &Period,
-) -> Result<(), ApiError> {
-    if principal.may_read_scope(catalog, scope, boundaries, period) {
+) -> Result<(), AppError> {
+    if access::read_scope(caller, catalog, scope, boundaries, period).is_some() {
         return Ok(());
     }
-    Err(ApiError::out_of_reach(format!(
-        "{principal} does not reach every agency of {scope} in {}",
+    Err(AppError::out_of_reach(format!(
+        "{} does not reach every agency of {scope} in {}",
+        caller.principal(),
         period.code
     )))
 }
@@ -181,21 +187,14 @@ struct FiguresAsked<'a> {
 }
 
 impl SummaryApi {
-    pub fn new(
-        read_model: Arc<ReadModel>,
-        store: Store,
-        feed: FeedWatcher,
-        access: Arc<AccessControl>,
-        draining: Draining,
-        page_tokens: PageTokens,
-    ) -> Self {
+    pub fn new(app: &App, draining: Draining) -> Self {
         SummaryApi {
-            read_model,
-            store,
-            feed,
-            access,
+            read_model: app.read_model().clone(),
+            store: app.store().clone(),
+            feed: app.feed().clone(),
+            access: app.shared_authenticator(),
             draining,
-            page_tokens,
+            page_tokens: app.page_tokens().clone(),
             figures: Arc::new(Mutex::new(HashMap::new())),
             computing: Arc::new(Mutex::new(HashMap::new())),
             kept: Arc::new(Mutex::new(HashMap::new())),
@@ -208,9 +207,9 @@ impl SummaryApi {
     async fn plan_figures(
         &self,
         asked: FiguresAsked<'_>,
-        principal: &Principal,
+        caller: &Caller,
         known: Counters,
-    ) -> Result<(Arc<Vec<proto::TargetSummary>>, i64), ApiError> {
+    ) -> Result<(Arc<Vec<proto::TargetSummary>>, i64), AppError> {
         let FiguresAsked {
             plan_code,
             period_code,
@@ -218,6 +217,7 @@ impl SummaryApi {
             boundaries,
             accepted_only,
         } = asked;
+        let principal = caller.principal();
         let scope = &scope_or_own(scope, principal);
         let view = self.read_model.current(Some(known)).await?;
         let subject = Subject::resolve(&view.catalog, plan_code, period_code, scope, boundaries)?;
@@ -231,7 +231,7 @@ impl SummaryApi {
                 Ok((summaries.iter().map(summary_to_proto).collect(), reads))
             })
             .await?;
-            check_reads(&view.catalog, principal, &reads, scope)?;
+            check_reads(&view.catalog, caller, &reads, scope)?;
             return Ok((Arc::new(summaries), data_as_of));
         }
         let key = (
@@ -243,7 +243,7 @@ impl SummaryApi {
         let figures = self.figures_of(&key, &subject, &view).await?;
         check_reads(
             &view.catalog,
-            principal,
+            caller,
             &figures.reads,
             &subject.scope.to_string(),
         )?;
@@ -257,7 +257,7 @@ impl SummaryApi {
         key: &FiguresKey,
         subject: &Subject,
         view: &ReadView,
-    ) -> Result<Arc<CachedFigures>, ApiError> {
+    ) -> Result<Arc<CachedFigures>, AppError> {
         let data_as_of = view.reports.data_as_of;
         if let Some(cached) = self.cached_figures(key, view.catalog_revision, data_as_of) {
             metrics::count_summary_cache(true);
@@ -328,7 +328,7 @@ impl SummaryApi {
         kept: Option<KeptFigures>,
         subject: &Subject,
         view: &ReadView,
-    ) -> Result<KeptFigures, ApiError> {
+    ) -> Result<KeptFigures, AppError> {
         let changed = kept.as_ref().and_then(|kept| {
             (kept.catalog_revision == view.catalog_revision)
                 .then(|| {
@@ -375,8 +375,8 @@ impl SummaryApi {
         request: &proto::ListTargetAgenciesRequest,
         boundaries: Boundaries,
         caller: &Caller,
-    ) -> Result<(TargetSummary, i64), ApiError> {
-        let scope = &scope_or_own(&request.scope, &caller.principal);
+    ) -> Result<(TargetSummary, i64), AppError> {
+        let scope = &scope_or_own(&request.scope, caller.principal());
         let counters = caller
             .counters_reaching(&self.read_model, request.min_data_as_of)
             .await?;
@@ -400,12 +400,12 @@ impl SummaryApi {
             summaries_of(&catalog, &reports, &subject, Some(&target_code), true)
         })
         .await?;
-        check_reads(&view.catalog, &caller.principal, &reads, scope)?;
+        check_reads(&view.catalog, caller, &reads, scope)?;
         // summaries_of refused an unknown target: there is exactly one.
         let summary = summaries
             .into_iter()
             .next()
-            .ok_or_else(|| ApiError::not_found("TARGET_NOT_FOUND", "no such target"))?;
+            .ok_or_else(|| AppError::not_found("TARGET_NOT_FOUND", "no such target"))?;
         Ok((summary, data_as_of))
     }
 
@@ -413,8 +413,8 @@ impl SummaryApi {
         &self,
         request: proto::ListTargetAgenciesRequest,
         caller: &Caller,
-    ) -> Result<proto::ListTargetAgenciesResponse, ApiError> {
-        ApiError::check_fields(&[
+    ) -> Result<proto::ListTargetAgenciesResponse, AppError> {
+        AppError::check_fields(&[
             ("plan_code", Field::Code(&request.plan_code)),
             ("target_code", Field::Code(&request.target_code)),
             ("period_code", Field::Code(&request.period_code)),
@@ -474,18 +474,18 @@ impl SummaryApi {
         &self,
         request: proto::GetReportingStatusRequest,
         caller: &Caller,
-    ) -> Result<proto::ReportingStatus, ApiError> {
-        ApiError::check_fields(&[("period_code", Field::Code(&request.period_code))])?;
+    ) -> Result<proto::ReportingStatus, AppError> {
+        AppError::check_fields(&[("period_code", Field::Code(&request.period_code))])?;
         let boundaries = boundaries_from_proto(request.boundaries, &request.as_of)?;
         let counters = caller
             .counters_reaching(&self.read_model, request.min_data_as_of)
             .await?;
         let view = self.read_model.current(Some(counters)).await?;
         let (catalog, reports) = (&view.catalog, &view.reports);
-        let scope = scope_or_own(&request.scope, &caller.principal);
+        let scope = scope_or_own(&request.scope, caller.principal());
         let scope = parse_scope(catalog, "scope", &scope)?;
         let period = find_period(catalog, &request.period_code)?;
-        check_scope(catalog, &caller.principal, &scope, boundaries, period)?;
+        check_scope(catalog, caller, &scope, boundaries, period)?;
         let about = PeriodAndScope {
             period,
             scope: &scope,
@@ -497,10 +497,10 @@ impl SummaryApi {
     async fn list_changes(
         &self,
         request: ListChangesRequest,
-    ) -> Result<ListChangesResponse, ApiError> {
+    ) -> Result<ListChangesResponse, AppError> {
         let page_size = pagination::page_size(request.page_size)?;
         if request.after_position < 0 {
-            return Err(ApiError::invalid_argument(
+            return Err(AppError::invalid_argument(
                 "after_position",
                 "must not be negative",
             ));
@@ -541,7 +541,7 @@ pub(super) async fn reporting_status_with_reviews(
     catalog: &Catalog,
     reports: &ReportSnapshot,
     about: PeriodAndScope<'_>,
-) -> Result<proto::ReportingStatus, ApiError> {
+) -> Result<proto::ReportingStatus, AppError> {
     let period = about.period;
     let reopenings: HashMap<String, Reopening> = store
         .reopenings(&period.code)
@@ -576,7 +576,7 @@ pub(super) async fn reporting_status_with_reviews(
 pub(super) async fn accepted_reports(
     store: &Store,
     view: &ReadView,
-) -> Result<ReportSnapshot, ApiError> {
+) -> Result<ReportSnapshot, AppError> {
     let accepted = store.accepted_submissions().await?;
     Ok(view
         .reports
@@ -592,7 +592,7 @@ pub(super) fn plan_summaries(
     period: &Period,
     scope: Scope,
     boundaries: Boundaries,
-) -> Result<Vec<proto::TargetSummary>, ApiError> {
+) -> Result<Vec<proto::TargetSummary>, AppError> {
     let subject = Subject {
         plan_code: plan_code.to_string(),
         period: period.clone(),
@@ -607,13 +607,11 @@ pub(super) fn plan_summaries(
 /// milliseconds at national scale, longer than an async worker should be held (Quickwit's 500 µs
 /// rule), and would stall every other request on that worker meanwhile.
 pub(super) async fn off_the_workers<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(work).await.map_err(|error| {
-        ApiError::Store(crate::store::StoreError::Corrupt(format!(
-            "a computation of figures failed: {error}"
-        )))
-    })?
+    work: impl FnOnce() -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|error| AppError::Internal(format!("a computation of figures failed: {error}")))?
 }
 
 /// Every target's figures of a plan for a checked subject, from scratch.
@@ -621,7 +619,7 @@ fn build_figures(
     catalog: &Catalog,
     reports: &ReportSnapshot,
     subject: &Subject,
-) -> Result<PlanFigures, ApiError> {
+) -> Result<PlanFigures, AppError> {
     let plan = find_plan(catalog, &subject.plan_code)?;
     let targets: Vec<&Target> = plan.targets.iter().collect();
     let about = PeriodAndScope {
@@ -639,7 +637,7 @@ fn summaries_of(
     subject: &Subject,
     only_target: Option<&str>,
     describe_agencies: bool,
-) -> Result<(Vec<TargetSummary>, ReportsRead), ApiError> {
+) -> Result<(Vec<TargetSummary>, ReportsRead), AppError> {
     let plan = find_plan(catalog, &subject.plan_code)?;
     let targets: Vec<&Target> = match only_target {
         Some(code) => vec![find_target(plan, code)?],
@@ -843,9 +841,9 @@ impl SummaryService for SummaryApi {
         &self,
         request: Request<proto::GetTargetSummaryRequest>,
     ) -> Result<Response<proto::TargetSummary>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = caller_of(&request)?;
         let request = request.into_inner();
-        ApiError::check_fields(&[
+        AppError::check_fields(&[
             ("plan_code", Field::Code(&request.plan_code)),
             ("target_code", Field::Code(&request.target_code)),
             ("period_code", Field::Code(&request.period_code)),
@@ -860,7 +858,7 @@ impl SummaryService for SummaryApi {
                     boundaries,
                     accepted_only: request.accepted_only,
                 },
-                &caller.principal,
+                &caller,
                 caller
                     .counters_reaching(&self.read_model, request.min_data_as_of)
                     .await?,
@@ -871,7 +869,7 @@ impl SummaryService for SummaryApi {
             .find(|summary| summary.target_code == request.target_code)
             .ok_or_else(|| {
                 let known = summaries.iter().map(|summary| summary.target_code.as_str());
-                ApiError::not_found(
+                AppError::not_found(
                     "TARGET_NOT_FOUND",
                     format!(
                         "plan {} has no target {}{}",
@@ -889,9 +887,9 @@ impl SummaryService for SummaryApi {
         &self,
         request: Request<proto::ListTargetSummariesRequest>,
     ) -> Result<Response<proto::ListTargetSummariesResponse>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = caller_of(&request)?;
         let request = request.into_inner();
-        ApiError::check_fields(&[
+        AppError::check_fields(&[
             ("plan_code", Field::Code(&request.plan_code)),
             ("period_code", Field::Code(&request.period_code)),
         ])?;
@@ -918,7 +916,7 @@ impl SummaryService for SummaryApi {
                     boundaries,
                     accepted_only: request.accepted_only,
                 },
-                &caller.principal,
+                &caller,
                 caller
                     .counters_reaching(&self.read_model, request.min_data_as_of)
                     .await?,
@@ -945,7 +943,7 @@ impl SummaryService for SummaryApi {
         &self,
         request: Request<proto::ListTargetAgenciesRequest>,
     ) -> Result<Response<proto::ListTargetAgenciesResponse>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = caller_of(&request)?;
         Ok(Response::new(
             SummaryApi::list_target_agencies(self, request.into_inner(), &caller).await?,
         ))
@@ -956,7 +954,7 @@ impl SummaryService for SummaryApi {
         &self,
         request: Request<proto::GetReportingStatusRequest>,
     ) -> Result<Response<proto::ReportingStatus>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = caller_of(&request)?;
         Ok(Response::new(
             self.reporting_status(request.into_inner(), &caller).await?,
         ))
@@ -969,10 +967,10 @@ impl SummaryService for SummaryApi {
         &self,
         request: Request<proto::WatchSummariesRequest>,
     ) -> Result<Response<Self::WatchSummariesStream>, Status> {
-        let caller = Caller::of(&request)?;
-        let principal = caller.principal.clone();
+        let caller = caller_of(&request)?;
+        let principal = caller.principal().clone();
         let request = request.into_inner();
-        ApiError::check_fields(&[
+        AppError::check_fields(&[
             ("plan_code", Field::Code(&request.plan_code)),
             ("period_code", Field::Code(&request.period_code)),
         ])?;
@@ -987,7 +985,7 @@ impl SummaryService for SummaryApi {
                 boundaries,
                 accepted_only: false,
             },
-            &principal,
+            &caller,
             caller
                 .counters_reaching(&self.read_model, request.min_data_as_of)
                 .await?,
@@ -1019,7 +1017,7 @@ impl SummaryService for SummaryApi {
                                     boundaries,
                                     accepted_only: false,
                                 },
-                                &principal,
+                                &caller,
                                 counters,
                             )
                             .await

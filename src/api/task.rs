@@ -6,12 +6,13 @@ use std::sync::Arc;
 use tonic::{Request, Response, Status};
 use tracing::{info, instrument};
 
-use super::access::Caller;
+use super::access::caller_of;
 use super::catalog::paged;
 use super::convert::{as_of_date, timestamp};
-use super::error::ApiError;
-use super::names::{find_period, find_plan};
-use super::pagination::PageTokens;
+use crate::app::Caller;
+use crate::app::names::{find_period, find_plan};
+use crate::app::pagination::PageTokens;
+use crate::app::{App, AppError, ReadModel};
 use crate::domain::Catalog;
 use crate::domain::access::Role;
 use crate::domain::assessment::EvidenceDraft;
@@ -29,7 +30,7 @@ use crate::proto::{
     self, GetPlanTaskRequest, GetTaskFollowUpRequest, GetTaskProgressRequest, ListPlanTasksRequest,
     ListPlanTasksResponse, ReportTaskProgressRequest,
 };
-use crate::store::{NewTaskProgress, ReadModel, Store, StoreError, StoredTaskProgress};
+use crate::store::{NewTaskProgress, Store, StoreError, StoredTaskProgress};
 
 pub struct TaskApi {
     read_model: Arc<ReadModel>,
@@ -38,13 +39,13 @@ pub struct TaskApi {
 }
 
 /// The task `code` names in `plan`; NOT_FOUND (TASK_NOT_FOUND) naming the closest otherwise.
-fn find_task<'a>(plan: &'a Plan, code: &str) -> Result<&'a Task, ApiError> {
+fn find_task<'a>(plan: &'a Plan, code: &str) -> Result<&'a Task, AppError> {
     plan.tasks
         .iter()
         .find(|task| task.code == code)
         .ok_or_else(|| {
             let known = plan.tasks.iter().map(|task| task.code.as_str());
-            ApiError::not_found(
+            AppError::not_found(
                 "TASK_NOT_FOUND",
                 format!(
                     "plan {:?} has no task {}{}",
@@ -57,11 +58,11 @@ fn find_task<'a>(plan: &'a Plan, code: &str) -> Result<&'a Task, ApiError> {
 }
 
 impl TaskApi {
-    pub fn new(read_model: Arc<ReadModel>, store: Store, page_tokens: PageTokens) -> TaskApi {
+    pub fn new(app: &App) -> TaskApi {
         TaskApi {
-            read_model,
-            store,
-            page_tokens,
+            read_model: app.read_model().clone(),
+            store: app.store().clone(),
+            page_tokens: app.page_tokens().clone(),
         }
     }
 
@@ -69,27 +70,27 @@ impl TaskApi {
         &self,
         request: ReportTaskProgressRequest,
         caller: &Caller,
-    ) -> Result<proto::TaskProgressReceipt, ApiError> {
-        ApiError::check_fields(&[
+    ) -> Result<proto::TaskProgressReceipt, AppError> {
+        AppError::check_fields(&[
             ("request_id", Field::RequestId(&request.request_id)),
             ("plan_code", Field::Code(&request.plan_code)),
             ("task_code", Field::Code(&request.task_code)),
             ("period_code", Field::Code(&request.period_code)),
         ])?;
-        let catalog = self.read_model.catalog(Some(caller.counters)).await?;
+        let catalog = self.read_model.catalog(Some(caller.counters())).await?;
         let plan = find_plan(&catalog, &request.plan_code)?;
         let task = find_task(plan, &request.task_code)?;
         let period = find_period(&catalog, &request.period_code)?;
         require_followed(task, period)?;
-        let principal = &caller.principal;
+        let principal = &caller.principal();
         let Some(reporter_code) = line_led_by(principal, &catalog, plan, task, period) else {
-            return Err(ApiError::out_of_reach(format!(
+            return Err(AppError::out_of_reach(format!(
                 "{principal} does not lead task {} of {} in {}: the lead reports on its own \
                  tasks",
                 task.code, plan.code, period.code
             )));
         };
-        let progress = Progress::parse(&draft_of(&request)).map_err(ApiError::InvalidArgument)?;
+        let progress = Progress::parse(&draft_of(&request)).map_err(AppError::InvalidArgument)?;
         let line = LineKey {
             plan_code: &plan.code,
             task_code: &task.code,
@@ -130,7 +131,7 @@ impl TaskApi {
                 submitted_by: &submitted_by,
             })
             .await?;
-        let (stored, replayed) = stored.stored_or(|taken| ApiError::RequestIdReused {
+        let (stored, replayed) = stored.stored_or(|taken| AppError::RequestIdReused {
             submission_id: (taken.reporter_code == reporter_code).then_some(taken.id),
             request_id: taken.request_id,
         })?;
@@ -155,27 +156,27 @@ impl TaskApi {
         &self,
         request: GetTaskProgressRequest,
         caller: &Caller,
-    ) -> Result<proto::TaskProgress, ApiError> {
-        ApiError::check_fields(&[
+    ) -> Result<proto::TaskProgress, AppError> {
+        AppError::check_fields(&[
             ("plan_code", Field::Code(&request.plan_code)),
             ("task_code", Field::Code(&request.task_code)),
             ("period_code", Field::Code(&request.period_code)),
             ("reporter_code", Field::Code(&request.reporter_code)),
         ])?;
         if request.revision < 0 {
-            return Err(ApiError::invalid_argument(
+            return Err(AppError::invalid_argument(
                 "revision",
                 "must not be negative",
             ));
         }
-        let catalog = self.read_model.catalog(Some(caller.counters)).await?;
+        let catalog = self.read_model.catalog(Some(caller.counters())).await?;
         let plan = find_plan(&catalog, &request.plan_code)?;
         let task = find_task(plan, &request.task_code)?;
         let period = find_period(&catalog, &request.period_code)?;
         let reporter_code = request.reporter_code.as_str();
-        let principal = &caller.principal;
+        let principal = &caller.principal();
         if !may_read_line(principal, &catalog, reporter_code, period) {
-            return Err(ApiError::out_of_reach(format!(
+            return Err(AppError::out_of_reach(format!(
                 "{principal} does not reach the progress of {} in {}",
                 echo(reporter_code),
                 period.code
@@ -193,7 +194,7 @@ impl TaskApi {
             )
             .await?
             .ok_or_else(|| {
-                ApiError::not_found(
+                AppError::not_found(
                     "TASK_PROGRESS_NOT_FOUND",
                     format!(
                         "{} has reported no progress on task {} of {} for {}{}",
@@ -214,31 +215,31 @@ impl TaskApi {
         &self,
         request: GetTaskFollowUpRequest,
         caller: &Caller,
-    ) -> Result<proto::TaskFollowUp, ApiError> {
+    ) -> Result<proto::TaskFollowUp, AppError> {
         // The request's own fields, every problem at once.
         let mut violations = check_fields(&[
             ("plan_code", Field::Code(&request.plan_code)),
             ("period_code", Field::Code(&request.period_code)),
         ]);
         let as_of = as_of_date(&request.as_of);
-        if let Err(ApiError::InvalidArgument(more)) = &as_of {
+        if let Err(AppError::InvalidArgument(more)) = &as_of {
             violations.extend(more.iter().cloned());
         }
         if !violations.is_empty() {
-            return Err(ApiError::InvalidArgument(violations));
+            return Err(AppError::InvalidArgument(violations));
         }
         let as_of = as_of?;
-        let catalog = self.read_model.catalog(Some(caller.counters)).await?;
+        let catalog = self.read_model.catalog(Some(caller.counters())).await?;
         let plan = find_plan(&catalog, &request.plan_code)?;
         let period = find_period(&catalog, &request.period_code)?;
-        let principal = &caller.principal;
+        let principal = &caller.principal();
         let own_province = (principal.role == Role::Province)
             .then_some(principal.organization.as_deref())
             .flatten();
         let province_code =
             followed_province(&catalog, plan, period, &request.scope, own_province)?;
         if principal.role != Role::Ministry && own_province != Some(province_code.as_str()) {
-            return Err(ApiError::out_of_reach(format!(
+            return Err(AppError::out_of_reach(format!(
                 "{principal} does not follow province {province_code}: a province follows its own"
             )));
         }
@@ -257,7 +258,7 @@ pub(super) async fn province_task_follow_up(
     plan: &Plan,
     period: &Period,
     province_code: &str,
-) -> Result<Option<proto::TaskFollowUp>, ApiError> {
+) -> Result<Option<proto::TaskFollowUp>, AppError> {
     if !plan.tasks.iter().any(|task| task.followed_in(period.year)) {
         return Ok(None);
     }
@@ -279,7 +280,7 @@ pub(super) async fn reported_lines(
     store: &Store,
     catalog: &Catalog,
     plan: &Plan,
-) -> Result<Vec<ReportedLine>, ApiError> {
+) -> Result<Vec<ReportedLine>, AppError> {
     let mut reported = Vec::new();
     for stored in store.latest_task_progress(&plan.code).await? {
         let Some(period) = catalog.period(&stored.period_code) else {
@@ -301,11 +302,11 @@ pub(super) async fn reported_lines(
 }
 
 /// Refuses a period before the task starts (INVALID_ARGUMENT, period_code).
-fn require_followed(task: &Task, period: &Period) -> Result<(), ApiError> {
+fn require_followed(task: &Task, period: &Period) -> Result<(), AppError> {
     if task.followed_in(period.year) {
         return Ok(());
     }
-    Err(ApiError::invalid_argument(
+    Err(AppError::invalid_argument(
         "period_code",
         format!(
             "task {} starts on {}: it is not followed in period {}",
@@ -322,16 +323,16 @@ fn followed_province(
     period: &Period,
     scope: &str,
     own_province: Option<&str>,
-) -> Result<String, ApiError> {
+) -> Result<String, AppError> {
     let code = if scope.is_empty() {
         own_province
-            .ok_or_else(|| ApiError::invalid_argument("scope", "required: province:CODE"))?
+            .ok_or_else(|| AppError::invalid_argument("scope", "required: province:CODE"))?
     } else {
         scope
             .strip_prefix("province:")
             .filter(|code| is_code(code))
             .ok_or_else(|| {
-                ApiError::invalid_argument(
+                AppError::invalid_argument(
                     "scope",
                     format!("{} is not a scope such as province:CODE", echo(scope)),
                 )
@@ -342,7 +343,7 @@ fn followed_province(
         return Ok(code.to_string());
     }
     let following: Vec<&str> = provinces.iter().map(|p| p.code.as_str()).collect();
-    Err(ApiError::invalid_argument(
+    Err(AppError::invalid_argument(
         "scope",
         format!(
             "province {} does not follow plan {} in {}; these do: {}",
@@ -429,7 +430,7 @@ fn task_to_proto(plan_code: &str, task: &Task) -> proto::PlanTask {
     }
 }
 
-fn progress_to_proto(stored: &StoredTaskProgress) -> Result<proto::TaskProgress, ApiError> {
+fn progress_to_proto(stored: &StoredTaskProgress) -> Result<proto::TaskProgress, AppError> {
     let progress = stored.progress()?;
     Ok(proto::TaskProgress {
         receipt: Some(proto::TaskProgressReceipt {
@@ -532,11 +533,11 @@ impl TaskService for TaskApi {
         &self,
         request: Request<ListPlanTasksRequest>,
     ) -> Result<Response<ListPlanTasksResponse>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = caller_of(&request)?;
         let request = request.into_inner();
         let listed = async {
-            ApiError::check_fields(&[("plan_code", Field::Code(&request.plan_code))])?;
-            let catalog = self.read_model.catalog(Some(caller.counters)).await?;
+            AppError::check_fields(&[("plan_code", Field::Code(&request.plan_code))])?;
+            let catalog = self.read_model.catalog(Some(caller.counters())).await?;
             let plan = find_plan(&catalog, &request.plan_code)?;
             let (tasks, next_page_token) = paged(
                 &self.page_tokens,
@@ -546,7 +547,7 @@ impl TaskService for TaskApi {
                 (request.page_size, &request.page_token),
                 &format!("tasks;plan={}", plan.code),
             )?;
-            Ok::<_, ApiError>(ListPlanTasksResponse {
+            Ok::<_, AppError>(ListPlanTasksResponse {
                 tasks,
                 next_page_token,
             })
@@ -559,17 +560,17 @@ impl TaskService for TaskApi {
         &self,
         request: Request<GetPlanTaskRequest>,
     ) -> Result<Response<proto::PlanTask>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = caller_of(&request)?;
         let request = request.into_inner();
         let found = async {
-            ApiError::check_fields(&[
+            AppError::check_fields(&[
                 ("plan_code", Field::Code(&request.plan_code)),
                 ("code", Field::Code(&request.code)),
             ])?;
-            let catalog = self.read_model.catalog(Some(caller.counters)).await?;
+            let catalog = self.read_model.catalog(Some(caller.counters())).await?;
             let plan = find_plan(&catalog, &request.plan_code)?;
             let task = find_task(plan, &request.code)?;
-            Ok::<_, ApiError>(task_to_proto(&plan.code, task))
+            Ok::<_, AppError>(task_to_proto(&plan.code, task))
         };
         Ok(Response::new(found.await?))
     }
@@ -579,7 +580,7 @@ impl TaskService for TaskApi {
         &self,
         request: Request<ReportTaskProgressRequest>,
     ) -> Result<Response<proto::TaskProgressReceipt>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = caller_of(&request)?;
         Ok(Response::new(
             self.report(request.into_inner(), &caller).await?,
         ))
@@ -590,7 +591,7 @@ impl TaskService for TaskApi {
         &self,
         request: Request<GetTaskProgressRequest>,
     ) -> Result<Response<proto::TaskProgress>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = caller_of(&request)?;
         Ok(Response::new(
             self.get_progress(request.into_inner(), &caller).await?,
         ))
@@ -601,7 +602,7 @@ impl TaskService for TaskApi {
         &self,
         request: Request<GetTaskFollowUpRequest>,
     ) -> Result<Response<proto::TaskFollowUp>, Status> {
-        let caller = Caller::of(&request)?;
+        let caller = caller_of(&request)?;
         Ok(Response::new(
             self.follow(request.into_inner(), &caller).await?,
         ))

@@ -21,8 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::catalog::Catalog;
 use super::organization::{OrganizationKind, vocabulary};
 use super::period::Period;
-use super::scope::{Boundaries, Scope};
-use super::summary::ReportsRead;
+use super::scope::Scope;
 
 vocabulary! {
     /// What a credential lets its holder do.
@@ -73,14 +72,6 @@ pub struct Principal {
     pub organization: Option<String>,
 }
 
-/// Who sends a report: the agency itself, or a province or the Ministry on its behalf (who may
-/// also assert when the report was originally received).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Submitter {
-    TheAgency,
-    OnBehalf,
-}
-
 /// The agencies a principal reaches in one period.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reach {
@@ -122,71 +113,6 @@ impl Principal {
                 .collect(),
         )
     }
-
-    /// Whether this principal may read the reports of `agency_code` for `period`.
-    pub fn may_read(&self, catalog: &Catalog, agency_code: &str, period: &Period) -> bool {
-        self.reach(catalog, period).contains(agency_code)
-    }
-
-    /// Whether this principal may read who reported in `scope` for `period`, read within
-    /// `boundaries`: every agency the scope covers must be within its reach. The whole country and
-    /// the agency-type blocks span every province, so only a principal that reaches everything may
-    /// read them. (Figures are checked against every report behind them instead:
-    /// [`Principal::may_see`].)
-    pub fn may_read_scope(
-        &self,
-        catalog: &Catalog,
-        scope: &Scope,
-        boundaries: Boundaries,
-        period: &Period,
-    ) -> bool {
-        let reach = self.reach(catalog, period);
-        match scope {
-            Scope::Country | Scope::AgencyType(_) => reach == Reach::Everything,
-            _ => scope
-                .in_period(catalog, boundaries, period)
-                .agencies
-                .iter()
-                .all(|(agency, _)| reach.contains(&agency.code)),
-        }
-    }
-
-    /// Whether this principal reaches every report a figure looked up: a figure (a share, a
-    /// trend, a growth against a baseline) can reveal any report behind it.
-    pub fn may_see(&self, catalog: &Catalog, reads: &ReportsRead) -> bool {
-        if self.role == Role::Ministry {
-            return true;
-        }
-        reads.by_period().all(|(period_code, agencies)| {
-            let Some(period) = catalog.period(period_code) else {
-                return false;
-            };
-            let reach = self.reach(catalog, period);
-            agencies.iter().all(|agency| reach.contains(agency))
-        })
-    }
-
-    /// How this principal may submit reports for `agency_code` in `period`: an agency its own; a
-    /// province those of the agencies it reaches in the period (the department typing in a paper
-    /// report); the Ministry anyone's, but only over an import of history (`importing`). `None`
-    /// when it may not.
-    pub fn may_submit_for(
-        &self,
-        agency_code: &str,
-        catalog: &Catalog,
-        period: &Period,
-        importing: bool,
-    ) -> Option<Submitter> {
-        let own = self.organization.as_deref() == Some(agency_code);
-        match self.role {
-            Role::Agency if own => Some(Submitter::TheAgency),
-            Role::Province if self.reach(catalog, period).contains(agency_code) => {
-                Some(Submitter::OnBehalf)
-            }
-            Role::Ministry if importing => Some(Submitter::OnBehalf),
-            _ => None,
-        }
-    }
 }
 
 /// How the principal appears in the audit log and the server's log: "agency bao-nam-dinh
@@ -205,81 +131,6 @@ impl fmt::Display for Principal {
 mod tests {
     use super::*;
     use crate::catalog_file::{self, DEFAULT_CATALOG};
-
-    fn principal(role: Role, organization: Option<&str>) -> Principal {
-        Principal {
-            credential_id: 1,
-            role,
-            organization: organization.map(str::to_string),
-        }
-    }
-
-    #[test]
-    fn a_province_reaches_its_agencies_as_the_tree_stood_in_each_period() {
-        let catalog = catalog_file::parse(DEFAULT_CATALOG).unwrap();
-        let (p2024, p2025) = (
-            catalog.period("2024").unwrap(),
-            catalog.period("2025").unwrap(),
-        );
-        let old_province = principal(Role::Province, Some("nam-dinh"));
-        assert!(old_province.may_read(&catalog, "bao-nam-dinh", p2024));
-        assert!(!old_province.may_read(&catalog, "bao-ha-nam", p2024));
-        // Nam Định province ended on 1 July 2025: it reads nothing of 2025.
-        assert!(!old_province.may_read(&catalog, "bao-ptth-ninh-binh-2025", p2025));
-        // The merged province reads its own agencies, and stands for its predecessors in 2024.
-        let merged = principal(Role::Province, Some("ninh-binh-2025"));
-        assert!(merged.may_read(&catalog, "bao-ptth-ninh-binh-2025", p2025));
-        assert!(merged.may_read(&catalog, "bao-nam-dinh", p2024));
-        let historical = Boundaries::Historical;
-        let nam_dinh = Scope::Province("nam-dinh".into());
-        assert!(merged.may_read_scope(&catalog, &nam_dinh, historical, p2024));
-        assert!(!merged.may_read_scope(&catalog, &Scope::Country, historical, p2025));
-        let ha_nam = Scope::Province("ha-nam".into());
-        assert!(!old_province.may_read_scope(&catalog, &ha_nam, historical, p2024));
-    }
-
-    #[test]
-    fn an_agency_submits_its_own_only_and_the_ministry_reads_everything() {
-        let catalog = catalog_file::parse(DEFAULT_CATALOG).unwrap();
-        let p2024 = catalog.period("2024").unwrap();
-        let agency = principal(Role::Agency, Some("bao-nam-dinh"));
-        let submits = |principal: &Principal, code: &str, importing: bool| {
-            principal.may_submit_for(code, &catalog, p2024, importing)
-        };
-        assert_eq!(
-            submits(&agency, "bao-nam-dinh", false),
-            Some(Submitter::TheAgency)
-        );
-        assert_eq!(submits(&agency, "bao-ha-nam", true), None);
-        let historical = Boundaries::Historical;
-        let own = Scope::Agency("bao-nam-dinh".into());
-        assert!(agency.may_read_scope(&catalog, &own, historical, p2024));
-        let ha_nam = Scope::Province("ha-nam".into());
-        assert!(!agency.may_read_scope(&catalog, &ha_nam, historical, p2024));
-        assert!(!agency.may_read_scope(&catalog, &Scope::Country, historical, p2024));
-        // Báo Nam Định absorbed the Nam Định radio-TV station in 2025: the station's history is
-        // its own, but it still submits only for itself.
-        assert!(agency.may_read(&catalog, "ptth-nam-dinh", p2024));
-        assert_eq!(submits(&agency, "ptth-nam-dinh", false), None);
-        // A province enters the reports of its own agencies, the Ministry imports anyone's.
-        let province = principal(Role::Province, Some("nam-dinh"));
-        assert_eq!(
-            submits(&province, "bao-nam-dinh", false),
-            Some(Submitter::OnBehalf)
-        );
-        assert_eq!(submits(&province, "bao-ha-nam", false), None);
-        let ministry = principal(Role::Ministry, None);
-        assert_eq!(submits(&ministry, "bao-nam-dinh", false), None);
-        assert_eq!(
-            submits(&ministry, "bao-nam-dinh", true),
-            Some(Submitter::OnBehalf)
-        );
-        let body = principal(Role::GoverningBody, Some("tinh-uy-nam-dinh"));
-        assert_eq!(submits(&body, "bao-nam-dinh", true), None);
-        assert!(ministry.may_read_scope(&catalog, &Scope::Country, historical, p2024));
-        let admin = principal(Role::Admin, None);
-        assert!(!admin.may_read(&catalog, "bao-nam-dinh", p2024));
-    }
 
     #[test]
     fn a_role_names_an_organisation_of_its_kind() {

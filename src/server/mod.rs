@@ -18,11 +18,12 @@ use tonic::transport::{Certificate, Identity, ServerTlsConfig};
 use tonic_health::ServingStatus;
 use tracing::{error, info, warn};
 
-use crate::api::access::{AccessControl, AccessLayer, AccessSettings};
+use crate::api::access::{AccessLayer, RequestLimits};
 use crate::api::{
-    AgencyPlanApi, CatalogApi, Draining, FeedWatcher, MaturityApi, PageTokens, ProvinceReportApi,
-    ReviewApi, SubmissionApi, SummaryApi, TaskApi,
+    AgencyPlanApi, CatalogApi, Draining, MaturityApi, ProvinceReportApi, ReviewApi, SubmissionApi,
+    SummaryApi, TaskApi,
 };
+use crate::app::{App, AppError, AuthenticationSettings};
 use crate::catalog_file::{self, CatalogError, DEFAULT_CATALOG};
 use crate::config::{LimitArgs, ServeConfig, TlsArgs, WebArgs};
 use crate::metrics::{MetricsEndpoint, RpcMetricsLayer};
@@ -34,11 +35,7 @@ use crate::proto::review_service_server::ReviewServiceServer;
 use crate::proto::submission_service_server::SubmissionServiceServer;
 use crate::proto::summary_service_server::SummaryServiceServer;
 use crate::proto::task_service_server::TaskServiceServer;
-use crate::store::{CatalogSource, Commits, ReadModel, Store, StoreError, describe_database};
-
-/// How often the server looks for submissions committed by other processes sharing its database,
-/// to wake summary watchers; reads never wait for it.
-const FEED_POLL_INTERVAL: Duration = Duration::from_millis(500);
+use crate::store::{CatalogSource, Commits, Store, StoreError, describe_database};
 
 /// How often an HTTP/2 connection is pinged, and how long the peer has to answer before the
 /// connection is closed.
@@ -64,6 +61,8 @@ const DRAIN_LIMIT: Duration = Duration::from_secs(20);
 pub enum ServerError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    App(#[from] AppError),
     #[error("cannot listen on {address}: {source}")]
     Bind {
         address: SocketAddr,
@@ -167,25 +166,17 @@ impl Server {
         let (health_reporter, health_service) = tonic_health::server::health_reporter();
         set_health(&health_reporter, true).await;
 
-        let read_model = Arc::new(ReadModel::new(self.store.clone()));
-        let feed = FeedWatcher::new(self.store.feed_head().await?);
-        let feed_poller = feed.spawn_poller(self.store.clone(), FEED_POLL_INTERVAL);
-        // From here on reads trust their copy until a commit is made or heard of.
-        let commit_listener = self.store.listen_for_commits();
-        let heartbeat = self.store.watch_availability();
-        let draining = Draining::new();
-        let page_tokens = PageTokens::new(&self.store.page_token_key().await?);
         let limits = self.limits;
-        let access = Arc::new(AccessControl::new(
+        let app = App::new(
             self.store.clone(),
-            read_model.clone(),
-            AccessSettings {
+            AuthenticationSettings {
                 rate_per_second: limits.rate_limit,
-                max_message_bytes: limits.max_message_bytes,
-                request_timeout: Duration::from_secs(limits.request_timeout),
                 failed_authentications_per_minute: limits.max_failed_authentications,
             },
-        ));
+        )
+        .await?;
+        let background = app.start_background();
+        let draining = Draining::new();
 
         // Metrics are served until the gRPC server has stopped, drain included.
         let (metrics_stop, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
@@ -253,70 +244,51 @@ impl Server {
             .layer(web::cors_layer(&self.web.cors_allow_origins))
             .layer(tonic_web::GrpcWebLayer::new())
             .layer(RpcMetricsLayer)
-            .layer(AccessLayer::new(access.clone()))
+            .layer(AccessLayer::new(
+                app.clone(),
+                RequestLimits {
+                    max_message_bytes: limits.max_message_bytes,
+                    request_timeout: Duration::from_secs(limits.request_timeout),
+                },
+            ))
             .add_service(health_service)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
             .add_service(
                 SubmissionServiceServer::new(SubmissionApi::new(
-                    self.store.clone(),
-                    read_model.clone(),
-                    feed.clone(),
-                    access.clone(),
+                    &app,
                     limits.max_message_bytes,
                     draining.clone(),
-                    page_tokens.clone(),
                 ))
                 .max_decoding_message_size(limits.max_message_bytes),
             )
             .add_service(
-                CatalogServiceServer::new(CatalogApi::new(read_model.clone(), page_tokens.clone()))
+                CatalogServiceServer::new(CatalogApi::new(&app))
                     .max_decoding_message_size(limits.max_message_bytes),
             )
             .add_service(
-                ReviewServiceServer::new(ReviewApi::new(read_model.clone(), self.store.clone()))
+                ReviewServiceServer::new(ReviewApi::new(&app))
                     .max_decoding_message_size(limits.max_message_bytes),
             )
             .add_service(
-                MaturityServiceServer::new(MaturityApi::new(
-                    read_model.clone(),
-                    self.store.clone(),
-                ))
-                .max_decoding_message_size(limits.max_message_bytes),
+                MaturityServiceServer::new(MaturityApi::new(&app))
+                    .max_decoding_message_size(limits.max_message_bytes),
             )
             .add_service(
-                AgencyPlanServiceServer::new(AgencyPlanApi::new(
-                    read_model.clone(),
-                    self.store.clone(),
-                ))
-                .max_decoding_message_size(limits.max_message_bytes),
+                AgencyPlanServiceServer::new(AgencyPlanApi::new(&app))
+                    .max_decoding_message_size(limits.max_message_bytes),
             )
             .add_service(
-                TaskServiceServer::new(TaskApi::new(
-                    read_model.clone(),
-                    self.store.clone(),
-                    page_tokens.clone(),
-                ))
-                .max_decoding_message_size(limits.max_message_bytes),
+                TaskServiceServer::new(TaskApi::new(&app))
+                    .max_decoding_message_size(limits.max_message_bytes),
             )
             .add_service(
-                ProvinceReportServiceServer::new(ProvinceReportApi::new(
-                    read_model.clone(),
-                    self.store.clone(),
-                    page_tokens.clone(),
-                ))
-                .max_decoding_message_size(limits.max_message_bytes),
+                ProvinceReportServiceServer::new(ProvinceReportApi::new(&app))
+                    .max_decoding_message_size(limits.max_message_bytes),
             )
             .add_service(
-                SummaryServiceServer::new(SummaryApi::new(
-                    read_model,
-                    self.store.clone(),
-                    feed,
-                    access,
-                    draining,
-                    page_tokens,
-                ))
-                .max_decoding_message_size(limits.max_message_bytes),
+                SummaryServiceServer::new(SummaryApi::new(&app, draining))
+                    .max_decoding_message_size(limits.max_message_bytes),
             )
             .serve_with_incoming_shutdown(incoming, stop_signal);
         // A client that keeps a connection busy cannot hold the stop up for ever.
@@ -334,18 +306,15 @@ impl Server {
                 Ok(())
             }
         };
-        feed_poller.abort();
-        commit_listener.abort();
-        if let Some(heartbeat) = heartbeat {
-            heartbeat.abort();
-        }
+        background.stop();
         let _ = metrics_stop.send(());
         if let Some(metrics) = metrics {
             let _ = metrics.await;
         }
         served?;
         info!("stopped serving; closing the database");
-        self.store.close().await?;
+        drop(self.store);
+        app.close().await?;
         Ok(())
     }
 }

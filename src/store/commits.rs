@@ -86,20 +86,20 @@ impl Commits {
 
     /// The newest counters known, if they hold every commit heard of up to generation
     /// `generation`.
-    pub(super) fn known_covering(&self, generation: u64) -> Option<Counters> {
+    pub fn known_covering(&self, generation: u64) -> Option<Counters> {
         self.known()
             .filter(|known| known.covers >= generation)
             .map(|known| known.counters)
     }
 
     /// The newest counters known, if any.
-    pub(super) fn newest(&self) -> Option<Counters> {
+    pub fn newest(&self) -> Option<Counters> {
         self.known().map(|known| known.counters)
     }
 
     /// Learns the counters a query read, which started when the generation was `generation`,
     /// and answers the newest counters known since.
-    pub(super) fn learned(&self, generation: u64, counters: Counters) -> Counters {
+    pub fn learned(&self, generation: u64, counters: Counters) -> Counters {
         let mut known = self.known_lock();
         let newest = match *known {
             Some(before) => Known {
@@ -196,7 +196,7 @@ impl Commits {
     /// order and without a gap, taken out of the keeping; those at or before `position` are
     /// dropped (already applied). Stops at the first position another process committed, or
     /// one no longer kept.
-    pub(super) fn committed_here(&self, position: i64) -> Vec<(Change, AnnualReport)> {
+    pub fn committed_here(&self, position: i64) -> Vec<(Change, AnnualReport)> {
         let mut kept = self.committed_kept();
         let mut later = kept.split_off(&(position + 1));
         let mut run = Vec::new();
@@ -221,7 +221,7 @@ impl Commits {
         self.listening.load(Ordering::SeqCst)
     }
 
-    pub(super) fn set_listening(&self, listening: bool) {
+    pub fn set_listening(&self, listening: bool) {
         self.listening.store(listening, Ordering::SeqCst);
         // Whatever happened while the state changed counts as a change.
         self.changed();

@@ -12,7 +12,6 @@ mod credentials;
 mod entities;
 mod migration;
 mod province_reports;
-mod read_model;
 mod reopenings;
 mod reviews;
 mod revisions;
@@ -28,7 +27,8 @@ use std::time::Duration;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
-    DbBackend, DbErr, IsolationLevel, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    DbBackend, DbErr, IsolationLevel, RuntimeErr, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use tokio::task::JoinHandle;
@@ -49,7 +49,6 @@ pub use province_reports::{
     ProvinceReportDraft, ProvinceReportFilter, ProvinceReportState, ProvinceReportSubmit,
     StoredProvinceReport, province_report_hash,
 };
-pub use read_model::{ReadModel, ReadView};
 pub use reopenings::{NewReopening, Reopening};
 pub use reviews::{NewReview, Review, ReviewDecision, ReviewReason, ReviewState, Reviewed};
 pub use revisions::Revised;
@@ -93,6 +92,44 @@ pub enum StoreError {
     /// not help; an operator must repair it (`pressdx audit verify` names what changed).
     #[error("the database is inconsistent: {0}")]
     Inconsistent(String),
+}
+
+impl StoreError {
+    /// Whether this says the database cannot be reached (now, or at its last heartbeat: down,
+    /// restarting, the connection dropped or the pool exhausted), rather than a statement that
+    /// failed.
+    pub fn is_unreachable(&self) -> bool {
+        match self {
+            StoreError::Unreachable(_) => true,
+            StoreError::Database(database_error) => database_unreachable(database_error),
+            _ => false,
+        }
+    }
+}
+
+fn database_unreachable(error: &DbErr) -> bool {
+    use sea_orm::sqlx;
+    let sqlx_error = match error {
+        // Opening a connection failed, or none was free in time.
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Exec(RuntimeErr::SqlxError(error)) | DbErr::Query(RuntimeErr::SqlxError(error)) => {
+            error
+        }
+        _ => return false,
+    };
+    match sqlx_error.as_ref() {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Tls(_) => true,
+        // PostgreSQL's connection exceptions (08...), and "the server is shutting down or starting
+        // up" (57P01-57P03).
+        sqlx::Error::Database(database) => database
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => false,
+    }
 }
 
 /// The repository: every query and write pressdx makes.

@@ -161,7 +161,7 @@ fn change_from_row(row: submission::Model) -> Change {
 }
 
 /// The database's counters, read together.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counters {
     /// The change feed's head.
     pub feed_position: i64,

@@ -24,10 +24,10 @@ use std::sync::Arc;
 
 use tokio::sync::{Mutex, Notify};
 
-use super::{Change, Counters, Store, StoreError};
 use crate::domain::Catalog;
 use crate::domain::report::AnnualReport;
 use crate::domain::summary::{LatestReport, ReportSnapshot};
+use crate::store::{Change, Counters, Store, StoreError};
 
 /// How many changes a catch-up reads per query.
 const CATCH_UP_BATCH: u64 = 1000;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::error::ApiError;
+use super::error::AppError;
 
 /// Every list's page size when the request leaves it unset.
 pub const DEFAULT_PAGE_SIZE: u64 = 100;
@@ -21,9 +21,9 @@ const SIGNATURE_BYTES: usize = 16;
 const MAX_TOKEN_CHARS: usize = 4096;
 
 /// Resolves a requested page size: 0 means the default, more than the maximum is the maximum.
-pub fn page_size(requested: i32) -> Result<u64, ApiError> {
+pub fn page_size(requested: i32) -> Result<u64, AppError> {
     match u64::try_from(requested) {
-        Err(_) => Err(ApiError::invalid_argument(
+        Err(_) => Err(AppError::invalid_argument(
             "page_size",
             "must not be negative",
         )),
@@ -64,11 +64,11 @@ impl PageTokens {
     }
 
     /// The key a page token resumes after; `None` for the first page.
-    pub fn resume_after(&self, token: &str, filters: &str) -> Result<Option<String>, ApiError> {
+    pub fn resume_after(&self, token: &str, filters: &str) -> Result<Option<String>, AppError> {
         if token.is_empty() {
             return Ok(None);
         }
-        let invalid = || ApiError::invalid_argument("page_token", "not a token this list gave out");
+        let invalid = || AppError::invalid_argument("page_token", "not a token this list gave out");
         if token.len() > MAX_TOKEN_CHARS {
             return Err(invalid());
         }
@@ -88,7 +88,7 @@ impl PageTokens {
         let text = String::from_utf8(payload).map_err(|_| invalid())?;
         let (token_filters, last_key) = text.split_once('\n').ok_or_else(invalid)?;
         if token_filters != filters {
-            return Err(ApiError::invalid_argument(
+            return Err(AppError::invalid_argument(
                 "page_token",
                 "the token was made for other filters: repeat the request with the same filters",
             ));
@@ -105,7 +105,7 @@ pub fn page_after<'a, T>(
     key: impl Fn(&T) -> &str,
     after: Option<&str>,
     size: u64,
-) -> Result<(&'a [T], Option<&'a str>), ApiError> {
+) -> Result<(&'a [T], Option<&'a str>), AppError> {
     let start = match after {
         None => 0,
         Some(after) => {
@@ -113,7 +113,7 @@ pub fn page_after<'a, T>(
                 .iter()
                 .position(|item| key(item) == after)
                 .ok_or_else(|| {
-                    ApiError::invalid_argument(
+                    AppError::invalid_argument(
                         "page_token",
                         "the list changed since the token was made: start again without one",
                     )

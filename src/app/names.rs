@@ -1,7 +1,7 @@
 //! Finding what a request names in the catalogue: NOT_FOUND or INVALID_ARGUMENT otherwise, naming
 //! the closest codes the catalogue has (crate::domain::naming).
 
-use super::error::ApiError;
+use super::error::AppError;
 use crate::domain::Catalog;
 use crate::domain::maturity::Framework;
 use crate::domain::naming::{did_you_mean, echo};
@@ -11,14 +11,14 @@ use crate::domain::plan::{Plan, Target};
 use crate::domain::scope::Scope;
 
 /// The plan `code` names; NOT_FOUND (PLAN_NOT_FOUND) naming the closest codes otherwise.
-pub fn find_plan<'a>(catalog: &'a Catalog, code: &str) -> Result<&'a Plan, ApiError> {
+pub fn find_plan<'a>(catalog: &'a Catalog, code: &str) -> Result<&'a Plan, AppError> {
     catalog
         .plans
         .iter()
         .find(|plan| plan.code == code)
         .ok_or_else(|| {
             let known = catalog.plans.iter().map(|plan| plan.code.as_str());
-            ApiError::not_found(
+            AppError::not_found(
                 "PLAN_NOT_FOUND",
                 format!("no plan {}{}", echo(code), did_you_mean(code, known)),
             )
@@ -26,13 +26,13 @@ pub fn find_plan<'a>(catalog: &'a Catalog, code: &str) -> Result<&'a Plan, ApiEr
 }
 
 /// The target `code` names in `plan`; NOT_FOUND (TARGET_NOT_FOUND) naming the closest otherwise.
-pub fn find_target<'a>(plan: &'a Plan, code: &str) -> Result<&'a Target, ApiError> {
+pub fn find_target<'a>(plan: &'a Plan, code: &str) -> Result<&'a Target, AppError> {
     plan.targets
         .iter()
         .find(|target| target.code == code)
         .ok_or_else(|| {
             let known = plan.targets.iter().map(|target| target.code.as_str());
-            ApiError::not_found(
+            AppError::not_found(
                 "TARGET_NOT_FOUND",
                 format!(
                     "plan {:?} has no target {}{}",
@@ -49,7 +49,7 @@ pub fn find_target<'a>(plan: &'a Plan, code: &str) -> Result<&'a Target, ApiErro
 pub fn find_maturity_framework<'a>(
     catalog: &'a Catalog,
     code: &str,
-) -> Result<&'a Framework, ApiError> {
+) -> Result<&'a Framework, AppError> {
     catalog
         .maturity_frameworks
         .iter()
@@ -59,7 +59,7 @@ pub fn find_maturity_framework<'a>(
                 .maturity_frameworks
                 .iter()
                 .map(|framework| framework.code.as_str());
-            ApiError::not_found(
+            AppError::not_found(
                 "MATURITY_FRAMEWORK_NOT_FOUND",
                 format!(
                     "no maturity framework {}{}",
@@ -71,10 +71,10 @@ pub fn find_maturity_framework<'a>(
 }
 
 /// The period `code` names; NOT_FOUND (PERIOD_NOT_FOUND) naming the closest codes otherwise.
-pub fn find_period<'a>(catalog: &'a Catalog, code: &str) -> Result<&'a Period, ApiError> {
+pub fn find_period<'a>(catalog: &'a Catalog, code: &str) -> Result<&'a Period, AppError> {
     catalog.period(code).ok_or_else(|| {
         let known = catalog.periods.iter().map(|period| period.code.as_str());
-        ApiError::not_found(
+        AppError::not_found(
             "PERIOD_NOT_FOUND",
             format!("no period {}{}", echo(code), did_you_mean(code, known)),
         )
@@ -86,10 +86,10 @@ pub fn find_period<'a>(catalog: &'a Catalog, code: &str) -> Result<&'a Period, A
 pub fn find_organization<'a>(
     catalog: &'a Catalog,
     code: &str,
-) -> Result<&'a Organization, ApiError> {
+) -> Result<&'a Organization, AppError> {
     catalog.organization(code).ok_or_else(|| {
         let known = catalog.organizations.iter().map(|org| org.code.as_str());
-        ApiError::not_found(
+        AppError::not_found(
             "ORGANIZATION_NOT_FOUND",
             format!(
                 "no organisation {}{}",
@@ -103,8 +103,8 @@ pub fn find_organization<'a>(
 /// Reads and checks a request's scope: INVALID_ARGUMENT on `field` if it is malformed or names an
 /// organisation the catalogue does not have (naming the closest of the right kind) or one of
 /// another kind.
-pub fn parse_scope(catalog: &Catalog, field: &str, text: &str) -> Result<Scope, ApiError> {
-    let scope = Scope::parse(text).map_err(|why| ApiError::invalid_argument(field, why))?;
+pub fn parse_scope(catalog: &Catalog, field: &str, text: &str) -> Result<Scope, AppError> {
+    let scope = Scope::parse(text).map_err(|why| AppError::invalid_argument(field, why))?;
     if let Err(why) = scope.check(catalog) {
         let hint = match (scope.organization_code(), scope.organization_kind()) {
             (Some(code), Some(kind)) if catalog.organization(code).is_none() => {
@@ -117,7 +117,7 @@ pub fn parse_scope(catalog: &Catalog, field: &str, text: &str) -> Result<Scope, 
             }
             _ => String::new(),
         };
-        return Err(ApiError::invalid_argument(field, format!("{why}{hint}")));
+        return Err(AppError::invalid_argument(field, format!("{why}{hint}")));
     }
     Ok(scope)
 }
@@ -128,14 +128,14 @@ pub fn require_reporting_agency(
     catalog: &Catalog,
     agency_code: &str,
     period: &Period,
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     let reports = catalog.organization(agency_code).is_some_and(|agency| {
         agency.kind == OrganizationKind::PressAgency && agency.exists_on(period.reference_date())
     });
     if reports {
         return Ok(());
     }
-    Err(ApiError::invalid_argument(
+    Err(AppError::invalid_argument(
         "agency_code",
         format!(
             "{} is not a press agency that reports for period {}",
