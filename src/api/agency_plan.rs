@@ -11,10 +11,11 @@ use tracing::{info, instrument};
 
 use super::access::caller_of;
 use super::convert::{as_of_date, timestamp};
-use super::summary::{off_the_workers, standing_to_proto, summary_to_proto};
+use super::summary::{standing_to_proto, summary_to_proto};
 use crate::app::Caller;
 use crate::app::access;
 use crate::app::names::{find_period, find_plan, require_reporting_agency};
+use crate::app::off_the_workers;
 use crate::app::{App, AppError, ReadModel};
 use crate::domain::Catalog;
 use crate::domain::access::{Principal, Role};

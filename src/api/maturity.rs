@@ -10,10 +10,11 @@ use tracing::{info, instrument};
 
 use super::access::caller_of;
 use super::convert::{boundaries_from_proto, scope_resolution_to_proto, timestamp};
-use super::summary::{off_the_workers, scope_or_own};
 use crate::app::Caller;
 use crate::app::access;
+use crate::app::names::scope_or_own;
 use crate::app::names::{find_period, parse_scope, require_reporting_agency};
+use crate::app::off_the_workers;
 use crate::app::{App, AppError, ReadModel};
 use crate::domain::Catalog;
 use crate::domain::access::Reach;

@@ -14,13 +14,14 @@ use tracing::{info, instrument};
 use super::access::caller_of;
 use super::convert::{timeliness_of_flag, timestamp};
 use super::maturity::province_maturity_results;
-use super::summary::{
-    accepted_reports, off_the_workers, plan_summaries, reporting_status_with_reviews,
-};
-use super::task::province_task_follow_up;
+use super::summary::{reviewed_status_to_proto, summary_to_proto};
+use super::task::follow_up_to_proto;
 use crate::app::Caller;
+use crate::app::figures::{accepted_reports, plan_summaries, reviewed_status};
 use crate::app::names::{find_period, find_plan};
+use crate::app::off_the_workers;
 use crate::app::pagination::{self, PageTokens};
+use crate::app::tasks::province_task_follow_up;
 use crate::app::{App, AppError, ReadModel};
 use crate::domain::Catalog;
 use crate::domain::access::{Principal, Role};
@@ -240,6 +241,7 @@ impl ProvinceReportApi {
                     scope,
                     Boundaries::Historical,
                 )
+                .map(|summaries| summaries.iter().map(summary_to_proto).collect::<Vec<_>>())
             })
             .await?
         };
@@ -248,13 +250,17 @@ impl ProvinceReportApi {
             scope: &scope,
             boundaries: Boundaries::Historical,
         };
-        let reporting_status =
-            reporting_status_with_reviews(&self.store, catalog, reports, about).await?;
+        let reporting_status = reviewed_status_to_proto(
+            &reviewed_status(&self.store, catalog, reports, about).await?,
+            period,
+        );
         let maturity_results =
             province_maturity_results(&self.store, view.catalog.clone(), period, province_code)
                 .await?;
         let task_follow_up =
-            province_task_follow_up(&self.store, catalog, plan, period, province_code).await?;
+            province_task_follow_up(&self.store, catalog, plan, period, province_code)
+                .await?
+                .map(|followed| follow_up_to_proto(&followed, plan, period));
         let province_name = catalog
             .organization(province_code)
             .and_then(|province| province.version_on(period.reference_date()))

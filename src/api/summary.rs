@@ -20,12 +20,14 @@ use super::review::reopening_to_proto;
 use crate::app::AppError;
 use crate::app::FeedWatcher;
 use crate::app::access;
+use crate::app::figures::{ReviewedStatus, accepted_reports, reviewed_status};
+use crate::app::names::scope_or_own;
 use crate::app::names::{find_period, find_plan, find_target, parse_scope};
+use crate::app::off_the_workers;
 use crate::app::pagination::{self, PageTokens};
 use crate::app::{App, Authenticator, Caller};
 use crate::app::{ReadModel, ReadView};
 use crate::domain::Catalog;
-use crate::domain::access::{Principal, Role};
 use crate::domain::evaluation::AgencyStanding;
 use crate::domain::formats::Field;
 use crate::domain::naming::{did_you_mean, echo};
@@ -41,7 +43,7 @@ use crate::domain::summary::{
 use crate::metrics;
 use crate::proto::summary_service_server::SummaryService;
 use crate::proto::{self, Change, ListChangesRequest, ListChangesResponse};
-use crate::store::{Counters, Reopening, ReviewState, Store};
+use crate::store::{Counters, ReviewState, Store};
 
 #[derive(Clone)]
 pub struct SummaryApi {
@@ -115,24 +117,6 @@ impl Subject {
             boundaries,
         })
     }
-}
-
-/// The scope a request asks for: as written, or, left empty, the caller's own organisation (its
-/// province, governing body or agency; every agency for the Ministry).
-pub(super) fn scope_or_own(scope: &str, principal: &Principal) -> String {
-    if !scope.is_empty() {
-        return scope.to_string();
-    }
-    let kind = match principal.role {
-        Role::Province => "province",
-        Role::GoverningBody => "governing_body",
-        Role::Agency => "agency",
-        Role::Ministry | Role::Admin => return "country".to_string(),
-    };
-    format!(
-        "{kind}:{}",
-        principal.organization.as_deref().unwrap_or_default()
-    )
 }
 
 /// Refuses a principal figures computed from any report it does not reach.
@@ -491,7 +475,10 @@ impl SummaryApi {
             scope: &scope,
             boundaries,
         };
-        reporting_status_with_reviews(&self.store, catalog, reports, about).await
+        Ok(reviewed_status_to_proto(
+            &reviewed_status(&self.store, catalog, reports, about).await?,
+            period,
+        ))
     }
 
     async fn list_changes(
@@ -534,31 +521,23 @@ impl SummaryApi {
     }
 }
 
-/// The reporting status of a scope in a period as `reports` say, with each agency's reopening and
-/// review state and the counts of review states: reviews and reopenings as they stand now.
-pub(super) async fn reporting_status_with_reviews(
-    store: &Store,
-    catalog: &Catalog,
-    reports: &ReportSnapshot,
-    about: PeriodAndScope<'_>,
-) -> Result<proto::ReportingStatus, AppError> {
-    let period = about.period;
-    let reopenings: HashMap<String, Reopening> = store
-        .reopenings(&period.code)
-        .await?
-        .into_iter()
-        .map(|reopening| (reopening.agency_code.clone(), reopening))
-        .collect();
-    let mut status = reporting_status_to_proto(&summary::reporting_status(catalog, reports, about));
+/// The reporting status of a scope with each agency's reopening and review state, and the
+/// counts of review states, as ReportingStatus carries them.
+pub(super) fn reviewed_status_to_proto(
+    reviewed: &ReviewedStatus,
+    period: &Period,
+) -> proto::ReportingStatus {
+    let mut status = reporting_status_to_proto(&reviewed.status);
     status.closes_at = period.closes_at.map(timestamp);
-    let reviews = store.period_reviews(&period.code).await?;
     for agency in &mut status.agencies {
-        agency.reopening = reopenings.get(&agency.agency_code).map(reopening_to_proto);
-        if !agency.received {
+        agency.reopening = reviewed
+            .reopenings
+            .get(&agency.agency_code)
+            .map(reopening_to_proto);
+        let Some(review_state) = reviewed.review_states.get(&agency.agency_code) else {
             continue;
-        }
-        let review = reviews.get(&(agency.agency_code.clone(), agency.latest_revision));
-        let (state, count) = match ReviewState::of(review) {
+        };
+        let (state, count) = match review_state {
             ReviewState::AwaitingReview => (
                 proto::ReviewState::AwaitingReview,
                 &mut status.awaiting_review,
@@ -569,49 +548,7 @@ pub(super) async fn reporting_status_with_reviews(
         agency.review_state = state.into();
         *count += 1;
     }
-    Ok(status)
-}
-
-/// The reports of `view`, with only those whose latest revision the province accepted.
-pub(super) async fn accepted_reports(
-    store: &Store,
-    view: &ReadView,
-) -> Result<ReportSnapshot, AppError> {
-    let accepted = store.accepted_submissions().await?;
-    Ok(view
-        .reports
-        .retain(|latest| accepted.contains(&latest.submission_id)))
-}
-
-/// Every target's summary of a plan for a period and scope, as `reports` say, as
-/// ListTargetSummaries serves them.
-pub(super) fn plan_summaries(
-    catalog: &Catalog,
-    reports: &ReportSnapshot,
-    plan_code: &str,
-    period: &Period,
-    scope: Scope,
-    boundaries: Boundaries,
-) -> Result<Vec<proto::TargetSummary>, AppError> {
-    let subject = Subject {
-        plan_code: plan_code.to_string(),
-        period: period.clone(),
-        scope,
-        boundaries,
-    };
-    let (summaries, _) = summaries_of(catalog, reports, &subject, None, false)?;
-    Ok(summaries.iter().map(summary_to_proto).collect())
-}
-
-/// Runs `work` on tokio's blocking threads: computing figures over every agency of a scope takes
-/// milliseconds at national scale, longer than an async worker should be held (Quickwit's 500 µs
-/// rule), and would stall every other request on that worker meanwhile.
-pub(super) async fn off_the_workers<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, AppError> + Send + 'static,
-) -> Result<T, AppError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|error| AppError::Internal(format!("a computation of figures failed: {error}")))?
+    status
 }
 
 /// Every target's figures of a plan for a checked subject, from scratch.

@@ -18,13 +18,11 @@ use crate::domain::access::Role;
 use crate::domain::assessment::EvidenceDraft;
 use crate::domain::formats::{Field, check_fields, is_code};
 use crate::domain::naming::{did_you_mean, echo};
-use crate::domain::period::{Period, today_in_vietnam};
+use crate::domain::period::Period;
 use crate::domain::plan::Plan;
 use crate::domain::province_report::reporting_provinces;
 use crate::domain::task::{LineKey, Party, Progress, ProgressDraft, Task, TaskStatus};
-use crate::domain::task_follow_up::{
-    FollowUp, Line, ReportedLine, follow_up, line_led_by, may_read_line,
-};
+use crate::domain::task_follow_up::{FollowUp, Line, follow_up, line_led_by, may_read_line};
 use crate::proto::task_service_server::TaskService;
 use crate::proto::{
     self, GetPlanTaskRequest, GetTaskFollowUpRequest, GetTaskProgressRequest, ListPlanTasksRequest,
@@ -243,62 +241,10 @@ impl TaskApi {
                 "{principal} does not follow province {province_code}: a province follows its own"
             )));
         }
-        let reported = reported_lines(&self.store, &catalog, plan).await?;
+        let reported = crate::app::tasks::reported_lines(&self.store, &catalog, plan).await?;
         let followed = follow_up(&catalog, plan, period, &province_code, &reported, as_of);
         Ok(follow_up_to_proto(&followed, plan, period))
     }
-}
-
-/// The follow-up a province's yearly report holds (province_report.proto): lateness counted on
-/// the day the snapshot is taken, in Vietnam; `None` when the plan has no task followed in the
-/// period, so that such a report encodes as before tasks existed.
-pub(super) async fn province_task_follow_up(
-    store: &Store,
-    catalog: &Catalog,
-    plan: &Plan,
-    period: &Period,
-    province_code: &str,
-) -> Result<Option<proto::TaskFollowUp>, AppError> {
-    if !plan.tasks.iter().any(|task| task.followed_in(period.year)) {
-        return Ok(None);
-    }
-    let reported = reported_lines(store, catalog, plan).await?;
-    let followed = follow_up(
-        catalog,
-        plan,
-        period,
-        province_code,
-        &reported,
-        today_in_vietnam(),
-    );
-    Ok(Some(follow_up_to_proto(&followed, plan, period)))
-}
-
-/// The latest revision of every line's report on `plan`, as the follow-up reads them. Reports for
-/// a period the catalogue no longer has are left out.
-pub(super) async fn reported_lines(
-    store: &Store,
-    catalog: &Catalog,
-    plan: &Plan,
-) -> Result<Vec<ReportedLine>, AppError> {
-    let mut reported = Vec::new();
-    for stored in store.latest_task_progress(&plan.code).await? {
-        let Some(period) = catalog.period(&stored.period_code) else {
-            continue;
-        };
-        let progress = stored.progress()?;
-        reported.push(ReportedLine {
-            task_code: stored.task_code,
-            reporter_code: stored.reporter_code,
-            period_code: stored.period_code,
-            period_year: period.year,
-            progress_id: stored.id,
-            revision: stored.revision,
-            status: progress.status,
-            percent_complete: progress.percent_complete,
-        });
-    }
-    Ok(reported)
 }
 
 /// Refuses a period before the task starts (INVALID_ARGUMENT, period_code).

@@ -3,6 +3,7 @@
 
 use super::error::AppError;
 use crate::domain::Catalog;
+use crate::domain::access::{Principal, Role};
 use crate::domain::maturity::Framework;
 use crate::domain::naming::{did_you_mean, echo};
 use crate::domain::organization::{Organization, OrganizationKind};
@@ -143,4 +144,22 @@ pub fn require_reporting_agency(
             period.code
         ),
     ))
+}
+
+/// The scope a request asks for: as written, or, left empty, the caller's own organisation (its
+/// province, governing body or agency; every agency for the Ministry).
+pub fn scope_or_own(scope: &str, principal: &Principal) -> String {
+    if !scope.is_empty() {
+        return scope.to_string();
+    }
+    let kind = match principal.role {
+        Role::Province => "province",
+        Role::GoverningBody => "governing_body",
+        Role::Agency => "agency",
+        Role::Ministry | Role::Admin => return "country".to_string(),
+    };
+    format!(
+        "{kind}:{}",
+        principal.organization.as_deref().unwrap_or_default()
+    )
 }
