@@ -85,7 +85,7 @@ impl SubmissionApi {
     pub fn new(app: &App, max_message_bytes: usize, draining: Draining) -> Self {
         let store = app.store().clone();
         SubmissionApi {
-            writer: SubmissionWriter::spawn(store.clone()),
+            writer: app.writer().clone(),
             store,
             read_model: app.read_model().clone(),
             feed: app.feed().clone(),

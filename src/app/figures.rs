@@ -14,6 +14,10 @@ use crate::domain::summary::{
 };
 use crate::store::{Reopening, ReviewState, Store};
 
+/// The figures computed, kept between commits: shared by every request of the process.
+#[derive(Default)]
+pub struct FiguresCache {}
+
 /// Who reported in a scope for a period, with each agency's reopening (if any) and, for each
 /// agency that reported, where its latest revision stands with its province.
 pub struct ReviewedStatus {

@@ -9,13 +9,20 @@
 //! starts from.
 
 pub mod access;
+pub mod admin;
+pub mod agency_plans;
 mod authentication;
+pub mod catalog;
 mod error;
 mod feed;
 pub mod figures;
+pub mod maturity;
 pub mod names;
 pub mod pagination;
+pub mod province_reports;
 mod read_model;
+pub mod reviews;
+pub mod submissions;
 pub mod tasks;
 
 use std::sync::Arc;
@@ -29,7 +36,7 @@ pub use feed::FeedWatcher;
 pub use pagination::PageTokens;
 pub use read_model::{ReadModel, ReadView};
 
-use crate::store::Store;
+use crate::store::{Store, SubmissionWriter};
 
 /// How often the server looks for submissions committed by other processes sharing its database,
 /// to wake summary watchers; reads never wait for it.
@@ -44,6 +51,11 @@ pub struct App {
     feed: FeedWatcher,
     page_tokens: PageTokens,
     authenticator: Arc<Authenticator>,
+    /// The one task of this process that writes submissions (group commit).
+    writer: SubmissionWriter,
+    /// The figures computed, kept between commits.
+    #[allow(dead_code)]
+    figures: Arc<figures::FiguresCache>,
 }
 
 /// What an [`App`] runs in the background while it serves: stopped by [`Background::stop`].
@@ -71,11 +83,13 @@ impl App {
             settings,
         ));
         Ok(App {
+            writer: SubmissionWriter::spawn(store.clone()),
             store,
             read_model,
             feed,
             page_tokens,
             authenticator,
+            figures: Arc::new(figures::FiguresCache::default()),
         })
     }
 
@@ -134,6 +148,10 @@ impl App {
 
     pub(crate) fn shared_authenticator(&self) -> Arc<Authenticator> {
         self.authenticator.clone()
+    }
+
+    pub(crate) fn writer(&self) -> &SubmissionWriter {
+        &self.writer
     }
 }
 

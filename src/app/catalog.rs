@@ -1,0 +1,1 @@
+//! The catalogue as every face reads it: organisations, plans, periods, indicators, frameworks.

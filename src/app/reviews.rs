@@ -1,0 +1,1 @@
+//! The province's reviews of its agencies' reports, and the reopening of a closed period.

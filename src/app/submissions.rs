@@ -1,0 +1,2 @@
+//! Annual reports: the submit workflow (validation, request ids, lateness, the writer), and the
+//! reads of kept submissions.
