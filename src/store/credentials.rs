@@ -80,13 +80,12 @@ pub fn new_token() -> Result<String, StoreError> {
     getrandom::fill(&mut secret).map_err(|error| {
         StoreError::Unavailable(format!("the system has no randomness to give: {error}"))
     })?;
-    let hex: String = secret.iter().map(|byte| format!("{byte:02x}")).collect();
-    Ok(format!("{TOKEN_PREFIX}{hex}"))
+    Ok(format!("{TOKEN_PREFIX}{}", hex::encode(secret)))
 }
 
 /// The hash a secret (a token's text, a certificate's DER bytes) is stored and looked up by.
 pub fn secret_sha256(secret: &[u8]) -> String {
-    format!("{:x}", Sha256::digest(secret))
+    hex::encode(Sha256::digest(secret))
 }
 
 impl Store {

@@ -491,7 +491,7 @@ impl MigrationTrait for CreatePageTokenKey {
             .await?;
         let mut key = [0_u8; 32];
         getrandom::fill(&mut key).map_err(|error| DbErr::Custom(error.to_string()))?;
-        let key: String = key.iter().map(|byte| format!("{byte:02x}")).collect();
+        let key = hex::encode(key);
         manager
             .exec_stmt(
                 Query::update()
