@@ -1,22 +1,465 @@
-//! Figures: the summaries of a plan's targets for a period and scope, and who reported, as the
-//! kept submissions say.
+//! Figures: the summaries of a plan's targets for a period and scope, who reported, and the
+//! change feed, as the kept submissions say; and the figures kept between commits, so that the
+//! dashboards polling the same views share one computation per state of the data.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
+use moka::sync::Cache;
+
+use super::access::{self, ReportsSeen, ScopeReader};
+use super::authentication::Caller;
 use super::error::AppError;
+use super::names::{find_period, find_plan, find_target, parse_scope, scope_or_own};
 use super::read_model::ReadView;
+use super::{App, off_the_workers};
 use crate::domain::Catalog;
+use crate::domain::naming::{did_you_mean, echo};
 use crate::domain::period::Period;
-use crate::domain::plan::Target;
+use crate::domain::plan::{Plan, Target};
 use crate::domain::scope::{Boundaries, Scope};
 use crate::domain::summary::{
-    self, PeriodAndScope, ReportSnapshot, ReportingStatus, TargetSummary,
+    self, PeriodAndScope, PlanFigures, ReportSnapshot, ReportingStatus, ReportsRead, TargetSummary,
 };
-use crate::store::{Reopening, ReviewState, Store};
+use crate::metrics;
+pub use crate::store::{Change, Reopening, ReviewState};
+use crate::store::{Counters, Store};
+
+/// Beyond this many (plan, period, scope, boundaries) combinations the least used are forgotten:
+/// the cache serves the handful of views that dashboards poll, not every scope ever asked for.
+const MAX_CACHED_FIGURES: u64 = 512;
+
+/// (plan, period, scope, boundaries) of some figures.
+type FiguresKey = (String, String, Scope, Boundaries);
 
 /// The figures computed, kept between commits: shared by every request of the process.
+pub struct FiguresCache {
+    entries: Cache<FiguresKey, Arc<FiguresEntry>>,
+}
+
+impl Default for FiguresCache {
+    fn default() -> FiguresCache {
+        FiguresCache {
+            entries: Cache::new(MAX_CACHED_FIGURES),
+        }
+    }
+}
+
+/// What is kept of one (plan, period, scope, boundaries).
 #[derive(Default)]
-pub struct FiguresCache {}
+struct FiguresEntry {
+    /// The latest summaries computed, read without waiting for a computation.
+    latest: Mutex<Option<Arc<ComputedFigures>>>,
+    /// The figures agency by agency, held while they are brought up to date: readers that miss
+    /// together (after a commit, all of them) wait here for the first and share what it computed.
+    kept: tokio::sync::Mutex<Option<KeptFigures>>,
+}
+
+/// The summaries of some figures as of one state of the data.
+struct ComputedFigures {
+    catalog_revision: i64,
+    data_as_of: i64,
+    summaries: Arc<Vec<TargetSummary>>,
+    /// Every report they looked up: a reader must reach them all.
+    reads: Arc<ReportsRead>,
+}
+
+impl ComputedFigures {
+    /// Whether these include every commit a reader of `catalog_revision` and `data_as_of` must
+    /// see. Fresher figures serve as well.
+    fn serve(&self, catalog_revision: i64, data_as_of: i64) -> bool {
+        self.catalog_revision >= catalog_revision && self.data_as_of >= data_as_of
+    }
+}
+
+/// The figures of a subject agency by agency, kept between commits so that the next ones update
+/// them rather than compute them again.
+struct KeptFigures {
+    catalog_revision: i64,
+    figures: PlanFigures,
+}
+
+impl FiguresEntry {
+    fn latest_serving(&self, view: &ReadView) -> Option<Arc<ComputedFigures>> {
+        let latest = self.latest.lock().unwrap_or_else(PoisonError::into_inner);
+        latest
+            .as_ref()
+            .filter(|latest| latest.serve(view.catalog_revision, view.reports.data_as_of))
+            .cloned()
+    }
+
+    /// Keeps `computed` unless figures at least as fresh are kept already.
+    fn offer(&self, computed: &Arc<ComputedFigures>) {
+        let mut latest = self.latest.lock().unwrap_or_else(PoisonError::into_inner);
+        let fresher_kept = latest
+            .as_ref()
+            .is_some_and(|kept| kept.serve(computed.catalog_revision, computed.data_as_of));
+        if !fresher_kept {
+            *latest = Some(computed.clone());
+        }
+    }
+}
+
+/// Which figures of a plan a request asks for, in its own words.
+#[derive(Debug, Clone, Copy)]
+pub struct FiguresAsked<'a> {
+    pub plan_code: &'a str,
+    pub period_code: &'a str,
+    /// A scope as written; empty for the caller's own organisation.
+    pub scope: &'a str,
+    pub boundaries: Boundaries,
+    /// Only the reports the province accepted count.
+    pub accepted_only: bool,
+}
+
+/// Every target's summary of a plan for a period and scope, and the change-feed position they
+/// are complete up to.
+#[derive(Debug, Clone)]
+pub struct Figures {
+    pub summaries: Arc<Vec<TargetSummary>>,
+    pub data_as_of: i64,
+}
+
+/// What a request names, found in the catalogue once: every step after works on these.
+#[derive(Clone)]
+struct Subject {
+    plan: Plan,
+    period: Period,
+    scope: Scope,
+    boundaries: Boundaries,
+}
+
+impl Subject {
+    fn resolve(
+        catalog: &Catalog,
+        asked: FiguresAsked<'_>,
+        caller: &Caller,
+    ) -> Result<Subject, AppError> {
+        let scope = scope_or_own(asked.scope, caller.principal());
+        let scope = parse_scope(catalog, "scope", &scope)?;
+        let plan = find_plan(catalog, asked.plan_code)?.clone();
+        let period = find_period(catalog, asked.period_code)?.clone();
+        Ok(Subject {
+            plan,
+            period,
+            scope,
+            boundaries: asked.boundaries,
+        })
+    }
+
+    fn key(&self) -> FiguresKey {
+        (
+            self.plan.code.clone(),
+            self.period.code.clone(),
+            self.scope.clone(),
+            self.boundaries,
+        )
+    }
+
+    fn about(&self) -> PeriodAndScope<'_> {
+        PeriodAndScope {
+            period: &self.period,
+            scope: &self.scope,
+            boundaries: self.boundaries,
+        }
+    }
+
+    /// Every target's figures, from scratch.
+    fn build(&self, catalog: &Catalog, reports: &ReportSnapshot) -> PlanFigures {
+        let targets: Vec<&Target> = self.plan.targets.iter().collect();
+        PlanFigures::build(catalog, reports, &self.plan, &targets, self.about())
+    }
+
+    /// The summaries of every target (or of one), and the reports they looked up.
+    fn summarize(
+        &self,
+        catalog: &Catalog,
+        reports: &ReportSnapshot,
+        only_target: Option<&str>,
+        describe_agencies: bool,
+    ) -> Result<(Vec<TargetSummary>, ReportsRead), AppError> {
+        let targets: Vec<&Target> = match only_target {
+            Some(code) => vec![find_target(&self.plan, code)?],
+            None => self.plan.targets.iter().collect(),
+        };
+        Ok(summary::summarize(
+            catalog,
+            reports,
+            &self.plan,
+            &targets,
+            self.about(),
+            describe_agencies,
+        ))
+    }
+}
+
+/// The capability to show `caller` what was computed from `reads`; refused if it does not reach
+/// every report behind them.
+fn see_reports(
+    caller: &Caller,
+    catalog: &Catalog,
+    reads: &ReportsRead,
+    scope: &Scope,
+) -> Result<ReportsSeen, AppError> {
+    access::see_reports(caller, catalog, reads).ok_or_else(|| {
+        AppError::out_of_reach(format!(
+            "{} does not reach every report behind the figures of {scope}",
+            caller.principal()
+        ))
+    })
+}
+
+/// The capability to read who reported in `scope`; refused if `caller` does not wholly reach it.
+fn read_scope(
+    caller: &Caller,
+    catalog: &Catalog,
+    scope: &Scope,
+    boundaries: Boundaries,
+    period: &Period,
+) -> Result<ScopeReader, AppError> {
+    access::read_scope(caller, catalog, scope, boundaries, period).ok_or_else(|| {
+        AppError::out_of_reach(format!(
+            "{} does not reach every agency of {scope} in {}",
+            caller.principal(),
+            period.code
+        ))
+    })
+}
+
+impl App {
+    /// Every target's summary of a plan for a period and scope, as of `min_data_as_of` or later;
+    /// refused if the caller does not reach every report behind them.
+    pub async fn plan_figures(
+        &self,
+        caller: &Caller,
+        asked: FiguresAsked<'_>,
+        min_data_as_of: i64,
+    ) -> Result<Figures, AppError> {
+        let counters = caller
+            .counters_reaching(&self.read_model, min_data_as_of)
+            .await?;
+        self.figures_as_of(caller, asked, counters).await
+    }
+
+    /// One target's summary of a plan for a period and scope, as of `min_data_as_of` or later.
+    pub async fn target_summary(
+        &self,
+        caller: &Caller,
+        asked: FiguresAsked<'_>,
+        target_code: &str,
+        min_data_as_of: i64,
+    ) -> Result<TargetSummary, AppError> {
+        let figures = self.plan_figures(caller, asked, min_data_as_of).await?;
+        let found = figures
+            .summaries
+            .iter()
+            .find(|summary| summary.target.code == target_code);
+        found.cloned().ok_or_else(|| {
+            let known = figures
+                .summaries
+                .iter()
+                .map(|summary| summary.target.code.as_str());
+            AppError::not_found(
+                "TARGET_NOT_FOUND",
+                format!(
+                    "plan {} has no target {}{}",
+                    echo(asked.plan_code),
+                    echo(target_code),
+                    did_you_mean(target_code, known)
+                ),
+            )
+        })
+    }
+
+    /// The figures a watch sends once the change feed reached `head`: as of the latest commit
+    /// this process knows of, or, if `head` is another process's commit not heard of yet, as of
+    /// the database now.
+    pub async fn watched_figures(
+        &self,
+        caller: &Caller,
+        asked: FiguresAsked<'_>,
+        head: i64,
+    ) -> Result<Figures, AppError> {
+        let known = self.read_model.counters().await?;
+        let counters = self.read_model.counters_reaching(known, head).await?;
+        self.figures_as_of(caller, asked, counters).await
+    }
+
+    /// One target's summary with every agency behind it, for the drill-down, as of
+    /// `min_data_as_of` or later, and the change-feed position it is complete up to.
+    pub async fn target_agencies(
+        &self,
+        caller: &Caller,
+        asked: FiguresAsked<'_>,
+        target_code: &str,
+        min_data_as_of: i64,
+    ) -> Result<(TargetSummary, i64), AppError> {
+        let counters = caller
+            .counters_reaching(&self.read_model, min_data_as_of)
+            .await?;
+        let view = self.read_model.current(Some(counters)).await?;
+        let subject = Subject::resolve(&view.catalog, asked, caller)?;
+        let reports = if asked.accepted_only {
+            Arc::new(accepted_reports(&self.store, &view).await?)
+        } else {
+            view.reports.clone()
+        };
+        let data_as_of = reports.data_as_of;
+        let (catalog, target_code) = (view.catalog.clone(), target_code.to_string());
+        let computing = subject.clone();
+        let (summaries, reads) = off_the_workers(move || {
+            computing.summarize(&catalog, &reports, Some(&target_code), true)
+        })
+        .await?;
+        see_reports(caller, &view.catalog, &reads, &subject.scope)?;
+        // The target was found: there is exactly one summary.
+        let summary = summaries
+            .into_iter()
+            .next()
+            .ok_or_else(|| AppError::not_found("TARGET_NOT_FOUND", "no such target"))?;
+        Ok((summary, data_as_of))
+    }
+
+    /// Who reported in a scope (empty: the caller's own) for a period, with reviews and
+    /// reopenings, as of `min_data_as_of` or later, and the period; refused if the caller does
+    /// not reach every agency of the scope.
+    pub async fn reporting_status(
+        &self,
+        caller: &Caller,
+        period_code: &str,
+        scope: &str,
+        boundaries: Boundaries,
+        min_data_as_of: i64,
+    ) -> Result<(ReviewedStatus, Period), AppError> {
+        let counters = caller
+            .counters_reaching(&self.read_model, min_data_as_of)
+            .await?;
+        let view = self.read_model.current(Some(counters)).await?;
+        let catalog = &view.catalog;
+        let scope = parse_scope(catalog, "scope", &scope_or_own(scope, caller.principal()))?;
+        let period = find_period(catalog, period_code)?;
+        let reader = read_scope(caller, catalog, &scope, boundaries, period)?;
+        let about = PeriodAndScope {
+            period,
+            scope: reader.scope(),
+            boundaries: reader.boundaries(),
+        };
+        let status = reviewed_status(&self.store, catalog, &view.reports, about).await?;
+        Ok((status, period.clone()))
+    }
+
+    /// Up to `limit` changes of the feed after `after_position`, and the feed's head.
+    pub async fn changes(
+        &self,
+        after_position: i64,
+        limit: u64,
+    ) -> Result<(Vec<Change>, i64), AppError> {
+        if after_position < 0 {
+            return Err(AppError::invalid_argument(
+                "after_position",
+                "must not be negative",
+            ));
+        }
+        let head_position = self.store.feed_head().await?;
+        let changes = self.store.list_changes(after_position, limit).await?;
+        Ok((changes, head_position))
+    }
+
+    /// The figures `asked` as of `counters` or fresher, shown only to a caller reaching every
+    /// report behind them.
+    async fn figures_as_of(
+        &self,
+        caller: &Caller,
+        asked: FiguresAsked<'_>,
+        counters: Counters,
+    ) -> Result<Figures, AppError> {
+        let view = self.read_model.current(Some(counters)).await?;
+        let subject = Subject::resolve(&view.catalog, asked, caller)?;
+        if asked.accepted_only {
+            // Reviews move no change-feed position, so these figures are computed afresh.
+            let reports = accepted_reports(&self.store, &view).await?;
+            let data_as_of = reports.data_as_of;
+            let (catalog, computing) = (view.catalog.clone(), subject.clone());
+            let (summaries, reads) =
+                off_the_workers(move || computing.summarize(&catalog, &reports, None, false))
+                    .await?;
+            see_reports(caller, &view.catalog, &reads, &subject.scope)?;
+            return Ok(Figures {
+                summaries: Arc::new(summaries),
+                data_as_of,
+            });
+        }
+        let computed = self.computed_figures(&subject, &view).await?;
+        see_reports(caller, &view.catalog, &computed.reads, &subject.scope)?;
+        Ok(Figures {
+            summaries: computed.summaries.clone(),
+            data_as_of: computed.data_as_of,
+        })
+    }
+
+    /// The figures of `subject` as of `view` or fresher, computed once per state of the data.
+    async fn computed_figures(
+        &self,
+        subject: &Subject,
+        view: &ReadView,
+    ) -> Result<Arc<ComputedFigures>, AppError> {
+        let entry = self
+            .figures
+            .entries
+            .get_with(subject.key(), Default::default);
+        if let Some(latest) = entry.latest_serving(view) {
+            metrics::count_summary_cache(true);
+            return Ok(latest);
+        }
+        let mut kept = entry.kept.lock().await;
+        if let Some(latest) = entry.latest_serving(view) {
+            metrics::count_summary_cache(true);
+            return Ok(latest);
+        }
+        metrics::count_summary_cache(false);
+        let updated = self.keep_up(kept.take(), subject, view).await?;
+        let computed = Arc::new(ComputedFigures {
+            catalog_revision: view.catalog_revision,
+            data_as_of: view.reports.data_as_of,
+            summaries: Arc::new(updated.figures.summaries()),
+            reads: updated.figures.reads().clone(),
+        });
+        *kept = Some(updated);
+        entry.offer(&computed);
+        Ok(computed)
+    }
+
+    /// `kept` figures brought up to `view` by the reports changed since they were computed, or,
+    /// when there are none (or the catalogue changed, or the changes are forgotten), figures
+    /// built from scratch; either way off the async workers.
+    async fn keep_up(
+        &self,
+        kept: Option<KeptFigures>,
+        subject: &Subject,
+        view: &ReadView,
+    ) -> Result<KeptFigures, AppError> {
+        let changed = kept.as_ref().and_then(|kept| {
+            (kept.catalog_revision == view.catalog_revision)
+                .then(|| {
+                    self.read_model
+                        .changed_between(kept.figures.data_as_of, view.reports.data_as_of)
+                })
+                .flatten()
+        });
+        let (view, subject) = (view.clone(), subject.clone());
+        off_the_workers(move || match (kept, changed) {
+            (Some(mut kept), Some(changed)) => {
+                kept.figures.update(&view.catalog, &view.reports, &changed);
+                Ok(kept)
+            }
+            _ => Ok(KeptFigures {
+                catalog_revision: view.catalog_revision,
+                figures: subject.build(&view.catalog, &view.reports),
+            }),
+        })
+        .await
+    }
+}
 
 /// Who reported in a scope for a period, with each agency's reopening (if any) and, for each
 /// agency that reported, where its latest revision stands with its province.
@@ -82,7 +525,7 @@ pub(crate) fn plan_summaries(
     scope: Scope,
     boundaries: Boundaries,
 ) -> Result<Vec<TargetSummary>, AppError> {
-    let plan = super::names::find_plan(catalog, plan_code)?;
+    let plan = find_plan(catalog, plan_code)?;
     let targets: Vec<&Target> = plan.targets.iter().collect();
     let about = PeriodAndScope {
         period,

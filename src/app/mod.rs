@@ -54,7 +54,6 @@ pub struct App {
     /// The one task of this process that writes submissions (group commit).
     writer: SubmissionWriter,
     /// The figures computed, kept between commits.
-    #[allow(dead_code)]
     figures: Arc<figures::FiguresCache>,
 }
 
