@@ -2,42 +2,26 @@
 //! and scored against the framework in force for its period (domain::assessment), and kept with
 //! every revision.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
-
 use tonic::{Request, Response, Status};
-use tracing::{info, instrument};
+use tracing::instrument;
 
 use super::access::caller_of;
 use super::convert::{boundaries_from_proto, scope_resolution_to_proto, timestamp};
-use crate::app::Caller;
-use crate::app::access;
-use crate::app::names::scope_or_own;
-use crate::app::names::{find_period, parse_scope, require_reporting_agency};
-use crate::app::off_the_workers;
-use crate::app::{App, AppError, ReadModel};
-use crate::domain::Catalog;
-use crate::domain::access::Reach;
-use crate::domain::assessment::{
-    AnswerDraft, EvidenceDraft, Scores, SelfAssessment, SelfAssessmentDraft, score,
+use crate::app::maturity::{
+    AppraisalAsked, MaturityAppraisal, ResultsComparison, ScopeResults, Scored, SelfAssessmentRead,
+    SelfAssessmentReceipt, SelfAssessmentSent,
 };
+use crate::app::{App, AppError, Caller};
+use crate::domain::assessment::{AnswerDraft, EvidenceDraft, Scores, SelfAssessmentDraft};
 use crate::domain::formats::Field;
-use crate::domain::maturity::{Answer, Framework, Hundredths, Points, framework_for_period};
-use crate::domain::maturity_results::{
-    self as maturity_results, AgencyResult, Aggregate, Assessed, Rank, Statistics, compare_pillars,
-};
+use crate::domain::maturity::{Answer, Hundredths};
+use crate::domain::maturity_results::{AgencyResult, Aggregate, Rank, Statistics};
 use crate::domain::naming::echo;
-use crate::domain::period::Period;
-use crate::domain::scope::{Boundaries, Coverage, Scope};
-use crate::domain::stored_forms::SelfAssessmentForm;
 use crate::domain::violation::FieldViolation;
 use crate::proto::maturity_service_server::MaturityService;
 use crate::proto::{
     self, AppraiseSelfAssessmentRequest, CompareMaturityResultsRequest, GetMaturityResultsRequest,
     GetSelfAssessmentRequest, SubmitSelfAssessmentRequest, criterion_answer,
-};
-use crate::store::{
-    Appraised, MaturityAppraisal, NewAppraisal, NewSelfAssessment, Store, StoredSelfAssessment,
 };
 
 /// An appraisal's reason is a paragraph.
@@ -45,16 +29,12 @@ use crate::domain::limits::MAX_PARAGRAPH_CHARS as MAX_REASON_CHARS;
 
 #[derive(Clone)]
 pub struct MaturityApi {
-    read_model: Arc<ReadModel>,
-    store: Store,
+    app: App,
 }
 
 impl MaturityApi {
     pub fn new(app: &App) -> MaturityApi {
-        MaturityApi {
-            read_model: app.read_model().clone(),
-            store: app.store().clone(),
-        }
+        MaturityApi { app: app.clone() }
     }
 
     async fn submit(
@@ -67,72 +47,22 @@ impl MaturityApi {
             ("agency_code", Field::Code(&request.agency_code)),
             ("period_code", Field::Code(&request.period_code)),
         ])?;
-        let catalog = self.read_model.catalog(Some(caller.counters())).await?;
-        let period = find_period(&catalog, &request.period_code)?;
-        let agency_code = request.agency_code.as_str();
-        require_reporting_agency(&catalog, agency_code, period)?;
-        let principal = &caller.principal();
-        if access::send_reports(caller, &catalog, agency_code, period, false).is_none() {
-            return Err(AppError::out_of_reach(format!(
-                "{principal} may not assess {}: an agency assesses itself, or its province enters \
-                 its form",
-                echo(agency_code)
-            )));
-        }
-        let (draft, mut violations) = draft_of(&request);
-        let assessment = match SelfAssessment::parse(draft, &catalog.maturity_frameworks) {
-            Ok(assessment) if violations.is_empty() => assessment,
-            Ok(_) => return Err(AppError::InvalidArgument(violations)),
-            Err(more) => {
-                violations.extend(more.into_iter().map(named_as_in_the_request));
-                return Err(AppError::InvalidArgument(violations));
-            }
-        };
-        let content_hash = assessment.content_hash(agency_code);
-        let mut receipt = proto::SelfAssessmentReceipt {
-            id: 0,
-            agency_code: agency_code.to_string(),
-            period_code: period.code.clone(),
-            framework_code: assessment.framework().to_string(),
-            revision: 0,
-            received_at: Some(timestamp(chrono::Utc::now())),
-            content_hash: content_hash.clone(),
-            replayed: false,
-            validated_only: request.validate_only,
-            score: Some(score_to_proto(assessment.scores())),
-        };
-        if request.validate_only {
-            return Ok(receipt);
-        }
-        let submitted_by = principal.to_string();
-        let stored = self
-            .store
-            .submit_self_assessment(NewSelfAssessment {
-                agency_code,
-                period_code: &period.code,
-                framework_code: assessment.framework(),
-                request_id: request.request_id.trim(),
-                form: &SelfAssessmentForm::of(&assessment),
-                content_hash: &content_hash,
-                submitted_by: &submitted_by,
-            })
+        let (draft, violations) = draft_of(&request);
+        let receipt = self
+            .app
+            .submit_self_assessment(
+                caller,
+                SelfAssessmentSent {
+                    request_id: &request.request_id,
+                    agency_code: &request.agency_code,
+                    period_code: &request.period_code,
+                    draft,
+                    violations,
+                    validate_only: request.validate_only,
+                },
+            )
             .await?;
-        let (stored, replayed) = stored.stored_or(|taken| AppError::RequestIdReused {
-            submission_id: (taken.agency_code == agency_code).then_some(taken.id),
-            request_id: taken.request_id,
-        })?;
-        info!(
-            agency = %agency_code,
-            period = %period.code,
-            revision = stored.revision,
-            replayed,
-            "self-assessment stored"
-        );
-        receipt.id = stored.id;
-        receipt.revision = stored.revision;
-        receipt.received_at = Some(timestamp(stored.received_at));
-        receipt.replayed = replayed;
-        Ok(receipt)
+        Ok(receipt_to_proto(&receipt))
     }
 
     async fn get(
@@ -150,37 +80,12 @@ impl MaturityApi {
                 "must not be negative",
             ));
         }
-        let catalog = self.read_model.catalog(Some(caller.counters())).await?;
-        let period = find_period(&catalog, &request.period_code)?;
-        let agency_code = request.agency_code.as_str();
-        let principal = &caller.principal();
-        if access::read_agency(caller, &catalog, agency_code, period).is_none() {
-            return Err(AppError::out_of_reach(format!(
-                "{principal} does not reach {} in {}",
-                echo(agency_code),
-                period.code
-            )));
-        }
         let revision = (request.revision > 0).then_some(request.revision);
-        let stored = self
-            .store
-            .self_assessment(agency_code, &period.code, revision)
-            .await?
-            .ok_or_else(|| {
-                AppError::not_found(
-                    "SELF_ASSESSMENT_NOT_FOUND",
-                    format!(
-                        "{} has no self-assessment for {}{}",
-                        echo(agency_code),
-                        period.code,
-                        revision
-                            .map(|revision| format!(" in revision {revision}"))
-                            .unwrap_or_default()
-                    ),
-                )
-            })?;
-        let appraisals = self.store.appraisals(stored.id).await?;
-        Ok(served(&stored, &appraisals, &catalog))
+        let read = self
+            .app
+            .self_assessment(caller, &request.agency_code, &request.period_code, revision)
+            .await?;
+        Ok(self_assessment_to_proto(read))
     }
 
     async fn appraise(
@@ -210,173 +115,17 @@ impl MaturityApi {
         if !violations.is_empty() {
             return Err(AppError::InvalidArgument(violations));
         }
-
-        // Whose self-assessment: a missing one is refused like one out of reach.
-        let principal = &caller.principal();
-        let id = request.self_assessment_id;
-        let out_of_reach = || {
-            AppError::out_of_reach(format!(
-                "{principal} does not reach self-assessment {id}: a province appraises its own \
-                 agencies', the Ministry anyone's"
-            ))
-        };
-        let catalog = self.read_model.catalog(Some(caller.counters())).await?;
-        let stored = self
-            .store
-            .self_assessment_by_id(id)
-            .await?
-            .ok_or_else(out_of_reach)?;
-        let reaches = catalog.period(&stored.period_code).is_some_and(|period| {
-            access::read_agency(caller, &catalog, &stored.agency_code, period).is_some()
-        });
-        if !reaches {
-            return Err(out_of_reach());
-        }
-
-        // A revision that no longer fits counts nowhere: there is nothing to appraise.
-        let (_, framework) =
-            fit(&decoded(&stored), &catalog).map_err(|_| AppError::FailedPrecondition {
-                reason: "SELF_ASSESSMENT_OUTDATED",
-                subject: format!("self-assessments/{id}"),
-                message: format!(
-                    "self-assessment {id} no longer fits the framework governing {} (the \
-                     catalogue changed since it was sent): it counts as no self-assessment until \
-                     {} sends a new revision",
-                    stored.period_code, stored.agency_code
-                ),
-            })?;
-
-        // What was given, against the criterion: every problem at once.
-        let criterion_code = request.criterion_code.as_str();
-        let criterion = framework
-            .criteria
-            .iter()
-            .find(|criterion| criterion.code == criterion_code);
-        let mut violations = Vec::new();
-        if criterion.is_none() {
-            violations.push(FieldViolation::new(
-                "criterion_code",
-                format!(
-                    "{} is not a criterion of {}",
-                    echo(criterion_code),
-                    framework.code
-                ),
-            ));
-        }
-        let points_hundredths = match Hundredths::parse_decimal(&request.points) {
-            None => {
-                violations.push(FieldViolation::new(
-                    "points",
-                    format!(
-                        "{} is not a decimal number with at most two decimals",
-                        echo(&request.points)
-                    ),
-                ));
-                0
-            }
-            Some(points) => {
-                if let Some(criterion) = criterion
-                    && (points.0 < 0 || points.0 > i64::from(criterion.points.hundredths()))
-                {
-                    violations.push(FieldViolation::new(
-                        "points",
-                        format!(
-                            "{points} is not between 0 and the criterion's {} points",
-                            criterion.points
-                        ),
-                    ));
-                }
-                i32::try_from(points.0).unwrap_or(i32::MAX)
-            }
-        };
-        if !violations.is_empty() {
-            return Err(AppError::InvalidArgument(violations));
-        }
-
-        let appraised_by = principal.to_string();
-        match self
-            .store
-            .appraise_self_assessment(NewAppraisal {
-                self_assessment_id: id,
-                criterion_code,
-                points_hundredths,
-                reason: request.reason.trim(),
-                appraised_by: &appraised_by,
-            })
-            .await?
-        {
-            Appraised::Recorded(appraisal) => {
-                info!(
-                    self_assessment = id,
-                    criterion = %criterion_code,
-                    points = points_hundredths,
-                    "self-assessment appraised"
-                );
-                Ok(appraisal)
-            }
-            Appraised::Superseded { latest_id } => Err(AppError::FailedPrecondition {
-                reason: "REVISION_SUPERSEDED",
-                subject: format!("self-assessments/{latest_id}"),
-                message: format!(
-                    "self-assessment {id} is not the latest revision of {} {} any more: appraise \
-                     self-assessment {latest_id}",
-                    stored.agency_code, stored.period_code
-                ),
-            }),
-            Appraised::NoSuchSelfAssessment => Err(out_of_reach()),
-        }
-    }
-}
-
-/// What a request for results names, checked: the period, its framework, the scope.
-struct ResultsAsked {
-    period: Period,
-    framework_code: String,
-    scope_text: String,
-    scope: Scope,
-}
-
-impl MaturityApi {
-    /// Checks what a results request names, in the order maturity.proto states: the period, the
-    /// scope (the caller's own when empty), a framework governing the period. Whether the caller
-    /// reaches the scope is [`require_reach`]'s, once the boundaries have placed it.
-    fn results_asked(
-        catalog: &Catalog,
-        caller: &Caller,
-        period_code: &str,
-        scope: &str,
-    ) -> Result<ResultsAsked, AppError> {
-        let period = find_period(catalog, period_code)?.clone();
-        let scope_text = scope_or_own(scope, caller.principal());
-        let scope = parse_scope(catalog, "scope", &scope_text)?;
-        let framework = framework_for_period(&catalog.maturity_frameworks, &period.code)
-            .ok_or_else(|| AppError::FailedPrecondition {
-                reason: "NO_MATURITY_FRAMEWORK",
-                subject: format!("periods/{}", period.code),
-                message: format!("no maturity framework governs {}", period.code),
-            })?;
-        Ok(ResultsAsked {
-            framework_code: framework.code.clone(),
-            period,
-            scope_text,
-            scope,
-        })
-    }
-
-    /// Every agency's latest revision for an asked period that counts, scored with its
-    /// appraisals.
-    async fn assessed_in(
-        &self,
-        catalog: Arc<Catalog>,
-        asked: &ResultsAsked,
-    ) -> Result<BTreeMap<String, Assessed>, AppError> {
-        assessed_in(
-            &self.store,
-            catalog,
-            &asked.period.code,
-            &asked.framework_code,
-        )
-        .await
+        self.app
+            .appraise_self_assessment(
+                caller,
+                AppraisalAsked {
+                    self_assessment_id: request.self_assessment_id,
+                    criterion_code: &request.criterion_code,
+                    points: &request.points,
+                    reason: &request.reason,
+                },
+            )
+            .await
     }
 
     async fn results(
@@ -388,18 +137,15 @@ impl MaturityApi {
             AppError::check_fields(&[("period_code", Field::Code(&request.period_code))]),
             boundaries_from_proto(request.boundaries, &request.as_of),
         )?;
-        let catalog = self.read_model.catalog(Some(caller.counters())).await?;
-        let asked = Self::results_asked(&catalog, caller, &request.period_code, &request.scope)?;
-        let coverage = asked.scope.in_period(&catalog, boundaries, &asked.period);
-        require_reach(&catalog, caller, &asked.scope, &coverage, &asked.period)?;
-        let assessed = self.assessed_in(catalog.clone(), &asked).await?;
-        off_the_workers(move || {
-            let framework = governing(&catalog, &asked)?;
-            Ok(served_results(
-                &catalog, framework, &asked, boundaries, &assessed,
-            ))
-        })
-        .await
+        self.app
+            .maturity_results(
+                caller,
+                &request.period_code,
+                &request.scope,
+                boundaries,
+                results_to_proto,
+            )
+            .await
     }
 
     async fn compare(
@@ -417,243 +163,141 @@ impl MaturityApi {
             ]),
             boundaries_from_proto(request.boundaries, &request.as_of),
         )?;
-        let catalog = self.read_model.catalog(Some(caller.counters())).await?;
-        let asked = Self::results_asked(&catalog, caller, &request.period_code, &request.scope)?;
-        let baseline = Self::results_asked(
-            &catalog,
-            caller,
-            &request.baseline_period_code,
-            &request.scope,
-        )?;
-        if baseline.period.reference_date() >= asked.period.reference_date() {
-            return Err(AppError::invalid_argument(
-                "baseline_period_code",
-                format!(
-                    "{} does not end before {}: the baseline is the earlier period",
-                    baseline.period.code, asked.period.code
-                ),
-            ));
-        }
-        let coverage = asked.scope.in_period(&catalog, boundaries, &asked.period);
-        let baseline_coverage =
-            asked
-                .scope
-                .in_previous_period(&catalog, boundaries, &asked.period, &baseline.period);
-        require_reach(&catalog, caller, &asked.scope, &coverage, &asked.period)?;
-        require_reach(
-            &catalog,
-            caller,
-            &asked.scope,
-            &baseline_coverage,
-            &baseline.period,
-        )?;
-        let assessed = self.assessed_in(catalog.clone(), &asked).await?;
-        let baseline_assessed = self.assessed_in(catalog.clone(), &baseline).await?;
-        off_the_workers(move || {
-            let framework = governing(&catalog, &asked)?;
-            let baseline_framework = governing(&catalog, &baseline)?;
-            let coverage = asked.scope.in_period(&catalog, boundaries, &asked.period);
-            let baseline_coverage = asked.scope.in_previous_period(
-                &catalog,
+        self.app
+            .compare_maturity_results(
+                caller,
+                &request.period_code,
+                &request.baseline_period_code,
+                &request.scope,
                 boundaries,
-                &asked.period,
-                &baseline.period,
-            );
-            let now =
-                maturity_results::results(&catalog, framework, &asked.period, &coverage, &assessed);
-            let then = maturity_results::results(
-                &catalog,
-                baseline_framework,
-                &baseline.period,
-                &baseline_coverage,
-                &baseline_assessed,
-            );
-            let (now, then) = (&now.aggregate, &then.aggregate);
-            let frameworks_differ = framework.code != baseline_framework.code;
-            // Totals compare only under one framework: across versions the maxima, criteria and
-            // cut-offs behind them differ.
-            let (mean_total, baseline_mean_total) = if frameworks_differ {
-                (None, None)
-            } else {
-                (now.total.mean, then.total.mean)
-            };
-            Ok(proto::MaturityComparison {
-                period_code: asked.period.code.clone(),
-                baseline_period_code: baseline.period.code.clone(),
-                scope: asked.scope_text.clone(),
-                scope_resolution: Some(scope_resolution_to_proto(
-                    boundaries,
-                    coverage.absence.as_ref(),
-                )),
-                baseline_scope_resolution: Some(scope_resolution_to_proto(
-                    boundaries,
-                    baseline_coverage.absence.as_ref(),
-                )),
-                framework_code: framework.code.clone(),
-                baseline_framework_code: baseline_framework.code.clone(),
-                frameworks_differ,
-                assessed: as_i32(now.assessed),
-                baseline_assessed: as_i32(then.assessed),
-                pillars: compare_pillars(now, then)
-                    .into_iter()
-                    .map(|pillar| proto::PillarComparison {
-                        code: pillar.code,
-                        share_bp: pillar.share_bp.map(as_i32),
-                        baseline_share_bp: pillar.baseline_share_bp.map(as_i32),
-                        change_bp: pillar
-                            .change_bp
-                            .map(|change| i32::try_from(change).unwrap_or(i32::MAX)),
-                    })
-                    .collect(),
-                mean_total_hundredths: mean_total.map(as_i32),
-                baseline_mean_total_hundredths: baseline_mean_total.map(as_i32),
-                mean_total_change_hundredths: mean_total
-                    .zip(baseline_mean_total)
-                    .map(|(now, then)| as_i32(now) - as_i32(then)),
-            })
-        })
-        .await
+                comparison_to_proto,
+            )
+            .await
     }
 }
 
-/// The results of a province in a period, for its yearly report (province_report.proto): under
-/// HISTORICAL boundaries, as GetMaturityResults serves them; `None` when no framework governs
-/// the period or no agency of the province assessed itself.
-pub(super) async fn province_maturity_results(
-    store: &Store,
-    catalog: Arc<Catalog>,
-    period: &Period,
-    province_code: &str,
-) -> Result<Option<proto::MaturityResults>, AppError> {
-    let Some(framework) = framework_for_period(&catalog.maturity_frameworks, &period.code) else {
-        return Ok(None);
-    };
-    let asked = ResultsAsked {
-        period: period.clone(),
-        framework_code: framework.code.clone(),
-        scope_text: format!("province:{province_code}"),
-        scope: Scope::Province(province_code.to_string()),
-    };
-    let assessed = assessed_in(store, catalog.clone(), &period.code, &framework.code).await?;
-    off_the_workers(move || {
-        let framework = governing(&catalog, &asked)?;
-        let results = served_results(
-            &catalog,
-            framework,
-            &asked,
-            Boundaries::Historical,
-            &assessed,
-        );
-        Ok((!results.agencies.is_empty()).then_some(results))
-    })
-    .await
-}
-
-/// Every agency's latest revision for a period that counts, scored with its appraisals.
-async fn assessed_in(
-    store: &Store,
-    catalog: Arc<Catalog>,
-    period_code: &str,
-    framework_code: &str,
-) -> Result<BTreeMap<String, Assessed>, AppError> {
-    let stored = store.latest_self_assessments(period_code).await?;
-    let framework_code = framework_code.to_string();
-    off_the_workers(move || Ok(assessed_of(&catalog, &framework_code, &stored))).await
-}
-
-/// An asked scope's results under `framework`, as GetMaturityResults serves them.
-fn served_results(
-    catalog: &Catalog,
-    framework: &Framework,
-    asked: &ResultsAsked,
-    boundaries: Boundaries,
-    assessed: &BTreeMap<String, Assessed>,
-) -> proto::MaturityResults {
-    let coverage = asked.scope.in_period(catalog, boundaries, &asked.period);
-    let found = maturity_results::results(catalog, framework, &asked.period, &coverage, assessed);
+/// A scope's results as GetMaturityResults serves them (and a province's report holds them).
+pub(super) fn results_to_proto(found: &ScopeResults<'_>) -> proto::MaturityResults {
     proto::MaturityResults {
-        period_code: asked.period.code.clone(),
-        scope: asked.scope_text.clone(),
-        scope_resolution: Some(scope_resolution_to_proto(
-            boundaries,
-            coverage.absence.as_ref(),
-        )),
-        framework_code: framework.code.clone(),
-        agencies: found.agencies.iter().map(agency_result_to_proto).collect(),
-        missing_agency_codes: found.missing.iter().map(|code| code.to_string()).collect(),
-        aggregate: Some(aggregate_to_proto(&found.aggregate)),
-    }
-}
-
-/// The framework governing an asked period, as checked when it was asked.
-fn governing<'a>(catalog: &'a Catalog, asked: &ResultsAsked) -> Result<&'a Framework, AppError> {
-    catalog
-        .maturity_frameworks
-        .iter()
-        .find(|framework| framework.code == asked.framework_code)
-        .ok_or_else(|| {
-            AppError::Internal(format!(
-                "framework {} vanished from the catalogue",
-                asked.framework_code
-            ))
-        })
-}
-
-/// Refuses a caller results of a scope unless it reaches every agency the scope covers in the
-/// period; "country" and the agency-type blocks only to a caller that reaches everything.
-fn require_reach(
-    catalog: &Catalog,
-    caller: &Caller,
-    scope: &Scope,
-    coverage: &Coverage<'_>,
-    period: &Period,
-) -> Result<(), AppError> {
-    let principal = &caller.principal();
-    let reach = principal.reach(catalog, period);
-    let reaches = match scope {
-        Scope::Country | Scope::AgencyType(_) => reach == Reach::Everything,
-        _ => coverage
+        period_code: found.period.code.clone(),
+        scope: found.scope_text.to_string(),
+        scope_resolution: Some(scope_resolution_to_proto(found.boundaries, found.absence)),
+        framework_code: found.framework.code.clone(),
+        agencies: found
+            .results
             .agencies
             .iter()
-            .all(|(agency, _)| reach.contains(&agency.code)),
-    };
-    if reaches {
-        return Ok(());
+            .map(agency_result_to_proto)
+            .collect(),
+        missing_agency_codes: found
+            .results
+            .missing
+            .iter()
+            .map(|code| code.to_string())
+            .collect(),
+        aggregate: Some(aggregate_to_proto(&found.results.aggregate)),
     }
-    Err(AppError::out_of_reach(format!(
-        "{principal} does not reach every agency of {scope} in {}",
-        period.code
-    )))
 }
 
-/// The latest revisions of a period that count (those answered under `framework_code`, the
-/// framework governing the period now), each parsed and scored with its appraisals.
-fn assessed_of(
-    catalog: &Catalog,
-    framework_code: &str,
-    stored: &[(StoredSelfAssessment, Vec<MaturityAppraisal>)],
-) -> BTreeMap<String, Assessed> {
-    let mut assessed = BTreeMap::new();
-    for (revision, appraisals) in stored {
-        if revision.framework_code != framework_code {
-            continue;
-        }
-        // One that no longer fits (a criterion it answered changed since) counts as none either.
-        let Ok((assessment, framework)) = fit(&decoded(revision), catalog) else {
-            continue;
-        };
-        let final_scores = final_scores(&assessment, framework, appraisals);
-        assessed.insert(
-            revision.agency_code.clone(),
-            Assessed {
-                self_assessment_id: revision.id,
-                revision: revision.revision,
-                appraised: !appraisals.is_empty(),
-                final_scores,
-            },
-        );
+fn comparison_to_proto(compared: &ResultsComparison<'_>) -> proto::MaturityComparison {
+    let (now, then) = (&compared.now, &compared.then);
+    let (mean_total, baseline_mean_total) = (compared.mean_total, compared.baseline_mean_total);
+    proto::MaturityComparison {
+        period_code: now.period.code.clone(),
+        baseline_period_code: then.period.code.clone(),
+        scope: now.scope_text.to_string(),
+        scope_resolution: Some(scope_resolution_to_proto(now.boundaries, now.absence)),
+        baseline_scope_resolution: Some(scope_resolution_to_proto(then.boundaries, then.absence)),
+        framework_code: now.framework.code.clone(),
+        baseline_framework_code: then.framework.code.clone(),
+        frameworks_differ: compared.frameworks_differ,
+        assessed: as_i32(now.results.aggregate.assessed),
+        baseline_assessed: as_i32(then.results.aggregate.assessed),
+        pillars: compared
+            .pillars
+            .iter()
+            .map(|pillar| proto::PillarComparison {
+                code: pillar.code.clone(),
+                share_bp: pillar.share_bp.map(as_i32),
+                baseline_share_bp: pillar.baseline_share_bp.map(as_i32),
+                change_bp: pillar
+                    .change_bp
+                    .map(|change| i32::try_from(change).unwrap_or(i32::MAX)),
+            })
+            .collect(),
+        mean_total_hundredths: mean_total.map(as_i32),
+        baseline_mean_total_hundredths: baseline_mean_total.map(as_i32),
+        mean_total_change_hundredths: mean_total
+            .zip(baseline_mean_total)
+            .map(|(now, then)| as_i32(now) - as_i32(then)),
     }
-    assessed
+}
+
+fn receipt_to_proto(receipt: &SelfAssessmentReceipt) -> proto::SelfAssessmentReceipt {
+    proto::SelfAssessmentReceipt {
+        id: receipt.id,
+        agency_code: receipt.agency_code.clone(),
+        period_code: receipt.period_code.clone(),
+        framework_code: receipt.framework_code.clone(),
+        revision: receipt.revision,
+        received_at: Some(timestamp(receipt.received_at)),
+        content_hash: receipt.content_hash.clone(),
+        replayed: receipt.replayed,
+        validated_only: receipt.validated_only,
+        score: Some(score_to_proto(&receipt.scores)),
+    }
+}
+
+/// A stored revision as the contract has it (maturity.proto, SelfAssessment).
+fn self_assessment_to_proto(read: SelfAssessmentRead) -> proto::SelfAssessment {
+    let SelfAssessmentRead {
+        stored,
+        content,
+        appraisals,
+        scoring,
+    } = read;
+    let (score, final_score, misfits) = match scoring {
+        Ok(Scored {
+            scores,
+            final_scores,
+        }) => (
+            Some(score_to_proto(&scores)),
+            Some(score_to_proto(&final_scores)),
+            Vec::new(),
+        ),
+        Err(violations) => (
+            None,
+            None,
+            violations
+                .into_iter()
+                .map(|violation| proto::FrameworkMisfit {
+                    field: violation.field,
+                    description: violation.description,
+                })
+                .collect(),
+        ),
+    };
+    let content = content_of(content, &stored.agency_code);
+    proto::SelfAssessment {
+        receipt: Some(proto::SelfAssessmentReceipt {
+            id: stored.id,
+            agency_code: stored.agency_code,
+            period_code: stored.period_code,
+            framework_code: stored.framework_code,
+            revision: stored.revision,
+            received_at: Some(timestamp(stored.received_at)),
+            content_hash: stored.content_hash,
+            replayed: false,
+            validated_only: false,
+            score,
+        }),
+        answers: content.answers,
+        evidence: content.evidence,
+        submitted_by: stored.submitted_by,
+        appraisals: appraisals.iter().map(appraisal_to_proto).collect(),
+        final_score,
+        misfits,
+    }
 }
 
 /// Points, counts, ranks and shares are far below `i32::MAX`.
@@ -780,17 +424,6 @@ fn draft_of(request: &SubmitSelfAssessmentRequest) -> (SelfAssessmentDraft, Vec<
     (draft, violations)
 }
 
-/// A violation as the request names its field: the domain says "period" and "framework" where
-/// the request has period_code and framework_code.
-fn named_as_in_the_request(mut violation: FieldViolation) -> FieldViolation {
-    match violation.field.as_str() {
-        "period" => violation.field = "period_code".into(),
-        "framework" => violation.field = "framework_code".into(),
-        _ => {}
-    }
-    violation
-}
-
 /// A draft as the request that would send it again.
 fn content_of(draft: SelfAssessmentDraft, agency_code: &str) -> SubmitSelfAssessmentRequest {
     SubmitSelfAssessmentRequest {
@@ -823,154 +456,6 @@ fn content_of(draft: SelfAssessmentDraft, agency_code: &str) -> SubmitSelfAssess
             .collect(),
         validate_only: false,
     }
-}
-
-/// A stored revision as the contract has it: scored under the catalogue's framework now, with
-/// its appraisals and the final score they make; or, when it no longer fits (the catalogue changed
-/// since it was sent), unscored, with why (maturity.proto, SelfAssessment.misfits).
-fn served(
-    stored: &StoredSelfAssessment,
-    appraisals: &[MaturityAppraisal],
-    catalog: &Catalog,
-) -> proto::SelfAssessment {
-    let mut content = decoded(stored);
-    let (score, final_score, misfits) = match fit(&content, catalog) {
-        Ok((assessment, framework)) => (
-            Some(score_to_proto(assessment.scores())),
-            Some(score_to_proto(&final_scores(
-                &assessment,
-                framework,
-                appraisals,
-            ))),
-            Vec::new(),
-        ),
-        Err(violations) => (
-            None,
-            None,
-            violations
-                .into_iter()
-                .map(|violation| proto::FrameworkMisfit {
-                    field: violation.field,
-                    description: violation.description,
-                })
-                .collect(),
-        ),
-    };
-    // In the order of the form the agency filled in: its framework's, as the catalogue lists
-    // it now; what that framework no longer has (or all, if the catalogue lost it) after, by code.
-    let order = criterion_order(catalog, &stored.framework_code);
-    content
-        .answers
-        .sort_by_cached_key(|answer| order(&answer.criterion_code));
-    content
-        .evidence
-        .sort_by_cached_key(|evidence| order(&evidence.criterion_code));
-    let mut appraisals: Vec<&MaturityAppraisal> = appraisals.iter().collect();
-    appraisals.sort_by_cached_key(|appraisal| order(&appraisal.criterion_code));
-    proto::SelfAssessment {
-        receipt: Some(proto::SelfAssessmentReceipt {
-            id: stored.id,
-            agency_code: stored.agency_code.clone(),
-            period_code: stored.period_code.clone(),
-            framework_code: stored.framework_code.clone(),
-            revision: stored.revision,
-            received_at: Some(timestamp(stored.received_at)),
-            content_hash: stored.content_hash.clone(),
-            replayed: false,
-            validated_only: false,
-            score,
-        }),
-        answers: content.answers,
-        evidence: content.evidence,
-        submitted_by: stored.submitted_by.clone(),
-        appraisals: appraisals.into_iter().map(appraisal_to_proto).collect(),
-        final_score,
-        misfits,
-    }
-}
-
-/// A criterion's place in `framework_code`'s order as the catalogue lists it now, then its code:
-/// a criterion the framework does not have (or every one, without the framework) sorts after
-/// those it has, by code.
-fn criterion_order<'a>(
-    catalog: &'a Catalog,
-    framework_code: &str,
-) -> impl Fn(&str) -> (usize, String) + 'a {
-    let criteria = catalog
-        .maturity_frameworks
-        .iter()
-        .find(|framework| framework.code == framework_code)
-        .map(|framework| framework.criteria.as_slice())
-        .unwrap_or_default();
-    move |code: &str| {
-        let position = criteria
-            .iter()
-            .position(|criterion| criterion.code == code)
-            .unwrap_or(usize::MAX);
-        (position, code.to_string())
-    }
-}
-
-/// The stored content of a revision: the request that would send it again, its answers and
-/// evidence in criterion order.
-fn decoded(stored: &StoredSelfAssessment) -> SubmitSelfAssessmentRequest {
-    content_of(stored.form.to_draft(), &stored.agency_code)
-}
-
-/// A stored revision's content parsed again under the catalogue as it is now, with the framework
-/// governing its period; or, when it no longer fits (the period moved to another framework, or a
-/// criterion it answered changed), every violation SubmitSelfAssessment would name today.
-fn fit<'a>(
-    content: &SubmitSelfAssessmentRequest,
-    catalog: &'a Catalog,
-) -> Result<(SelfAssessment, &'a Framework), Vec<FieldViolation>> {
-    let (draft, mut violations) = draft_of(content);
-    match SelfAssessment::parse(draft, &catalog.maturity_frameworks) {
-        Ok(assessment) if violations.is_empty() => {
-            let framework = catalog
-                .maturity_frameworks
-                .iter()
-                .find(|framework| framework.code == assessment.framework());
-            match framework {
-                Some(framework) => Ok((assessment, framework)),
-                None => Err(vec![FieldViolation::new(
-                    "framework_code",
-                    format!(
-                        "the catalogue no longer has framework {}",
-                        assessment.framework()
-                    ),
-                )]),
-            }
-        }
-        Ok(_) => Err(violations),
-        Err(more) => {
-            violations.extend(more.into_iter().map(named_as_in_the_request));
-            Err(violations)
-        }
-    }
-}
-
-/// The final score of a revision that fits `framework`: the appraised points in place of the
-/// self-assessed ones, criterion by criterion.
-fn final_scores(
-    assessment: &SelfAssessment,
-    framework: &Framework,
-    appraisals: &[MaturityAppraisal],
-) -> Scores {
-    let mut points: BTreeMap<String, Points> = assessment
-        .scores()
-        .criteria
-        .iter()
-        .map(|criterion| (criterion.code.clone(), criterion.points))
-        .collect();
-    for appraisal in appraisals {
-        let appraised = u32::try_from(appraisal.points_hundredths).unwrap_or(0);
-        points.insert(
-            appraisal.criterion_code.clone(),
-            Points::from_hundredths(appraised),
-        );
-    }
-    score(framework, &points)
 }
 
 fn score_to_proto(scores: &Scores) -> proto::MaturityScore {

@@ -195,11 +195,146 @@ pub fn send_reports(
 
 // ── Maturity: appraisals and results ────────────────────────────────────────────────────────
 
+/// May appraise the self-assessments of one agency for one period: a province those of the
+/// agencies it reaches, the Ministry anyone's (the roles AppraiseSelfAssessment is open to are
+/// checked at authentication).
+#[derive(Debug, Clone)]
+pub struct Appraiser {
+    appraised_by: String,
+}
+
+impl Appraiser {
+    /// Who appraises, as the appraisal records it.
+    pub fn appraised_by(&self) -> &str {
+        &self.appraised_by
+    }
+}
+
+/// Whether `caller` may appraise the self-assessment of `agency_code` for `period_code`; never
+/// for a period the catalogue no longer has.
+pub fn appraise_self_assessment(
+    caller: &Caller,
+    catalog: &Catalog,
+    agency_code: &str,
+    period_code: &str,
+) -> Option<Appraiser> {
+    let principal = caller.principal();
+    let period = catalog.period(period_code)?;
+    reaches(principal, catalog, agency_code, period).then(|| Appraiser {
+        appraised_by: principal.to_string(),
+    })
+}
+
+/// May read the maturity results of one scope for one period, over what the scope covers then.
+#[derive(Debug, Clone, Copy)]
+pub struct MaturityResultsReader {
+    _made_by_read_maturity_results: (),
+}
+
+/// Whether `caller` may read the results of `scope` in `period`, covering `coverage`: it reaches
+/// every agency covered; "country" and the agency-type blocks only a caller that reaches
+/// everything.
+pub fn read_maturity_results(
+    caller: &Caller,
+    catalog: &Catalog,
+    scope: &Scope,
+    coverage: &crate::domain::scope::Coverage<'_>,
+    period: &Period,
+) -> Option<MaturityResultsReader> {
+    let reach = caller.principal().reach(catalog, period);
+    let allowed = match scope {
+        Scope::Country | Scope::AgencyType(_) => reach == Reach::Everything,
+        _ => coverage
+            .agencies
+            .iter()
+            .all(|(agency, _)| reach.contains(&agency.code)),
+    };
+    allowed.then_some(MaturityResultsReader {
+        _made_by_read_maturity_results: (),
+    })
+}
+
 // ── Agency plans: writing and deciding ──────────────────────────────────────────────────────
 
 // ── Tasks: reporting on a line and following up ─────────────────────────────────────────────
 
 // ── Province reports: drafting, signing, reading ────────────────────────────────────────────
+
+/// The province whose reports `caller` writes: its own, if it is a province.
+pub fn province_written_by(caller: &Caller) -> Option<&str> {
+    let principal = caller.principal();
+    match principal.role {
+        Role::Province => principal.organization.as_deref(),
+        _ => None,
+    }
+}
+
+/// May draft, write and sign the reports of one province: the province itself.
+#[derive(Debug, Clone)]
+pub struct ProvinceReportWriter {
+    written_by: String,
+}
+
+impl ProvinceReportWriter {
+    /// Who writes, as the report records it.
+    pub fn written_by(&self) -> &str {
+        &self.written_by
+    }
+}
+
+/// Whether `caller` writes the reports of `province_code`.
+pub fn write_province_report(caller: &Caller, province_code: &str) -> Option<ProvinceReportWriter> {
+    (province_written_by(caller) == Some(province_code)).then(|| ProvinceReportWriter {
+        written_by: caller.principal().to_string(),
+    })
+}
+
+/// May read province reports: a province its own, drafts included; the Ministry every
+/// province's submitted versions.
+#[derive(Debug, Clone)]
+pub struct ProvinceReportReader {
+    /// The province read for; `None` for the Ministry.
+    own_province: Option<String>,
+}
+
+impl ProvinceReportReader {
+    /// The province whose reports alone are read; `None` when every province's are.
+    pub fn own_province(&self) -> Option<&str> {
+        self.own_province.as_deref()
+    }
+
+    /// Whether only submitted versions are read.
+    pub fn submitted_only(&self) -> bool {
+        self.own_province.is_none()
+    }
+
+    /// Whether the reports of `province_code` are read at all.
+    pub fn reaches_province(&self, province_code: &str) -> bool {
+        self.own_province
+            .as_deref()
+            .is_none_or(|own| own == province_code)
+    }
+
+    /// Whether a report of `province_code`, `submitted` or not, is read.
+    pub fn reads(&self, province_code: &str, submitted: bool) -> bool {
+        match &self.own_province {
+            Some(own) => own == province_code,
+            None => submitted,
+        }
+    }
+}
+
+/// Whether `caller` reads province reports.
+pub fn read_province_reports(caller: &Caller) -> Option<ProvinceReportReader> {
+    let principal = caller.principal();
+    match (principal.role, principal.organization.as_deref()) {
+        (Role::Province, Some(province)) => Some(ProvinceReportReader {
+            own_province: Some(province.to_string()),
+        }),
+        (Role::Ministry, _) => Some(ProvinceReportReader { own_province: None }),
+        _ => None,
+    }
+}
 
 #[cfg(test)]
 mod tests {
