@@ -199,6 +199,111 @@ pub fn send_reports(
 
 // ── Tasks: reporting on a line and following up ─────────────────────────────────────────────
 
+use crate::domain::plan::Plan;
+use crate::domain::task::Task;
+use crate::domain::task_follow_up::line_led_by;
+
+/// May report progress on one line of a task: the line's lead, whose organisation is the line's
+/// reporter (see ReportTaskProgress in task.proto; the domain says who leads,
+/// [`line_led_by`]).
+#[derive(Debug, Clone)]
+pub struct LineReporter {
+    reporter_code: String,
+}
+
+impl LineReporter {
+    pub fn reporter_code(&self) -> &str {
+        &self.reporter_code
+    }
+}
+
+/// Whether `caller` leads a line of `task` of `plan` in `period`, and which.
+pub fn report_on_line(
+    caller: &Caller,
+    catalog: &Catalog,
+    plan: &Plan,
+    task: &Task,
+    period: &Period,
+) -> Option<LineReporter> {
+    line_led_by(caller.principal(), catalog, plan, task, period).map(|reporter_code| LineReporter {
+        reporter_code: reporter_code.to_string(),
+    })
+}
+
+/// May read the progress reports of one reporter for one period.
+#[derive(Debug, Clone)]
+pub struct LineReader {
+    reporter_code: String,
+    period_code: String,
+}
+
+impl LineReader {
+    pub fn reporter_code(&self) -> &str {
+        &self.reporter_code
+    }
+
+    pub fn period_code(&self) -> &str {
+        &self.period_code
+    }
+}
+
+/// Whether `caller` may read the reports of `reporter_code` in `period`: the reporter itself,
+/// the province it belongs to on the period's reference date (or that is it), the Ministry.
+pub fn read_line(
+    caller: &Caller,
+    catalog: &Catalog,
+    reporter_code: &str,
+    period: &Period,
+) -> Option<LineReader> {
+    let principal = caller.principal();
+    let own = principal.organization.as_deref();
+    let allowed = match principal.role {
+        Role::Ministry => true,
+        Role::Province => {
+            own == Some(reporter_code)
+                || catalog
+                    .organization(reporter_code)
+                    .and_then(|org| org.version_on(period.reference_date()))
+                    .is_some_and(|version| version.province_code.as_deref() == own)
+        }
+        Role::Agency | Role::GoverningBody => own == Some(reporter_code),
+        Role::Admin => false,
+    };
+    allowed.then(|| LineReader {
+        reporter_code: reporter_code.to_string(),
+        period_code: period.code.clone(),
+    })
+}
+
+/// May read the follow-up of a plan's tasks in one province: the province itself, the Ministry.
+#[derive(Debug, Clone)]
+pub struct FollowUpReader {
+    province_code: String,
+}
+
+impl FollowUpReader {
+    pub fn province_code(&self) -> &str {
+        &self.province_code
+    }
+}
+
+/// The province `caller` is, when it is one: the follow-up it reads when it names none.
+pub fn own_province(caller: &Caller) -> Option<&str> {
+    let principal = caller.principal();
+    (principal.role == Role::Province)
+        .then_some(principal.organization.as_deref())
+        .flatten()
+}
+
+/// Whether `caller` may read the follow-up of `province_code`.
+pub fn read_follow_up(caller: &Caller, province_code: &str) -> Option<FollowUpReader> {
+    let allowed =
+        caller.principal().role == Role::Ministry || own_province(caller) == Some(province_code);
+    allowed.then(|| FollowUpReader {
+        province_code: province_code.to_string(),
+    })
+}
+
 // ── Province reports: drafting, signing, reading ────────────────────────────────────────────
 
 #[cfg(test)]
