@@ -197,6 +197,155 @@ pub fn send_reports(
 
 // ── Agency plans: writing and deciding ──────────────────────────────────────────────────────
 
+use chrono::NaiveDate;
+
+/// May submit revisions of one agency's own plan.
+#[derive(Debug, Clone)]
+pub struct PlanWriter {
+    agency_code: String,
+}
+
+impl PlanWriter {
+    pub fn agency_code(&self) -> &str {
+        &self.agency_code
+    }
+}
+
+/// Whether `caller` may write the plan of `agency_code` on `today`: an agency writes its own, or
+/// its province (reaching it today) enters it.
+pub fn write_agency_plan(
+    caller: &Caller,
+    catalog: &Catalog,
+    agency_code: &str,
+    today: NaiveDate,
+) -> Option<PlanWriter> {
+    let principal = caller.principal();
+    let allowed = match principal.role {
+        Role::Agency => principal.organization.as_deref() == Some(agency_code),
+        Role::Province => principal.reach_on(catalog, today).contains(agency_code),
+        Role::GoverningBody | Role::Ministry | Role::Admin => false,
+    };
+    allowed.then(|| PlanWriter {
+        agency_code: agency_code.to_string(),
+    })
+}
+
+/// May approve or return one revision of an agency's plan.
+#[derive(Debug, Clone)]
+pub struct PlanDecider {
+    agency_plan_id: i64,
+}
+
+impl PlanDecider {
+    pub fn agency_plan_id(&self) -> i64 {
+        self.agency_plan_id
+    }
+}
+
+/// Whether `caller` may decide on revision `agency_plan_id`, a plan of `agency_code`: the
+/// agency's governing body on `today`.
+pub fn decide_agency_plan(
+    caller: &Caller,
+    catalog: &Catalog,
+    agency_plan_id: i64,
+    agency_code: &str,
+    today: NaiveDate,
+) -> Option<PlanDecider> {
+    let principal = caller.principal();
+    let governs = principal.role == Role::GoverningBody
+        && catalog
+            .organization(agency_code)
+            .and_then(|agency| agency.version_on(today))
+            .and_then(|version| version.governing_body_code.as_deref())
+            .is_some_and(|code| principal.organization.as_deref() == Some(code));
+    governs.then_some(PlanDecider { agency_plan_id })
+}
+
+/// May read the plans of one agency, with their decisions.
+#[derive(Debug, Clone)]
+pub struct PlanReader {
+    agency_code: String,
+}
+
+impl PlanReader {
+    pub fn agency_code(&self) -> &str {
+        &self.agency_code
+    }
+}
+
+/// Whether `caller` may read the plans of `agency_code`: it reaches the agency `today`, or on
+/// the day the revision asked for was received (`received_on`), so that a merged agency's
+/// province still reads the plans it approved.
+pub fn read_agency_plan(
+    caller: &Caller,
+    catalog: &Catalog,
+    agency_code: &str,
+    today: NaiveDate,
+    received_on: Option<NaiveDate>,
+) -> Option<PlanReader> {
+    let principal = caller.principal();
+    let reaches_on = |day: NaiveDate| principal.reach_on(catalog, day).contains(agency_code);
+    let allowed = reaches_on(today) || received_on.is_some_and(reaches_on);
+    allowed.then(|| PlanReader {
+        agency_code: agency_code.to_string(),
+    })
+}
+
+/// May list where the plans of a governing body's agencies stand on one day.
+#[derive(Debug, Clone)]
+pub struct AgencyPlanLister {
+    governing_body_code: String,
+    as_of: NaiveDate,
+}
+
+impl AgencyPlanLister {
+    pub fn governing_body_code(&self) -> &str {
+        &self.governing_body_code
+    }
+
+    pub fn as_of(&self) -> NaiveDate {
+        self.as_of
+    }
+}
+
+/// The agency a caller does not reach, which a refused listing names.
+#[derive(Debug, Clone)]
+pub struct OutsideReach {
+    pub agency_code: String,
+}
+
+/// The governing body `caller` is, when it is one: the agencies it lists when it names none.
+pub fn own_governing_body(caller: &Caller) -> Option<&str> {
+    let principal = caller.principal();
+    (principal.role == Role::GoverningBody)
+        .then_some(principal.organization.as_deref())
+        .flatten()
+}
+
+/// Whether `caller` may list the plans of the agencies of `governing_body_code` on `as_of`: it
+/// reaches every one of them then. A refusal names the first it does not reach.
+pub fn list_agency_plans(
+    caller: &Caller,
+    catalog: &Catalog,
+    governing_body_code: &str,
+    as_of: NaiveDate,
+) -> Result<AgencyPlanLister, OutsideReach> {
+    let reach = caller.principal().reach_on(catalog, as_of);
+    let agencies = Scope::GoverningBody(governing_body_code.to_string()).lineage_on(catalog, as_of);
+    if let Some((outside, _)) = agencies
+        .iter()
+        .find(|(agency, _)| !reach.contains(&agency.code))
+    {
+        return Err(OutsideReach {
+            agency_code: outside.code.clone(),
+        });
+    }
+    Ok(AgencyPlanLister {
+        governing_body_code: governing_body_code.to_string(),
+        as_of,
+    })
+}
+
 // ── Tasks: reporting on a line and following up ─────────────────────────────────────────────
 
 use crate::domain::plan::Plan;

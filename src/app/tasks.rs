@@ -33,12 +33,12 @@ pub struct ProgressReport {
     pub content_hash: String,
     /// When the kept revision was received; now, for a report only validated.
     pub received_at: DateTime<Utc>,
-    pub kept: Option<KeptProgress>,
+    pub kept: Option<KeptRevision>,
 }
 
-/// The revision a report of progress was kept as.
+/// The revision a report (of progress, or an agency plan) was kept as.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct KeptProgress {
+pub struct KeptRevision {
     pub id: i64,
     pub revision: i32,
     /// The request id was taken by this same content: the first revision answers again.
@@ -132,7 +132,7 @@ impl App {
         );
         // A replay has the same content hash, so only the row's own facts differ.
         checked.received_at = stored.received_at;
-        checked.kept = Some(KeptProgress {
+        checked.kept = Some(KeptRevision {
             id: stored.id,
             revision: stored.revision,
             replayed,
