@@ -2,44 +2,29 @@
 //! that plan (domain::agency_plan), kept with every revision, approved or returned by the
 //! agency's governing body, and read against the agency's reports beside its province's figure.
 
-use std::collections::{BTreeSet, HashSet};
-use std::sync::Arc;
-
-use chrono::{DateTime, NaiveDate, Utc};
 use tonic::{Request, Response, Status};
-use tracing::{info, instrument};
+use tracing::instrument;
 
 use super::access::caller_of;
 use super::convert::{as_of_date, timestamp};
 use super::summary::{standing_to_proto, summary_to_proto};
-use crate::app::Caller;
-use crate::app::access;
-use crate::app::names::{find_period, find_plan, require_reporting_agency};
-use crate::app::off_the_workers;
-use crate::app::{App, AppError, ReadModel};
-use crate::domain::Catalog;
-use crate::domain::access::{Principal, Role};
+use crate::app::access::own_governing_body;
+use crate::app::agency_plans::{
+    AgencyPlanList, AgencyPlanProgress, AgencyPlanRead, AgencyPlanState, PlanDecision, PlanReason,
+    PlanReceipt, StoredAgencyPlan, StoredPlanDecision,
+};
+use crate::app::{App, AppError, Caller};
 use crate::domain::agency_plan::{
-    AgencyPlanContent, AgencyPlanDraft, CommitmentDraft, CommitmentStanding, CommitmentValue,
-    TaskDraft, ValueDraft, commitment_key, progress, task_key,
+    AgencyPlanDraft, CommitmentDraft, CommitmentStanding, CommitmentValue, TaskDraft, ValueDraft,
 };
 use crate::domain::formats::{Field, check_fields};
-use crate::domain::naming::echo;
-use crate::domain::organization::OrganizationKind;
-use crate::domain::period::today_in_vietnam;
-use crate::domain::plan::{Plan, TargetRule};
-use crate::domain::scope::{Boundaries, Scope};
+use crate::domain::plan::TargetRule;
 use crate::domain::stored_forms::AgencyPlanForm;
-use crate::domain::summary::{PeriodAndScope, summarize};
 use crate::domain::violation::FieldViolation;
 use crate::proto::agency_plan_service_server::AgencyPlanService;
 use crate::proto::{
     self, DecideAgencyPlanRequest, GetAgencyPlanProgressRequest, GetAgencyPlanRequest,
     ListAgencyPlansRequest, SubmitAgencyPlanRequest, commitment,
-};
-use crate::store::{
-    AgencyPlanHistory, AgencyPlanState, NewAgencyPlan, NewPlanDecision, PlanDecided, PlanDecision,
-    PlanReason, Store, StoredAgencyPlan, StoredPlanDecision,
 };
 
 /// A decision's reason is a paragraph.
@@ -49,16 +34,12 @@ use crate::domain::limits::{
 
 #[derive(Clone)]
 pub struct AgencyPlanApi {
-    read_model: Arc<ReadModel>,
-    store: Store,
+    app: App,
 }
 
 impl AgencyPlanApi {
     pub fn new(app: &App) -> AgencyPlanApi {
-        AgencyPlanApi {
-            read_model: app.read_model().clone(),
-            store: app.store().clone(),
-        }
+        AgencyPlanApi { app: app.clone() }
     }
 
     async fn submit(
@@ -71,88 +52,18 @@ impl AgencyPlanApi {
             ("agency_code", Field::Code(&request.agency_code)),
             ("plan_code", Field::Code(&request.plan_code)),
         ])?;
-        let catalog = self.read_model.catalog(Some(caller.counters())).await?;
-        let plan = find_plan(&catalog, &request.plan_code)?;
-        let agency_code = request.agency_code.as_str();
-        let today = today_in_vietnam();
-        let province = agency_province_on(&catalog, agency_code, today).ok_or_else(|| {
-            AppError::invalid_argument(
-                "agency_code",
-                format!(
-                    "{} is not a press agency existing on {today}",
-                    echo(agency_code)
-                ),
+        let receipt = self
+            .app
+            .submit_agency_plan(
+                caller,
+                &request.agency_code,
+                &request.plan_code,
+                &request.request_id,
+                draft_of(&request),
+                request.validate_only,
             )
-        })?;
-        let principal = &caller.principal();
-        let may_write = match principal.role {
-            Role::Agency => principal.organization.as_deref() == Some(agency_code),
-            Role::Province => principal.reach_on(&catalog, today).contains(agency_code),
-            Role::GoverningBody | Role::Ministry | Role::Admin => false,
-        };
-        if !may_write {
-            return Err(AppError::out_of_reach(format!(
-                "{principal} may not write the plan of {}: an agency writes its own, or its \
-                 province enters it",
-                echo(agency_code)
-            )));
-        }
-        if !plan_is_for(&catalog, plan, province.as_deref()) {
-            return Err(AppError::invalid_argument(
-                "plan_code",
-                format!(
-                    "plan {} is for province {}, and {} is in {} on {today}",
-                    plan.code,
-                    plan.province_code.as_deref().unwrap_or_default(),
-                    agency_code,
-                    province.as_deref().unwrap_or("no province")
-                ),
-            ));
-        }
-        let content = AgencyPlanContent::parse(draft_of(&request), plan)
-            .map_err(AppError::InvalidArgument)?;
-        let content_hash = content.content_hash(agency_code, &plan.code);
-        let mut receipt = proto::AgencyPlanReceipt {
-            id: 0,
-            agency_code: agency_code.to_string(),
-            plan_code: plan.code.clone(),
-            revision: 0,
-            received_at: Some(timestamp(Utc::now())),
-            content_hash: content_hash.clone(),
-            replayed: false,
-            validated_only: request.validate_only,
-        };
-        if request.validate_only {
-            return Ok(receipt);
-        }
-        let submitted_by = principal.to_string();
-        let stored = self
-            .store
-            .submit_agency_plan(NewAgencyPlan {
-                agency_code,
-                plan_code: &plan.code,
-                request_id: request.request_id.trim(),
-                form: &AgencyPlanForm::of(&content),
-                content_hash: &content_hash,
-                submitted_by: &submitted_by,
-            })
             .await?;
-        let (stored, replayed) = stored.stored_or(|taken| AppError::RequestIdReused {
-            submission_id: (taken.agency_code == agency_code).then_some(taken.id),
-            request_id: taken.request_id,
-        })?;
-        info!(
-            agency = %agency_code,
-            plan = %plan.code,
-            revision = stored.revision,
-            replayed,
-            "agency plan stored"
-        );
-        receipt.id = stored.id;
-        receipt.revision = stored.revision;
-        receipt.received_at = Some(timestamp(stored.received_at));
-        receipt.replayed = replayed;
-        Ok(receipt)
+        Ok(receipt_to_proto(receipt, request.validate_only))
     }
 
     async fn decide(
@@ -207,35 +118,7 @@ impl AgencyPlanApi {
         let Some(decision) = decision.filter(|_| violations.is_empty()) else {
             return Err(AppError::InvalidArgument(violations));
         };
-
-        // Whose plan: a missing one is refused like one out of reach.
-        let principal = &caller.principal();
-        let id = request.agency_plan_id;
-        let out_of_reach = || {
-            AppError::out_of_reach(format!(
-                "{principal} does not decide on agency plan {id}: a governing body decides on \
-                 the plans of its own agencies"
-            ))
-        };
-        let stored = self
-            .store
-            .agency_plan_by_id(id)
-            .await?
-            .ok_or_else(out_of_reach)?;
-        let catalog = self.read_model.catalog(Some(caller.counters())).await?;
-        if !governs_on(&catalog, principal, &stored.agency_code, today_in_vietnam()) {
-            return Err(out_of_reach());
-        }
-
-        // The reasons' fields, against what the revision says.
-        let content = decoded(&stored);
-        let entries: HashSet<String> = content
-            .commitments
-            .iter()
-            .map(|commitment| commitment_key(&commitment.target_code, commitment.year))
-            .chain(content.tasks.iter().map(|task| task_key(&task.code)))
-            .collect();
-        let reasons: Vec<PlanReason> = request
+        let reasons = request
             .reasons
             .iter()
             .map(|reason| PlanReason {
@@ -243,65 +126,9 @@ impl AgencyPlanApi {
                 reason: reason.reason.trim().to_string(),
             })
             .collect();
-        let unknown: Vec<FieldViolation> = reasons
-            .iter()
-            .enumerate()
-            .filter(|(_, reason)| !reason.field.is_empty() && !entries.contains(&reason.field))
-            .map(|(index, reason)| {
-                FieldViolation::new(
-                    format!("reasons[{index}].field"),
-                    format!(
-                        "{} is not an entry of revision {}: \"commitments[TARGET/YEAR]\", \
-                         \"tasks[CODE]\", or empty for the plan as a whole",
-                        echo(&reason.field),
-                        stored.revision
-                    ),
-                )
-            })
-            .collect();
-        if !unknown.is_empty() {
-            return Err(AppError::InvalidArgument(unknown));
-        }
-        // An approved revision becomes the plan in force, read against the catalogue as it is
-        // now: one that no longer fits it (a target removed or its rule changed since) may be
-        // returned, never approved.
-        if decision == PlanDecision::Approve {
-            let plan = find_plan(&catalog, &stored.plan_code)?;
-            if let Err(violations) = AgencyPlanContent::parse(draft_of(&content), plan) {
-                return Err(outdated(&stored, &plan.code, violations.len()));
-            }
-        }
-
-        let decided_by = principal.to_string();
-        match self
-            .store
-            .decide_agency_plan(NewPlanDecision {
-                agency_plan_id: id,
-                decision,
-                reasons: &reasons,
-                decided_by: &decided_by,
-            })
-            .await?
-        {
-            PlanDecided::Recorded(recorded) => {
-                info!(
-                    agency_plan = id,
-                    decision = recorded.decision.as_str(),
-                    "agency plan decided"
-                );
-                Ok(recorded)
-            }
-            PlanDecided::Superseded { latest_id } => Err(AppError::FailedPrecondition {
-                reason: "REVISION_SUPERSEDED",
-                subject: format!("agency-plans/{latest_id}"),
-                message: format!(
-                    "agency plan {id} is not the latest revision of {} under {} any more: \
-                     decide on agency plan {latest_id}",
-                    stored.agency_code, stored.plan_code
-                ),
-            }),
-            PlanDecided::NoSuchPlan => Err(out_of_reach()),
-        }
+        self.app
+            .decide_agency_plan(caller, request.agency_plan_id, decision, reasons)
+            .await
     }
 
     async fn get(
@@ -319,77 +146,12 @@ impl AgencyPlanApi {
                 "must not be negative",
             ));
         }
-        let catalog = self.read_model.catalog(Some(caller.counters())).await?;
-        let plan_code = request.plan_code.as_str();
-        let agency_code = request.agency_code.as_str();
-        let principal = &caller.principal();
-        let reaches_today = principal
-            .reach_on(&catalog, today_in_vietnam())
-            .contains(agency_code);
         let revision = (request.revision > 0).then_some(request.revision);
-        // Looked up by the code as asked, before the catalogue is asked whether the plan exists:
-        // a code it does not have stores nothing, and the answer must not tell a caller out of
-        // reach which plans exist.
-        let stored = self
-            .store
-            .agency_plan(agency_code, plan_code, revision)
+        let read = self
+            .app
+            .agency_plan(caller, &request.agency_code, &request.plan_code, revision)
             .await?;
-        // Checked before saying whether a plan or a revision exists: the day it was received
-        // reaches it too, so that a merged agency's province still reads the plans it approved.
-        let reaches = reaches_today
-            || stored.as_ref().is_some_and(|stored| {
-                principal
-                    .reach_on(&catalog, received_day(stored.received_at))
-                    .contains(agency_code)
-            });
-        if !reaches {
-            return Err(AppError::out_of_reach(format!(
-                "{principal} does not reach {}",
-                echo(agency_code)
-            )));
-        }
-        let plan = find_plan(&catalog, plan_code)?;
-        let stored = stored.ok_or_else(|| {
-            AppError::not_found(
-                "AGENCY_PLAN_NOT_FOUND",
-                format!(
-                    "{} has no plan under {}{}",
-                    echo(agency_code),
-                    plan.code,
-                    revision
-                        .map(|revision| format!(" in revision {revision}"))
-                        .unwrap_or_default()
-                ),
-            )
-        })?;
-        let decisions = self.store.agency_plan_decisions(stored.id).await?;
-        let history = self.history(&plan.code, agency_code).await?;
-        let content = decoded(&stored);
-        Ok(proto::AgencyPlan {
-            receipt: Some(stored_receipt(&stored)),
-            commitments: content.commitments,
-            tasks: content.tasks,
-            submitted_by: stored.submitted_by.clone(),
-            state: state_to_proto(state_of(&decisions)).into(),
-            decisions: decisions.iter().map(decision_to_proto).collect(),
-            latest_revision: history.map_or(0, |history| history.latest_revision),
-            plan_in_force_revision: history
-                .and_then(|history| history.in_force)
-                .map_or(0, |(_, revision)| revision),
-        })
-    }
-
-    /// Where one agency's plan under `plan_code` stands, if it has one.
-    async fn history(
-        &self,
-        plan_code: &str,
-        agency_code: &str,
-    ) -> Result<Option<AgencyPlanHistory>, AppError> {
-        Ok(self
-            .store
-            .agency_plan_histories(plan_code, &[agency_code.to_string()])
-            .await?
-            .remove(agency_code))
+        Ok(agency_plan_to_proto(&read))
     }
 
     async fn list(
@@ -397,12 +159,8 @@ impl AgencyPlanApi {
         request: ListAgencyPlansRequest,
         caller: &Caller,
     ) -> Result<proto::ListAgencyPlansResponse, AppError> {
-        let principal = &caller.principal();
-        let own = (principal.role == Role::GoverningBody)
-            .then(|| principal.organization.clone())
-            .flatten();
         let governing_body_code = match request.governing_body_code.as_str() {
-            "" => own.unwrap_or_default(),
+            "" => own_governing_body(caller).unwrap_or_default().to_string(),
             given => given.to_string(),
         };
         let mut missing = check_fields(&[
@@ -420,71 +178,11 @@ impl AgencyPlanApi {
         let Some(as_of) = as_of.filter(|_| missing.is_empty()) else {
             return Err(AppError::InvalidArgument(missing));
         };
-        let catalog = self.read_model.catalog(Some(caller.counters())).await?;
-        let plan = find_plan(&catalog, &request.plan_code)?;
-        let is_governing_body = catalog
-            .organization(&governing_body_code)
-            .is_some_and(|organization| organization.kind == OrganizationKind::GoverningBody);
-        if !is_governing_body {
-            return Err(AppError::invalid_argument(
-                "governing_body_code",
-                format!(
-                    "{} is not a governing body of the catalogue",
-                    echo(&governing_body_code)
-                ),
-            ));
-        }
-        let agencies =
-            Scope::GoverningBody(governing_body_code.clone()).lineage_on(&catalog, as_of);
-        let reach = principal.reach_on(&catalog, as_of);
-        if let Some((outside, _)) = agencies
-            .iter()
-            .find(|(agency, _)| !reach.contains(&agency.code))
-        {
-            return Err(AppError::out_of_reach(format!(
-                "{principal} does not reach {} of {governing_body_code} on {as_of}",
-                outside.code
-            )));
-        }
-        let codes: Vec<String> = agencies
-            .iter()
-            .map(|(agency, _)| agency.code.clone())
-            .collect();
-        let histories = self.store.agency_plan_histories(&plan.code, &codes).await?;
-        let mut response = proto::ListAgencyPlansResponse {
-            plan_code: plan.code.clone(),
-            governing_body_code,
-            as_of: as_of.to_string(),
-            ..Default::default()
-        };
-        for (agency, version) in &agencies {
-            let history = histories.get(&agency.code);
-            let state = match history.map(|history| history.latest_state) {
-                None => {
-                    response.none += 1;
-                    proto::AgencyPlanState::None
-                }
-                Some(state) => {
-                    match state {
-                        AgencyPlanState::Approved => response.approved += 1,
-                        AgencyPlanState::AwaitingApproval => response.awaiting_approval += 1,
-                        AgencyPlanState::Returned => response.returned += 1,
-                    }
-                    state_to_proto(state)
-                }
-            };
-            let in_force = history.and_then(|history| history.in_force);
-            response.with_plan_in_force += i32::from(in_force.is_some());
-            response.agencies.push(proto::AgencyPlanStanding {
-                agency_code: agency.code.clone(),
-                agency_name: version.name.clone(),
-                state: state.into(),
-                latest_revision: history.map_or(0, |history| history.latest_revision),
-                latest_agency_plan_id: history.map_or(0, |history| history.latest_id),
-                plan_in_force_revision: in_force.map_or(0, |(_, revision)| revision),
-            });
-        }
-        Ok(response)
+        let list = self
+            .app
+            .agency_plans(caller, &request.plan_code, &governing_body_code, as_of)
+            .await?;
+        Ok(list_to_proto(list))
     }
 
     async fn progress(
@@ -503,206 +201,124 @@ impl AgencyPlanApi {
                 "must not be negative",
             ));
         }
-        let view = self.read_model.current(Some(caller.counters())).await?;
-        let catalog = view.catalog.clone();
-        let plan = find_plan(&catalog, &request.plan_code)?.clone();
-        let period = find_period(&catalog, &request.period_code)?.clone();
-        let agency_code = request.agency_code.clone();
-        require_reporting_agency(&catalog, &agency_code, &period)?;
-        let principal = caller.principal().clone();
-        if access::read_agency(caller, &catalog, &agency_code, &period).is_none() {
-            return Err(AppError::out_of_reach(format!(
-                "{principal} does not reach {} in {}",
-                echo(&agency_code),
-                period.code
-            )));
-        }
-
-        // The revision read: the one asked, or the plan in force.
-        let not_found = || {
-            AppError::not_found(
-                "AGENCY_PLAN_NOT_FOUND",
-                format!(
-                    "{} has no plan under {}{}",
-                    echo(&agency_code),
-                    plan.code,
-                    if request.revision > 0 {
-                        format!(" in revision {}", request.revision)
-                    } else {
-                        String::new()
-                    }
-                ),
-            )
-        };
-        let stored = if request.revision > 0 {
-            self.store
-                .agency_plan(&agency_code, &plan.code, Some(request.revision))
-                .await?
-                .ok_or_else(not_found)?
-        } else {
-            let history = self
-                .history(&plan.code, &agency_code)
-                .await?
-                .ok_or_else(not_found)?;
-            let Some((in_force_id, _)) = history.in_force else {
-                return Err(AppError::FailedPrecondition {
-                    reason: "AGENCY_PLAN_NOT_APPROVED",
-                    subject: format!("agency-plans/{}", history.latest_id),
-                    message: format!(
-                        "{agency_code} has no approved plan under {}: its governing body has \
-                         not approved revision {}",
-                        plan.code, history.latest_revision
-                    ),
-                });
-            };
-            self.store
-                .agency_plan_by_id(in_force_id)
-                .await?
-                .ok_or_else(not_found)?
-        };
-        let decisions = self.store.agency_plan_decisions(stored.id).await?;
-        let content = AgencyPlanContent::parse(draft_of(&decoded(&stored)), &plan)
-            .map_err(|violations| outdated(&stored, &plan.code, violations.len()))?;
-
-        let (agency_plan_id, revision) = (stored.id, stored.revision);
-        let state = state_to_proto(state_of(&decisions));
-        let reports = view.reports.clone();
-        let data_as_of = reports.data_as_of;
-        let seer = caller.clone();
-        off_the_workers(move || {
-            let (targets, reads) =
-                progress(&catalog, &reports, &plan, &content, &period, &agency_code);
-            if access::see_reports(&seer, &catalog, &reads).is_none() {
-                return Err(AppError::out_of_reach(format!(
-                    "{principal} does not reach every report behind {agency_code}'s values"
-                )));
-            }
-            let version = catalog
-                .organization(&agency_code)
-                .and_then(|agency| agency.version_on(period.reference_date()));
-            let agency_name = version
-                .map(|version| version.name.clone())
-                .unwrap_or_default();
-            let province_code = version.and_then(|version| version.province_code.clone());
-            // The province's figures, shown only to whom SummaryService would show them.
-            let province_summaries = province_code.as_ref().and_then(|province| {
-                let committed: Vec<_> = targets.iter().map(|progress| progress.target).collect();
-                let scope = Scope::Province(province.clone());
-                let about = PeriodAndScope {
-                    period: &period,
-                    scope: &scope,
-                    boundaries: Boundaries::Historical,
-                };
-                let (summaries, reads) =
-                    summarize(&catalog, &reports, &plan, &committed, about, false);
-                access::see_reports(&seer, &catalog, &reads)
-                    .map(|_| summaries.iter().map(summary_to_proto).collect::<Vec<_>>())
-            });
-            let targets = targets
-                .iter()
-                .enumerate()
-                .map(|(index, progress)| {
-                    target_progress_to_proto(
-                        progress,
-                        &period,
-                        province_summaries
-                            .as_ref()
-                            .and_then(|summaries| summaries.get(index).cloned()),
-                    )
-                })
-                .collect();
-            Ok(proto::AgencyPlanProgress {
-                agency_code: agency_code.clone(),
-                agency_name,
-                plan_code: plan.code.clone(),
-                period_code: period.code.clone(),
-                year: period.year,
-                agency_plan_id,
+        let revision = (request.revision > 0).then_some(request.revision);
+        self.app
+            .agency_plan_progress(
+                caller,
+                &request.agency_code,
+                &request.plan_code,
+                &request.period_code,
                 revision,
-                state: state.into(),
-                province_code: province_code.unwrap_or_default(),
-                targets,
-                data_as_of,
-            })
+                progress_to_proto,
+            )
+            .await
+    }
+}
+
+/// The receipt of a submitted plan: its revision's facts, or only the checked content's hash
+/// when validated.
+fn receipt_to_proto(receipt: PlanReceipt, validated_only: bool) -> proto::AgencyPlanReceipt {
+    let kept = receipt.kept.unwrap_or_default();
+    proto::AgencyPlanReceipt {
+        id: kept.id,
+        agency_code: receipt.agency_code,
+        plan_code: receipt.plan_code,
+        revision: kept.revision,
+        received_at: Some(timestamp(receipt.received_at)),
+        content_hash: receipt.content_hash,
+        replayed: kept.replayed,
+        validated_only,
+    }
+}
+
+fn agency_plan_to_proto(read: &AgencyPlanRead) -> proto::AgencyPlan {
+    let stored = &read.stored;
+    let (commitments, tasks) = form_to_proto(&stored.form);
+    proto::AgencyPlan {
+        receipt: Some(stored_receipt(stored)),
+        commitments,
+        tasks,
+        submitted_by: stored.submitted_by.clone(),
+        state: state_to_proto(read.state).into(),
+        decisions: read.decisions.iter().map(decision_to_proto).collect(),
+        latest_revision: read.history.map_or(0, |history| history.latest_revision),
+        plan_in_force_revision: read
+            .history
+            .and_then(|history| history.in_force)
+            .map_or(0, |(_, revision)| revision),
+    }
+}
+
+fn list_to_proto(list: AgencyPlanList) -> proto::ListAgencyPlansResponse {
+    let mut response = proto::ListAgencyPlansResponse {
+        plan_code: list.plan_code,
+        governing_body_code: list.governing_body_code,
+        as_of: list.as_of.to_string(),
+        ..Default::default()
+    };
+    for standing in list.agencies {
+        let history = standing.history.as_ref();
+        let state = match history.map(|history| history.latest_state) {
+            None => {
+                response.none += 1;
+                proto::AgencyPlanState::None
+            }
+            Some(state) => {
+                match state {
+                    AgencyPlanState::Approved => response.approved += 1,
+                    AgencyPlanState::AwaitingApproval => response.awaiting_approval += 1,
+                    AgencyPlanState::Returned => response.returned += 1,
+                }
+                state_to_proto(state)
+            }
+        };
+        let in_force = history.and_then(|history| history.in_force);
+        response.with_plan_in_force += i32::from(in_force.is_some());
+        response.agencies.push(proto::AgencyPlanStanding {
+            agency_code: standing.agency_code,
+            agency_name: standing.agency_name,
+            state: state.into(),
+            latest_revision: history.map_or(0, |history| history.latest_revision),
+            latest_agency_plan_id: history.map_or(0, |history| history.latest_id),
+            plan_in_force_revision: in_force.map_or(0, |(_, revision)| revision),
+        });
+    }
+    response
+}
+
+fn progress_to_proto(progress: &AgencyPlanProgress<'_>) -> proto::AgencyPlanProgress {
+    let targets = progress
+        .targets
+        .iter()
+        .enumerate()
+        .map(|(index, target)| {
+            target_progress_to_proto(
+                target,
+                progress.period,
+                progress
+                    .province_summaries
+                    .as_ref()
+                    .and_then(|summaries| summaries.get(index))
+                    .map(summary_to_proto),
+            )
         })
-        .await
+        .collect();
+    proto::AgencyPlanProgress {
+        agency_code: progress.agency_code.to_string(),
+        agency_name: progress.agency_name.clone(),
+        plan_code: progress.plan.code.clone(),
+        period_code: progress.period.code.clone(),
+        year: progress.period.year,
+        agency_plan_id: progress.agency_plan_id,
+        revision: progress.revision,
+        state: state_to_proto(progress.state).into(),
+        province_code: progress.province_code.clone().unwrap_or_default(),
+        targets,
+        data_as_of: progress.data_as_of,
     }
-}
-
-/// The agency's province on `on`, if it is a press agency existing then (`Some(None)` for one in
-/// no province); `None` otherwise.
-fn agency_province_on(
-    catalog: &Catalog,
-    agency_code: &str,
-    on: NaiveDate,
-) -> Option<Option<String>> {
-    let agency = catalog.organization(agency_code)?;
-    if agency.kind != OrganizationKind::PressAgency {
-        return None;
-    }
-    agency
-        .version_on(on)
-        .map(|version| version.province_code.clone())
-}
-
-/// Whether a plan is one an agency in `province` writes its own under: a national plan, or its
-/// province's, or that of a province its province continues through predecessor links.
-fn plan_is_for(catalog: &Catalog, plan: &Plan, province: Option<&str>) -> bool {
-    let Some(plan_province) = plan.province_code.as_deref() else {
-        return true;
-    };
-    let Some(province) = province else {
-        return false;
-    };
-    let mut seen = BTreeSet::new();
-    let mut next = vec![province.to_string()];
-    while let Some(code) = next.pop() {
-        if code == plan_province {
-            return true;
-        }
-        if seen.insert(code.clone()) {
-            next.extend(
-                catalog
-                    .links_to(&code)
-                    .iter()
-                    .map(|link| link.predecessor_code.clone()),
-            );
-        }
-    }
-    false
-}
-
-/// Whether the principal is the agency's governing body on `on`.
-fn governs_on(catalog: &Catalog, principal: &Principal, agency_code: &str, on: NaiveDate) -> bool {
-    principal.role == Role::GoverningBody
-        && catalog
-            .organization(agency_code)
-            .and_then(|agency| agency.version_on(on))
-            .and_then(|version| version.governing_body_code.as_deref())
-            .is_some_and(|code| principal.organization.as_deref() == Some(code))
-}
-
-/// The day an instant falls on in Vietnam.
-fn received_day(instant: DateTime<Utc>) -> NaiveDate {
-    instant
-        .with_timezone(&crate::domain::period::vietnam_time())
-        .date_naive()
 }
 
 /// The draft a request carries, its strings trimmed.
-/// The refusal of a revision that no longer fits its plan as the catalogue holds it now.
-fn outdated(stored: &StoredAgencyPlan, plan_code: &str, problems: usize) -> AppError {
-    AppError::FailedPrecondition {
-        reason: "AGENCY_PLAN_OUTDATED",
-        subject: format!("agency-plans/{}", stored.id),
-        message: format!(
-            "revision {} no longer fits plan {plan_code} as the catalogue holds it now \
-             ({problems} problems): submit a new revision",
-            stored.revision
-        ),
-    }
-}
-
 fn draft_of(request: &SubmitAgencyPlanRequest) -> AgencyPlanDraft {
     AgencyPlanDraft {
         commitments: request
@@ -745,40 +361,26 @@ fn commitment_to_proto(target_code: &str, year: i32, value: CommitmentValue) -> 
     }
 }
 
-/// A stored plan as the request that would send it again.
-fn content_of(
-    form: &AgencyPlanForm,
-    agency_code: &str,
-    plan_code: &str,
-) -> SubmitAgencyPlanRequest {
-    SubmitAgencyPlanRequest {
-        request_id: String::new(),
-        agency_code: agency_code.to_string(),
-        plan_code: plan_code.to_string(),
-        commitments: form
-            .commitments
-            .iter()
-            .map(|commitment| {
-                commitment_to_proto(&commitment.target_code, commitment.year, commitment.value)
-            })
-            .collect(),
-        tasks: form
-            .tasks
-            .iter()
-            .map(|task| proto::AgencyTask {
-                code: task.code.clone(),
-                name: task.name.clone(),
-                due_on: task.due_on.to_string(),
-                expected_output: task.expected_output.clone(),
-            })
-            .collect(),
-        validate_only: false,
-    }
-}
-
-/// A stored revision's content, as it was sent (in canonical order).
-fn decoded(stored: &StoredAgencyPlan) -> SubmitAgencyPlanRequest {
-    content_of(&stored.form, &stored.agency_code, &stored.plan_code)
+/// A stored plan's commitments and tasks, as the wire gives them (in canonical order).
+fn form_to_proto(form: &AgencyPlanForm) -> (Vec<proto::Commitment>, Vec<proto::AgencyTask>) {
+    let commitments = form
+        .commitments
+        .iter()
+        .map(|commitment| {
+            commitment_to_proto(&commitment.target_code, commitment.year, commitment.value)
+        })
+        .collect();
+    let tasks = form
+        .tasks
+        .iter()
+        .map(|task| proto::AgencyTask {
+            code: task.code.clone(),
+            name: task.name.clone(),
+            due_on: task.due_on.to_string(),
+            expected_output: task.expected_output.clone(),
+        })
+        .collect();
+    (commitments, tasks)
 }
 
 fn stored_receipt(stored: &StoredAgencyPlan) -> proto::AgencyPlanReceipt {
@@ -792,11 +394,6 @@ fn stored_receipt(stored: &StoredAgencyPlan) -> proto::AgencyPlanReceipt {
         replayed: false,
         validated_only: false,
     }
-}
-
-/// A revision's state: its latest decision's, awaiting approval without one.
-fn state_of(decisions: &[StoredPlanDecision]) -> AgencyPlanState {
-    AgencyPlanState::of(decisions.last().map(|decision| decision.decision))
 }
 
 fn state_to_proto(state: AgencyPlanState) -> proto::AgencyPlanState {

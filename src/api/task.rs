@@ -1,67 +1,33 @@
 //! TaskService: a plan's tasks from the catalogue, the leads' progress reports on them (checked by
 //! domain::task, kept with every revision), and the following of a plan in a province.
 
-use std::sync::Arc;
-
 use tonic::{Request, Response, Status};
-use tracing::{info, instrument};
+use tracing::instrument;
 
 use super::access::caller_of;
 use super::catalog::paged;
 use super::convert::{as_of_date, timestamp};
-use crate::app::Caller;
-use crate::app::names::{find_period, find_plan};
-use crate::app::pagination::PageTokens;
-use crate::app::{App, AppError, ReadModel};
-use crate::domain::Catalog;
-use crate::domain::access::Role;
+use crate::app::tasks::{LineReport, ProgressReport, StoredTaskProgress};
+use crate::app::{App, AppError, Caller};
 use crate::domain::assessment::EvidenceDraft;
-use crate::domain::formats::{Field, check_fields, is_code};
-use crate::domain::naming::{did_you_mean, echo};
+use crate::domain::formats::{Field, check_fields};
 use crate::domain::period::Period;
 use crate::domain::plan::Plan;
-use crate::domain::province_report::reporting_provinces;
-use crate::domain::task::{LineKey, Party, Progress, ProgressDraft, Task, TaskStatus};
-use crate::domain::task_follow_up::{FollowUp, Line, follow_up, line_led_by, may_read_line};
+use crate::domain::task::{Party, ProgressDraft, Task, TaskStatus};
+use crate::domain::task_follow_up::{FollowUp, Line};
 use crate::proto::task_service_server::TaskService;
 use crate::proto::{
     self, GetPlanTaskRequest, GetTaskFollowUpRequest, GetTaskProgressRequest, ListPlanTasksRequest,
     ListPlanTasksResponse, ReportTaskProgressRequest,
 };
-use crate::store::{NewTaskProgress, Store, StoreError, StoredTaskProgress};
 
 pub struct TaskApi {
-    read_model: Arc<ReadModel>,
-    store: Store,
-    page_tokens: PageTokens,
-}
-
-/// The task `code` names in `plan`; NOT_FOUND (TASK_NOT_FOUND) naming the closest otherwise.
-fn find_task<'a>(plan: &'a Plan, code: &str) -> Result<&'a Task, AppError> {
-    plan.tasks
-        .iter()
-        .find(|task| task.code == code)
-        .ok_or_else(|| {
-            let known = plan.tasks.iter().map(|task| task.code.as_str());
-            AppError::not_found(
-                "TASK_NOT_FOUND",
-                format!(
-                    "plan {:?} has no task {}{}",
-                    plan.code,
-                    echo(code),
-                    did_you_mean(code, known)
-                ),
-            )
-        })
+    app: App,
 }
 
 impl TaskApi {
     pub fn new(app: &App) -> TaskApi {
-        TaskApi {
-            read_model: app.read_model().clone(),
-            store: app.store().clone(),
-            page_tokens: app.page_tokens().clone(),
-        }
+        TaskApi { app: app.clone() }
     }
 
     async fn report(
@@ -75,79 +41,22 @@ impl TaskApi {
             ("task_code", Field::Code(&request.task_code)),
             ("period_code", Field::Code(&request.period_code)),
         ])?;
-        let catalog = self.read_model.catalog(Some(caller.counters())).await?;
-        let plan = find_plan(&catalog, &request.plan_code)?;
-        let task = find_task(plan, &request.task_code)?;
-        let period = find_period(&catalog, &request.period_code)?;
-        require_followed(task, period)?;
-        let principal = &caller.principal();
-        let Some(reporter_code) = line_led_by(principal, &catalog, plan, task, period) else {
-            return Err(AppError::out_of_reach(format!(
-                "{principal} does not lead task {} of {} in {}: the lead reports on its own \
-                 tasks",
-                task.code, plan.code, period.code
-            )));
-        };
-        let progress = Progress::parse(&draft_of(&request)).map_err(AppError::InvalidArgument)?;
-        let line = LineKey {
-            plan_code: &plan.code,
-            task_code: &task.code,
-            period_code: &period.code,
-            reporter_code,
-        };
-        let content_hash = progress.content_hash(&line);
-        let mut receipt = proto::TaskProgressReceipt {
-            id: 0,
-            plan_code: plan.code.clone(),
-            task_code: task.code.clone(),
-            period_code: period.code.clone(),
-            reporter_code: reporter_code.to_string(),
-            revision: 0,
-            received_at: Some(timestamp(chrono::Utc::now())),
-            content_hash: content_hash.clone(),
-            replayed: false,
-            validated_only: request.validate_only,
-            status: status_to_proto(progress.status) as i32,
-            percent_complete: progress.percent_complete.map(i32::from),
-        };
-        if request.validate_only {
-            return Ok(receipt);
-        }
-        let content = serde_json::to_vec(&progress)
-            .map_err(|error| StoreError::Corrupt(format!("task progress: {error}")))?;
-        let submitted_by = principal.to_string();
-        let stored = self
-            .store
-            .report_task_progress(NewTaskProgress {
-                plan_code: &plan.code,
-                task_code: &task.code,
-                period_code: &period.code,
-                reporter_code,
-                request_id: request.request_id.trim(),
-                content,
-                content_hash: &content_hash,
-                submitted_by: &submitted_by,
-            })
+        let draft = draft_of(&request);
+        let report = self
+            .app
+            .report_task_progress(
+                caller,
+                LineReport {
+                    plan_code: &request.plan_code,
+                    task_code: &request.task_code,
+                    period_code: &request.period_code,
+                    request_id: &request.request_id,
+                    draft: &draft,
+                    validate_only: request.validate_only,
+                },
+            )
             .await?;
-        let (stored, replayed) = stored.stored_or(|taken| AppError::RequestIdReused {
-            submission_id: (taken.reporter_code == reporter_code).then_some(taken.id),
-            request_id: taken.request_id,
-        })?;
-        info!(
-            plan = %plan.code,
-            task = %task.code,
-            period = %period.code,
-            reporter = %reporter_code,
-            revision = stored.revision,
-            replayed,
-            "task progress stored"
-        );
-        // A replay has the same content hash, so only the row's own facts differ.
-        receipt.id = stored.id;
-        receipt.revision = stored.revision;
-        receipt.received_at = Some(timestamp(stored.received_at));
-        receipt.replayed = replayed;
-        Ok(receipt)
+        Ok(receipt_to_proto(report, request.validate_only))
     }
 
     async fn get_progress(
@@ -167,45 +76,18 @@ impl TaskApi {
                 "must not be negative",
             ));
         }
-        let catalog = self.read_model.catalog(Some(caller.counters())).await?;
-        let plan = find_plan(&catalog, &request.plan_code)?;
-        let task = find_task(plan, &request.task_code)?;
-        let period = find_period(&catalog, &request.period_code)?;
-        let reporter_code = request.reporter_code.as_str();
-        let principal = &caller.principal();
-        if !may_read_line(principal, &catalog, reporter_code, period) {
-            return Err(AppError::out_of_reach(format!(
-                "{principal} does not reach the progress of {} in {}",
-                echo(reporter_code),
-                period.code
-            )));
-        }
         let revision = (request.revision > 0).then_some(request.revision);
         let stored = self
-            .store
+            .app
             .task_progress(
-                &plan.code,
-                &task.code,
-                &period.code,
-                reporter_code,
+                caller,
+                &request.plan_code,
+                &request.task_code,
+                &request.period_code,
+                &request.reporter_code,
                 revision,
             )
-            .await?
-            .ok_or_else(|| {
-                AppError::not_found(
-                    "TASK_PROGRESS_NOT_FOUND",
-                    format!(
-                        "{} has reported no progress on task {} of {} for {}{}",
-                        echo(reporter_code),
-                        task.code,
-                        plan.code,
-                        period.code,
-                        revision
-                            .map(|revision| format!(" in revision {revision}"))
-                            .unwrap_or_default()
-                    ),
-                )
-            })?;
+            .await?;
         progress_to_proto(&stored)
     }
 
@@ -226,79 +108,36 @@ impl TaskApi {
         if !violations.is_empty() {
             return Err(AppError::InvalidArgument(violations));
         }
-        let as_of = as_of?;
-        let catalog = self.read_model.catalog(Some(caller.counters())).await?;
-        let plan = find_plan(&catalog, &request.plan_code)?;
-        let period = find_period(&catalog, &request.period_code)?;
-        let principal = &caller.principal();
-        let own_province = (principal.role == Role::Province)
-            .then_some(principal.organization.as_deref())
-            .flatten();
-        let province_code =
-            followed_province(&catalog, plan, period, &request.scope, own_province)?;
-        if principal.role != Role::Ministry && own_province != Some(province_code.as_str()) {
-            return Err(AppError::out_of_reach(format!(
-                "{principal} does not follow province {province_code}: a province follows its own"
-            )));
-        }
-        let reported = crate::app::tasks::reported_lines(&self.store, &catalog, plan).await?;
-        let followed = follow_up(&catalog, plan, period, &province_code, &reported, as_of);
-        Ok(follow_up_to_proto(&followed, plan, period))
+        self.app
+            .task_follow_up(
+                caller,
+                &request.plan_code,
+                &request.period_code,
+                &request.scope,
+                as_of?,
+                follow_up_to_proto,
+            )
+            .await
     }
 }
 
-/// Refuses a period before the task starts (INVALID_ARGUMENT, period_code).
-fn require_followed(task: &Task, period: &Period) -> Result<(), AppError> {
-    if task.followed_in(period.year) {
-        return Ok(());
+/// The receipt of a report: its revision's facts, or only the checked content when validated.
+fn receipt_to_proto(report: ProgressReport, validated_only: bool) -> proto::TaskProgressReceipt {
+    let kept = report.kept.unwrap_or_default();
+    proto::TaskProgressReceipt {
+        id: kept.id,
+        plan_code: report.plan_code,
+        task_code: report.task_code,
+        period_code: report.period_code,
+        reporter_code: report.reporter_code,
+        revision: kept.revision,
+        received_at: Some(timestamp(report.received_at)),
+        content_hash: report.content_hash,
+        replayed: kept.replayed,
+        validated_only,
+        status: status_to_proto(report.progress.status) as i32,
+        percent_complete: report.progress.percent_complete.map(i32::from),
     }
-    Err(AppError::invalid_argument(
-        "period_code",
-        format!(
-            "task {} starts on {}: it is not followed in period {}",
-            task.code, task.starts_on, period.code
-        ),
-    ))
-}
-
-/// The province a follow-up asks for: "province:CODE", or the caller's own for an empty scope; it
-/// must follow the plan in the period (INVALID_ARGUMENT, scope, naming those that do).
-fn followed_province(
-    catalog: &Catalog,
-    plan: &Plan,
-    period: &Period,
-    scope: &str,
-    own_province: Option<&str>,
-) -> Result<String, AppError> {
-    let code = if scope.is_empty() {
-        own_province
-            .ok_or_else(|| AppError::invalid_argument("scope", "required: province:CODE"))?
-    } else {
-        scope
-            .strip_prefix("province:")
-            .filter(|code| is_code(code))
-            .ok_or_else(|| {
-                AppError::invalid_argument(
-                    "scope",
-                    format!("{} is not a scope such as province:CODE", echo(scope)),
-                )
-            })?
-    };
-    let provinces = reporting_provinces(catalog, plan, period);
-    if provinces.iter().any(|province| province.code == code) {
-        return Ok(code.to_string());
-    }
-    let following: Vec<&str> = provinces.iter().map(|p| p.code.as_str()).collect();
-    Err(AppError::invalid_argument(
-        "scope",
-        format!(
-            "province {} does not follow plan {} in {}; these do: {}",
-            echo(code),
-            plan.code,
-            period.code,
-            following.join(", ")
-        ),
-    ))
 }
 
 fn draft_of(request: &ReportTaskProgressRequest) -> ProgressDraft {
@@ -483,15 +322,15 @@ impl TaskService for TaskApi {
         let request = request.into_inner();
         let listed = async {
             AppError::check_fields(&[("plan_code", Field::Code(&request.plan_code))])?;
-            let catalog = self.read_model.catalog(Some(caller.counters())).await?;
-            let plan = find_plan(&catalog, &request.plan_code)?;
+            let tasks = self.app.plan_tasks(&caller, &request.plan_code).await?;
+            let plan_code = &request.plan_code;
             let (tasks, next_page_token) = paged(
-                &self.page_tokens,
-                &plan.tasks,
+                self.app.page_tokens(),
+                &tasks,
                 |task| &task.code,
-                |task| task_to_proto(&plan.code, task),
+                |task| task_to_proto(plan_code, task),
                 (request.page_size, &request.page_token),
-                &format!("tasks;plan={}", plan.code),
+                &format!("tasks;plan={plan_code}"),
             )?;
             Ok::<_, AppError>(ListPlanTasksResponse {
                 tasks,
@@ -513,10 +352,11 @@ impl TaskService for TaskApi {
                 ("plan_code", Field::Code(&request.plan_code)),
                 ("code", Field::Code(&request.code)),
             ])?;
-            let catalog = self.read_model.catalog(Some(caller.counters())).await?;
-            let plan = find_plan(&catalog, &request.plan_code)?;
-            let task = find_task(plan, &request.code)?;
-            Ok::<_, AppError>(task_to_proto(&plan.code, task))
+            let task = self
+                .app
+                .plan_task(&caller, &request.plan_code, &request.code)
+                .await?;
+            Ok::<_, AppError>(task_to_proto(&request.plan_code, &task))
         };
         Ok(Response::new(found.await?))
     }

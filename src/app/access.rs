@@ -256,7 +256,346 @@ pub fn read_maturity_results(
 
 // ── Agency plans: writing and deciding ──────────────────────────────────────────────────────
 
+use chrono::NaiveDate;
+
+/// May submit revisions of one agency's own plan.
+#[derive(Debug, Clone)]
+pub struct PlanWriter {
+    agency_code: String,
+}
+
+impl PlanWriter {
+    pub fn agency_code(&self) -> &str {
+        &self.agency_code
+    }
+}
+
+/// Whether `caller` may write the plan of `agency_code` on `today`: an agency writes its own, or
+/// its province (reaching it today) enters it.
+pub fn write_agency_plan(
+    caller: &Caller,
+    catalog: &Catalog,
+    agency_code: &str,
+    today: NaiveDate,
+) -> Option<PlanWriter> {
+    let principal = caller.principal();
+    let allowed = match principal.role {
+        Role::Agency => principal.organization.as_deref() == Some(agency_code),
+        Role::Province => principal.reach_on(catalog, today).contains(agency_code),
+        Role::GoverningBody | Role::Ministry | Role::Admin => false,
+    };
+    allowed.then(|| PlanWriter {
+        agency_code: agency_code.to_string(),
+    })
+}
+
+/// May approve or return one revision of an agency's plan.
+#[derive(Debug, Clone)]
+pub struct PlanDecider {
+    agency_plan_id: i64,
+}
+
+impl PlanDecider {
+    pub fn agency_plan_id(&self) -> i64 {
+        self.agency_plan_id
+    }
+}
+
+/// Whether `caller` may decide on revision `agency_plan_id`, a plan of `agency_code`: the
+/// agency's governing body on `today`.
+pub fn decide_agency_plan(
+    caller: &Caller,
+    catalog: &Catalog,
+    agency_plan_id: i64,
+    agency_code: &str,
+    today: NaiveDate,
+) -> Option<PlanDecider> {
+    let principal = caller.principal();
+    let governs = principal.role == Role::GoverningBody
+        && catalog
+            .organization(agency_code)
+            .and_then(|agency| agency.version_on(today))
+            .and_then(|version| version.governing_body_code.as_deref())
+            .is_some_and(|code| principal.organization.as_deref() == Some(code));
+    governs.then_some(PlanDecider { agency_plan_id })
+}
+
+/// May read the plans of one agency, with their decisions.
+#[derive(Debug, Clone)]
+pub struct PlanReader {
+    agency_code: String,
+}
+
+impl PlanReader {
+    pub fn agency_code(&self) -> &str {
+        &self.agency_code
+    }
+}
+
+/// Whether `caller` may read the plans of `agency_code`: it reaches the agency `today`, or on
+/// the day the revision asked for was received (`received_on`), so that a merged agency's
+/// province still reads the plans it approved.
+pub fn read_agency_plan(
+    caller: &Caller,
+    catalog: &Catalog,
+    agency_code: &str,
+    today: NaiveDate,
+    received_on: Option<NaiveDate>,
+) -> Option<PlanReader> {
+    let principal = caller.principal();
+    let reaches_on = |day: NaiveDate| principal.reach_on(catalog, day).contains(agency_code);
+    let allowed = reaches_on(today) || received_on.is_some_and(reaches_on);
+    allowed.then(|| PlanReader {
+        agency_code: agency_code.to_string(),
+    })
+}
+
+/// May list where the plans of a governing body's agencies stand on one day.
+#[derive(Debug, Clone)]
+pub struct AgencyPlanLister {
+    governing_body_code: String,
+    as_of: NaiveDate,
+}
+
+impl AgencyPlanLister {
+    pub fn governing_body_code(&self) -> &str {
+        &self.governing_body_code
+    }
+
+    pub fn as_of(&self) -> NaiveDate {
+        self.as_of
+    }
+}
+
+/// The agency a caller does not reach, which a refused listing names.
+#[derive(Debug, Clone)]
+pub struct OutsideReach {
+    pub agency_code: String,
+}
+
+/// The governing body `caller` is, when it is one: the agencies it lists when it names none.
+pub fn own_governing_body(caller: &Caller) -> Option<&str> {
+    let principal = caller.principal();
+    (principal.role == Role::GoverningBody)
+        .then_some(principal.organization.as_deref())
+        .flatten()
+}
+
+/// Whether `caller` may list the plans of the agencies of `governing_body_code` on `as_of`: it
+/// reaches every one of them then. A refusal names the first it does not reach.
+pub fn list_agency_plans(
+    caller: &Caller,
+    catalog: &Catalog,
+    governing_body_code: &str,
+    as_of: NaiveDate,
+) -> Result<AgencyPlanLister, OutsideReach> {
+    let reach = caller.principal().reach_on(catalog, as_of);
+    let agencies = Scope::GoverningBody(governing_body_code.to_string()).lineage_on(catalog, as_of);
+    if let Some((outside, _)) = agencies
+        .iter()
+        .find(|(agency, _)| !reach.contains(&agency.code))
+    {
+        return Err(OutsideReach {
+            agency_code: outside.code.clone(),
+        });
+    }
+    Ok(AgencyPlanLister {
+        governing_body_code: governing_body_code.to_string(),
+        as_of,
+    })
+}
+
 // ── Tasks: reporting on a line and following up ─────────────────────────────────────────────
+
+use crate::domain::plan::Plan;
+use crate::domain::task::Task;
+use crate::domain::task_follow_up::line_led_by;
+
+/// May report progress on one line of a task: the line's lead, whose organisation is the line's
+/// reporter (see ReportTaskProgress in task.proto; the domain says who leads,
+/// [`line_led_by`]).
+#[derive(Debug, Clone)]
+pub struct LineReporter {
+    reporter_code: String,
+}
+
+impl LineReporter {
+    pub fn reporter_code(&self) -> &str {
+        &self.reporter_code
+    }
+}
+
+/// Whether `caller` leads a line of `task` of `plan` in `period`, and which.
+pub fn report_on_line(
+    caller: &Caller,
+    catalog: &Catalog,
+    plan: &Plan,
+    task: &Task,
+    period: &Period,
+) -> Option<LineReporter> {
+    line_led_by(caller.principal(), catalog, plan, task, period).map(|reporter_code| LineReporter {
+        reporter_code: reporter_code.to_string(),
+    })
+}
+
+/// May read the progress reports of one reporter for one period.
+#[derive(Debug, Clone)]
+pub struct LineReader {
+    reporter_code: String,
+    period_code: String,
+}
+
+impl LineReader {
+    pub fn reporter_code(&self) -> &str {
+        &self.reporter_code
+    }
+
+    pub fn period_code(&self) -> &str {
+        &self.period_code
+    }
+}
+
+/// Whether `caller` may read the reports of `reporter_code` in `period`: the reporter itself,
+/// the province it belongs to on the period's reference date (or that is it), the Ministry.
+pub fn read_line(
+    caller: &Caller,
+    catalog: &Catalog,
+    reporter_code: &str,
+    period: &Period,
+) -> Option<LineReader> {
+    let principal = caller.principal();
+    let own = principal.organization.as_deref();
+    let allowed = match principal.role {
+        Role::Ministry => true,
+        Role::Province => {
+            own == Some(reporter_code)
+                || catalog
+                    .organization(reporter_code)
+                    .and_then(|org| org.version_on(period.reference_date()))
+                    .is_some_and(|version| version.province_code.as_deref() == own)
+        }
+        Role::Agency | Role::GoverningBody => own == Some(reporter_code),
+        Role::Admin => false,
+    };
+    allowed.then(|| LineReader {
+        reporter_code: reporter_code.to_string(),
+        period_code: period.code.clone(),
+    })
+}
+
+/// May read the follow-up of a plan's tasks in one province: the province itself, the Ministry.
+#[derive(Debug, Clone)]
+pub struct FollowUpReader {
+    province_code: String,
+}
+
+impl FollowUpReader {
+    pub fn province_code(&self) -> &str {
+        &self.province_code
+    }
+}
+
+/// The province `caller` is, when it is one: the follow-up it reads when it names none.
+pub fn own_province(caller: &Caller) -> Option<&str> {
+    let principal = caller.principal();
+    (principal.role == Role::Province)
+        .then_some(principal.organization.as_deref())
+        .flatten()
+}
+
+/// Whether `caller` may read the follow-up of `province_code`.
+pub fn read_follow_up(caller: &Caller, province_code: &str) -> Option<FollowUpReader> {
+    let allowed =
+        caller.principal().role == Role::Ministry || own_province(caller) == Some(province_code);
+    allowed.then(|| FollowUpReader {
+        province_code: province_code.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod task_and_plan_rules {
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::catalog_file::{self, DEFAULT_CATALOG};
+
+    fn caller(role: Role, organization: Option<&str>) -> Caller {
+        Caller::for_tests(Principal {
+            credential_id: 1,
+            role,
+            organization: organization.map(str::to_string),
+        })
+    }
+
+    #[test]
+    fn a_line_is_read_by_its_reporter_its_province_and_the_ministry() {
+        let catalog = catalog_file::parse(DEFAULT_CATALOG).unwrap();
+        let p2024 = catalog.period("2024").unwrap();
+        let reads = |caller: &Caller, reporter: &str| {
+            read_line(caller, &catalog, reporter, p2024).is_some()
+        };
+        let agency = caller(Role::Agency, Some("bao-nam-dinh"));
+        assert!(reads(&agency, "bao-nam-dinh"));
+        assert!(!reads(&agency, "bao-ha-nam"));
+        let province = caller(Role::Province, Some("nam-dinh"));
+        assert!(reads(&province, "bao-nam-dinh"));
+        assert!(reads(&province, "nam-dinh"));
+        assert!(!reads(&province, "bao-ha-nam"));
+        assert!(reads(&caller(Role::Ministry, None), "bao-ha-nam"));
+        assert!(!reads(&caller(Role::Admin, None), "bao-nam-dinh"));
+    }
+
+    #[test]
+    fn a_province_follows_its_own_and_the_ministry_any() {
+        let province = caller(Role::Province, Some("nam-dinh"));
+        assert_eq!(own_province(&province), Some("nam-dinh"));
+        assert!(read_follow_up(&province, "nam-dinh").is_some());
+        assert!(read_follow_up(&province, "ha-nam").is_none());
+        let ministry = caller(Role::Ministry, None);
+        assert_eq!(own_province(&ministry), None);
+        assert!(read_follow_up(&ministry, "ha-nam").is_some());
+        let agency = caller(Role::Agency, Some("bao-nam-dinh"));
+        assert!(read_follow_up(&agency, "nam-dinh").is_none());
+    }
+
+    #[test]
+    fn an_agency_writes_its_own_plan_and_its_province_enters_it() {
+        let catalog = catalog_file::parse(DEFAULT_CATALOG).unwrap();
+        let day = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+        let writes = |caller: &Caller, agency: &str| {
+            write_agency_plan(caller, &catalog, agency, day).is_some()
+        };
+        let agency = caller(Role::Agency, Some("bao-nam-dinh"));
+        assert!(writes(&agency, "bao-nam-dinh"));
+        assert!(!writes(&agency, "bao-ha-nam"));
+        let province = caller(Role::Province, Some("nam-dinh"));
+        assert!(writes(&province, "bao-nam-dinh"));
+        assert!(!writes(&province, "bao-ha-nam"));
+        assert!(!writes(&caller(Role::Ministry, None), "bao-nam-dinh"));
+        // Only a governing body decides, and the Ministry reads every plan.
+        assert!(
+            decide_agency_plan(
+                &caller(Role::Ministry, None),
+                &catalog,
+                1,
+                "bao-nam-dinh",
+                day
+            )
+            .is_none()
+        );
+        assert!(
+            read_agency_plan(
+                &caller(Role::Ministry, None),
+                &catalog,
+                "bao-ha-nam",
+                day,
+                None
+            )
+            .is_some()
+        );
+        assert!(read_agency_plan(&agency, &catalog, "bao-ha-nam", day, None).is_none());
+    }
+}
 
 // ── Province reports: drafting, signing, reading ────────────────────────────────────────────
 

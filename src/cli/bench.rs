@@ -22,6 +22,7 @@ use tonic_health::pb::health_client::HealthClient;
 
 use super::CliResult;
 use crate::api::convert::report_to_proto;
+use crate::app::admin::{Admin, CatalogSource};
 use crate::catalog_file::{self, DEFAULT_CATALOG, without_closing_times};
 use crate::config::{BenchArgs, BenchDatabase};
 use crate::domain::Catalog;
@@ -33,7 +34,6 @@ use crate::proto::{
     GetReportingStatusRequest, ListSubmissionsRequest, ListTargetAgenciesRequest,
     ListTargetSummariesRequest, SubmitReportRequest, import_reports_response,
 };
-use crate::store::{CatalogSource, Store};
 
 const PROVINCES: usize = 34;
 const AGENCIES_AT_SCALE_1: f64 = 800.0;
@@ -177,13 +177,13 @@ async fn bench_backend(
         io::stdout(),
         "\n== {database}: loading the national catalogue"
     )?;
-    let store = Store::connect(database_url).await?;
+    let store = Admin::connect(database_url).await?;
     let source = CatalogSource {
         text: &national.toml,
         applied_by: "pressdx bench",
         accept_unrecorded_changes: false,
     };
-    store.apply_catalog(catalog, &source, false).await?;
+    store.import_catalog(catalog, &source, false).await?;
     let tokens = BenchTokens::create(&store, agency_codes).await?;
     store.close().await?;
 
@@ -374,7 +374,7 @@ type Bearer = MetadataValue<Ascii>;
 
 impl BenchTokens {
     async fn create(
-        store: &Store,
+        store: &Admin,
         agency_codes: &[String],
     ) -> Result<BenchTokens, Box<dyn std::error::Error>> {
         let create = |role, organization: Option<String>| async move {

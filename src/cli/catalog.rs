@@ -6,10 +6,10 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::{CliResult, EXIT_REFUSED};
+use crate::app::admin::{CatalogSource, ImportCounts};
 use crate::catalog_file::{self, CatalogError};
 use crate::domain::period::vietnam_time;
 use crate::domain::plan::percent;
-use crate::store::{CatalogSource, ImportCounts};
 
 /// How `pressdx catalog import` applies a file.
 #[derive(Debug, Clone, Copy)]
@@ -50,7 +50,7 @@ pub async fn import(file: &Path, how: ImportOptions, database_url: &str) -> CliR
         applied_by: &operator,
         accept_unrecorded_changes,
     };
-    let import = store.apply_catalog(&catalog, &source, dry_run).await?;
+    let import = store.import_catalog(&catalog, &source, dry_run).await?;
     store.close().await?;
     let mut out = io::stdout().lock();
     let verb = if dry_run { "would change" } else { "changed" };

@@ -29,12 +29,12 @@ use std::error::Error;
 use std::io;
 use std::process::ExitCode;
 
+use crate::app::admin::{Admin, describe_database};
 use crate::config::{
     AuditCommand, CatalogCommand, Command, ReviewCommand, SubmissionsCommand, TokenCommand,
 };
 use crate::proto::ReviewDecision;
 use crate::server::{Server, shutdown_signal};
-use crate::store::{Store, describe_database};
 
 pub use report_file::ReportFile;
 
@@ -46,9 +46,9 @@ pub const EXIT_REFUSED: u8 = 2;
 
 /// Opens the database an operator command works on: an existing one only, named on standard
 /// error so that the operator sees which.
-pub async fn open_database(database_url: &str) -> Result<Store, Box<dyn Error>> {
+pub async fn open_database(database_url: &str) -> Result<Admin, Box<dyn Error>> {
     eprintln!("database: {}", describe_database(database_url));
-    Ok(Store::open_existing(database_url).await?)
+    Ok(Admin::open_existing(database_url).await?)
 }
 
 /// Who the audit log names for a change made with the CLI on the database directly: whoever holds

@@ -10,9 +10,9 @@ use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 
 use super::{CliResult, EXIT_REFUSED, operator};
+use crate::app::admin::{Credential, CredentialKind, NewCredential, secret_sha256};
 use crate::domain::access::{Role, check_role};
 use crate::domain::period::vietnam_time;
-use crate::store::{Credential, CredentialKind, NewCredential, secret_sha256};
 
 /// What `pressdx token create` was asked for.
 pub struct NewToken {

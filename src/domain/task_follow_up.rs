@@ -1,8 +1,8 @@
 //! The following of a plan's tasks (issue 14, items 2 and 3): who leads which line of a task in a
-//! period and who may read its reports; and the follow-up of a plan in a province: lines by
-//! status, the overdue ones and how late, and each lead's load. It reads the catalogue, so it sits
-//! above it, while a task itself (task.rs) is part of what the catalogue holds. The rules are
-//! written out for integrators in proto/pressdx/v1/task.proto.
+//! period; and the follow-up of a plan in a province: lines by status, the overdue ones and how
+//! late, and each lead's load. It reads the catalogue, so it sits above it, while a task itself
+//! (task.rs) is part of what the catalogue holds. The rules are written out for integrators in
+//! proto/pressdx/v1/task.proto.
 
 use std::collections::BTreeMap;
 
@@ -44,29 +44,6 @@ pub fn line_led_by<'a>(
         _ => false,
     };
     leads.then_some(own)
-}
-
-/// Whether `principal` may read the reports of `reporter_code` in `period`: the reporter itself,
-/// the province it belongs to on the period's reference date (or that is it), the Ministry.
-pub fn may_read_line(
-    principal: &Principal,
-    catalog: &Catalog,
-    reporter_code: &str,
-    period: &Period,
-) -> bool {
-    let own = principal.organization.as_deref();
-    match principal.role {
-        Role::Ministry => true,
-        Role::Province => {
-            own == Some(reporter_code)
-                || catalog
-                    .organization(reporter_code)
-                    .and_then(|org| org.version_on(period.reference_date()))
-                    .is_some_and(|version| version.province_code.as_deref() == own)
-        }
-        Role::Agency | Role::GoverningBody => own == Some(reporter_code),
-        Role::Admin => false,
-    }
 }
 
 /// The latest revision of one line's report for one period, as the follow-up reads it.

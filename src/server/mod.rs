@@ -23,7 +23,8 @@ use crate::api::{
     AgencyPlanApi, CatalogApi, Draining, MaturityApi, ProvinceReportApi, ReviewApi, SubmissionApi,
     SummaryApi, TaskApi,
 };
-use crate::app::{App, AppError, AuthenticationSettings};
+use crate::app::admin::{Admin, CatalogSource, Commits, StoreError, describe_database};
+use crate::app::{AppError, AuthenticationSettings};
 use crate::catalog_file::{self, CatalogError, DEFAULT_CATALOG};
 use crate::config::{LimitArgs, ServeConfig, TlsArgs, WebArgs};
 use crate::metrics::{MetricsEndpoint, RpcMetricsLayer};
@@ -35,7 +36,6 @@ use crate::proto::review_service_server::ReviewServiceServer;
 use crate::proto::submission_service_server::SubmissionServiceServer;
 use crate::proto::summary_service_server::SummaryServiceServer;
 use crate::proto::task_service_server::TaskServiceServer;
-use crate::store::{CatalogSource, Commits, Store, StoreError, describe_database};
 
 /// How often an HTTP/2 connection is pinged, and how long the peer has to answer before the
 /// connection is closed.
@@ -82,7 +82,7 @@ pub enum ServerError {
 pub struct Server {
     listener: TcpListener,
     local_addr: SocketAddr,
-    store: Store,
+    database: Admin,
     tls: Option<ServerTlsConfig>,
     limits: LimitArgs,
     shutdown_grace: Duration,
@@ -95,12 +95,12 @@ impl Server {
     /// the TLS files, and binds the listen address.
     pub async fn build(config: &ServeConfig) -> Result<Server, ServerError> {
         let tls = server_tls(&config.tls)?;
-        let store = Store::connect(&config.database.database_url).await?;
+        let database = Admin::connect(&config.database.database_url).await?;
         info!(database = %describe_database(&config.database.database_url), "database ready");
-        load_catalog_if_empty(&store, config.catalog.as_deref()).await?;
+        load_catalog_if_empty(&database, config.catalog.as_deref()).await?;
         // Serving goes on (reads are right as of the stored submissions), but submits go wrong
         // until it is repaired: say so where the operator looks first.
-        if let Some(disagreement) = store.feed_disagreement().await? {
+        if let Some(disagreement) = database.feed_disagreement().await? {
             error!(
                 problem = %disagreement,
                 "the database is inconsistent (pressdx audit verify names what changed)"
@@ -126,7 +126,7 @@ impl Server {
         Ok(Server {
             listener,
             local_addr,
-            store,
+            database,
             tls,
             limits: config.limits,
             shutdown_grace: Duration::from_secs(config.shutdown_grace),
@@ -141,9 +141,9 @@ impl Server {
     }
 
     /// What this server knows of commits to its database; a store given it
-    /// ([`Store::with_commits`]) writes as this server's own writers do.
+    /// (`Store::with_commits`) writes as this server's own writers do.
     pub fn commits(&self) -> Arc<Commits> {
-        self.store.commits().clone()
+        self.database.commits()
     }
 
     /// The address the metrics endpoint is bound to, if there is one.
@@ -167,14 +167,13 @@ impl Server {
         set_health(&health_reporter, true).await;
 
         let limits = self.limits;
-        let app = App::new(
-            self.store.clone(),
-            AuthenticationSettings {
+        let app = self
+            .database
+            .app(AuthenticationSettings {
                 rate_per_second: limits.rate_limit,
                 failed_authentications_per_minute: limits.max_failed_authentications,
-            },
-        )
-        .await?;
+            })
+            .await?;
         let background = app.start_background();
         let draining = Draining::new();
 
@@ -313,7 +312,7 @@ impl Server {
         }
         served?;
         info!("stopped serving; closing the database");
-        drop(self.store);
+        drop(self.database);
         app.close().await?;
         Ok(())
     }
@@ -371,8 +370,8 @@ fn reflection() -> tonic_reflection::server::Builder<'static> {
 
 /// Loads a catalogue into an empty database: the file `--catalog` names, or the default one. A
 /// database that holds a catalogue already keeps it (`pressdx catalog import` changes it).
-async fn load_catalog_if_empty(store: &Store, file: Option<&Path>) -> Result<(), ServerError> {
-    if !store.catalog_is_empty().await? {
+async fn load_catalog_if_empty(database: &Admin, file: Option<&Path>) -> Result<(), ServerError> {
+    if !database.catalog_is_empty().await? {
         if let Some(file) = file {
             warn!(file = %file.display(), "the database holds a catalogue already: --catalog loads one into an empty database only; use `pressdx catalog import` to change it");
         }
@@ -407,7 +406,7 @@ async fn load_catalog_if_empty(store: &Store, file: Option<&Path>) -> Result<(),
         applied_by: &applied_by,
         accept_unrecorded_changes: false,
     };
-    store.apply_catalog(&catalog, &source, false).await?;
+    database.import_catalog(&catalog, &source, false).await?;
     info!(
         catalogue = %origin,
         organizations = catalog.organizations.len(),
