@@ -770,4 +770,25 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn a_province_lists_the_reports_of_its_agencies_and_the_ministry_every_one() {
+        let catalog = catalog_file::parse(DEFAULT_CATALOG).unwrap();
+        let caller = |role, organization: Option<&str>| {
+            Caller::for_tests(Principal {
+                credential_id: 1,
+                role,
+                organization: organization.map(str::to_string),
+            })
+        };
+        let province =
+            access::list_submissions(&caller(Role::Province, Some("nam-dinh")), &catalog).unwrap();
+        assert!(!province.lists_everything());
+        assert!(province.lists_agency("bao-nam-dinh"));
+        assert!(!province.lists_agency("bao-ha-nam"));
+        let ministry = access::list_submissions(&caller(Role::Ministry, None), &catalog).unwrap();
+        assert!(ministry.lists_everything() && ministry.lists_agency("bao-ha-nam"));
+        // An administrator reaches no agency: it lists nothing, and learns of no submission.
+        assert!(access::list_submissions(&caller(Role::Admin, None), &catalog).is_none());
+    }
 }
