@@ -18,9 +18,9 @@ use crate::domain::plausibility::Warning;
 use crate::domain::report::{AnnualReport, DigitalPlatform, PlatformOrigin, StaffCounts};
 use crate::domain::scope::{Absence, AbsenceReason, Boundaries};
 use crate::proto;
-use crate::store::StoredSubmission;
 
 use crate::app::AppError;
+use crate::app::submissions::{GivenInstant, Receipt, StoredSubmission};
 
 pub fn report_from_proto(report: proto::AnnualReport) -> AnnualReport {
     let staff = |counts: Option<proto::StaffCounts>| {
@@ -176,16 +176,21 @@ pub fn instant(timestamp: &Timestamp) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(timestamp.seconds, u32::try_from(timestamp.nanos).ok()?)
 }
 
+/// An optional instant of a request, for the application to refuse if it is not one.
+pub fn given_instant(timestamp: Option<&Timestamp>) -> GivenInstant {
+    match timestamp.map(instant) {
+        None => GivenInstant::Absent,
+        Some(None) => GivenInstant::NotAnInstant,
+        Some(Some(instant)) => GivenInstant::At(instant),
+    }
+}
+
 pub fn timeliness_of_flag(late: bool) -> proto::Timeliness {
     if late {
         proto::Timeliness::Late
     } else {
         proto::Timeliness::OnTime
     }
-}
-
-pub fn timeliness_of(period: &Period, received_at: DateTime<Utc>) -> proto::Timeliness {
-    timeliness_of_flag(period.timeliness(received_at) == Timeliness::Late)
 }
 
 pub fn submission_to_proto(submission: &StoredSubmission) -> proto::Submission {
@@ -208,31 +213,63 @@ pub fn submission_to_proto(submission: &StoredSubmission) -> proto::Submission {
     }
 }
 
-/// The receipt of a stored submission; `latest_revision` is the revision of its agency and period
-/// that counts now.
-pub fn receipt(
-    submission: &StoredSubmission,
-    period: &Period,
-    replayed: bool,
-    latest_revision: i32,
-) -> proto::SubmissionReceipt {
-    proto::SubmissionReceipt {
-        submission_id: submission.id,
-        agency_code: submission.agency_code.clone(),
-        period_code: submission.period_code.clone(),
-        revision: submission.revision,
-        received_at: Some(timestamp(submission.received_at)),
-        timeliness: timeliness_of_flag(submission.late).into(),
-        deadline: Some(timestamp(period.deadline)),
-        content_hash: submission.content_hash.clone(),
-        validated_only: false,
-        replayed,
-        request_id: submission.request_id.clone(),
-        latest_revision,
-        entered_by: submission.entered_by.clone().unwrap_or_default(),
-        received_at_asserted: submission.received_at_asserted,
-        warnings: warnings_to_proto(&submission.warnings),
-        feed_position: submission.feed_position,
+/// The receipt of a submit: of the submission stored (or replayed), or of a valid report that
+/// a validate-only request did not store.
+pub fn receipt_to_proto(receipt: Receipt) -> proto::SubmissionReceipt {
+    match receipt {
+        Receipt::Stored {
+            submission,
+            deadline,
+            replayed,
+            validated_only,
+            latest_revision,
+        } => proto::SubmissionReceipt {
+            submission_id: submission.id,
+            agency_code: submission.agency_code,
+            period_code: submission.period_code,
+            revision: submission.revision,
+            received_at: Some(timestamp(submission.received_at)),
+            timeliness: timeliness_of_flag(submission.late).into(),
+            deadline: Some(timestamp(deadline)),
+            content_hash: submission.content_hash,
+            validated_only,
+            replayed,
+            request_id: submission.request_id,
+            latest_revision,
+            entered_by: submission.entered_by.unwrap_or_default(),
+            received_at_asserted: submission.received_at_asserted,
+            warnings: warnings_to_proto(&submission.warnings),
+            feed_position: submission.feed_position,
+        },
+        Receipt::Valid {
+            valid,
+            received_at,
+            latest_revision,
+        } => proto::SubmissionReceipt {
+            submission_id: 0,
+            agency_code: valid.agency_code,
+            period_code: valid.period.code.clone(),
+            revision: latest_revision + 1,
+            received_at: Some(timestamp(received_at)),
+            timeliness: timeliness_of_flag(
+                valid.period.timeliness(received_at) == Timeliness::Late,
+            )
+            .into(),
+            deadline: Some(timestamp(valid.period.deadline)),
+            content_hash: valid.content_hash,
+            validated_only: true,
+            replayed: false,
+            request_id: valid.request_id,
+            latest_revision,
+            entered_by: if valid.on_behalf {
+                valid.submitted_by
+            } else {
+                String::new()
+            },
+            received_at_asserted: valid.asserted_received_at.is_some(),
+            warnings: warnings_to_proto(&valid.warnings),
+            feed_position: 0,
+        },
     }
 }
 

@@ -191,7 +191,90 @@ pub fn send_reports(
     })
 }
 
+/// May list the submissions of some agencies in some periods: those the caller reaches in each
+/// period, or every one.
+#[derive(Debug, Clone)]
+pub struct SubmissionLister {
+    /// The (period, agencies) listed, agencies sorted; `None`: every report.
+    visible: Option<Vec<(String, Vec<String>)>>,
+}
+
+impl SubmissionLister {
+    /// The (period, agencies) whose reports may be listed; `None` for a principal that reaches
+    /// everything.
+    pub fn visible(&self) -> Option<&[(String, Vec<String>)]> {
+        self.visible.as_deref()
+    }
+
+    /// Whether every report may be listed.
+    pub fn lists_everything(&self) -> bool {
+        self.visible.is_none()
+    }
+
+    /// Whether some report of `agency_code` may be listed, in some period.
+    pub fn lists_agency(&self, agency_code: &str) -> bool {
+        self.visible.as_ref().is_none_or(|visible| {
+            visible
+                .iter()
+                .any(|(_, agencies)| agencies.iter().any(|code| code == agency_code))
+        })
+    }
+}
+
+/// Which submissions `caller` may list: in each period of the catalogue, those of the agencies
+/// it reaches then; `None` when it reaches no agency in any period.
+pub fn list_submissions(caller: &Caller, catalog: &Catalog) -> Option<SubmissionLister> {
+    let mut visible = Vec::new();
+    for period in &catalog.periods {
+        match caller.principal().reach(catalog, period) {
+            Reach::Everything => return Some(SubmissionLister { visible: None }),
+            Reach::Agencies(agencies) if agencies.is_empty() => {}
+            Reach::Agencies(agencies) => {
+                let mut agencies: Vec<String> = agencies.into_iter().collect();
+                agencies.sort();
+                visible.push((period.code.clone(), agencies));
+            }
+        }
+    }
+    (!visible.is_empty()).then_some(SubmissionLister {
+        visible: Some(visible),
+    })
+}
+
 // ── Reviews and reopenings ──────────────────────────────────────────────────────────────────
+
+/// May review the reports of one agency for one period, and reopen the period for it once
+/// closed: the province that reaches the agency in that period (only provinces review, as
+/// authentication checks).
+#[derive(Debug, Clone)]
+pub struct Reviewer {
+    agency_code: String,
+    period_code: String,
+}
+
+impl Reviewer {
+    pub fn agency_code(&self) -> &str {
+        &self.agency_code
+    }
+
+    pub fn period_code(&self) -> &str {
+        &self.period_code
+    }
+}
+
+/// Whether `caller` may review the reports of `agency_code` for `period`: it reaches the agency
+/// in that period.
+pub fn review_agency(
+    caller: &Caller,
+    catalog: &Catalog,
+    agency_code: &str,
+    period: &Period,
+) -> Option<Reviewer> {
+    reaches(caller.principal(), catalog, agency_code, period).then(|| Reviewer {
+        agency_code: agency_code.to_string(),
+        period_code: period.code.clone(),
+    })
+}
 
 // ── Maturity: appraisals and results ────────────────────────────────────────────────────────
 

@@ -24,6 +24,7 @@ mod read_model;
 pub mod reviews;
 pub mod submissions;
 pub mod tasks;
+mod writer;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,7 +37,8 @@ pub use feed::FeedWatcher;
 pub use pagination::PageTokens;
 pub use read_model::{ReadModel, ReadView};
 
-use crate::store::{Store, SubmissionWriter};
+use crate::store::Store;
+use writer::SubmissionWriter;
 
 /// How often the server looks for submissions committed by other processes sharing its database,
 /// to wake summary watchers; reads never wait for it.
@@ -147,10 +149,6 @@ impl App {
 
     pub(crate) fn shared_authenticator(&self) -> Arc<Authenticator> {
         self.authenticator.clone()
-    }
-
-    pub(crate) fn writer(&self) -> &SubmissionWriter {
-        &self.writer
     }
 }
 

@@ -1292,10 +1292,11 @@ mod tests {
     use sea_orm::{ActiveModelTrait, Database};
 
     use super::*;
+    use crate::app::submissions::plan_batch;
     use crate::domain::period::Period;
     use crate::domain::submission::ValidSubmission;
     use crate::store::entities::latest_submission;
-    use crate::store::{Store, SubmitOutcome};
+    use crate::store::{Revised, Store};
 
     /// A database from before the audit log and the canonical content hash, holding one
     /// submission stored as pressdx stored it then: on upgrade the audit log records it, its hash
@@ -1386,8 +1387,11 @@ mod tests {
             asserted_received_at: None,
             warnings: Vec::new(),
         };
-        let outcome = store.store_submission(&retry, Utc::now()).await.unwrap();
-        assert!(matches!(outcome, SubmitOutcome::Replayed(_)), "{outcome:?}");
+        let outcome = store
+            .store_submissions(&[(&retry, Utc::now())], plan_batch)
+            .await
+            .unwrap();
+        assert!(matches!(outcome[..], [Revised::Replayed(_)]), "{outcome:?}");
         store.close().await.unwrap();
     }
 

@@ -19,7 +19,6 @@ mod self_assessments;
 mod submissions;
 mod summaries;
 mod task_progress;
-mod writer;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,11 +55,11 @@ pub use self_assessments::{
     Appraised, MaturityAppraisal, NewAppraisal, NewSelfAssessment, StoredSelfAssessment,
 };
 pub use submissions::{
-    ListSubmissionsQuery, MAX_PAGE_SIZE, StoredSubmission, SubmissionPage, SubmitOutcome,
+    HeldForBatch, ListSubmissionsQuery, MAX_PAGE_SIZE, PlanBatch, StoredSubmission, SubmissionPage,
+    SubmitPlan,
 };
 pub use summaries::{Change, Counters};
 pub use task_progress::{NewTaskProgress, StoredTaskProgress};
-pub use writer::SubmissionWriter;
 
 /// The database URL used when none is given: a SQLite file in the working directory, created if
 /// missing.

@@ -1,6 +1,6 @@
-//! What the stores of revisioned records (self-assessments, agency plans, task progress reports)
-//! share: a submit either becomes the next revision, or finds its request id taken before, by the
-//! same content (a retry, replayed) or by other content (refused). Writers queue for the write
+//! What the stores of revisioned records (annual reports, self-assessments, agency plans, task
+//! progress reports) share: a submit either becomes the next revision, or finds its request id
+//! taken before, by the same content (a retry, replayed) or by other content (refused). Writers queue for the write
 //! lock before they read the latest revision (`Store::begin_write`), so two never pick the same
 //! one; should an insert still collide on the unique index, it is CONTENTION, to retry.
 
@@ -21,7 +21,7 @@ pub enum Revised<T> {
 
 impl<T> Revised<T> {
     /// The outcome for a request id already taken by `taken`.
-    pub(super) fn taken(taken: T, same_content: bool) -> Revised<T> {
+    pub fn taken(taken: T, same_content: bool) -> Revised<T> {
         if same_content {
             Revised::Replayed(taken)
         } else {

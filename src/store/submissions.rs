@@ -14,9 +14,9 @@ use tracing::debug;
 use super::audit_chain::{self, AuditAction, AuditHead, AuditRecord};
 use super::entities::{audit_entry, latest_submission, submission};
 use super::reviews::{ReviewState, review_state_condition};
+use super::revisions::Revised;
 use super::summaries::{Change, Counters};
 use super::{Store, StoreError};
-use crate::domain::period::Timeliness;
 use crate::domain::plausibility::Warning;
 use crate::domain::report::AnnualReport;
 use crate::domain::submission::ValidSubmission;
@@ -68,17 +68,30 @@ impl StoredSubmission {
     }
 }
 
-/// What became of a submit.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SubmitOutcome {
-    /// Stored as a new revision.
-    Accepted(StoredSubmission),
-    /// The request id was already accepted with the same content: this is that submission, and
-    /// nothing new was stored.
-    Replayed(StoredSubmission),
-    /// The request id was already accepted with different content: nothing was stored.
-    RequestIdReused(StoredSubmission),
+/// What the database holds that the plan of a batch rests on, read under the write lock (so
+/// that it cannot change before the batch commits).
+#[derive(Debug, Clone, Default)]
+pub struct HeldForBatch {
+    /// The submissions the batch's request ids were accepted as before, by request id.
+    pub earlier: HashMap<String, StoredSubmission>,
+    /// The latest revision stored of each agency and period the batch touches.
+    pub latest_revisions: HashMap<(String, String), i32>,
 }
+
+/// What becomes of one submit of a batch, as planned before anything is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubmitPlan {
+    /// Its request id was taken before this batch: replayed or refused, nothing written.
+    TakenBefore(Box<Revised<StoredSubmission>>),
+    /// Its request id was taken by the submit of this batch at that index: replayed or refused.
+    TakenInBatch(Revised<usize>),
+    /// Stored as this revision of its agency and period.
+    New { revision: i32, late: bool },
+}
+
+/// Plans a batch from what the database holds of it: what becomes of each submit, in order.
+/// The application's rules, handed to the store so that it applies them under its lock.
+pub type PlanBatch = fn(&[(&ValidSubmission, DateTime<Utc>)], &HeldForBatch) -> Vec<SubmitPlan>;
 
 #[derive(Debug, Clone, Default)]
 pub struct ListSubmissionsQuery {
@@ -138,38 +151,26 @@ impl Store {
         .map_or(0, |latest| latest.revision))
     }
 
-    /// Stores a checked submission as the next revision of its agency and period, in one
-    /// transaction, unless its request id was used before.
-    pub async fn store_submission(
-        &self,
-        valid: &ValidSubmission,
-        received_at: DateTime<Utc>,
-    ) -> Result<SubmitOutcome, StoreError> {
-        self.store_submissions(&[(valid, received_at)])
-            .await?
-            .pop()
-            .ok_or_else(|| StoreError::Corrupt("a batch of one gave no outcome".into()))
-    }
-
     /// Stores a batch of checked submissions in one transaction (one commit, one sync to disk),
-    /// each in order as if submitted alone: a request id seen before (in the database or earlier
-    /// in the batch) is replayed or refused, anything else becomes the next revision of its agency
-    /// and period. A handful of statements serve the whole batch, however long.
+    /// each as `plan` decides from what the database holds under the write lock: replayed or
+    /// refused under a request id taken before, or a new revision of its agency and period. A
+    /// handful of statements serve the whole batch, however long.
     pub async fn store_submissions(
         &self,
         batch: &[(&ValidSubmission, DateTime<Utc>)],
-    ) -> Result<Vec<SubmitOutcome>, StoreError> {
+        plan: PlanBatch,
+    ) -> Result<Vec<Revised<StoredSubmission>>, StoreError> {
         for attempt in 1..=MAX_ATTEMPTS {
             // What this process had heard of before the counters row is locked, all of which the
             // counters read under the lock hold.
             let heard = self.commits.generation();
             let transaction = self.begin_write().await?;
-            match store_batch(&transaction, batch).await {
+            match store_batch(&transaction, batch, plan).await {
                 Ok((outcomes, counters)) => {
                     transaction.commit().await?;
                     self.commits.keep_committed(outcomes.iter().filter_map(
                         |outcome| match outcome {
-                            SubmitOutcome::Accepted(stored) => {
+                            Revised::Stored(stored) => {
                                 Some((stored.change(), stored.report.clone()))
                             }
                             _ => None,
@@ -363,12 +364,13 @@ async fn lock_counters(
     Ok((counters, head))
 }
 
-/// Stores a batch inside `transaction` (see [`Store::store_submissions`]), and answers the
-/// counters as they are once it commits.
+/// Stores a batch inside `transaction` as `plan` decides (see [`Store::store_submissions`]), and
+/// answers the counters as they are once it commits.
 async fn store_batch(
     transaction: &DatabaseTransaction,
     batch: &[(&ValidSubmission, DateTime<Utc>)],
-) -> Result<(Vec<SubmitOutcome>, Counters), Stored> {
+    plan: PlanBatch,
+) -> Result<(Vec<Revised<StoredSubmission>>, Counters), Stored> {
     let (counters, audit_head) = lock_counters(transaction).await?;
     let mut feed_position = counters.feed_position;
 
@@ -378,45 +380,41 @@ async fn store_batch(
         .iter()
         .map(|(valid, _)| valid.request_id.as_str())
         .collect();
-    let earlier = find_by_request_ids(transaction, &request_ids).await?;
-    let mut latest = latest_of(transaction, batch).await?;
-
-    /// What becomes of each submit; rows of this batch are named by their feed position until
-    /// they are inserted and have an id.
-    enum Planned {
-        Done(Box<SubmitOutcome>),
-        Accepted(i64),
-        Replayed(i64),
-        RequestIdReused(i64),
+    let latest = latest_of(transaction, batch).await?;
+    let held = HeldForBatch {
+        earlier: find_by_request_ids(transaction, &request_ids).await?,
+        latest_revisions: latest
+            .iter()
+            .map(|(key, (revision, _))| (key.clone(), *revision))
+            .collect(),
+    };
+    let plans = plan(batch, &held);
+    if plans.len() != batch.len() {
+        return Err(Stored::Failed(StoreError::Corrupt(format!(
+            "a batch of {} submits was planned as {}",
+            batch.len(),
+            plans.len()
+        ))));
     }
-    // Request ids accepted earlier in this batch, with their row's position and content hash.
-    let mut in_batch: HashMap<&str, (i64, &str)> = HashMap::new();
-    let mut planned = Vec::with_capacity(batch.len());
+
+    // The rows to insert, named by their feed position until they have an id; the first
+    // revision of each agency and period keeps its arrival as stored, or takes this batch's.
+    let mut positions: HashMap<usize, i64> = HashMap::new();
+    let mut first_arrivals = latest
+        .into_iter()
+        .map(|(key, (_, first))| (key, first))
+        .collect::<HashMap<_, _>>();
     let mut rows = Vec::new();
-    for (valid, received_at) in batch {
-        if let Some(existing) = earlier.get(&valid.request_id) {
-            let outcome = if existing.content_hash == valid.content_hash {
-                SubmitOutcome::Replayed(existing.clone())
-            } else {
-                SubmitOutcome::RequestIdReused(existing.clone())
-            };
-            planned.push(Planned::Done(Box::new(outcome)));
+    for (index, (plan, (valid, received_at))) in plans.iter().zip(batch).enumerate() {
+        let SubmitPlan::New { revision, late } = *plan else {
             continue;
-        }
-        if let Some((position, content_hash)) = in_batch.get(valid.request_id.as_str()) {
-            planned.push(if *content_hash == valid.content_hash {
-                Planned::Replayed(*position)
-            } else {
-                Planned::RequestIdReused(*position)
-            });
-            continue;
-        }
-        let report = valid.report.to_stored_json();
-        let key = (valid.agency_code.clone(), valid.period.code.clone());
-        let revision = latest.get(&key).map_or(0, |(revision, _)| *revision) + 1;
-        let late = valid.period.timeliness(*received_at) == Timeliness::Late;
+        };
         feed_position += 1;
-        let row = submission::Model {
+        positions.insert(index, feed_position);
+        first_arrivals
+            .entry((valid.agency_code.clone(), valid.period.code.clone()))
+            .or_insert((*received_at, late));
+        rows.push(submission::Model {
             id: 0,
             request_id: valid.request_id.clone(),
             agency_code: valid.agency_code.clone(),
@@ -425,31 +423,25 @@ async fn store_batch(
             received_at: *received_at,
             late,
             content_hash: valid.content_hash.clone(),
-            report,
+            report: valid.report.to_stored_json(),
             feed_position,
             entered_by: valid.on_behalf.then(|| valid.submitted_by.clone()),
             received_at_asserted: valid.asserted_received_at.is_some(),
             warnings: serde_json::to_string(&valid.warnings)
                 .map_err(|error| StoreError::Corrupt(format!("warnings: {error}")))?,
-        };
-        // A later submit of the batch with the same request id is a retry of this one.
-        in_batch.insert(&valid.request_id, (feed_position, &valid.content_hash));
-        let first = latest
-            .get(&key)
-            .map_or((*received_at, late), |(_, first)| *first);
-        latest.insert(key, (revision, first));
-        rows.push(row);
-        planned.push(Planned::Accepted(feed_position));
+        });
     }
     if rows.is_empty() {
         // Nothing new: every submit was answered from what is stored.
-        let outcomes = planned
+        let outcomes = plans
             .into_iter()
-            .filter_map(|plan| match plan {
-                Planned::Done(outcome) => Some(*outcome),
-                _ => None,
+            .map(|plan| match plan {
+                SubmitPlan::TakenBefore(outcome) => Ok(*outcome),
+                _ => Err(StoreError::Corrupt(
+                    "a submit was planned after a row that is not in its batch".into(),
+                )),
             })
-            .collect();
+            .collect::<Result<_, _>>()?;
         return Ok((outcomes, counters));
     }
 
@@ -490,7 +482,7 @@ async fn store_batch(
         }
     }
     let latest_rows = newest.into_iter().map(|(key, row)| {
-        let (_, (first_received_at, first_late)) = latest[&key];
+        let (first_received_at, first_late) = first_arrivals[&key];
         latest_submission::ActiveModel {
             agency_code: sea_orm::Set(row.agency_code.clone()),
             period_code: sea_orm::Set(row.period_code.clone()),
@@ -516,18 +508,33 @@ async fn store_batch(
         .await?;
 
     // The audit entries, in the batch's order, and the new heads of the feed and the chain.
-    let mut outcomes = Vec::with_capacity(planned.len());
+    let position_of = |index: &usize| {
+        positions.get(index).ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "submit {index} of the batch was not planned as new"
+            ))
+        })
+    };
+    let mut outcomes = Vec::with_capacity(plans.len());
     let mut records = Vec::new();
-    for (plan, (valid, _)) in planned.into_iter().zip(batch) {
+    for (index, (plan, (valid, _))) in plans.into_iter().zip(batch).enumerate() {
         outcomes.push(match plan {
-            Planned::Done(outcome) => *outcome,
-            Planned::Replayed(position) => SubmitOutcome::Replayed(stored(&position)?),
-            Planned::RequestIdReused(position) => {
-                SubmitOutcome::RequestIdReused(stored(&position)?)
+            SubmitPlan::TakenBefore(outcome) => *outcome,
+            SubmitPlan::TakenInBatch(Revised::Replayed(first)) => {
+                Revised::Replayed(stored(position_of(&first)?)?)
             }
-            Planned::Accepted(position) => {
-                let stored = stored(&position)?;
-                let row = &inserted[&position];
+            SubmitPlan::TakenInBatch(Revised::RequestIdReused(first)) => {
+                Revised::RequestIdReused(stored(position_of(&first)?)?)
+            }
+            SubmitPlan::TakenInBatch(Revised::Stored(first)) => {
+                return Err(Stored::Failed(StoreError::Corrupt(format!(
+                    "submit {index} of the batch was planned as stored by submit {first}"
+                ))));
+            }
+            SubmitPlan::New { .. } => {
+                let position = position_of(&index)?;
+                let stored = stored(position)?;
+                let row = &inserted[position];
                 records.push(AuditRecord {
                     principal: valid.submitted_by.clone(),
                     action: AuditAction::SubmissionAccepted,
@@ -535,7 +542,7 @@ async fn store_batch(
                     request_id: stored.request_id.clone(),
                     content_hash: stored.content_hash.clone(),
                 });
-                SubmitOutcome::Accepted(stored)
+                Revised::Stored(stored)
             }
         });
     }
