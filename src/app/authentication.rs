@@ -95,7 +95,7 @@ impl Caller {
     /// change-feed position, else the database's, read now (the position may be another
     /// server's commit this one has not heard of yet). A position past the database's head is
     /// OUT_OF_RANGE (DATA_AS_OF_AHEAD): no receipt ever named it.
-    pub async fn counters_reaching(
+    pub(in crate::app) async fn counters_reaching(
         &self,
         read_model: &ReadModel,
         min_data_as_of: i64,

@@ -137,19 +137,6 @@ impl App {
     pub async fn close(self) -> Result<(), AppError> {
         Ok(self.store.close().await?)
     }
-
-    // Until every service reaches the store through the app's own workflows only.
-    pub(crate) fn store(&self) -> &Store {
-        &self.store
-    }
-
-    pub(crate) fn read_model(&self) -> &Arc<ReadModel> {
-        &self.read_model
-    }
-
-    pub(crate) fn shared_authenticator(&self) -> Arc<Authenticator> {
-        self.authenticator.clone()
-    }
 }
 
 /// Runs `work` on tokio's blocking threads: computing figures over every agency of a scope takes
