@@ -9,8 +9,8 @@
 //! tree stands) are the domain's: [`Principal::reach`]. The roles a method is open to at all are
 //! checked before, at authentication (`app::authentication`).
 //!
-//! ```compile_fail
-//! // A capability cannot be made but by its check.
+//! ```compile_fail,E0451
+//! // A capability cannot be made but by its check: its fields are private (E0451).
 //! let reader = pressdx::app::access::AgencyReader {
 //!     agency_code: "bao-nam-dinh".into(),
 //!     period_code: "2025".into(),
