@@ -14,9 +14,10 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use serde::{Deserialize, Serialize};
 
 use super::audit_chain::{self, AuditAction, AuditRecord};
+use super::database::Store;
 use super::entities::{agency_plan, agency_plan_decision};
+use super::error::StoreError;
 use super::revisions::{Revised, lost_to_concurrent};
-use super::{Store, StoreError};
 use crate::domain::canonical::sha256_hex;
 use crate::domain::stored_forms::AgencyPlanForm;
 

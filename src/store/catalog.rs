@@ -12,12 +12,13 @@ use serde_json::{Value, json};
 use chrono::Utc;
 
 use super::audit_chain::{self, AuditAction, AuditRecord};
+use super::database::Store;
 use super::entities::{
     audit_entry, catalog_state, indicator, maturity_framework, milestone, organization,
     organization_link, organization_version, period, plan, plan_task, plausibility_rule,
     submission, target, withdrawn_organization,
 };
-use super::{Store, StoreError};
+use super::error::StoreError;
 use crate::domain::Catalog;
 use crate::domain::canonical::{sha256_hex, to_canonical_json};
 use crate::domain::catalog::Withdrawal;

@@ -11,8 +11,9 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 
 use super::audit_chain::{self, AuditAction, AuditRecord};
+use super::database::Store;
 use super::entities::credential;
-use super::{Store, StoreError};
+use super::error::StoreError;
 use crate::domain::access::Role;
 
 /// Every bearer token starts with this, so that secret scanners and people can tell one.

@@ -13,8 +13,9 @@ use sea_orm::{
 };
 
 use super::audit_chain::{self, AuditAction, AuditRecord};
+use super::database::Store;
 use super::entities::province_report;
-use super::{Store, StoreError};
+use super::error::StoreError;
 use crate::domain::canonical::sha256_hex;
 use crate::domain::province_report::SubmittedVersion;
 

@@ -6,8 +6,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::audit_chain::{self, AuditAction, AuditRecord};
+use super::database::Store;
 use super::entities::period_reopening;
-use super::{Store, StoreError};
+use super::error::StoreError;
 use crate::domain::canonical::sha256_hex;
 
 /// A closed period reopened for one agency.

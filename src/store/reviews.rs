@@ -9,8 +9,9 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use serde::{Deserialize, Serialize};
 
 use super::audit_chain::{self, AuditAction, AuditRecord};
+use super::database::Store;
 use super::entities::{latest_submission, review, submission};
-use super::{Store, StoreError};
+use super::error::StoreError;
 use crate::domain::canonical::sha256_hex;
 
 /// What the province decided.

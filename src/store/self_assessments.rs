@@ -12,9 +12,10 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::audit_chain::{self, AuditAction, AuditRecord};
+use super::database::Store;
 use super::entities::{maturity_appraisal, self_assessment};
+use super::error::StoreError;
 use super::revisions::{Revised, lost_to_concurrent};
-use super::{Store, StoreError};
 use crate::domain::canonical::sha256_hex;
 use crate::domain::stored_forms::SelfAssessmentForm;
 

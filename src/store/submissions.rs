@@ -12,11 +12,12 @@ use sea_orm::{
 use tracing::debug;
 
 use super::audit_chain::{self, AuditAction, AuditHead, AuditRecord};
+use super::database::Store;
 use super::entities::{audit_entry, latest_submission, submission};
+use super::error::StoreError;
+use super::feed::{Change, Counters};
 use super::reviews::{ReviewState, review_state_condition};
 use super::revisions::Revised;
-use super::summaries::{Change, Counters};
-use super::{Store, StoreError};
 use crate::domain::plausibility::Warning;
 use crate::domain::report::AnnualReport;
 use crate::domain::submission::ValidSubmission;
@@ -554,7 +555,7 @@ async fn store_batch(
     transaction
         .execute_raw(Statement::from_sql_and_values(
             backend,
-            super::numbered_placeholders(
+            super::database::numbered_placeholders(
                 backend,
                 "UPDATE counters SET feed_position = ?, audit_seq = ?, audit_head = ? WHERE id = 1",
             ),
