@@ -1,4 +1,5 @@
-//! The values the agency plans repository (`store::agency_plans`) is given and hands back.
+//! The values the agency plans repository (`store::agency_plans`) works with,
+//! kept apart from it (see `store::values`).
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,5 @@
-//! The values the catalog repository (`store::catalog`) is given and hands back.
+//! The values the catalog repository (`store::catalog`) works with,
+//! kept apart from it (see `store::values`).
 
 /// Where a catalogue being applied came from: its text (the audit log keeps its SHA-256) and who
 /// applied it.

@@ -1,4 +1,5 @@
-//! The values the credentials repository (`store::credentials`) is given and hands back.
+//! The values the credentials repository (`store::credentials`) works with,
+//! kept apart from it (see `store::values`).
 
 use chrono::{DateTime, Utc};
 

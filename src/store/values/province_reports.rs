@@ -1,4 +1,5 @@
-//! The values the province reports repository (`store::province_reports`) is given and hands back.
+//! The values the province reports repository (`store::province_reports`) works with,
+//! kept apart from it (see `store::values`).
 
 /// A draft to write: a new version, or over the draft `replacing` if it still has the hash its
 /// writer read.

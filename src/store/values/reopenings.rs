@@ -1,4 +1,5 @@
-//! The values the reopenings repository (`store::reopenings`) is given and hands back.
+//! The values the reopenings repository (`store::reopenings`) works with,
+//! kept apart from it (see `store::values`).
 
 use chrono::{DateTime, Utc};
 

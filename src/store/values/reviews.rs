@@ -1,4 +1,5 @@
-//! The values the reviews repository (`store::reviews`) is given and hands back.
+//! The values the reviews repository (`store::reviews`) works with,
+//! kept apart from it (see `store::values`).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

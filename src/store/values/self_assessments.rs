@@ -1,4 +1,5 @@
-//! The values the self assessments repository (`store::self_assessments`) is given and hands back.
+//! The values the self assessments repository (`store::self_assessments`) works with,
+//! kept apart from it (see `store::values`).
 
 use crate::domain::stored_forms::SelfAssessmentForm;
 

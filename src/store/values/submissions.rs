@@ -1,4 +1,5 @@
-//! The values the submissions repository (`store::submissions`) is given and hands back.
+//! The values the submissions repository (`store::submissions`) works with,
+//! kept apart from it (see `store::values`).
 
 use std::collections::HashMap;
 

@@ -1,4 +1,5 @@
-//! The values the task progress repository (`store::task_progress`) is given and hands back.
+//! The values the task progress repository (`store::task_progress`) works with,
+//! kept apart from it (see `store::values`).
 
 /// A revision to store.
 #[derive(Debug, Clone)]
