@@ -33,7 +33,8 @@ impl CredentialKind {
 #[derive(Debug, Clone)]
 pub struct NewCredential {
     pub kind: CredentialKind,
-    /// The SHA-256 of the token, or of the certificate's DER bytes (see [`secret_sha256`](crate::store::secret_sha256)).
+    /// The SHA-256 of the token, or of the certificate's DER bytes (see
+    /// [`secret_sha256`](crate::store::secret_sha256)).
     pub secret_sha256: String,
     pub role: Role,
     pub organization: Option<String>,
