@@ -11,12 +11,13 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use serde::{Deserialize, Serialize};
 
 use super::audit_chain::{self, AuditAction, AuditRecord};
+use super::database::Store;
 use super::entities::{agency_plan, agency_plan_decision};
+use super::error::StoreError;
 use super::revisions::{Revised, lost_to_concurrent};
-use super::{Store, StoreError};
+use super::values::agency_plans::{NewAgencyPlan, NewPlanDecision, PlanDecision, PlanReason};
 use crate::domain::canonical::sha256_hex;
 use crate::domain::stored_forms::AgencyPlanForm;
 
@@ -37,42 +38,6 @@ pub struct StoredAgencyPlan {
     pub submitted_by: String,
 }
 
-/// A plan revision to store.
-#[derive(Debug, Clone)]
-pub struct NewAgencyPlan<'a> {
-    pub agency_code: &'a str,
-    pub plan_code: &'a str,
-    pub request_id: &'a str,
-    pub form: &'a AgencyPlanForm,
-    pub content_hash: &'a str,
-    pub submitted_by: &'a str,
-}
-
-/// What a governing body decided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PlanDecision {
-    Approve,
-    /// Back to the agency, to revise.
-    Return,
-}
-
-impl PlanDecision {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PlanDecision::Approve => "approve",
-            PlanDecision::Return => "return",
-        }
-    }
-
-    fn parse(text: &str) -> Option<PlanDecision> {
-        match text {
-            "approve" => Some(PlanDecision::Approve),
-            "return" => Some(PlanDecision::Return),
-            _ => None,
-        }
-    }
-}
-
 /// Where a revision stands: its latest decision, or none yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AgencyPlanState {
@@ -91,13 +56,6 @@ impl AgencyPlanState {
     }
 }
 
-/// One reason of a decision: about an entry of the plan, or (empty field) the whole of it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PlanReason {
-    pub field: String,
-    pub reason: String,
-}
-
 /// A governing body's decision on one revision.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredPlanDecision {
@@ -111,15 +69,6 @@ pub struct StoredPlanDecision {
     /// Who decided, as the audit log names them.
     pub decided_by: String,
     pub decided_at: DateTime<Utc>,
-}
-
-/// A decision to record.
-#[derive(Debug, Clone)]
-pub struct NewPlanDecision<'a> {
-    pub agency_plan_id: i64,
-    pub decision: PlanDecision,
-    pub reasons: &'a [PlanReason],
-    pub decided_by: &'a str,
 }
 
 /// What became of a decision.

@@ -15,8 +15,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Statement};
 use sha2::{Digest, Sha256};
 
-use super::StoreError;
 use super::entities::{audit_entry, submission};
+use super::error::StoreError;
 
 /// The previous hash of the first entry.
 pub(super) const GENESIS: &str = "";
@@ -270,7 +270,7 @@ pub(super) async fn save_head(db: &impl ConnectionTrait, head: AuditHead) -> Res
     let backend = db.get_database_backend();
     db.execute_raw(Statement::from_sql_and_values(
         backend,
-        super::numbered_placeholders(
+        super::database::numbered_placeholders(
             backend,
             "UPDATE counters SET audit_seq = ?, audit_head = ? WHERE id = 1",
         ),

@@ -21,14 +21,15 @@ use super::audit_chain::{
 };
 use super::catalog::{load_catalog, unrecorded_changes};
 use super::credentials::{audit_record, credential_rows, credential_subject};
+use super::database::Store;
 use super::entities::{audit_entry, latest_submission, submission};
+use super::error::StoreError;
 use super::province_reports::recorded_province_reports;
 use super::reopenings::recorded_reopenings;
 use super::reviews::recorded_reviews;
 use super::self_assessments::{recorded_appraisals, recorded_self_assessments};
 use super::submissions::parse_report;
 use super::task_progress::recorded_task_progress;
-use super::{Store, StoreError};
 
 /// How many rows `verify_audit` reads per query.
 const VERIFY_BATCH: u64 = 1000;

@@ -17,7 +17,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
-use super::Commits;
+use super::commits::Commits;
 
 /// How often the heartbeat pings the database.
 pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(1);

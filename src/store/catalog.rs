@@ -12,12 +12,14 @@ use serde_json::{Value, json};
 use chrono::Utc;
 
 use super::audit_chain::{self, AuditAction, AuditRecord};
+use super::database::Store;
 use super::entities::{
     audit_entry, catalog_state, indicator, maturity_framework, milestone, organization,
     organization_link, organization_version, period, plan, plan_task, plausibility_rule,
     submission, target, withdrawn_organization,
 };
-use super::{Store, StoreError};
+use super::error::StoreError;
+use super::values::catalog::CatalogSource;
 use crate::domain::Catalog;
 use crate::domain::canonical::{sha256_hex, to_canonical_json};
 use crate::domain::catalog::Withdrawal;
@@ -30,18 +32,6 @@ use crate::domain::period::Period;
 use crate::domain::plan::{Milestone, Plan, Target};
 use crate::domain::plausibility::PlausibilityRule;
 use crate::domain::task::Task;
-
-/// Where a catalogue being applied came from: its text (the audit log keeps its SHA-256) and who
-/// applied it.
-#[derive(Debug, Clone, Copy)]
-pub struct CatalogSource<'a> {
-    pub text: &'a str,
-    pub applied_by: &'a str,
-    /// Apply it even if the catalogue tables were changed outside an import since the last one
-    /// recorded them: the changes are then named in the import's audit entry. Without it such an
-    /// import is refused, so that an import never records an edit as if it were its own.
-    pub accept_unrecorded_changes: bool,
-}
 
 /// What applying a catalogue changed, kind by kind.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

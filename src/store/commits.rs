@@ -36,7 +36,7 @@ use sea_orm::sqlx::postgres::PgListener;
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
-use super::summaries::{Change, Counters};
+use super::feed::{Change, Counters};
 use crate::domain::report::AnnualReport;
 
 /// The PostgreSQL channel the counters trigger notifies (see the `NotifyCounterChanges`

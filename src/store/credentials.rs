@@ -11,36 +11,14 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 
 use super::audit_chain::{self, AuditAction, AuditRecord};
+use super::database::Store;
 use super::entities::credential;
-use super::{Store, StoreError};
+use super::error::StoreError;
+use super::values::credentials::{CredentialKind, NewCredential};
 use crate::domain::access::Role;
 
 /// Every bearer token starts with this, so that secret scanners and people can tell one.
 pub const TOKEN_PREFIX: &str = "pdx_";
-
-/// How a credential is presented.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CredentialKind {
-    /// `authorization: Bearer <token>`.
-    Token,
-    /// A TLS client certificate, by its SHA-256 fingerprint.
-    Certificate,
-}
-
-impl CredentialKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CredentialKind::Token => "token",
-            CredentialKind::Certificate => "certificate",
-        }
-    }
-
-    fn parse(text: &str) -> Option<CredentialKind> {
-        [CredentialKind::Token, CredentialKind::Certificate]
-            .into_iter()
-            .find(|kind| kind.as_str() == text)
-    }
-}
 
 /// A credential as listed: everything but its secret's hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,18 +38,6 @@ impl Credential {
     pub fn is_usable_at(&self, now: DateTime<Utc>) -> bool {
         self.revoked_at.is_none() && self.expires_at.is_none_or(|expires_at| now < expires_at)
     }
-}
-
-/// A credential to create.
-#[derive(Debug, Clone)]
-pub struct NewCredential {
-    pub kind: CredentialKind,
-    /// The SHA-256 of the token, or of the certificate's DER bytes (see [`secret_sha256`]).
-    pub secret_sha256: String,
-    pub role: Role,
-    pub organization: Option<String>,
-    pub label: String,
-    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// A fresh bearer token: 256 random bits from the operating system, as hex after the prefix.

@@ -9,8 +9,12 @@ mod availability;
 mod catalog;
 mod commits;
 mod credentials;
+mod database;
 mod entities;
+mod error;
+mod feed;
 mod migration;
+mod open;
 mod province_reports;
 mod reopenings;
 mod reviews;
@@ -19,374 +23,34 @@ mod self_assessments;
 mod submissions;
 mod summaries;
 mod task_progress;
-
-use std::sync::Arc;
-use std::time::Duration;
-
-use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{
-    AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
-    DbBackend, DbErr, IsolationLevel, RuntimeErr, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
-};
-use sea_orm_migration::MigratorTrait;
-use tokio::task::JoinHandle;
+mod values;
 
 pub use agency_plans::{
-    AgencyPlanHistory, AgencyPlanState, NewAgencyPlan, NewPlanDecision, PlanDecided, PlanDecision,
-    PlanReason, StoredAgencyPlan, StoredPlanDecision,
+    AgencyPlanHistory, AgencyPlanState, PlanDecided, StoredAgencyPlan, StoredPlanDecision,
 };
 pub use audit_verify::{AuditProblem, AuditVerification};
-use availability::Availability;
 pub use availability::{HEARTBEAT_INTERVAL, HEARTBEAT_TIMEOUT};
-pub use catalog::{CatalogImport, CatalogSource, ImportCounts};
+pub use catalog::{CatalogImport, ImportCounts};
 pub use commits::Commits;
-pub use credentials::{
-    Credential, CredentialKind, NewCredential, TOKEN_PREFIX, new_token, secret_sha256,
-};
+pub use credentials::{Credential, TOKEN_PREFIX, new_token, secret_sha256};
+pub use database::{DEFAULT_DATABASE_URL, Store, describe_database, redact_password};
+pub use error::StoreError;
+pub use feed::{Change, Counters};
 pub use province_reports::{
-    ProvinceReportDraft, ProvinceReportFilter, ProvinceReportState, ProvinceReportSubmit,
-    StoredProvinceReport, province_report_hash,
+    ProvinceReportState, ProvinceReportSubmit, StoredProvinceReport, province_report_hash,
 };
-pub use reopenings::{NewReopening, Reopening};
-pub use reviews::{NewReview, Review, ReviewDecision, ReviewReason, ReviewState, Reviewed};
+pub use reopenings::Reopening;
+pub use reviews::Reviewed;
 pub use revisions::Revised;
-pub use self_assessments::{
-    Appraised, MaturityAppraisal, NewAppraisal, NewSelfAssessment, StoredSelfAssessment,
-};
-pub use submissions::{
-    HeldForBatch, ListSubmissionsQuery, MAX_PAGE_SIZE, PlanBatch, StoredSubmission, SubmissionPage,
-    SubmitPlan,
-};
-pub use summaries::{Change, Counters};
-pub use task_progress::{NewTaskProgress, StoredTaskProgress};
-
-/// The database URL used when none is given: a SQLite file in the working directory, created if
-/// missing.
-pub const DEFAULT_DATABASE_URL: &str = "sqlite://pressdx.db?mode=rwc";
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("database error: {0}")]
-    Database(#[from] DbErr),
-    /// A stored value that the code cannot read back: a bug or a hand-edited row.
-    #[error("stored data cannot be read: {0}")]
-    Corrupt(String),
-    /// Too many concurrent writers competed for the same row; the caller may retry.
-    #[error("too much contention: {0}")]
-    Contention(String),
-    /// The server is shutting down.
-    #[error("unavailable: {0}")]
-    Unavailable(String),
-    /// The database cannot be reached (at connection time).
-    #[error("{0}")]
-    Unreachable(String),
-    /// The database reached is not one pressdx has set up.
-    #[error("{0}")]
-    NotSetUp(String),
-    /// A catalogue import that would leave the catalogue wrong: nothing of it was applied.
-    #[error("{0}")]
-    ImportRefused(String),
-    /// The database disagrees with itself (a row edited behind pressdx's back): retrying will
-    /// not help; an operator must repair it (`pressdx audit verify` names what changed).
-    #[error("the database is inconsistent: {0}")]
-    Inconsistent(String),
-}
-
-impl StoreError {
-    /// Whether this says the database cannot be reached (now, or at its last heartbeat: down,
-    /// restarting, the connection dropped or the pool exhausted), rather than a statement that
-    /// failed.
-    pub fn is_unreachable(&self) -> bool {
-        match self {
-            StoreError::Unreachable(_) => true,
-            StoreError::Database(database_error) => database_unreachable(database_error),
-            _ => false,
-        }
-    }
-}
-
-fn database_unreachable(error: &DbErr) -> bool {
-    use sea_orm::sqlx;
-    let sqlx_error = match error {
-        // Opening a connection failed, or none was free in time.
-        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
-        DbErr::Exec(RuntimeErr::SqlxError(error)) | DbErr::Query(RuntimeErr::SqlxError(error)) => {
-            error
-        }
-        _ => return false,
-    };
-    match sqlx_error.as_ref() {
-        sqlx::Error::Io(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed
-        | sqlx::Error::Tls(_) => true,
-        // PostgreSQL's connection exceptions (08...), and "the server is shutting down or starting
-        // up" (57P01-57P03).
-        sqlx::Error::Database(database) => database
-            .code()
-            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
-        _ => false,
-    }
-}
-
-/// The repository: every query and write pressdx makes.
-#[derive(Clone, Debug)]
-pub struct Store {
-    db: DatabaseConnection,
-    database_url: Arc<str>,
-    /// Moved by every write of this process that changes the counters, and by what the
-    /// listener hears of other processes' (see [`Store::listen_for_commits`]).
-    commits: Arc<Commits>,
-    /// Whether the database answers (see [`Store::watch_availability`]).
-    availability: Arc<Availability>,
-}
-
-/// How long connecting to the database, or waiting for a free connection, may take before the
-/// database counts as unreachable: a request then answers UNAVAILABLE instead of hanging, and a
-/// server that cannot reach its database says so at start.
-const DATABASE_WAIT: Duration = Duration::from_secs(5);
-
-/// The database a URL names, for a person: a SQLite file's absolute path, or the URL with its
-/// password hidden.
-pub fn describe_database(database_url: &str) -> String {
-    match sqlite_path(database_url) {
-        Some(path) => std::path::absolute(&path)
-            .unwrap_or(path)
-            .display()
-            .to_string(),
-        None => redact_password(database_url),
-    }
-}
-
-/// `postgres://user:secret@host/db` -> `postgres://user:***@host/db`, whatever characters the
-/// password holds.
-pub fn redact_password(database_url: &str) -> String {
-    match url::Url::parse(database_url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            // Only a URL that cannot have a password refuses one.
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        Ok(_) => database_url.to_string(),
-        // Not a URL we can read: hide everything between the scheme and the last '@'.
-        Err(_) => match (
-            database_url.split_once("://"),
-            database_url.rsplit_once('@'),
-        ) {
-            (Some((scheme, _)), Some((_, host))) => format!("{scheme}://***@{host}"),
-            _ => database_url.to_string(),
-        },
-    }
-}
-
-/// Why a PostgreSQL server refuses a connection ("connection refused", "password
-/// authentication failed"...), found by connecting once directly: the pool only says it timed
-/// out. `None` for another backend, or when the direct attempt says nothing more.
-async fn why_postgres_refuses(database_url: &str) -> Option<String> {
-    use sea_orm::sqlx::Connection;
-    if !database_url.starts_with("postgres") {
-        return None;
-    }
-    let attempt = sea_orm::sqlx::PgConnection::connect(database_url);
-    match tokio::time::timeout(DATABASE_WAIT, attempt).await {
-        Ok(Err(error)) => Some(error.to_string()),
-        Ok(Ok(_)) | Err(_) => None,
-    }
-}
-
-/// The file a sqlite:// URL names, if it is one (and not an in-memory database).
-fn sqlite_path(database_url: &str) -> Option<std::path::PathBuf> {
-    let rest = database_url.strip_prefix("sqlite://")?;
-    let path = rest.split('?').next().unwrap_or(rest);
-    (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
-}
-
-impl Store {
-    /// Opens a database that pressdx has already set up (by `pressdx serve`), and brings its
-    /// schema up to date: what the operator commands (token, catalog, audit) use, so that one run
-    /// in the wrong directory does not quietly create an empty database beside the real one.
-    pub async fn open_existing(database_url: &str) -> Result<Store, StoreError> {
-        let where_ = describe_database(database_url);
-        let not_found = || {
-            StoreError::NotSetUp(format!(
-                "no pressdx database at {where_}: run `pressdx serve` there first, or give \
-                 --database-url (PRESSDX_DATABASE_URL)"
-            ))
-        };
-        if let Some(path) = sqlite_path(database_url)
-            && !path.exists()
-        {
-            return Err(not_found());
-        }
-        let store = Store::connect_only(database_url).await?;
-        let set_up = sea_orm_migration::SchemaManager::new(&store.db)
-            .has_table("seaql_migrations")
-            .await?;
-        if !set_up {
-            store.close().await?;
-            return Err(not_found());
-        }
-        migration::Migrator::up(&store.db, None).await?;
-        Ok(store)
-    }
-
-    /// Connects to `database_url` (sqlite:// or postgres://), creating a SQLite file if the URL
-    /// says so (`mode=rwc`), and brings its schema up to date.
-    pub async fn connect(database_url: &str) -> Result<Store, StoreError> {
-        let store = Store::connect_only(database_url).await?;
-        migration::Migrator::up(&store.db, None).await?;
-        Ok(store)
-    }
-
-    /// Connects, without touching the schema. A database that cannot be reached within
-    /// [`DATABASE_WAIT`] is an error that names it.
-    async fn connect_only(database_url: &str) -> Result<Store, StoreError> {
-        let mut options = ConnectOptions::new(database_url);
-        options
-            .sqlx_logging(false)
-            .connect_timeout(DATABASE_WAIT)
-            .acquire_timeout(DATABASE_WAIT)
-            // Durability first: every acknowledged submission is on disk. WAL lets readers go on
-            // while one writer commits; a writer waits its turn rather than failing.
-            .map_sqlx_sqlite_opts(|sqlite| {
-                sqlite
-                    .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Full)
-                    .busy_timeout(Duration::from_secs(30))
-                    .foreign_keys(true)
-            });
-        let unreachable = |cause: String| {
-            StoreError::Unreachable(format!(
-                "cannot reach the database at {}: {cause}",
-                describe_database(database_url)
-            ))
-        };
-        let db = match tokio::time::timeout(DATABASE_WAIT * 2, Database::connect(options)).await {
-            Ok(Ok(db)) => db,
-            Ok(Err(error)) => {
-                return Err(unreachable(
-                    why_postgres_refuses(database_url)
-                        .await
-                        .unwrap_or_else(|| error.to_string()),
-                ));
-            }
-            Err(_) => {
-                return Err(unreachable(format!(
-                    "no answer within {} s",
-                    (DATABASE_WAIT * 2).as_secs()
-                )));
-            }
-        };
-        Ok(Store {
-            db,
-            database_url: database_url.into(),
-            commits: Arc::default(),
-            availability: Arc::default(),
-        })
-    }
-
-    /// What this process knows of commits to the counters.
-    pub fn commits(&self) -> &Arc<Commits> {
-        &self.commits
-    }
-
-    /// This store, telling `commits` (a server's, [`crate::server::Server::commits`]) of its
-    /// commits as that server's own would: for a program that writes beside a server it runs in
-    /// the same process, whose reads then include those writes at once.
-    pub fn with_commits(mut self, commits: Arc<Commits>) -> Store {
-        self.commits = commits;
-        self
-    }
-
-    /// Hears of other processes' commits until the returned task is aborted; until it runs,
-    /// readers ask the database every time (see `store::commits`).
-    pub fn listen_for_commits(&self) -> JoinHandle<()> {
-        self.commits.spawn_listener(&self.database_url)
-    }
-
-    /// Pings the database until the returned task is aborted (PostgreSQL only: `None` for SQLite),
-    /// so that [`Store::database_down`] says whether it answers.
-    pub fn watch_availability(&self) -> Option<JoinHandle<()>> {
-        self.database_url.starts_with("postgres").then(|| {
-            self.availability
-                .spawn_heartbeat(&self.database_url, self.commits.clone())
-        })
-    }
-
-    /// Whether the database failed to answer its last heartbeat: nothing it would answer can be
-    /// relied on now.
-    pub fn database_down(&self) -> bool {
-        self.availability.is_down()
-    }
-
-    /// Completes when the database is found down (at once if it is).
-    pub async fn database_went_down(&self) {
-        self.availability.went_down().await;
-    }
-
-    /// Begins a write transaction, holding the database's one write lock from its first
-    /// statement: on SQLite the file's (BEGIN IMMEDIATE, so that two writers queue instead of
-    /// deadlocking when both upgrade from reading), on PostgreSQL the counters row's, which every
-    /// write takes anyway to extend the audit chain. Writers of every process so queue before
-    /// they read what they build on (the latest revision, a request id), and never collide on it
-    /// at the insert: this is the one write path of every record.
-    async fn begin_write(&self) -> Result<DatabaseTransaction, DbErr> {
-        let transaction = self
-            .db
-            .begin_with_options(TransactionOptions {
-                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                ..TransactionOptions::default()
-            })
-            .await?;
-        if transaction.get_database_backend() == DbBackend::Postgres {
-            transaction
-                .execute_unprepared("SELECT id FROM counters WHERE id = 1 FOR UPDATE")
-                .await?;
-        }
-        Ok(transaction)
-    }
-
-    /// Begins a read-only transaction in which every statement sees the same snapshot of the
-    /// database.
-    async fn begin_snapshot(&self) -> Result<DatabaseTransaction, DbErr> {
-        match self.db.get_database_backend() {
-            // Repeatable read makes every statement see the same snapshot.
-            DbBackend::Postgres => {
-                self.db
-                    .begin_with_config(
-                        Some(IsolationLevel::RepeatableRead),
-                        Some(AccessMode::ReadOnly),
-                    )
-                    .await
-            }
-            // A SQLite read transaction in WAL mode is a snapshot from its first read on.
-            _ => self.db.begin().await,
-        }
-    }
-
-    /// Closes the pool, waiting for connections in use to be returned.
-    pub async fn close(self) -> Result<(), StoreError> {
-        self.db.close().await?;
-        Ok(())
-    }
-}
-
-/// `sql` with its `?` placeholders numbered as PostgreSQL wants them ($1, $2, ...).
-fn numbered_placeholders(backend: sea_orm::DatabaseBackend, sql: &str) -> String {
-    if backend != sea_orm::DatabaseBackend::Postgres {
-        return sql.to_string();
-    }
-    let mut numbered = String::with_capacity(sql.len() + 8);
-    let mut number = 0;
-    for character in sql.chars() {
-        if character == '?' {
-            number += 1;
-            numbered.push_str(&format!("${number}"));
-        } else {
-            numbered.push(character);
-        }
-    }
-    numbered
-}
+pub use self_assessments::{Appraised, MaturityAppraisal, StoredSelfAssessment};
+pub use submissions::{MAX_PAGE_SIZE, PlanBatch, SubmissionPage, SubmitPlan};
+pub use task_progress::StoredTaskProgress;
+pub use values::agency_plans::{NewAgencyPlan, NewPlanDecision, PlanDecision, PlanReason};
+pub use values::catalog::CatalogSource;
+pub use values::credentials::{CredentialKind, NewCredential};
+pub use values::province_reports::{ProvinceReportDraft, ProvinceReportFilter};
+pub use values::reopenings::NewReopening;
+pub use values::reviews::{NewReview, Review, ReviewDecision, ReviewReason, ReviewState};
+pub use values::self_assessments::{NewAppraisal, NewSelfAssessment};
+pub use values::submissions::{HeldForBatch, ListSubmissionsQuery, StoredSubmission};
+pub use values::task_progress::NewTaskProgress;

@@ -13,8 +13,10 @@ use sea_orm::{
 };
 
 use super::audit_chain::{self, AuditAction, AuditRecord};
+use super::database::Store;
 use super::entities::province_report;
-use super::{Store, StoreError};
+use super::error::StoreError;
+use super::values::province_reports::{ProvinceReportDraft, ProvinceReportFilter};
 use crate::domain::canonical::sha256_hex;
 use crate::domain::province_report::SubmittedVersion;
 
@@ -69,23 +71,6 @@ pub fn province_report_hash(content: &[u8]) -> String {
     sha256_hex(content)
 }
 
-/// A draft to write: a new version, or over the draft `replacing` if it still has the hash its
-/// writer read.
-#[derive(Debug, Clone)]
-pub struct ProvinceReportDraft<'a> {
-    pub province_code: &'a str,
-    pub plan_code: &'a str,
-    pub period_code: &'a str,
-    pub version: i32,
-    pub correction_reason: &'a str,
-    pub content: Vec<u8>,
-    pub data_as_of: i64,
-    /// Who writes it, as the audit log names them.
-    pub written_by: &'a str,
-    /// The draft written over, and the hash it must still have; `None` for a new version.
-    pub replacing: Option<(i64, &'a str)>,
-}
-
 /// What became of a submit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProvinceReportSubmit {
@@ -97,16 +82,6 @@ pub enum ProvinceReportSubmit {
     /// The draft no longer has the hash the signer read.
     DraftChanged(StoredProvinceReport),
     NoSuchReport,
-}
-
-/// Which versions to list.
-#[derive(Debug, Clone, Default)]
-pub struct ProvinceReportFilter<'a> {
-    pub province_code: Option<&'a str>,
-    pub plan_code: Option<&'a str>,
-    pub period_code: Option<&'a str>,
-    /// Leave drafts out.
-    pub submitted_only: bool,
 }
 
 impl Store {

@@ -6,8 +6,10 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::audit_chain::{self, AuditAction, AuditRecord};
+use super::database::Store;
 use super::entities::period_reopening;
-use super::{Store, StoreError};
+use super::error::StoreError;
+use super::values::reopenings::NewReopening;
 use crate::domain::canonical::sha256_hex;
 
 /// A closed period reopened for one agency.
@@ -29,16 +31,6 @@ impl Reopening {
     pub fn allows(&self, at: DateTime<Utc>) -> bool {
         at <= self.until
     }
-}
-
-/// What a province asks for.
-#[derive(Debug, Clone)]
-pub struct NewReopening<'a> {
-    pub agency_code: &'a str,
-    pub period_code: &'a str,
-    pub until: DateTime<Utc>,
-    pub reason: &'a str,
-    pub reopened_by: &'a str,
 }
 
 impl Store {

@@ -6,7 +6,7 @@
 
 use sea_orm::{DbErr, SqlErr};
 
-use super::StoreError;
+use super::error::StoreError;
 
 /// What became of a submit of a revisioned record.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,9 +12,11 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::audit_chain::{self, AuditAction, AuditRecord};
+use super::database::Store;
 use super::entities::{maturity_appraisal, self_assessment};
+use super::error::StoreError;
 use super::revisions::{Revised, lost_to_concurrent};
-use super::{Store, StoreError};
+use super::values::self_assessments::{NewAppraisal, NewSelfAssessment};
 use crate::domain::canonical::sha256_hex;
 use crate::domain::stored_forms::SelfAssessmentForm;
 
@@ -36,18 +38,6 @@ pub struct StoredSelfAssessment {
     pub submitted_by: String,
 }
 
-/// A self-assessment to store.
-#[derive(Debug, Clone)]
-pub struct NewSelfAssessment<'a> {
-    pub agency_code: &'a str,
-    pub period_code: &'a str,
-    pub framework_code: &'a str,
-    pub request_id: &'a str,
-    pub form: &'a SelfAssessmentForm,
-    pub content_hash: &'a str,
-    pub submitted_by: &'a str,
-}
-
 /// The points given one criterion of one revision.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MaturityAppraisal {
@@ -59,16 +49,6 @@ pub struct MaturityAppraisal {
     /// Who appraised, as the audit log names them.
     pub appraised_by: String,
     pub appraised_at: DateTime<Utc>,
-}
-
-/// An appraisal to record.
-#[derive(Debug, Clone)]
-pub struct NewAppraisal<'a> {
-    pub self_assessment_id: i64,
-    pub criterion_code: &'a str,
-    pub points_hundredths: i32,
-    pub reason: &'a str,
-    pub appraised_by: &'a str,
 }
 
 /// What became of an appraisal.

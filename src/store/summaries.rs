@@ -3,30 +3,17 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 
+use super::database::Store;
 use super::entities::{latest_submission, submission};
+use super::error::StoreError;
+use super::feed::{Change, Counters};
 use super::submissions::parse_report;
-use super::{Store, StoreError};
 use crate::domain::report::AnnualReport;
 use crate::domain::summary::{LatestReport, ReportSnapshot};
-
-/// One accepted submission as the change feed lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Change {
-    pub position: i64,
-    pub submission_id: i64,
-    pub agency_code: String,
-    pub period_code: String,
-    pub revision: i32,
-    pub request_id: String,
-    pub content_hash: String,
-    pub received_at: DateTime<Utc>,
-    pub late: bool,
-}
 
 impl Store {
     /// The latest report of every agency for every period and the feed position they are
@@ -157,43 +144,6 @@ fn change_from_row(row: submission::Model) -> Change {
         content_hash: row.content_hash,
         received_at: row.received_at,
         late: row.late,
-    }
-}
-
-/// The database's counters, read together.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counters {
-    /// The change feed's head.
-    pub feed_position: i64,
-    /// Moves whenever a catalogue import changes something.
-    pub catalog_revision: i64,
-    /// Moves whenever a credential is created or revoked.
-    pub credential_revision: i64,
-}
-
-impl Counters {
-    /// The later of two states of the counters row. Each counter only grows, and every commit
-    /// that moves the row grows one, so of two states the later holds each counter's larger
-    /// value.
-    pub fn later(self, other: Counters) -> Counters {
-        Counters {
-            feed_position: self.feed_position.max(other.feed_position),
-            catalog_revision: self.catalog_revision.max(other.catalog_revision),
-            credential_revision: self.credential_revision.max(other.credential_revision),
-        }
-    }
-
-    /// The counters a PostgreSQL notification on the counters channel carries: the feed head,
-    /// the catalogue revision and the credential revision, separated by spaces (see the
-    /// `CountersInNotifications` migration); `None` for any other payload.
-    pub fn from_notification(payload: &str) -> Option<Counters> {
-        let mut values = payload.split(' ').map(|value| value.parse::<i64>().ok());
-        let counters = Counters {
-            feed_position: values.next()??,
-            catalog_revision: values.next()??,
-            credential_revision: values.next()??,
-        };
-        values.next().is_none().then_some(counters)
     }
 }
 

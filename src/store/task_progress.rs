@@ -9,9 +9,11 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::audit_chain::{self, AuditAction, AuditRecord};
+use super::database::Store;
 use super::entities::task_progress;
+use super::error::StoreError;
 use super::revisions::{Revised, lost_to_concurrent};
-use super::{Store, StoreError};
+use super::values::task_progress::NewTaskProgress;
 use crate::domain::canonical::sha256_hex;
 use crate::domain::task::Progress;
 
@@ -39,19 +41,6 @@ impl StoredTaskProgress {
         serde_json::from_slice(&self.content)
             .map_err(|error| StoreError::Corrupt(format!("task progress {}: {error}", self.id)))
     }
-}
-
-/// A revision to store.
-#[derive(Debug, Clone)]
-pub struct NewTaskProgress<'a> {
-    pub plan_code: &'a str,
-    pub task_code: &'a str,
-    pub period_code: &'a str,
-    pub reporter_code: &'a str,
-    pub request_id: &'a str,
-    pub content: Vec<u8>,
-    pub content_hash: &'a str,
-    pub submitted_by: &'a str,
 }
 
 impl Store {
