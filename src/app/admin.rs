@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::{App, AppError, AuthenticationSettings};
+use super::authentication::AuthenticationSettings;
+use super::error::AppError;
+use super::state::App;
 use crate::domain::Catalog;
 use crate::domain::access::Role;
 use crate::store::Store;

@@ -2,6 +2,8 @@
 //! body's decisions; and the agency's progress against the plan in force, beside its province's
 //! figure.
 
+mod requests;
+
 use std::collections::{BTreeSet, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -9,10 +11,11 @@ use tracing::info;
 
 use super::access::{self, AgencyPlanLister, PlanWriter};
 use super::authentication::Caller;
+use super::blocking::off_the_workers;
 use super::error::AppError;
 use super::names::{find_period, find_plan, require_reporting_agency};
+use super::state::App;
 use super::tasks::KeptRevision;
-use super::{App, off_the_workers};
 use crate::domain::Catalog;
 use crate::domain::agency_plan::{
     AgencyPlanContent, AgencyPlanDraft, CommitmentDraft, CommitmentValue, TargetProgress,
@@ -27,23 +30,12 @@ use crate::domain::stored_forms::AgencyPlanForm;
 use crate::domain::summary::{PeriodAndScope, TargetSummary, summarize};
 use crate::domain::violation::FieldViolation;
 use crate::store::{NewAgencyPlan, NewPlanDecision, PlanDecided};
+pub use requests::PlanReceipt;
 
 pub use crate::store::{
     AgencyPlanHistory, AgencyPlanState, PlanDecision, PlanReason, StoredAgencyPlan,
     StoredPlanDecision,
 };
-
-/// What a submitted plan came to: its checked content's hash, and the revision kept for it (none
-/// when it was only validated).
-#[derive(Debug, Clone)]
-pub struct PlanReceipt {
-    pub agency_code: String,
-    pub plan_code: String,
-    pub content_hash: String,
-    /// When the kept revision was received; now, for a plan only validated.
-    pub received_at: DateTime<Utc>,
-    pub kept: Option<KeptRevision>,
-}
 
 /// One revision of an agency's plan as it is read: the revision, its decisions (oldest first),
 /// the state they leave it in, and where the agency's plan under that plan code stands.

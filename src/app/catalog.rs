@@ -1,30 +1,22 @@
 //! The catalogue as every face reads it: organisations, plans, periods, indicators, frameworks,
 //! as of the counters the caller arrived with, so that a read made after an import sees it.
 
+mod requests;
+
 use std::sync::Arc;
 
-use chrono::NaiveDate;
-
-use super::App;
 use super::authentication::Caller;
 use super::error::AppError;
 use super::names::{find_maturity_framework, find_organization, find_period};
 use super::pagination::{self, PageTokens};
+use super::state::App;
 use crate::domain::Catalog;
 use crate::domain::indicator::Indicator;
 use crate::domain::maturity::{Framework, framework_for_period};
-use crate::domain::organization::{Organization, OrganizationKind};
+use crate::domain::organization::Organization;
 use crate::domain::period::Period;
 use crate::domain::plan::Plan;
-
-/// Which page of a list a request asks for, in its own words.
-#[derive(Debug, Clone, Copy)]
-pub struct PageAsked<'a> {
-    pub size: i32,
-    pub token: &'a str,
-    /// The request's filters: a token resumes only the list it was given out for.
-    pub filters: &'a str,
-}
+pub use requests::{OrganizationsAsked, PageAsked};
 
 /// One page of a catalogue list, the catalogue it was read from (what the entries refer to, such
 /// as an organisation's links), and the token of the next page (empty on the last).
@@ -33,17 +25,6 @@ pub struct CatalogPage<T> {
     pub catalog: Arc<Catalog>,
     pub entries: Vec<T>,
     pub next_page_token: String,
-}
-
-/// Which organisations a list asks for.
-#[derive(Debug, Clone, Copy)]
-pub struct OrganizationsAsked<'a> {
-    /// Those existing on this day, read as they stood then.
-    pub as_of: NaiveDate,
-    /// Of this kind only, if any.
-    pub kind: Option<OrganizationKind>,
-    /// In this province only, if not empty.
-    pub province_code: &'a str,
 }
 
 /// One page of `entries`, in their order, and the token for the next.

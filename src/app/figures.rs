@@ -2,115 +2,32 @@
 //! change feed, as the kept submissions say; and the figures kept between commits, so that the
 //! dashboards polling the same views share one computation per state of the data.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+mod requests;
 
-use moka::sync::Cache;
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::access::{self, ReportsSeen, ScopeReader};
 use super::authentication::Caller;
+use super::blocking::off_the_workers;
 use super::error::AppError;
-use super::names::{find_period, find_plan, find_target, parse_scope, scope_or_own};
+use super::figures_cache::{ComputedFigures, KeptFigures};
+use super::names::{find_period, find_plan, parse_scope, scope_or_own};
 use super::read_model::ReadView;
-use super::{App, off_the_workers};
+use super::state::App;
 use crate::domain::Catalog;
 use crate::domain::naming::{did_you_mean, echo};
 use crate::domain::period::Period;
-use crate::domain::plan::{Plan, Target};
+use crate::domain::plan::Target;
 use crate::domain::scope::{Boundaries, Scope};
 use crate::domain::summary::{
-    self, PeriodAndScope, PlanFigures, ReportSnapshot, ReportingStatus, ReportsRead, TargetSummary,
+    self, PeriodAndScope, ReportSnapshot, ReportingStatus, ReportsRead, TargetSummary,
 };
 use crate::metrics;
 pub use crate::store::{Change, Reopening, ReviewState};
 use crate::store::{Counters, Store};
-
-/// Beyond this many (plan, period, scope, boundaries) combinations the least used are forgotten:
-/// the cache serves the handful of views that dashboards poll, not every scope ever asked for.
-const MAX_CACHED_FIGURES: u64 = 512;
-
-/// (plan, period, scope, boundaries) of some figures.
-type FiguresKey = (String, String, Scope, Boundaries);
-
-/// The figures computed, kept between commits: shared by every request of the process.
-pub struct FiguresCache {
-    entries: Cache<FiguresKey, Arc<FiguresEntry>>,
-}
-
-impl Default for FiguresCache {
-    fn default() -> FiguresCache {
-        FiguresCache {
-            entries: Cache::new(MAX_CACHED_FIGURES),
-        }
-    }
-}
-
-/// What is kept of one (plan, period, scope, boundaries).
-#[derive(Default)]
-struct FiguresEntry {
-    /// The latest summaries computed, read without waiting for a computation.
-    latest: Mutex<Option<Arc<ComputedFigures>>>,
-    /// The figures agency by agency, held while they are brought up to date: readers that miss
-    /// together (after a commit, all of them) wait here for the first and share what it computed.
-    kept: tokio::sync::Mutex<Option<KeptFigures>>,
-}
-
-/// The summaries of some figures as of one state of the data.
-struct ComputedFigures {
-    catalog_revision: i64,
-    data_as_of: i64,
-    summaries: Arc<Vec<TargetSummary>>,
-    /// Every report they looked up: a reader must reach them all.
-    reads: Arc<ReportsRead>,
-}
-
-impl ComputedFigures {
-    /// Whether these include every commit a reader of `catalog_revision` and `data_as_of` must
-    /// see. Fresher figures serve as well.
-    fn serve(&self, catalog_revision: i64, data_as_of: i64) -> bool {
-        self.catalog_revision >= catalog_revision && self.data_as_of >= data_as_of
-    }
-}
-
-/// The figures of a subject agency by agency, kept between commits so that the next ones update
-/// them rather than compute them again.
-struct KeptFigures {
-    catalog_revision: i64,
-    figures: PlanFigures,
-}
-
-impl FiguresEntry {
-    fn latest_serving(&self, view: &ReadView) -> Option<Arc<ComputedFigures>> {
-        let latest = self.latest.lock().unwrap_or_else(PoisonError::into_inner);
-        latest
-            .as_ref()
-            .filter(|latest| latest.serve(view.catalog_revision, view.reports.data_as_of))
-            .cloned()
-    }
-
-    /// Keeps `computed` unless figures at least as fresh are kept already.
-    fn offer(&self, computed: &Arc<ComputedFigures>) {
-        let mut latest = self.latest.lock().unwrap_or_else(PoisonError::into_inner);
-        let fresher_kept = latest
-            .as_ref()
-            .is_some_and(|kept| kept.serve(computed.catalog_revision, computed.data_as_of));
-        if !fresher_kept {
-            *latest = Some(computed.clone());
-        }
-    }
-}
-
-/// Which figures of a plan a request asks for, in its own words.
-#[derive(Debug, Clone, Copy)]
-pub struct FiguresAsked<'a> {
-    pub plan_code: &'a str,
-    pub period_code: &'a str,
-    /// A scope as written; empty for the caller's own organisation.
-    pub scope: &'a str,
-    pub boundaries: Boundaries,
-    /// Only the reports the province accepted count.
-    pub accepted_only: bool,
-}
+pub use requests::FiguresAsked;
+use requests::Subject;
 
 /// Every target's summary of a plan for a period and scope, and the change-feed position they
 /// are complete up to.
@@ -118,79 +35,6 @@ pub struct FiguresAsked<'a> {
 pub struct Figures {
     pub summaries: Arc<Vec<TargetSummary>>,
     pub data_as_of: i64,
-}
-
-/// What a request names, found in the catalogue once: every step after works on these.
-#[derive(Clone)]
-struct Subject {
-    plan: Plan,
-    period: Period,
-    scope: Scope,
-    boundaries: Boundaries,
-}
-
-impl Subject {
-    fn resolve(
-        catalog: &Catalog,
-        asked: FiguresAsked<'_>,
-        caller: &Caller,
-    ) -> Result<Subject, AppError> {
-        let scope = scope_or_own(asked.scope, caller.principal());
-        let scope = parse_scope(catalog, "scope", &scope)?;
-        let plan = find_plan(catalog, asked.plan_code)?.clone();
-        let period = find_period(catalog, asked.period_code)?.clone();
-        Ok(Subject {
-            plan,
-            period,
-            scope,
-            boundaries: asked.boundaries,
-        })
-    }
-
-    fn key(&self) -> FiguresKey {
-        (
-            self.plan.code.clone(),
-            self.period.code.clone(),
-            self.scope.clone(),
-            self.boundaries,
-        )
-    }
-
-    fn about(&self) -> PeriodAndScope<'_> {
-        PeriodAndScope {
-            period: &self.period,
-            scope: &self.scope,
-            boundaries: self.boundaries,
-        }
-    }
-
-    /// Every target's figures, from scratch.
-    fn build(&self, catalog: &Catalog, reports: &ReportSnapshot) -> PlanFigures {
-        let targets: Vec<&Target> = self.plan.targets.iter().collect();
-        PlanFigures::build(catalog, reports, &self.plan, &targets, self.about())
-    }
-
-    /// The summaries of every target (or of one), and the reports they looked up.
-    fn summarize(
-        &self,
-        catalog: &Catalog,
-        reports: &ReportSnapshot,
-        only_target: Option<&str>,
-        describe_agencies: bool,
-    ) -> Result<(Vec<TargetSummary>, ReportsRead), AppError> {
-        let targets: Vec<&Target> = match only_target {
-            Some(code) => vec![find_target(&self.plan, code)?],
-            None => self.plan.targets.iter().collect(),
-        };
-        Ok(summary::summarize(
-            catalog,
-            reports,
-            &self.plan,
-            &targets,
-            self.about(),
-            describe_agencies,
-        ))
-    }
 }
 
 /// The capability to show `caller` what was computed from `reads`; refused if it does not reach

@@ -5,6 +5,8 @@
 //! them takes a blocking thread: so a face does not receive them, it hands in how it presents
 //! them (`present`), which runs where they are computed, off the workers.
 
+mod requests;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -13,9 +15,10 @@ use tracing::info;
 
 use super::access::{self, Appraiser};
 use super::authentication::Caller;
+use super::blocking::off_the_workers;
 use super::error::AppError;
 use super::names::{find_period, parse_scope, require_reporting_agency, scope_or_own};
-use super::{App, off_the_workers};
+use super::state::App;
 use crate::domain::Catalog;
 use crate::domain::assessment::{Scores, SelfAssessment, SelfAssessmentDraft, score};
 use crate::domain::maturity::{Framework, Hundredths, Points, framework_for_period};
@@ -26,20 +29,9 @@ use crate::domain::scope::{Absence, Boundaries, Coverage, Scope};
 use crate::domain::stored_forms::SelfAssessmentForm;
 use crate::domain::violation::FieldViolation;
 use crate::store::{Appraised, NewAppraisal, NewSelfAssessment, Store};
+pub use requests::{AppraisalAsked, SelfAssessmentSent};
 
 pub use crate::store::{MaturityAppraisal, StoredSelfAssessment};
-
-/// A self-assessment as SubmitSelfAssessment sends it.
-pub struct SelfAssessmentSent<'a> {
-    pub request_id: &'a str,
-    pub agency_code: &'a str,
-    pub period_code: &'a str,
-    pub draft: SelfAssessmentDraft,
-    /// What the face found wrong already in answers that are not even of a kind (a number that
-    /// is not a decimal): reported first, with the draft's own violations.
-    pub violations: Vec<FieldViolation>,
-    pub validate_only: bool,
-}
 
 /// What was taken of a self-assessment sent (or, validated only, would be).
 pub struct SelfAssessmentReceipt {
@@ -77,15 +69,6 @@ pub struct Scored {
     pub scores: Scores,
     /// With the appraised points in place of the self-assessed ones.
     pub final_scores: Scores,
-}
-
-/// An appraisal as AppraiseSelfAssessment asks it, its fields present (the face checked them).
-pub struct AppraisalAsked<'a> {
-    pub self_assessment_id: i64,
-    pub criterion_code: &'a str,
-    /// A decimal with at most two decimals, as written.
-    pub points: &'a str,
-    pub reason: &'a str,
 }
 
 /// The results of a scope in a period under the framework governing it, as GetMaturityResults

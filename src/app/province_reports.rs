@@ -6,6 +6,8 @@
 //! figures in it are written in the messages the face serves them in, through the face's own
 //! conversions ([`FiguresForm`]), so that a report holds what the services would serve.
 
+mod requests;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -15,12 +17,13 @@ use tracing::info;
 
 use super::access::{self, ProvinceReportReader, ProvinceReportWriter};
 use super::authentication::Caller;
+use super::blocking::off_the_workers;
 use super::error::AppError;
 use super::figures::{ReviewedStatus, accepted_reports, plan_summaries, reviewed_status};
 use super::maturity::ScopeResults;
 use super::names::{find_period, find_plan};
+use super::state::App;
 use super::tasks::province_task_follow_up;
-use super::{App, off_the_workers};
 use crate::domain::Catalog;
 use crate::domain::naming::echo;
 use crate::domain::period::{Period, Timeliness};
@@ -31,6 +34,7 @@ use crate::domain::summary::{PeriodAndScope, TargetSummary};
 use crate::domain::task_follow_up::FollowUp;
 use crate::proto;
 use crate::store::{ProvinceReportDraft, ProvinceReportFilter, ProvinceReportSubmit};
+pub use requests::{DraftAsked, NarrativeChange, ReportsAsked};
 
 pub use crate::store::{ProvinceReportState, StoredProvinceReport};
 
@@ -43,36 +47,6 @@ pub trait FiguresForm: 'static {
     fn task_follow_up(followed: &FollowUp<'_>, plan: &Plan, period: &Period)
     -> proto::TaskFollowUp;
     fn timestamp(instant: DateTime<Utc>) -> prost_types::Timestamp;
-}
-
-/// A draft as CreateProvinceReport asks it.
-pub struct DraftAsked<'a> {
-    pub plan_code: &'a str,
-    pub period_code: &'a str,
-    /// Empty for the caller's own province.
-    pub province_code: &'a str,
-    pub correction_reason: &'a str,
-    /// Only the reports whose latest revision the province accepted.
-    pub accepted_only: bool,
-    /// The change-feed position the figures must include.
-    pub min_data_as_of: i64,
-}
-
-/// What UpdateProvinceReportNarrative changes: the sections given.
-pub struct NarrativeChange {
-    pub results: Option<String>,
-    pub difficulties: Option<String>,
-    pub proposals: Option<String>,
-}
-
-/// Which reports a ListProvinceReports asks for: each filter `None` when not given.
-pub struct ReportsAsked<'a> {
-    pub province_code: Option<&'a str>,
-    pub plan_code: Option<&'a str>,
-    pub period_code: Option<&'a str>,
-    /// The id the page resumes after (0 from the start).
-    pub after_id: i64,
-    pub page_size: u64,
 }
 
 /// A stored version as served: with the catalogue's deadline and the timeliness of its series.

@@ -3,13 +3,17 @@
 //! Both are decisions of a [`Reviewer`](super::access::Reviewer): the province that reaches the
 //! agency in the period of the report.
 
+mod requests;
+
 use chrono::Utc;
 use tracing::info;
 
 use super::access;
+use super::authentication::Caller;
+use super::error::AppError;
 use super::names::{find_period, require_reporting_agency};
+use super::state::App;
 use super::submissions::GivenInstant;
-use super::{App, AppError, Caller};
 use crate::domain::Catalog;
 use crate::domain::limits::{MAX_FIELD_PATH_CHARS, MAX_PARAGRAPH_CHARS, MAX_REASONS};
 use crate::domain::naming::echo;
@@ -17,27 +21,7 @@ use crate::domain::period::vietnam_time;
 use crate::domain::violation::FieldViolation;
 use crate::store::{NewReopening, NewReview, Reviewed};
 pub use crate::store::{Reopening, Review, ReviewDecision, ReviewReason};
-
-/// What a province asks of a reopening (the fields' formats already checked).
-#[derive(Debug, Clone)]
-pub struct ReopeningAsked {
-    pub agency_code: String,
-    pub period_code: String,
-    /// The agency may submit until then.
-    pub until: GivenInstant,
-    pub reason: String,
-}
-
-/// What a province decides of a submission, as asked: every problem with it is found here, at
-/// once.
-#[derive(Debug, Clone)]
-pub struct ReviewAsked {
-    pub submission_id: i64,
-    /// `None`: no decision, or one that is not ACCEPT or RETURN.
-    pub decision: Option<ReviewDecision>,
-    /// As sent, before trimming.
-    pub reasons: Vec<ReviewReason>,
-}
+pub use requests::{ReopeningAsked, ReviewAsked};
 
 impl App {
     /// ReopenPeriod: lets one agency submit for a closed period until an instant.

@@ -7,47 +7,31 @@
 //! validate-only request looks its request id up first, so that a retry gets its original answer
 //! even if the catalogue changed since (<https://google.aip.dev/155>).
 
-use std::collections::HashMap;
+pub(super) mod batch;
+pub(super) mod requests;
 
 use chrono::{DateTime, Utc};
 use tracing::info;
 
 use super::access::{self, Capacity};
+use super::authentication::Caller;
+use super::error::AppError;
+use super::state::App;
 use super::writer::store_each_answered;
-use super::{App, AppError, Caller};
 use crate::domain::Catalog;
 use crate::domain::access::{Principal, Role};
 use crate::domain::naming::echo;
-use crate::domain::period::{Period, Timeliness, vietnam_time};
+use crate::domain::period::{Period, vietnam_time};
 use crate::domain::plausibility::{self, Check, Previous, Warning};
-use crate::domain::report::AnnualReport;
 use crate::domain::submission::{
     SubmissionContext, SubmissionDraft, ValidSubmission, check_submission,
 };
 use crate::domain::summary::ReportSnapshot;
-use crate::store::{Counters, HeldForBatch, ListSubmissionsQuery, SubmitPlan};
+use crate::store::{Counters, ListSubmissionsQuery};
 pub use crate::store::{Review, ReviewState, Revised, StoredSubmission};
-
-/// An instant a request gives, as read off the wire.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GivenInstant {
-    Absent,
-    /// Given, but not a valid instant.
-    NotAnInstant,
-    At(DateTime<Utc>),
-}
-
-/// A report as sent (SubmitReport, or one message of ImportReports).
-#[derive(Debug, Clone)]
-pub struct ReportToSubmit {
-    pub request_id: String,
-    pub agency_code: String,
-    pub period_code: String,
-    pub report: Option<AnnualReport>,
-    /// When a province or the Ministry says the report was originally received.
-    pub received_at: GivenInstant,
-    pub validate_only: bool,
-}
+pub use batch::{plan_batch, request_id_taken};
+use requests::Sender;
+pub use requests::{GivenInstant, ReportToSubmit, SubmissionFilter};
 
 /// What a submit answers.
 #[derive(Debug, Clone)]
@@ -72,18 +56,6 @@ pub enum Receipt {
     },
 }
 
-/// Which submissions a list asks for, one page after `after_id`.
-#[derive(Debug, Clone, Default)]
-pub struct SubmissionFilter {
-    pub agency_code: Option<String>,
-    pub period_code: Option<String>,
-    pub latest_only: bool,
-    pub with_warnings: bool,
-    pub review_state: Option<ReviewState>,
-    pub after_id: Option<i64>,
-    pub page_size: u64,
-}
-
 /// A page of submissions, each with its latest review if any.
 #[derive(Debug, Clone, Default)]
 pub struct ListedSubmissions {
@@ -101,62 +73,6 @@ enum Checked {
         valid: Box<ValidSubmission>,
         received_at: DateTime<Utc>,
     },
-}
-
-/// Who sends a report, and in what capacity.
-#[derive(Clone, Copy)]
-struct Sender<'a> {
-    principal: &'a Principal,
-    capacity: Capacity,
-}
-
-/// What becomes of a submit whose request id was taken before by a submission of content hash
-/// `taken_hash`: the same report again is a retry, replayed; another is refused. The one place
-/// this is decided, for the writer's batches and for the look-ups before them alike.
-pub fn request_id_taken<T>(taken: T, taken_hash: &str, content_hash: &str) -> Revised<T> {
-    Revised::taken(taken, taken_hash == content_hash)
-}
-
-/// Plans a batch of valid submits, each in order as if submitted alone, from what the database
-/// holds of it: a request id taken before (in the database, or earlier in the batch) is replayed
-/// or refused; anything else becomes the next revision of its agency and period, late if
-/// received after the period's deadline.
-pub fn plan_batch(
-    batch: &[(&ValidSubmission, DateTime<Utc>)],
-    held: &HeldForBatch,
-) -> Vec<SubmitPlan> {
-    let mut latest_revisions = held.latest_revisions.clone();
-    // Request ids stored by this batch: the index of the submit, and its content hash.
-    let mut in_batch: HashMap<&str, (usize, &str)> = HashMap::new();
-    let mut plans = Vec::with_capacity(batch.len());
-    for (index, (valid, received_at)) in batch.iter().enumerate() {
-        if let Some(existing) = held.earlier.get(&valid.request_id) {
-            plans.push(SubmitPlan::TakenBefore(Box::new(request_id_taken(
-                existing.clone(),
-                &existing.content_hash,
-                &valid.content_hash,
-            ))));
-            continue;
-        }
-        if let Some((first, content_hash)) = in_batch.get(valid.request_id.as_str()) {
-            plans.push(SubmitPlan::TakenInBatch(request_id_taken(
-                *first,
-                content_hash,
-                &valid.content_hash,
-            )));
-            continue;
-        }
-        let revision = latest_revisions
-            .entry((valid.agency_code.clone(), valid.period.code.clone()))
-            .or_default();
-        *revision += 1;
-        in_batch.insert(&valid.request_id, (index, &valid.content_hash));
-        plans.push(SubmitPlan::New {
-            revision: *revision,
-            late: valid.period.timeliness(*received_at) == Timeliness::Late,
-        });
-    }
-    plans
 }
 
 impl App {
@@ -654,8 +570,12 @@ fn capacity_claimed(principal: &Principal) -> Capacity {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
     use crate::catalog_file::{self, DEFAULT_CATALOG};
+    use crate::domain::report::AnnualReport;
+    use crate::store::{HeldForBatch, SubmitPlan};
 
     fn valid(request_id: &str, agency_code: &str, revenue_vnd: i64) -> ValidSubmission {
         let catalog = catalog_file::parse(DEFAULT_CATALOG).unwrap();

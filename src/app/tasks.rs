@@ -1,60 +1,28 @@
 //! Tasks of a plan: the catalogue's tasks, the progress their leads report on each line (every
 //! revision kept), and the province's follow-up of them.
 
-use chrono::{DateTime, NaiveDate, Utc};
+pub(super) mod requests;
+
+use chrono::{NaiveDate, Utc};
 use tracing::info;
 
-use super::App;
 use super::access::{self, FollowUpReader, LineReader, LineReporter};
 use super::authentication::Caller;
 use super::error::AppError;
 use super::names::{find_period, find_plan};
+use super::state::App;
 use crate::domain::Catalog;
 use crate::domain::formats::is_code;
 use crate::domain::naming::{did_you_mean, echo};
 use crate::domain::period::{Period, today_in_vietnam};
 use crate::domain::plan::Plan;
 use crate::domain::province_report::reporting_provinces;
-use crate::domain::task::{LineKey, Progress, ProgressDraft, Task};
+use crate::domain::task::{LineKey, Progress, Task};
 use crate::domain::task_follow_up::{FollowUp, ReportedLine, follow_up};
 use crate::store::{NewTaskProgress, Store, StoreError};
+pub use requests::{KeptRevision, LineReport, ProgressReport};
 
 pub use crate::store::StoredTaskProgress;
-
-/// What a report of progress on a line came to: the progress as checked, and the revision kept
-/// for it (none when the report was only validated).
-#[derive(Debug, Clone)]
-pub struct ProgressReport {
-    pub plan_code: String,
-    pub task_code: String,
-    pub period_code: String,
-    pub reporter_code: String,
-    pub progress: Progress,
-    pub content_hash: String,
-    /// When the kept revision was received; now, for a report only validated.
-    pub received_at: DateTime<Utc>,
-    pub kept: Option<KeptRevision>,
-}
-
-/// The revision a report (of progress, or an agency plan) was kept as.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct KeptRevision {
-    pub id: i64,
-    pub revision: i32,
-    /// The request id was taken by this same content: the first revision answers again.
-    pub replayed: bool,
-}
-
-/// One line's report to send: which line (by its codes), what it says, under which request id.
-#[derive(Debug, Clone, Copy)]
-pub struct LineReport<'a> {
-    pub plan_code: &'a str,
-    pub task_code: &'a str,
-    pub period_code: &'a str,
-    pub request_id: &'a str,
-    pub draft: &'a ProgressDraft,
-    pub validate_only: bool,
-}
 
 impl App {
     /// The tasks of plan `plan_code`, in the catalogue's order.

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, oneshot};
 
-use super::submissions::plan_batch;
+use super::submissions::batch::plan_batch;
 use crate::domain::submission::ValidSubmission;
 use crate::store::{Revised, Store, StoreError, StoredSubmission};
 

@@ -11,7 +11,7 @@ use plotters::coord::Shift;
 use plotters::drawing::DrawingAreaErrorKind;
 use plotters::prelude::*;
 
-use super::{FIRST_CHART_YEAR, HORIZON_YEAR, Milestone, TargetSection};
+use super::document::{FIRST_CHART_YEAR, HORIZON_YEAR, Milestone, TargetSection};
 
 /// Why a chart could not be drawn (writing SVG to memory has no reason to fail).
 pub(super) type ChartError = DrawingAreaErrorKind<std::io::Error>;

@@ -13,7 +13,7 @@
 
 use std::error::Error;
 
-use super::{Outcome, ProvinceReportDocument, TargetSection};
+use super::document::{Outcome, ProvinceReportDocument, TargetSection};
 use crate::domain::status::TargetStatus;
 
 const HEADER: [&str; 12] = [

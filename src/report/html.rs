@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::chart::share_chart;
-use super::{
-    MaturityLevels, Narrative, Outcome, ProvinceReportDocument, ReportStatus,
+use super::document::{
+    HORIZON_YEAR, MaturityLevels, Narrative, Outcome, ProvinceReportDocument, ReportStatus,
     ReportingStatusCounts, Signature, TargetSection, TaskProgressCounts,
 };
 use crate::domain::period::vietnam_time;
@@ -203,7 +203,7 @@ fn milestone_outcomes(target: &TargetSection) -> Markup {
                             // (the summaries project only the milestones still ahead).
                             (Outcome::Missed, None) => {}
                             (_, None) => {
-                                "; theo xu hướng chưa đạt đến năm " (super::HORIZON_YEAR)
+                                "; theo xu hướng chưa đạt đến năm " (HORIZON_YEAR)
                             }
                         }
                     }
