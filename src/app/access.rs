@@ -17,12 +17,17 @@
 //! };
 //! ```
 
+use chrono::NaiveDate;
+
 use super::authentication::Caller;
 use crate::domain::Catalog;
 use crate::domain::access::{Principal, Reach, Role};
 use crate::domain::period::Period;
-use crate::domain::scope::{Boundaries, Scope};
+use crate::domain::plan::Plan;
+use crate::domain::scope::{Boundaries, Coverage, Scope};
 use crate::domain::summary::ReportsRead;
+use crate::domain::task::Task;
+use crate::domain::task_follow_up::line_led_by;
 
 // ── Reading reports and figures ──────────────────────────────────────────────────────────────
 
@@ -321,7 +326,7 @@ pub fn read_maturity_results(
     caller: &Caller,
     catalog: &Catalog,
     scope: &Scope,
-    coverage: &crate::domain::scope::Coverage<'_>,
+    coverage: &Coverage<'_>,
     period: &Period,
 ) -> Option<MaturityResultsReader> {
     let reach = caller.principal().reach(catalog, period);
@@ -338,8 +343,6 @@ pub fn read_maturity_results(
 }
 
 // ── Agency plans: writing and deciding ──────────────────────────────────────────────────────
-
-use chrono::NaiveDate;
 
 /// May submit revisions of one agency's own plan.
 #[derive(Debug, Clone)]
@@ -490,10 +493,6 @@ pub fn list_agency_plans(
 
 // ── Tasks: reporting on a line and following up ─────────────────────────────────────────────
 
-use crate::domain::plan::Plan;
-use crate::domain::task::Task;
-use crate::domain::task_follow_up::line_led_by;
-
 /// May report progress on one line of a task: the line's lead, whose organisation is the line's
 /// reporter (see ReportTaskProgress in task.proto; the domain says who leads,
 /// [`line_led_by`]).
@@ -595,91 +594,6 @@ pub fn read_follow_up(caller: &Caller, province_code: &str) -> Option<FollowUpRe
     })
 }
 
-#[cfg(test)]
-mod task_and_plan_rules {
-    use chrono::NaiveDate;
-
-    use super::*;
-    use crate::catalog_file::{self, DEFAULT_CATALOG};
-
-    fn caller(role: Role, organization: Option<&str>) -> Caller {
-        Caller::for_tests(Principal {
-            credential_id: 1,
-            role,
-            organization: organization.map(str::to_string),
-        })
-    }
-
-    #[test]
-    fn a_line_is_read_by_its_reporter_its_province_and_the_ministry() {
-        let catalog = catalog_file::parse(DEFAULT_CATALOG).unwrap();
-        let p2024 = catalog.period("2024").unwrap();
-        let reads = |caller: &Caller, reporter: &str| {
-            read_line(caller, &catalog, reporter, p2024).is_some()
-        };
-        let agency = caller(Role::Agency, Some("bao-nam-dinh"));
-        assert!(reads(&agency, "bao-nam-dinh"));
-        assert!(!reads(&agency, "bao-ha-nam"));
-        let province = caller(Role::Province, Some("nam-dinh"));
-        assert!(reads(&province, "bao-nam-dinh"));
-        assert!(reads(&province, "nam-dinh"));
-        assert!(!reads(&province, "bao-ha-nam"));
-        assert!(reads(&caller(Role::Ministry, None), "bao-ha-nam"));
-        assert!(!reads(&caller(Role::Admin, None), "bao-nam-dinh"));
-    }
-
-    #[test]
-    fn a_province_follows_its_own_and_the_ministry_any() {
-        let province = caller(Role::Province, Some("nam-dinh"));
-        assert_eq!(own_province(&province), Some("nam-dinh"));
-        assert!(read_follow_up(&province, "nam-dinh").is_some());
-        assert!(read_follow_up(&province, "ha-nam").is_none());
-        let ministry = caller(Role::Ministry, None);
-        assert_eq!(own_province(&ministry), None);
-        assert!(read_follow_up(&ministry, "ha-nam").is_some());
-        let agency = caller(Role::Agency, Some("bao-nam-dinh"));
-        assert!(read_follow_up(&agency, "nam-dinh").is_none());
-    }
-
-    #[test]
-    fn an_agency_writes_its_own_plan_and_its_province_enters_it() {
-        let catalog = catalog_file::parse(DEFAULT_CATALOG).unwrap();
-        let day = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
-        let writes = |caller: &Caller, agency: &str| {
-            write_agency_plan(caller, &catalog, agency, day).is_some()
-        };
-        let agency = caller(Role::Agency, Some("bao-nam-dinh"));
-        assert!(writes(&agency, "bao-nam-dinh"));
-        assert!(!writes(&agency, "bao-ha-nam"));
-        let province = caller(Role::Province, Some("nam-dinh"));
-        assert!(writes(&province, "bao-nam-dinh"));
-        assert!(!writes(&province, "bao-ha-nam"));
-        assert!(!writes(&caller(Role::Ministry, None), "bao-nam-dinh"));
-        // Only a governing body decides, and the Ministry reads every plan.
-        assert!(
-            decide_agency_plan(
-                &caller(Role::Ministry, None),
-                &catalog,
-                1,
-                "bao-nam-dinh",
-                day
-            )
-            .is_none()
-        );
-        assert!(
-            read_agency_plan(
-                &caller(Role::Ministry, None),
-                &catalog,
-                "bao-ha-nam",
-                day,
-                None
-            )
-            .is_some()
-        );
-        assert!(read_agency_plan(&agency, &catalog, "bao-ha-nam", day, None).is_none());
-    }
-}
-
 // ── Province reports: drafting, signing, reading ────────────────────────────────────────────
 
 /// The province whose reports `caller` writes: its own, if it is a province.
@@ -769,6 +683,75 @@ mod tests {
             role,
             organization: organization.map(str::to_string),
         })
+    }
+
+    #[test]
+    fn a_line_is_read_by_its_reporter_its_province_and_the_ministry() {
+        let catalog = catalog_file::parse(DEFAULT_CATALOG).unwrap();
+        let p2024 = catalog.period("2024").unwrap();
+        let reads = |caller: &Caller, reporter: &str| {
+            read_line(caller, &catalog, reporter, p2024).is_some()
+        };
+        let agency = caller(Role::Agency, Some("bao-nam-dinh"));
+        assert!(reads(&agency, "bao-nam-dinh"));
+        assert!(!reads(&agency, "bao-ha-nam"));
+        let province = caller(Role::Province, Some("nam-dinh"));
+        assert!(reads(&province, "bao-nam-dinh"));
+        assert!(reads(&province, "nam-dinh"));
+        assert!(!reads(&province, "bao-ha-nam"));
+        assert!(reads(&caller(Role::Ministry, None), "bao-ha-nam"));
+        assert!(!reads(&caller(Role::Admin, None), "bao-nam-dinh"));
+    }
+
+    #[test]
+    fn a_province_follows_its_own_and_the_ministry_any() {
+        let province = caller(Role::Province, Some("nam-dinh"));
+        assert_eq!(own_province(&province), Some("nam-dinh"));
+        assert!(read_follow_up(&province, "nam-dinh").is_some());
+        assert!(read_follow_up(&province, "ha-nam").is_none());
+        let ministry = caller(Role::Ministry, None);
+        assert_eq!(own_province(&ministry), None);
+        assert!(read_follow_up(&ministry, "ha-nam").is_some());
+        let agency = caller(Role::Agency, Some("bao-nam-dinh"));
+        assert!(read_follow_up(&agency, "nam-dinh").is_none());
+    }
+
+    #[test]
+    fn an_agency_writes_its_own_plan_and_its_province_enters_it() {
+        let catalog = catalog_file::parse(DEFAULT_CATALOG).unwrap();
+        let day = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+        let writes = |caller: &Caller, agency: &str| {
+            write_agency_plan(caller, &catalog, agency, day).is_some()
+        };
+        let agency = caller(Role::Agency, Some("bao-nam-dinh"));
+        assert!(writes(&agency, "bao-nam-dinh"));
+        assert!(!writes(&agency, "bao-ha-nam"));
+        let province = caller(Role::Province, Some("nam-dinh"));
+        assert!(writes(&province, "bao-nam-dinh"));
+        assert!(!writes(&province, "bao-ha-nam"));
+        assert!(!writes(&caller(Role::Ministry, None), "bao-nam-dinh"));
+        // Only a governing body decides, and the Ministry reads every plan.
+        assert!(
+            decide_agency_plan(
+                &caller(Role::Ministry, None),
+                &catalog,
+                1,
+                "bao-nam-dinh",
+                day
+            )
+            .is_none()
+        );
+        assert!(
+            read_agency_plan(
+                &caller(Role::Ministry, None),
+                &catalog,
+                "bao-ha-nam",
+                day,
+                None
+            )
+            .is_some()
+        );
+        assert!(read_agency_plan(&agency, &catalog, "bao-ha-nam", day, None).is_none());
     }
 
     #[test]
