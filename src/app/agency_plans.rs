@@ -322,19 +322,7 @@ impl App {
             )));
         };
         let plan = find_plan(&catalog, plan_code)?;
-        let stored = stored.ok_or_else(|| {
-            AppError::not_found(
-                "AGENCY_PLAN_NOT_FOUND",
-                format!(
-                    "{} has no plan under {}{}",
-                    echo(agency_code),
-                    plan.code,
-                    revision
-                        .map(|revision| format!(" in revision {revision}"))
-                        .unwrap_or_default()
-                ),
-            )
-        })?;
+        let stored = stored.ok_or_else(|| no_agency_plan(agency_code, &plan.code, revision))?;
         let decisions = self.store.agency_plan_decisions(stored.id).await?;
         let history = self.history(&plan.code, reader.agency_code()).await?;
         Ok(AgencyPlanRead {
@@ -447,19 +435,7 @@ impl App {
         };
 
         // The revision read: the one asked, or the plan in force.
-        let not_found = || {
-            AppError::not_found(
-                "AGENCY_PLAN_NOT_FOUND",
-                format!(
-                    "{} has no plan under {}{}",
-                    echo(agency_code),
-                    plan.code,
-                    revision
-                        .map(|revision| format!(" in revision {revision}"))
-                        .unwrap_or_default()
-                ),
-            )
-        };
+        let not_found = || no_agency_plan(agency_code, &plan.code, revision);
         let stored = match revision {
             Some(revision) => self
                 .store
@@ -639,4 +615,19 @@ fn draft_of_form(form: &AgencyPlanForm) -> AgencyPlanDraft {
 /// A revision's state: its latest decision's, awaiting approval without one.
 fn state_of(decisions: &[StoredPlanDecision]) -> AgencyPlanState {
     AgencyPlanState::of(decisions.last().map(|decision| decision.decision))
+}
+
+/// NOT_FOUND (AGENCY_PLAN_NOT_FOUND): the agency has no plan under `plan_code`, or not that
+/// revision of it.
+fn no_agency_plan(agency_code: &str, plan_code: &str, revision: Option<i32>) -> AppError {
+    AppError::not_found(
+        "AGENCY_PLAN_NOT_FOUND",
+        format!(
+            "{} has no plan under {plan_code}{}",
+            echo(agency_code),
+            revision
+                .map(|revision| format!(" in revision {revision}"))
+                .unwrap_or_default()
+        ),
+    )
 }
